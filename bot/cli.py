@@ -1,0 +1,170 @@
+"""The command line: run the bot, sync its commands, or use the studio without Discord."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+from pathlib import Path
+
+from bot.config import Settings
+from bot.errors import StudioError
+from bot.runtime import Runtime
+from bot.studio import EditOptions, ImagineOptions, Requester
+from bot.watcher import JobHandle, JobOutcome
+from data.settings import load_settings
+
+CONSOLE_USER = Requester(id=0, name="console")
+
+NO_TOKEN = """\
+DISCORD_TOKEN is not set, so the bot cannot log in to Discord.
+Create an application at https://discord.com/developers/applications, add a bot,
+copy its token into .env (see .env.example) and run `make run` again.
+Without a token you can still make images from the terminal:
+    .venv/bin/python -m bot imagine "a purple mammoth riding a motorcycle" --out out/"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the Discord bot (and a local worker)")
+    sync = commands.add_parser("sync", help="publish the slash commands to Discord")
+    sync.add_argument("--guild", type=int, help="only this server (instant); default global")
+
+    imagine = commands.add_parser("imagine", help="make images from a prompt")
+    imagine.add_argument("prompt")
+    imagine.add_argument("--negative", default="")
+    imagine.add_argument("--size", default="square")
+    imagine.add_argument("--count", type=int)
+    _common(imagine)
+
+    vary = commands.add_parser("vary", help="variations of an image file")
+    vary.add_argument("image", type=Path)
+    vary.add_argument("--strength", type=float)
+    vary.add_argument("--prompt")
+    _common(vary)
+
+    edit = commands.add_parser("edit", help="inpaint or outpaint an image file")
+    edit.add_argument("image", type=Path)
+    edit.add_argument("prompt")
+    edit.add_argument("--mask", type=Path, help="black/white mask or a PNG with transparent areas")
+    edit.add_argument("--region")
+    edit.add_argument("--extend")
+    edit.add_argument("--pixels", type=int)
+    edit.add_argument("--zoom", type=float)
+    _common(edit)
+    return parser
+
+
+def _common(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--out", type=Path, required=True, help="folder for 1.png … n.png")
+    command.add_argument("--seed", type=int, help="reproducible: the same seed, the same images")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings(Settings)
+    if args.command == "run":
+        if not settings.discord_token:
+            print(NO_TOKEN, file=sys.stderr)
+            return 2
+        from bot.client import run_bot
+
+        return run_bot(settings)
+    if args.command == "sync":
+        from bot.client import sync_commands
+
+        return sync_commands(settings, args.guild)
+    try:
+        return asyncio.run(_studio_command(settings, args))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _studio_command(settings: Settings, args: argparse.Namespace) -> int:
+    runtime = await Runtime.start(settings)
+    await runtime.watcher.start()
+    try:
+        handle = await _submit(runtime, args)
+        outcome = await _follow(runtime, handle)
+    except StudioError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except _WorkerStopped as stopped:
+        print(f"error: {stopped}", file=sys.stderr)
+        return 1
+    finally:
+        await runtime.stop()
+    if not outcome.ok:
+        print(f"error: the job failed ({outcome.error}); its credit was refunded", file=sys.stderr)
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    for image in outcome.images:
+        target = args.out / f"{image.position}.png"
+        shutil.copyfile(runtime.studio.files.absolute(image), target)
+        print(target)
+    return 0
+
+
+async def _submit(runtime: Runtime, args: argparse.Namespace) -> JobHandle:
+    studio = runtime.studio
+    if args.command == "imagine":
+        options = ImagineOptions(
+            negative=args.negative, size=args.size, seed=args.seed, count=args.count
+        )
+        return await studio.imagine(CONSOLE_USER, args.prompt, options)
+    source = _read(args.image)
+    if args.command == "vary":
+        return await studio.vary(
+            CONSOLE_USER, source, strength=args.strength, prompt=args.prompt, seed=args.seed
+        )
+    options = EditOptions(
+        mask=_read(args.mask) if args.mask else None,
+        region=args.region,
+        extend=args.extend,
+        extend_pixels=args.pixels,
+        zoom=args.zoom,
+    )
+    return await studio.edit(CONSOLE_USER, source, args.prompt, options, seed=args.seed)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise StudioError(f"cannot read {path}: {error.strerror}") from None
+
+
+class _WorkerStopped(RuntimeError):
+    pass
+
+
+async def _follow(runtime: Runtime, handle: JobHandle) -> JobOutcome:
+    """Print progress to stderr until the outcome; stop if the local worker dies."""
+
+    async def show_progress() -> None:
+        async for update in handle.updates():
+            if update.state == "queued":
+                print(f"queued: {update.ahead} ahead", file=sys.stderr)
+            elif update.total_steps:
+                print(f"generating: step {update.step}/{update.total_steps}", file=sys.stderr)
+
+    async def worker_exit() -> None:
+        while runtime.worker is not None:
+            if runtime.worker.exited is not None:
+                raise _WorkerStopped(f"the worker stopped (exit code {runtime.worker.exited})")
+            await asyncio.sleep(0.2)
+        await asyncio.Event().wait()
+
+    progress = asyncio.create_task(show_progress())
+    watchdog = asyncio.create_task(worker_exit())
+    outcome = asyncio.create_task(handle.outcome())
+    try:
+        done, _ = await asyncio.wait({outcome, watchdog}, return_when=asyncio.FIRST_COMPLETED)
+        if watchdog in done:
+            watchdog.result()
+        return outcome.result()
+    finally:
+        for task in (progress, watchdog, outcome):
+            task.cancel()

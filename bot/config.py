@@ -1,0 +1,53 @@
+"""The bot's settings (pydantic-settings): environment variables and ``.env``."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from data.settings import SharedSettings
+
+
+class Settings(SharedSettings):
+    discord_token: str | None = None
+    local_worker: bool = True  # start one worker as a child process (False: workers run elsewhere)
+    image_size: int = Field(default=512, ge=32, le=1536, multiple_of=8)  # square side in pixels
+    max_canvas: int = Field(
+        default=1536, ge=32, le=2048, multiple_of=8
+    )  # longest side after extend
+    steps: int = Field(default=2, ge=1, le=150)
+    guidance: float = Field(default=0.0, ge=0, le=30)  # sd-turbo runs without guidance
+    vary_strength: float = Field(default=0.6, gt=0, le=1)
+    images_per_prompt: int = Field(default=4, ge=1, le=4)
+    images_per_edit: int = Field(default=3, ge=1, le=4)
+    max_prompt_length: int = Field(default=400, ge=1, le=2000)
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_upload_pixels: int = Field(default=4096 * 4096, ge=64 * 64)
+    welcome_credits: int = Field(default=50, ge=0)  # first month
+    monthly_credits: int = Field(default=15, ge=0)  # every month after
+    generation_cost: int = Field(default=1, ge=0)
+    edit_cost: int = Field(default=1, ge=0)
+    guild_id: int | None = None  # sync commands to this guild only (instant), else global
+
+    @model_validator(mode="after")
+    def _tiny_defaults(self) -> Settings:
+        """The tiny preset is fast only at tiny sizes: 64² unless a size was set."""
+        if self.is_tiny and "image_size" not in self.model_fields_set:
+            self.image_size = 64
+            if "max_canvas" not in self.model_fields_set:
+                self.max_canvas = 256
+        return self
+
+    @property
+    def sizes(self) -> dict[str, tuple[int, int]]:
+        """Named aspect ratios from the base size, aligned to 8 pixels."""
+        side = self.image_size
+        long_side = _align(side * 3 // 2)
+        return {
+            "square": (side, side),
+            "portrait": (side, long_side),
+            "landscape": (long_side, side),
+        }
+
+
+def _align(value: int, to: int = 8) -> int:
+    return max(to, round(value / to) * to)

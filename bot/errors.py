@@ -1,0 +1,32 @@
+"""Errors a user can cause. Each carries one short sentence meant for that user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class StudioError(Exception):
+    """A request the studio refuses; ``str(error)`` is what the user reads. Nothing changed."""
+
+
+class BadRequest(StudioError):
+    pass
+
+
+class ImageRejected(StudioError):
+    pass
+
+
+class NotFound(StudioError):
+    pass
+
+
+class NotEnoughCredits(StudioError):
+    def __init__(self, balance: int, cost: int, next_refill: datetime, refill_amount: int) -> None:
+        self.balance = balance
+        self.cost = cost
+        self.next_refill = next_refill
+        super().__init__(
+            f"You need {cost} credit{'s' if cost != 1 else ''} and have {balance}. "
+            f"{refill_amount} free credits arrive on {next_refill:%B %-d, %Y}."
+        )

@@ -1,0 +1,49 @@
+"""Assembles the studio: store, queue, watcher, files, use-cases, and the local worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.credits import CreditRules
+from bot.local_worker import LocalWorker
+from bot.studio import Studio
+from bot.watcher import JobWatcher
+from data.images import ImageFiles
+from data.queue import JobQueue, open_queue
+from data.sqlite_queue import SqliteQueue
+from data.store import Store
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    queue: JobQueue
+    watcher: JobWatcher
+    studio: Studio
+    worker: LocalWorker | None
+
+    @classmethod
+    async def start(cls, settings: Settings, *, quiet_worker: bool = False) -> Runtime:
+        store = await Store.open(settings.database_path)
+        if settings.queue_url == f"sqlite:///{settings.database_path}":
+            queue: JobQueue = SqliteQueue(store, max_attempts=settings.job_max_attempts)
+        else:
+            queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
+        files = ImageFiles(settings.data_dir)
+        credits = CreditRules(settings.welcome_credits, settings.monthly_credits)
+        watcher = JobWatcher(store, queue, files, credits)
+        studio = Studio(settings, store, queue, watcher, files, credits)
+        worker = LocalWorker(settings, quiet=quiet_worker) if settings.local_worker else None
+        runtime = cls(settings, store, queue, watcher, studio, worker)
+        if worker:
+            await worker.start()
+        return runtime
+
+    async def stop(self) -> None:
+        await self.watcher.stop()
+        if self.worker:
+            await self.worker.stop()
+        await self.queue.close()
+        await self.store.close()

@@ -1,0 +1,312 @@
+"""The studio's use-cases, independent of Discord: imagine, vary, edit, reroll.
+
+Each validates its input, charges the credit in the same transaction that records the
+job, submits the job to the queue and returns a :class:`JobHandle` to follow it.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import time
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from bot import canvas
+from bot.config import Settings
+from bot.credits import CreditRules
+from bot.errors import BadRequest, NotFound
+from bot.uploads import open_upload
+from bot.watcher import JobHandle, JobWatcher
+from data import images, job_records, ledger, users
+from data.images import ImageFiles, ImageRecord
+from data.jobs import Job, JobKind
+from data.queue import JobQueue
+from data.store import Store
+
+
+@dataclass(frozen=True)
+class Requester:
+    id: int
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class ImagineOptions:
+    negative: str = ""
+    size: str = "square"
+    seed: int | None = None
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class EditOptions:
+    """How to pick the area to paint: exactly one of mask, region, extend or zoom (or none)."""
+
+    mask: bytes | None = None  # a black/white mask, or a PNG whose transparent pixels are the area
+    region: str | None = None
+    extend: str | None = None
+    extend_pixels: int | None = None
+    zoom: float | None = None
+
+
+ImageSource = str | bytes  # an image id from this studio, or uploaded file bytes
+
+MAX_SEED = 2**32 - 16
+
+
+class Studio:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        queue: JobQueue,
+        watcher: JobWatcher,
+        files: ImageFiles,
+        credits: CreditRules,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.queue = queue
+        self.watcher = watcher
+        self.files = files
+        self.credits = credits
+        self.clock = clock
+
+    # -- use-cases ---------------------------------------------------------------------
+
+    async def imagine(
+        self,
+        user: Requester,
+        prompt: str,
+        options: ImagineOptions = ImagineOptions(),
+        origin: dict[str, Any] | None = None,
+    ) -> JobHandle:
+        prompt = self.clean_prompt(prompt)
+        negative = self.clean_prompt(options.negative, required=False)
+        if options.size not in self.settings.sizes:
+            raise BadRequest(
+                f"Unknown size {options.size!r}; use {', '.join(self.settings.sizes)}."
+            )
+        width, height = self.settings.sizes[options.size]
+        count = options.count if options.count is not None else self.settings.images_per_prompt
+        if not 1 <= count <= 4:
+            raise BadRequest("Ask for 1 to 4 images.")
+        job = self._job(JobKind.GENERATE, prompt, negative, options.seed, count, width, height)
+        return await self._submit(user, job, self.settings.generation_cost, None, origin)
+
+    async def vary(
+        self,
+        user: Requester,
+        source: ImageSource,
+        *,
+        strength: float | None = None,
+        prompt: str | None = None,
+        seed: int | None = None,
+        origin: dict[str, Any] | None = None,
+    ) -> JobHandle:
+        """Variations of an image (image-to-image with fresh seeds), 3 by default."""
+        strength = self.settings.vary_strength if strength is None else strength
+        if not 0.05 <= strength <= 1:
+            raise BadRequest("Strength must be between 0.05 and 1.")
+        image, parent = await self._source(user, source)
+        text = self.clean_prompt(prompt) if prompt else (parent.prompt if parent else "")
+        job = self._job(
+            JobKind.VARY,
+            text,
+            parent.negative if parent else "",
+            seed,
+            self.settings.images_per_edit,
+            image.width,
+            image.height,
+            strength=strength,
+            init_image=_png(image.convert("RGB")),
+        )
+        return await self._submit(
+            user, job, self.settings.edit_cost, parent.id if parent else None, origin
+        )
+
+    async def edit(
+        self,
+        user: Requester,
+        source: ImageSource,
+        prompt: str,
+        options: EditOptions = EditOptions(),
+        origin: dict[str, Any] | None = None,
+        seed: int | None = None,
+    ) -> JobHandle:
+        """Inpaint a masked area or outpaint a grown canvas; without a mask, a remix."""
+        prompt = self.clean_prompt(prompt)
+        image, parent = await self._source(user, source)
+        chosen = [o for o in (options.mask, options.region, options.extend, options.zoom) if o]
+        if len(chosen) > 1:
+            raise BadRequest("Pick one of: a mask, --region, --extend or --zoom.")
+        edit_area = self._edit_area(image, options)
+        if edit_area is None:
+            return await self.vary(user, source, prompt=prompt, seed=seed, origin=origin)
+        job = self._job(
+            JobKind.EDIT,
+            prompt,
+            parent.negative if parent else "",
+            seed,
+            self.settings.images_per_edit,
+            edit_area.image.width,
+            edit_area.image.height,
+            strength=1.0,
+            init_image=_png(edit_area.image),
+            mask=_png(edit_area.mask),
+        )
+        return await self._submit(
+            user, job, self.settings.edit_cost, parent.id if parent else None, origin
+        )
+
+    async def reroll(
+        self, user: Requester, image_id: str, origin: dict[str, Any] | None = None
+    ) -> JobHandle:
+        """Run the job that made ``image_id`` again with a new seed (🔄)."""
+        record = await self.image(image_id)
+        async with self.store.read() as db:
+            made_by = await job_records.get(db, record.job_id)
+        job = made_by.job.model_copy(
+            update={"id": uuid.uuid4().hex, "seed": secrets.randbelow(MAX_SEED)}
+        )
+        cost = (
+            self.settings.generation_cost
+            if job.kind is JobKind.GENERATE
+            else self.settings.edit_cost
+        )
+        return await self._submit(user, job, cost, made_by.source_image_id, origin)
+
+    # -- queries -----------------------------------------------------------------------
+
+    async def image(self, image_id: str) -> ImageRecord:
+        async with self.store.read() as db:
+            record = await images.get(db, image_id)
+        if record is None:
+            raise NotFound("That image no longer exists.")
+        return record
+
+    async def balance(self, user: Requester) -> int:
+        async with self.store.transaction() as db:
+            await users.ensure_user(db, user.id, user.name, self.clock())
+            await self.credits.top_up(db, user.id, self.clock())
+            return await ledger.balance(db, user.id)
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def clean_prompt(self, text: str | None, *, required: bool = True) -> str:
+        """Trim, drop invisible format characters, refuse control characters and overlong text."""
+        text = (text or "").replace("\n", " ").replace("\t", " ")
+        if any(unicodedata.category(ch) == "Cc" for ch in text):
+            raise BadRequest("The prompt contains control characters; remove them and try again.")
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+        text = " ".join(text.split())
+        if required and not text:
+            raise BadRequest("Write a prompt: describe the image you want.")
+        limit = self.settings.max_prompt_length
+        if len(text) > limit:
+            raise BadRequest(f"The prompt is {len(text)} characters long; the limit is {limit}.")
+        return text
+
+    def _job(
+        self,
+        kind: JobKind,
+        prompt: str,
+        negative: str,
+        seed: int | None,
+        n: int,
+        width: int,
+        height: int,
+        **extra: Any,
+    ) -> Job:
+        if seed is not None and not 0 <= seed <= MAX_SEED:
+            raise BadRequest(f"The seed must be between 0 and {MAX_SEED}.")
+        return Job(
+            id=uuid.uuid4().hex,
+            kind=kind,
+            prompt=prompt,
+            negative_prompt=negative,
+            seed=secrets.randbelow(MAX_SEED) if seed is None else seed,
+            n=n,
+            width=width,
+            height=height,
+            steps=self.settings.steps,
+            guidance=self.settings.guidance,
+            **extra,
+        )
+
+    async def _source(
+        self, user: Requester, source: ImageSource
+    ) -> tuple[Image.Image, ImageRecord | None]:
+        """The image to work on, scaled for the model, and its record when it is ours."""
+        if isinstance(source, bytes):
+            image = open_upload(
+                source,
+                max_bytes=self.settings.max_upload_bytes,
+                max_pixels=self.settings.max_upload_pixels,
+            )
+            parent = None
+        else:
+            parent = await self.image(source)
+            image = Image.open(self.files.absolute(parent))
+            image.load()
+        longest = canvas.align(self.settings.image_size * 3 / 2)
+        return canvas.fit(image, longest), parent
+
+    def _edit_area(self, image: Image.Image, options: EditOptions) -> canvas.Canvas | None:
+        limit = self.settings.max_canvas
+        if options.extend:
+            return canvas.extend(image, options.extend, options.extend_pixels, limit)
+        if options.zoom:
+            return canvas.zoom_out(image, options.zoom, limit)
+        rgb = image.convert("RGB")
+        if options.region:
+            return canvas.Canvas(rgb, canvas.region_mask(image.size, options.region))
+        if options.mask:
+            drawing = open_upload(
+                options.mask,
+                max_bytes=self.settings.max_upload_bytes,
+                max_pixels=self.settings.max_upload_pixels,
+            )
+            return canvas.Canvas(rgb, canvas.mask_from_drawing(drawing, image.size))
+        alpha = canvas.mask_from_alpha(image)
+        return canvas.Canvas(rgb, alpha) if alpha is not None else None
+
+    async def _submit(
+        self,
+        user: Requester,
+        job: Job,
+        cost: int,
+        source_image_id: str | None,
+        origin: dict[str, Any] | None,
+    ) -> JobHandle:
+        now = self.clock()
+        async with self.store.transaction() as db:
+            await users.ensure_user(db, user.id, user.name, now)
+            await self.credits.charge(db, user.id, cost, job.id, now)
+            await job_records.insert(
+                db,
+                job,
+                user_id=user.id,
+                cost=cost,
+                source_image_id=source_image_id,
+                origin=origin,
+                now=now,
+            )
+        handle = self.watcher.watch(job.id)
+        # After the commit: if we die here, the watcher finds the job open and submits it.
+        await self.queue.submit(job)
+        return handle
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

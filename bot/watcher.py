@@ -1,0 +1,234 @@
+"""The result watcher: follows jobs in the queue, stores their outcome once, tells listeners.
+
+It polls the queue for the jobs the bot still owes an answer for (one query a tick), turns
+progress into updates for whoever waits on a :class:`JobHandle`, and on completion writes
+the PNGs and image rows (or refunds a failed job) exactly once, then lets the queue forget
+the job. After a restart it picks up every job still open in the ``jobs`` table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.credits import CreditRules
+from data import images, job_records
+from data.images import ImageFiles, ImageRecord, new_image_id
+from data.job_records import JobRecord
+from data.jobs import JobState, JobStatus
+from data.queue import JobQueue
+from data.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobUpdate:
+    job_id: str
+    state: JobState
+    ahead: int
+    step: int
+    total_steps: int
+
+    @property
+    def fraction(self) -> float:
+        return self.step / self.total_steps if self.total_steps else 0.0
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    job: JobRecord
+    images: list[ImageRecord]
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+OutcomeListener = Callable[[JobOutcome], Awaitable[None]]
+
+
+class JobHandle:
+    """What a caller holds for a submitted job: live updates, then the outcome."""
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        self._updates: asyncio.Queue[JobUpdate | None] = asyncio.Queue()
+        self._outcome: asyncio.Future[JobOutcome] = asyncio.get_running_loop().create_future()
+
+    async def updates(self) -> AsyncIterator[JobUpdate]:
+        """Progress updates (state, queue position, step) until the job finishes."""
+        while (update := await self._updates.get()) is not None:
+            yield update
+
+    async def outcome(self) -> JobOutcome:
+        return await asyncio.shield(self._outcome)
+
+    def _publish(self, update: JobUpdate) -> None:
+        self._updates.put_nowait(update)
+
+    def _finish(self, outcome: JobOutcome) -> None:
+        if not self._outcome.done():
+            self._outcome.set_result(outcome)
+        self._updates.put_nowait(None)
+
+
+class JobWatcher:
+    def __init__(
+        self,
+        store: Store,
+        queue: JobQueue,
+        files: ImageFiles,
+        credits: CreditRules,
+        *,
+        poll_seconds: float = 0.02,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.queue = queue
+        self.files = files
+        self.credits = credits
+        self.poll_seconds = poll_seconds
+        self.clock = clock
+        self._handles: dict[str, JobHandle] = {}
+        self._last: dict[str, JobUpdate] = {}
+        self._listeners: list[OutcomeListener] = []
+        self._task: asyncio.Task | None = None
+        self._listener_tasks: set[asyncio.Task] = set()
+
+    def add_listener(self, listener: OutcomeListener) -> None:
+        """Called with every outcome, including jobs submitted before a restart."""
+        self._listeners.append(listener)
+
+    def watch(self, job_id: str) -> JobHandle:
+        handle = self._handles.get(job_id)
+        if handle is None:
+            handle = self._handles[job_id] = JobHandle(job_id)
+        return handle
+
+    async def start(self) -> None:
+        """Adopt every job still open in the database and start polling."""
+        async with self.store.read() as db:
+            for job_id in await job_records.open_ids(db):
+                self.watch(job_id)
+        self._task = asyncio.create_task(self._run(), name="job-watcher")
+
+    async def stop(self) -> None:
+        if self._listener_tasks:
+            await asyncio.wait(self._listener_tasks, timeout=10)
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("result watcher tick failed; retrying")
+            await asyncio.sleep(self.poll_seconds)
+
+    async def tick(self) -> None:
+        ids = list(self._handles)
+        if not ids:
+            return
+        statuses = await self.queue.statuses(ids)
+        for job_id in ids:
+            status = statuses.get(job_id)
+            if status is None:
+                await self._resubmit_or_settle(job_id)
+            elif status.state in (JobState.DONE, JobState.FAILED):
+                await self._settle(job_id, status)
+            else:
+                self._publish(job_id, status)
+
+    def _publish(self, job_id: str, status: JobStatus) -> None:
+        update = JobUpdate(job_id, status.state, status.ahead, status.step, status.total_steps)
+        if self._last.get(job_id) != update:
+            self._last[job_id] = update
+            self._handles[job_id]._publish(update)
+
+    async def _resubmit_or_settle(self, job_id: str) -> None:
+        """A job the queue does not know: never sent (crash after commit), or settled already."""
+        async with self.store.read() as db:
+            record = await job_records.get(db, job_id)
+        if record is None:
+            self._handles.pop(job_id, None)
+        elif record.status == "queued":
+            log.warning("job %s was not in the queue; submitting it again", job_id)
+            await self.queue.submit(record.job)
+        else:
+            await self._announce(record)
+
+    async def _settle(self, job_id: str, status: JobStatus) -> None:
+        now = self.clock()
+        async with self.store.read() as db:
+            record = await job_records.get(db, job_id)
+        if record is None:
+            log.error("queue reported job %s that the database does not know", job_id)
+            self._handles.pop(job_id, None)
+            return
+        if status.state is JobState.DONE and status.result is not None:
+            new_rows = []
+            for position, generated in enumerate(status.result.images, start=1):
+                image_id = new_image_id()
+                path = await asyncio.to_thread(self.files.write, image_id, generated.png)
+                new_rows.append(
+                    ImageRecord(
+                        id=image_id,
+                        job_id=job_id,
+                        position=position,
+                        owner_id=record.user_id,
+                        path=path,
+                        prompt=record.job.prompt,
+                        negative=record.job.negative_prompt,
+                        seed=generated.seed,
+                        model=status.result.model,
+                        width=status.result.width,
+                        height=status.result.height,
+                        parent_id=record.source_image_id,
+                        created_at=now,
+                    )
+                )
+            async with self.store.transaction() as db:
+                if await job_records.finish(db, job_id, "done", None, now):
+                    for row in new_rows:
+                        await images.insert(db, row)
+        else:
+            reason = status.error or "the job failed"
+            async with self.store.transaction() as db:
+                if await job_records.finish(db, job_id, "failed", reason, now):
+                    await self.credits.refund(
+                        db, record.user_id, record.cost, job_id, f"refund: {reason}"[:200], now
+                    )
+        await self.queue.forget(job_id)
+        async with self.store.read() as db:
+            settled = await job_records.get(db, job_id)
+        await self._announce(settled)
+
+    async def _announce(self, record: JobRecord) -> None:
+        async with self.store.read() as db:
+            produced = await images.of_job(db, record.id)
+        outcome = JobOutcome(record, produced, record.error if record.status == "failed" else None)
+        handle = self._handles.pop(record.id, None)
+        self._last.pop(record.id, None)
+        if handle:
+            handle._finish(outcome)
+        for listener in self._listeners:
+            # A slow listener (a Discord upload) must not hold up the other jobs' updates.
+            task = asyncio.create_task(self._notify(listener, outcome))
+            self._listener_tasks.add(task)
+            task.add_done_callback(self._listener_tasks.discard)
+
+    @staticmethod
+    async def _notify(listener: OutcomeListener, outcome: JobOutcome) -> None:
+        try:
+            await listener(outcome)
+        except Exception:
+            log.exception("outcome listener failed for job %s", outcome.job.id)

@@ -1,0 +1,131 @@
+"""The bot's record of each request (the ``jobs`` table): owner, cost, outcome, delivery.
+
+The queue holds what a worker needs; this table holds what the bot owes the user. A job
+row is written in the same transaction as the credit it costs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from data.jobs import Job
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    id: str
+    user_id: int
+    kind: str
+    prompt: str
+    job: Job
+    source_image_id: str | None
+    cost: int
+    status: str
+    error: str | None
+    origin: dict[str, Any] | None
+    delivered_at: float | None
+    created_at: float
+    finished_at: float | None
+
+
+_COLUMNS = (
+    "id, user_id, kind, prompt, request, source_image_id, cost, status, error, origin,"
+    " delivered_at, created_at, finished_at"
+)
+
+
+def _record(row) -> JobRecord:
+    return JobRecord(
+        id=row[0],
+        user_id=row[1],
+        kind=row[2],
+        prompt=row[3],
+        job=Job.model_validate_json(row[4]),
+        source_image_id=row[5],
+        cost=row[6],
+        status=row[7],
+        error=row[8],
+        origin=json.loads(row[9]) if row[9] else None,
+        delivered_at=row[10],
+        created_at=row[11],
+        finished_at=row[12],
+    )
+
+
+async def insert(
+    db: aiosqlite.Connection,
+    job: Job,
+    *,
+    user_id: int,
+    cost: int,
+    source_image_id: str | None,
+    origin: dict[str, Any] | None,
+    now: float,
+) -> None:
+    await db.execute(
+        "INSERT INTO jobs (id, user_id, kind, prompt, request, source_image_id, cost, origin,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            job.id,
+            user_id,
+            job.kind.value,
+            job.prompt,
+            job.model_dump_json(),
+            source_image_id,
+            cost,
+            json.dumps(origin) if origin is not None else None,
+            now,
+        ),
+    )
+
+
+async def get(db: aiosqlite.Connection, job_id: str) -> JobRecord | None:
+    row = await (
+        await db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+    ).fetchone()
+    return _record(row) if row else None
+
+
+async def open_ids(db: aiosqlite.Connection) -> list[str]:
+    """Jobs whose outcome the bot has not stored yet (still in the queue, or never sent)."""
+    rows = await (
+        await db.execute("SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at")
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+async def undelivered(db: aiosqlite.Connection) -> list[JobRecord]:
+    """Finished jobs whose answer has not reached their user yet."""
+    rows = await (
+        await db.execute(
+            f"SELECT {_COLUMNS} FROM jobs WHERE delivered_at IS NULL AND status != 'queued'"
+            " ORDER BY finished_at"
+        )
+    ).fetchall()
+    return [_record(r) for r in rows]
+
+
+async def finish(
+    db: aiosqlite.Connection, job_id: str, status: str, error: str | None, now: float
+) -> bool:
+    """Move a queued job to done/failed once; False when it was already finished."""
+    cursor = await db.execute(
+        "UPDATE jobs SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status = 'queued'",
+        (status, error, now, job_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def mark_delivered(db: aiosqlite.Connection, job_id: str, now: float) -> bool:
+    cursor = await db.execute(
+        "UPDATE jobs SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL", (now, job_id)
+    )
+    return cursor.rowcount == 1
+
+
+async def set_origin(db: aiosqlite.Connection, job_id: str, origin: dict[str, Any]) -> None:
+    await db.execute("UPDATE jobs SET origin = ? WHERE id = ?", (json.dumps(origin), job_id))

@@ -1,0 +1,80 @@
+"""The job contract between the bot and the workers: everything a worker needs, nothing more.
+
+A Job carries its prompt, seed, size and input images as bytes, and a Result carries the
+PNGs back, so a worker never needs the bot's database. Both serialise to JSON (bytes as
+base64) for any queue backend.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_CONTRACT = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
+
+
+class JobKind(StrEnum):
+    GENERATE = "generate"  # text to image
+    VARY = "vary"  # image to image of a source, fresh seeds
+    EDIT = "edit"  # inpainting with a mask (outpainting is an edit on a padded canvas)
+
+
+class Job(BaseModel):
+    model_config = _CONTRACT
+
+    id: str
+    kind: JobKind
+    prompt: str = ""
+    negative_prompt: str = ""
+    seed: int = Field(ge=0, lt=2**32)
+    n: int = Field(ge=1, le=8)
+    width: int = Field(ge=8, le=2048)
+    height: int = Field(ge=8, le=2048)
+    steps: int = Field(ge=1, le=150)
+    guidance: float = Field(ge=0, le=30)
+    strength: float = Field(default=0.6, gt=0, le=1)
+    init_image: bytes | None = None
+    mask: bytes | None = None  # white = paint here, black = keep
+
+    def image_seeds(self) -> list[int]:
+        """Image i of a job is seeded with seed + i, so each image is reproducible alone."""
+        return [(self.seed + i) % 2**32 for i in range(self.n)]
+
+
+class GeneratedImage(BaseModel):
+    model_config = _CONTRACT
+
+    png: bytes
+    seed: int
+
+
+class Result(BaseModel):
+    model_config = _CONTRACT
+
+    job_id: str
+    model: str
+    width: int
+    height: int
+    images: list[GeneratedImage]
+    seconds: float
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class JobStatus(BaseModel):
+    """What the bot sees of a job in the queue."""
+
+    job_id: str
+    state: JobState
+    ahead: int = 0  # jobs that will start before this one (queued only)
+    step: int = 0
+    total_steps: int = 0
+    attempts: int = 0
+    error: str | None = None
+    result: Result | None = None

@@ -1,0 +1,67 @@
+"""The queue seam: what the bot and the workers need of any queue backend.
+
+The embedded default is :class:`data.sqlite_queue.SqliteQueue`; a Redis Streams backend can
+implement the same interface. Delivery is at-least-once with bounded attempts: a claimed
+job carries a lease, and a lease that runs out makes the job claimable again.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+from data.jobs import Job, JobStatus, Result
+
+
+@dataclass(frozen=True)
+class Claim:
+    job: Job
+    attempt: int
+
+
+class JobQueue(ABC):
+    @abstractmethod
+    async def submit(self, job: Job) -> None:
+        """Enqueue a job; submitting the same job id twice enqueues it once."""
+
+    @abstractmethod
+    async def claim(self, worker_id: str, lease_seconds: float) -> Claim | None:
+        """Atomically take the oldest runnable job, or None; two workers never get one job."""
+
+    @abstractmethod
+    async def heartbeat(
+        self, job_id: str, worker_id: str, step: int, total_steps: int, lease_seconds: float
+    ) -> bool:
+        """Report progress and extend the lease; False when the lease was lost."""
+
+    @abstractmethod
+    async def complete(self, job_id: str, worker_id: str, result: Result) -> bool:
+        """Store the result; False when this worker no longer holds the job."""
+
+    @abstractmethod
+    async def fail(self, job_id: str, worker_id: str, reason: str) -> bool:
+        """Finally fail a job (bad input, model error); False when the lease was lost."""
+
+    @abstractmethod
+    async def statuses(self, job_ids: list[str]) -> dict[str, JobStatus]:
+        """The state of each known job id, with queue position and progress."""
+
+    @abstractmethod
+    async def forget(self, job_id: str) -> None:
+        """The bot has stored the outcome; the queue may drop the job and its result."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+async def open_queue(url: str, *, max_attempts: int = 3) -> JobQueue:
+    """Open the queue a URL names; ``sqlite:///path/to.db`` is the embedded default."""
+    if url.startswith("sqlite:///"):
+        from data.sqlite_queue import SqliteQueue
+        from data.store import Store
+
+        store = await Store.open(Path(url.removeprefix("sqlite:///")))
+        return SqliteQueue(store, max_attempts=max_attempts, owns_store=True)
+    scheme = url.split(":", 1)[0]
+    raise ValueError(f"QUEUE: unsupported queue backend {scheme!r} (use sqlite:///PATH)")

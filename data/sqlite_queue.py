@@ -1,0 +1,142 @@
+"""The embedded queue: the ``queue`` table of the SQLite database, leased claims.
+
+Every state change is a single conditional UPDATE, so claims are atomic across processes
+(SQLite serialises writers) and a worker that lost its lease cannot overwrite the job.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from data.jobs import Job, JobState, JobStatus, Result
+from data.queue import Claim, JobQueue
+from data.store import Store
+
+
+class SqliteQueue(JobQueue):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        max_attempts: int = 3,
+        clock: Callable[[], float] = time.time,
+        owns_store: bool = False,
+    ) -> None:
+        self._store = store
+        self._max_attempts = max_attempts
+        self._clock = clock
+        self._owns_store = owns_store
+
+    async def submit(self, job: Job) -> None:
+        now = self._clock()
+        async with self._store.transaction() as db:
+            await db.execute(
+                "INSERT OR IGNORE INTO queue (id, payload, max_attempts, enqueued_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (job.id, job.model_dump_json(), self._max_attempts, now, now),
+            )
+
+    async def claim(self, worker_id: str, lease_seconds: float) -> Claim | None:
+        now = self._clock()
+        # A read first: an idle worker polls often and should not take the write lock.
+        waiting = await self._store.fetchone(
+            "SELECT 1 FROM queue WHERE status = 'queued' OR (status = 'running'"
+            " AND lease_until < ?) LIMIT 1",
+            (now,),
+        )
+        if waiting is None:
+            return None
+        async with self._store.transaction() as db:
+            await db.execute(
+                "UPDATE queue SET status = 'failed', updated_at = ?,"
+                " error = 'the worker stopped responding ' || attempts || ' times'"
+                " WHERE status = 'running' AND lease_until < ? AND attempts >= max_attempts",
+                (now, now),
+            )
+            row = await (
+                await db.execute(
+                    "UPDATE queue SET status = 'running', worker = ?, lease_until = ?,"
+                    " attempts = attempts + 1, step = 0, updated_at = ?"
+                    " WHERE id = (SELECT id FROM queue WHERE status = 'queued'"
+                    "   OR (status = 'running' AND lease_until < ?)"
+                    "   ORDER BY enqueued_at, id LIMIT 1)"
+                    " RETURNING payload, attempts",
+                    (worker_id, now + lease_seconds, now, now),
+                )
+            ).fetchone()
+        if row is None:
+            return None
+        return Claim(job=Job.model_validate_json(row["payload"]), attempt=row["attempts"])
+
+    async def heartbeat(
+        self, job_id: str, worker_id: str, step: int, total_steps: int, lease_seconds: float
+    ) -> bool:
+        now = self._clock()
+        return await self._update_held(
+            job_id,
+            worker_id,
+            "step = ?, total_steps = ?, lease_until = ?",
+            (step, total_steps, now + lease_seconds),
+        )
+
+    async def complete(self, job_id: str, worker_id: str, result: Result) -> bool:
+        return await self._update_held(
+            job_id,
+            worker_id,
+            "status = 'done', result = ?, step = total_steps, lease_until = NULL",
+            (result.model_dump_json(),),
+        )
+
+    async def fail(self, job_id: str, worker_id: str, reason: str) -> bool:
+        return await self._update_held(
+            job_id, worker_id, "status = 'failed', error = ?, lease_until = NULL", (reason,)
+        )
+
+    async def _update_held(self, job_id: str, worker_id: str, assignments: str, params) -> bool:
+        """Apply an update only while ``worker_id`` still holds the job's lease."""
+        async with self._store.transaction() as db:
+            cursor = await db.execute(
+                f"UPDATE queue SET {assignments}, updated_at = ?"
+                " WHERE id = ? AND worker = ? AND status = 'running'",
+                (*params, self._clock(), job_id, worker_id),
+            )
+            return cursor.rowcount == 1
+
+    async def statuses(self, job_ids: list[str]) -> dict[str, JobStatus]:
+        if not job_ids:
+            return {}
+        marks = ",".join("?" * len(job_ids))
+        rows = await self._store.fetchall(
+            "SELECT q.id, q.status, q.step, q.total_steps, q.attempts, q.error, q.result,"
+            " CASE WHEN q.status = 'queued' THEN (SELECT COUNT(*) FROM queue a"
+            "   WHERE a.status = 'running' OR (a.status = 'queued'"
+            "   AND (a.enqueued_at < q.enqueued_at"
+            "   OR (a.enqueued_at = q.enqueued_at AND a.id < q.id))))"
+            " ELSE 0 END AS ahead"
+            f" FROM queue q WHERE q.id IN ({marks})",
+            job_ids,
+        )
+        return {
+            row["id"]: JobStatus(
+                job_id=row["id"],
+                state=JobState(row["status"]),
+                ahead=row["ahead"],
+                step=row["step"],
+                total_steps=row["total_steps"],
+                attempts=row["attempts"],
+                error=row["error"],
+                result=Result.model_validate_json(row["result"]) if row["result"] else None,
+            )
+            for row in rows
+        }
+
+    async def forget(self, job_id: str) -> None:
+        async with self._store.transaction() as db:
+            await db.execute(
+                "DELETE FROM queue WHERE id = ? AND status IN ('done', 'failed')", (job_id,)
+            )
+
+    async def close(self) -> None:
+        if self._owns_store:
+            await self._store.close()

@@ -1,0 +1,114 @@
+"""The aiosqlite store: one connection, versioned migrations, serialised transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def migration_scripts() -> list[tuple[int, str]]:
+    """Every ``NNNN_name.sql`` under data/migrations, in version order."""
+    folder = resources.files("data") / "migrations"
+    scripts = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            scripts.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
+    return sorted(scripts)
+
+
+class Store:
+    """A SQLite database shared by the bot and the local worker (WAL mode).
+
+    aiosqlite runs every statement on one thread, but coroutines could still interleave
+    statements inside each other's transactions; the lock makes each ``transaction()``
+    and each read a unit.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        store = cls(conn, path)
+        try:
+            await store.migrate()
+        except BaseException:
+            await conn.close()  # aiosqlite's thread would keep the process alive
+            raise
+        return store
+
+    async def migrate(self) -> int:
+        """Apply the migrations this database has not seen; returns the schema version."""
+        async with self.transaction() as db:
+            (version,) = await (await db.execute("PRAGMA user_version")).fetchone()
+            for number, script in migration_scripts():
+                if number > version:
+                    for statement in _split_sql(script):
+                        await db.execute(statement)
+                    await db.execute(f"PRAGMA user_version = {number}")
+                    version = number
+        return version
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception: all or nothing."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection for reads, with no other coroutine's transaction half-done."""
+        async with self._lock:
+            yield self._conn
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self._lock:
+            return await (await self._conn.execute(sql, tuple(params))).fetchone()
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._lock:
+            return list(await (await self._conn.execute(sql, tuple(params))).fetchall())
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies (BEGIN … END;) whole."""
+    statements, current = [], []
+    for line in script.splitlines():
+        if line.strip().startswith("--") and not current:
+            continue
+        current.append(line)
+        candidate = "\n".join(current)
+        if candidate.rstrip().endswith(";") and sqlite3.complete_statement(candidate):
+            statements.append(candidate.strip())
+            current = []
+    if "\n".join(current).strip():
+        statements.append("\n".join(current).strip())
+    return statements

@@ -1,0 +1,57 @@
+"""``python -m inference``: run one inference worker against the configured queue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from data.queue import open_queue
+from data.settings import load_settings
+from inference.config import WorkerSettings
+
+
+def main() -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s worker %(levelname)s %(name)s: %(message)s"
+    )
+    settings = load_settings(WorkerSettings)
+    try:
+        return asyncio.run(_serve(settings))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _serve(settings: WorkerSettings) -> int:
+    # Imported here: torch and diffusers take seconds to import; settings errors come first.
+    from inference.engine import Engine
+    from inference.models import ModelLoadError, load_pipelines
+    from inference.worker import Worker
+
+    try:
+        pipelines = await asyncio.to_thread(load_pipelines, settings.model, settings.device)
+    except ModelLoadError as error:
+        print(error, file=sys.stderr)
+        return 2
+    queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
+    worker = Worker(
+        queue,
+        Engine(pipelines),
+        worker_id=settings.worker_id,
+        lease_seconds=settings.lease_seconds,
+        poll_seconds=settings.poll_seconds,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await worker.run(stop)
+    finally:
+        await queue.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

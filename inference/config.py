@@ -1,0 +1,15 @@
+"""The worker's settings: where the queue is, which model, which device."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from data.settings import SharedSettings
+
+
+class WorkerSettings(SharedSettings):
+    worker_id: str | None = None  # default: hostname:pid
+    lease_seconds: float = Field(
+        default=60.0, gt=1
+    )  # a job whose worker is silent this long runs again
+    poll_seconds: float = Field(default=0.02, gt=0, le=5)  # idle queue polling

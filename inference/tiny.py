@@ -1,0 +1,86 @@
+"""The offline ``tiny`` preset: a Stable-Diffusion-shaped pipeline with random weights.
+
+For tests and smoke tests only. Model weights cannot be downloaded on CI machines, so
+this builds the same component classes a real model uses (UNet2DConditionModel,
+AutoencoderKL, CLIPTextModel, CLIPTokenizer, a scheduler) from small configs, the way
+diffusers' own test-suite builds its dummy components. Every code path after loading
+is the real one. Its images are noise-like: it is never a default for users.
+"""
+
+from __future__ import annotations
+
+import torch
+from diffusers import (
+    AutoencoderKL,
+    EulerAncestralDiscreteScheduler,
+    StableDiffusionPipeline,
+    UNet2DConditionModel,
+)
+from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+TINY_MODEL_NAME = "tiny"
+_WEIGHTS_SEED = 0
+
+
+def _tokenizer() -> CLIPTokenizer:
+    """A byte-level CLIP tokenizer written from an in-memory vocabulary (no files)."""
+    alphabet = [chr(c) for c in range(33, 127)]
+    vocab: dict[str, int] = {}
+    for token in [*alphabet, *(f"{ch}</w>" for ch in alphabet)]:
+        vocab[token] = len(vocab)
+    vocab["<|startoftext|>"] = len(vocab)
+    vocab["<|endoftext|>"] = len(vocab)
+    return CLIPTokenizer(vocab=vocab, merges=[], model_max_length=77)
+
+
+def build_tiny_pipeline() -> StableDiffusionPipeline:
+    """Build the tiny text-to-image pipeline; the same weights every time (fixed seed)."""
+    torch.manual_seed(_WEIGHTS_SEED)
+    unet = UNet2DConditionModel(
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        sample_size=32,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+        norm_num_groups=32,
+    )
+    vae = AutoencoderKL(
+        block_out_channels=(32, 64),
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
+        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
+        latent_channels=4,
+        norm_num_groups=32,
+    )
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            bos_token_id=0,
+            eos_token_id=2,
+            hidden_size=32,
+            intermediate_size=37,
+            layer_norm_eps=1e-05,
+            num_attention_heads=4,
+            num_hidden_layers=2,
+            pad_token_id=1,
+            vocab_size=1000,
+        )
+    )
+    scheduler = EulerAncestralDiscreteScheduler(
+        beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", steps_offset=1
+    )
+    for module in (unet, vae, text_encoder):
+        module.eval()  # built modules start in training mode; from_pretrained ones don't
+    return StableDiffusionPipeline(
+        unet=unet,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=_tokenizer(),
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
