@@ -149,6 +149,8 @@ async def _follow(runtime: Runtime, handle: JobHandle) -> JobOutcome:
                 print(f"queued: {update.ahead} ahead", file=sys.stderr)
             elif update.total_steps:
                 print(f"generating: step {update.step}/{update.total_steps}", file=sys.stderr)
+            else:
+                print("generating", file=sys.stderr)
 
     async def worker_exit() -> None:
         while runtime.worker is not None:

@@ -86,7 +86,7 @@ class JobWatcher:
         files: ImageFiles,
         credits: CreditRules,
         *,
-        poll_seconds: float = 0.02,
+        poll_seconds: float = 0.25,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
@@ -132,7 +132,7 @@ class JobWatcher:
                 await self.tick()
             except Exception:
                 log.exception("result watcher tick failed; retrying")
-            await asyncio.sleep(self.poll_seconds)
+            await self.queue.wait_for_changes(self.poll_seconds)
 
     async def tick(self) -> None:
         ids = list(self._handles)

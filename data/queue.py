@@ -7,6 +7,7 @@ job carries a lease, and a lease that runs out makes the job claimable again.
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,14 @@ class JobQueue(ABC):
     @abstractmethod
     async def forget(self, job_id: str) -> None:
         """The bot has stored the outcome; the queue may drop the job and its result."""
+
+    async def wait_for_jobs(self, timeout: float) -> None:
+        """Return when a job may be waiting, or after ``timeout``; workers call it when idle."""
+        await asyncio.sleep(timeout)
+
+    async def wait_for_changes(self, timeout: float) -> None:
+        """Return when a job may have changed (progress, done), or after ``timeout``."""
+        await asyncio.sleep(timeout)
 
     @abstractmethod
     async def close(self) -> None: ...

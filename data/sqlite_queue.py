@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from data.doorbell import Doorbell
 from data.jobs import Job, JobState, JobStatus, Result
 from data.queue import Claim, JobQueue
 from data.store import Store
@@ -27,6 +28,7 @@ class SqliteQueue(JobQueue):
         self._max_attempts = max_attempts
         self._clock = clock
         self._owns_store = owns_store
+        self._bell = Doorbell(str(store.path.resolve()))
 
     async def submit(self, job: Job) -> None:
         now = self._clock()
@@ -36,6 +38,7 @@ class SqliteQueue(JobQueue):
                 " VALUES (?, ?, ?, ?, ?)",
                 (job.id, job.model_dump_json(), self._max_attempts, now, now),
             )
+        self._bell.ring("jobs")
 
     async def claim(self, worker_id: str, lease_seconds: float) -> Claim | None:
         now = self._clock()
@@ -101,7 +104,8 @@ class SqliteQueue(JobQueue):
                 " WHERE id = ? AND worker = ? AND status = 'running'",
                 (*params, self._clock(), job_id, worker_id),
             )
-            return cursor.rowcount == 1
+        self._bell.ring("changes")
+        return cursor.rowcount == 1
 
     async def statuses(self, job_ids: list[str]) -> dict[str, JobStatus]:
         if not job_ids:
@@ -137,6 +141,13 @@ class SqliteQueue(JobQueue):
                 "DELETE FROM queue WHERE id = ? AND status IN ('done', 'failed')", (job_id,)
             )
 
+    async def wait_for_jobs(self, timeout: float) -> None:
+        await self._bell.wait("jobs", timeout)
+
+    async def wait_for_changes(self, timeout: float) -> None:
+        await self._bell.wait("changes", timeout)
+
     async def close(self) -> None:
+        self._bell.close()
         if self._owns_store:
             await self._store.close()

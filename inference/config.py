@@ -12,4 +12,4 @@ class WorkerSettings(SharedSettings):
     lease_seconds: float = Field(
         default=60.0, gt=1
     )  # a job whose worker is silent this long runs again
-    poll_seconds: float = Field(default=0.02, gt=0, le=5)  # idle queue polling
+    poll_seconds: float = Field(default=0.25, gt=0, le=5)  # idle polling, between wake-ups

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -30,7 +29,7 @@ class Worker:
         *,
         worker_id: str | None = None,
         lease_seconds: float = 60.0,
-        poll_seconds: float = 0.02,
+        poll_seconds: float = 0.25,
     ) -> None:
         self.queue = queue
         self.engine = engine
@@ -43,8 +42,11 @@ class Worker:
         log.info("worker %s ready (model %s)", self.worker_id, self.engine.model_name)
         while not stop.is_set():
             if not await self.run_one():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.poll_seconds)
+                idle = asyncio.create_task(self.queue.wait_for_jobs(self.poll_seconds))
+                stopping = asyncio.create_task(stop.wait())
+                await asyncio.wait({idle, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                for task in (idle, stopping):
+                    task.cancel()
 
     async def run_one(self) -> bool:
         """Run one job if there is one; False when the queue was empty."""

@@ -1,0 +1,45 @@
+"""Shared fixtures: settings on a temporary DATA_DIR with the tiny model, a store, the engine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+for _name in ("DISCORD_TOKEN", "MODEL", "DATA_DIR", "DATABASE", "QUEUE", "IMAGE_SIZE"):
+    os.environ.pop(_name, None)  # tests never read a developer's environment
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    from bot.config import Settings
+
+    return Settings(_env_file=None, data_dir=tmp_path / "var", model="tiny", local_worker=False)
+
+
+@pytest.fixture
+async def store(settings):
+    from data.store import Store
+
+    opened = await Store.open(settings.database_path)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_pipelines():
+    import torch
+
+    from inference.models import load_pipelines
+
+    torch.set_num_threads(2)
+    return load_pipelines("tiny", "cpu")
+
+
+@pytest.fixture(scope="session")
+def engine(tiny_pipelines):
+    from inference.engine import Engine
+
+    return Engine(tiny_pipelines)

@@ -1,0 +1,51 @@
+"""The command line end to end in a subprocess: use-case, ledger, queue, a worker process."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+
+def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "MODEL": "tiny", "DATA_DIR": str(tmp_path / "var"), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=environment,
+        capture_output=True, text=True, timeout=180,
+    )
+
+
+def test_imagine_vary_and_edit_from_the_terminal(tmp_path: Path):
+    first = run_cli(tmp_path, "imagine", "a purple mammoth", "--out", "a", "--seed", "42")
+    assert first.returncode == 0, first.stderr
+    paths = [tmp_path / line for line in first.stdout.split()]
+    assert [p.name for p in paths] == ["1.png", "2.png", "3.png", "4.png"]
+    assert Image.open(paths[0]).text["seed"] == "42"
+    assert "queued: 0 ahead" in first.stderr and "generating" in first.stderr
+
+    again = run_cli(tmp_path, "imagine", "a purple mammoth", "--out", "b", "--seed", "42")
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "b/3.png").read_bytes() == (tmp_path / "a/3.png").read_bytes()
+
+    edit = run_cli(tmp_path, "edit", "a/1.png", "a hat", "--extend", "right", "--out", "e")
+    assert edit.returncode == 0, edit.stderr
+    assert Image.open(tmp_path / "e/1.png").size == (96, 64)
+    assert len(edit.stdout.split()) == 3
+
+
+def test_bad_input_and_bad_settings_get_one_sentence(tmp_path: Path):
+    empty = run_cli(tmp_path, "imagine", " ", "--out", "x", LOCAL_WORKER="false")
+    assert empty.returncode == 1 and empty.stderr.strip() == (
+        "error: Write a prompt: describe the image you want."
+    )
+    wrong = run_cli(tmp_path, "imagine", "a cat", "--out", "x", IMAGE_SIZE="huge")
+    assert wrong.returncode == 1
+    assert "IMAGE_SIZE is invalid" in wrong.stderr and "Traceback" not in wrong.stderr
+    assert len(wrong.stderr.strip().splitlines()) == 1
+
+
+def test_run_without_a_token_explains_how_to_get_one(tmp_path: Path):
+    result = run_cli(tmp_path, "run", DISCORD_TOKEN="")
+    assert result.returncode == 2
+    assert "DISCORD_TOKEN is not set" in result.stderr and "bot imagine" in result.stderr

@@ -1,0 +1,65 @@
+import sqlite3
+
+import pytest
+
+from data import ledger
+from data.ledger import EntryKind, LedgerEntry
+from data.store import Store, migration_scripts
+
+TABLES = {"users", "ledger", "jobs", "images", "collections", "collection_items", "queue"}
+
+
+async def test_migrations_build_every_table_from_an_empty_database(store: Store):
+    rows = await store.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    assert {row["name"] for row in rows} >= TABLES
+    (version,) = await store.fetchone("PRAGMA user_version")
+    assert version == max(number for number, _ in migration_scripts())
+    (mode,) = await store.fetchone("PRAGMA journal_mode")
+    assert mode == "wal"
+
+
+async def test_migrations_apply_once(store: Store):
+    assert await store.migrate() == max(number for number, _ in migration_scripts())
+    reopened = await Store.open(store.path)
+    await reopened.close()
+
+
+async def _add_user(store: Store, user_id: int = 7) -> None:
+    async with store.transaction() as db:
+        await db.execute("INSERT INTO users (id, name, created_at) VALUES (?, 'u', 0)", (user_id,))
+
+
+async def test_balance_is_the_sum_and_keys_are_idempotent(store: Store):
+    await _add_user(store)
+    entries = [
+        LedgerEntry(7, 50, EntryKind.FREE_GRANT, "welcome", "k1", 1.0),
+        LedgerEntry(7, -1, EntryKind.SPEND, "job a", "k2", 2.0),
+        LedgerEntry(7, -3, EntryKind.SPEND, "job b", "k3", 3.0),
+    ]
+    async with store.transaction() as db:
+        assert [await ledger.append(db, e) for e in entries] == [True, True, True]
+        assert await ledger.append(db, entries[1]) is False  # same key: written once
+        assert await ledger.balance(db, 7) == 46
+        assert [e.idem_key for e in await ledger.recent(db, 7)] == ["k3", "k2", "k1"]
+
+
+async def test_ledger_rows_cannot_be_changed_or_deleted(store: Store):
+    await _add_user(store)
+    async with store.transaction() as db:
+        await ledger.append(db, LedgerEntry(7, 5, EntryKind.ADMIN_GRANT, "gift", "g", 1.0))
+    for statement in ("UPDATE ledger SET delta = 500", "DELETE FROM ledger"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            async with store.transaction() as db:
+                await db.execute(statement)
+    async with store.read() as db:
+        assert await ledger.balance(db, 7) == 5
+
+
+async def test_a_failed_transaction_writes_nothing(store: Store):
+    await _add_user(store)
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as db:
+            await ledger.append(db, LedgerEntry(7, 5, EntryKind.ADMIN_GRANT, "gift", "g", 1.0))
+            raise RuntimeError("crash half-way")
+    async with store.read() as db:
+        assert await ledger.balance(db, 7) == 0

@@ -1,0 +1,162 @@
+"""The use-cases against a real store, queue and an in-process worker on the tiny model."""
+
+import asyncio
+import io
+
+import pytest
+from PIL import Image
+
+from bot.errors import BadRequest, ImageRejected, NotEnoughCredits
+from bot.runtime import Runtime
+from bot.studio import EditOptions, ImagineOptions, Requester
+from data import ledger
+from data.jobs import JobState
+from inference.worker import Worker
+
+ALICE = Requester(1, "alice")
+
+
+@pytest.fixture
+async def runtime(settings, engine):
+    started = await Runtime.start(settings)
+    await started.watcher.start()
+    worker = Worker(started.queue, engine, worker_id="test-worker", poll_seconds=0.01)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    yield started
+    stop.set()
+    await task
+    await started.stop()
+
+
+async def balance(runtime: Runtime, user: Requester = ALICE) -> int:
+    async with runtime.store.read() as db:
+        return await ledger.balance(db, user.id)
+
+
+async def count(runtime: Runtime, table: str) -> int:
+    (n,) = await runtime.store.fetchone(f"SELECT COUNT(*) FROM {table}")
+    return n
+
+
+async def test_imagine_charges_one_credit_and_stores_four_images(runtime):
+    handle = await runtime.studio.imagine(ALICE, "  a purple   mammoth ", ImagineOptions(seed=5))
+    updates = [update async for update in handle.updates()]
+    outcome = await handle.outcome()
+    assert outcome.ok and [image.position for image in outcome.images] == [1, 2, 3, 4]
+    assert outcome.images[0].prompt == "a purple mammoth" and outcome.images[0].seed == 5
+    assert all(runtime.studio.files.absolute(image).is_file() for image in outcome.images)
+    assert {u.state for u in updates} <= {JobState.QUEUED, JobState.RUNNING}
+    assert await balance(runtime) == runtime.settings.welcome_credits - 1
+    assert await runtime.queue.statuses([handle.job_id]) == {}  # the queue forgot it
+
+
+async def test_vary_and_edit_of_a_stored_image_link_the_parent(runtime):
+    first = await (await runtime.studio.imagine(ALICE, "a fox", ImagineOptions(count=1))).outcome()
+    parent = first.images[0]
+    varied = await (await runtime.studio.vary(ALICE, parent.id)).outcome()
+    assert len(varied.images) == 3 and varied.images[0].parent_id == parent.id
+    assert varied.images[0].prompt == "a fox"
+    edited = await (
+        await runtime.studio.edit(ALICE, parent.id, "a hat", EditOptions(extend="up"))
+    ).outcome()
+    assert (edited.images[0].width, edited.images[0].height) == (64, 96)
+    assert await balance(runtime) == runtime.settings.welcome_credits - 3
+
+
+@pytest.mark.parametrize(
+    ("prompt", "options", "message"),
+    [
+        ("   ", ImagineOptions(), "Write a prompt"),
+        ("x" * 401, ImagineOptions(), "401 characters long; the limit is 400"),
+        ("a cat\x07", ImagineOptions(), "control characters"),
+        ("a cat", ImagineOptions(size="huge"), "Unknown size"),
+        ("a cat", ImagineOptions(count=9), "1 to 4 images"),
+        ("a cat", ImagineOptions(seed=-1), "seed must be between"),
+    ],
+)
+async def test_bad_input_is_refused_and_changes_nothing(runtime, prompt, options, message):
+    with pytest.raises(BadRequest, match=message):
+        await runtime.studio.imagine(ALICE, prompt, options)
+    assert await count(runtime, "jobs") == 0 and await count(runtime, "ledger") == 0
+
+
+async def test_a_bad_upload_changes_nothing(runtime):
+    with pytest.raises(ImageRejected):
+        await runtime.studio.vary(ALICE, b"GIF89a not really")
+    assert await count(runtime, "jobs") == 0
+
+
+async def test_not_enough_credits_names_the_next_refill(settings, engine):
+    poor = settings.model_copy(update={"welcome_credits": 1})
+    started = await Runtime.start(poor)
+    try:
+        await started.studio.imagine(ALICE, "one")
+        with pytest.raises(NotEnoughCredits, match=r"have 0\. 15 free credits arrive on"):
+            await started.studio.imagine(ALICE, "two")
+        assert await count(started, "jobs") == 1
+    finally:
+        await started.stop()
+
+
+async def test_a_failed_job_refunds_exactly_once(runtime, engine):
+    png = io.BytesIO()
+    Image.new("RGB", (64, 64), "white").save(png, format="PNG")
+    handle = await runtime.studio.vary(ALICE, png.getvalue())
+    # Make the worker's input unreadable: the engine refuses it, the job fails.
+    async with runtime.store.transaction() as db:
+        await db.execute(
+            "UPDATE queue SET payload = json_set(payload, '$.init_image', 'bm90IGEgcG5n')"
+        )
+    outcome = await handle.outcome()
+    assert not outcome.ok and "not a readable image" in outcome.error
+    assert await balance(runtime) == runtime.settings.welcome_credits
+    async with runtime.store.transaction() as db:
+        again = await runtime.studio.credits.refund(db, ALICE.id, 1, handle.job_id, "again", 0)
+    assert again is False
+    assert await balance(runtime) == runtime.settings.welcome_credits
+
+
+async def test_a_job_that_never_reached_the_queue_is_submitted_at_start(settings, engine):
+    first = await Runtime.start(settings)
+    handle = await first.studio.imagine(ALICE, "lost in the crash")
+    await first.queue.forget(handle.job_id)
+    async with first.store.transaction() as db:  # as if the process died before submit()
+        await db.execute("DELETE FROM queue")
+    await first.stop()
+
+    second = await Runtime.start(settings)
+    outcomes = []
+    second.watcher.add_listener(lambda outcome: _append(outcomes, outcome))
+    await second.watcher.start()
+    worker = Worker(second.queue, engine, poll_seconds=0.01)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    for _ in range(500):
+        if outcomes:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await task
+    await second.stop()
+    assert outcomes and outcomes[0].job.id == handle.job_id and len(outcomes[0].images) == 4
+
+
+async def _append(items: list, item) -> None:
+    items.append(item)
+
+
+async def test_a_job_whose_worker_keeps_dying_fails_and_refunds(settings):
+    started = await Runtime.start(settings.model_copy(update={"job_max_attempts": 2}))
+    await started.watcher.start()
+    try:
+        handle = await started.studio.imagine(ALICE, "cursed")
+        for _ in range(2):  # a worker claims it and dies: the lease runs out at once
+            assert await started.queue.claim("doomed", lease_seconds=0.0) is not None
+            await asyncio.sleep(0.01)
+        assert await started.queue.claim("healthy", lease_seconds=30) is None
+        outcome = await asyncio.wait_for(handle.outcome(), 10)
+        assert "stopped responding 2 times" in outcome.error
+        assert await balance(started) == settings.welcome_credits
+    finally:
+        await started.stop()
