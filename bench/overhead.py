@@ -58,8 +58,12 @@ def bare_pipeline(settings: Settings, runs: int) -> list[float]:
         generators = [torch.Generator("cpu").manual_seed(index + i) for i in range(4)]
         started = time.perf_counter()
         pipe(
-            prompt=[PROMPT] * 4, width=width, height=height, guidance_scale=settings.guidance,
-            num_inference_steps=settings.steps, generator=generators,
+            prompt=[PROMPT] * 4,
+            width=width,
+            height=height,
+            guidance_scale=settings.guidance,
+            num_inference_steps=settings.steps,
+            generator=generators,
         )
         if index >= 2:
             timings.append(time.perf_counter() - started)
@@ -72,8 +76,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(_env_file=None, model=args.model, data_dir=Path(data_dir),
-                            welcome_credits=10_000)
+        settings = Settings(
+            _env_file=None, model=args.model, data_dir=Path(data_dir), welcome_credits=10_000
+        )
         through_queue = statistics.median(asyncio.run(end_to_end(settings, args.runs)))
         bare = statistics.median(bare_pipeline(settings, args.runs))
     size = "x".join(map(str, settings.sizes["square"]))

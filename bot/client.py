@@ -6,44 +6,91 @@ import asyncio
 import logging
 
 import discord
+import yarl
+from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.delivery import Delivery
+from bot.errors import StudioError
 from bot.runtime import Runtime
+from bot.studio import Studio
 
 log = logging.getLogger(__name__)
 
-COGS: tuple[str, ...] = ()
+COGS = ("cogs.studio", "cogs.buttons", "cogs.edit")
+
+SORRY = "Something went wrong on our side. Nothing was charged; please try again."
 
 
-def intents() -> discord.Intents:
+def intents(settings: Settings) -> discord.Intents:
     wanted = discord.Intents.default()
-    wanted.message_content = True  # reply-to-edit reads the text of replies
+    wanted.message_content = settings.message_content  # reply-to-edit reads replies' text
     return wanted
 
 
+def point_at(settings: Settings) -> None:
+    """Use another Discord-compatible endpoint (a local fake in tests, a proxy)."""
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+    if settings.discord_gateway:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway)
+
+
 class ImagineBot(commands.Bot):
-    def __init__(self, settings: Settings, *, start_worker: bool = True) -> None:
+    def __init__(self, settings: Settings) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=intents(),
-            allowed_mentions=discord.AllowedMentions.none(),
+            intents=intents(settings),
+            allowed_mentions=discord.AllowedMentions.none(),  # echoed prompts never ping
+            help_command=None,
         )
         self.settings = settings
-        self.start_worker = start_worker
         self.runtime: Runtime | None = None
+        self.delivery: Delivery
+        self._delivered_pending = False
+        self.tree.on_error = self.on_app_command_error
 
     @property
-    def studio(self):
-        assert self.runtime is not None
+    def studio(self) -> Studio:
+        assert self.runtime is not None, "setup_hook has not run"
         return self.runtime.studio
 
     async def setup_hook(self) -> None:
         """Open the store, start the local worker, load the cogs, then follow the jobs."""
         self.runtime = await Runtime.start(self.settings)
+        self.delivery = Delivery(self, self.runtime.studio)
+        self.runtime.watcher.add_listener(self.delivery.deliver)
         for cog in COGS:
             await self.load_extension(cog)
         await self.runtime.watcher.start()
+
+    async def on_ready(self) -> None:
+        log.info("logged in as %s (%s)", self.user, self.user.id if self.user else "?")
+        if not self._delivered_pending:
+            self._delivered_pending = True
+            await self.delivery.deliver_pending()
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Nothing a user types ends in a traceback: refusals are explained, bugs logged."""
+        original = getattr(error, "original", error)
+        if isinstance(original, StudioError):
+            message = str(original)
+        elif isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
+            message = str(error)
+        else:
+            log.error(
+                "command %s failed",
+                interaction.command and interaction.command.name,
+                exc_info=original,
+            )
+            message = SORRY
+        try:
+            await self.delivery.refuse(interaction, message)
+        except discord.HTTPException:
+            log.warning("could not tell the user about an error", exc_info=True)
 
     async def close(self) -> None:
         await super().close()
@@ -54,33 +101,41 @@ class ImagineBot(commands.Bot):
 
 def run_bot(settings: Settings) -> int:
     """Run until Ctrl-C or SIGTERM; both stop the worker and close the store cleanly."""
-    bot = ImagineBot(settings)
+    point_at(settings)
     discord.utils.setup_logging()
+    bot = ImagineBot(settings)
     try:
-        bot.run(settings.discord_token, log_handler=None)
+        bot.run(settings.discord_token or "", log_handler=None)
     except discord.LoginFailure:
         log.error("DISCORD_TOKEN was refused by Discord: copy the bot token again.")
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        log.error(
+            "Discord refused the Message Content intent. Enable it in the developer portal "
+            "(your application → Bot → Privileged Gateway Intents), or set "
+            "MESSAGE_CONTENT=false to run without reply-to-edit."
+        )
         return 2
     return 0
 
 
 def sync_commands(settings: Settings, guild_id: int | None) -> int:
     """Publish the slash commands: explicit, not at every start (Discord rate-limits it)."""
+    if not settings.discord_token:
+        print("DISCORD_TOKEN is not set: sync needs the bot's token.")
+        return 2
+    point_at(settings)
 
     async def sync() -> int:
         bot = ImagineBot(settings.model_copy(update={"local_worker": False}))
         async with bot:
-            await bot.login(settings.discord_token or "")
-            await bot.setup_hook()
+            await bot.login(settings.discord_token or "")  # runs setup_hook: loads the cogs
             guild = discord.Object(guild_id) if guild_id else None
             if guild:
                 bot.tree.copy_global_to(guild=guild)
             synced = await bot.tree.sync(guild=guild)
             where = f"to guild {guild_id}" if guild else "globally"
-            print(f"synced {len(synced)} commands {where}")
+            print(f"synced {len(synced)} commands {where}: {', '.join(c.name for c in synced)}")
         return 0
 
-    if not settings.discord_token:
-        print("DISCORD_TOKEN is not set: sync needs the bot's token.")
-        return 2
     return asyncio.run(sync())

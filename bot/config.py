@@ -26,7 +26,9 @@ class Settings(SharedSettings):
     monthly_credits: int = Field(default=15, ge=0)  # every month after
     generation_cost: int = Field(default=1, ge=0)
     edit_cost: int = Field(default=1, ge=0)
-    guild_id: int | None = None  # sync commands to this guild only (instant), else global
+    message_content: bool = True  # the privileged intent reply-to-edit needs
+    discord_api_base: str | None = None  # another Discord-compatible REST endpoint (tests)
+    discord_gateway: str | None = None  # and its gateway URL
 
     @model_validator(mode="after")
     def _tiny_defaults(self) -> Settings:

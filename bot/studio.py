@@ -13,6 +13,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from PIL import Image
@@ -23,7 +24,7 @@ from bot.credits import CreditRules
 from bot.errors import BadRequest, NotFound
 from bot.uploads import open_upload
 from bot.watcher import JobHandle, JobWatcher
-from data import images, job_records, ledger, users
+from data import collections, images, job_records, ledger, users
 from data.images import ImageFiles, ImageRecord
 from data.jobs import Job, JobKind
 from data.queue import JobQueue
@@ -192,6 +193,32 @@ class Studio:
         if record is None:
             raise NotFound("That image no longer exists.")
         return record
+
+    async def images_of_job(self, job_id: str) -> list[ImageRecord]:
+        async with self.store.read() as db:
+            return await images.of_job(db, job_id)
+
+    async def save(self, user: Requester, image_ids: list[str], collection: str = "Saved") -> int:
+        """Add images to one of the user's collections; returns how many were new there."""
+        now = self.clock()
+        async with self.store.transaction() as db:
+            await users.ensure_user(db, user.id, user.name, now)
+            if await collections.saved_count(db, user.id) + len(image_ids) > (
+                cap := collections.MAX_IMAGES_PER_USER
+            ):
+                raise BadRequest(f"Your collections are full ({cap:,} images); remove some first.")
+            collection_id = await collections.ensure(db, user.id, collection, now)
+            return await collections.add(db, collection_id, image_ids, now)
+
+    async def credit_summary(self, user: Requester) -> tuple[int, datetime]:
+        """The balance and the date of the next free refill."""
+        now = self.clock()
+        async with self.store.transaction() as db:
+            await users.ensure_user(db, user.id, user.name, now)
+            await self.credits.top_up(db, user.id, now)
+            return await ledger.balance(db, user.id), await self.credits.next_refill(
+                db, user.id, now
+            )
 
     async def balance(self, user: Requester) -> int:
         async with self.store.transaction() as db:

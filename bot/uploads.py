@@ -12,14 +12,19 @@ from bot.errors import ImageRejected
 ACCEPTED_FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "WEBP": "WebP"}
 
 
+def check_size(size: int, max_bytes: int) -> None:
+    """Refuse a file by its size alone, before anything downloads or decodes it."""
+    if size > max_bytes:
+        raise ImageRejected(
+            f"The file is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB."
+        )
+
+
 def open_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
     """Decode an upload safely, or raise ImageRejected with the reason a user can act on."""
     if not data:
         raise ImageRejected("The file is empty.")
-    if len(data) > max_bytes:
-        raise ImageRejected(
-            f"The file is {len(data) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB."
-        )
+    check_size(len(data), max_bytes)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -11,8 +11,12 @@ from PIL import Image
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "MODEL": "tiny", "DATA_DIR": str(tmp_path / "var"), **env}
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=environment,
-        capture_output=True, text=True, timeout=180,
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
 
 

@@ -34,8 +34,11 @@ def test_regions_cover_the_named_part():
 
 @pytest.mark.parametrize(
     ("direction", "size", "kept_box"),
-    [("left", (96, 64), (32, 0, 96, 64)), ("down", (64, 96), (0, 0, 64, 64)),
-     ("all", (128, 128), (32, 32, 96, 96))],
+    [
+        ("left", (96, 64), (32, 0, 96, 64)),
+        ("down", (64, 96), (0, 0, 64, 64)),
+        ("all", (128, 128), (32, 32, 96, 96)),
+    ],
 )
 def test_extend_pads_and_masks_only_the_new_area(direction, size, kept_box):
     source = Image.effect_noise((64, 64), 50).convert("RGB")

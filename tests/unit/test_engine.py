@@ -10,8 +10,17 @@ from data.jobs import Job, JobKind
 
 
 def job(kind: JobKind = JobKind.GENERATE, **fields) -> Job:
-    values = dict(id="j", kind=kind, prompt="a red fox", seed=7, n=4, width=64, height=64,
-                  steps=2, guidance=0.0)
+    values = dict(
+        id="j",
+        kind=kind,
+        prompt="a red fox",
+        seed=7,
+        n=4,
+        width=64,
+        height=64,
+        steps=2,
+        guidance=0.0,
+    )
     values.update(fields)
     return Job(**values)
 
@@ -59,8 +68,9 @@ def test_vary_gives_three_images_of_the_source_size(engine):
 def test_edit_keeps_every_pixel_outside_the_mask(engine):
     source = Image.open(io.BytesIO(engine.run(job(n=1)).images[0].png)).convert("RGB")
     mask = canvas.region_mask(source.size, "left")
-    result = engine.run(job(JobKind.EDIT, n=3, strength=1.0, init_image=png_bytes(source),
-                            mask=png_bytes(mask)))
+    result = engine.run(
+        job(JobKind.EDIT, n=3, strength=1.0, init_image=png_bytes(source), mask=png_bytes(mask))
+    )
     assert len(result.images) == 3
     kept = np.asarray(mask) == 0
     original = np.asarray(source).astype(int)
@@ -73,8 +83,17 @@ def test_edit_keeps_every_pixel_outside_the_mask(engine):
 def test_outpaint_grows_the_canvas_and_keeps_the_original(engine):
     source = Image.open(io.BytesIO(engine.run(job(n=1)).images[0].png)).convert("RGB")
     grown = canvas.extend(source, "right", 32, max_side=256)
-    result = engine.run(job(JobKind.EDIT, n=3, strength=1.0, width=96, height=64,
-                            init_image=png_bytes(grown.image), mask=png_bytes(grown.mask)))
+    result = engine.run(
+        job(
+            JobKind.EDIT,
+            n=3,
+            strength=1.0,
+            width=96,
+            height=64,
+            init_image=png_bytes(grown.image),
+            mask=png_bytes(grown.mask),
+        )
+    )
     assert (result.width, result.height) == (96, 64)
     out = pixels(result.images[0].png)
     assert (out[:, :64] == np.asarray(source).astype(int)).all()

@@ -14,13 +14,28 @@ class FakeClock:
 
 
 def make_job(job_id: str) -> Job:
-    return Job(id=job_id, kind=JobKind.GENERATE, prompt="p", seed=1, n=1, width=64, height=64,
-               steps=2, guidance=0)
+    return Job(
+        id=job_id,
+        kind=JobKind.GENERATE,
+        prompt="p",
+        seed=1,
+        n=1,
+        width=64,
+        height=64,
+        steps=2,
+        guidance=0,
+    )
 
 
 def make_result(job_id: str) -> Result:
-    return Result(job_id=job_id, model="tiny", width=64, height=64, seconds=0.1,
-                  images=[GeneratedImage(png=b"\x89PNG", seed=1)])
+    return Result(
+        job_id=job_id,
+        model="tiny",
+        width=64,
+        height=64,
+        seconds=0.1,
+        images=[GeneratedImage(png=b"\x89PNG", seed=1)],
+    )
 
 
 async def test_submit_is_idempotent_and_positions_are_true(store: Store):

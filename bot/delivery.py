@@ -1,0 +1,206 @@
+"""Getting answers to Discord: live status while a job runs, then the result, once.
+
+While the interaction token lives (15 minutes) the result is a followup to the command;
+after that, or when the followup fails, it is a channel message that mentions the user.
+Everything needed to deliver is kept in the job's ``origin``, so a job that finishes
+after a restart is still delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+
+from bot import render
+from bot.errors import ImageRejected, StudioError
+from bot.studio import Studio
+from bot.uploads import check_size
+from bot.watcher import JobHandle, JobOutcome
+from data import images, job_records, posts
+
+log = logging.getLogger(__name__)
+
+TOKEN_LIFETIME = 15 * 60
+TOKEN_MARGIN = 30  # do not start a followup on a token about to expire
+STATUS_EVERY = 1.5  # seconds between status edits (Discord allows 5 edits / 5 s)
+
+
+def interaction_origin(interaction: discord.Interaction) -> dict[str, Any]:
+    """What a later process needs to answer this interaction."""
+    return {
+        "application_id": interaction.application_id,
+        "token": interaction.token,
+        "channel_id": interaction.channel_id,
+        "guild_id": interaction.guild_id,
+        "user_id": interaction.user.id,
+        "created_at": interaction.created_at.timestamp(),
+    }
+
+
+def message_origin(message: discord.Message) -> dict[str, Any]:
+    """A reply has no interaction token: its result is a reply message in the channel."""
+    return {
+        "channel_id": message.channel.id,
+        "guild_id": message.guild.id if message.guild else None,
+        "user_id": message.author.id,
+        "reply_to": message.id,
+        "created_at": message.created_at.timestamp(),
+    }
+
+
+def mention_only(user_id: int) -> discord.AllowedMentions:
+    """Ping the requester and nobody else, whatever the prompt says (@everyone included)."""
+    return discord.AllowedMentions(everyone=False, roles=False, users=[discord.Object(user_id)])
+
+
+class Delivery:
+    def __init__(self, client: discord.Client, studio: Studio) -> None:
+        self.client = client
+        self.studio = studio
+        self._delivering: set[str] = set()
+        self._followers: set[asyncio.Task] = set()
+
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        submit: Callable[[dict[str, Any]], Awaitable[JobHandle]],
+        prompt: str,
+    ) -> None:
+        """Defer at once, submit, show the status line, and follow the job in the background.
+
+        A refusal (bad prompt, no credits, bad upload) replaces the "thinking…" message with
+        an ephemeral explanation that only the requester sees.
+        """
+        await interaction.response.defer(thinking=True)
+        try:
+            handle = await submit(interaction_origin(interaction))
+        except StudioError as error:
+            await self.refuse(interaction, str(error))
+            return
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.edit_original_response(content=render.status_line(prompt, None))
+        task = asyncio.create_task(self.follow(interaction, handle, prompt))
+        self._followers.add(task)
+        task.add_done_callback(self._followers.discard)
+
+    async def refuse(self, interaction: discord.Interaction, message: str) -> None:
+        if interaction.response.is_done():
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.delete_original_response()
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+
+    async def read_attachment(self, attachment: discord.Attachment) -> bytes:
+        """Download an upload only when its announced size is within the limit."""
+        check_size(attachment.size, self.studio.settings.max_upload_bytes)
+        try:
+            return await attachment.read()
+        except discord.HTTPException:
+            raise ImageRejected("Could not download the attachment; try again.") from None
+
+    async def follow(
+        self, interaction: discord.Interaction, handle: JobHandle, prompt: str
+    ) -> None:
+        """Edit the deferred response with the queue position and progress until done."""
+        last_edit = 0.0
+        pending: str | None = None
+        async for update in handle.updates():
+            pending = render.status_line(prompt, update)
+            if time.monotonic() - last_edit >= STATUS_EVERY:
+                last_edit = time.monotonic()
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.edit_original_response(content=pending)
+                pending = None
+
+    async def deliver(self, outcome: JobOutcome) -> None:
+        """The watcher's listener: post the outcome where the request came from, once."""
+        record = outcome.job
+        if record.origin is None or record.delivered_at is not None:
+            return  # a terminal job (CLI), or already delivered
+        if record.id in self._delivering:
+            return
+        self._delivering.add(record.id)
+        try:
+            message = await self._post(outcome, record.origin)
+            async with self.studio.store.transaction() as db:
+                if message is not None:
+                    await posts.record(db, message.id, message.channel.id, record.id, time.time())
+                await job_records.mark_delivered(db, record.id, time.time())
+        finally:
+            self._delivering.discard(record.id)
+
+    async def deliver_pending(self) -> None:
+        """After a restart: results that finished while the bot was away."""
+        async with self.studio.store.read() as db:
+            waiting = await job_records.undelivered(db)
+        for record in waiting:
+            if record.origin is None:
+                continue
+            async with self.studio.store.read() as db:
+                produced = await images.of_job(db, record.id)
+            error = record.error if record.status == "failed" else None
+            await self.deliver(JobOutcome(record, produced, error))
+
+    async def _post(self, outcome: JobOutcome, origin: dict[str, Any]) -> discord.Message | None:
+        user_id = origin["user_id"]
+        content, kwargs = self._message(outcome, user_id)
+        webhook = self._live_webhook(origin)
+        if webhook is not None:
+            try:
+                message = await webhook.send(content, wait=True, **kwargs)
+                if outcome.ok:
+                    with contextlib.suppress(discord.HTTPException):
+                        await webhook.delete_message("@original")  # the status line
+                return message
+            except discord.HTTPException as error:
+                log.warning(
+                    "followup for job %s failed (%s); posting in the channel", outcome.job.id, error
+                )
+                kwargs = self._message(outcome, user_id)[1]  # files are consumed by a send
+        channel = self.client.get_channel(origin["channel_id"])
+        if channel is None:
+            channel = await self.client.fetch_channel(origin["channel_id"])
+        reference = None
+        if origin.get("reply_to"):
+            reference = discord.MessageReference(
+                message_id=origin["reply_to"],
+                channel_id=origin["channel_id"],
+                fail_if_not_exists=False,
+            )
+        kwargs.pop("ephemeral", None)
+        return await channel.send(content, reference=reference, **kwargs)
+
+    def _live_webhook(self, origin: dict[str, Any]) -> discord.Webhook | None:
+        if not origin.get("token"):
+            return None
+        if time.time() - origin["created_at"] > TOKEN_LIFETIME - TOKEN_MARGIN:
+            return None
+        return discord.Webhook.partial(
+            origin["application_id"], origin["token"], client=self.client
+        )
+
+    def _message(self, outcome: JobOutcome, user_id: int) -> tuple[str, dict[str, Any]]:
+        mentions = mention_only(user_id)
+        if not outcome.ok:
+            text = (
+                f"<@{user_id}> your request **{outcome.job.prompt[:200] or outcome.job.kind}** "
+                f"failed: {outcome.error}. Your credit was refunded."
+            )
+            return text, {"allowed_mentions": mentions}
+        pngs = [self.studio.files.read(image) for image in outcome.images]
+        return f"<@{user_id}>", {
+            "embed": render.result_embed(outcome.images, user_id, outcome.job.kind),
+            "file": discord.File(
+                fp=io.BytesIO(render.grid_png(pngs)), filename=render.GRID_FILENAME
+            ),
+            "view": render.result_view(outcome.images),
+            "allowed_mentions": mentions,
+        }

@@ -1,0 +1,100 @@
+"""How results look on Discord: the 2×2 grid, the embed, the buttons, the status line."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import discord
+from PIL import Image
+
+from bot import custom_ids
+from bot.watcher import JobUpdate
+from data.images import ImageRecord
+
+GRID_FILENAME = "grid.png"
+TITLE_LIMIT = 256
+
+
+def grid_png(pngs: Sequence[bytes], gap: int = 4) -> bytes:
+    """Up to four images on a 2×2 grid (one or two images: a single row)."""
+    images = [Image.open(io.BytesIO(png)).convert("RGB") for png in pngs]
+    width, height = images[0].size
+    columns = 1 if len(images) == 1 else 2
+    rows = (len(images) + columns - 1) // columns
+    sheet = Image.new(
+        "RGB", (columns * width + (columns - 1) * gap, rows * height + (rows - 1) * gap), "#2b2d31"
+    )
+    for index, image in enumerate(images):
+        x, y = index % columns, index // columns
+        sheet.paste(image.resize((width, height)), (x * (width + gap), y * (height + gap)))
+    buffer = io.BytesIO()
+    sheet.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def status_line(prompt: str, update: JobUpdate | None) -> str:
+    head = f"**{_short(prompt, 200)}**"
+    if update is None or update.state == "queued":
+        ahead = update.ahead if update else 0
+        return f"{head} — queued, {ahead} ahead of you" if ahead else f"{head} — queued, next up"
+    if update.total_steps:
+        return f"{head} — generating {round(100 * update.fraction)}%"
+    return f"{head} — generating"
+
+
+def result_embed(images: Sequence[ImageRecord], user_id: int, kind: str) -> discord.Embed:
+    first = images[0]
+    what = {"generate": "", "vary": "Variations", "edit": "Edit"}.get(kind, "")
+    title = first.prompt or what or "Variations"
+    embed = discord.Embed(title=_short(title, TITLE_LIMIT), colour=discord.Colour.blurple())
+    details = [f"<@{user_id}>", f"{first.width}×{first.height}", f"seed {first.seed}"]
+    if what:
+        details.insert(1, what.lower())
+    embed.description = " · ".join(details)
+    embed.set_image(url=f"attachment://{GRID_FILENAME}")
+    embed.set_footer(text=f"{first.model} · reply to this message to edit an image")
+    return embed
+
+
+def result_view(images: Sequence[ImageRecord]) -> discord.ui.View:
+    """U1–U4 open an image, V1–V4 vary it, 🔄 runs the job again, Save, Share."""
+    view = discord.ui.View(timeout=None)
+    for image in images:
+        view.add_item(
+            discord.ui.Button(
+                label=f"U{image.position}", custom_id=custom_ids.upscale(image.id), row=0
+            )
+        )
+    for image in images:
+        view.add_item(
+            discord.ui.Button(
+                label=f"V{image.position}",
+                custom_id=custom_ids.vary(image.id),
+                row=1,
+                style=discord.ButtonStyle.primary,
+            )
+        )
+    view.add_item(discord.ui.Button(emoji="🔄", custom_id=custom_ids.reroll(images[0].id), row=1))
+    view.add_item(
+        discord.ui.Button(label="Save", custom_id=custom_ids.save_all(images[0].id), row=2)
+    )
+    view.add_item(discord.ui.Button(label="Share", custom_id=custom_ids.share(images[0].id), row=2))
+    return view
+
+
+def single_view(image: ImageRecord) -> discord.ui.View:
+    """Buttons under one opened image: vary it, save it, share it."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            label="Vary", custom_id=custom_ids.vary(image.id), style=discord.ButtonStyle.primary
+        )
+    )
+    view.add_item(discord.ui.Button(label="Save", custom_id=custom_ids.save(image.id)))
+    view.add_item(discord.ui.Button(label="Share", custom_id=custom_ids.share(image.id)))
+    return view
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

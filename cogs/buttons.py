@@ -1,0 +1,152 @@
+"""The buttons under results, as DynamicItems: their custom_ids carry everything they need,
+so every button on every old message keeps working after the bot restarts."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ext import commands
+
+from bot import custom_ids, render
+from bot.delivery import mention_only
+from bot.errors import StudioError
+from cogs.studio import requester
+from data import posts
+
+if TYPE_CHECKING:
+    from bot.client import ImagineBot
+
+
+class ImageButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"imagine:none:(?P<image_id>x)"
+):
+    """A button about one image; subclasses set ``template`` and implement ``act``."""
+
+    def __init__(self, image_id: str, item: discord.ui.Button | None = None) -> None:
+        super().__init__(item or discord.ui.Button(label="…", custom_id=f"imagine:none:{image_id}"))
+        self.image_id = image_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> ImageButton:
+        return cls(match["image_id"], item)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: ImagineBot = interaction.client  # type: ignore[assignment]
+        try:
+            await self.act(bot, interaction)
+        except StudioError as error:
+            await bot.delivery.refuse(interaction, str(error))
+
+    async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+
+class VaryButton(ImageButton, template=custom_ids.VARY):
+    """V1–V4: variations of that image for whoever clicks (they pay, they own them)."""
+
+    async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
+        image = await bot.studio.image(self.image_id)
+        user = requester(interaction.user)
+        await bot.delivery.start(
+            interaction,
+            lambda origin: bot.studio.vary(user, self.image_id, origin=origin),
+            f"Variations of #{image.position}: {image.prompt}" if image.prompt else "Variations",
+        )
+
+
+class RerollButton(ImageButton, template=custom_ids.REROLL):
+    """🔄: the same request again with a new seed."""
+
+    async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
+        image = await bot.studio.image(self.image_id)
+        user = requester(interaction.user)
+        await bot.delivery.start(
+            interaction,
+            lambda origin: bot.studio.reroll(user, self.image_id, origin=origin),
+            image.prompt or "Variations",
+        )
+
+
+class OpenButton(ImageButton, template=custom_ids.UPSCALE):
+    """U1–U4: the full-size PNG of one image, with its own buttons."""
+
+    async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
+        image = await bot.studio.image(self.image_id)
+        png = bot.studio.files.read(image)
+        await interaction.response.send_message(
+            f"Image #{image.position} <@{interaction.user.id}>",
+            file=discord.File(io.BytesIO(png), filename=f"imagine-{image.id}.png"),
+            view=render.single_view(image),
+            allowed_mentions=mention_only(interaction.user.id),
+        )
+        message = await interaction.original_response()
+        async with bot.studio.store.transaction() as db:
+            await posts.record(
+                db, message.id, message.channel.id, image.job_id, time.time(), image_id=image.id
+            )
+
+
+class SaveButton(ImageButton, template=custom_ids.SAVE):
+    async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
+        image = await bot.studio.image(self.image_id)
+        added = await bot.studio.save(requester(interaction.user), [image.id])
+        await _saved(interaction, added, 1)
+
+
+class SaveAllButton(ImageButton, template=custom_ids.SAVE_ALL):
+    async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
+        image = await bot.studio.image(self.image_id)
+        every = await bot.studio.images_of_job(image.job_id)
+        added = await bot.studio.save(requester(interaction.user), [i.id for i in every])
+        await _saved(interaction, added, len(every))
+
+
+class ShareButton(ImageButton, template=custom_ids.SHARE):
+    async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
+        await bot.studio.image(self.image_id)  # refuses a deleted image first
+        await interaction.response.send_message(
+            "This server has no gallery channel yet, so there is nowhere to share to.",
+            ephemeral=True,
+        )
+
+
+async def _saved(interaction: discord.Interaction, added: int, asked: int) -> None:
+    if added == 0:
+        text = "Already in your collection **Saved**."
+    else:
+        text = f"Saved {added} image{'s' if added != 1 else ''} to your collection **Saved**."
+    await interaction.response.send_message(text, ephemeral=True)
+
+
+BUTTONS: tuple[type[ImageButton], ...] = (
+    VaryButton,
+    RerollButton,
+    OpenButton,
+    SaveButton,
+    SaveAllButton,
+    ShareButton,
+)
+
+
+class ButtonsCog(commands.Cog):
+    def __init__(self, bot: ImagineBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*BUTTONS)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*BUTTONS)
+
+
+async def setup(bot: ImagineBot) -> None:
+    await bot.add_cog(ButtonsCog(bot))
+
+
+__all__: list[Any] = ["BUTTONS", "ButtonsCog"]

@@ -1,0 +1,151 @@
+"""Reply-to-edit: a reply to a result (or, mentioning the bot, to any image) edits it.
+
+2 a red scarf --region bottom       inpaint the bottom half of image 2
+a castle --extend right             outpaint: grow the canvas to the right
+(attach a PNG with transparent areas, or a black/white mask, to paint exactly there)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.delivery import message_origin
+from bot.errors import BadRequest, StudioError
+from bot.reply_edit import parse_reply
+from bot.studio import EditOptions, ImageSource
+from cogs.studio import requester
+from data import posts
+
+if TYPE_CHECKING:
+    from bot.client import ImagineBot
+
+log = logging.getLogger(__name__)
+
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+NEEDS_CONTENT_INTENT = (
+    "I can't read the text of replies: the bot's Message Content intent is off. "
+    "A server admin can enable it in the Discord developer portal (Bot → Privileged Gateway "
+    "Intents) and set MESSAGE_CONTENT=true."
+)
+
+
+class EditCog(commands.Cog):
+    def __init__(self, bot: ImagineBot) -> None:
+        self.bot = bot
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.reference is None or message.reference.message_id is None:
+            return
+        target = await self._referenced(message)
+        if target is None:
+            return
+        ours = target.author.id == self.bot.user.id
+        if not ours and not (self.bot.user.mentioned_in(message) and _images(target)):
+            return  # an ordinary conversation reply: not for us
+        text = _without_mentions(message.content, self.bot.user.id)
+        if not text and not self.bot.intents.message_content:
+            await _answer(message, NEEDS_CONTENT_INTENT)
+            return
+        try:
+            await self._edit(message, target, text)
+        except StudioError as error:
+            await _answer(message, str(error))
+
+    async def _edit(self, message: discord.Message, target: discord.Message, text: str) -> None:
+        request = parse_reply(text)
+        source = await self._source(target, request.index)
+        if source is None:
+            return
+        mask_attachment = next(iter(_images(message)), None)
+        options = request.options
+        if mask_attachment is not None:
+            mask = await self.bot.delivery.read_attachment(mask_attachment)
+            options = EditOptions(
+                mask=mask,
+                region=options.region,
+                extend=options.extend,
+                extend_pixels=options.extend_pixels,
+                zoom=options.zoom,
+            )
+        await self.bot.studio.edit(
+            requester(message.author),
+            source,
+            request.prompt,
+            options,
+            origin=message_origin(message),
+        )
+        with contextlib.suppress(discord.HTTPException):
+            await message.add_reaction("🎨")
+
+    async def _source(self, target: discord.Message, index: int | None) -> ImageSource | None:
+        """The image the reply means: by post record for our results, else the attachment."""
+        async with self.bot.studio.store.read() as db:
+            post = await posts.get(db, target.id)
+        if post is not None:
+            if post.image_id:
+                return post.image_id
+            shown = await self.bot.studio.images_of_job(post.job_id)
+            if len(shown) == 1:
+                return shown[0].id
+            if index is None:
+                raise BadRequest(
+                    f"Which image? Start your reply with its number (1–{len(shown)}), "
+                    "e.g. `2 add a red scarf --region bottom`."
+                )
+            if index > len(shown):
+                raise BadRequest(f"This result has {len(shown)} images; pick 1–{len(shown)}.")
+            return shown[index - 1].id
+        attachments = _images(target)
+        if not attachments:
+            if target.author.id == self.bot.user.id:
+                return None  # one of our text messages: nothing to edit
+            raise BadRequest("That message has no image to edit.")
+        chosen = attachments[(index or 1) - 1] if (index or 1) <= len(attachments) else None
+        if chosen is None:
+            raise BadRequest(
+                f"That message has {len(attachments)} images; pick 1–{len(attachments)}."
+            )
+        return await self.bot.delivery.read_attachment(chosen)
+
+    async def _referenced(self, message: discord.Message) -> discord.Message | None:
+        resolved = message.reference.resolved
+        if isinstance(resolved, discord.Message):
+            return resolved
+        try:
+            return await message.channel.fetch_message(message.reference.message_id)
+        except discord.HTTPException:
+            return None
+
+
+def _images(message: discord.Message) -> list[discord.Attachment]:
+    return [
+        a
+        for a in message.attachments
+        if (a.content_type or "").split(";")[0] in IMAGE_TYPES
+        or a.filename.lower().endswith((".png", ".jpg", ".jpeg", ".webp"))
+    ]
+
+
+def _without_mentions(content: str, bot_id: int) -> str:
+    return content.replace(f"<@{bot_id}>", "").replace(f"<@!{bot_id}>", "").strip()
+
+
+async def _answer(message: discord.Message, text: str) -> None:
+    """Replies can't be ephemeral: answer quietly and clean up after a minute."""
+    with contextlib.suppress(discord.HTTPException):
+        await message.reply(
+            text,
+            mention_author=False,
+            delete_after=60,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+
+async def setup(bot: ImagineBot) -> None:
+    await bot.add_cog(EditCog(bot))
