@@ -70,3 +70,5 @@ class Doorbell:
                 Path(path).unlink()
         self._listeners.clear()
         self._sender.close()
+        with contextlib.suppress(OSError):
+            self.folder.rmdir()  # only when no other process listens here
