@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 import discord
 import yarl
@@ -49,6 +50,7 @@ class ImagineBot(commands.Bot):
         self.runtime: Runtime | None = None
         self.delivery: Delivery
         self._delivered_pending = False
+        self._closing: asyncio.Future | None = None
         self.tree.on_error = self.on_app_command_error
 
     @property
@@ -93,10 +95,20 @@ class ImagineBot(commands.Bot):
             log.warning("could not tell the user about an error", exc_info=True)
 
     async def close(self) -> None:
+        """Close once, however many callers ask (a signal, ``async with``, discord.py)."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close_once())
+        await asyncio.shield(self._closing)
+
+    async def _close_once(self) -> None:
+        """Stop following jobs first (no delivery on a closing connection), then Discord,
+        then the worker (it finishes its job) and the store."""
+        runtime, self.runtime = self.runtime, None
+        if runtime:
+            await runtime.watcher.stop()
         await super().close()
-        if self.runtime:
-            await self.runtime.stop()
-            self.runtime = None
+        if runtime:
+            await runtime.stop()
 
 
 def run_bot(settings: Settings) -> int:
@@ -104,8 +116,22 @@ def run_bot(settings: Settings) -> int:
     point_at(settings)
     discord.utils.setup_logging()
     bot = ImagineBot(settings)
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with bot:
+            running = asyncio.create_task(bot.start(settings.discord_token or ""))
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            await bot.close()
+            await running  # re-raises a login or intents error
+
     try:
-        bot.run(settings.discord_token or "", log_handler=None)
+        asyncio.run(serve())
     except discord.LoginFailure:
         log.error("DISCORD_TOKEN was refused by Discord: copy the bot token again.")
         return 2

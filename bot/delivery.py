@@ -23,7 +23,7 @@ from bot.errors import ImageRejected, StudioError
 from bot.studio import Studio
 from bot.uploads import check_size
 from bot.watcher import JobHandle, JobOutcome
-from data import images, job_records, posts
+from data import images, job_records
 
 log = logging.getLogger(__name__)
 
@@ -129,10 +129,8 @@ class Delivery:
             return
         self._delivering.add(record.id)
         try:
-            message = await self._post(outcome, record.origin)
+            await self._post(outcome, record.origin)
             async with self.studio.store.transaction() as db:
-                if message is not None:
-                    await posts.record(db, message.id, message.channel.id, record.id, time.time())
                 await job_records.mark_delivered(db, record.id, time.time())
         finally:
             self._delivering.discard(record.id)

@@ -31,6 +31,7 @@ class LocalWorker:
             DEVICE=self.settings.device,
             JOB_MAX_ATTEMPTS=str(self.settings.job_max_attempts),
             TRANSFORMERS_VERBOSITY=env.get("TRANSFORMERS_VERBOSITY", "error"),
+            PARENT_PID=str(os.getpid()),  # the worker stops when the bot is gone
         )
         return env
 

@@ -42,7 +42,7 @@ class Runtime:
         return runtime
 
     async def stop(self) -> None:
-        await self.watcher.stop()
+        await self.watcher.stop()  # idempotent
         if self.worker:
             await self.worker.stop()
         await self.queue.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -15,7 +14,6 @@ from bot import custom_ids, render
 from bot.delivery import mention_only
 from bot.errors import StudioError
 from cogs.studio import requester
-from data import posts
 
 if TYPE_CHECKING:
     from bot.client import ImagineBot
@@ -85,11 +83,6 @@ class OpenButton(ImageButton, template=custom_ids.UPSCALE):
             view=render.single_view(image),
             allowed_mentions=mention_only(interaction.user.id),
         )
-        message = await interaction.original_response()
-        async with bot.studio.store.transaction() as db:
-            await posts.record(
-                db, message.id, message.channel.id, image.job_id, time.time(), image_id=image.id
-            )
 
 
 class SaveButton(ImageButton, template=custom_ids.SAVE):

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
+from bot import custom_ids
 from bot.delivery import message_origin
 from bot.errors import BadRequest, StudioError
 from bot.reply_edit import parse_reply
 from bot.studio import EditOptions, ImageSource
 from cogs.studio import requester
-from data import posts
 
 if TYPE_CHECKING:
     from bot.client import ImagineBot
@@ -84,15 +85,12 @@ class EditCog(commands.Cog):
             await message.add_reaction("🎨")
 
     async def _source(self, target: discord.Message, index: int | None) -> ImageSource | None:
-        """The image the reply means: by post record for our results, else the attachment."""
-        async with self.bot.studio.store.read() as db:
-            post = await posts.get(db, target.id)
-        if post is not None:
-            if post.image_id:
-                return post.image_id
-            shown = await self.bot.studio.images_of_job(post.job_id)
+        """The image the reply means: our results name their images in their buttons' ids
+        (V1–V4, or Vary under one opened image); anything else by its attachments."""
+        shown = _image_ids(target) if target.author.id == self.bot.user.id else []
+        if shown:
             if len(shown) == 1:
-                return shown[0].id
+                return shown[0]
             if index is None:
                 raise BadRequest(
                     f"Which image? Start your reply with its number (1–{len(shown)}), "
@@ -100,18 +98,18 @@ class EditCog(commands.Cog):
                 )
             if index > len(shown):
                 raise BadRequest(f"This result has {len(shown)} images; pick 1–{len(shown)}.")
-            return shown[index - 1].id
+            return shown[index - 1]
         attachments = _images(target)
         if not attachments:
             if target.author.id == self.bot.user.id:
                 return None  # one of our text messages: nothing to edit
             raise BadRequest("That message has no image to edit.")
-        chosen = attachments[(index or 1) - 1] if (index or 1) <= len(attachments) else None
-        if chosen is None:
+        if (index or 1) > len(attachments):
+            count = len(attachments)
             raise BadRequest(
-                f"That message has {len(attachments)} images; pick 1–{len(attachments)}."
+                f"That message has {count} image{'s' if count != 1 else ''}; pick 1–{count}."
             )
-        return await self.bot.delivery.read_attachment(chosen)
+        return await self.bot.delivery.read_attachment(attachments[(index or 1) - 1])
 
     async def _referenced(self, message: discord.Message) -> discord.Message | None:
         resolved = message.reference.resolved
@@ -121,6 +119,17 @@ class EditCog(commands.Cog):
             return await message.channel.fetch_message(message.reference.message_id)
         except discord.HTTPException:
             return None
+
+
+def _image_ids(message: discord.Message) -> list[str]:
+    """The image ids in a result's vary buttons, in order (V1, V2, …)."""
+    found = []
+    for row in message.components:
+        for item in getattr(row, "children", []):
+            match = re.fullmatch(custom_ids.VARY, getattr(item, "custom_id", None) or "")
+            if match:
+                found.append(match["image_id"])
+    return found
 
 
 def _images(message: discord.Message) -> list[discord.Attachment]:

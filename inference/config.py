@@ -12,4 +12,5 @@ class WorkerSettings(SharedSettings):
     lease_seconds: float = Field(
         default=60.0, gt=1
     )  # a job whose worker is silent this long runs again
+    parent_pid: int | None = None  # set by the bot for its local worker: stop when it is gone
     poll_seconds: float = Field(default=0.25, gt=0, le=5)  # idle polling, between wake-ups

@@ -16,7 +16,7 @@ from PIL import Image
 
 from bot.client import ImagineBot, point_at
 from bot.config import Settings
-from data import ledger
+from bot.studio import Requester
 from tests.fakediscord import FakeDiscord
 
 ALICE = 501
@@ -28,12 +28,13 @@ class Studio:
     """What a test needs: the fake Discord, the bot (in this process) and its settings."""
 
     fake: FakeDiscord
-    bot: ImagineBot | None
+    bot: ImagineBot
     settings: Settings
+    bot_task: asyncio.Task
 
     async def balance(self, user_id: int) -> int:
-        async with self.bot.studio.store.read() as db:
-            return await ledger.balance(db, user_id)
+        """The user's balance, as /credits would show it (welcome credits included)."""
+        return await self.bot.studio.balance(Requester(user_id))
 
     async def job_count(self) -> int:
         (count,) = await self.bot.studio.store.fetchone("SELECT COUNT(*) FROM jobs")
@@ -42,8 +43,12 @@ class Studio:
 
 def bot_settings(fake: FakeDiscord, data_dir: Path, **overrides) -> Settings:
     values = dict(
-        _env_file=None, data_dir=data_dir, model="tiny", discord_token="fake-token",
-        discord_api_base=fake.api_base, discord_gateway=str(fake.gateway_url),
+        _env_file=None,
+        data_dir=data_dir,
+        model="tiny",
+        discord_token="fake-token",
+        discord_api_base=fake.api_base,
+        discord_gateway=str(fake.gateway_url),
     )
     values.update(overrides)
     return Settings(**values)
@@ -52,20 +57,15 @@ def bot_settings(fake: FakeDiscord, data_dir: Path, **overrides) -> Settings:
 async def start_bot(fake: FakeDiscord, settings: Settings) -> tuple[ImagineBot, asyncio.Task]:
     point_at(settings)
     bot = ImagineBot(settings)
+    bot._connection.guild_ready_timeout = 0.05  # on_ready (pending deliveries) without delay
     task = asyncio.create_task(bot.start(settings.discord_token))
     await fake.wait_ready(timeout=30)
-    await _worker_ready(settings)
     return bot, task
 
 
 async def stop_bot(bot: ImagineBot, task: asyncio.Task) -> None:
     await bot.close()
     await asyncio.wait_for(task, 30)
-
-
-async def _worker_ready(settings: Settings) -> None:
-    """The worker process loads torch for a few seconds; tests time Discord, not that."""
-    await asyncio.sleep(0)
 
 
 @pytest.fixture
@@ -80,8 +80,9 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 async def studio(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Studio]:
     settings = bot_settings(fake, tmp_path / "var")
     bot, task = await start_bot(fake, settings)
-    yield Studio(fake, bot, settings)
-    await stop_bot(bot, task)
+    yield Studio(fake, bot, settings, task)
+    if not task.done():
+        await stop_bot(bot, task)
 
 
 def run_bot_process(settings: Settings) -> subprocess.Popen:
@@ -94,9 +95,13 @@ def run_bot_process(settings: Settings) -> subprocess.Popen:
         "DISCORD_API_BASE": settings.discord_api_base,
         "DISCORD_GATEWAY": settings.discord_gateway,
     }
+    log = open(settings.data_dir / "bot-process.log", "wb")  # noqa: SIM115 (lives with the process)
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], env=env, cwd=Path(__file__).parents[2],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        cwd=Path(__file__).parents[2],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -104,3 +109,36 @@ def png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+async def wait_until(condition, timeout: float = 30, interval: float = 0.05) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(interval)
+
+
+RESULT_TIMEOUT = 90  # the worker process loads torch first
+
+
+def is_result(call) -> bool:
+    return bool(call.files) and call.files[0].filename == "grid.png"
+
+
+def custom_ids(message: dict) -> list[str]:
+    return [c["custom_id"] for row in message["components"] for c in row["components"]]
+
+
+def button(message: dict, prefix: str, position: int = 1) -> str:
+    """The custom_id of e.g. the V2 button (prefix 'imagine:vary:', position 2)."""
+    matching = [i for i in custom_ids(message) if i.startswith(prefix)]
+    return matching[position - 1]
+
+
+async def imagine(studio: Studio, user_id: int, prompt: str = "a purple mammoth", **options):
+    """Run /imagine and return its result message."""
+    inter = await studio.fake.slash_command(
+        "imagine", {"prompt": prompt, **options}, user_id=user_id
+    )
+    return (await inter.wait_followup(is_result, timeout=RESULT_TIMEOUT)).response

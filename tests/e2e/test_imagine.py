@@ -1,0 +1,48 @@
+"""/imagine through the fake Discord: deferral, status, the result with its buttons, credits."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import ALICE, RESULT_TIMEOUT, Studio, custom_ids, is_result
+from tests.fakediscord import FLAG_EPHEMERAL
+
+
+async def test_imagine_defers_shows_status_and_posts_the_grid_with_buttons(studio: Studio):
+    fake = studio.fake
+    inter = await fake.slash_command("imagine", {"prompt": "a purple mammoth"}, user_id=ALICE)
+    callback = await inter.wait_callback()
+    assert callback.type == 5 and inter.callback_latency < 3
+
+    result = await inter.wait_followup(is_result, timeout=RESULT_TIMEOUT)
+    message = result.response
+    assert message["content"] == f"<@{ALICE}>"
+    assert result.json["allowed_mentions"] == {"parse": [], "users": [ALICE]}
+    embed = message["embeds"][0]
+    assert embed["title"] == "a purple mammoth" and "seed" in embed["description"]
+    ids = custom_ids(message)
+    assert [i.split(":")[1] for i in ids] == ["open"] * 4 + ["vary"] * 4 + [
+        "reroll",
+        "saveall",
+        "share",
+    ]
+    assert all(re.fullmatch(r"imagine:\w+:[0-9a-f]{12}", i) for i in ids)
+    statuses = [c.json.get("content", "") for c in inter.original_edits()]
+    assert any("queued" in s or "generating" in s for s in statuses)
+    assert await studio.balance(ALICE) == studio.settings.welcome_credits - 1
+
+
+async def test_imagine_refusals_are_ephemeral_and_free(studio: Studio):
+    fake = studio.fake
+    cases = [
+        ({"prompt": "   "}, "Write a prompt"),
+        ({"prompt": "x" * 401}, "the limit is 400"),
+        ({"prompt": "a bell \x07 rings"}, "control characters"),
+    ]
+    for options, expected in cases:
+        inter = await fake.slash_command("imagine", options, user_id=ALICE)
+        answer = await inter.wait_followup(lambda c: c.json and "content" in c.json)
+        assert expected in answer.json["content"]
+        assert answer.json["flags"] & FLAG_EPHEMERAL
+    assert await studio.job_count() == 0
+    assert await studio.balance(ALICE) == studio.settings.welcome_credits
