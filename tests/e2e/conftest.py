@@ -58,9 +58,19 @@ async def start_bot(fake: FakeDiscord, settings: Settings) -> tuple[ImagineBot, 
     point_at(settings)
     bot = ImagineBot(settings)
     bot._connection.guild_ready_timeout = 0.05  # on_ready (pending deliveries) without delay
-    task = asyncio.create_task(bot.start(settings.discord_token))
-    await fake.wait_ready(timeout=30)
+    task = await start_and_wait(
+        fake, lambda: asyncio.create_task(bot.start(settings.discord_token))
+    )
     return bot, task
+
+
+async def start_and_wait(fake: FakeDiscord, start):
+    """Start a bot (in this process or another) and wait until its new session is live."""
+    identified = len(fake.gateway.identify_payloads)
+    started = start()
+    await wait_until(lambda: len(fake.gateway.identify_payloads) > identified, timeout=60)
+    await fake.sync(timeout=30)
+    return started
 
 
 async def stop_bot(bot: ImagineBot, task: asyncio.Task) -> None:

@@ -17,8 +17,8 @@ from tests.e2e.conftest import (
     imagine,
     is_result,
     run_bot_process,
+    start_and_wait,
     stop_bot,
-    wait_until,
 )
 from tests.fakediscord import FLAG_EPHEMERAL
 
@@ -90,12 +90,8 @@ async def test_v2_works_after_the_bot_restarts_in_a_new_process(studio: Studio):
     result = await imagine(studio, ALICE)
     v2 = button(result, "imagine:vary:", 2)
     await stop_bot(studio.bot, studio.bot_task)
-    identified = len(fake.gateway.identify_payloads)
-
-    process = run_bot_process(studio.settings)
+    process = await start_and_wait(fake, lambda: run_bot_process(studio.settings))
     try:
-        await wait_until(lambda: len(fake.gateway.identify_payloads) > identified, timeout=60)
-        await fake.sync()
         inter = await fake.click_button(result["id"], v2, user_id=BOB)
         assert (await inter.wait_callback(timeout=30)).type == 5
         varied = (await inter.wait_followup(is_result, timeout=RESULT_TIMEOUT)).response

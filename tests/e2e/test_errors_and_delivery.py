@@ -1,0 +1,107 @@
+"""Refusals a user can cause, /credits, and results that outlive the interaction token."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from tests.e2e.conftest import (
+    ALICE,
+    BOB,
+    RESULT_TIMEOUT,
+    Studio,
+    bot_settings,
+    is_result,
+    png,
+    start_bot,
+    stop_bot,
+)
+from tests.fakediscord import CHANNEL_ID, FLAG_EPHEMERAL
+
+
+async def ephemeral_answer(inter) -> str:
+    """A refusal: the thinking message is deleted and an ephemeral followup explains."""
+    answer = await inter.wait_followup(lambda c: c.json and "content" in c.json)
+    assert answer.json["flags"] & FLAG_EPHEMERAL
+    return answer.json["content"]
+
+
+async def test_vary_refuses_bad_uploads_and_charges_nothing(studio: Studio):
+    fake = studio.fake
+    gif = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(gif, format="GIF")
+    cases = [
+        (("cat.gif", gif.getvalue(), "image/gif"), "Unsupported file (GIF)"),
+        (("fake.png", b"<html>not an image</html>", "image/png"), "not an image"),
+        (("cut.png", png(Image.new("RGB", (64, 64)))[:70], "image/png"), "damaged or truncated"),
+    ]
+    for attachment, expected in cases:
+        inter = await fake.slash_command("vary", attachments={"image": attachment}, user_id=BOB)
+        assert expected in await ephemeral_answer(inter)
+    assert await studio.job_count() == 0
+    assert await studio.balance(BOB) == studio.settings.welcome_credits
+
+
+async def test_vary_an_upload_gives_three_variations(studio: Studio):
+    picture = png(Image.effect_noise((80, 48), 40).convert("RGB"))
+    inter = await studio.fake.slash_command(
+        "vary",
+        {"strength": 0.5},
+        attachments={"image": ("photo.png", picture, "image/png")},
+        user_id=BOB,
+    )
+    result = await inter.wait_followup(is_result, timeout=RESULT_TIMEOUT)
+    buttons = [c for row in result.response["components"] for c in row["components"]]
+    assert sum(b["custom_id"].startswith("imagine:vary:") for b in buttons) == 3
+    assert await studio.balance(BOB) == studio.settings.welcome_credits - 1
+
+
+async def test_credits_and_not_enough_credits(fake, tmp_path):
+    settings = bot_settings(fake, tmp_path / "var", welcome_credits=1)
+    bot, task = await start_bot(fake, settings)
+    try:
+        first = await fake.slash_command("imagine", {"prompt": "the only one"}, user_id=ALICE)
+        await first.wait_followup(is_result, timeout=RESULT_TIMEOUT)
+        second = await fake.slash_command("imagine", {"prompt": "one more"}, user_id=ALICE)
+        refusal = await ephemeral_answer(second)
+        assert "You need 1 credit and have 0. 15 free credits arrive on" in refusal
+        credits = await fake.slash_command("credits", user_id=ALICE)
+        answer = (await credits.wait_callback()).json["data"]
+        assert answer["content"].startswith("You have **0** credits.")
+        assert answer["flags"] & FLAG_EPHEMERAL
+    finally:
+        await stop_bot(bot, task)
+
+
+async def test_an_expired_token_posts_the_result_in_the_channel(studio: Studio):
+    fake = studio.fake
+    inter = await fake.slash_command("imagine", {"prompt": "@everyone look"}, user_id=ALICE)
+    await inter.wait_callback()
+    fake.expire_token(inter)
+    posted = await fake.wait_for_call(
+        lambda c: c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages" and c.files,
+        timeout=RESULT_TIMEOUT,
+    )
+    assert posted.json["content"] == f"<@{ALICE}>"
+    assert posted.json["allowed_mentions"] == {"parse": [], "users": [ALICE]}
+    assert posted.json["embeds"][0]["title"] == "@everyone look"
+    results = [c for c in fake.calls if c.files and c.files[0].filename == "grid.png" and c.ok]
+    assert len(results) == 1  # posted once, not also as a followup
+
+
+async def test_a_job_in_flight_over_a_restart_is_delivered(fake, tmp_path):
+    settings = bot_settings(fake, tmp_path / "var")
+    bot, task = await start_bot(fake, settings)
+    await bot.runtime.worker.stop()  # no worker: the job waits in the queue
+    inter = await fake.slash_command("imagine", {"prompt": "patience"}, user_id=ALICE)
+    await inter.wait_original_edit(lambda c: "queued" in c.json.get("content", ""))
+    await stop_bot(bot, task)
+    assert not [c for c in fake.calls if c.files]
+
+    bot, task = await start_bot(fake, settings)
+    try:
+        result = await inter.wait_followup(is_result, timeout=RESULT_TIMEOUT)
+        assert result.response["content"] == f"<@{ALICE}>"
+    finally:
+        await stop_bot(bot, task)
