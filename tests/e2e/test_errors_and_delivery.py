@@ -105,3 +105,49 @@ async def test_a_job_in_flight_over_a_restart_is_delivered(fake, tmp_path):
         assert result.response["content"] == f"<@{ALICE}>"
     finally:
         await stop_bot(bot, task)
+
+
+async def test_a_failed_job_tells_the_user_and_refunds(fake, tmp_path, engine):
+    import asyncio
+
+    from inference.worker import Worker
+
+    settings = bot_settings(fake, tmp_path / "var", local_worker=False)
+    bot, task = await start_bot(fake, settings)
+    stop = asyncio.Event()
+    try:
+        picture = png(Image.new("RGB", (64, 64), "white"))
+        inter = await fake.slash_command(
+            "vary", attachments={"image": ("white.png", picture, "image/png")}, user_id=BOB
+        )
+        await inter.wait_original_edit(lambda c: "queued" in c.json.get("content", ""))
+        async with bot.studio.store.transaction() as db:  # the worker will find it unreadable
+            await db.execute("UPDATE queue SET payload = json_set(payload, '$.init_image', 'eA==')")
+        worker = asyncio.create_task(Worker(bot.runtime.queue, engine).run(stop))
+        answer = await inter.wait_followup(lambda c: "failed" in (c.json or {}).get("content", ""))
+        assert "Your credit was refunded." in answer.json["content"]
+        assert await Studio(fake, bot, settings, task).balance(BOB) == settings.welcome_credits
+    finally:
+        stop.set()
+        await worker
+        await stop_bot(bot, task)
+
+
+async def test_without_the_content_intent_the_bot_explains(fake, tmp_path):
+    settings = bot_settings(fake, tmp_path / "var", message_content=False)
+    bot, task = await start_bot(fake, settings)
+    try:
+        inter = await fake.slash_command("imagine", {"prompt": "a quiet lake"}, user_id=ALICE)
+        result = (await inter.wait_followup(is_result, timeout=RESULT_TIMEOUT)).response
+        mark = len(fake.calls)
+        await fake.user_message(
+            "2 --region top", user_id=ALICE, reply_to=result["id"], ping_reply=False
+        )  # no mention: Discord hides the text
+        answer = await fake.wait_for_call(
+            lambda c: c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages",
+            since=mark,
+        )
+        assert "Message Content intent is off" in answer.json["content"]
+        assert await Studio(fake, bot, settings, task).job_count() == 1
+    finally:
+        await stop_bot(bot, task)
