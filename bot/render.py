@@ -60,26 +60,17 @@ def result_embed(images: Sequence[ImageRecord], user_id: int, kind: str) -> disc
 def result_view(images: Sequence[ImageRecord]) -> discord.ui.View:
     """U1–U4 open an image, V1–V4 vary it, 🔄 runs the job again, Save, Share."""
     view = discord.ui.View(timeout=None)
+    first = images[0].id
+    primary = discord.ButtonStyle.primary
+    for image in images:
+        view.add_item(_button(custom_ids.OPEN, image.id, 0, label=f"U{image.position}"))
     for image in images:
         view.add_item(
-            discord.ui.Button(
-                label=f"U{image.position}", custom_id=custom_ids.upscale(image.id), row=0
-            )
+            _button(custom_ids.VARY, image.id, 1, label=f"V{image.position}", style=primary)
         )
-    for image in images:
-        view.add_item(
-            discord.ui.Button(
-                label=f"V{image.position}",
-                custom_id=custom_ids.vary(image.id),
-                row=1,
-                style=discord.ButtonStyle.primary,
-            )
-        )
-    view.add_item(discord.ui.Button(emoji="🔄", custom_id=custom_ids.reroll(images[0].id), row=1))
-    view.add_item(
-        discord.ui.Button(label="Save", custom_id=custom_ids.save_all(images[0].id), row=2)
-    )
-    view.add_item(discord.ui.Button(label="Share", custom_id=custom_ids.share(images[0].id), row=2))
+    view.add_item(_button(custom_ids.REROLL, first, 1, emoji="🔄"))
+    view.add_item(_button(custom_ids.SAVE_ALL, first, 2, label="Save"))
+    view.add_item(_button(custom_ids.SHARE, first, 2, label="Share"))
     return view
 
 
@@ -87,13 +78,15 @@ def single_view(image: ImageRecord) -> discord.ui.View:
     """Buttons under one opened image: vary it, save it, share it."""
     view = discord.ui.View(timeout=None)
     view.add_item(
-        discord.ui.Button(
-            label="Vary", custom_id=custom_ids.vary(image.id), style=discord.ButtonStyle.primary
-        )
+        _button(custom_ids.VARY, image.id, label="Vary", style=discord.ButtonStyle.primary)
     )
-    view.add_item(discord.ui.Button(label="Save", custom_id=custom_ids.save(image.id)))
-    view.add_item(discord.ui.Button(label="Share", custom_id=custom_ids.share(image.id)))
+    view.add_item(_button(custom_ids.SAVE, image.id, label="Save"))
+    view.add_item(_button(custom_ids.SHARE, image.id, label="Share"))
     return view
+
+
+def _button(action: str, image_id: str, row: int | None = None, **look) -> discord.ui.Button:
+    return discord.ui.Button(custom_id=custom_ids.build(action, image_id), row=row, **look)
 
 
 def _short(text: str, limit: int) -> str:

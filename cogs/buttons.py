@@ -45,20 +45,19 @@ class ImageButton(
         raise NotImplementedError
 
 
-class VaryButton(ImageButton, template=custom_ids.VARY):
+class VaryButton(ImageButton, template=custom_ids.template(custom_ids.VARY)):
     """V1–V4: variations of that image for whoever clicks (they pay, they own them)."""
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
         image = await bot.studio.image(self.image_id)
         user = requester(interaction.user)
+        title = f"Variations of #{image.position}: {image.prompt}" if image.prompt else "Variations"
         await bot.delivery.start(
-            interaction,
-            lambda origin: bot.studio.vary(user, self.image_id, origin=origin),
-            f"Variations of #{image.position}: {image.prompt}" if image.prompt else "Variations",
+            interaction, lambda origin: bot.studio.vary(user, image.id, origin=origin), title
         )
 
 
-class RerollButton(ImageButton, template=custom_ids.REROLL):
+class RerollButton(ImageButton, template=custom_ids.template(custom_ids.REROLL)):
     """🔄: the same request again with a new seed."""
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
@@ -66,12 +65,12 @@ class RerollButton(ImageButton, template=custom_ids.REROLL):
         user = requester(interaction.user)
         await bot.delivery.start(
             interaction,
-            lambda origin: bot.studio.reroll(user, self.image_id, origin=origin),
+            lambda origin: bot.studio.reroll(user, image.id, origin=origin),
             image.prompt or "Variations",
         )
 
 
-class OpenButton(ImageButton, template=custom_ids.UPSCALE):
+class OpenButton(ImageButton, template=custom_ids.template(custom_ids.OPEN)):
     """U1–U4: the full-size PNG of one image, with its own buttons."""
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
@@ -85,14 +84,14 @@ class OpenButton(ImageButton, template=custom_ids.UPSCALE):
         )
 
 
-class SaveButton(ImageButton, template=custom_ids.SAVE):
+class SaveButton(ImageButton, template=custom_ids.template(custom_ids.SAVE)):
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
         image = await bot.studio.image(self.image_id)
         added = await bot.studio.save(requester(interaction.user), [image.id])
         await _saved(interaction, added, 1)
 
 
-class SaveAllButton(ImageButton, template=custom_ids.SAVE_ALL):
+class SaveAllButton(ImageButton, template=custom_ids.template(custom_ids.SAVE_ALL)):
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
         image = await bot.studio.image(self.image_id)
         every = await bot.studio.images_of_job(image.job_id)
@@ -100,7 +99,7 @@ class SaveAllButton(ImageButton, template=custom_ids.SAVE_ALL):
         await _saved(interaction, added, len(every))
 
 
-class ShareButton(ImageButton, template=custom_ids.SHARE):
+class ShareButton(ImageButton, template=custom_ids.template(custom_ids.SHARE)):
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
         await bot.studio.image(self.image_id)  # refuses a deleted image first
         await interaction.response.send_message(

@@ -126,7 +126,9 @@ def _image_ids(message: discord.Message) -> list[str]:
     found = []
     for row in message.components:
         for item in getattr(row, "children", []):
-            match = re.fullmatch(custom_ids.VARY, getattr(item, "custom_id", None) or "")
+            match = re.fullmatch(
+                custom_ids.template(custom_ids.VARY), getattr(item, "custom_id", None) or ""
+            )
             if match:
                 found.append(match["image_id"])
     return found
