@@ -14,12 +14,13 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.errors import StudioError
+from bot.refills import RefillScheduler
 from bot.runtime import Runtime
 from bot.studio import Studio
 
 log = logging.getLogger(__name__)
 
-COGS = ("cogs.studio", "cogs.buttons", "cogs.edit")
+COGS = ("cogs.studio", "cogs.buttons", "cogs.edit", "cogs.credits")
 
 SORRY = "Something went wrong on our side. Nothing was charged; please try again."
 
@@ -51,6 +52,7 @@ class ImagineBot(commands.Bot):
         self.delivery: Delivery
         self._delivered_pending = False
         self._closing: asyncio.Future | None = None
+        self.refills: RefillScheduler | None = None
         self.tree.on_error = self.on_app_command_error
 
     @property
@@ -66,6 +68,12 @@ class ImagineBot(commands.Bot):
         for cog in COGS:
             await self.load_extension(cog)
         await self.runtime.watcher.start()
+        self.refills = RefillScheduler(
+            self.runtime.store,
+            self.runtime.studio.credits,
+            every_minutes=self.settings.refill_check_minutes,
+        )
+        await self.refills.start()
 
     async def on_ready(self) -> None:
         log.info("logged in as %s (%s)", self.user, self.user.id if self.user else "?")
@@ -104,6 +112,8 @@ class ImagineBot(commands.Bot):
         """Stop following jobs first (no delivery on a closing connection), then Discord,
         then the worker (it finishes its job) and the store."""
         runtime, self.runtime = self.runtime, None
+        if self.refills:
+            self.refills.stop()
         if runtime:
             await runtime.watcher.stop()
         await super().close()

@@ -32,7 +32,9 @@ class Runtime:
         else:
             queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
         files = ImageFiles(settings.data_dir)
-        credits = CreditRules(settings.welcome_credits, settings.monthly_credits)
+        credits = CreditRules(
+            settings.welcome_credits, settings.monthly_credits, settings.pack_credits
+        )
         watcher = JobWatcher(store, queue, files, credits)
         studio = Studio(settings, store, queue, watcher, files, credits)
         worker = LocalWorker(settings, quiet=quiet_worker) if settings.local_worker else None

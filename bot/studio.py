@@ -56,6 +56,14 @@ class EditOptions:
     zoom: float | None = None
 
 
+@dataclass(frozen=True)
+class CreditSummary:
+    balance: ledger.Balance
+    next_refill: datetime
+    refill_amount: int
+    recent: list[ledger.LedgerEntry]
+
+
 ImageSource = str | bytes  # an image id from this studio, or uploaded file bytes
 
 MAX_SEED = 2**32 - 16
@@ -210,15 +218,42 @@ class Studio:
             collection_id = await collections.ensure(db, user.id, collection, now)
             return await collections.add(db, collection_id, image_ids, now)
 
-    async def credit_summary(self, user: Requester) -> tuple[int, datetime]:
-        """The balance and the date of the next free refill."""
+    async def credit_summary(self, user: Requester) -> CreditSummary:
+        """Balances per pool, when free credits expire (the next refill) and recent rows."""
         now = self.clock()
         async with self.store.transaction() as db:
             await users.ensure_user(db, user.id, user.name, now)
             await self.credits.top_up(db, user.id, now)
-            return await ledger.balance(db, user.id), await self.credits.next_refill(
-                db, user.id, now
+            return CreditSummary(
+                balance=await ledger.balances(db, user.id),
+                next_refill=await self.credits.next_refill(db, user.id, now),
+                refill_amount=self.credits.monthly_credits,
+                recent=await ledger.recent(db, user.id, limit=5),
             )
+
+    async def admin_grant(
+        self, target: Requester, amount: int, reason: str, key: str
+    ) -> CreditSummary:
+        """An admin gives or takes credits, with a reason; the key makes a retry harmless."""
+        reason = self.clean_prompt(reason, required=False) or "admin grant"
+        if amount == 0:
+            raise BadRequest("Give a non-zero amount (negative takes credits away).")
+        now = self.clock()
+        async with self.store.transaction() as db:
+            await users.ensure_user(db, target.id, target.name, now)
+            await self.credits.admin_grant(db, target.id, amount, reason[:200], key, now)
+        return await self.credit_summary(target)
+
+    async def history(self, user: Requester, limit: int = 15) -> list[ledger.LedgerEntry]:
+        async with self.store.read() as db:
+            return await ledger.recent(db, user.id, limit)
+
+    async def purchase(self, user: Requester, entitlement_id: int) -> bool:
+        """A credit pack bought through Discord; True the first time this entitlement is seen."""
+        now = self.clock()
+        async with self.store.transaction() as db:
+            await users.ensure_user(db, user.id, user.name, now)
+            return await self.credits.purchase(db, user.id, entitlement_id, now)
 
     async def balance(self, user: Requester) -> int:
         async with self.store.transaction() as db:

@@ -71,19 +71,6 @@ class StudioCog(commands.Cog):
 
         await self.bot.delivery.start(interaction, submit, f"Variations of {image.filename}")
 
-    @app_commands.command(name="credits", description="Your credits and the next free refill")
-    async def credits(self, interaction: discord.Interaction) -> None:
-        balance, refill = await self.bot.studio.credit_summary(requester(interaction.user))
-        rules = self.bot.settings
-        refill_date = discord.utils.format_dt(refill, "D")
-        await interaction.response.send_message(
-            f"You have **{balance}** credit{'s' if balance != 1 else ''}. "
-            f"One /imagine ({rules.images_per_prompt} images) costs {rules.generation_cost}; "
-            f"a variation or edit ({rules.images_per_edit} images) costs {rules.edit_cost}. "
-            f"{rules.monthly_credits} free credits arrive {refill_date}.",
-            ephemeral=True,
-        )
-
 
 async def setup(bot: ImagineBot) -> None:
     await bot.add_cog(StudioCog(bot))

@@ -1,7 +1,9 @@
-"""The credit ledger: append-only rows; a balance is their sum.
+"""The credit ledger: append-only rows; a balance is their sum, per pool.
 
-Functions take an open transaction (``Store.transaction()``) so a charge can share it with
-the job it pays for. Every row has an idempotency key: writing the same key twice writes once.
+Free credits (monthly grants, they expire) and paid credits (purchases, admin grants, they
+keep) are two pools of one ledger. Functions take an open transaction
+(``Store.transaction()``) so a charge can share it with the job it pays for. Every row has
+an idempotency key: writing the same key twice writes once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ class EntryKind(StrEnum):
     EXPIRY = "expiry"
 
 
+class Pool(StrEnum):
+    FREE = "free"
+    PAID = "paid"
+
+
 @dataclass(frozen=True)
 class LedgerEntry:
     user_id: int
@@ -29,13 +36,26 @@ class LedgerEntry:
     reason: str
     idem_key: str
     created_at: float
+    pool: Pool = Pool.PAID
+
+
+@dataclass(frozen=True)
+class Balance:
+    free: int
+    paid: int
+
+    @property
+    def total(self) -> int:
+        return self.free + self.paid
+
+
+_COLUMNS = "user_id, delta, kind, reason, idem_key, created_at, pool"
 
 
 async def append(db: aiosqlite.Connection, entry: LedgerEntry) -> bool:
     """Append one row; False (and nothing written) when its key was already used."""
     cursor = await db.execute(
-        "INSERT OR IGNORE INTO ledger (user_id, delta, kind, reason, idem_key, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        f"INSERT OR IGNORE INTO ledger ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             entry.user_id,
             entry.delta,
@@ -43,16 +63,25 @@ async def append(db: aiosqlite.Connection, entry: LedgerEntry) -> bool:
             entry.reason,
             entry.idem_key,
             entry.created_at,
+            entry.pool.value,
         ),
     )
     return cursor.rowcount == 1
 
 
+async def balances(db: aiosqlite.Connection, user_id: int) -> Balance:
+    rows = await (
+        await db.execute(
+            "SELECT pool, COALESCE(SUM(delta), 0) FROM ledger WHERE user_id = ? GROUP BY pool",
+            (user_id,),
+        )
+    ).fetchall()
+    sums = {row[0]: int(row[1]) for row in rows}
+    return Balance(free=sums.get("free", 0), paid=sums.get("paid", 0))
+
+
 async def balance(db: aiosqlite.Connection, user_id: int) -> int:
-    row = await (
-        await db.execute("SELECT COALESCE(SUM(delta), 0) FROM ledger WHERE user_id = ?", (user_id,))
-    ).fetchone()
-    return int(row[0])
+    return (await balances(db, user_id)).total
 
 
 async def has_key(db: aiosqlite.Connection, idem_key: str) -> bool:
@@ -60,6 +89,17 @@ async def has_key(db: aiosqlite.Connection, idem_key: str) -> bool:
         await db.execute("SELECT 1 FROM ledger WHERE idem_key = ?", (idem_key,))
     ).fetchone()
     return row is not None
+
+
+async def with_key_prefix(db: aiosqlite.Connection, prefix: str) -> list[LedgerEntry]:
+    """Rows whose key starts with ``prefix`` (e.g. every spend row of one job)."""
+    rows = await (
+        await db.execute(
+            f"SELECT {_COLUMNS} FROM ledger WHERE idem_key >= ? AND idem_key < ? ORDER BY id",
+            (prefix, prefix + "\uffff"),
+        )
+    ).fetchall()
+    return [_entry(r) for r in rows]
 
 
 async def first_entry_time(db: aiosqlite.Connection, user_id: int, kind: EntryKind) -> float | None:
@@ -75,9 +115,17 @@ async def first_entry_time(db: aiosqlite.Connection, user_id: int, kind: EntryKi
 async def recent(db: aiosqlite.Connection, user_id: int, limit: int = 10) -> list[LedgerEntry]:
     rows = await (
         await db.execute(
-            "SELECT user_id, delta, kind, reason, idem_key, created_at FROM ledger"
-            " WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+            f"SELECT {_COLUMNS} FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ?",
             (user_id, limit),
         )
     ).fetchall()
-    return [LedgerEntry(r[0], r[1], EntryKind(r[2]), r[3], r[4], r[5]) for r in rows]
+    return [_entry(r) for r in rows]
+
+
+async def user_ids(db: aiosqlite.Connection) -> list[int]:
+    rows = await (await db.execute("SELECT id FROM users ORDER BY id")).fetchall()
+    return [r[0] for r in rows]
+
+
+def _entry(row) -> LedgerEntry:
+    return LedgerEntry(row[0], row[1], EntryKind(row[2]), row[3], row[4], row[5], Pool(row[6]))

@@ -68,7 +68,7 @@ async def test_credits_and_not_enough_credits(fake, tmp_path):
         assert "You need 1 credit and have 0. 15 free credits arrive on" in refusal
         credits = await fake.slash_command("credits", user_id=ALICE)
         answer = (await credits.wait_callback()).json["data"]
-        assert answer["content"].startswith("You have **0** credits.")
+        assert answer["content"].startswith("You have **0** credits: 0 free, 0 paid.")
         assert answer["flags"] & FLAG_EPHEMERAL
     finally:
         await stop_bot(bot, task)

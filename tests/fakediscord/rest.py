@@ -120,6 +120,7 @@ class RestApi:
             ("DELETE", "/channels/{channel}/messages/{message}/reactions/{emoji}", self.unreact),
             ("DELETE", "/channels/{channel}/messages/{message}/reactions", self.unreact),
             ("POST", "/channels/{channel}/typing", self.typing),
+            ("POST", "/applications/{app}/entitlements/{entitlement}/consume", self.consume),
             ("GET", "/guilds/{guild:\\d+}", self.get_guild),
             ("GET", "/guilds/{guild:\\d+}/channels", self.get_guild_channels),
             ("GET", "/guilds/{guild:\\d+}/members/{user:\\d+}", self.get_member),
@@ -362,6 +363,11 @@ class RestApi:
 
     async def typing(self, request: web.Request, call: RestCall) -> Reply:
         self.fake.channel(int(request.match_info["channel"]))
+        return no_content()
+
+    async def consume(self, request: web.Request, call: RestCall) -> Reply:
+        """Marks a consumable entitlement used; ``fake.consumed`` lists the ids."""
+        self.fake.consumed.append(int(request.match_info["entitlement"]))
         return no_content()
 
     # -- guild -------------------------------------------------------------------------------

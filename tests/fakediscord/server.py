@@ -74,6 +74,7 @@ class FakeDiscord:
         self.store = MessageStore(self.ids, self.user, lambda: f"{self.base_url}/cdn")
         self.interactions: dict[str, FakeInteraction] = {}
         self.synced_commands: dict[int | None, list[dict]] = {}  # None: global commands
+        self.consumed: list[int] = []  # entitlement ids the bot consumed
         self.calls: list[RestCall] = []
         self.faults: list[Fault] = []
         self.changed = Notifier()

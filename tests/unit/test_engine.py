@@ -52,8 +52,11 @@ def test_same_seed_same_pixels_and_each_image_stands_alone(engine):
     again = engine.run(job())
     assert [i.png for i in once.images] == [i.png for i in again.images]
     # Image 2 of seed 7 is image 1 of seed 8: a single image can be reproduced alone.
+    # Batched and single matmuls may round differently in the last bit (CPU-dependent
+    # kernels), so this compares pixels within one level rather than bytes.
     alone = engine.run(job(seed=8, n=1))
-    assert alone.images[0].png == once.images[1].png
+    assert np.abs(pixels(alone.images[0].png) - pixels(once.images[1].png)).max() <= 1
+    assert np.abs(pixels(alone.images[0].png) - pixels(once.images[0].png)).max() > 16
     other = engine.run(job(seed=99, n=1))
     assert other.images[0].png != once.images[0].png
 

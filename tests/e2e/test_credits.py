@@ -1,0 +1,80 @@
+"""Credits through the fake Discord: /credits, /credits-admin, credit packs bought on Discord."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import BOB, Studio, bot_settings, start_bot, stop_bot
+from tests.fakediscord import APPLICATION_ID, FLAG_EPHEMERAL, OWNER_ID
+
+PACK_SKU = 777
+
+
+async def test_credits_shows_free_and_paid_and_the_refill(studio: Studio):
+    inter = await studio.fake.slash_command("credits", user_id=BOB)
+    answer = (await inter.wait_callback()).json["data"]
+    assert answer["flags"] & FLAG_EPHEMERAL
+    assert answer["content"].startswith("You have **50** credits: 50 free, 0 paid.")
+    assert (
+        "15 new free credits arrive" in answer["content"] and "welcome credits" in answer["content"]
+    )
+
+
+async def test_admins_grant_and_audit_credits(studio: Studio):
+    fake = studio.fake
+    member = {
+        "extra_options": [{"name": "user", "type": 6, "value": str(BOB)}],
+        "resolved": {
+            "users": {str(BOB): fake.user(BOB)},
+            "members": {str(BOB): fake.member(BOB, with_user=False, permissions=True)},
+        },
+    }
+    grant = await fake.slash_command(
+        "credits-admin",
+        {"amount": 20, "reason": "contest winner"},
+        subcommand="grant",
+        user_id=OWNER_ID,
+        **member,
+    )
+    answer = (await grant.wait_callback()).json["data"]["content"]
+    assert f"<@{BOB}> now has **70** credits: 50 free, 20 paid." in answer
+    take = await fake.slash_command(
+        "credits-admin",
+        {"amount": -500, "reason": "oops"},
+        subcommand="grant",
+        user_id=OWNER_ID,
+        **member,
+    )
+    refusal = await take.wait_callback()
+    assert "you can take at most that" in refusal.json["data"]["content"]
+    history = await fake.slash_command(
+        "credits-admin", subcommand="history", user_id=OWNER_ID, **member
+    )
+    text = (await history.wait_callback()).json["data"]["content"]
+    assert "`+20` paid · admin grant · contest winner" in text
+    assert await studio.balance(BOB) == 70
+
+
+async def test_a_bought_pack_is_granted_once_and_consumed(fake, tmp_path):
+    settings = bot_settings(fake, tmp_path / "var", credit_pack_sku_id=PACK_SKU, local_worker=False)
+    bot, task = await start_bot(fake, settings)
+    try:
+        entitlement = {
+            "id": "9001",
+            "sku_id": str(PACK_SKU),
+            "application_id": str(APPLICATION_ID),
+            "user_id": str(BOB),
+            "type": 8,
+            "deleted": False,
+            "consumed": False,
+        }
+        for _ in range(2):  # Discord may deliver an event twice
+            await fake.dispatch("ENTITLEMENT_CREATE", entitlement)
+        await fake.sync()
+        for _ in range(100):
+            if fake.consumed.count(9001) == 2:
+                break
+            await fake.sync()
+        studio = Studio(fake, bot, settings, task)
+        assert await studio.balance(BOB) == 50 + 115
+        assert 9001 in fake.consumed
+    finally:
+        await stop_bot(bot, task)

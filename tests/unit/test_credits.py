@@ -1,0 +1,134 @@
+"""The credit economy: concurrency, free before paid, expiry, refunds, a year of refills."""
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.credits import CreditRules, add_months
+from bot.errors import NotEnoughCredits
+from bot.refills import RefillScheduler
+from data import ledger, users
+from data.ledger import EntryKind, Pool
+from data.store import Store
+
+RULES = CreditRules(welcome_credits=50, monthly_credits=15, pack_credits=115)
+START = datetime(2026, 1, 31, 12, tzinfo=UTC).timestamp()  # month ends make anniversaries hard
+DAY = 86_400.0
+
+
+async def new_user(store: Store, user_id: int = 1, now: float = START) -> None:
+    async with store.transaction() as db:
+        await users.ensure_user(db, user_id, "u", now)
+        await RULES.top_up(db, user_id, now)
+
+
+async def charge(store: Store, job: str, cost: int = 1, now: float = START) -> bool:
+    try:
+        async with store.transaction() as db:
+            await RULES.charge(db, 1, cost, job, now)
+        return True
+    except NotEnoughCredits:
+        return False
+
+
+async def test_concurrent_spends_never_go_below_zero(store: Store):
+    await new_user(store)
+    other = await Store.open(store.path)  # a second process's connection
+    try:
+        stores = [store, other]
+        results = await asyncio.gather(*(charge(stores[i % 2], f"job{i}") for i in range(80)))
+    finally:
+        await other.close()
+    assert results.count(True) == 50
+    async with store.read() as db:
+        assert await ledger.balance(db, 1) == 0
+
+
+async def test_free_credits_go_first_and_expire_paid_ones_keep(store: Store):
+    await new_user(store)
+    async with store.transaction() as db:
+        assert await RULES.purchase(db, 1, entitlement_id=99, now=START)
+        assert not await RULES.purchase(db, 1, entitlement_id=99, now=START)  # once per id
+    assert await charge(store, "a", cost=3)
+    async with store.read() as db:
+        assert await ledger.balances(db, 1) == ledger.Balance(free=47, paid=115)
+    next_month = add_months(datetime.fromtimestamp(START, UTC), 1).timestamp()
+    assert await charge(store, "b", cost=1, now=next_month)
+    async with store.read() as db:
+        assert await ledger.balances(db, 1) == ledger.Balance(free=14, paid=115)
+        expired = [e for e in await ledger.recent(db, 1) if e.kind is EntryKind.EXPIRY]
+    assert [(e.delta, e.pool) for e in expired] == [(-47, Pool.FREE)]
+
+
+async def test_a_spend_across_pools_is_refunded_to_each_pool_once(store: Store):
+    await new_user(store)
+    async with store.transaction() as db:
+        await RULES.purchase(db, 1, 7, START)
+    assert await charge(store, "big", cost=60)  # 50 free + 10 paid
+    for _ in range(2):
+        async with store.transaction() as db:
+            await RULES.refund(db, 1, 60, "big", "failed", START)
+    async with store.read() as db:
+        assert await ledger.balances(db, 1) == ledger.Balance(free=50, paid=115)
+
+
+async def test_not_enough_credits_changes_nothing(store: Store):
+    await new_user(store)
+    assert not await charge(store, "huge", cost=51)
+    async with store.read() as db:
+        assert await ledger.balance(db, 1) == 50
+        assert not await ledger.with_key_prefix(db, "spend:huge")
+
+
+async def test_a_year_of_refills_with_the_bot_down_over_two_refill_dates(store: Store):
+    await new_user(store)
+    clock = {"now": START}
+    scheduler = RefillScheduler(store, RULES, clock=lambda: clock["now"])
+    first = datetime.fromtimestamp(START, UTC)
+    down_from = add_months(first, 3).timestamp() - 2 * DAY  # off before refill #3 …
+    down_until = add_months(first, 4).timestamp() + 3 * DAY  # … back after refill #4
+    for day in range(366):
+        clock["now"] = START + day * DAY
+        if down_from <= clock["now"] < down_until:
+            continue
+        for _ in range(2):  # a run that happens twice grants once
+            await scheduler.run_once()
+    async with store.read() as db:
+        grants = [e for e in await ledger.recent(db, 1, 100) if e.kind is EntryKind.FREE_GRANT]
+        balance = await ledger.balances(db, 1)
+    periods = sorted(int(e.idem_key.rsplit(":", 1)[1]) for e in grants)
+    assert periods == [0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12]  # #3 fell in the downtime: no
+    assert balance.free == 15  # each month's unused credits expired before the next grant
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (datetime(2026, 1, 31, tzinfo=UTC), 1, datetime(2026, 2, 28, tzinfo=UTC)),
+        (datetime(2026, 11, 15, tzinfo=UTC), 3, datetime(2027, 2, 15, tzinfo=UTC)),
+    ],
+)
+def test_months_are_calendar_months(start, months, expected):
+    assert add_months(start, months) == expected
+
+
+async def test_the_scheduler_grants_on_start_and_on_its_interval(store: Store):
+    async with store.transaction() as db:
+        await users.ensure_user(db, 1, "early", START)
+    scheduler = RefillScheduler(store, RULES, every_minutes=0.001)
+    await scheduler.start()  # catches up at once
+    try:
+        async with store.read() as db:
+            assert await ledger.balance(db, 1) == 50
+        async with store.transaction() as db:
+            await users.ensure_user(db, 2, "late", START)
+        for _ in range(100):
+            async with store.read() as db:
+                if await ledger.balance(db, 2) == 50:
+                    break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the interval job never granted the new user")
+    finally:
+        scheduler.stop()
