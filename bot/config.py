@@ -10,11 +10,9 @@ from data.settings import SharedSettings
 class Settings(SharedSettings):
     discord_token: str | None = None
     local_worker: bool = True  # start one worker as a child process (False: workers run elsewhere)
-    image_size: int = Field(default=512, ge=32, le=1536, multiple_of=8)  # square side in pixels
     max_canvas: int = Field(
         default=1536, ge=32, le=2048, multiple_of=8
     )  # longest side after extend
-    steps: int = Field(default=2, ge=1, le=150)
     guidance: float = Field(default=0.0, ge=0, le=30)  # sd-turbo runs without guidance
     vary_strength: float = Field(default=0.6, gt=0, le=1)
     images_per_prompt: int = Field(default=4, ge=1, le=4)

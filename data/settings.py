@@ -24,6 +24,8 @@ class SharedSettings(BaseSettings):
     queue: str | None = None  # queue URL; default the SQLite database itself
     model: str = DEFAULT_MODEL  # a Hugging Face id, a local folder, or the offline preset 'tiny'
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    image_size: int = Field(default=512, ge=32, le=1536, multiple_of=8)  # square side in pixels
+    steps: int = Field(default=2, ge=1, le=150)  # sd-turbo: 1-4; SD 1.5/2.1: 25-50
     job_max_attempts: int = Field(default=3, ge=1, le=20)  # runs of a job whose worker died
 
     @field_validator("model")

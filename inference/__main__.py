@@ -27,14 +27,17 @@ def main() -> int:
 async def _serve(settings: WorkerSettings) -> int:
     # Imported here: torch and diffusers take seconds to import; settings errors come first.
     from inference.engine import Engine
-    from inference.models import ModelLoadError, load_pipelines
+    from inference.models import ModelLoadError, SpeedOptions, load_pipelines, warm_up
     from inference.worker import Worker
 
+    speed = SpeedOptions(settings.dtype, settings.channels_last, settings.compile)
     try:
-        pipelines = await asyncio.to_thread(load_pipelines, settings.model, settings.device)
+        pipelines = await asyncio.to_thread(load_pipelines, settings.model, settings.device, speed)
     except ModelLoadError as error:
         print(error, file=sys.stderr)
         return 2
+    if settings.warm_up and (pipelines.device.type != "cpu" or settings.compile):
+        await asyncio.to_thread(warm_up, pipelines, settings.image_size, settings.steps)
     queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
     worker = Worker(
         queue,

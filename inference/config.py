@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from data.settings import SharedSettings
@@ -14,3 +16,8 @@ class WorkerSettings(SharedSettings):
     )  # a job whose worker is silent this long runs again
     parent_pid: int | None = None  # set by the bot for its local worker: stop when it is gone
     poll_seconds: float = Field(default=0.25, gt=0, le=5)  # idle polling, between wake-ups
+    # Speed knobs (inference/models.py SpeedOptions): the defaults are the fast, safe ones.
+    dtype: Literal["auto", "float16", "bfloat16", "float32"] = "auto"  # auto: fp16 on GPUs
+    channels_last: bool = True  # CUDA convolutions in NHWC
+    compile: bool = False  # torch.compile the UNet and VAE decoder (slow start, faster steps)
+    warm_up: bool = True  # one IMAGE_SIZE run at start on a GPU: the first user waits no longer

@@ -22,7 +22,7 @@ TINY_MODEL_NAME = "tiny"
 _WEIGHTS_SEED = 0
 
 
-def _tokenizer() -> CLIPTokenizer:
+def byte_tokenizer() -> CLIPTokenizer:
     """A byte-level CLIP tokenizer written from an in-memory vocabulary (no files)."""
     alphabet = [chr(c) for c in range(33, 127)]
     vocab: dict[str, int] = {}
@@ -78,7 +78,7 @@ def build_tiny_pipeline() -> StableDiffusionPipeline:
         unet=unet,
         vae=vae,
         text_encoder=text_encoder,
-        tokenizer=_tokenizer(),
+        tokenizer=byte_tokenizer(),
         scheduler=scheduler,
         safety_checker=None,
         feature_extractor=None,
