@@ -21,6 +21,18 @@ class NotFound(StudioError):
     pass
 
 
+class NoAccess(StudioError):
+    """The server lets only some roles use the bot, and the user has none of them."""
+
+    def __init__(self, role_ids: list[int]) -> None:
+        self.role_ids = role_ids
+        roles = ", ".join(f"<@&{role}>" for role in role_ids)
+        super().__init__(
+            f"On this server Imagine is open to members with these roles: {roles}. "
+            "Ask a moderator for access."
+        )
+
+
 class NotEnoughCredits(StudioError):
     def __init__(self, balance: int, cost: int, next_refill: datetime, refill_amount: int) -> None:
         self.balance = balance

@@ -16,15 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import aiosqlite
 from PIL import Image
 
 from bot import canvas
 from bot.config import Settings
 from bot.credits import CreditRules
-from bot.errors import BadRequest, NotFound
+from bot.errors import BadRequest, NoAccess, NotFound
 from bot.uploads import open_upload
 from bot.watcher import JobHandle, JobWatcher
-from data import collections, images, job_records, ledger, users
+from data import access, collections, images, job_records, ledger, users
 from data.images import ImageFiles, ImageRecord
 from data.jobs import Job, JobKind
 from data.queue import JobQueue
@@ -33,8 +34,12 @@ from data.store import Store
 
 @dataclass(frozen=True)
 class Requester:
+    """Who asks, and from where: the server and the member's roles decide access."""
+
     id: int
     name: str = ""
+    guild_id: int | None = None  # None: a DM or the terminal, where no server's rules apply
+    role_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -351,6 +356,7 @@ class Studio:
     ) -> JobHandle:
         now = self.clock()
         async with self.store.transaction() as db:
+            await self._check_access(db, user)
             await users.ensure_user(db, user.id, user.name, now)
             await self.credits.charge(db, user.id, cost, job.id, now)
             await job_records.insert(
@@ -366,6 +372,37 @@ class Studio:
         # After the commit: if we die here, the watcher finds the job open and submits it.
         await self.queue.submit(job)
         return handle
+
+    async def _check_access(self, db: aiosqlite.Connection, user: Requester) -> None:
+        if user.guild_id is None:
+            return
+        roles = await access.allowed_roles(db, user.guild_id)
+        if roles and user.role_ids.isdisjoint(roles):
+            raise NoAccess(roles)
+
+    # -- server settings ---------------------------------------------------------------
+
+    async def access_roles(self, guild_id: int) -> list[int]:
+        async with self.store.read() as db:
+            return await access.allowed_roles(db, guild_id)
+
+    async def allow_role(self, guild_id: int, role_id: int, by: Requester) -> bool:
+        if role_id == guild_id:
+            raise BadRequest("@everyone already means everyone; use /access open instead.")
+        async with self.store.transaction() as db:
+            return await access.allow(db, guild_id, role_id, by.id, self.clock())
+
+    async def revoke_role(self, guild_id: int, role_id: int) -> bool:
+        async with self.store.transaction() as db:
+            return await access.revoke(db, guild_id, role_id)
+
+    async def open_to_everyone(self, guild_id: int) -> int:
+        """Drop every role restriction; returns how many roles were allowed."""
+        async with self.store.transaction() as db:
+            roles = await access.allowed_roles(db, guild_id)
+            for role in roles:
+                await access.revoke(db, guild_id, role)
+            return len(roles)
 
 
 def _png(image: Image.Image) -> bytes:

@@ -17,7 +17,7 @@ from PIL import Image
 from bot.client import ImagineBot, point_at
 from bot.config import Settings
 from bot.studio import Requester
-from tests.fakediscord import FakeDiscord
+from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord
 
 ALICE = 501
 BOB = 502
@@ -76,6 +76,13 @@ async def start_and_wait(fake: FakeDiscord, start):
 async def stop_bot(bot: ImagineBot, task: asyncio.Task) -> None:
     await bot.close()
     await asyncio.wait_for(task, 30)
+
+
+async def ephemeral_answer(inter) -> str:
+    """A refusal: the thinking message is deleted and an ephemeral followup explains."""
+    answer = await inter.wait_followup(lambda c: c.json and "content" in c.json)
+    assert answer.json["flags"] & FLAG_EPHEMERAL
+    return answer.json["content"]
 
 
 @pytest.fixture

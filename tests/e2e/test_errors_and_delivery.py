@@ -12,19 +12,13 @@ from tests.e2e.conftest import (
     RESULT_TIMEOUT,
     Studio,
     bot_settings,
+    ephemeral_answer,
     is_result,
     png,
     start_bot,
     stop_bot,
 )
 from tests.fakediscord import CHANNEL_ID, FLAG_EPHEMERAL
-
-
-async def ephemeral_answer(inter) -> str:
-    """A refusal: the thinking message is deleted and an ephemeral followup explains."""
-    answer = await inter.wait_followup(lambda c: c.json and "content" in c.json)
-    assert answer.json["flags"] & FLAG_EPHEMERAL
-    return answer.json["content"]
 
 
 async def test_vary_refuses_bad_uploads_and_charges_nothing(studio: Studio):

@@ -70,6 +70,8 @@ class FakeDiscord:
         }
         self.dm_channels: dict[int, dict] = {}
         self.permission_overrides: dict[int, int] = {}
+        self.roles: dict[int, str] = {}  # the guild's roles besides @everyone: id → name
+        self.member_roles: dict[int, list[int]] = {}  # user id → their role ids
         self.app_permissions = p.BOT_PERMISSIONS
         self.store = MessageStore(self.ids, self.user, lambda: f"{self.base_url}/cdn")
         self.interactions: dict[str, FakeInteraction] = {}
@@ -162,9 +164,14 @@ class FakeDiscord:
         return p.member_payload(
             self.user(user_id),
             joined_at=self._joined_at,
+            roles=self.member_roles.get(user_id, ()),
             permissions=self.permissions_of(user_id) if permissions else None,
             with_user=with_user,
         )
+
+    def role(self, role_id: int) -> dict:
+        """One of ``self.roles`` as a payload (set the roles before the bot connects)."""
+        return p.role_payload(role_id, self.roles[role_id], p.EVERYONE_PERMISSIONS, position=1)
 
     def channel(self, channel_id: int) -> dict:
         if channel_id in self.channels:
@@ -202,7 +209,7 @@ class FakeDiscord:
             self.guild_id,
             name="Fake Guild",
             owner_id=self.owner_id,
-            roles=[everyone],
+            roles=[everyone, *(self.role(role_id) for role_id in self.roles)],
             channels=[dict(channel) for channel in self.channels.values()],
             members=[self.member(self.application_id)],
             joined_at=self._joined_at,
