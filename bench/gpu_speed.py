@@ -34,7 +34,6 @@ from diffusers import (
     AutoencoderKL,
     AutoPipelineForText2Image,
     EulerDiscreteScheduler,
-    StableDiffusionPipeline,
     UNet2DConditionModel,
 )
 from transformers import CLIPTextConfig, CLIPTextModel
@@ -42,7 +41,7 @@ from transformers import CLIPTextConfig, CLIPTextModel
 from data.jobs import Job, JobKind
 from inference.engine import Engine
 from inference.models import SpeedOptions, load_pipelines
-from inference.tiny import byte_tokenizer
+from inference.tiny import assemble
 
 PROMPT = "a purple mammoth riding a motorcycle, studio photo"
 
@@ -100,17 +99,7 @@ def write_sd_turbo_shaped(folder: Path) -> None:
         beta_schedule="scaled_linear",
         timestep_spacing="trailing",
     )
-    pipe = StableDiffusionPipeline(
-        unet=unet,
-        vae=vae,
-        text_encoder=text_encoder,
-        tokenizer=byte_tokenizer(),
-        scheduler=scheduler,
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False,
-    )
-    pipe.save_pretrained(folder)
+    assemble(unet, vae, text_encoder, scheduler).save_pretrained(folder)
 
 
 def images_per_second(make: Callable[[], int], images: int) -> float:

@@ -13,6 +13,7 @@ import torch
 from diffusers import (
     AutoencoderKL,
     EulerAncestralDiscreteScheduler,
+    SchedulerMixin,
     StableDiffusionPipeline,
     UNet2DConditionModel,
 )
@@ -72,6 +73,16 @@ def build_tiny_pipeline() -> StableDiffusionPipeline:
     scheduler = EulerAncestralDiscreteScheduler(
         beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", steps_offset=1
     )
+    return assemble(unet, vae, text_encoder, scheduler)
+
+
+def assemble(
+    unet: UNet2DConditionModel,
+    vae: AutoencoderKL,
+    text_encoder: CLIPTextModel,
+    scheduler: SchedulerMixin,
+) -> StableDiffusionPipeline:
+    """A text-to-image pipeline of freshly built modules, with the byte-level tokenizer."""
     for module in (unet, vae, text_encoder):
         module.eval()  # built modules start in training mode; from_pretrained ones don't
     return StableDiffusionPipeline(
