@@ -24,6 +24,7 @@ class Settings(SharedSettings):
     monthly_credits: int = Field(default=15, ge=0)  # every month after
     pack_credits: int = Field(default=115, ge=1)  # one purchased pack (DALL·E: 115 for $15)
     credit_pack_sku_id: int | None = None  # the Discord premium-app SKU that sells a pack
+    credits_per_server: bool = False  # each server its own free credits (packs go everywhere)
     refill_check_minutes: float = Field(default=60, gt=0)  # how often refills are granted
     generation_cost: int = Field(default=1, ge=0)
     edit_cost: int = Field(default=1, ge=0)

@@ -8,6 +8,10 @@ to the pool it came from.
 
 Everything is derived from the ledger and keyed by period, so granting is idempotent and
 catches up after downtime: one grant for the current period, never two, never zero.
+
+A deployment may keep credits per server (``CREDITS_PER_SERVER``): each server is then its
+own ``scope`` with its own free grants and admin grants, while bought packs stay with the
+person (scope 0) and can be spent on any server, after that server's credits.
 """
 
 from __future__ import annotations
@@ -45,70 +49,82 @@ class CreditRules:
     monthly_credits: int = 15
     pack_credits: int = 115
 
-    async def top_up(self, db: aiosqlite.Connection, user_id: int, now: float) -> None:
+    async def top_up(
+        self, db: aiosqlite.Connection, user_id: int, now: float, scope: int = 0
+    ) -> None:
         """Grant the welcome credits, or expire last period's and grant this period's."""
-        first = await ledger.first_entry_time(db, user_id, EntryKind.FREE_GRANT)
+        first = await ledger.first_entry_time(db, user_id, EntryKind.FREE_GRANT, scope)
         if first is None:
-            await self._free(db, user_id, self.welcome_credits, "welcome credits", 0, now)
+            await self._free(db, user_id, scope, self.welcome_credits, "welcome credits", 0, now)
             return
         period = months_between(_utc(first), _utc(now))
-        if period == 0 or await ledger.has_key(db, _grant_key(user_id, period)):
+        if period == 0 or await ledger.has_key(db, _key("free", user_id, scope, period)):
             return
-        left = (await ledger.balances(db, user_id)).free
+        left = (await ledger.balances(db, user_id, scope)).free
         if left > 0:
-            await ledger.append(
-                db,
-                LedgerEntry(
-                    user_id,
-                    -left,
-                    EntryKind.EXPIRY,
-                    "unused free credits expired",
-                    f"expiry:{user_id}:{period}",
-                    now,
-                    Pool.FREE,
-                ),
+            expiry = LedgerEntry(
+                user_id,
+                -left,
+                EntryKind.EXPIRY,
+                "unused free credits expired",
+                _key("expiry", user_id, scope, period),
+                now,
+                Pool.FREE,
+                scope,
             )
+            await ledger.append(db, expiry)
         await self._free(
-            db, user_id, self.monthly_credits, f"monthly refill #{period}", period, now
+            db, user_id, scope, self.monthly_credits, f"monthly refill #{period}", period, now
         )
 
     async def _free(
         self,
         db: aiosqlite.Connection,
         user_id: int,
+        scope: int,
         amount: int,
         reason: str,
         period: int,
         now: float,
     ) -> None:
+        key = _key("free", user_id, scope, period)
         entry = LedgerEntry(
-            user_id,
-            amount,
-            EntryKind.FREE_GRANT,
-            reason,
-            _grant_key(user_id, period),
-            now,
-            Pool.FREE,
+            user_id, amount, EntryKind.FREE_GRANT, reason, key, now, Pool.FREE, scope
         )
         await ledger.append(db, entry)
 
-    async def next_refill(self, db: aiosqlite.Connection, user_id: int, now: float) -> datetime:
+    async def next_refill(
+        self, db: aiosqlite.Connection, user_id: int, now: float, scope: int = 0
+    ) -> datetime:
         """When the free credits expire and the next monthly grant arrives."""
-        first = await ledger.first_entry_time(db, user_id, EntryKind.FREE_GRANT)
+        first = await ledger.first_entry_time(db, user_id, EntryKind.FREE_GRANT, scope)
         start = _utc(first if first is not None else now)
         return add_months(start, months_between(start, _utc(now)) + 1)
 
+    async def wallet(self, db: aiosqlite.Connection, user_id: int, scope: int = 0) -> Balance:
+        """What the user can spend in ``scope``: its credits plus their own bought packs."""
+        own = await ledger.balances(db, user_id, scope)
+        if scope == 0:
+            return own
+        return Balance(own.free, own.paid + (await ledger.balances(db, user_id, 0)).paid)
+
     async def charge(
-        self, db: aiosqlite.Connection, user_id: int, cost: int, job_id: str, now: float
+        self,
+        db: aiosqlite.Connection,
+        user_id: int,
+        cost: int,
+        job_id: str,
+        now: float,
+        scope: int = 0,
     ) -> None:
         """Take ``cost`` credits for a job inside the caller's transaction, or refuse."""
-        await self.top_up(db, user_id, now)
-        available = await ledger.balances(db, user_id)
-        if available.total < cost:
-            refill = await self.next_refill(db, user_id, now)
-            raise NotEnoughCredits(available.total, cost, refill, self.monthly_credits)
+        await self.top_up(db, user_id, now, scope)
+        available = (await self.wallet(db, user_id, scope)).total
+        if available < cost:
+            refill = await self.next_refill(db, user_id, now, scope)
+            raise NotEnoughCredits(available, cost, refill, self.monthly_credits)
         await self._take(
-            db, user_id, cost, available, EntryKind.SPEND, f"job {job_id}", f"spend:{job_id}", now
+            db, user_id, scope, cost, EntryKind.SPEND, f"job {job_id}", f"spend:{job_id}", now
         )
 
     async def refund(
@@ -120,27 +136,26 @@ class CreditRules:
         reason: str,
         now: float,
     ) -> bool:
-        """Give a job's credits back to the pools they came from, once."""
+        """Give a job's credits back to the pools (and scopes) they came from, once."""
         refunded = False
         for spent in await ledger.with_key_prefix(db, f"spend:{job_id}:"):
-            refunded |= await ledger.append(
-                db,
-                LedgerEntry(
-                    user_id,
-                    -spent.delta,
-                    EntryKind.REFUND,
-                    reason,
-                    f"refund:{job_id}:{spent.pool}",
-                    now,
-                    spent.pool,
-                ),
+            back = LedgerEntry(
+                user_id,
+                -spent.delta,
+                EntryKind.REFUND,
+                reason,
+                "refund" + spent.idem_key.removeprefix("spend"),
+                now,
+                spent.pool,
+                spent.scope,
             )
+            refunded |= await ledger.append(db, back)
         return refunded
 
     async def purchase(
         self, db: aiosqlite.Connection, user_id: int, entitlement_id: int, now: float
     ) -> bool:
-        """A bought credit pack; granted once per entitlement, however often it is seen."""
+        """A bought credit pack (the person's, on every server); granted once per entitlement."""
         return await ledger.append(
             db,
             LedgerEntry(
@@ -162,19 +177,27 @@ class CreditRules:
         reason: str,
         key: str,
         now: float,
+        scope: int = 0,
     ) -> bool:
         """An admin gives (paid, never expire) or takes credits (free first, not below 0)."""
         if amount >= 0:
-            return await ledger.append(
-                db,
-                LedgerEntry(user_id, amount, EntryKind.ADMIN_GRANT, reason, f"admin:{key}", now),
+            grant = LedgerEntry(
+                user_id,
+                amount,
+                EntryKind.ADMIN_GRANT,
+                reason,
+                f"admin:{key}",
+                now,
+                Pool.PAID,
+                scope,
             )
-        await self.top_up(db, user_id, now)
-        available = await ledger.balances(db, user_id)
-        if available.total < -amount:
-            raise BadRequest(f"They have {available.total} credits; you can take at most that.")
+            return await ledger.append(db, grant)
+        await self.top_up(db, user_id, now, scope)
+        available = (await self.wallet(db, user_id, scope)).total
+        if available < -amount:
+            raise BadRequest(f"They have {available} credits; you can take at most that.")
         await self._take(
-            db, user_id, -amount, available, EntryKind.ADMIN_GRANT, reason, f"admin:{key}", now
+            db, user_id, scope, -amount, EntryKind.ADMIN_GRANT, reason, f"admin:{key}", now
         )
         return True
 
@@ -182,29 +205,39 @@ class CreditRules:
         self,
         db: aiosqlite.Connection,
         user_id: int,
+        scope: int,
         amount: int,
-        available: Balance,
         kind: EntryKind,
         reason: str,
         key: str,
         now: float,
     ) -> None:
-        """Free credits first, then paid ones; one row per pool touched."""
-        from_free = min(available.free, amount)
-        for pool, part in ((Pool.FREE, from_free), (Pool.PAID, amount - from_free)):
+        """Free credits first, then this scope's paid ones, then the person's own packs;
+        one row per (scope, pool) touched, its key naming both."""
+        own = await ledger.balances(db, user_id, scope)
+        sources = [(scope, Pool.FREE, own.free), (scope, Pool.PAID, own.paid)]
+        if scope != 0:
+            sources.append((0, Pool.PAID, (await ledger.balances(db, user_id, 0)).paid))
+        for source_scope, pool, available in sources:
+            part = min(max(available, 0), amount)
             if part:
-                await ledger.append(
-                    db, LedgerEntry(user_id, -part, kind, reason, f"{key}:{pool}", now, pool)
+                suffix = f"{pool}" if source_scope == 0 else f"{pool}@{source_scope}"
+                entry = LedgerEntry(
+                    user_id, -part, kind, reason, f"{key}:{suffix}", now, pool, source_scope
                 )
+                await ledger.append(db, entry)
+                amount -= part
 
     async def refill_everyone(self, db: aiosqlite.Connection, now: float) -> None:
-        """The scheduler's job: every known user's grant for the current period."""
-        for user_id in await ledger.user_ids(db):
-            await self.top_up(db, user_id, now)
+        """The scheduler's job: each account's grant for the current period."""
+        for user_id, scope in await ledger.accounts(db):
+            await self.top_up(db, user_id, now, scope)
 
 
-def _grant_key(user_id: int, period: int) -> str:
-    return f"free:{user_id}:{period}"
+def _key(kind: str, user_id: int, scope: int, period: int) -> str:
+    """Scope 0 keeps the keys it always had; a server's credits name the server."""
+    account = f"{user_id}" if scope == 0 else f"{user_id}@{scope}"
+    return f"{kind}:{account}:{period}"
 
 
 def _utc(timestamp: float) -> datetime:

@@ -225,15 +225,15 @@ class Studio:
 
     async def credit_summary(self, user: Requester) -> CreditSummary:
         """Balances per pool, when free credits expire (the next refill) and recent rows."""
-        now = self.clock()
+        now, scope = self.clock(), self.credit_scope(user)
         async with self.store.transaction() as db:
             await users.ensure_user(db, user.id, user.name, now)
-            await self.credits.top_up(db, user.id, now)
+            await self.credits.top_up(db, user.id, now, scope)
             return CreditSummary(
-                balance=await ledger.balances(db, user.id),
-                next_refill=await self.credits.next_refill(db, user.id, now),
+                balance=await self.credits.wallet(db, user.id, scope),
+                next_refill=await self.credits.next_refill(db, user.id, now, scope),
                 refill_amount=self.credits.monthly_credits,
-                recent=await ledger.recent(db, user.id, limit=5),
+                recent=await ledger.recent(db, user.id, limit=5, scope=scope),
             )
 
     async def admin_grant(
@@ -243,15 +243,15 @@ class Studio:
         reason = self.clean_prompt(reason, required=False) or "admin grant"
         if amount == 0:
             raise BadRequest("Give a non-zero amount (negative takes credits away).")
-        now = self.clock()
+        now, scope = self.clock(), self.credit_scope(target)
         async with self.store.transaction() as db:
             await users.ensure_user(db, target.id, target.name, now)
-            await self.credits.admin_grant(db, target.id, amount, reason[:200], key, now)
+            await self.credits.admin_grant(db, target.id, amount, reason[:200], key, now, scope)
         return await self.credit_summary(target)
 
     async def history(self, user: Requester, limit: int = 15) -> list[ledger.LedgerEntry]:
         async with self.store.read() as db:
-            return await ledger.recent(db, user.id, limit)
+            return await ledger.recent(db, user.id, limit, self.credit_scope(user))
 
     async def purchase(self, user: Requester, entitlement_id: int) -> bool:
         """A credit pack bought through Discord; True the first time this entitlement is seen."""
@@ -261,10 +261,18 @@ class Studio:
             return await self.credits.purchase(db, user.id, entitlement_id, now)
 
     async def balance(self, user: Requester) -> int:
+        """What the user can spend where they are (welcome credits included)."""
+        now, scope = self.clock(), self.credit_scope(user)
         async with self.store.transaction() as db:
-            await users.ensure_user(db, user.id, user.name, self.clock())
-            await self.credits.top_up(db, user.id, self.clock())
-            return await ledger.balance(db, user.id)
+            await users.ensure_user(db, user.id, user.name, now)
+            await self.credits.top_up(db, user.id, now, scope)
+            return (await self.credits.wallet(db, user.id, scope)).total
+
+    def credit_scope(self, user: Requester) -> int:
+        """The server whose credits pay, when credits are per server; else 0 (global)."""
+        if self.settings.credits_per_server and user.guild_id is not None:
+            return user.guild_id
+        return 0
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -358,7 +366,7 @@ class Studio:
         async with self.store.transaction() as db:
             await self._check_access(db, user)
             await users.ensure_user(db, user.id, user.name, now)
-            await self.credits.charge(db, user.id, cost, job.id, now)
+            await self.credits.charge(db, user.id, cost, job.id, now, self.credit_scope(user))
             await job_records.insert(
                 db,
                 job,

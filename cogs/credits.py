@@ -72,7 +72,7 @@ class CreditsCog(commands.Cog):
         amount: app_commands.Range[int, -100_000, 100_000],
         reason: str,
     ) -> None:
-        target = Requester(user.id, user.display_name)
+        target = requester(user)
         summary = await self.bot.studio.admin_grant(
             target, amount, f"{reason} (by {interaction.user.display_name})", str(interaction.id)
         )
@@ -84,7 +84,7 @@ class CreditsCog(commands.Cog):
 
     @admin.command(name="history", description="Someone's latest credit changes")
     async def history(self, interaction: discord.Interaction, user: discord.Member) -> None:
-        rows = await self.bot.studio.history(Requester(user.id, user.display_name))
+        rows = await self.bot.studio.history(requester(user))
         text = "\n".join(row_line(r) for r in rows) or "No credit changes yet."
         await interaction.response.send_message(
             f"Credit history of {user.mention}:\n{text}",

@@ -37,6 +37,7 @@ class LedgerEntry:
     idem_key: str
     created_at: float
     pool: Pool = Pool.PAID
+    scope: int = 0  # 0: the person's own credits; a server id when credits are per server
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,13 @@ class Balance:
         return self.free + self.paid
 
 
-_COLUMNS = "user_id, delta, kind, reason, idem_key, created_at, pool"
+_COLUMNS = "user_id, delta, kind, reason, idem_key, created_at, pool, scope"
 
 
 async def append(db: aiosqlite.Connection, entry: LedgerEntry) -> bool:
     """Append one row; False (and nothing written) when its key was already used."""
     cursor = await db.execute(
-        f"INSERT OR IGNORE INTO ledger ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT OR IGNORE INTO ledger ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             entry.user_id,
             entry.delta,
@@ -64,24 +65,26 @@ async def append(db: aiosqlite.Connection, entry: LedgerEntry) -> bool:
             entry.idem_key,
             entry.created_at,
             entry.pool.value,
+            entry.scope,
         ),
     )
     return cursor.rowcount == 1
 
 
-async def balances(db: aiosqlite.Connection, user_id: int) -> Balance:
+async def balances(db: aiosqlite.Connection, user_id: int, scope: int = 0) -> Balance:
     rows = await (
         await db.execute(
-            "SELECT pool, COALESCE(SUM(delta), 0) FROM ledger WHERE user_id = ? GROUP BY pool",
-            (user_id,),
+            "SELECT pool, COALESCE(SUM(delta), 0) FROM ledger"
+            " WHERE user_id = ? AND scope = ? GROUP BY pool",
+            (user_id, scope),
         )
     ).fetchall()
     sums = {row[0]: int(row[1]) for row in rows}
     return Balance(free=sums.get("free", 0), paid=sums.get("paid", 0))
 
 
-async def balance(db: aiosqlite.Connection, user_id: int) -> int:
-    return (await balances(db, user_id)).total
+async def balance(db: aiosqlite.Connection, user_id: int, scope: int = 0) -> int:
+    return (await balances(db, user_id, scope)).total
 
 
 async def has_key(db: aiosqlite.Connection, idem_key: str) -> bool:
@@ -102,30 +105,44 @@ async def with_key_prefix(db: aiosqlite.Connection, prefix: str) -> list[LedgerE
     return [_entry(r) for r in rows]
 
 
-async def first_entry_time(db: aiosqlite.Connection, user_id: int, kind: EntryKind) -> float | None:
+async def first_entry_time(
+    db: aiosqlite.Connection, user_id: int, kind: EntryKind, scope: int = 0
+) -> float | None:
     row = await (
         await db.execute(
-            "SELECT MIN(created_at) FROM ledger WHERE user_id = ? AND kind = ?",
-            (user_id, kind.value),
+            "SELECT MIN(created_at) FROM ledger WHERE user_id = ? AND kind = ? AND scope = ?",
+            (user_id, kind.value, scope),
         )
     ).fetchone()
     return row[0]
 
 
-async def recent(db: aiosqlite.Connection, user_id: int, limit: int = 10) -> list[LedgerEntry]:
+async def recent(
+    db: aiosqlite.Connection, user_id: int, limit: int = 10, scope: int = 0
+) -> list[LedgerEntry]:
+    """The latest rows of an account; a server's view includes the person's own packs."""
     rows = await (
         await db.execute(
-            f"SELECT {_COLUMNS} FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ?",
-            (user_id, limit),
+            f"SELECT {_COLUMNS} FROM ledger WHERE user_id = ? AND scope IN (?, 0)"
+            " ORDER BY id DESC LIMIT ?",
+            (user_id, scope, limit),
         )
     ).fetchall()
     return [_entry(r) for r in rows]
 
 
-async def user_ids(db: aiosqlite.Connection) -> list[int]:
-    rows = await (await db.execute("SELECT id FROM users ORDER BY id")).fetchall()
-    return [r[0] for r in rows]
+async def accounts(db: aiosqlite.Connection) -> list[tuple[int, int]]:
+    """Every (user, scope) that has had free credits: the accounts a refill is due to."""
+    rows = await (
+        await db.execute(
+            "SELECT DISTINCT user_id, scope FROM ledger WHERE kind = 'free_grant'"
+            " ORDER BY user_id, scope"
+        )
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
 
 
 def _entry(row) -> LedgerEntry:
-    return LedgerEntry(row[0], row[1], EntryKind(row[2]), row[3], row[4], row[5], Pool(row[6]))
+    return LedgerEntry(
+        row[0], row[1], EntryKind(row[2]), row[3], row[4], row[5], Pool(row[6]), row[7]
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.studio import Requester
 from tests.e2e.conftest import BOB, Studio, bot_settings, start_bot, stop_bot
 from tests.fakediscord import APPLICATION_ID, FLAG_EPHEMERAL, OWNER_ID
 
@@ -18,15 +19,20 @@ async def test_credits_shows_free_and_paid_and_the_refill(studio: Studio):
     )
 
 
-async def test_admins_grant_and_audit_credits(studio: Studio):
-    fake = studio.fake
-    member = {
-        "extra_options": [{"name": "user", "type": 6, "value": str(BOB)}],
+def member_option(fake, user_id: int) -> dict:
+    """The ``user`` option of an admin command, resolved as Discord sends it."""
+    return {
+        "extra_options": [{"name": "user", "type": 6, "value": str(user_id)}],
         "resolved": {
-            "users": {str(BOB): fake.user(BOB)},
-            "members": {str(BOB): fake.member(BOB, with_user=False, permissions=True)},
+            "users": {str(user_id): fake.user(user_id)},
+            "members": {str(user_id): fake.member(user_id, with_user=False, permissions=True)},
         },
     }
+
+
+async def test_admins_grant_and_audit_credits(studio: Studio):
+    fake = studio.fake
+    member = member_option(fake, BOB)
     grant = await fake.slash_command(
         "credits-admin",
         {"amount": 20, "reason": "contest winner"},
@@ -76,5 +82,26 @@ async def test_a_bought_pack_is_granted_once_and_consumed(fake, tmp_path):
         studio = Studio(fake, bot, settings, task)
         assert await studio.balance(BOB) == 50 + 115
         assert 9001 in fake.consumed
+    finally:
+        await stop_bot(bot, task)
+
+
+async def test_credits_per_server_keep_a_grant_on_its_server(fake, tmp_path):
+    settings = bot_settings(fake, tmp_path / "var", credits_per_server=True, local_worker=False)
+    bot, task = await start_bot(fake, settings)
+    try:
+        grant = await fake.slash_command(
+            "credits-admin",
+            {"amount": 20, "reason": "server prize"},
+            subcommand="grant",
+            user_id=OWNER_ID,
+            **member_option(fake, BOB),
+        )
+        assert "now has **70** credits" in (await grant.wait_callback()).json["data"]["content"]
+        shown = await fake.slash_command("credits", user_id=BOB)
+        content = (await shown.wait_callback()).json["data"]["content"]
+        assert content.startswith("You have **70** credits: 50 free, 20 paid.")
+        assert await bot.studio.balance(Requester(BOB, guild_id=fake.guild_id)) == 70
+        assert await bot.studio.balance(Requester(BOB)) == 50  # in DMs: not this server's
     finally:
         await stop_bot(bot, task)

@@ -114,21 +114,40 @@ def test_months_are_calendar_months(start, months, expected):
 
 
 async def test_the_scheduler_grants_on_start_and_on_its_interval(store: Store):
-    async with store.transaction() as db:
-        await users.ensure_user(db, 1, "early", START)
-    scheduler = RefillScheduler(store, RULES, every_minutes=0.001)
+    await new_user(store)  # welcome credits at START
+    clock = {"now": START + 40 * DAY}  # the bot comes back after the first anniversary
+    scheduler = RefillScheduler(store, RULES, every_minutes=0.001, clock=lambda: clock["now"])
     await scheduler.start()  # catches up at once
     try:
         async with store.read() as db:
-            assert await ledger.balance(db, 1) == 50
-        async with store.transaction() as db:
-            await users.ensure_user(db, 2, "late", START)
+            assert await ledger.balances(db, 1) == ledger.Balance(free=15, paid=0)
+        await new_user(store, 2, now=START + 40 * DAY)
+        clock["now"] = START + 80 * DAY  # both users' next anniversaries have passed
         for _ in range(100):
             async with store.read() as db:
-                if await ledger.balance(db, 2) == 50:
+                if await ledger.balance(db, 2) == 15 and await ledger.balance(db, 1) == 15:
+                    grants = [e for e in await ledger.recent(db, 1, 100) if e.delta == 15]
                     break
             await asyncio.sleep(0.02)
         else:
-            raise AssertionError("the interval job never granted the new user")
+            raise AssertionError("the interval job never granted the refills")
+        assert len(grants) == 2  # refill #1 at start, #2 on the interval; never twice
     finally:
         scheduler.stop()
+
+
+async def test_credits_per_server_are_separate_and_bought_packs_go_everywhere(store: Store):
+    server_a, server_b = 111, 222
+    async with store.transaction() as db:
+        await users.ensure_user(db, 1, "u", START)
+        await RULES.top_up(db, 1, START, scope=server_a)
+        await RULES.top_up(db, 1, START, scope=server_b)
+        await RULES.purchase(db, 1, entitlement_id=5, now=START)
+        await RULES.charge(db, 1, 60, "big", START, scope=server_a)  # 50 free of A, 10 paid
+        assert await RULES.wallet(db, 1, server_a) == ledger.Balance(free=0, paid=105)
+        assert await RULES.wallet(db, 1, server_b) == ledger.Balance(free=50, paid=105)
+        assert await ledger.balances(db, 1) == ledger.Balance(free=0, paid=105)  # no DM welcome
+        assert await RULES.refund(db, 1, 60, "big", "failed", START)
+        assert not await RULES.refund(db, 1, 60, "big", "failed", START)
+        assert await RULES.wallet(db, 1, server_a) == ledger.Balance(free=50, paid=115)
+        assert await ledger.accounts(db) == [(1, server_a), (1, server_b)]
