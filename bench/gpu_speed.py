@@ -11,8 +11,8 @@ folder). Speed does not depend on the weights' values, and the hub may not be re
 Rows (each: warm-up, then ``--images`` images, wall clock with CUDA synchronised):
 - naive fp32: ``AutoPipelineForText2Image.from_pretrained(m).to("cuda")``, one image a call;
 - naive fp16: the model card's recipe (float16), one image a call;
-- engine: ``inference.engine.Engine`` on ``load_pipelines`` (fp16, channels_last, SDPA,
-  cuDNN autotune), four images a job as /imagine asks, PNG bytes with metadata included;
+- engine: ``inference.engine.Engine`` on ``load_pipelines`` (fp16, channels_last, SDPA),
+  four images a job as /imagine asks, PNG bytes with metadata included;
 - engine + compile: the same with ``torch.compile`` (``--compile``).
 The last line is ``engine ÷ naive fp32: X.XX``.
 """

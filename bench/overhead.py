@@ -51,20 +51,24 @@ def bare_pipeline(settings: Settings, runs: int) -> list[float]:
 
     from inference.models import load_pipelines
 
-    pipe = load_pipelines(settings.model, settings.device).text2img
+    pipelines = load_pipelines(settings.model, settings.device)
+    pipe = pipelines.text2img
     width, height = settings.sizes["square"]
     timings = []
     for index in range(runs + 2):
         generators = [torch.Generator("cpu").manual_seed(index + i) for i in range(4)]
         started = time.perf_counter()
-        pipe(
-            prompt=[PROMPT] * 4,
+        pipe(  # the engine's own call, minus everything around it
+            prompt=PROMPT,
+            num_images_per_prompt=4,
             width=width,
             height=height,
             guidance_scale=settings.guidance,
             num_inference_steps=settings.steps,
             generator=generators,
         )
+        if pipelines.device.type == "cuda":
+            torch.cuda.synchronize()
         if index >= 2:
             timings.append(time.perf_counter() - started)
     return timings
@@ -82,7 +86,10 @@ def main() -> None:
         through_queue = statistics.median(asyncio.run(end_to_end(settings, args.runs)))
         bare = statistics.median(bare_pipeline(settings, args.runs))
     size = "x".join(map(str, settings.sizes["square"]))
-    print(f"model {args.model}, 4 images {size}, {settings.steps} steps, {args.runs} runs each")
+    print(
+        f"model {args.model} on {settings.device}, 4 images {size}, {settings.steps} steps, "
+        f"{args.runs} runs each"
+    )
     print(f"median end-to-end (imagine → queue → worker → files): {through_queue:.3f} s")
     print(f"median bare pipeline call:                            {bare:.3f} s")
     print(f"overhead ratio: {through_queue / bare:.2f}")

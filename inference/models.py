@@ -95,7 +95,8 @@ def _tune(pipe: DiffusionPipeline, device: torch.device, speed: SpeedOptions) ->
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True  # float32 paths use tensor cores
         torch.backends.cudnn.allow_tf32 = True
-        torch.backends.cudnn.benchmark = True  # sizes repeat; pick the fastest kernels
+        # No cudnn.benchmark: its autotuner may pick other kernels in another process, and
+        # then the same seed no longer gives the same bytes (seen on an H100).
         if speed.channels_last:
             pipe.unet.to(memory_format=torch.channels_last)
             pipe.vae.to(memory_format=torch.channels_last)
