@@ -20,7 +20,7 @@ from bot.studio import Studio
 
 log = logging.getLogger(__name__)
 
-COGS = ("cogs.studio", "cogs.buttons", "cogs.edit", "cogs.credits")
+COGS = ("cogs.studio", "cogs.buttons", "cogs.edit", "cogs.credits", "cogs.moderation")
 
 SORRY = "Something went wrong on our side. Nothing was charged; please try again."
 

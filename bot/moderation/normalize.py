@@ -59,8 +59,9 @@ def views(text: str) -> list[View]:
                 candidate = REPEATS.sub(r"\1", spaced) if squeeze else spaced
                 if candidate not in seen:
                     runs = tuple(
-                        m.group(0).replace(" ", "") for m in SINGLE_LETTER_RUN.finditer(candidate)
-                    )
+                        _decode_leet(m.group(0).replace(" ", ""), one or "i")
+                        for m in SINGLE_LETTER_RUN.finditer(candidate)
+                    )  # "n 4 k e d": leetspeak spread over single characters
                     seen[candidate] = View(candidate, runs)
     return list(seen.values())
 

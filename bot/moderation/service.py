@@ -90,6 +90,9 @@ class Moderator:
     def add_listener(self, listener: BlockListener) -> None:
         self._listeners.append(listener)
 
+    def remove_listener(self, listener: BlockListener) -> None:
+        self._listeners.remove(listener)
+
     # -- checks without consequences ----------------------------------------------------
 
     async def evaluate_prompt(self, guild_id: int | None, text: str) -> PromptDecision:
