@@ -10,7 +10,7 @@ After ``strike_limit`` blocked prompts or uploads within the window the user is 
 
 from __future__ import annotations
 
-import io
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -175,15 +175,11 @@ class Moderator:
         rules = await self.image_rules(guild_id, output=True)
         if not rules.block_nudity:
             return ImageVerdict(True)
-        for png in pngs:
-            image = Image.open(io.BytesIO(png))
-            image.load()
-            verdict = await self.images.check_async(image, rules)
-            if not verdict.allowed:
-                label = verdict.label or ""
-                await self._block(guild_id, user_id, "output", "sexual", label, prompt)
-                return verdict
-        return ImageVerdict(True)
+        verdict = await asyncio.to_thread(self.images.check_pngs, pngs, rules)
+        if not verdict.allowed:
+            label = verdict.label or ""
+            await self._block(guild_id, user_id, "output", "sexual", label, prompt)
+        return verdict
 
     async def _block(
         self, guild_id: int | None, user_id: int, source: str, category: str, term: str, text: str
