@@ -96,3 +96,52 @@ async def test_mod_commands_are_for_moderators(studio: Studio):
         "mod", {"prompt": "a bloody mary"}, subcommand="check", user_id=OWNER_ID
     )
     assert (await check.wait_callback()).json["data"]["content"] == "Allowed."
+
+
+async def test_a_flagged_result_is_not_posted_and_is_refunded(fake, tmp_path):
+    from bot.moderation import ImageChecker
+    from data.jobs import GeneratedImage, Result
+
+    settings = bot_settings(fake, tmp_path / "var", local_worker=False)
+    bot, task = await start_bot(fake, settings)
+    try:
+        # Without its skin gate the detector reads the colour wheel as nudity: a real
+        # detection standing in for a generated image that shows some.
+        bot.studio.moderator.images = ImageChecker(min_skin=0.0)
+        inter = await fake.slash_command("imagine", {"prompt": "a colour wheel"}, user_id=BOB)
+        await inter.wait_original_edit(lambda c: "queued" in c.json.get("content", ""))
+        claim = await bot.runtime.queue.claim("test-worker", 60)
+        wheel = png(Image.fromarray(skimage.data.colorwheel()))
+        images = [GeneratedImage(png=wheel, seed=s) for s in range(claim.job.n)]
+        result = Result(
+            job_id=claim.job.id, model="tiny", width=370, height=371, images=images, seconds=1
+        )
+        await bot.runtime.queue.complete(claim.job.id, "test-worker", result)
+        answer = await inter.wait_followup(
+            lambda c: "withheld" in (c.json or {}).get("content", "")
+        )
+        assert "withheld by the content filter (nudity)" in answer.json["content"]
+        assert "Your credit was refunded." in answer.json["content"]
+        assert not [c for c in fake.calls if c.files]  # no image went to Discord
+        studio = Studio(fake, bot, settings, task)
+        assert await studio.balance(BOB) == settings.welcome_credits
+    finally:
+        await stop_bot(bot, task)
+
+
+async def test_a_blocked_reply_edit_is_answered_and_costs_nothing(studio: Studio):
+    fake = studio.fake
+    picture = png(Image.effect_noise((64, 64), 40).convert("RGB"))
+    posted = await fake.user_message(
+        "look", user_id=ALICE, attachments=[("n.png", picture, "image/png")]
+    )
+    mark = len(fake.calls)
+    await fake.user_message(
+        f"<@{fake.application_id}> add a swastika", user_id=ALICE, reply_to=posted["id"]
+    )
+    answer = await fake.wait_for_call(
+        lambda c: c.method == "POST" and c.path.endswith("/messages") and c.json, since=mark
+    )
+    assert "blocked by the content policy: hate (“swastika”)" in answer.json["content"]
+    assert await studio.job_count() == 0
+    assert await studio.balance(ALICE) == studio.settings.welcome_credits
