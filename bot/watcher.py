@@ -229,9 +229,13 @@ class JobWatcher:
         if self.moderator is None or status.state is not JobState.DONE or status.result is None:
             return None
         guild_id = (record.origin or {}).get("guild_id")
-        verdict = await self.moderator.screen_output(
-            record.user_id, guild_id, [g.png for g in status.result.images], record.job.prompt
-        )
+        try:
+            verdict = await self.moderator.screen_output(
+                record.user_id, guild_id, [g.png for g in status.result.images], record.job.prompt
+            )
+        except Exception:  # unreadable PNGs, a broken detector: never show unchecked images
+            log.exception("could not check the images of job %s", record.id)
+            return WITHHELD.format(reason="they could not be checked")
         return None if verdict.allowed else WITHHELD.format(reason=verdict.reason)
 
     async def _announce(self, record: JobRecord) -> None:

@@ -7,6 +7,7 @@ user and the category of each block, never a flagged image.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,7 @@ class ModerationCog(commands.Cog):
 
     def __init__(self, bot: ImagineBot) -> None:
         self.bot = bot
+        self._posts: set[asyncio.Task] = set()
 
     @property
     def moderator(self) -> Moderator:
@@ -56,9 +58,15 @@ class ModerationCog(commands.Cog):
     # -- the mod log ---------------------------------------------------------------------
 
     async def report(self, event: BlockEvent) -> None:
-        """Post one block to the server's mod-log channel, if it set one."""
+        """Post one block to the server's mod-log channel, if it set one, in the background:
+        the user's refusal does not wait for the mod log."""
         if event.mod_log_channel_id is None:
             return
+        task = asyncio.create_task(self._post(event))
+        self._posts.add(task)
+        task.add_done_callback(self._posts.discard)
+
+    async def _post(self, event: BlockEvent) -> None:
         channel = self.bot.get_channel(event.mod_log_channel_id)
         try:
             if channel is None:

@@ -160,3 +160,16 @@ async def test_a_flagged_result_is_withheld_and_refunded_once(runtime):
     block = await runtime.store.fetchone("SELECT source, category FROM moderation_blocks")
     assert tuple(block) == ("output", "sexual")  # logged, but no strike
     await runtime.studio.imagine(ALICE, "a purple mammoth", origin=GUILD)
+
+
+async def test_images_that_cannot_be_checked_are_not_shown(runtime):
+    handle = await runtime.studio.imagine(ALICE, "a purple mammoth", ImagineOptions(count=1))
+    claim = await runtime.queue.claim("test-worker", 60)
+    broken = [GeneratedImage(png=b"\x89PNG broken", seed=1)]
+    result = Result(
+        job_id=claim.job.id, model="tiny", width=64, height=64, images=broken, seconds=0
+    )
+    await runtime.queue.complete(claim.job.id, "test-worker", result)
+    outcome = await handle.outcome()
+    assert not outcome.ok and "could not be checked" in outcome.error
+    assert await balance(runtime) == runtime.settings.welcome_credits
