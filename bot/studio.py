@@ -85,7 +85,7 @@ class Studio:
         moderator: Moderator | None = None,
     ) -> None:
         self.settings = settings
-        self.moderator = moderator  # None: no content policy (a trusted console)
+        self.moderator = moderator  # None: no content policy (Runtime always gives one)
         self.store = store
         self.queue = queue
         self.watcher = watcher
