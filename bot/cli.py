@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import shutil
 import sys
 from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import StudioError
-from bot.runtime import Runtime
+from bot.runtime import Runtime, moderation_defaults
 from bot.studio import EditOptions, ImagineOptions, Requester
 from bot.watcher import JobHandle, JobOutcome
 from data.settings import load_settings
+from data.store import Store
 
 CONSOLE_USER = Requester(id=0, name="console")
 
@@ -54,6 +56,20 @@ def build_parser() -> argparse.ArgumentParser:
     edit.add_argument("--pixels", type=int)
     edit.add_argument("--zoom", type=float)
     _common(edit)
+
+    check_prompt = commands.add_parser(
+        "check-prompt", help="what the content policy says about a prompt (JSON)"
+    )
+    check_prompt.add_argument("text")
+    check_prompt.add_argument("--guild", type=int, help="with this server's own terms")
+    check_image = commands.add_parser(
+        "check-image", help="what the image checks say about a file (JSON)"
+    )
+    check_image.add_argument("path", type=Path)
+    which = check_image.add_mutually_exclusive_group()
+    which.add_argument("--upload", action="store_true", help="as an upload (default)")
+    which.add_argument("--output", action="store_true", help="as a generated result")
+    check_image.add_argument("--guild", type=int, help="with this server's image rules")
     return parser
 
 
@@ -76,10 +92,40 @@ def main(argv: list[str] | None = None) -> int:
         from bot.client import sync_commands
 
         return sync_commands(settings, args.guild)
+    if args.command in ("check-prompt", "check-image"):
+        return asyncio.run(_check(settings, args))
     try:
         return asyncio.run(_studio_command(settings, args))
     except KeyboardInterrupt:
         return 130
+
+
+async def _check(settings: Settings, args: argparse.Namespace) -> int:
+    """Print one JSON object; exit 0 when allowed, 1 when blocked. Records nothing."""
+    from bot.moderation import Moderator
+    from bot.uploads import open_upload
+
+    store = await Store.open(settings.database_path)
+    try:
+        moderator = Moderator(store, moderation_defaults(settings))
+        if args.command == "check-prompt":
+            result = (await moderator.evaluate_prompt(args.guild, args.text)).as_dict()
+        else:
+            try:
+                image = open_upload(
+                    _read(args.path),
+                    max_bytes=settings.max_upload_bytes,
+                    max_pixels=settings.max_upload_pixels,
+                )
+            except StudioError as error:
+                result = {"allowed": False, "reason": str(error)}
+            else:
+                verdict = await moderator.evaluate_image(args.guild, image, output=args.output)
+                result = verdict.as_dict()
+    finally:
+        await store.close()
+    print(json.dumps(result, ensure_ascii=False))
+    return 0 if result["allowed"] else 1
 
 
 async def _studio_command(settings: Settings, args: argparse.Namespace) -> int:

@@ -20,7 +20,14 @@ from bot.studio import Studio
 
 log = logging.getLogger(__name__)
 
-COGS = ("cogs.studio", "cogs.buttons", "cogs.edit", "cogs.credits", "cogs.access")
+COGS = (
+    "cogs.studio",
+    "cogs.buttons",
+    "cogs.edit",
+    "cogs.credits",
+    "cogs.access",
+    "cogs.moderation",
+)
 
 SORRY = "Something went wrong on our side. Nothing was charged; please try again."
 

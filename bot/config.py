@@ -29,6 +29,12 @@ class Settings(SharedSettings):
     generation_cost: int = Field(default=1, ge=0)
     edit_cost: int = Field(default=1, ge=0)
     message_content: bool = True  # the privileged intent reply-to-edit needs
+    block_faces: bool = True  # refuse uploads with realistic faces (a server may change it)
+    block_nudity: bool = True  # refuse uploads and withhold results with nudity (per server too)
+    check_outputs: bool = True  # check generated images before they are posted
+    strike_limit: int = Field(default=3, ge=1)  # blocked requests in the window → suspended
+    strike_window_hours: float = Field(default=24, gt=0)
+    suspension_hours: float = Field(default=24, gt=0)
     discord_api_base: str | None = None  # another Discord-compatible REST endpoint (tests)
     discord_gateway: str | None = None  # and its gateway URL
 

@@ -42,3 +42,20 @@ class NotEnoughCredits(StudioError):
             f"You need {cost} credit{'s' if cost != 1 else ''} and have {balance}. "
             f"{refill_amount} free credits arrive on {next_refill:%B %-d, %Y}."
         )
+
+
+class ContentBlocked(StudioError):
+    """The content policy refused a prompt or an upload; names the category (and term)."""
+
+    def __init__(self, message: str, category: str, term: str | None = None) -> None:
+        self.category = category
+        self.term = term
+        super().__init__(message)
+
+
+class Suspended(StudioError):
+    """The user is suspended from the studio on this server until ``until`` (a timestamp)."""
+
+    def __init__(self, message: str, until: float) -> None:
+        self.until = until
+        super().__init__(message)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.credits import CreditRules
 from bot.local_worker import LocalWorker
+from bot.moderation import ModerationDefaults, Moderator
 from bot.studio import Studio
 from bot.watcher import JobWatcher
 from data.images import ImageFiles
@@ -35,8 +36,9 @@ class Runtime:
         credits = CreditRules(
             settings.welcome_credits, settings.monthly_credits, settings.pack_credits
         )
-        watcher = JobWatcher(store, queue, files, credits)
-        studio = Studio(settings, store, queue, watcher, files, credits)
+        moderator = Moderator(store, moderation_defaults(settings))
+        watcher = JobWatcher(store, queue, files, credits, moderator=moderator)
+        studio = Studio(settings, store, queue, watcher, files, credits, moderator=moderator)
         worker = LocalWorker(settings, quiet=quiet_worker) if settings.local_worker else None
         runtime = cls(settings, store, queue, watcher, studio, worker)
         if worker:
@@ -49,3 +51,14 @@ class Runtime:
             await self.worker.stop()
         await self.queue.close()
         await self.store.close()
+
+
+def moderation_defaults(settings: Settings) -> ModerationDefaults:
+    return ModerationDefaults(
+        block_faces=settings.block_faces,
+        block_nudity=settings.block_nudity,
+        check_outputs=settings.check_outputs,
+        strike_limit=settings.strike_limit,
+        strike_window_seconds=settings.strike_window_hours * 3600,
+        suspension_seconds=settings.suspension_hours * 3600,
+    )

@@ -1,6 +1,7 @@
 """The studio's use-cases, independent of Discord: imagine, vary, edit, reroll.
 
-Each validates its input, charges the credit in the same transaction that records the
+Each validates its input, passes the content policy (suspensions, prompt, uploads) before
+any credit is taken, charges the credit in the same transaction that records the
 job, submits the job to the queue and returns a :class:`JobHandle` to follow it.
 """
 
@@ -23,6 +24,7 @@ from bot import canvas
 from bot.config import Settings
 from bot.credits import CreditRules
 from bot.errors import BadRequest, NoAccess, NotFound
+from bot.moderation import Moderator
 from bot.uploads import open_upload
 from bot.watcher import JobHandle, JobWatcher
 from data import access, collections, images, job_records, ledger, users
@@ -85,8 +87,10 @@ class Studio:
         credits: CreditRules,
         *,
         clock: Callable[[], float] = time.time,
+        moderator: Moderator | None = None,
     ) -> None:
         self.settings = settings
+        self.moderator = moderator  # None: no content policy (Runtime always gives one)
         self.store = store
         self.queue = queue
         self.watcher = watcher
@@ -105,6 +109,7 @@ class Studio:
     ) -> JobHandle:
         prompt = self.clean_prompt(prompt)
         negative = self.clean_prompt(options.negative, required=False)
+        await self._screen(user, origin, prompt)
         if options.size not in self.settings.sizes:
             raise BadRequest(
                 f"Unknown size {options.size!r}; use {', '.join(self.settings.sizes)}."
@@ -130,8 +135,10 @@ class Studio:
         strength = self.settings.vary_strength if strength is None else strength
         if not 0.05 <= strength <= 1:
             raise BadRequest("Strength must be between 0.05 and 1.")
-        image, parent = await self._source(user, source)
-        text = self.clean_prompt(prompt) if prompt else (parent.prompt if parent else "")
+        text = self.clean_prompt(prompt) if prompt else None
+        await self._screen(user, origin, text)
+        image, parent = await self._source(user, source, origin)
+        text = text if text is not None else (parent.prompt if parent else "")
         job = self._job(
             JobKind.VARY,
             text,
@@ -158,7 +165,8 @@ class Studio:
     ) -> JobHandle:
         """Inpaint a masked area or outpaint a grown canvas; without a mask, a remix."""
         prompt = self.clean_prompt(prompt)
-        image, parent = await self._source(user, source)
+        await self._screen(user, origin, prompt)
+        image, parent = await self._source(user, source, origin)
         chosen = [o for o in (options.mask, options.region, options.extend, options.zoom) if o]
         if len(chosen) > 1:
             raise BadRequest("Pick one of: a mask, --region, --extend or --zoom.")
@@ -188,6 +196,7 @@ class Studio:
         record = await self.image(image_id)
         async with self.store.read() as db:
             made_by = await job_records.get(db, record.job_id)
+        await self._screen(user, origin, made_by.job.prompt or None)  # terms may be new
         job = made_by.job.model_copy(
             update={"id": uuid.uuid4().hex, "seed": secrets.randbelow(MAX_SEED)}
         )
@@ -317,16 +326,31 @@ class Studio:
             **extra,
         )
 
+    async def _screen(
+        self, user: Requester, origin: dict[str, Any] | None, prompt: str | None
+    ) -> None:
+        """Suspended users and blocked prompts stop here, before any credit is taken."""
+        if self.moderator is None:
+            return
+        guild_id = _guild_of(user, origin)
+        if prompt:
+            await self.moderator.screen_prompt(user.id, guild_id, prompt)
+        else:
+            await self.moderator.ensure_allowed(user.id, guild_id)
+
     async def _source(
-        self, user: Requester, source: ImageSource
+        self, user: Requester, source: ImageSource, origin: dict[str, Any] | None = None
     ) -> tuple[Image.Image, ImageRecord | None]:
-        """The image to work on, scaled for the model, and its record when it is ours."""
+        """The image to work on, scaled for the model, and its record when it is ours.
+        An upload passes the image checks (nudity, faces) first."""
         if isinstance(source, bytes):
             image = open_upload(
                 source,
                 max_bytes=self.settings.max_upload_bytes,
                 max_pixels=self.settings.max_upload_pixels,
             )
+            if self.moderator is not None:
+                await self.moderator.screen_upload(user.id, _guild_of(user, origin), image)
             parent = None
         else:
             parent = await self.image(source)
@@ -411,6 +435,11 @@ class Studio:
             for role in roles:
                 await access.revoke(db, guild_id, role)
             return len(roles)
+
+
+def _guild_of(user: Requester, origin: dict[str, Any] | None) -> int | None:
+    """The server a request comes from: the member's, else where the result goes."""
+    return user.guild_id if user.guild_id is not None else (origin or {}).get("guild_id")
 
 
 def _png(image: Image.Image) -> bytes:

@@ -4,6 +4,8 @@ It polls the queue for the jobs the bot still owes an answer for (one query a ti
 progress into updates for whoever waits on a :class:`JobHandle`, and on completion writes
 the PNGs and image rows (or refunds a failed job) exactly once, then lets the queue forget
 the job. After a restart it picks up every job still open in the ``jobs`` table.
+Generated images pass the content policy's image check first: a flagged result is not
+stored or posted, and its credit is refunded like a failed job's.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.credits import CreditRules
 from data import images, job_records
@@ -23,7 +26,12 @@ from data.jobs import JobState, JobStatus
 from data.queue import JobQueue
 from data.store import Store
 
+if TYPE_CHECKING:
+    from bot.moderation import Moderator
+
 log = logging.getLogger(__name__)
+
+WITHHELD = "the images were withheld by the content filter ({reason})"
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,10 @@ class JobWatcher:
         *,
         poll_seconds: float = 0.25,
         clock: Callable[[], float] = time.time,
+        moderator: Moderator | None = None,
     ) -> None:
         self.store = store
+        self.moderator = moderator
         self.queue = queue
         self.files = files
         self.credits = credits
@@ -175,7 +185,8 @@ class JobWatcher:
             log.error("queue reported job %s that the database does not know", job_id)
             self._handles.pop(job_id, None)
             return
-        if status.state is JobState.DONE and status.result is not None:
+        withheld = await self._withheld(record, status)
+        if withheld is None and status.state is JobState.DONE and status.result is not None:
             new_rows = []
             for position, generated in enumerate(status.result.images, start=1):
                 image_id = new_image_id()
@@ -202,7 +213,7 @@ class JobWatcher:
                     for row in new_rows:
                         await images.insert(db, row)
         else:
-            reason = status.error or "the job failed"
+            reason = withheld or status.error or "the job failed"
             async with self.store.transaction() as db:
                 if await job_records.finish(db, job_id, "failed", reason, now):
                     await self.credits.refund(
@@ -212,6 +223,20 @@ class JobWatcher:
         async with self.store.read() as db:
             settled = await job_records.get(db, job_id)
         await self._announce(settled)
+
+    async def _withheld(self, record: JobRecord, status: JobStatus) -> str | None:
+        """Why a finished job's images must not be shown (checked off the event loop)."""
+        if self.moderator is None or status.state is not JobState.DONE or status.result is None:
+            return None
+        guild_id = (record.origin or {}).get("guild_id")
+        try:
+            verdict = await self.moderator.screen_output(
+                record.user_id, guild_id, [g.png for g in status.result.images], record.job.prompt
+            )
+        except Exception:  # unreadable PNGs, a broken detector: never show unchecked images
+            log.exception("could not check the images of job %s", record.id)
+            return WITHHELD.format(reason="they could not be checked")
+        return None if verdict.allowed else WITHHELD.format(reason=verdict.reason)
 
     async def _announce(self, record: JobRecord) -> None:
         async with self.store.read() as db:

@@ -1,0 +1,76 @@
+"""Text normalisation for the prompt policy: the spellings people use to slip past a filter.
+
+A prompt is folded (invisible characters dropped, accents, look-alike letters and
+full-width forms transliterated by anyascii, lower case) and then read in a few *views*:
+leetspeak decoded (``n4k3d`` → ``naked``; ``1`` as ``i`` and as ``l``), punctuation inside a
+word removed (``n.a.k.e.d``) or made a space, letters repeated three times or more squeezed
+(``naaaked``), and runs of single letters joined (``n a k e d``). A term matches if it
+matches in any view; allowed contexts are found in the same view.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from anyascii import anyascii
+
+LEET = {"4": "a", "@": "a", "3": "e", "!": "i", "0": "o", "5": "s", "$": "s", "7": "t", "+": "t",
+        "8": "b", "9": "g", "|": "l", "(": "c", "€": "e"}  # fmt: skip
+ONE_AS = (None, "i", "l")  # as written ("r34"), "k1ll" is kill, "1oli" is loli
+WORD = re.compile(r"[a-z0-9]+")
+REPEATS = re.compile(r"([a-z])\1{2,}")
+SINGLE_LETTER_RUN = re.compile(r"(?<![a-z0-9])(?:[a-z0-9] ){2,}[a-z0-9](?![a-z0-9])")
+
+
+def fold(text: str) -> str:
+    """Drop invisible format characters, transliterate to ASCII, lower-case."""
+    visible = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Mn", "Cc"))
+    return anyascii(unicodedata.normalize("NFKC", visible)).lower()
+
+
+def canonical(term: str) -> str:
+    """How a term from a list (or a moderator) is stored and compared: folded words."""
+    return " ".join(WORD.findall(fold(term)))
+
+
+@dataclass(frozen=True)
+class View:
+    """One reading of a prompt: space-separated lower-case words, plus joined letter runs."""
+
+    text: str
+    runs: tuple[str, ...]  # "n a k e d" read as "naked": matched as a substring
+
+
+def views(text: str) -> list[View]:
+    """Every reading of a prompt that a term is looked for in (deduplicated)."""
+    folded = fold(text)
+    seen: dict[str, View] = {}
+    for one in ONE_AS:
+        tokens = [_decode_leet(token, one) for token in folded.split()]
+        for join_inner in (False, True):
+            words = [
+                "".join(WORD.findall(t)) if join_inner else " ".join(WORD.findall(t))
+                for t in tokens
+            ]
+            spaced = " ".join(w for w in words if w)
+            for squeeze in (False, True):
+                candidate = REPEATS.sub(r"\1", spaced) if squeeze else spaced
+                if candidate not in seen:
+                    runs = tuple(
+                        _decode_leet(m.group(0).replace(" ", ""), one or "i")
+                        for m in SINGLE_LETTER_RUN.finditer(candidate)
+                    )  # "n 4 k e d": leetspeak spread over single characters
+                    seen[candidate] = View(candidate, runs)
+    return list(seen.values())
+
+
+def _decode_leet(token: str, one: str | None) -> str:
+    """Leetspeak is decoded only in words that mix letters with digits or symbols, so
+    "4 cats" and "1920s" stay as they are while "n4k3d" and "$ex" are read as words."""
+    has_letter = any("a" <= ch <= "z" for ch in token)
+    has_leet = any(ch in LEET or ch == "1" for ch in token)
+    if one is None or not (has_letter and has_leet):
+        return token
+    return "".join(one if ch == "1" else LEET.get(ch, ch) for ch in token)
