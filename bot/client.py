@@ -20,7 +20,16 @@ from bot.studio import Studio
 
 log = logging.getLogger(__name__)
 
-COGS = ("cogs.studio", "cogs.buttons", "cogs.edit", "cogs.credits")
+COGS = (
+    "cogs.studio",
+    "cogs.buttons",
+    "cogs.edit",
+    "cogs.credits",
+    "cogs.history",
+    "cogs.collections",
+    "cogs.gallery",
+    "cogs.forget_me",
+)
 
 SORRY = "Something went wrong on our side. Nothing was charged; please try again."
 
