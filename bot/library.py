@@ -129,8 +129,8 @@ class Library:
         now = self.clock()
         async with self.store.transaction() as db:
             await users.ensure_user(db, user_id, user_name, now)
-            if await collections.by_name(db, user_id, name):
-                raise BadRequest(f"You already have a collection named **{name}**.")
+            if existing := await collections.by_name(db, user_id, name):
+                raise BadRequest(f"You already have a collection named **{existing.name}**.")
             if len(await collections.of_owner(db, user_id)) >= MAX_COLLECTIONS:
                 raise BadRequest(f"You have {MAX_COLLECTIONS} collections, the most allowed.")
             await collections.create(db, user_id, name, now)

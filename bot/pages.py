@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import discord
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from bot import custom_ids, render
 from bot.gallery import share_url
@@ -29,8 +29,7 @@ BACKGROUND = "#2b2d31"
 
 def _thumbnail(png: bytes, side: int) -> Image.Image:
     image = Image.open(io.BytesIO(png)).convert("RGB")
-    image.thumbnail((side, side))
-    return image
+    return ImageOps.contain(image, (side, side))
 
 
 def _encode(sheet: Image.Image) -> bytes:
