@@ -139,6 +139,16 @@ class Gallery:
             await shares.mark_removed(db, share.id, actor_id, self.clock())
             return TakeDown(share, by_moderator=True)
 
+    async def post_deleted(self, message_id: int) -> bool:
+        """Someone deleted a live gallery post on Discord (not through us): treat it as a
+        moderator's removal. True if it was a gallery post."""
+        async with self.store.transaction() as db:
+            share = await shares.live_by_message(db, message_id)
+            if share is None:
+                return False
+            await shares.mark_removed(db, share.id, None, self.clock())
+            return True
+
     async def reacted(self, message_id: int, user_id: int, emoji: str) -> bool:
         """Count a reaction on a gallery post (not the author's own); True if counted."""
         async with self.store.transaction() as db:

@@ -232,7 +232,7 @@ class Library:
     async def disk_use(self, owner_id: int | None = None, limit: int = 15) -> list[DiskUse]:
         """PNG bytes per user; sizes not yet recorded are measured once and stored."""
         async with self.store.read() as db:
-            pending = await images.unmeasured(db)
+            pending = await images.unmeasured(db, owner_id)
         if pending:
             sizes = await asyncio.to_thread(self._measure, pending)
             async with self.store.transaction() as db:

@@ -64,9 +64,12 @@ def thumbnail_grid(pngs: Sequence[bytes], first_number: int, columns: int = 3) -
     draw = ImageDraw.Draw(sheet)
     for index, png in enumerate(pngs):
         left, top = (index % columns) * (side + GAP), (index // columns) * (side + GAP)
-        sheet.paste(_thumbnail(png, side), (left, top))
-        draw.rectangle((left, top, left + 18, top + 14), fill="black")
-        draw.text((left + 4, top + 2), str(first_number + index), fill="white")
+        thumb = _thumbnail(png, side)
+        sheet.paste(thumb, (left + (side - thumb.width) // 2, top + (side - thumb.height) // 2))
+        label = str(first_number + index)
+        right = draw.textbbox((left + 4, top + 2), label)[2]
+        draw.rectangle((left, top, right + 4, top + 14), fill="black")
+        draw.text((left + 4, top + 2), label, fill="white")
     return _encode(sheet)
 
 

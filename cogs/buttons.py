@@ -119,6 +119,8 @@ class ShareButton(ImageButton, template=custom_ids.template(custom_ids.SHARE)):
                 "I cannot post in this server's gallery channel (deleted, or I lack "
                 "permissions there); ask an admin to set it again with `/gallery channel`."
             ) from None
+        except discord.HTTPException:
+            raise StudioError("Discord did not take the gallery post; try again.") from None
         await interaction.followup.send(
             f"Shared to the gallery: {share_url(shared)}", ephemeral=True
         )

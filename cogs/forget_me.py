@@ -67,9 +67,10 @@ class ForgetMeCog(commands.Cog):
         name="forget-me", description="Delete all your images, prompts and collections"
     )
     async def forget_me(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         used = await Library.of(self.bot.studio).disk_use(interaction.user.id)
         count, size = (used[0].images, used[0].bytes) if used else (0, 0)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"This deletes your {count} images ({human_bytes(size)}), their prompts, your "
             "collections and your gallery posts, for good. Other people's saved copies of "
             "your images go too. Your credits are kept.",

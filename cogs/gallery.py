@@ -138,6 +138,7 @@ class GalleryCog(commands.Cog):
     async def disk(
         self, interaction: discord.Interaction, user: discord.User | None = None
     ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # may stat many files
         used = await Library.of(self.bot.studio).disk_use(user.id if user else None)
         if not used:
             text = "No images stored" + (f" for {user.mention}." if user else ".")
@@ -145,7 +146,7 @@ class GalleryCog(commands.Cog):
             rows = [f"<@{u.owner_id}> · {u.images} images · {human_bytes(u.bytes)}" for u in used]
             head = "Disk used by images:" if user is None else "Disk used:"
             text = "\n".join([head, *rows])
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     # -- votes -------------------------------------------------------------------------------
 
@@ -163,6 +164,14 @@ class GalleryCog(commands.Cog):
         if payload.guild_id is None:
             return
         await self.rules.unreacted(payload.message_id, payload.user_id, str(payload.emoji))
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        await self.rules.post_deleted(payload.message_id)
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        await self.rules.post_deleted(payload.thread_id)  # a forum post: starter id = thread id
 
     @commands.Cog.listener()
     async def on_raw_reaction_clear(self, payload: discord.RawReactionClearEvent) -> None:

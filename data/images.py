@@ -145,9 +145,14 @@ async def generations(
     return list(by_job.values())
 
 
-async def unmeasured(db: aiosqlite.Connection) -> list[tuple[str, str]]:
-    """(id, path) of images whose size on disk is not recorded yet."""
-    rows = await (await db.execute("SELECT id, path FROM images WHERE bytes IS NULL")).fetchall()
+async def unmeasured(db: aiosqlite.Connection, owner_id: int | None) -> list[tuple[str, str]]:
+    """(id, path) of images (of one owner, or all) whose size on disk is not recorded yet."""
+    rows = await (
+        await db.execute(
+            "SELECT id, path FROM images WHERE bytes IS NULL AND (? IS NULL OR owner_id = ?)",
+            (owner_id, owner_id),
+        )
+    ).fetchall()
     return [(r[0], r[1]) for r in rows]
 
 

@@ -175,6 +175,14 @@ async def test_top_orders_by_reactions_in_a_forum_gallery(studio: Studio):
     assert str(first["id"]) not in [t["id"] for t in fake.threads_of(FORUM)]
     assert link(first) not in await top("all")
 
+    # A post deleted by hand on Discord counts as a moderator's removal.
+    await fake.delete_channel(int(third["id"]))
+    await fake.sync()
+    assert link(third) not in await top("all")
+    third_opened = await open_image(studio, result, 3)
+    again = await share(studio, third_opened, ALICE)
+    assert "A moderator removed this image" in again["content"]
+
 
 async def test_forget_me_deletes_images_rows_and_posts_but_not_the_ledger(studio: Studio):
     fake = studio.fake
@@ -248,7 +256,7 @@ async def test_gallery_commands_refuse_bad_input(studio: Studio):
     )
     assert "not in this server's gallery" in (await answer(absent))["content"]
     empty = await answer(await fake.slash_command("gallery", subcommand="top", user_id=BOB))
-    assert "Nothing has been shared to the gallery this week yet." == empty["content"]
+    assert empty["content"] == "Nothing has been shared to the gallery this week yet."
     one = await fake.slash_command(
         "gallery", subcommand="disk", user_id=OWNER_ID, **user_option(fake, "user", BOB)
     )
