@@ -93,9 +93,7 @@ async def drop(db: aiosqlite.Connection, share_id: int) -> None:
     await db.execute("DELETE FROM shares WHERE id = ?", (share_id,))
 
 
-async def mark_removed(
-    db: aiosqlite.Connection, share_id: int, by: int | None, now: float
-) -> None:
+async def mark_removed(db: aiosqlite.Connection, share_id: int, by: int | None, now: float) -> None:
     """Out of the gallery for good; ``by`` is None when the post was deleted on Discord."""
     await db.execute(
         "DELETE FROM share_votes WHERE message_id = (SELECT message_id FROM shares WHERE id = ?)",
