@@ -71,10 +71,6 @@ class Gallery:
         async with self.store.transaction() as db:
             await shares.set_channel(db, guild_id, channel_id, is_forum, admin_id, self.clock())
 
-    async def channel(self, guild_id: int) -> GalleryChannel | None:
-        async with self.store.read() as db:
-            return await shares.channel_of(db, guild_id)
-
     async def reserve(
         self, guild_id: int | None, user_id: int, user_name: str, image_id: str
     ) -> Slot:
@@ -161,10 +157,6 @@ class Gallery:
     async def unreacted(self, message_id: int, user_id: int | None, emoji: str | None) -> None:
         async with self.store.transaction() as db:
             await shares.unvote(db, message_id, user_id, emoji)
-
-    async def votes(self, message_id: int) -> int:
-        async with self.store.read() as db:
-            return await shares.votes(db, message_id)
 
     async def top(self, guild_id: int | None, period: str) -> list[Ranked]:
         """The most liked images shared in the last week, month, or ever."""

@@ -184,7 +184,7 @@ class Library:
                 raise NotFound(f"`{image_id}` is not in **{collection.name}**.")
             return await self._own(db, user_id, name)
 
-    async def collections(self, viewer_id: int, owner_id: int) -> list[Collection]:
+    async def list_collections(self, viewer_id: int, owner_id: int) -> list[Collection]:
         """The owner's collections that the viewer may see (all of them for the owner)."""
         async with self.store.read() as db:
             return await collections.of_owner(db, owner_id, public_only=viewer_id != owner_id)

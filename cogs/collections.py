@@ -39,7 +39,7 @@ class CollectionPageButton(PageButton, template=custom_ids.page_template(custom_
 async def own_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
     """Autocomplete: the caller's collection names that contain what they typed."""
     bot: ImagineBot = interaction.client  # type: ignore[assignment]
-    mine = await Library.of(bot.studio).collections(interaction.user.id, interaction.user.id)
+    mine = await Library.of(bot.studio).list_collections(interaction.user.id, interaction.user.id)
     typed = current.lower()
     return [
         app_commands.Choice(name=c.name, value=c.name) for c in mine if typed in c.name.lower()
@@ -143,7 +143,7 @@ class CollectionsCog(commands.Cog):
         self, interaction: discord.Interaction, user: discord.User | None = None
     ) -> None:
         owner = user or interaction.user
-        found = await self.library.collections(interaction.user.id, owner.id)
+        found = await self.library.list_collections(interaction.user.id, owner.id)
         own = owner.id == interaction.user.id
         await self._say(interaction, pages.collection_list(owner.id, found, own))
 

@@ -168,16 +168,6 @@ async def unvote(
     )
 
 
-async def votes(db: aiosqlite.Connection, message_id: int) -> int:
-    """People who reacted (any emoji, once each)."""
-    row = await (
-        await db.execute(
-            "SELECT COUNT(DISTINCT user_id) FROM share_votes WHERE message_id = ?", (message_id,)
-        )
-    ).fetchone()
-    return row[0]
-
-
 async def top(db: aiosqlite.Connection, guild_id: int, since: float, limit: int) -> list[Ranked]:
     """Live shares since ``since``, most people reacting first, then the earliest."""
     rows = await (
