@@ -214,9 +214,10 @@ class Library:
         return CollectionPage(found, Page(records, number, count))
 
     async def _own(self, db, user_id: int, name: str) -> Collection:
-        found = await collections.by_name(db, user_id, name.strip())
+        name = clean_name(name)
+        found = await collections.by_name(db, user_id, name)
         if found is None:
-            raise NotFound(f"You have no collection named **{name.strip()}**.")
+            raise NotFound(f"You have no collection named **{name}**.")
         return found
 
     @staticmethod

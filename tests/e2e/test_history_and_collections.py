@@ -199,7 +199,17 @@ async def test_collections_cap_pages_and_private_visibility(kept: Studio):
 
     renamed = await collection(kept, "rename", name="Cats", new_name="Best cats")
     assert "Renamed to **Best cats** (10 images, private)" in renamed["content"]
-    removed = await collection(kept, "remove", name="Best cats", image=ids[3])
+    for user_id, names in ((ALICE, ["Best cats"]), (BOB, [])):
+        typed = await fake.autocomplete(
+            "collection",
+            {"name": "CAT", "image": ids[3]},
+            "name",
+            subcommand="remove",
+            user_id=user_id,
+        )
+        await typed.wait_callback()
+        assert [choice["value"] for choice in typed.choices] == names
+    removed = await collection(kept, "remove", name="Best  cats ", image=ids[3])
     assert "Removed from **Best cats** (9 images" in removed["content"]
     not_there = await collection(kept, "remove", name="Best cats", image=ids[3])
     assert "is not in **Best cats**" in not_there["content"]
