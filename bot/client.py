@@ -27,6 +27,10 @@ COGS = (
     "cogs.credits",
     "cogs.access",
     "cogs.moderation",
+    "cogs.history",
+    "cogs.collections",
+    "cogs.gallery",
+    "cogs.forget_me",
 )
 
 SORRY = "Something went wrong on our side. Nothing was charged; please try again."

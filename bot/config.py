@@ -28,6 +28,8 @@ class Settings(SharedSettings):
     refill_check_minutes: float = Field(default=60, gt=0)  # how often refills are granted
     generation_cost: int = Field(default=1, ge=0)
     edit_cost: int = Field(default=1, ge=0)
+    history_limit: int = Field(default=50, ge=1, le=1000)  # generations /history shows
+    collection_cap: int = Field(default=10_000, ge=1)  # saved images per user, all collections
     message_content: bool = True  # the privileged intent reply-to-edit needs
     block_faces: bool = True  # refuse uploads with realistic faces (a server may change it)
     block_nudity: bool = True  # refuse uploads and withhold results with nudity (per server too)

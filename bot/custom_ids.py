@@ -1,8 +1,9 @@
 """Stable custom_ids of every button: old messages keep working after a restart.
 
-``imagine:<action>:<image id>``. ``template`` gives the regular expression the cogs'
-DynamicItems match, ``build`` the id rendering puts on a message; both come from the same
-action names so they cannot drift apart.
+``imagine:<action>:<image id>``, and for paged lists ``imagine:<action>:<key>:<page>``
+(the key is the owner of a history or the id of a collection). ``template`` gives the
+regular expression the cogs' DynamicItems match, ``build`` the id rendering puts on a
+message; both come from the same action names so they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ REROLL = "reroll"  # 🔄
 SAVE = "save"  # one image
 SAVE_ALL = "saveall"  # every image of a result
 SHARE = "share"
+REOPEN = "reopen"  # a /history entry: its result again, with its buttons
+UNSHARE = "unshare"  # under a gallery post: its author unshares, a moderator removes
+HISTORY = "history"  # ◀ ▶ of /history (key: the owner)
+COLLECTION = "collection"  # ◀ ▶ of /collection show (key: the collection)
 
 
 def template(action: str) -> str:
@@ -21,3 +26,11 @@ def template(action: str) -> str:
 
 def build(action: str, image_id: str) -> str:
     return f"imagine:{action}:{image_id}"
+
+
+def page_template(action: str) -> str:
+    return rf"imagine:{action}:(?P<key>[0-9]{{1,20}}):(?P<page>[0-9]{{1,5}})"
+
+
+def build_page(action: str, key: int, page: int) -> str:
+    return f"imagine:{action}:{key}:{page}"

@@ -91,3 +91,6 @@ def _button(action: str, image_id: str, row: int | None = None, **look) -> disco
 
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+short = _short  # one truncation rule for every page (bot.pages)

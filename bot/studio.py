@@ -24,6 +24,7 @@ from bot import canvas
 from bot.config import Settings
 from bot.credits import CreditRules
 from bot.errors import BadRequest, NoAccess, NotFound
+from bot.library import CollectionFull
 from bot.moderation import Moderator
 from bot.uploads import open_upload
 from bot.watcher import JobHandle, JobWatcher
@@ -225,12 +226,14 @@ class Studio:
         now = self.clock()
         async with self.store.transaction() as db:
             await users.ensure_user(db, user.id, user.name, now)
-            if await collections.saved_count(db, user.id) + len(image_ids) > (
-                cap := collections.MAX_IMAGES_PER_USER
-            ):
-                raise BadRequest(f"Your collections are full ({cap:,} images); remove some first.")
             collection_id = await collections.ensure(db, user.id, collection, now)
-            return await collections.add(db, collection_id, image_ids, now)
+            cap = self.settings.collection_cap
+            added = await collections.add_within_cap(
+                db, user.id, collection_id, image_ids, cap, now
+            )
+            if added is None:
+                raise CollectionFull(cap)
+            return added
 
     async def credit_summary(self, user: Requester) -> CreditSummary:
         """Balances per pool, when free credits expire (the next refill) and recent rows."""

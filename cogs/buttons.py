@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
-from bot import custom_ids, render
+from bot import custom_ids, gallery_posts, render
 from bot.delivery import mention_only
 from bot.errors import StudioError
+from bot.gallery import Gallery, share_url
 from cogs.studio import requester
 
 if TYPE_CHECKING:
@@ -100,11 +101,28 @@ class SaveAllButton(ImageButton, template=custom_ids.template(custom_ids.SAVE_AL
 
 
 class ShareButton(ImageButton, template=custom_ids.template(custom_ids.SHARE)):
+    """Post the image in the server's gallery, once (a second click says where it is)."""
+
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
-        await bot.studio.image(self.image_id)  # refuses a deleted image first
-        await interaction.response.send_message(
-            "This server has no gallery channel yet, so there is nowhere to share to.",
-            ephemeral=True,
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            shared = await gallery_posts.share(
+                bot,
+                Gallery.of(bot.studio),
+                bot.studio.files,
+                interaction.guild_id,
+                interaction.user,
+                self.image_id,
+            )
+        except gallery_posts.NoGalleryAccess:
+            raise StudioError(
+                "I cannot post in this server's gallery channel (deleted, or I lack "
+                "permissions there); ask an admin to set it again with `/gallery channel`."
+            ) from None
+        except discord.HTTPException:
+            raise StudioError("Discord did not take the gallery post; try again.") from None
+        await interaction.followup.send(
+            f"Shared to the gallery: {share_url(shared)}", ephemeral=True
         )
 
 

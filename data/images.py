@@ -101,3 +101,84 @@ async def of_job(db: aiosqlite.Connection, job_id: str) -> list[ImageRecord]:
         )
     ).fetchall()
     return [_record(r) for r in rows]
+
+
+async def get_many(db: aiosqlite.Connection, image_ids: list[str]) -> list[ImageRecord]:
+    """The records of these ids that still exist, in the order asked."""
+    if not image_ids:
+        return []
+    marks = ", ".join("?" for _ in image_ids)
+    rows = await (
+        await db.execute(f"SELECT {_COLUMNS} FROM images WHERE id IN ({marks})", image_ids)
+    ).fetchall()
+    found = {row[0]: _record(row) for row in rows}
+    return [found[i] for i in image_ids if i in found]
+
+
+async def generations(
+    db: aiosqlite.Connection, owner_id: int, limit: int
+) -> list[list[ImageRecord]]:
+    """The owner's latest finished jobs that made images, newest first, each job's images."""
+    job_ids = [
+        row[0]
+        for row in await (
+            await db.execute(
+                "SELECT j.id FROM jobs j WHERE j.user_id = ? AND j.status = 'done'"
+                " AND EXISTS (SELECT 1 FROM images i WHERE i.job_id = j.id)"
+                " ORDER BY j.created_at DESC, j.rowid DESC LIMIT ?",
+                (owner_id, limit),
+            )
+        ).fetchall()
+    ]
+    if not job_ids:
+        return []
+    marks = ", ".join("?" for _ in job_ids)
+    rows = await (
+        await db.execute(
+            f"SELECT {_COLUMNS} FROM images WHERE job_id IN ({marks}) ORDER BY position",
+            job_ids,
+        )
+    ).fetchall()
+    by_job: dict[str, list[ImageRecord]] = {job_id: [] for job_id in job_ids}
+    for row in rows:
+        by_job[row[1]].append(_record(row))
+    return list(by_job.values())
+
+
+async def unmeasured(db: aiosqlite.Connection, owner_id: int | None) -> list[tuple[str, str]]:
+    """(id, path) of images (of one owner, or all) whose size on disk is not recorded yet."""
+    rows = await (
+        await db.execute(
+            "SELECT id, path FROM images WHERE bytes IS NULL AND (? IS NULL OR owner_id = ?)",
+            (owner_id, owner_id),
+        )
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+async def set_bytes(db: aiosqlite.Connection, sizes: dict[str, int]) -> None:
+    await db.executemany(
+        "UPDATE images SET bytes = ? WHERE id = ?", [(n, i) for i, n in sizes.items()]
+    )
+
+
+@dataclass(frozen=True)
+class DiskUse:
+    owner_id: int
+    name: str
+    images: int
+    bytes: int
+
+
+async def disk_use(db: aiosqlite.Connection, owner_id: int | None, limit: int) -> list[DiskUse]:
+    """Bytes of PNGs per owner, the biggest first (one owner when ``owner_id`` is given)."""
+    rows = await (
+        await db.execute(
+            "SELECT i.owner_id, COALESCE(u.name, ''), COUNT(*), COALESCE(SUM(i.bytes), 0)"
+            " FROM images i LEFT JOIN users u ON u.id = i.owner_id"
+            " WHERE ? IS NULL OR i.owner_id = ?"
+            " GROUP BY i.owner_id ORDER BY 4 DESC, 1 LIMIT ?",
+            (owner_id, owner_id, limit),
+        )
+    ).fetchall()
+    return [DiskUse(*r) for r in rows]

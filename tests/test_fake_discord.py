@@ -21,6 +21,7 @@ from tests.fakediscord import (
     FLAG_EPHEMERAL,
     GUILD_ID,
     INTENT_MESSAGE_CONTENT,
+    ApiError,
     FakeDiscord,
 )
 
@@ -124,6 +125,9 @@ class TinyBot(commands.Bot):
         self.errors.append(RuntimeError(f"error in {event}"))
 
     async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
+        await self.reactions.put(event)
+
+    async def on_raw_reaction_remove(self, event: discord.RawReactionActionEvent) -> None:
         await self.reactions.put(event)
 
     async def on_message(self, message: discord.Message) -> None:
@@ -373,6 +377,33 @@ async def test_channel_message_routes(fake: FakeDiscord, bot: TinyBot) -> None:
         await channel.fetch_message(sent.id)
     history = [m.content async for m in channel.history(limit=10)]
     assert history == ["orphan"]
+
+
+async def test_forum_posts_and_reaction_removal(fake: FakeDiscord, bot: TinyBot) -> None:
+    await fake.add_forum_channel(3100, "art")
+    await fake.sync()
+    forum = bot.get_channel(3100)
+    assert isinstance(forum, discord.ForumChannel)
+    post = await forum.create_thread(
+        name="a fox", content="look", file=discord.File(io.BytesIO(png()), "fox.png")
+    )
+    assert post.thread.id == post.message.id and post.thread.parent_id == 3100
+    assert [t["name"] for t in fake.threads_of(3100)] == ["a fox"]
+    assert fake.bot_messages(post.thread.id)[0]["attachments"][0]["filename"] == "fox.png"
+    with pytest.raises(ApiError, match="non-forum"):
+        await fake.create_forum_post(CHANNEL_ID, {"name": "x", "message": {"content": "x"}}, [])
+
+    await fake.add_reaction(post.message.id, "👍")
+    await fake.remove_reaction(post.message.id, "👍")
+    added = await asyncio.wait_for(bot.reactions.get(), 5)
+    removed = await asyncio.wait_for(bot.reactions.get(), 5)
+    assert (added.event_type, removed.event_type) == ("REACTION_ADD", "REACTION_REMOVE")
+    assert (
+        removed.message_id == post.message.id and fake.message(post.message.id)["reactions"] == []
+    )
+
+    await post.thread.delete()
+    assert fake.threads_of(3100) == [] and post.message.id not in fake.messages
 
 
 async def test_server_errors_are_retried(fake: FakeDiscord, bot: TinyBot) -> None:

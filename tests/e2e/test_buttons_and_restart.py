@@ -71,7 +71,10 @@ async def test_reroll_open_save_and_share(studio: Studio):
     assert "Already in your collection" in (await twice.wait_callback()).json["data"]["content"]
 
     share = await fake.click_button(result["id"], button(result, "imagine:share:"), user_id=ALICE)
-    assert "no gallery channel" in (await share.wait_callback()).json["data"]["content"]
+    assert (await share.wait_callback()).type == 5  # posting may take a moment
+    refusal = (await share.wait_followup()).response
+    assert "no gallery channel yet" in refusal["content"]
+    assert refusal["flags"] & FLAG_EPHEMERAL
 
 
 async def test_a_tampered_button_is_refused(studio: Studio):

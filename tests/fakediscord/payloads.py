@@ -171,6 +171,39 @@ def text_channel_payload(channel_id: int, guild_id: int, name: str, *, position:
     }
 
 
+def forum_channel_payload(channel_id: int, guild_id: int, name: str, *, position: int = 0) -> dict:
+    """A forum (type 15): messages go into its posts, each a thread with a starter message."""
+    forum = text_channel_payload(channel_id, guild_id, name, position=position)
+    forum |= {"type": 15, "available_tags": [], "default_reaction_emoji": None}
+    return forum
+
+
+def thread_payload(thread_id: int, parent: dict, owner_id: int, name: str) -> dict:
+    """A public thread (type 11), as a forum post is."""
+    return {
+        "id": str(thread_id),
+        "type": 11,
+        "guild_id": parent["guild_id"],
+        "parent_id": parent["id"],
+        "owner_id": str(owner_id),
+        "name": name,
+        "last_message_id": str(thread_id),
+        "rate_limit_per_user": 0,
+        "message_count": 1,
+        "member_count": 1,
+        "total_message_sent": 1,
+        "flags": 0,
+        "applied_tags": [],
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": iso_now(),
+            "locked": False,
+            "create_timestamp": iso_now(),
+        },
+    }
+
+
 def dm_channel_payload(channel_id: int, recipient: dict) -> dict:
     return {"id": str(channel_id), "type": 1, "last_message_id": None, "recipients": [recipient]}
 

@@ -106,6 +106,8 @@ class RestApi:
             ("PATCH", "/webhooks/{app}/{token}/messages/{message}", self.edit_webhook_message),
             ("DELETE", "/webhooks/{app}/{token}/messages/{message}", self.delete_webhook_message),
             ("GET", "/channels/{channel:\\d+}", self.get_channel),
+            ("DELETE", "/channels/{channel:\\d+}", self.delete_channel),
+            ("POST", "/channels/{channel:\\d+}/threads", self.start_forum_post),
             ("GET", "/channels/{channel:\\d+}/messages", self.get_messages),
             ("POST", "/channels/{channel:\\d+}/messages", self.post_message),
             ("GET", "/channels/{channel:\\d+}/messages/{message:\\d+}", self.get_message),
@@ -308,6 +310,14 @@ class RestApi:
 
     async def get_channel(self, request: web.Request, call: RestCall) -> Reply:
         return Reply(body=self.fake.channel(int(request.match_info["channel"])))
+
+    async def delete_channel(self, request: web.Request, call: RestCall) -> Reply:
+        return Reply(body=await self.fake.delete_channel(int(request.match_info["channel"])))
+
+    async def start_forum_post(self, request: web.Request, call: RestCall) -> Reply:
+        forum_id = int(request.match_info["channel"])
+        thread = await self.fake.create_forum_post(forum_id, call.json or {}, call.files)
+        return Reply(201, thread)
 
     async def get_messages(self, request: web.Request, call: RestCall) -> Reply:
         channel_id = int(request.match_info["channel"])

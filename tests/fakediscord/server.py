@@ -195,6 +195,18 @@ class FakeDiscord:
             await self.gateway.dispatch("CHANNEL_CREATE", channel)
         return channel
 
+    async def add_forum_channel(self, channel_id: int, name: str) -> dict:
+        """A forum channel; announced with CHANNEL_CREATE when a client is connected."""
+        position = len(self.channels)
+        channel = p.forum_channel_payload(channel_id, self.guild_id, name, position=position)
+        self.channels[channel_id] = channel
+        if self.gateway.session_id is not None:
+            await self.gateway.dispatch("CHANNEL_CREATE", channel)
+        return channel
+
+    def threads_of(self, parent_id: int) -> list[dict]:
+        return [c for c in self.channels.values() if c.get("parent_id") == str(parent_id)]
+
     def application(self) -> dict:
         return p.application_payload(
             self.application_id,
@@ -397,6 +409,45 @@ class FakeDiscord:
             intent = p.INTENT_GUILD_MESSAGES if "guild_id" in message else p.INTENT_DIRECT_MESSAGES
             await self._dispatch_for(intent, "MESSAGE_DELETE", event)
         self.changed.notify()
+
+    async def create_forum_post(self, forum_id: int, body: dict, files: list[UploadedFile]) -> dict:
+        """A bot's new forum post: a thread whose starter message has the thread's id, as on
+        Discord; THREAD_CREATE and MESSAGE_CREATE go out."""
+        forum = self.channel(forum_id)
+        if forum.get("type") != 15:
+            raise ApiError(400, "Cannot create a post in a non-forum channel", 50024)
+        thread_id = self.ids.next()
+        thread = p.thread_payload(thread_id, forum, self.application_id, str(body.get("name")))
+        self.channels[thread_id] = thread
+        message = self.store.create(
+            channel_id=thread_id,
+            guild_id=self.guild_id,
+            author=self.bot_user,
+            body=body.get("message") or {},
+            files=files,
+            extra={"id": str(thread_id)},
+        )
+        await self._dispatch_for(
+            p.INTENT_GUILDS, "THREAD_CREATE", {**thread, "newly_created": True}
+        )
+        await self._announce(message)
+        return {**thread, "message": self.store.render(message)}
+
+    async def delete_channel(self, channel_id: int) -> dict:
+        """Delete a channel or thread with its messages (CHANNEL_DELETE / THREAD_DELETE)."""
+        channel = self.channel(channel_id)
+        del self.channels[channel_id]
+        for message_id in [
+            m for m, msg in self.messages.items() if msg["channel_id"] == str(channel_id)
+        ]:
+            self.store.delete(message_id)
+        if channel.get("type") == 11:
+            event = {key: channel[key] for key in ("id", "guild_id", "parent_id", "type")}
+            await self._dispatch_for(p.INTENT_GUILDS, "THREAD_DELETE", event)
+        else:
+            await self._dispatch_for(p.INTENT_GUILDS, "CHANNEL_DELETE", channel)
+        self.changed.notify()
+        return channel
 
     async def react(self, message_id: int, emoji: str, user_id: int) -> None:
         if not self.store.react(message_id, emoji, user_id, self.application_id):
@@ -639,6 +690,29 @@ class FakeDiscord:
         """A user reacts (unicode emoji, or ``name:id`` for a custom one)."""
         self._require_session()
         await self.react(int(message_id), emoji, user_id or self.default_user_id)
+
+    async def remove_reaction(
+        self, message_id: int | str, emoji: str, user_id: int | None = None
+    ) -> None:
+        """A user takes a reaction back; MESSAGE_REACTION_REMOVE goes out."""
+        self._require_session()
+        user_id = user_id or self.default_user_id
+        message = self.store.get(int(message_id))
+        if user_id not in self.store.reactors.get((int(message_id), emoji), []):
+            return
+        self.store.unreact(int(message_id), emoji, user_id, self.application_id)
+        event: dict[str, Any] = {
+            "user_id": str(user_id),
+            "channel_id": message["channel_id"],
+            "message_id": message["id"],
+            "emoji": emoji_payload(emoji),
+            "burst": False,
+            "type": 0,
+        }
+        if "guild_id" in message:
+            event["guild_id"] = message["guild_id"]
+        await self._dispatch_for(p.INTENT_GUILD_MESSAGE_REACTIONS, "MESSAGE_REACTION_REMOVE", event)
+        self.changed.notify()
 
     def expire_token(self, token: str | FakeInteraction) -> None:
         """Later webhook calls for this token answer 401 Invalid Webhook Token (50027)."""
