@@ -100,14 +100,17 @@ class CreditRules:
 
     async def charge(
         self, db: aiosqlite.Connection, user_id: int, cost: int, job_id: str, now: float
-    ) -> None:
-        """Take ``cost`` credits for a job inside the caller's transaction, or refuse."""
+    ) -> list[Pool]:
+        """Take ``cost`` credits for a job inside the caller's transaction, or refuse.
+
+        Returns the pools that paid (free first), which decide the job's queue priority.
+        """
         await self.top_up(db, user_id, now)
         available = await ledger.balances(db, user_id)
         if available.total < cost:
             refill = await self.next_refill(db, user_id, now)
             raise NotEnoughCredits(available.total, cost, refill, self.monthly_credits)
-        await self._take(
+        return await self._take(
             db, user_id, cost, available, EntryKind.SPEND, f"job {job_id}", f"spend:{job_id}", now
         )
 
@@ -188,14 +191,17 @@ class CreditRules:
         reason: str,
         key: str,
         now: float,
-    ) -> None:
-        """Free credits first, then paid ones; one row per pool touched."""
+    ) -> list[Pool]:
+        """Free credits first, then paid ones; one row per pool touched, which it returns."""
         from_free = min(available.free, amount)
+        touched = []
         for pool, part in ((Pool.FREE, from_free), (Pool.PAID, amount - from_free)):
             if part:
                 await ledger.append(
                     db, LedgerEntry(user_id, -part, kind, reason, f"{key}:{pool}", now, pool)
                 )
+                touched.append(pool)
+        return touched
 
     async def refill_everyone(self, db: aiosqlite.Connection, now: float) -> None:
         """The scheduler's job: every known user's grant for the current period."""

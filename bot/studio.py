@@ -26,7 +26,8 @@ from bot.uploads import open_upload
 from bot.watcher import JobHandle, JobWatcher
 from data import collections, images, job_records, ledger, users
 from data.images import ImageFiles, ImageRecord
-from data.jobs import Job, JobKind
+from data.jobs import Job, JobKind, Priority
+from data.ledger import Pool
 from data.queue import JobQueue
 from data.store import Store
 
@@ -352,7 +353,16 @@ class Studio:
         now = self.clock()
         async with self.store.transaction() as db:
             await users.ensure_user(db, user.id, user.name, now)
-            await self.credits.charge(db, user.id, cost, job.id, now)
+            limit = self.settings.max_jobs_per_user
+            if (busy := await job_records.open_count(db, user.id)) >= limit:
+                raise BadRequest(
+                    f"You have {busy} requests in progress (the limit is {limit}); "
+                    "wait for one to finish, then try again."
+                )
+            pools = await self.credits.charge(db, user.id, cost, job.id, now)
+            # The queue takes turns by user and serves paid credits first when it is long.
+            priority = Priority.PAID if Pool.PAID in pools else Priority.FREE
+            job = job.model_copy(update={"user_id": user.id, "priority": priority})
             await job_records.insert(
                 db,
                 job,
