@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable
 
 import redis.asyncio as redis
-from redis.exceptions import ResponseError
 
 from data.jobs import Job, JobState, JobStatus, Priority, Result
 from data.queue import FIRST_LANE, PAID_FIRST_AFTER, Claim, JobQueue
@@ -43,6 +42,9 @@ local GROUP, SPAN, FIRST_LANE = '{GROUP}', {LANE_SPAN}, {FIRST_LANE}
 local DEAD_LETTERS_KEPT, PENDING_SCAN = {DEAD_LETTERS_KEPT}, {PENDING_SCAN}
 local stream, ready, prefix = KEYS[1], KEYS[2], ARGV[1]
 local function job_key(id) return prefix .. ':job:' .. id end
+if redis.call('EXISTS', stream) == 0 then  -- a new (or restarted, empty) Redis
+  redis.call('XGROUP', 'CREATE', stream, GROUP, '0', 'MKSTREAM')
+end
 local function ring(topic) redis.call('PUBLISH', prefix .. ':bell:' .. topic, 1) end
 local function held(key, worker)
   local state, holder = unpack(redis.call('HMGET', key, 'state', 'worker'))
@@ -254,23 +256,17 @@ class RedisQueue(JobQueue):
 
     @classmethod
     async def connect(cls, url: str, **options) -> RedisQueue:
-        """Connect, check the server answers, and create the consumer group once."""
+        """Connect and check the server answers (the scripts create the stream and group)."""
         client = redis.Redis.from_url(url, decode_responses=True)
-        queue = cls(client, **options)
         try:
             await client.ping()
-            await queue.create_group()
         except (redis.ConnectionError, redis.TimeoutError) as error:
             await client.aclose()
             raise SettingsError(
                 f"Configuration error: QUEUE={url} cannot be reached ({error}). "
                 "Start Redis there or fix QUEUE in the environment or in .env."
             ) from None
-        return queue
-
-    async def create_group(self) -> None:
-        with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
-            await self._redis.xgroup_create(self._keys[0], GROUP, id="0", mkstream=True)
+        return cls(client, **options)
 
     async def _run(self, name: str, *args: object):
         return await self._scripts[name](keys=self._keys, args=[self.prefix, *args])
@@ -342,17 +338,27 @@ class RedisQueue(JobQueue):
         await self._wait("changes", timeout)
 
     async def _wait(self, topic: str, timeout: float) -> None:
-        """Return on a message on the topic's channel, or after ``timeout`` seconds."""
-        bell = self._bells.get(topic)
-        if bell is None:
-            bell = self._bells[topic] = self._redis.pubsub(ignore_subscribe_messages=True)
-            await bell.subscribe(f"{self.prefix}:bell:{topic}")
+        """Return on a message on the topic's channel, or after ``timeout`` seconds.
+
+        A broken subscription (Redis restarted) is dropped and made again next time; the
+        caller's next queue call is what reports a Redis that stays away.
+        """
         deadline = asyncio.get_running_loop().time() + timeout
-        while (left := deadline - asyncio.get_running_loop().time()) > 0:
-            if await bell.get_message(timeout=left) is not None:
-                while await bell.get_message(timeout=0) is not None:  # several rings, one wake
-                    pass
-                return
+        try:
+            bell = self._bells.get(topic)
+            if bell is None:
+                bell = self._bells[topic] = self._redis.pubsub(ignore_subscribe_messages=True)
+                await bell.subscribe(f"{self.prefix}:bell:{topic}")
+            while (left := deadline - asyncio.get_running_loop().time()) > 0:
+                if await bell.get_message(timeout=left) is not None:
+                    while await bell.get_message(timeout=0) is not None:  # one wake for many
+                        pass
+                    return
+        except (redis.ConnectionError, redis.TimeoutError):
+            if broken := self._bells.pop(topic, None):
+                with contextlib.suppress(redis.RedisError):
+                    await broken.aclose()
+            await asyncio.sleep(max(0.0, deadline - asyncio.get_running_loop().time()))
 
     async def close(self) -> None:
         for bell in self._bells.values():

@@ -28,10 +28,19 @@ class RedisServer:
         self.log = folder / "redis.log"
         options = ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(folder)]
         options += ["--save", "", "--appendonly", "no", "--logfile", str(self.log)]
+        self._command = [executable, *options]
+        self._start()
+
+    def _start(self) -> None:
         self.process = subprocess.Popen(
-            [executable, *options], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+            self._command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
         )
         self._wait_ready()
+
+    def restart(self) -> None:
+        """Stop and start again on the same port, empty (no persistence), like a crash."""
+        self.stop()
+        self._start()
 
     def _wait_ready(self, timeout: float = 10) -> None:
         deadline = time.monotonic() + timeout

@@ -10,7 +10,7 @@ import redis.asyncio as redis
 from data.queue import open_queue
 from data.redis_queue import RedisQueue
 from data.settings import SettingsError
-from tests.redis_server import free_port
+from tests.redis_server import RedisServer, free_port
 from tests.unit.test_queue_contract import LEASE, make_job, make_result
 
 
@@ -70,3 +70,24 @@ async def test_an_unreachable_redis_is_one_clear_sentence():
 async def test_an_unknown_queue_scheme_is_refused():
     with pytest.raises(ValueError, match="use sqlite:///PATH or redis://HOST:PORT"):
         await open_queue("amqp://localhost")
+
+
+async def test_the_queue_carries_on_after_redis_restarts(tmp_path):
+    server = RedisServer(tmp_path / "redis")
+    queue = await open_queue(server.url)
+    try:
+        await queue.submit(make_job("lost"))
+        await queue.wait_for_jobs(0.01)  # subscribed to the wake-ups
+        server.restart()  # no persistence: everything is gone, connections are broken
+        await queue.wait_for_jobs(0.2)  # a broken subscription does not stop a worker
+        assert await queue.statuses(["lost"]) == {}  # the bot's watcher submits it again
+        await queue.submit(make_job("lost"))
+        waiting = asyncio.create_task(queue.wait_for_jobs(30))  # subscribes again
+        await asyncio.sleep(0.1)
+        await queue.submit(make_job("new"))
+        await asyncio.wait_for(waiting, 5)
+        assert (await queue.claim("w", 30)).job.id == "lost"
+        assert await queue.complete("lost", "w", make_result("lost"))
+    finally:
+        await queue.close()
+        server.stop()
