@@ -28,9 +28,9 @@ class Settings(SharedSettings):
     credit_pack_sku_id: int | None = None  # the Discord premium-app SKU that sells a pack
     refill_check_minutes: float = Field(default=60, gt=0)  # how often refills are granted
     generation_cost: int = Field(default=1, ge=0)
+    edit_cost: int = Field(default=1, ge=0)
     max_jobs_per_user: int = Field(default=5, ge=1, le=100)  # a user's unfinished jobs at once
     paid_first_after: int = Field(default=10, ge=0)  # paid jobs jump ahead once this many wait
-    edit_cost: int = Field(default=1, ge=0)
     message_content: bool = True  # the privileged intent reply-to-edit needs
     discord_api_base: str | None = None  # another Discord-compatible REST endpoint (tests)
     discord_gateway: str | None = None  # and its gateway URL

@@ -356,8 +356,8 @@ class Studio:
             limit = self.settings.max_jobs_per_user
             if (busy := await job_records.open_count(db, user.id)) >= limit:
                 raise BadRequest(
-                    f"You have {busy} requests in progress (the limit is {limit}); "
-                    "wait for one to finish, then try again."
+                    f"You have {busy} unfinished request{'s' if busy != 1 else ''} (the limit"
+                    f" is {limit}); wait for one to finish, then try again."
                 )
             pools = await self.credits.charge(db, user.id, cost, job.id, now)
             # The queue takes turns by user and serves paid credits first when it is long.

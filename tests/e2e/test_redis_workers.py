@@ -22,6 +22,7 @@ from bot.config import Settings
 from data.jobs import JobState
 from tests.e2e.conftest import (
     ALICE,
+    BOB,
     RESULT_TIMEOUT,
     Studio,
     bot_settings,
@@ -31,7 +32,7 @@ from tests.e2e.conftest import (
     stop_bot,
     wait_until,
 )
-from tests.fakediscord import FakeDiscord
+from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord
 
 ROOT = Path(__file__).parents[2]
 
@@ -73,13 +74,14 @@ class WorkerProcess:
         return re.findall(r"job (\w+) done in", self.text())
 
     def stop(self) -> None:
+        """SIGTERM (the worker finishes its job and exits), SIGKILL if it takes too long."""
         if self.process.poll() is None:
             self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 @pytest.fixture
@@ -91,6 +93,9 @@ async def workers(tmp_path: Path):
         return started[-1]
 
     yield start
+    for worker in started:
+        if worker.process.poll() is None:
+            worker.process.terminate()  # all at once: they shut down in parallel
     for worker in started:
         worker.stop()
 
@@ -198,3 +203,28 @@ async def test_200_jobs_from_20_users_through_3_workers(redis_studio, redis_url,
     (job_ids,) = zip(*await store.fetchall("SELECT id FROM jobs"), strict=True)
     assert set(done) == set(job_ids) and set(done.values()) == {1}
     assert all(worker.jobs_done() for worker in pool)
+
+
+async def test_status_lines_show_the_fair_position_and_the_limit_refuses(redis_studio):
+    studio = await redis_studio(max_jobs_per_user=2)  # and no worker: everything waits
+    fake, carol = studio.fake, 503
+
+    async def imagine(user: int, prompt: str) -> str:
+        inter = await fake.slash_command("imagine", {"prompt": prompt}, user_id=user)
+        status = await inter.wait_original_edit(lambda c: "queued," in c.json.get("content", ""))
+        return status.json["content"]
+
+    assert await imagine(ALICE, "one") == "**one** — queued, next up"
+    assert await imagine(BOB, "two") == "**two** — queued, 1 ahead of you"
+    assert await imagine(ALICE, "three") == "**three** — queued, 2 ahead of you"
+    # Carol's first request goes before Alice's second: users take turns.
+    assert await imagine(carol, "four") == "**four** — queued, 2 ahead of you"
+
+    refused = await fake.slash_command("imagine", {"prompt": "five"}, user_id=ALICE)
+    answer = await refused.wait_followup(lambda c: c.json and "content" in c.json)
+    assert answer.json["content"] == (
+        "You have 2 unfinished requests (the limit is 2); wait for one to finish, then try again."
+    )
+    assert answer.json["flags"] & FLAG_EPHEMERAL
+    assert await studio.job_count() == 4
+    assert await studio.balance(ALICE) == studio.settings.welcome_credits - 2

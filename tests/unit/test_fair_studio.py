@@ -56,7 +56,7 @@ async def test_paid_credits_go_first_and_the_in_flight_limit_holds(runtime, engi
     statuses = await runtime.queue.statuses([h.job_id for h in handles])
     assert [statuses[h.job_id].ahead for h in handles] == [1, 2, 3, 0]
 
-    with pytest.raises(BadRequest, match=r"You have 2 requests in progress \(the limit is 2\)"):
+    with pytest.raises(BadRequest, match=r"You have 2 unfinished requests \(the limit is 2\)"):
         await studio.imagine(CAROL, "a third owl", ONE)
     assert (await paid_balance(runtime, CAROL)).total == 4  # the refusal cost nothing
     (count,) = await runtime.store.fetchone("SELECT COUNT(*) FROM jobs WHERE user_id = ?", (13,))
