@@ -30,6 +30,8 @@ class Settings(SharedSettings):
     edit_cost: int = Field(default=1, ge=0)
     history_limit: int = Field(default=50, ge=1, le=1000)  # generations /history shows
     collection_cap: int = Field(default=10_000, ge=1)  # saved images per user, all collections
+    max_jobs_per_user: int = Field(default=5, ge=1, le=100)  # a user's unfinished jobs at once
+    paid_first_after: int = Field(default=10, ge=0)  # paid jobs jump ahead once this many wait
     message_content: bool = True  # the privileged intent reply-to-edit needs
     block_faces: bool = True  # refuse uploads with realistic faces (a server may change it)
     block_nudity: bool = True  # refuse uploads and withhold results with nudity (per server too)

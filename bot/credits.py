@@ -116,14 +116,17 @@ class CreditRules:
         job_id: str,
         now: float,
         scope: int = 0,
-    ) -> None:
-        """Take ``cost`` credits for a job inside the caller's transaction, or refuse."""
+    ) -> list[Pool]:
+        """Take ``cost`` credits for a job inside the caller's transaction, or refuse.
+
+        Returns the pools that paid (free first), which decide the job's queue priority.
+        """
         await self.top_up(db, user_id, now, scope)
         available = (await self.wallet(db, user_id, scope)).total
         if available < cost:
             refill = await self.next_refill(db, user_id, now, scope)
             raise NotEnoughCredits(available, cost, refill, self.monthly_credits)
-        await self._take(
+        return await self._take(
             db, user_id, scope, cost, EntryKind.SPEND, f"job {job_id}", f"spend:{job_id}", now
         )
 
@@ -211,13 +214,14 @@ class CreditRules:
         reason: str,
         key: str,
         now: float,
-    ) -> None:
+    ) -> list[Pool]:
         """Free credits first, then this scope's paid ones, then the person's own packs;
-        one row per (scope, pool) touched, its key naming both."""
+        one row per (scope, pool) touched, its key naming both. Returns the pools touched."""
         own = await ledger.balances(db, user_id, scope)
         sources = [(scope, Pool.FREE, own.free), (scope, Pool.PAID, own.paid)]
         if scope != 0:
             sources.append((0, Pool.PAID, (await ledger.balances(db, user_id, 0)).paid))
+        touched = []
         for source_scope, pool, available in sources:
             part = min(max(available, 0), amount)
             if part:
@@ -227,6 +231,8 @@ class CreditRules:
                 )
                 await ledger.append(db, entry)
                 amount -= part
+                touched.append(pool)
+        return touched
 
     async def refill_everyone(self, db: aiosqlite.Connection, now: float) -> None:
         """The scheduler's job: each account's grant for the current period."""

@@ -35,8 +35,10 @@ def grid_png(pngs: Sequence[bytes], gap: int = 4) -> bytes:
 
 def status_line(prompt: str, update: JobUpdate | None) -> str:
     head = f"**{_short(prompt, 200)}**"
-    if update is None or update.state == "queued":
-        ahead = update.ahead if update else 0
+    if update is None:  # submitted, position not known yet: claim nothing
+        return f"{head} — queued"
+    if update.state == "queued":
+        ahead = update.ahead
         return f"{head} — queued, {ahead} ahead of you" if ahead else f"{head} — queued, next up"
     if update.total_steps:
         return f"{head} — generating {round(100 * update.fraction)}%"

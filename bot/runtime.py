@@ -29,9 +29,17 @@ class Runtime:
     async def start(cls, settings: Settings, *, quiet_worker: bool = False) -> Runtime:
         store = await Store.open(settings.database_path)
         if settings.queue_url == f"sqlite:///{settings.database_path}":
-            queue: JobQueue = SqliteQueue(store, max_attempts=settings.job_max_attempts)
+            queue: JobQueue = SqliteQueue(
+                store,
+                max_attempts=settings.job_max_attempts,
+                paid_first_after=settings.paid_first_after,
+            )
         else:
-            queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
+            queue = await open_queue(
+                settings.queue_url,
+                max_attempts=settings.job_max_attempts,
+                paid_first_after=settings.paid_first_after,
+            )
         files = ImageFiles(settings.data_dir)
         credits = CreditRules(
             settings.welcome_credits, settings.monthly_credits, settings.pack_credits

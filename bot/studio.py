@@ -30,7 +30,8 @@ from bot.uploads import open_upload
 from bot.watcher import JobHandle, JobWatcher
 from data import access, collections, images, job_records, ledger, users
 from data.images import ImageFiles, ImageRecord
-from data.jobs import Job, JobKind
+from data.jobs import Job, JobKind, Priority
+from data.ledger import Pool
 from data.queue import JobQueue
 from data.store import Store
 
@@ -393,7 +394,18 @@ class Studio:
         async with self.store.transaction() as db:
             await self._check_access(db, user)
             await users.ensure_user(db, user.id, user.name, now)
-            await self.credits.charge(db, user.id, cost, job.id, now, self.credit_scope(user))
+            limit = self.settings.max_jobs_per_user
+            if (busy := await job_records.open_count(db, user.id)) >= limit:
+                raise BadRequest(
+                    f"You have {busy} unfinished request{'s' if busy != 1 else ''} (the limit"
+                    f" is {limit}); wait for one to finish, then try again."
+                )
+            pools = await self.credits.charge(
+                db, user.id, cost, job.id, now, self.credit_scope(user)
+            )
+            # The queue takes turns by user and serves paid credits first when it is long.
+            priority = Priority.PAID if Pool.PAID in pools else Priority.FREE
+            job = job.model_copy(update={"user_id": user.id, "priority": priority})
             await job_records.insert(
                 db,
                 job,

@@ -98,6 +98,16 @@ async def open_ids(db: aiosqlite.Connection) -> list[str]:
     return [r[0] for r in rows]
 
 
+async def open_count(db: aiosqlite.Connection, user_id: int) -> int:
+    """How many of a user's jobs are unfinished (waiting or running): the in-flight limit."""
+    (count,) = await (
+        await db.execute(
+            "SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND user_id = ?", (user_id,)
+        )
+    ).fetchone()
+    return count
+
+
 async def undelivered(db: aiosqlite.Connection) -> list[JobRecord]:
     """Finished jobs whose answer has not reached their user yet."""
     rows = await (

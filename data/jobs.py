@@ -7,7 +7,7 @@ base64) for any queue backend.
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,11 +20,20 @@ class JobKind(StrEnum):
     EDIT = "edit"  # inpainting with a mask (outpainting is an edit on a padded canvas)
 
 
+class Priority(IntEnum):
+    """Which credits paid for a job: paid ones go first when the queue is long."""
+
+    FREE = 0
+    PAID = 1
+
+
 class Job(BaseModel):
     model_config = _CONTRACT
 
     id: str
     kind: JobKind
+    user_id: int = 0  # who asked: the queue takes turns between users
+    priority: Priority = Priority.FREE
     prompt: str = ""
     negative_prompt: str = ""
     seed: int = Field(ge=0, lt=2**32)

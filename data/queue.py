@@ -1,8 +1,17 @@
 """The queue seam: what the bot and the workers need of any queue backend.
 
-The embedded default is :class:`data.sqlite_queue.SqliteQueue`; a Redis Streams backend can
-implement the same interface. Delivery is at-least-once with bounded attempts: a claimed
-job carries a lease, and a lease that runs out makes the job claimable again.
+The embedded default is :class:`data.sqlite_queue.SqliteQueue`; :class:`data.redis_queue.
+RedisQueue` runs the same contract on Redis Streams for workers on many machines. Delivery
+is at-least-once with bounded attempts: a claimed job carries a lease, and a lease that
+runs out makes the job claimable again.
+
+Both backends take jobs in the same fair order, fixed when a job is submitted so that the
+queue position a user sees is true: each job gets a *lane* and a *turn*, and jobs run in
+(lane, turn, arrival) order. A user's queued jobs take successive turns, and a user with
+nothing queued joins the turn now being served, so users alternate (round robin) and one
+user's twenty jobs do not hold up everyone else. A job paid with paid credits goes to the
+first lane when ``paid_first_after`` or more jobs are waiting; otherwise, and for free
+credits, to the normal lane. Jobs whose worker died run again before anything new.
 """
 
 from __future__ import annotations
@@ -12,7 +21,17 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
-from data.jobs import Job, JobStatus, Result
+from data.jobs import Job, JobStatus, Priority, Result
+
+FIRST_LANE = 0  # paid jobs that arrived while the queue was long
+NORMAL_LANE = 1
+PAID_FIRST_AFTER = 10  # default: paid jobs go first once this many jobs are waiting
+
+
+def lane_for(job: Job, waiting: int, paid_first_after: int) -> int:
+    """The lane a new job joins, given how many jobs are waiting before it."""
+    paid = job.priority is Priority.PAID
+    return FIRST_LANE if paid and waiting >= paid_first_after else NORMAL_LANE
 
 
 @dataclass(frozen=True)
@@ -28,7 +47,7 @@ class JobQueue(ABC):
 
     @abstractmethod
     async def claim(self, worker_id: str, lease_seconds: float) -> Claim | None:
-        """Atomically take the oldest runnable job, or None; two workers never get one job."""
+        """Atomically take the next job in fair order, or None; two workers never get one job."""
 
     @abstractmethod
     async def heartbeat(
@@ -64,13 +83,25 @@ class JobQueue(ABC):
     async def close(self) -> None: ...
 
 
-async def open_queue(url: str, *, max_attempts: int = 3) -> JobQueue:
-    """Open the queue a URL names; ``sqlite:///path/to.db`` is the embedded default."""
+async def open_queue(
+    url: str, *, max_attempts: int = 3, paid_first_after: int = PAID_FIRST_AFTER
+) -> JobQueue:
+    """Open the queue a URL names: ``sqlite:///path/to.db`` (embedded) or ``redis://host``."""
     if url.startswith("sqlite:///"):
         from data.sqlite_queue import SqliteQueue
         from data.store import Store
 
         store = await Store.open(Path(url.removeprefix("sqlite:///")))
-        return SqliteQueue(store, max_attempts=max_attempts, owns_store=True)
+        return SqliteQueue(
+            store, max_attempts=max_attempts, paid_first_after=paid_first_after, owns_store=True
+        )
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from data.redis_queue import RedisQueue
+
+        return await RedisQueue.connect(
+            url, max_attempts=max_attempts, paid_first_after=paid_first_after
+        )
     scheme = url.split(":", 1)[0]
-    raise ValueError(f"QUEUE: unsupported queue backend {scheme!r} (use sqlite:///PATH)")
+    raise ValueError(
+        f"QUEUE: unsupported queue backend {scheme!r} (use sqlite:///PATH or redis://HOST:PORT)"
+    )

@@ -2,6 +2,8 @@
 
 Every state change is a single conditional UPDATE, so claims are atomic across processes
 (SQLite serialises writers) and a worker that lost its lease cannot overwrite the job.
+A job's lane and turn (the fair order, see :mod:`data.queue`) are set in the transaction
+that inserts it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Callable
 
 from data.doorbell import Doorbell
 from data.jobs import Job, JobState, JobStatus, Result
-from data.queue import Claim, JobQueue
+from data.queue import PAID_FIRST_AFTER, Claim, JobQueue, lane_for
 from data.store import Store
 
 
@@ -21,11 +23,13 @@ class SqliteQueue(JobQueue):
         store: Store,
         *,
         max_attempts: int = 3,
+        paid_first_after: int = PAID_FIRST_AFTER,
         clock: Callable[[], float] = time.time,
         owns_store: bool = False,
     ) -> None:
         self._store = store
         self._max_attempts = max_attempts
+        self._paid_first_after = paid_first_after
         self._clock = clock
         self._owns_store = owns_store
         self._bell = Doorbell(str(store.path.resolve()))
@@ -33,10 +37,31 @@ class SqliteQueue(JobQueue):
     async def submit(self, job: Job) -> None:
         now = self._clock()
         async with self._store.transaction() as db:
+            (waiting,) = await (
+                await db.execute("SELECT COUNT(*) FROM queue WHERE status = 'queued'")
+            ).fetchone()
+            lane = lane_for(job, waiting, self._paid_first_after)
+            mine, front = await (
+                await db.execute(
+                    "SELECT MAX(turn) FILTER (WHERE user_id = ?), MIN(turn) FROM queue"
+                    " WHERE status = 'queued' AND lane = ?",
+                    (job.user_id, lane),
+                )
+            ).fetchone()
+            turn = mine + 1 if mine is not None else front or 0
             await db.execute(
-                "INSERT OR IGNORE INTO queue (id, payload, max_attempts, enqueued_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (job.id, job.model_dump_json(), self._max_attempts, now, now),
+                "INSERT OR IGNORE INTO queue (id, payload, max_attempts, enqueued_at, updated_at,"
+                " user_id, lane, turn) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    job.id,
+                    job.model_dump_json(),
+                    self._max_attempts,
+                    now,
+                    now,
+                    job.user_id,
+                    lane,
+                    turn,
+                ),
             )
         self._bell.ring("jobs")
 
@@ -63,13 +88,14 @@ class SqliteQueue(JobQueue):
                     " attempts = attempts + 1, step = 0, updated_at = ?"
                     " WHERE id = (SELECT id FROM queue WHERE status = 'queued'"
                     "   OR (status = 'running' AND lease_until < ?)"
-                    "   ORDER BY enqueued_at, id LIMIT 1)"
+                    "   ORDER BY status = 'queued', lane, turn, enqueued_at, id LIMIT 1)"
                     " RETURNING payload, attempts",
                     (worker_id, now + lease_seconds, now, now),
                 )
             ).fetchone()
         if row is None:
             return None
+        self._bell.ring("changes")  # running now, and everyone behind it moved up
         return Claim(job=Job.model_validate_json(row["payload"]), attempt=row["attempts"])
 
     async def heartbeat(
@@ -115,8 +141,7 @@ class SqliteQueue(JobQueue):
             "SELECT q.id, q.status, q.step, q.total_steps, q.attempts, q.error, q.result,"
             " CASE WHEN q.status = 'queued' THEN (SELECT COUNT(*) FROM queue a"
             "   WHERE a.status = 'running' OR (a.status = 'queued'"
-            "   AND (a.enqueued_at < q.enqueued_at"
-            "   OR (a.enqueued_at = q.enqueued_at AND a.id < q.id))))"
+            "   AND (a.lane, a.turn, a.enqueued_at, a.id) < (q.lane, q.turn, q.enqueued_at, q.id)))"
             " ELSE 0 END AS ahead"
             f" FROM queue q WHERE q.id IN ({marks})",
             job_ids,

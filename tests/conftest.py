@@ -43,3 +43,13 @@ def engine(tiny_pipelines):
     from inference.engine import Engine
 
     return Engine(tiny_pipelines)
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path):
+    """The URL of a fresh, real redis-server that lives for one test."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path / "redis")
+    yield server.url
+    server.stop()

@@ -1,0 +1,367 @@
+"""The scale-out queue: Redis Streams, for any number of workers on any number of machines.
+
+Jobs wait in a sorted set in the fair order of :mod:`data.queue` (score: lane and turn;
+member: arrival number and job id). Claiming moves the next one onto the ``jobs`` stream
+and reads it through the ``workers`` consumer group, so the group's pending entries list
+is the set of running jobs: who holds each one, how long it has been silent (its idle time,
+reset by each heartbeat), how often it was delivered. A worker silent for longer than its
+lease loses the entry to the next claimer (XCLAIM; each job keeps its holder's lease, so
+workers with different LEASE_SECONDS coexist); after ``max_attempts`` deliveries the job
+fails and goes to the ``dead`` stream. Completion acks the entry and keeps the result (PNG
+bytes, as JSON) in the job's hash with a TTL until the bot has stored it. Every step is one
+Lua script, so each state change is atomic. Pub/sub channels wake idle workers and the
+bot's watcher; a lost wake-up costs latency only.
+
+All keys start with one prefix; a prefix with a hash tag (``{imagine}``) keeps them in one
+cluster slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+
+import redis.asyncio as redis
+
+from data.jobs import Job, JobState, JobStatus, Priority, Result
+from data.queue import FIRST_LANE, PAID_FIRST_AFTER, Claim, JobQueue
+from data.settings import SettingsError
+
+GROUP = "workers"
+LANE_SPAN = 2**40  # score = lane * LANE_SPAN + turn
+RESULT_TTL_SECONDS = 24 * 3600  # a finished job the bot never collects is dropped after this
+DEAD_LETTERS_KEPT = 1000  # approximate length of the dead-letter stream
+PENDING_SCAN = 1000  # running jobs a claim checks for expired leases (oldest first)
+
+# Helpers every script shares: KEYS[1] the jobs stream, KEYS[2] the waiting set, ARGV[1] the
+# key prefix. A job is held by ``worker`` while its hash says running under that name.
+_COMMON = f"""
+local GROUP, SPAN, FIRST_LANE = '{GROUP}', {LANE_SPAN}, {FIRST_LANE}
+local DEAD_LETTERS_KEPT, PENDING_SCAN = {DEAD_LETTERS_KEPT}, {PENDING_SCAN}
+local stream, ready, prefix = KEYS[1], KEYS[2], ARGV[1]
+local function job_key(id) return prefix .. ':job:' .. id end
+if redis.call('EXISTS', stream) == 0 then  -- a new (or restarted, empty) Redis
+  redis.call('XGROUP', 'CREATE', stream, GROUP, '0', 'MKSTREAM')
+end
+local function ring(topic) redis.call('PUBLISH', prefix .. ':bell:' .. topic, 1) end
+local function held(key, worker)
+  local state, holder = unpack(redis.call('HMGET', key, 'state', 'worker'))
+  return state == 'running' and holder == worker
+end
+local function finish(key, state, field, value, ttl)
+  local entry = redis.call('HGET', key, 'entry')
+  redis.call('XACK', stream, GROUP, entry)
+  redis.call('XDEL', stream, entry)
+  redis.call('HSET', key, 'state', state, field, value)
+  redis.call('HDEL', key, 'payload')
+  redis.call('EXPIRE', key, ttl)
+  ring('changes')
+end
+local function dead_letter(key, id, reason)
+  local user, payload, attempts = unpack(redis.call('HMGET', key, 'user', 'payload', 'attempts'))
+  redis.call('XADD', prefix .. ':dead', 'MAXLEN', '~', DEAD_LETTERS_KEPT, '*', 'job', id,
+    'user', user or '', 'attempts', attempts or 0, 'reason', reason, 'payload', payload or '')
+end
+"""
+
+# ARGV: prefix, id, payload, user, priority, paid_first_after, max_attempts, now
+_SUBMIT = (
+    _COMMON
+    + """
+local key = job_key(ARGV[2])
+if redis.call('EXISTS', key) == 1 then return 0 end
+local lane = 1
+if tonumber(ARGV[5]) == 1 and redis.call('ZCARD', ready) >= tonumber(ARGV[6]) then
+  lane = FIRST_LANE
+end
+local field = lane .. ':' .. ARGV[4]
+local turn
+if tonumber(redis.call('HGET', prefix .. ':user:queued', field) or '0') > 0 then
+  turn = tonumber(redis.call('HGET', prefix .. ':user:turn', field)) + 1
+else
+  local front = redis.call('ZRANGEBYSCORE', ready, lane * SPAN,
+    '(' .. (lane + 1) * SPAN, 'WITHSCORES', 'LIMIT', 0, 1)
+  turn = front[2] and (tonumber(front[2]) - lane * SPAN) or 0
+end
+redis.call('HINCRBY', prefix .. ':user:queued', field, 1)
+redis.call('HSET', prefix .. ':user:turn', field, turn)
+local member = string.format('%016d:%s', redis.call('INCR', prefix .. ':seq'), ARGV[2])
+redis.call('ZADD', ready, lane * SPAN + turn, member)
+redis.call('HSET', key, 'payload', ARGV[3], 'state', 'queued', 'user', ARGV[4],
+  'member', member, 'field', field, 'attempts', 0, 'max_attempts', ARGV[7],
+  'step', 0, 'total', 0, 'enqueued_at', ARGV[8])
+ring('jobs')
+return 1
+"""
+)
+
+# ARGV: prefix, worker, lease in ms, ttl. Returns {payload, attempt} or nil.
+_CLAIM = (
+    _COMMON
+    + """
+local worker = ARGV[2]
+local function start(key, entry, attempt)
+  redis.call('HSET', key, 'state', 'running', 'worker', worker, 'entry', entry,
+    'attempts', attempt, 'step', 0, 'total', 0, 'lease', ARGV[3])
+  ring('changes')
+  return {redis.call('HGET', key, 'payload'), attempt}
+end
+-- Jobs whose worker has been silent for its lease run again first, or are given up on.
+-- The stream entry's idle time is the time since its holder last claimed or heartbeat it.
+for _, pending in ipairs(redis.call('XPENDING', stream, GROUP, '-', '+', PENDING_SCAN)) do
+  local entry_id, holder, idle = pending[1], pending[2], pending[3]
+  local id = redis.call('XRANGE', stream, entry_id, entry_id)[1][2][2]
+  local key = job_key(id)
+  local lease = tonumber(redis.call('HGET', key, 'lease') or '0')
+  if idle >= lease and #redis.call('XCLAIM', stream, GROUP, worker, lease, entry_id) > 0 then
+    if #redis.call('XPENDING', stream, GROUP, '-', '+', 1, holder) == 0 then
+      redis.call('XGROUP', 'DELCONSUMER', stream, GROUP, holder)  -- a dead worker
+    end
+    local deliveries = pending[4] + 1
+    if redis.call('HGET', key, 'state') ~= 'running' then
+      redis.call('XACK', stream, GROUP, entry_id)
+      redis.call('XDEL', stream, entry_id)
+    elseif deliveries > tonumber(redis.call('HGET', key, 'max_attempts')) then
+      local reason = 'the worker stopped responding ' .. (deliveries - 1) .. ' times'
+      dead_letter(key, id, reason)
+      finish(key, 'failed', 'error', reason, ARGV[4])
+    else
+      return start(key, entry_id, deliveries)
+    end
+  end
+end
+-- Then the next waiting job in fair order, delivered through the consumer group.
+local member = redis.call('ZRANGE', ready, 0, 0)[1]
+if not member then return nil end
+redis.call('ZREM', ready, member)
+local key = job_key(string.sub(member, 18))
+local field = redis.call('HGET', key, 'field')
+if redis.call('HINCRBY', prefix .. ':user:queued', field, -1) <= 0 then
+  redis.call('HDEL', prefix .. ':user:queued', field)
+  redis.call('HDEL', prefix .. ':user:turn', field)
+end
+local entry = redis.call('XADD', stream, '*', 'job', string.sub(member, 18))
+redis.call('XREADGROUP', 'GROUP', GROUP, worker, 'COUNT', 1, 'STREAMS', stream, '>')
+return start(key, entry, 1)
+"""
+)
+
+# ARGV: prefix, id, worker, step, total, lease in ms
+_HEARTBEAT = (
+    _COMMON
+    + """
+local key = job_key(ARGV[2])
+if not held(key, ARGV[3]) then return 0 end
+-- Claiming its own entry again resets the entry's idle time: the lease is renewed.
+redis.call('XCLAIM', stream, GROUP, ARGV[3], 0, redis.call('HGET', key, 'entry'), 'JUSTID')
+redis.call('HSET', key, 'step', ARGV[4], 'total', ARGV[5], 'lease', ARGV[6])
+ring('changes')
+return 1
+"""
+)
+
+# ARGV: prefix, id, worker, result, ttl
+_COMPLETE = (
+    _COMMON
+    + """
+local key = job_key(ARGV[2])
+if not held(key, ARGV[3]) then return 0 end
+redis.call('HSET', key, 'step', redis.call('HGET', key, 'total'))
+finish(key, 'done', 'result', ARGV[4], ARGV[5])
+return 1
+"""
+)
+
+# ARGV: prefix, id, worker, reason, ttl
+_FAIL = (
+    _COMMON
+    + """
+local key = job_key(ARGV[2])
+if not held(key, ARGV[3]) then return 0 end
+dead_letter(key, ARGV[2], ARGV[4])
+finish(key, 'failed', 'error', ARGV[4], ARGV[5])
+return 1
+"""
+)
+
+# ARGV: prefix, ids... Returns {running, id, state, step, total, attempts, error, result,
+# rank, ...} for the ids that exist; one snapshot, so positions add up.
+_STATUSES = (
+    _COMMON
+    + """
+local out = {redis.call('XPENDING', stream, GROUP)[1]}
+for i = 2, #ARGV do
+  local key = job_key(ARGV[i])
+  local h = redis.call('HMGET', key, 'state', 'step', 'total', 'attempts', 'error', 'result',
+    'member')
+  if h[1] then
+    local rank = -1
+    if h[1] == 'queued' then rank = redis.call('ZRANK', ready, h[7]) end
+    for _, value in ipairs({ARGV[i], h[1], h[2], h[3], h[4], h[5] or '', h[6] or '', rank}) do
+      table.insert(out, value)
+    end
+  end
+end
+return out
+"""
+)
+
+# ARGV: prefix, id
+_FORGET = (
+    _COMMON
+    + """
+local key = job_key(ARGV[2])
+local state = redis.call('HGET', key, 'state')
+if state == 'done' or state == 'failed' then redis.call('DEL', key) end
+return 0
+"""
+)
+
+_STATUS_FIELDS = 8
+
+
+class RedisQueue(JobQueue):
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        prefix: str = "imagine",
+        max_attempts: int = 3,
+        paid_first_after: int = PAID_FIRST_AFTER,
+        result_ttl: int = RESULT_TTL_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._redis = client
+        self.prefix = prefix
+        self._keys = [f"{prefix}:jobs", f"{prefix}:ready"]
+        self._max_attempts = max_attempts
+        self._paid_first_after = paid_first_after
+        self._ttl = result_ttl
+        self._clock = clock
+        self._scripts = {
+            name: client.register_script(source)
+            for name, source in (
+                ("submit", _SUBMIT),
+                ("claim", _CLAIM),
+                ("heartbeat", _HEARTBEAT),
+                ("complete", _COMPLETE),
+                ("fail", _FAIL),
+                ("statuses", _STATUSES),
+                ("forget", _FORGET),
+            )
+        }
+        self._bells: dict[str, redis.client.PubSub] = {}
+
+    @classmethod
+    async def connect(cls, url: str, **options) -> RedisQueue:
+        """Connect and check the server answers (the scripts create the stream and group)."""
+        client = redis.Redis.from_url(url, decode_responses=True)
+        try:
+            await client.ping()
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            await client.aclose()
+            raise SettingsError(
+                f"Configuration error: QUEUE={url} cannot be reached ({error}). "
+                "Start Redis there or fix QUEUE in the environment or in .env."
+            ) from None
+        return cls(client, **options)
+
+    async def _run(self, name: str, *args: object):
+        return await self._scripts[name](keys=self._keys, args=[self.prefix, *args])
+
+    async def submit(self, job: Job) -> None:
+        await self._run(
+            "submit",
+            job.id,
+            job.model_dump_json(),
+            job.user_id,
+            int(job.priority is Priority.PAID),
+            self._paid_first_after,
+            self._max_attempts,
+            self._clock(),
+        )
+
+    async def claim(self, worker_id: str, lease_seconds: float) -> Claim | None:
+        taken = await self._run("claim", worker_id, int(lease_seconds * 1000), self._ttl)
+        if not taken:
+            return None
+        payload, attempt = taken
+        return Claim(job=Job.model_validate_json(payload), attempt=int(attempt))
+
+    async def heartbeat(
+        self, job_id: str, worker_id: str, step: int, total_steps: int, lease_seconds: float
+    ) -> bool:
+        lease = int(lease_seconds * 1000)
+        return bool(await self._run("heartbeat", job_id, worker_id, step, total_steps, lease))
+
+    async def complete(self, job_id: str, worker_id: str, result: Result) -> bool:
+        return bool(
+            await self._run("complete", job_id, worker_id, result.model_dump_json(), self._ttl)
+        )
+
+    async def fail(self, job_id: str, worker_id: str, reason: str) -> bool:
+        return bool(await self._run("fail", job_id, worker_id, reason, self._ttl))
+
+    async def statuses(self, job_ids: list[str]) -> dict[str, JobStatus]:
+        if not job_ids:
+            return {}
+        running, *rows = await self._run("statuses", *job_ids)
+        found = {}
+        for i in range(0, len(rows), _STATUS_FIELDS):
+            job_id, state, step, total, attempts, error, result, rank = rows[i : i + _STATUS_FIELDS]
+            found[job_id] = JobStatus(
+                job_id=job_id,
+                state=JobState(state),
+                ahead=int(running) + int(rank) if state == JobState.QUEUED else 0,
+                step=int(step),
+                total_steps=int(total),
+                attempts=int(attempts),
+                error=error or None,
+                result=Result.model_validate_json(result) if result else None,
+            )
+        return found
+
+    async def forget(self, job_id: str) -> None:
+        await self._run("forget", job_id)
+
+    async def dead_letters(self, count: int = 100) -> list[dict[str, str]]:
+        """The latest finally failed jobs, newest first, for an operator to inspect."""
+        entries = await self._redis.xrevrange(f"{self.prefix}:dead", count=count)
+        return [fields for _, fields in entries]
+
+    async def wait_for_jobs(self, timeout: float) -> None:
+        await self._wait("jobs", timeout)
+
+    async def wait_for_changes(self, timeout: float) -> None:
+        await self._wait("changes", timeout)
+
+    async def _wait(self, topic: str, timeout: float) -> None:
+        """Return on a message on the topic's channel, or after ``timeout`` seconds.
+
+        A broken subscription (Redis restarted) is dropped and made again next time; the
+        caller's next queue call is what reports a Redis that stays away.
+        """
+        deadline = asyncio.get_running_loop().time() + timeout
+        try:
+            bell = self._bells.get(topic)
+            if bell is None:
+                bell = self._bells[topic] = self._redis.pubsub(ignore_subscribe_messages=True)
+                await bell.subscribe(f"{self.prefix}:bell:{topic}")
+            while (left := deadline - asyncio.get_running_loop().time()) > 0:
+                if await bell.get_message(timeout=left) is not None:
+                    while await bell.get_message(timeout=0) is not None:  # one wake for many
+                        pass
+                    return
+        except (redis.ConnectionError, redis.TimeoutError):
+            if broken := self._bells.pop(topic, None):
+                with contextlib.suppress(redis.RedisError):
+                    await broken.aclose()
+            await asyncio.sleep(max(0.0, deadline - asyncio.get_running_loop().time()))
+
+    async def close(self) -> None:
+        for bell in self._bells.values():
+            await bell.aclose()
+        self._bells.clear()
+        await self._redis.aclose()

@@ -1,0 +1,232 @@
+"""The queue contract, run against both backends: SQLite (embedded) and a real redis-server.
+
+Each queue a test opens is its own connection, as separate bot and worker processes have.
+Leases are real and short, so expiry is tested on the server's own clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from data.jobs import GeneratedImage, Job, JobKind, JobState, Priority, Result
+from data.queue import JobQueue, open_queue
+
+LEASE = 0.3  # seconds
+
+OpenQueue = Callable[..., Awaitable[JobQueue]]
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+async def queues(request, settings) -> AsyncIterator[OpenQueue]:
+    """Opens queues on one backend; every one of them is closed after the test."""
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_url")
+    else:
+        settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{settings.database_path}"
+    opened: list[JobQueue] = []
+
+    async def open_one(**options) -> JobQueue:
+        opened.append(await open_queue(url, **options))
+        return opened[-1]
+
+    yield open_one
+    for queue in opened:
+        await queue.close()
+
+
+def make_job(job_id: str, user_id: int = 1, priority: Priority = Priority.FREE) -> Job:
+    return Job(
+        id=job_id,
+        kind=JobKind.GENERATE,
+        user_id=user_id,
+        priority=priority,
+        prompt="p",
+        seed=1,
+        n=1,
+        width=64,
+        height=64,
+        steps=2,
+        guidance=0,
+    )
+
+
+def make_result(job_id: str) -> Result:
+    return Result(
+        job_id=job_id,
+        model="tiny",
+        width=64,
+        height=64,
+        seconds=0.1,
+        images=[GeneratedImage(png=b"\x89PNG" + job_id.encode(), seed=1)],
+    )
+
+
+async def positions(queue: JobQueue, ids: list[str]) -> list[str]:
+    """The queued ids in the order their ``ahead`` counts promise."""
+    statuses = await queue.statuses(ids)
+    queued = [s for s in statuses.values() if s.state is JobState.QUEUED]
+    return [s.job_id for s in sorted(queued, key=lambda s: s.ahead)]
+
+
+async def claim_all(queue: JobQueue, worker: str = "w") -> list[str]:
+    order = []
+    while (claim := await queue.claim(worker, 30)) is not None:
+        order.append(claim.job.id)
+    return order
+
+
+async def test_submit_is_idempotent_and_positions_count_running_jobs(queues: OpenQueue):
+    queue = await queues()
+    for job_id in ("a", "b", "c", "a"):
+        await queue.submit(make_job(job_id))
+    statuses = await queue.statuses(["a", "b", "c", "unknown"])
+    assert set(statuses) == {"a", "b", "c"}
+    assert [statuses[j].ahead for j in "abc"] == [0, 1, 2]
+    claim = await queue.claim("w1", lease_seconds=30)
+    assert claim.job == make_job("a") and claim.attempt == 1
+    statuses = await queue.statuses(["a", "b", "c"])
+    assert statuses["a"].state is JobState.RUNNING and statuses["a"].attempts == 1
+    assert [statuses[j].ahead for j in "bc"] == [1, 2]  # the running job is ahead of both
+
+
+async def test_two_workers_never_claim_the_same_job(queues: OpenQueue):
+    submitter = await queues()
+    ids = [f"j{i:03}" for i in range(60)]
+    for i, job_id in enumerate(ids):
+        await submitter.submit(make_job(job_id, user_id=i % 7))
+    workers = {"w1": await queues(), "w2": await queues()}
+    claimed: dict[str, list[str]] = {"w1": [], "w2": []}
+
+    async def drain(worker: str) -> None:
+        queue = workers[worker]
+        while (claim := await queue.claim(worker, 30)) is not None:
+            claimed[worker].append(claim.job.id)
+            assert await queue.complete(claim.job.id, worker, make_result(claim.job.id))
+
+    await asyncio.gather(drain("w1"), drain("w2"))
+    everything = claimed["w1"] + claimed["w2"]
+    assert sorted(everything) == ids
+    statuses = await submitter.statuses(ids)
+    assert all(statuses[j].result == make_result(j) for j in ids)
+
+
+async def test_a_silent_worker_loses_its_job_and_cannot_touch_it_after(queues: OpenQueue):
+    queue = await queues()
+    await queue.submit(make_job("j"))
+    first = await queue.claim("dead-worker", lease_seconds=LEASE)
+    assert first.attempt == 1
+    assert await queue.claim("w2", lease_seconds=LEASE) is None  # leased
+    await asyncio.sleep(LEASE + 0.2)
+    second = await queue.claim("w2", lease_seconds=LEASE)
+    assert second.job.id == "j" and second.attempt == 2
+    assert (await queue.statuses(["j"]))["j"].attempts == 2
+    # The dead worker wakes up: it no longer holds the job and cannot touch it.
+    assert not await queue.heartbeat("j", "dead-worker", 1, 2, LEASE)
+    assert not await queue.complete("j", "dead-worker", make_result("j"))
+    assert not await queue.fail("j", "dead-worker", "late")
+    assert await queue.complete("j", "w2", make_result("j"))
+    status = (await queue.statuses(["j"]))["j"]
+    assert status.state is JobState.DONE and status.result == make_result("j")
+
+
+async def test_heartbeats_keep_the_lease(queues: OpenQueue):
+    queue = await queues()
+    await queue.submit(make_job("j"))
+    assert await queue.claim("w1", lease_seconds=LEASE)
+    for step in range(1, 5):
+        await asyncio.sleep(LEASE / 2)
+        assert await queue.heartbeat("j", "w1", step, 4, LEASE)
+        assert await queue.claim("w2", lease_seconds=LEASE) is None
+    assert await queue.complete("j", "w1", make_result("j"))
+
+
+async def test_after_max_attempts_the_job_fails(queues: OpenQueue):
+    queue = await queues(max_attempts=2)
+    await queue.submit(make_job("j"))
+    await queue.submit(make_job("k"))
+    for worker in ("w1", "w2"):
+        assert (await queue.claim(worker, lease_seconds=LEASE)).job.id == "j"
+        await asyncio.sleep(LEASE + 0.2)
+    # "j" is given up on; "k" (never claimed) is next and its lease is untouched.
+    assert (await queue.claim("w3", lease_seconds=30)).job.id == "k"
+    status = (await queue.statuses(["j"]))["j"]
+    assert status.state is JobState.FAILED
+    assert "stopped responding 2 times" in status.error
+
+
+async def test_progress_failure_and_forget(queues: OpenQueue):
+    queue = await queues()
+    await queue.submit(make_job("j"))
+    await queue.claim("w", 30)
+    assert await queue.heartbeat("j", "w", 1, 4, 30)
+    status = (await queue.statuses(["j"]))["j"]
+    assert (status.state, status.step, status.total_steps) == (JobState.RUNNING, 1, 4)
+    await queue.forget("j")  # still running: kept
+    assert "j" in await queue.statuses(["j"])
+    assert await queue.fail("j", "w", "bad input")
+    status = (await queue.statuses(["j"]))["j"]
+    assert (status.state, status.error) == (JobState.FAILED, "bad input")
+    assert not await queue.complete("j", "w", make_result("j"))  # finished is final
+    await queue.forget("j")
+    assert await queue.statuses(["j"]) == {}
+
+
+async def test_users_take_turns_and_positions_are_the_claim_order(queues: OpenQueue):
+    queue = await queues()
+    for job_id, user in [("a1", 1), ("a2", 1), ("a3", 1), ("a4", 1)]:
+        await queue.submit(make_job(job_id, user))
+    for job_id, user in [("b1", 2), ("b2", 2), ("c1", 3)]:
+        await queue.submit(make_job(job_id, user))
+    ids = ["a1", "a2", "a3", "a4", "b1", "b2", "c1", "d1"]
+    assert await positions(queue, ids) == ["a1", "b1", "c1", "a2", "b2", "a3", "a4"]
+    assert (await queue.claim("w", 30)).job.id == "a1"
+    # A newcomer joins the turn being served: after c1, before everyone's second job.
+    await queue.submit(make_job("d1", 4))
+    promised = await positions(queue, ids)
+    assert promised == ["b1", "c1", "d1", "a2", "b2", "a3", "a4"]
+    assert [(await queue.statuses([j]))[j].ahead for j in promised] == list(range(1, 8))
+    assert await claim_all(queue) == promised
+
+
+async def test_paid_jobs_go_first_only_when_the_queue_is_long(queues: OpenQueue):
+    queue = await queues(paid_first_after=3)
+    paid = Priority.PAID
+    await queue.submit(make_job("f1", 1))
+    await queue.submit(make_job("f2", 2))
+    await queue.submit(make_job("p1", 3, paid))  # 2 waiting: not long yet, takes its place
+    await queue.submit(make_job("f3", 4))
+    await queue.submit(make_job("p2", 5, paid))  # 4 waiting: first lane
+    await queue.submit(make_job("p3", 5, paid))  # user 5's second turn in the first lane
+    await queue.submit(make_job("p4", 6, paid))  # user 6's first turn: before p3
+    ids = ["f1", "f2", "f3", "p1", "p2", "p3", "p4"]
+    expected = ["p2", "p4", "p3", "f1", "f2", "p1", "f3"]
+    assert await positions(queue, ids) == expected
+    assert await claim_all(queue) == expected
+
+
+async def test_a_reclaimed_job_runs_before_waiting_ones(queues: OpenQueue):
+    queue = await queues()
+    await queue.submit(make_job("first", 1))
+    assert (await queue.claim("dead", lease_seconds=LEASE)).job.id == "first"
+    await queue.submit(make_job("second", 2))
+    await asyncio.sleep(LEASE + 0.2)
+    claim = await queue.claim("w", lease_seconds=30)
+    assert (claim.job.id, claim.attempt) == ("first", 2)
+
+
+async def test_idle_workers_and_the_watcher_are_woken(queues: OpenQueue):
+    worker, bot = await queues(), await queues()
+    await worker.wait_for_jobs(0.01)  # subscribe before anything happens
+    await bot.wait_for_changes(0.01)
+    waiting = asyncio.create_task(worker.wait_for_jobs(30))
+    await asyncio.sleep(0.05)
+    await bot.submit(make_job("j"))
+    await asyncio.wait_for(waiting, 5)  # long before its 30 s fallback
+    watching = asyncio.create_task(bot.wait_for_changes(30))
+    await asyncio.sleep(0.05)
+    await worker.claim("w", 30)
+    await asyncio.wait_for(watching, 5)
