@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from data.doorbell import Doorbell
-from data.jobs import Job, JobState, JobStatus, Result
+from data.jobs import BATCH_FIELDS, Job, JobState, JobStatus, Result
 from data.queue import Claim, JobQueue
 from data.store import Store
 
@@ -71,6 +71,53 @@ class SqliteQueue(JobQueue):
         if row is None:
             return None
         return Claim(job=Job.model_validate_json(row["payload"]), attempt=row["attempts"])
+
+    async def claim_batch(
+        self, worker_id: str, lease_seconds: float, max_images: int, like: Job | None = None
+    ) -> list[Claim]:
+        claims: list[Claim] = []
+        if like is None:
+            first = await self.claim(worker_id, lease_seconds)
+            if first is None:
+                return []
+            claims.append(first)
+            like = first.job
+            max_images -= first.job.n
+        if max_images > 0:
+            claims += await self._claim_like(worker_id, lease_seconds, like, max_images)
+        return claims
+
+    async def _claim_like(
+        self, worker_id: str, lease_seconds: float, like: Job, max_images: int
+    ) -> list[Claim]:
+        """One UPDATE takes the oldest queued jobs that batch with ``like`` and fit in
+        ``max_images`` (a running sum of their image counts)."""
+        key = like.model_dump(mode="json", include=set(BATCH_FIELDS))
+        same = " AND ".join(f"json_extract(payload, '$.{field}') = ?" for field in BATCH_FIELDS)
+        now = self._clock()
+        async with self._store.transaction() as db:
+            rows = await (
+                await db.execute(
+                    "UPDATE queue SET status = 'running', worker = ?, lease_until = ?,"
+                    " attempts = attempts + 1, step = 0, updated_at = ?"
+                    " WHERE id IN (SELECT id FROM (SELECT id, SUM(json_extract(payload, '$.n'))"
+                    "   OVER (ORDER BY enqueued_at, id) AS images"
+                    f"   FROM queue WHERE status = 'queued' AND {same}) WHERE images <= ?)"
+                    " RETURNING payload, attempts, enqueued_at, id",
+                    (
+                        worker_id,
+                        now + lease_seconds,
+                        now,
+                        *(key[f] for f in BATCH_FIELDS),
+                        max_images,
+                    ),
+                )
+            ).fetchall()
+        rows = sorted(rows, key=lambda row: (row["enqueued_at"], row["id"]))
+        return [
+            Claim(job=Job.model_validate_json(row["payload"]), attempt=row["attempts"])
+            for row in rows
+        ]
 
     async def heartbeat(
         self, job_id: str, worker_id: str, step: int, total_steps: int, lease_seconds: float
