@@ -46,6 +46,7 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.batch_images = batch_images
         self.batch_wait = batch_wait
+        self._had_mates = False  # the last batch had several jobs: requests come together
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set; the batch in hand is finished first."""
@@ -91,19 +92,25 @@ class Worker:
         return True
 
     async def claim_batch(self) -> list[Claim]:
-        """The oldest job and its batch-mates; waits up to ``batch_wait`` to fill the batch."""
+        """The oldest job and its batch-mates, waiting up to ``batch_wait`` to fill the batch.
+
+        It waits only while requests come together (this or the last batch had several
+        jobs): a lone user's jobs start at once, and a burst fills batches in full.
+        """
         claims = await self.queue.claim_batch(self.worker_id, self.lease_seconds, self.batch_images)
         if not claims:
             return []
         room = self.batch_images - sum(claim.job.n for claim in claims)
         deadline = time.monotonic() + self.batch_wait
-        while room > 0 and (left := deadline - time.monotonic()) > 0:
+        together = self._had_mates or len(claims) > 1
+        while together and room > 0 and (left := deadline - time.monotonic()) > 0:
             await self.queue.wait_for_jobs(left)
             more = await self.queue.claim_batch(
                 self.worker_id, self.lease_seconds, room, like=claims[0].job
             )
             claims += more
             room -= sum(claim.job.n for claim in more)
+        self._had_mates = len(claims) > 1
         return claims
 
     async def _report(self, job: Job, outcome: Result | JobFailure) -> None:

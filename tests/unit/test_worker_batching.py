@@ -91,23 +91,31 @@ async def test_every_job_of_a_batch_reports_its_progress(store, tiny_pipelines):
 async def test_the_worker_waits_a_bounded_time_for_batch_mates(store, engine):
     queue = SqliteQueue(store)
     worker = Worker(queue, engine, batch_images=8, batch_wait=0.6)
-    await submit_all(queue, make_job("first"))
-    started = time.monotonic()
-    claiming = asyncio.create_task(worker.claim_batch())
-    await asyncio.sleep(0.15)
-    await submit_all(queue, make_job("other", steps=3), make_job("mate"))
-    claims = await claiming
-    waited = time.monotonic() - started
-    assert [claim.job.id for claim in claims] == ["first", "mate"]
-    assert 0.6 <= waited < 0.6 + 1.0  # the batch never filled: it waited out the bound
 
-    await submit_all(queue, make_job("x", n=4), make_job("y", n=4))
-    claims = await worker.claim_batch()  # "other" is oldest; nothing arrives to join it
-    assert [claim.job.id for claim in claims] == ["other"]
-    started = time.monotonic()
-    claims = await worker.claim_batch()
-    assert [claim.job.id for claim in claims] == ["x", "y"]
-    assert time.monotonic() - started < 0.6  # full at once: no wait
+    async def claim(*late: Job) -> tuple[list[str], float]:
+        started = time.monotonic()
+        claiming = asyncio.create_task(worker.claim_batch())
+        await asyncio.sleep(0.15)
+        await submit_all(queue, *late)
+        claims = await claiming
+        return [claim.job.id for claim in claims], time.monotonic() - started
+
+    # Requests come together: the batch waits for more, but only up to the bound.
+    await submit_all(queue, make_job("first"), make_job("second"))
+    claimed, waited = await claim(make_job("other", steps=3), make_job("late"))
+    assert claimed == ["first", "second", "late"]
+    assert 0.6 <= waited < 0.6 + 1.0  # the batch never filled: it waited out the bound
+    # "other" is oldest now; after a busy batch it waits for mates too, but none come.
+    claimed, waited = await claim()
+    assert claimed == ["other"] and waited >= 0.6
+    # A lone job after a lone job starts at once (a single user pays no wait).
+    await submit_all(queue, make_job("alone"))
+    claimed, waited = await claim(make_job("too-late"))
+    assert claimed == ["alone"] and waited < 0.6
+    # A full batch starts at once (2 + 4 + 2 images of 8).
+    await submit_all(queue, make_job("x", n=4), make_job("y"))
+    claimed, waited = await claim()
+    assert claimed == ["too-late", "x", "y"] and waited < 0.6
 
 
 async def test_a_job_too_big_for_memory_or_unreadable_fails_alone(store, tiny_pipelines):
