@@ -2,7 +2,8 @@
 
 The same queued jobs (different prompts and seeds, as from different users) go through the
 real worker loop and SQLite queue twice per round: once one job per pipeline call
-(BATCH_SIZE=1), once batched. Rounds alternate the two so both see the same machine state.
+(BATCH_SIZE=1), once batched. Rounds alternate which goes first, so that both see the
+same machine state; the load average is printed, as a busy machine skews both.
 
     .venv/bin/python bench/batching.py [--model tiny] [--device auto] [--jobs 16]
 
@@ -107,7 +108,8 @@ async def bench(args: argparse.Namespace) -> None:
     timings: dict[int, list[float]] = {1: [], args.batch_size: []}
     with tempfile.TemporaryDirectory() as folder:
         for round_ in range(args.rounds + 1):  # round 0 warms both paths up
-            for batch_images in timings:
+            order = list(timings) if round_ % 2 else list(reversed(timings))
+            for batch_images in order:
                 jobs = make_jobs(args, round_)
                 seconds = await drain(engine, jobs, batch_images, Path(folder))
                 if round_:
@@ -123,6 +125,8 @@ async def bench(args: argparse.Namespace) -> None:
         f"batched (BATCH_SIZE={args.batch_size} images): "
         f"{images / batched:8.2f} images/s ({batched:.2f} s)"
     )
+    load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"load average at the end (1/5/15 min): {load} on {os.cpu_count()} cores")
     print(f"batching speed-up: {alone / batched:.2f}")
 
 
