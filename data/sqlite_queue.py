@@ -90,27 +90,29 @@ class SqliteQueue(JobQueue):
     async def _claim_like(
         self, worker_id: str, lease_seconds: float, like: Job, max_images: int
     ) -> list[Claim]:
-        """One UPDATE takes the oldest queued jobs that batch with ``like`` and fit in
-        ``max_images`` (a running sum of their image counts)."""
+        """The oldest queued jobs that batch with ``like`` and fit in ``max_images`` (a running
+        sum of their image counts): found by a read (no write lock when there are none),
+        taken by one UPDATE that skips any another worker took in between."""
         key = like.model_dump(mode="json", include=set(BATCH_FIELDS))
         same = " AND ".join(f"json_extract(payload, '$.{field}') = ?" for field in BATCH_FIELDS)
+        fitting = await self._store.fetchall(
+            "SELECT id FROM (SELECT id, SUM(json_extract(payload, '$.n'))"
+            " OVER (ORDER BY enqueued_at, id) AS images"
+            f" FROM queue WHERE status = 'queued' AND {same}) WHERE images <= ?",
+            (*(key[field] for field in BATCH_FIELDS), max_images),
+        )
+        if not fitting:
+            return []
+        ids = [row["id"] for row in fitting]
         now = self._clock()
         async with self._store.transaction() as db:
             rows = await (
                 await db.execute(
                     "UPDATE queue SET status = 'running', worker = ?, lease_until = ?,"
                     " attempts = attempts + 1, step = 0, updated_at = ?"
-                    " WHERE id IN (SELECT id FROM (SELECT id, SUM(json_extract(payload, '$.n'))"
-                    "   OVER (ORDER BY enqueued_at, id) AS images"
-                    f"   FROM queue WHERE status = 'queued' AND {same}) WHERE images <= ?)"
+                    f" WHERE status = 'queued' AND id IN ({','.join('?' * len(ids))})"
                     " RETURNING payload, attempts, enqueued_at, id",
-                    (
-                        worker_id,
-                        now + lease_seconds,
-                        now,
-                        *(key[f] for f in BATCH_FIELDS),
-                        max_images,
-                    ),
+                    (worker_id, now + lease_seconds, now, *ids),
                 )
             ).fetchall()
         rows = sorted(rows, key=lambda row: (row["enqueued_at"], row["id"]))
