@@ -96,7 +96,9 @@ class BatchRunner:
             outcomes[job.id] = failures[0] if failures else self.engine.finish(job, images, seconds)
         return outcomes
 
-    def _paint(self, pictures: list[Picture], report: BatchProgress) -> list:
+    def _paint(
+        self, pictures: list[Picture], report: BatchProgress
+    ) -> list[Image.Image | JobFailure]:
         """Images (or a JobFailure per picture): halves on out of memory, isolates errors."""
         limit = self.limits.get(_limit_key(pictures[0].job), len(pictures))
         if len(pictures) > limit:  # known not to fit: calls of the size that did
