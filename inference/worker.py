@@ -4,6 +4,7 @@ progress, complete or fail each job."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -79,14 +80,16 @@ class Worker:
                 len(claims),
             )
         progress = _Progress([job.id for job in jobs])
-        beats = asyncio.create_task(self._heartbeats(progress))
+        finished = asyncio.Event()
+        beats = asyncio.create_task(self._heartbeats(progress, finished))
         try:
             outcomes = await asyncio.to_thread(self.runner.run, jobs, progress.update)
         except Exception as error:  # a bug outside any one job: fail them all, visibly
             log.exception("batch of %d jobs failed", len(jobs))
             outcomes = {job.id: JobFailure(f"generation failed: {error}") for job in jobs}
         finally:
-            beats.cancel()
+            finished.set()
+            await beats  # never cancelled mid-write: that would leave a transaction open
         for job in jobs:
             await self._report(job, outcomes[job.id])
         return True
@@ -125,12 +128,12 @@ class Worker:
         else:
             log.warning("job %s finished after its lease was lost; result dropped", job.id)
 
-    async def _heartbeats(self, progress: _Progress) -> None:
+    async def _heartbeats(self, progress: _Progress, finished: asyncio.Event) -> None:
         """Extend every job's lease and publish its progress while the engine runs."""
         lease_every = self.lease_seconds / 3
         last_beat = 0.0
         reported: dict[str, tuple[int, int]] = {}
-        while True:
+        while not finished.is_set():
             now = time.monotonic()
             renew = now - last_beat >= lease_every
             if renew:
@@ -139,12 +142,18 @@ class Worker:
                 if current == reported.get(job_id) and not renew:
                     continue
                 reported[job_id] = current
-                held = await self.queue.heartbeat(
-                    job_id, self.worker_id, *current, self.lease_seconds
-                )
+                try:
+                    held = await self.queue.heartbeat(
+                        job_id, self.worker_id, *current, self.lease_seconds
+                    )
+                except Exception:  # a busy queue must not cost the batch; retried next beat
+                    log.exception("job %s: heartbeat failed", job_id)
+                    reported.pop(job_id, None)
+                    continue
                 if not held:
                     log.warning("job %s: lease lost", job_id)
-            await asyncio.sleep(PROGRESS_INTERVAL)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finished.wait(), PROGRESS_INTERVAL)
 
 
 class _Progress:
