@@ -13,6 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 _CONTRACT = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
 
+# Jobs equal in these fields can share one pipeline call (a worker has one model, so the
+# model is the same anyway). Prompts, seeds, image counts and input images may differ.
+BATCH_FIELDS = ("kind", "width", "height", "steps", "guidance", "strength")
+
 
 class JobKind(StrEnum):
     GENERATE = "generate"  # text to image
@@ -49,6 +53,10 @@ class Job(BaseModel):
     def image_seeds(self) -> list[int]:
         """Image i of a job is seeded with seed + i, so each image is reproducible alone."""
         return [(self.seed + i) % 2**32 for i in range(self.n)]
+
+    def batch_key(self) -> tuple:
+        """Jobs with equal keys can run as one batch (see ``BATCH_FIELDS``)."""
+        return tuple(getattr(self, field) for field in BATCH_FIELDS)
 
 
 class GeneratedImage(BaseModel):

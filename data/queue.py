@@ -49,6 +49,22 @@ class JobQueue(ABC):
     async def claim(self, worker_id: str, lease_seconds: float) -> Claim | None:
         """Atomically take the next job in fair order, or None; two workers never get one job."""
 
+    async def claim_batch(
+        self, worker_id: str, lease_seconds: float, max_images: int, like: Job | None = None
+    ) -> list[Claim]:
+        """Claim jobs that can share one pipeline call, together at most ``max_images`` images.
+
+        Without ``like``: the job :meth:`claim` would take, then queued jobs with the same
+        :meth:`Job.batch_key`, oldest first (a first job bigger than ``max_images`` comes
+        alone). With ``like``: only queued jobs that batch with it (a worker topping up a
+        batch). ``[]`` when there is none. This default claims one job and never tops up;
+        a backend overrides it to batch.
+        """
+        if like is not None:
+            return []
+        claim = await self.claim(worker_id, lease_seconds)
+        return [claim] if claim else []
+
     @abstractmethod
     async def heartbeat(
         self, job_id: str, worker_id: str, step: int, total_steps: int, lease_seconds: float

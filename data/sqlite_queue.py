@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from data.doorbell import Doorbell
-from data.jobs import Job, JobState, JobStatus, Result
+from data.jobs import BATCH_FIELDS, Job, JobState, JobStatus, Result
 from data.queue import PAID_FIRST_AFTER, Claim, JobQueue, lane_for
 from data.store import Store
 
@@ -97,6 +97,59 @@ class SqliteQueue(JobQueue):
             return None
         self._bell.ring("changes")  # running now, and everyone behind it moved up
         return Claim(job=Job.model_validate_json(row["payload"]), attempt=row["attempts"])
+
+    async def claim_batch(
+        self, worker_id: str, lease_seconds: float, max_images: int, like: Job | None = None
+    ) -> list[Claim]:
+        claims: list[Claim] = []
+        if like is None:
+            first = await self.claim(worker_id, lease_seconds)
+            if first is None:
+                return []
+            claims.append(first)
+            like = first.job
+            max_images -= first.job.n
+        if max_images > 0:
+            claims += await self._claim_like(worker_id, lease_seconds, like, max_images)
+        return claims
+
+    async def _claim_like(
+        self, worker_id: str, lease_seconds: float, like: Job, max_images: int
+    ) -> list[Claim]:
+        """The next queued jobs, in the fair order claim() serves, that batch with ``like``
+        and fit in ``max_images`` (a running sum of their image counts): found by a read (no
+        write lock when there are none), taken by one UPDATE that skips any another worker
+        took in between."""
+        key = like.model_dump(mode="json", include=set(BATCH_FIELDS))
+        same = " AND ".join(f"json_extract(payload, '$.{field}') = ?" for field in BATCH_FIELDS)
+        fitting = await self._store.fetchall(
+            "SELECT id FROM (SELECT id, SUM(json_extract(payload, '$.n'))"
+            " OVER (ORDER BY lane, turn, enqueued_at, id) AS images"
+            f" FROM queue WHERE status = 'queued' AND {same}) WHERE images <= ?",
+            (*(key[field] for field in BATCH_FIELDS), max_images),
+        )
+        if not fitting:
+            return []
+        ids = [row["id"] for row in fitting]
+        now = self._clock()
+        async with self._store.transaction() as db:
+            rows = await (
+                await db.execute(
+                    "UPDATE queue SET status = 'running', worker = ?, lease_until = ?,"
+                    " attempts = attempts + 1, step = 0, updated_at = ?"
+                    f" WHERE status = 'queued' AND id IN ({','.join('?' * len(ids))})"
+                    " RETURNING payload, attempts, lane, turn, enqueued_at, id",
+                    (worker_id, now + lease_seconds, now, *ids),
+                )
+            ).fetchall()
+        self._bell.ring("changes")  # running now, and everyone behind them moved up
+        rows = sorted(
+            rows, key=lambda row: (row["lane"], row["turn"], row["enqueued_at"], row["id"])
+        )
+        return [
+            Claim(job=Job.model_validate_json(row["payload"]), attempt=row["attempts"])
+            for row in rows
+        ]
 
     async def heartbeat(
         self, job_id: str, worker_id: str, step: int, total_steps: int, lease_seconds: float

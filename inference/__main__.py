@@ -45,6 +45,8 @@ async def _serve(settings: WorkerSettings) -> int:
         worker_id=settings.worker_id,
         lease_seconds=settings.lease_seconds,
         poll_seconds=settings.poll_seconds,
+        batch_images=settings.batch_size,
+        batch_wait=settings.batch_wait_ms / 1000,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -21,3 +21,8 @@ class WorkerSettings(SharedSettings):
     channels_last: bool = True  # CUDA convolutions in NHWC
     compile: bool = False  # torch.compile the UNet and VAE decoder (slow start, faster steps)
     warm_up: bool = True  # one IMAGE_SIZE run at start on a GPU: the first user waits no longer
+    # Cross-request batching: compatible jobs share one pipeline call of up to BATCH_SIZE
+    # images (a job is never split: a bigger one runs alone; 1 turns batching off). An idle
+    # worker that claims a job waits at most BATCH_WAIT_MS for batch-mates to arrive.
+    batch_size: int = Field(default=16, ge=1, le=256)
+    batch_wait_ms: float = Field(default=20.0, ge=0, le=1000)

@@ -8,6 +8,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import torch
 from PIL import Image
@@ -28,7 +29,20 @@ class JobInputError(ValueError):
     """The job cannot run as given (missing or unreadable image); retrying won't help."""
 
 
+@dataclass(frozen=True)
+class Picture:
+    """One image to make: its job, its seed and the job's decoded input images."""
+
+    job: Job
+    seed: int
+    init: Image.Image | None = None
+    mask: Image.Image | None = None
+
+
 class Engine:
+    """Makes images. ``run`` does one job; ``prepare``, ``paint`` and ``finish`` are the
+    steps, so that a batch (``inference.batching``) can paint many jobs' pictures at once."""
+
     def __init__(self, pipelines: Pipelines) -> None:
         self.pipelines = pipelines
 
@@ -36,9 +50,79 @@ class Engine:
     def model_name(self) -> str:
         return self.pipelines.name
 
+    @property
+    def device(self) -> torch.device:
+        return self.pipelines.device
+
     def run(self, job: Job, on_step: ProgressCallback | None = None) -> Result:
         started = time.perf_counter()
-        images = self._images(job, on_step or (lambda step, total: None))
+        images = self.paint(self.prepare(job), on_step)
+        return self.finish(job, images, time.perf_counter() - started)
+
+    def prepare(self, job: Job) -> list[Picture]:
+        """Decode the job's inputs once; raises JobInputError when they are unusable."""
+        if job.kind is JobKind.GENERATE:
+            return [Picture(job, seed) for seed in job.image_seeds()]
+        init = _decode(job.init_image, "init_image", job).convert("RGB")
+        if init.size != (job.width, job.height):
+            init = init.resize((job.width, job.height), Image.Resampling.LANCZOS)
+        mask = None
+        if job.kind is JobKind.EDIT:
+            mask = _decode(job.mask, "mask", job).convert("L").resize(init.size)
+        return [Picture(job, seed, init, mask) for seed in job.image_seeds()]
+
+    def paint(
+        self, pictures: list[Picture], on_step: ProgressCallback | None = None
+    ) -> list[Image.Image]:
+        """One pipeline call for pictures whose jobs share a ``Job.batch_key``.
+
+        Each picture has its own prompt and CPU generator, so it comes out as it would
+        alone (same seed, same pixels, up to last-bit rounding of batched kernels).
+        """
+        first = pictures[0].job
+        if any(p.job.batch_key() != first.batch_key() for p in pictures):
+            raise ValueError("paint() needs pictures of jobs with one batch key")
+        prompts = [p.job.prompt for p in pictures]
+        negatives = [p.job.negative_prompt for p in pictures]
+        if len(set(zip(prompts, negatives, strict=True))) == 1:
+            # One prompt (a lone job): the text encoder runs once, not once per image.
+            texts = {"prompt": prompts[0], "negative_prompt": negatives[0] or None}
+            texts["num_images_per_prompt"] = len(pictures)
+        else:
+            texts = {"prompt": prompts, "negative_prompt": negatives if any(negatives) else None}
+        common = {
+            **texts,
+            "guidance_scale": first.guidance,
+            # CPU generators: the same seed gives the same latents on every device.
+            "generator": [torch.Generator("cpu").manual_seed(p.seed) for p in pictures],
+            "callback_on_step_end": _step_reporter(on_step or (lambda step, total: None)),
+        }
+        if first.kind is JobKind.GENERATE:
+            return self.pipelines.text2img(
+                width=first.width, height=first.height, num_inference_steps=first.steps, **common
+            ).images
+        inits = [p.init for p in pictures]
+        # img2img runs int(steps * strength) steps: make that at least one.
+        steps = max(first.steps, math.ceil(1 / first.strength))
+        if first.kind is JobKind.VARY:
+            return self.pipelines.img2img(
+                image=inits, strength=first.strength, num_inference_steps=steps, **common
+            ).images
+        painted = self.pipelines.inpaint(
+            image=inits,
+            mask_image=[p.mask for p in pictures],
+            width=first.width,
+            height=first.height,
+            strength=first.strength,
+            num_inference_steps=steps,
+            **common,
+        ).images
+        # The VAE round trip changes every pixel a little; keep the unmasked ones exactly.
+        overlay = self.pipelines.inpaint.image_processor.apply_overlay
+        return [overlay(p.mask, p.init, image) for p, image in zip(pictures, painted, strict=True)]
+
+    def finish(self, job: Job, images: list[Image.Image], seconds: float) -> Result:
+        """The job's PNGs (with their generation parameters) as its Result."""
         seeds = job.image_seeds()
         pngs = _encoders.map(self._png, [job] * len(images), images, seeds)
         return Result(
@@ -49,46 +133,8 @@ class Engine:
             images=[
                 GeneratedImage(png=png, seed=seed) for png, seed in zip(pngs, seeds, strict=True)
             ],
-            seconds=time.perf_counter() - started,
+            seconds=seconds,
         )
-
-    def _images(self, job: Job, on_step: ProgressCallback) -> list[Image.Image]:
-        common = {
-            # One prompt, n images: the text encoder runs once, not n times.
-            "prompt": job.prompt,
-            "negative_prompt": job.negative_prompt or None,
-            "num_images_per_prompt": job.n,
-            "guidance_scale": job.guidance,
-            # CPU generators: the same seed gives the same latents on every device.
-            "generator": [torch.Generator("cpu").manual_seed(s) for s in job.image_seeds()],
-            "callback_on_step_end": _step_reporter(on_step),
-        }
-        if job.kind is JobKind.GENERATE:
-            return self.pipelines.text2img(
-                width=job.width, height=job.height, num_inference_steps=job.steps, **common
-            ).images
-        init = _decode(job.init_image, "init_image", job).convert("RGB")
-        if init.size != (job.width, job.height):
-            init = init.resize((job.width, job.height), Image.Resampling.LANCZOS)
-        # img2img runs int(steps * strength) steps: make that at least one.
-        steps = max(job.steps, math.ceil(1 / job.strength))
-        if job.kind is JobKind.VARY:
-            return self.pipelines.img2img(
-                image=[init] * job.n, strength=job.strength, num_inference_steps=steps, **common
-            ).images
-        mask = _decode(job.mask, "mask", job).convert("L").resize(init.size)
-        painted = self.pipelines.inpaint(
-            image=[init] * job.n,
-            mask_image=[mask] * job.n,
-            width=job.width,
-            height=job.height,
-            strength=job.strength,
-            num_inference_steps=steps,
-            **common,
-        ).images
-        # The VAE round trip changes every pixel a little; keep the unmasked ones exactly.
-        overlay = self.pipelines.inpaint.image_processor.apply_overlay
-        return [overlay(mask, init, image) for image in painted]
 
     def _png(self, job: Job, image: Image.Image, seed: int) -> bytes:
         info = PngInfo()

@@ -1,16 +1,19 @@
-"""The worker loop: claim a job, run it off the event loop, report progress, complete or fail."""
+"""The worker loop: claim a batch of jobs, run it off the event loop, report each job's
+progress, complete or fail each job."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import time
 
-from data.jobs import Job
-from data.queue import JobQueue
-from inference.engine import Engine, JobInputError
+from data.jobs import Job, Result
+from data.queue import Claim, JobQueue
+from inference.batching import BatchRunner, JobFailure
+from inference.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +25,9 @@ def default_worker_id() -> str:
 
 
 class Worker:
+    """Claims compatible jobs as one batch (up to ``batch_images`` images, waiting at most
+    ``batch_wait`` seconds for batch-mates), runs them, and completes or fails each."""
+
     def __init__(
         self,
         queue: JobQueue,
@@ -30,16 +36,27 @@ class Worker:
         worker_id: str | None = None,
         lease_seconds: float = 60.0,
         poll_seconds: float = 0.25,
+        batch_images: int = 1,
+        batch_wait: float = 0.0,
     ) -> None:
         self.queue = queue
         self.engine = engine
+        self.runner = BatchRunner(engine)
         self.worker_id = worker_id or default_worker_id()
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
+        self.batch_images = batch_images
+        self.batch_wait = batch_wait
+        self._had_mates = False  # the last batch had several jobs: requests come together
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Work until ``stop`` is set; the job in hand is finished first."""
-        log.info("worker %s ready (model %s)", self.worker_id, self.engine.model_name)
+        """Work until ``stop`` is set; the batch in hand is finished first."""
+        log.info(
+            "worker %s ready (model %s, batches of up to %d images)",
+            self.worker_id,
+            self.engine.model_name,
+            self.batch_images,
+        )
         while not stop.is_set():
             if not await self.run_one():
                 idle = asyncio.create_task(self.queue.wait_for_jobs(self.poll_seconds))
@@ -49,55 +66,102 @@ class Worker:
                     task.cancel()
 
     async def run_one(self) -> bool:
-        """Run one job if there is one; False when the queue was empty."""
-        claim = await self.queue.claim(self.worker_id, self.lease_seconds)
-        if claim is None:
+        """Run one batch of jobs if there are any; False when the queue was empty."""
+        claims = await self.claim_batch()
+        if not claims:
             return False
-        job = claim.job
-        log.info("job %s (%s, attempt %d) started", job.id, job.kind.value, claim.attempt)
-        progress = _Progress()
-        beats = asyncio.create_task(self._heartbeats(job, progress))
+        jobs = [claim.job for claim in claims]
+        for claim in claims:
+            log.info(
+                "job %s (%s, attempt %d) started in a batch of %d",
+                claim.job.id,
+                claim.job.kind.value,
+                claim.attempt,
+                len(claims),
+            )
+        progress = _Progress([job.id for job in jobs])
+        finished = asyncio.Event()
+        beats = asyncio.create_task(self._heartbeats(progress, finished))
         try:
-            result = await asyncio.to_thread(self.engine.run, job, progress.update)
-        except JobInputError as error:
-            await self.queue.fail(job.id, self.worker_id, str(error))
-            log.warning("job %s refused: %s", job.id, error)
-            return True
-        except Exception as error:
-            log.exception("job %s failed", job.id)
-            await self.queue.fail(job.id, self.worker_id, f"generation failed: {error}")
-            return True
+            outcomes = await asyncio.to_thread(self.runner.run, jobs, progress.update)
+        except Exception as error:  # a bug outside any one job: fail them all, visibly
+            log.exception("batch of %d jobs failed", len(jobs))
+            outcomes = {job.id: JobFailure(f"generation failed: {error}") for job in jobs}
         finally:
-            beats.cancel()
-        if await self.queue.complete(job.id, self.worker_id, result):
-            log.info("job %s done in %.2fs", job.id, result.seconds)
-        else:
-            log.warning("job %s finished after its lease was lost; result dropped", job.id)
+            finished.set()
+            await beats  # never cancelled mid-write: that would leave a transaction open
+        for job in jobs:
+            await self._report(job, outcomes[job.id])
         return True
 
-    async def _heartbeats(self, job: Job, progress: _Progress) -> None:
-        """Extend the lease and publish progress while the engine runs in its thread."""
+    async def claim_batch(self) -> list[Claim]:
+        """The oldest job and its batch-mates, waiting up to ``batch_wait`` to fill the batch.
+
+        It waits only while requests come together (this or the last batch had several
+        jobs): a lone user's jobs start at once, and a burst fills batches in full.
+        """
+        claims = await self.queue.claim_batch(self.worker_id, self.lease_seconds, self.batch_images)
+        if not claims:
+            return []
+        room = self.batch_images - sum(claim.job.n for claim in claims)
+        deadline = time.monotonic() + self.batch_wait
+        together = self._had_mates or len(claims) > 1
+        while together and room > 0 and (left := deadline - time.monotonic()) > 0:
+            await self.queue.wait_for_jobs(left)
+            more = await self.queue.claim_batch(
+                self.worker_id, self.lease_seconds, room, like=claims[0].job
+            )
+            claims += more
+            room -= sum(claim.job.n for claim in more)
+        self._had_mates = len(claims) > 1
+        return claims
+
+    async def _report(self, job: Job, outcome: Result | JobFailure) -> None:
+        if isinstance(outcome, JobFailure):
+            await self.queue.fail(job.id, self.worker_id, outcome.reason)
+            if outcome.refused:
+                log.warning("job %s refused: %s", job.id, outcome.reason)
+            else:
+                log.warning("job %s failed: %s", job.id, outcome.reason)
+        elif await self.queue.complete(job.id, self.worker_id, outcome):
+            log.info("job %s done in %.2fs", job.id, outcome.seconds)
+        else:
+            log.warning("job %s finished after its lease was lost; result dropped", job.id)
+
+    async def _heartbeats(self, progress: _Progress, finished: asyncio.Event) -> None:
+        """Extend every job's lease and publish its progress while the engine runs."""
         lease_every = self.lease_seconds / 3
         last_beat = 0.0
-        reported = (-1, -1)
-        while True:
+        reported: dict[str, tuple[int, int]] = {}
+        while not finished.is_set():
             now = time.monotonic()
-            if progress.current != reported or now - last_beat >= lease_every:
-                reported = progress.current
+            renew = now - last_beat >= lease_every
+            if renew:
                 last_beat = now
-                held = await self.queue.heartbeat(
-                    job.id, self.worker_id, *reported, self.lease_seconds
-                )
+            for job_id, current in list(progress.current.items()):
+                if current == reported.get(job_id) and not renew:
+                    continue
+                reported[job_id] = current
+                try:
+                    held = await self.queue.heartbeat(
+                        job_id, self.worker_id, *current, self.lease_seconds
+                    )
+                except Exception:  # a busy queue must not cost the batch; retried next beat
+                    log.exception("job %s: heartbeat failed", job_id)
+                    reported.pop(job_id, None)
+                    continue
                 if not held:
-                    log.warning("job %s: lease lost", job.id)
-            await asyncio.sleep(PROGRESS_INTERVAL)
+                    log.warning("job %s: lease lost", job_id)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finished.wait(), PROGRESS_INTERVAL)
 
 
 class _Progress:
-    """The latest (step, total) the engine's thread reported."""
+    """The latest (step, total) of each job, as the engine's thread reports them."""
 
-    def __init__(self) -> None:
-        self.current = (0, 0)
+    def __init__(self, job_ids: list[str]) -> None:
+        self.current = dict.fromkeys(job_ids, (0, 0))
 
-    def update(self, step: int, total: int) -> None:
-        self.current = (step, total)
+    def update(self, job_ids: list[str], step: int, total: int) -> None:
+        for job_id in job_ids:
+            self.current[job_id] = (step, total)
