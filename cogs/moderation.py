@@ -53,7 +53,8 @@ class ModerationCog(commands.Cog):
         self.moderator.add_listener(self.report)
 
     async def cog_unload(self) -> None:
-        self.moderator.remove_listener(self.report)
+        if self.bot.runtime is not None:  # at shutdown the runtime is gone first
+            self.moderator.remove_listener(self.report)
 
     # -- the mod log ---------------------------------------------------------------------
 

@@ -68,7 +68,7 @@ class WorkerProcess:
         return self.log.read_text(errors="replace")
 
     async def ready(self, timeout: float = 120) -> None:
-        await wait_until(lambda: "ready (model tiny)" in self.text(), timeout=timeout)
+        await wait_until(lambda: "ready (model tiny" in self.text(), timeout=timeout)
 
     def jobs_done(self) -> list[str]:
         return re.findall(r"job (\w+) done in", self.text())
