@@ -25,6 +25,8 @@ class Settings(SharedSettings):
     pack_credits: int = Field(default=115, ge=1)  # one purchased pack (DALL·E: 115 for $15)
     credit_pack_sku_id: int | None = None  # the Discord premium-app SKU that sells a pack
     refill_check_minutes: float = Field(default=60, gt=0)  # how often refills are granted
+    rate_limit_jobs: int = Field(default=6, ge=1)  # new requests per user per window…
+    rate_limit_seconds: float = Field(default=60, gt=0)  # …of this many seconds
     generation_cost: int = Field(default=1, ge=0)
     edit_cost: int = Field(default=1, ge=0)
     message_content: bool = True  # the privileged intent reply-to-edit needs

@@ -15,9 +15,18 @@ SAVE_ALL = "saveall"  # every image of a result
 SHARE = "share"
 
 
+ACTIONS = (VARY, OPEN, REROLL, SAVE, SAVE_ALL, SHARE)
+
+
 def template(action: str) -> str:
     return rf"imagine:{action}:(?P<image_id>[0-9a-f]{{12}})"
 
 
 def build(action: str, image_id: str) -> str:
     return f"imagine:{action}:{image_id}"
+
+
+def malformed_template() -> str:
+    """One of our actions with an argument that is not an image id (a tampered button)."""
+    actions = "|".join(ACTIONS)
+    return rf"imagine:(?:{actions}):(?![0-9a-f]{{12}}$)(?P<argument>.*)"

@@ -20,6 +20,7 @@ import discord
 
 from bot import render
 from bot.errors import ImageRejected, StudioError
+from bot.rate_limit import JobRateLimit
 from bot.studio import Studio
 from bot.uploads import check_size
 from bot.watcher import JobHandle, JobOutcome
@@ -66,6 +67,8 @@ class Delivery:
         self.studio = studio
         self._delivering: set[str] = set()
         self._followers: set[asyncio.Task] = set()
+        settings = studio.settings
+        self.rate_limit = JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds)
 
     async def start(
         self,
@@ -76,8 +79,14 @@ class Delivery:
         """Defer at once, submit, show the status line, and follow the job in the background.
 
         A refusal (bad prompt, no credits, bad upload) replaces the "thinking…" message with
-        an ephemeral explanation that only the requester sees.
+        an ephemeral explanation that only the requester sees. Someone over the rate limit
+        is told when to come back before anything is deferred, charged or queued.
         """
+        try:
+            self.rate_limit.check(interaction.user.id)
+        except StudioError as error:
+            await self.refuse(interaction, str(error))
+            return
         await interaction.response.defer(thinking=True)
         try:
             handle = await submit(interaction_origin(interaction))
