@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.delivery import Delivery
-from bot.errors import StudioError
+from bot.errors import StudioError, explain_failure
 from bot.refills import RefillScheduler
 from bot.runtime import Runtime
 from bot.studio import Studio
@@ -21,8 +21,6 @@ from bot.studio import Studio
 log = logging.getLogger(__name__)
 
 COGS = ("cogs.studio", "cogs.buttons", "cogs.edit", "cogs.credits", "cogs.access")
-
-SORRY = "Something went wrong on our side. Nothing was charged; please try again."
 
 
 def intents(settings: Settings) -> discord.Intents:
@@ -96,7 +94,7 @@ class ImagineBot(commands.Bot):
                 interaction.command and interaction.command.name,
                 exc_info=original,
             )
-            message = SORRY
+            message = explain_failure(original)
         try:
             await self.delivery.refuse(interaction, message)
         except discord.HTTPException:

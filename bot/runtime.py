@@ -36,8 +36,16 @@ class Runtime:
             settings.welcome_credits, settings.monthly_credits, settings.pack_credits
         )
         watcher = JobWatcher(store, queue, files, credits)
-        studio = Studio(settings, store, queue, watcher, files, credits)
         worker = LocalWorker(settings, quiet=quiet_worker) if settings.local_worker else None
+        studio = Studio(
+            settings,
+            store,
+            queue,
+            watcher,
+            files,
+            credits,
+            unavailable=(lambda: worker.unavailable) if worker else (lambda: None),
+        )
         runtime = cls(settings, store, queue, watcher, studio, worker)
         if worker:
             await worker.start()
