@@ -64,7 +64,9 @@ async def test_a_full_disk_keeps_the_result_until_it_can_be_stored(
         inter = await fake.slash_command("imagine", {"prompt": "no room"}, user_id=ALICE)
 
         async def worker_finished() -> None:
-            while (await bot.studio.store.fetchone("SELECT status FROM queue"))[0] != "done":
+            while (
+                await bot.studio.store.fetchone("SELECT 1 FROM queue WHERE status = 'done'") is None
+            ):
                 await asyncio.sleep(0.1)
 
         await asyncio.wait_for(worker_finished(), RESULT_TIMEOUT)
