@@ -29,7 +29,8 @@ class RateLimited(StudioError):
 
 
 class JobRateLimit:
-    """At most ``jobs`` new requests per user in any ``seconds`` window."""
+    """At most ``jobs`` new requests per user per window; a window starts with the first
+    request after the previous one ended and lasts ``seconds``."""
 
     def __init__(self, jobs: int, seconds: float) -> None:
         self.jobs = jobs
