@@ -3,6 +3,7 @@ no job, no charge, no crash, and nothing the bot posts can ping @everyone, @here
 
 from __future__ import annotations
 
+import asyncio
 import io
 import struct
 import zlib
@@ -158,23 +159,24 @@ def sent_messages(fake: FakeDiscord) -> list[tuple[str, dict]]:
 
 
 async def test_echoed_prompts_never_ping_anyone(studio: Studio):
-    fake = studio.fake
-    result = await imagine(studio, ALICE, f"{PINGS} a lighthouse")
-    assert result["embeds"][0]["title"].startswith("@everyone")
-    vary = await fake.click_button(result["id"], button(result, "imagine:vary:"), user_id=BOB)
-    await vary.wait_callback()
-    refused = await fake.slash_command("imagine", {"prompt": f"{PINGS}\x07"}, user_id=ALICE)
-    await ephemeral_answer(refused)
-    await fake.user_message(f"1 {PINGS} --region nowhere", user_id=ALICE, reply_to=result["id"])
-    await fake.wait_for_call(lambda c: c.method == "POST" and "nowhere" in str(c.json))
+    async with asyncio.timeout(240):  # a stuck await fails the test instead of the suite
+        fake = studio.fake
+        result = await imagine(studio, ALICE, f"{PINGS} a lighthouse")
+        assert result["embeds"][0]["title"].startswith("@everyone")
+        vary = await fake.click_button(result["id"], button(result, "imagine:vary:"), user_id=BOB)
+        await vary.wait_callback()
+        refused = await fake.slash_command("imagine", {"prompt": f"{PINGS}\x07"}, user_id=ALICE)
+        await ephemeral_answer(refused)
+        await fake.user_message(f"1 {PINGS} --region nowhere", user_id=ALICE, reply_to=result["id"])
+        await fake.wait_for_call(lambda c: c.method == "POST" and "nowhere" in str(c.json))
 
-    sent = sent_messages(fake)
-    assert any("@everyone" in body["content"] for _, body in sent)  # the prompt was echoed
-    for path, body in sent:
-        mentions = body.get("allowed_mentions")
-        assert mentions is not None, (path, body)
-        assert not {"everyone", "roles"} & set(mentions.get("parse", [])), (path, mentions)
-        assert not mentions.get("roles"), (path, mentions)
-        assert set(mentions.get("users", [])) <= {ALICE, BOB, str(ALICE), str(BOB)}
-        if "users" in mentions.get("parse", []):
-            raise AssertionError(f"{path} lets every mentioned user be pinged: {mentions}")
+        sent = sent_messages(fake)
+        assert any("@everyone" in body["content"] for _, body in sent)  # the prompt was echoed
+        for path, body in sent:
+            mentions = body.get("allowed_mentions")
+            assert mentions is not None, (path, body)
+            assert not {"everyone", "roles"} & set(mentions.get("parse", [])), (path, mentions)
+            assert not mentions.get("roles"), (path, mentions)
+            assert set(mentions.get("users", [])) <= {ALICE, BOB, str(ALICE), str(BOB)}
+            if "users" in mentions.get("parse", []):
+                raise AssertionError(f"{path} lets every mentioned user be pinged: {mentions}")
