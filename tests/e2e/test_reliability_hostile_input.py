@@ -17,11 +17,13 @@ from data.jobs import Job
 from tests.e2e.conftest import (
     ALICE,
     BOB,
+    RESULT_TIMEOUT,
     Studio,
     bot_settings,
     button,
     ephemeral_answer,
     imagine,
+    is_result,
     png,
     start_bot,
     stop_bot,
@@ -158,25 +160,35 @@ def sent_messages(fake: FakeDiscord) -> list[tuple[str, dict]]:
     return sent
 
 
-async def test_echoed_prompts_never_ping_anyone(studio: Studio):
-    async with asyncio.timeout(240):  # a stuck await fails the test instead of the suite
-        fake = studio.fake
-        result = await imagine(studio, ALICE, f"{PINGS} a lighthouse")
-        assert result["embeds"][0]["title"].startswith("@everyone")
-        vary = await fake.click_button(result["id"], button(result, "imagine:vary:"), user_id=BOB)
-        await vary.wait_callback()
-        refused = await fake.slash_command("imagine", {"prompt": f"{PINGS}\x07"}, user_id=ALICE)
-        await ephemeral_answer(refused)
-        await fake.user_message(f"1 {PINGS} --region nowhere", user_id=ALICE, reply_to=result["id"])
-        await fake.wait_for_call(lambda c: c.method == "POST" and "nowhere" in str(c.json))
+async def test_echoed_prompts_never_ping_anyone(fake, tmp_path):
+    settings = bot_settings(fake, tmp_path / "var")
+    bot, task = await start_bot(fake, settings)
+    try:
+        async with asyncio.timeout(240):  # a stuck await fails the test, not the whole suite
+            await _echo_pings_everywhere(Studio(fake, bot, settings, task))
+    finally:
+        await asyncio.wait_for(stop_bot(bot, task), 90)  # a shutdown that hangs fails too
 
-        sent = sent_messages(fake)
-        assert any("@everyone" in body["content"] for _, body in sent)  # the prompt was echoed
-        for path, body in sent:
-            mentions = body.get("allowed_mentions")
-            assert mentions is not None, (path, body)
-            assert not {"everyone", "roles"} & set(mentions.get("parse", [])), (path, mentions)
-            assert not mentions.get("roles"), (path, mentions)
-            assert set(mentions.get("users", [])) <= {ALICE, BOB, str(ALICE), str(BOB)}
-            if "users" in mentions.get("parse", []):
-                raise AssertionError(f"{path} lets every mentioned user be pinged: {mentions}")
+    sent = sent_messages(fake)
+    assert any("@everyone" in body["content"] for _, body in sent)  # the prompt was echoed
+    for path, body in sent:
+        mentions = body.get("allowed_mentions")
+        assert mentions is not None, (path, body)
+        assert not {"everyone", "roles"} & set(mentions.get("parse", [])), (path, mentions)
+        assert not mentions.get("roles"), (path, mentions)
+        assert set(mentions.get("users", [])) <= {ALICE, BOB, str(ALICE), str(BOB)}
+        if "users" in mentions.get("parse", []):
+            raise AssertionError(f"{path} lets every mentioned user be pinged: {mentions}")
+
+
+async def _echo_pings_everywhere(studio: Studio) -> None:
+    """A result, a variation, a refusal and a reply, all echoing a prompt full of pings."""
+    fake = studio.fake
+    result = await imagine(studio, ALICE, f"{PINGS} a lighthouse")
+    assert result["embeds"][0]["title"].startswith("@everyone")
+    vary = await fake.click_button(result["id"], button(result, "imagine:vary:"), user_id=BOB)
+    await vary.wait_followup(is_result, timeout=RESULT_TIMEOUT)  # nothing left in flight
+    refused = await fake.slash_command("imagine", {"prompt": f"{PINGS}\x07"}, user_id=ALICE)
+    await ephemeral_answer(refused)
+    await fake.user_message(f"1 {PINGS} --region nowhere", user_id=ALICE, reply_to=result["id"])
+    await fake.wait_for_call(lambda c: c.method == "POST" and "nowhere" in str(c.json))
