@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.delivery import Delivery
-from bot.errors import StudioError
+from bot.errors import StudioError, explain_failure
 from bot.refills import RefillScheduler
 from bot.runtime import Runtime
 from bot.studio import Studio
@@ -32,8 +32,6 @@ COGS = (
     "cogs.gallery",
     "cogs.forget_me",
 )
-
-SORRY = "Something went wrong on our side. Nothing was charged; please try again."
 
 
 def intents(settings: Settings) -> discord.Intents:
@@ -107,7 +105,7 @@ class ImagineBot(commands.Bot):
                 interaction.command and interaction.command.name,
                 exc_info=original,
             )
-            message = SORRY
+            message = explain_failure(original)
         try:
             await self.delivery.refuse(interaction, message)
         except discord.HTTPException:

@@ -26,6 +26,8 @@ class Settings(SharedSettings):
     credit_pack_sku_id: int | None = None  # the Discord premium-app SKU that sells a pack
     credits_per_server: bool = False  # each server its own free credits (packs go everywhere)
     refill_check_minutes: float = Field(default=60, gt=0)  # how often refills are granted
+    rate_limit_jobs: int = Field(default=6, ge=1)  # new requests per user per window…
+    rate_limit_seconds: float = Field(default=60, gt=0)  # …of this many seconds
     generation_cost: int = Field(default=1, ge=0)
     edit_cost: int = Field(default=1, ge=0)
     history_limit: int = Field(default=50, ge=1, le=1000)  # generations /history shows

@@ -20,6 +20,9 @@ HISTORY = "history"  # ◀ ▶ of /history (key: the owner)
 COLLECTION = "collection"  # ◀ ▶ of /collection show (key: the collection)
 
 
+ACTIONS = (VARY, OPEN, REROLL, SAVE, SAVE_ALL, SHARE)
+
+
 def template(action: str) -> str:
     return rf"imagine:{action}:(?P<image_id>[0-9a-f]{{12}})"
 
@@ -34,3 +37,9 @@ def page_template(action: str) -> str:
 
 def build_page(action: str, key: int, page: int) -> str:
     return f"imagine:{action}:{key}:{page}"
+
+
+def malformed_template() -> str:
+    """One of our actions with an argument that is not an image id (a tampered button)."""
+    actions = "|".join(ACTIONS)
+    return rf"imagine:(?:{actions}):(?![0-9a-f]{{12}}$)(?P<argument>.*)"

@@ -18,8 +18,9 @@ from typing import Any
 
 import discord
 
-from bot import render
-from bot.errors import ImageRejected, StudioError
+from bot import recovery, render
+from bot.errors import ImageRejected, StudioError, explain_failure
+from bot.rate_limit import JobRateLimit
 from bot.studio import Studio
 from bot.uploads import check_size
 from bot.watcher import JobHandle, JobOutcome
@@ -66,6 +67,8 @@ class Delivery:
         self.studio = studio
         self._delivering: set[str] = set()
         self._followers: set[asyncio.Task] = set()
+        settings = studio.settings
+        self.rate_limit = JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds)
 
     async def start(
         self,
@@ -76,13 +79,23 @@ class Delivery:
         """Defer at once, submit, show the status line, and follow the job in the background.
 
         A refusal (bad prompt, no credits, bad upload) replaces the "thinking…" message with
-        an ephemeral explanation that only the requester sees.
+        an ephemeral explanation that only the requester sees. Someone over the rate limit
+        is told when to come back before anything is deferred, charged or queued.
         """
+        try:
+            self.rate_limit.check(interaction.user.id)
+        except StudioError as error:
+            await self.refuse(interaction, str(error))
+            return
         await interaction.response.defer(thinking=True)
         try:
             handle = await submit(interaction_origin(interaction))
         except StudioError as error:
             await self.refuse(interaction, str(error))
+            return
+        except Exception as error:  # a locked database, a full disk: say so, not "thinking…"
+            log.exception("could not take a request from user %s", interaction.user.id)
+            await self.refuse(interaction, explain_failure(error))
             return
         with contextlib.suppress(discord.HTTPException):
             await interaction.edit_original_response(content=render.status_line(prompt, None))
@@ -120,16 +133,23 @@ class Delivery:
                     await interaction.edit_original_response(content=pending)
                 pending = None
 
-    async def deliver(self, outcome: JobOutcome) -> None:
-        """The watcher's listener: post the outcome where the request came from, once."""
+    async def deliver(self, outcome: JobOutcome, *, after_restart: bool = False) -> None:
+        """The watcher's listener: post the outcome where the request came from, once.
+
+        ``after_restart``: the bot may have died between posting and marking; look in the
+        channel first, and only mark the job if its result is already there.
+        """
         record = outcome.job
-        if record.origin is None or record.delivered_at is not None:
-            return  # a terminal job (CLI), or already delivered
-        if record.id in self._delivering:
-            return
+        if record.origin is None or record.id in self._delivering:
+            return  # a terminal job (CLI), or being delivered right now
         self._delivering.add(record.id)
         try:
-            await self._post(outcome, record.origin)
+            async with self.studio.store.read() as db:
+                fresh = await job_records.get(db, record.id)  # ``record`` may be stale
+            if fresh is None or fresh.delivered_at is not None:
+                return
+            if not (after_restart and await self._posted_before(outcome, record.origin)):
+                await self._post(outcome, record.origin)
             async with self.studio.store.transaction() as db:
                 await job_records.mark_delivered(db, record.id, time.time())
         finally:
@@ -145,7 +165,27 @@ class Delivery:
             async with self.studio.store.read() as db:
                 produced = await images.of_job(db, record.id)
             error = record.error if record.status == "failed" else None
-            await self.deliver(JobOutcome(record, produced, error))
+            await self.deliver(JobOutcome(record, produced, error), after_restart=True)
+
+    async def _posted_before(self, outcome: JobOutcome, origin: dict[str, Any]) -> bool:
+        channel = await self._channel(origin["channel_id"])
+        content = self._message(outcome, origin["user_id"])[0] if not outcome.ok else ""
+        found = await recovery.find_posted(
+            channel,
+            self.client.user.id,
+            origin["created_at"],
+            {image.id for image in outcome.images},
+            content,
+        )
+        if found is not None:
+            log.info("job %s was posted before the restart (message %s)", outcome.job.id, found.id)
+        return found is not None
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
+        channel = self.client.get_channel(channel_id)
+        if channel is None:
+            channel = await self.client.fetch_channel(channel_id)
+        return channel
 
     async def _post(self, outcome: JobOutcome, origin: dict[str, Any]) -> discord.Message | None:
         user_id = origin["user_id"]
@@ -163,9 +203,7 @@ class Delivery:
                     "followup for job %s failed (%s); posting in the channel", outcome.job.id, error
                 )
                 kwargs = self._message(outcome, user_id)[1]  # files are consumed by a send
-        channel = self.client.get_channel(origin["channel_id"])
-        if channel is None:
-            channel = await self.client.fetch_channel(origin["channel_id"])
+        channel = await self._channel(origin["channel_id"])
         reference = None
         if origin.get("reply_to"):
             reference = discord.MessageReference(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from datetime import datetime
+
+SORRY = "Something went wrong on our side. Nothing was charged; please try again."
 
 
 class StudioError(Exception):
@@ -19,6 +23,16 @@ class ImageRejected(StudioError):
 
 class NotFound(StudioError):
     pass
+
+
+class Unavailable(StudioError):
+    """Generation cannot run at all (the model failed to load): refuse before charging."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"Image generation is unavailable right now: {reason}. Nothing was charged; "
+            "a server admin needs to look at the bot's log."
+        )
 
 
 class NoAccess(StudioError):
@@ -59,3 +73,24 @@ class Suspended(StudioError):
     def __init__(self, message: str, until: float) -> None:
         self.until = until
         super().__init__(message)
+
+
+def explain_failure(error: BaseException) -> str:
+    """What a user reads when our side failed before the request was recorded.
+
+    The charge and the job row share one transaction, so a failure before its commit
+    changed nothing: the message can say so.
+    """
+    text = str(error).lower()
+    if isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        return (
+            "The studio is too busy to take your request (its database is locked). "
+            "Nothing was charged; try again in a minute."
+        )
+    disk_full = isinstance(error, OSError) and error.errno == errno.ENOSPC
+    if disk_full or (isinstance(error, sqlite3.OperationalError) and "disk is full" in text):
+        return (
+            "The studio's disk is full, so it cannot take requests. Nothing was charged; "
+            "a server admin needs to free some space."
+        )
+    return SORRY

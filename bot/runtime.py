@@ -46,8 +46,17 @@ class Runtime:
         )
         moderator = Moderator(store, moderation_defaults(settings))
         watcher = JobWatcher(store, queue, files, credits, moderator=moderator)
-        studio = Studio(settings, store, queue, watcher, files, credits, moderator=moderator)
         worker = LocalWorker(settings, quiet=quiet_worker) if settings.local_worker else None
+        studio = Studio(
+            settings,
+            store,
+            queue,
+            watcher,
+            files,
+            credits,
+            moderator=moderator,
+            unavailable=(lambda: worker.unavailable) if worker else (lambda: None),
+        )
         runtime = cls(settings, store, queue, watcher, studio, worker)
         if worker:
             await worker.start()

@@ -8,6 +8,7 @@ job, submits the job to the queue and returns a :class:`JobHandle` to follow it.
 from __future__ import annotations
 
 import io
+import logging
 import secrets
 import time
 import unicodedata
@@ -23,7 +24,7 @@ from PIL import Image
 from bot import canvas
 from bot.config import Settings
 from bot.credits import CreditRules
-from bot.errors import BadRequest, NoAccess, NotFound
+from bot.errors import BadRequest, NoAccess, NotFound, Unavailable
 from bot.library import CollectionFull
 from bot.moderation import Moderator
 from bot.uploads import open_upload
@@ -73,6 +74,8 @@ class CreditSummary:
     recent: list[ledger.LedgerEntry]
 
 
+log = logging.getLogger(__name__)
+
 ImageSource = str | bytes  # an image id from this studio, or uploaded file bytes
 
 MAX_SEED = 2**32 - 16
@@ -90,9 +93,11 @@ class Studio:
         *,
         clock: Callable[[], float] = time.time,
         moderator: Moderator | None = None,
+        unavailable: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.settings = settings
         self.moderator = moderator  # None: no content policy (Runtime always gives one)
+        self.unavailable = unavailable  # why no job can run now (no model), or None
         self.store = store
         self.queue = queue
         self.watcher = watcher
@@ -390,6 +395,8 @@ class Studio:
         source_image_id: str | None,
         origin: dict[str, Any] | None,
     ) -> JobHandle:
+        if (reason := self.unavailable()) is not None:
+            raise Unavailable(reason)
         now = self.clock()
         async with self.store.transaction() as db:
             await self._check_access(db, user)
@@ -417,7 +424,10 @@ class Studio:
             )
         handle = self.watcher.watch(job.id)
         # After the commit: if we die here, the watcher finds the job open and submits it.
-        await self.queue.submit(job)
+        try:
+            await self.queue.submit(job)
+        except Exception:  # recorded and paid for: the watcher submits it on a later tick
+            log.warning("job %s: the queue refused it for now; retrying", job.id, exc_info=True)
         return handle
 
     async def _check_access(self, db: aiosqlite.Connection, user: Requester) -> None:

@@ -110,6 +110,7 @@ class JobWatcher:
         self._listeners: list[OutcomeListener] = []
         self._task: asyncio.Task | None = None
         self._listener_tasks: set[asyncio.Task] = set()
+        self._storage_errors: set[str] = set()  # jobs whose images could not be written yet
 
     def add_listener(self, listener: OutcomeListener) -> None:
         """Called with every outcome, including jobs submitted before a restart."""
@@ -187,10 +188,14 @@ class JobWatcher:
             return
         withheld = await self._withheld(record, status)
         if withheld is None and status.state is JobState.DONE and status.result is not None:
-            new_rows = []
+            new_rows: list[ImageRecord] = []
             for position, generated in enumerate(status.result.images, start=1):
                 image_id = new_image_id()
-                path = await asyncio.to_thread(self.files.write, image_id, generated.png)
+                try:
+                    path = await asyncio.to_thread(self.files.write, image_id, generated.png)
+                except OSError as error:
+                    self._storage_failed(job_id, error, new_rows)
+                    return  # the result stays in the queue; the next tick tries again
                 new_rows.append(
                     ImageRecord(
                         id=image_id,
@@ -219,6 +224,7 @@ class JobWatcher:
                     await self.credits.refund(
                         db, record.user_id, record.cost, job_id, f"refund: {reason}"[:200], now
                     )
+        self._storage_errors.discard(job_id)
         await self.queue.forget(job_id)
         async with self.store.read() as db:
             settled = await job_records.get(db, job_id)
@@ -237,6 +243,19 @@ class JobWatcher:
             log.exception("could not check the images of job %s", record.id)
             return WITHHELD.format(reason="they could not be checked")
         return None if verdict.allowed else WITHHELD.format(reason=verdict.reason)
+
+    def _storage_failed(self, job_id: str, error: OSError, written: list[ImageRecord]) -> None:
+        """A full disk or a read-only folder: keep the job open, and say so once per job."""
+        for row in written:
+            self.files.remove(row.path)
+        if job_id not in self._storage_errors:
+            self._storage_errors.add(job_id)
+            log.error(
+                "cannot store the images of job %s (%s); its result stays in the queue and "
+                "is stored and delivered once writing works again",
+                job_id,
+                error,
+            )
 
     async def _announce(self, record: JobRecord) -> None:
         async with self.store.read() as db:

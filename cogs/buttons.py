@@ -126,6 +126,26 @@ class ShareButton(ImageButton, template=custom_ids.template(custom_ids.SHARE)):
         )
 
 
+class MalformedButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=custom_ids.malformed_template()
+):
+    """A custom_id of ours whose image id is not one: tampered with. Refuse, change nothing."""
+
+    def __init__(self, item: discord.ui.Button | None = None) -> None:
+        super().__init__(item or discord.ui.Button(label="…", custom_id="imagine:vary:?"))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> MalformedButton:
+        return cls(item)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(
+            "This button is not valid: it does not point at an image.", ephemeral=True
+        )
+
+
 async def _saved(interaction: discord.Interaction, added: int, asked: int) -> None:
     if added == 0:
         text = "Already in your collection **Saved**."
@@ -142,6 +162,7 @@ BUTTONS: tuple[type[ImageButton], ...] = (
     SaveAllButton,
     ShareButton,
 )
+DYNAMIC_ITEMS = (*BUTTONS, MalformedButton)
 
 
 class ButtonsCog(commands.Cog):
@@ -149,10 +170,10 @@ class ButtonsCog(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*BUTTONS)
+        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(*BUTTONS)
+        self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
 
 
 async def setup(bot: ImagineBot) -> None:

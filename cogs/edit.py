@@ -63,6 +63,7 @@ class EditCog(commands.Cog):
         source = await self._source(target, request.index)
         if source is None:
             return
+        self.bot.delivery.rate_limit.check(message.author.id)
         mask_attachment = next(iter(_images(message)), None)
         options = request.options
         if mask_attachment is not None:

@@ -45,9 +45,17 @@ class ImageFiles:
         target = self.root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_suffix(".tmp")
-        temporary.write_bytes(png)
-        os.replace(temporary, target)
+        try:
+            temporary.write_bytes(png)
+            os.replace(temporary, target)
+        except OSError:
+            temporary.unlink(missing_ok=True)  # no half-written file left behind (disk full)
+            raise
         return relative
+
+    def remove(self, relative: str) -> None:
+        """Delete a file written for rows that were never committed."""
+        (self.root / relative).unlink(missing_ok=True)
 
     def read(self, record: ImageRecord) -> bytes:
         return (self.root / record.path).read_bytes()

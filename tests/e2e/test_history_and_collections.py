@@ -31,7 +31,12 @@ from tests.fakediscord import FakeDiscord
 async def kept(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Studio]:
     """A studio with a short history (7 generations) and small collections (12 images)."""
     settings = bot_settings(
-        fake, tmp_path / "var", history_limit=7, collection_cap=12, max_jobs_per_user=8
+        fake,
+        tmp_path / "var",
+        history_limit=7,
+        collection_cap=12,
+        max_jobs_per_user=8,
+        rate_limit_jobs=8,
     )
     bot, task = await start_bot(fake, settings)
     yield Studio(fake, bot, settings, task)

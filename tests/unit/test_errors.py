@@ -1,0 +1,17 @@
+"""What users read when our side fails: specific for a locked database or a full disk."""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+
+from bot.errors import SORRY, explain_failure
+
+
+def test_a_locked_database_and_a_full_disk_are_named():
+    assert "database is locked" in explain_failure(sqlite3.OperationalError("database is locked"))
+    full = explain_failure(sqlite3.OperationalError("database or disk is full"))
+    assert full.startswith("The studio's disk is full")
+    assert explain_failure(OSError(errno.ENOSPC, "No space left on device")) == full
+    assert explain_failure(RuntimeError("a bug")) == SORRY
+    assert all("Nothing was charged" in m for m in (full, SORRY))
