@@ -1,8 +1,9 @@
 import asyncio
 
-from data.jobs import GeneratedImage, Job, JobKind, JobState, Result
+from data.jobs import JobState
 from data.sqlite_queue import SqliteQueue
 from data.store import Store
+from tests.unit.test_queue_contract import make_job, make_result
 
 
 class FakeClock:
@@ -11,31 +12,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def make_job(job_id: str) -> Job:
-    return Job(
-        id=job_id,
-        kind=JobKind.GENERATE,
-        prompt="p",
-        seed=1,
-        n=1,
-        width=64,
-        height=64,
-        steps=2,
-        guidance=0,
-    )
-
-
-def make_result(job_id: str) -> Result:
-    return Result(
-        job_id=job_id,
-        model="tiny",
-        width=64,
-        height=64,
-        seconds=0.1,
-        images=[GeneratedImage(png=b"\x89PNG", seed=1)],
-    )
 
 
 async def test_submit_is_idempotent_and_positions_are_true(store: Store):
@@ -88,7 +64,8 @@ async def test_an_expired_lease_makes_the_job_run_again(store: Store):
     assert not await queue.complete("j", "dead-worker", make_result("j"))
     assert await queue.complete("j", "w2", make_result("j"))
     status = (await queue.statuses(["j"]))["j"]
-    assert status.state is JobState.DONE and status.result.images[0].png == b"\x89PNG"
+    assert status.state is JobState.DONE
+    assert status.result.images[0].png == make_result("j").images[0].png
     assert first.attempt == 1
 
 
