@@ -166,6 +166,7 @@ async def test_200_jobs_from_20_users_through_3_workers(redis_studio, redis_url,
         image_size=32,
         images_per_prompt=1,
         max_jobs_per_user=10,
+        rate_limit_jobs=10,  # each user sends 10 at once: a flood limit would refuse some
     )
     fake = studio.fake
     pool = [workers(redis_url, f"w{i}") for i in range(1, 4)]
