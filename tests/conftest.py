@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,24 @@ def redis_url(tmp_path: Path):
     server = RedisServer(tmp_path / "redis")
     yield server.url
     server.stop()
+
+
+@asynccontextmanager
+async def running_studio(settings, engine) -> AsyncIterator:
+    """The bot's runtime (store, queue, watcher, studio) with an in-process worker."""
+    import asyncio
+
+    from bot.runtime import Runtime
+    from inference.worker import Worker
+
+    started = await Runtime.start(settings)
+    await started.watcher.start()
+    worker = Worker(started.queue, engine, worker_id="test-worker", poll_seconds=0.01)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        yield started
+    finally:
+        stop.set()
+        await task
+        await started.stop()

@@ -1,14 +1,11 @@
 """The library's rules against a real store, queue and an in-process worker (tiny model)."""
 
-import asyncio
-
 import pytest
 
 from bot.errors import BadRequest, NotFound
 from bot.library import CollectionFull, Library, clean_name, image_id_in
-from bot.runtime import Runtime
 from bot.studio import ImagineOptions, Requester
-from inference.worker import Worker
+from tests.conftest import running_studio
 
 ALICE = Requester(1, "alice")
 BOB = Requester(2, "bob")
@@ -16,15 +13,8 @@ BOB = Requester(2, "bob")
 
 @pytest.fixture
 async def runtime(settings, engine):
-    started = await Runtime.start(settings.model_copy(update={"collection_cap": 3}))
-    await started.watcher.start()
-    worker = Worker(started.queue, engine, worker_id="test-worker", poll_seconds=0.01)
-    stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop))
-    yield started
-    stop.set()
-    await task
-    await started.stop()
+    async with running_studio(settings.model_copy(update={"collection_cap": 3}), engine) as started:
+        yield started
 
 
 def test_image_ids_are_found_in_what_people_paste():

@@ -12,21 +12,15 @@ from bot.studio import EditOptions, ImagineOptions, Requester
 from data import ledger
 from data.jobs import JobState
 from inference.worker import Worker
+from tests.conftest import running_studio
 
 ALICE = Requester(1, "alice")
 
 
 @pytest.fixture
 async def runtime(settings, engine):
-    started = await Runtime.start(settings)
-    await started.watcher.start()
-    worker = Worker(started.queue, engine, worker_id="test-worker", poll_seconds=0.01)
-    stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop))
-    yield started
-    stop.set()
-    await task
-    await started.stop()
+    async with running_studio(settings, engine) as started:
+        yield started
 
 
 async def balance(runtime: Runtime, user: Requester = ALICE) -> int:
