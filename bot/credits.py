@@ -103,10 +103,20 @@ class CreditRules:
 
     async def wallet(self, db: aiosqlite.Connection, user_id: int, scope: int = 0) -> Balance:
         """What the user can spend in ``scope``: its credits plus their own bought packs."""
+        sources = await self._sources(db, user_id, scope)
+        free = sum(amount for _, pool, amount in sources if pool is Pool.FREE)
+        return Balance(free, sum(amount for _, _, amount in sources) - free)
+
+    async def _sources(
+        self, db: aiosqlite.Connection, user_id: int, scope: int
+    ) -> list[tuple[int, Pool, int]]:
+        """(scope, pool, credits) in spending order: this scope's free credits, its paid
+        ones, then, on a server, the person's own packs."""
         own = await ledger.balances(db, user_id, scope)
-        if scope == 0:
-            return own
-        return Balance(own.free, own.paid + (await ledger.balances(db, user_id, 0)).paid)
+        sources = [(scope, Pool.FREE, own.free), (scope, Pool.PAID, own.paid)]
+        if scope != 0:
+            sources.append((0, Pool.PAID, (await ledger.balances(db, user_id, 0)).paid))
+        return sources
 
     async def charge(
         self,
@@ -217,12 +227,8 @@ class CreditRules:
     ) -> list[Pool]:
         """Free credits first, then this scope's paid ones, then the person's own packs;
         one row per (scope, pool) touched, its key naming both. Returns the pools touched."""
-        own = await ledger.balances(db, user_id, scope)
-        sources = [(scope, Pool.FREE, own.free), (scope, Pool.PAID, own.paid)]
-        if scope != 0:
-            sources.append((0, Pool.PAID, (await ledger.balances(db, user_id, 0)).paid))
         touched = []
-        for source_scope, pool, available in sources:
+        for source_scope, pool, available in await self._sources(db, user_id, scope):
             part = min(max(available, 0), amount)
             if part:
                 suffix = f"{pool}" if source_scope == 0 else f"{pool}@{source_scope}"
