@@ -55,10 +55,11 @@ class JobQueue(ABC):
         """Claim jobs that can share one pipeline call, together at most ``max_images`` images.
 
         Without ``like``: the job :meth:`claim` would take, then queued jobs with the same
-        :meth:`Job.batch_key`, oldest first (a first job bigger than ``max_images`` comes
-        alone). With ``like``: only queued jobs that batch with it (a worker topping up a
-        batch). ``[]`` when there is none. This default claims one job and never tops up;
-        a backend overrides it to batch.
+        :meth:`Job.batch_key`, in the fair order :meth:`claim` serves, while their running
+        sum of images fits (a first job bigger than ``max_images`` comes alone). With
+        ``like``: only queued jobs that batch with it (a worker topping up a batch). ``[]``
+        when there is none. This default claims one job and never tops up; a backend
+        overrides it to batch.
         """
         if like is not None:
             return []

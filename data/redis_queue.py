@@ -4,7 +4,9 @@ Jobs wait in a sorted set in the fair order of :mod:`data.queue` (score: lane an
 member: arrival number and job id). Claiming moves the next one onto the ``jobs`` stream
 and reads it through the ``workers`` consumer group, so the group's pending entries list
 is the set of running jobs: who holds each one, how long it has been silent (its idle time,
-reset by each heartbeat), how often it was delivered. A worker silent for longer than its
+reset by each heartbeat), how often it was delivered. Each waiting job is also in the
+sorted set of its batch key (same score), so a worker fills a batch with the jobs of that
+key in fair order without scanning the others. A worker silent for longer than its
 lease loses the entry to the next claimer (XCLAIM; each job keeps its holder's lease, so
 workers with different LEASE_SECONDS coexist); after ``max_attempts`` deliveries the job
 fails and goes to the ``dead`` stream. Completion acks the entry and keeps the result (PNG
@@ -59,6 +61,28 @@ local function finish(key, state, field, value, ttl)
   redis.call('EXPIRE', key, ttl)
   ring('changes')
 end
+local function batch_set(batch) return prefix .. ':ready:' .. batch end
+local function start(key, worker, lease, entry, attempt)
+  redis.call('HSET', key, 'state', 'running', 'worker', worker, 'entry', entry,
+    'attempts', attempt, 'step', 0, 'total', 0, 'lease', lease)
+  return {{redis.call('HGET', key, 'payload'), attempt}}
+end
+-- Moves a waiting job (its member of the waiting set) onto the stream, held by ``worker``.
+local function take(member, worker, lease)
+  local id = string.sub(member, 18)
+  local key = job_key(id)
+  redis.call('ZREM', ready, member)
+  local batch = redis.call('HGET', key, 'batch')
+  if batch then redis.call('ZREM', batch_set(batch), member) end
+  local field = redis.call('HGET', key, 'field')
+  if redis.call('HINCRBY', prefix .. ':user:queued', field, -1) <= 0 then
+    redis.call('HDEL', prefix .. ':user:queued', field)
+    redis.call('HDEL', prefix .. ':user:turn', field)
+  end
+  local entry = redis.call('XADD', stream, '*', 'job', id)
+  redis.call('XREADGROUP', 'GROUP', GROUP, worker, 'COUNT', 1, 'STREAMS', stream, '>')
+  return start(key, worker, lease, entry, 1)
+end
 local function dead_letter(key, id, reason)
   local user, payload, attempts = unpack(redis.call('HMGET', key, 'user', 'payload', 'attempts'))
   redis.call('XADD', prefix .. ':dead', 'MAXLEN', '~', DEAD_LETTERS_KEPT, '*', 'job', id,
@@ -66,7 +90,7 @@ local function dead_letter(key, id, reason)
 end
 """
 
-# ARGV: prefix, id, payload, user, priority, paid_first_after, max_attempts, now
+# ARGV: prefix, id, payload, user, priority, paid_first_after, max_attempts, now, batch, images
 _SUBMIT = (
     _COMMON
     + """
@@ -89,9 +113,10 @@ redis.call('HINCRBY', prefix .. ':user:queued', field, 1)
 redis.call('HSET', prefix .. ':user:turn', field, turn)
 local member = string.format('%016d:%s', redis.call('INCR', prefix .. ':seq'), ARGV[2])
 redis.call('ZADD', ready, lane * SPAN + turn, member)
+redis.call('ZADD', batch_set(ARGV[9]), lane * SPAN + turn, member)
 redis.call('HSET', key, 'payload', ARGV[3], 'state', 'queued', 'user', ARGV[4],
   'member', member, 'field', field, 'attempts', 0, 'max_attempts', ARGV[7],
-  'step', 0, 'total', 0, 'enqueued_at', ARGV[8])
+  'step', 0, 'total', 0, 'enqueued_at', ARGV[8], 'batch', ARGV[9], 'images', ARGV[10])
 ring('jobs')
 return 1
 """
@@ -102,12 +127,6 @@ _CLAIM = (
     _COMMON
     + """
 local worker = ARGV[2]
-local function start(key, entry, attempt)
-  redis.call('HSET', key, 'state', 'running', 'worker', worker, 'entry', entry,
-    'attempts', attempt, 'step', 0, 'total', 0, 'lease', ARGV[3])
-  ring('changes')
-  return {redis.call('HGET', key, 'payload'), attempt}
-end
 -- Jobs whose worker has been silent for its lease run again first, or are given up on.
 -- The stream entry's idle time is the time since its holder last claimed or heartbeat it.
 for _, pending in ipairs(redis.call('XPENDING', stream, GROUP, '-', '+', PENDING_SCAN)) do
@@ -128,23 +147,34 @@ for _, pending in ipairs(redis.call('XPENDING', stream, GROUP, '-', '+', PENDING
       dead_letter(key, id, reason)
       finish(key, 'failed', 'error', reason, ARGV[4])
     else
-      return start(key, entry_id, deliveries)
+      ring('changes')
+      return start(key, worker, ARGV[3], entry_id, deliveries)
     end
   end
 end
 -- Then the next waiting job in fair order, delivered through the consumer group.
 local member = redis.call('ZRANGE', ready, 0, 0)[1]
 if not member then return nil end
-redis.call('ZREM', ready, member)
-local key = job_key(string.sub(member, 18))
-local field = redis.call('HGET', key, 'field')
-if redis.call('HINCRBY', prefix .. ':user:queued', field, -1) <= 0 then
-  redis.call('HDEL', prefix .. ':user:queued', field)
-  redis.call('HDEL', prefix .. ':user:turn', field)
+local taken = take(member, worker, ARGV[3])
+ring('changes')
+return taken
+"""
+)
+
+# ARGV: prefix, worker, lease in ms, batch, max images. Returns {payload, attempt, ...}: the
+# waiting jobs of one batch key, in fair order, while their running sum of images fits.
+_CLAIM_LIKE = (
+    _COMMON
+    + """
+local budget = tonumber(ARGV[5])
+local taken = {}
+for _, member in ipairs(redis.call('ZRANGE', batch_set(ARGV[4]), 0, budget - 1)) do
+  budget = budget - tonumber(redis.call('HGET', job_key(string.sub(member, 18)), 'images'))
+  if budget < 0 then break end
+  for _, value in ipairs(take(member, ARGV[2], ARGV[3])) do table.insert(taken, value) end
 end
-local entry = redis.call('XADD', stream, '*', 'job', string.sub(member, 18))
-redis.call('XREADGROUP', 'GROUP', GROUP, worker, 'COUNT', 1, 'STREAMS', stream, '>')
-return start(key, entry, 1)
+if #taken > 0 then ring('changes') end
+return taken
 """
 )
 
@@ -222,6 +252,11 @@ return 0
 _STATUS_FIELDS = 8
 
 
+def batch_name(job: Job) -> str:
+    """The job's batch key as a readable key suffix: jobs with equal names share a batch set."""
+    return ":".join(str(value) for value in job.batch_key())
+
+
 class RedisQueue(JobQueue):
     def __init__(
         self,
@@ -245,6 +280,7 @@ class RedisQueue(JobQueue):
             for name, source in (
                 ("submit", _SUBMIT),
                 ("claim", _CLAIM),
+                ("claim_like", _CLAIM_LIKE),
                 ("heartbeat", _HEARTBEAT),
                 ("complete", _COMPLETE),
                 ("fail", _FAIL),
@@ -281,6 +317,8 @@ class RedisQueue(JobQueue):
             self._paid_first_after,
             self._max_attempts,
             self._clock(),
+            batch_name(job),
+            job.n,
         )
 
     async def claim(self, worker_id: str, lease_seconds: float) -> Claim | None:
@@ -289,6 +327,27 @@ class RedisQueue(JobQueue):
             return None
         payload, attempt = taken
         return Claim(job=Job.model_validate_json(payload), attempt=int(attempt))
+
+    async def claim_batch(
+        self, worker_id: str, lease_seconds: float, max_images: int, like: Job | None = None
+    ) -> list[Claim]:
+        claims: list[Claim] = []
+        if like is None:
+            first = await self.claim(worker_id, lease_seconds)
+            if first is None:
+                return []
+            claims.append(first)
+            like = first.job
+            max_images -= first.job.n
+        if max_images > 0:
+            taken = await self._run(
+                "claim_like", worker_id, int(lease_seconds * 1000), batch_name(like), max_images
+            )
+            claims += [
+                Claim(job=Job.model_validate_json(payload), attempt=int(attempt))
+                for payload, attempt in zip(taken[::2], taken[1::2], strict=True)
+            ]
+        return claims
 
     async def heartbeat(
         self, job_id: str, worker_id: str, step: int, total_steps: int, lease_seconds: float

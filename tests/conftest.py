@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from data.queue import JobQueue
 
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 for _name in ("DISCORD_TOKEN", "MODEL", "DATA_DIR", "DATABASE", "QUEUE", "IMAGE_SIZE"):
@@ -55,6 +59,30 @@ def redis_url(tmp_path: Path):
     server = RedisServer(tmp_path / "redis")
     yield server.url
     server.stop()
+
+
+OpenQueue = Callable[..., Awaitable["JobQueue"]]
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+async def queues(request, settings) -> AsyncIterator[OpenQueue]:
+    """Opens queues on one backend; every one of them is closed after the test."""
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_url")
+    else:
+        settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{settings.database_path}"
+    from data.queue import open_queue
+
+    opened: list[JobQueue] = []
+
+    async def open_one(**options) -> JobQueue:
+        opened.append(await open_queue(url, **options))
+        return opened[-1]
+
+    yield open_one
+    for queue in opened:
+        await queue.close()
 
 
 @asynccontextmanager

@@ -1,4 +1,7 @@
-"""Claiming a batch: only jobs that can share a pipeline call, within the image budget."""
+"""Claiming a batch: only jobs that can share a pipeline call, within the image budget.
+
+Run against both backends (SQLite and a real redis-server), as the queue contract is.
+"""
 
 import asyncio
 
@@ -6,6 +9,7 @@ from data.jobs import Job, JobKind, JobState
 from data.queue import Claim, JobQueue
 from data.sqlite_queue import SqliteQueue
 from data.store import Store
+from tests.conftest import OpenQueue
 
 
 def make_job(job_id: str, kind: JobKind = JobKind.GENERATE, **fields) -> Job:
@@ -26,8 +30,8 @@ def ids(claims: list[Claim]) -> list[str]:
     return [claim.job.id for claim in claims]
 
 
-async def test_a_batch_takes_only_compatible_jobs_oldest_first(store: Store):
-    queue = SqliteQueue(store)
+async def test_a_batch_takes_only_compatible_jobs_oldest_first(queues: OpenQueue):
+    queue = await queues()
     await submit_all(
         queue,
         make_job("first"),
@@ -49,8 +53,8 @@ async def test_a_batch_takes_only_compatible_jobs_oldest_first(store: Store):
     assert ids(await queue.claim_batch("w", 30, max_images=16)) == ["wider"]
 
 
-async def test_the_image_budget_is_kept_and_a_big_first_job_comes_alone(store: Store):
-    queue = SqliteQueue(store)
+async def test_the_image_budget_is_kept_and_a_big_first_job_comes_alone(queues: OpenQueue):
+    queue = await queues()
     await submit_all(queue, make_job("eight", n=8), *(make_job(f"j{i}", n=3) for i in range(4)))
     assert ids(await queue.claim_batch("w", 30, max_images=4)) == ["eight"]
     # 3 + 3 fit in 7; a third job of 3 would not (its running sum is 9).
@@ -58,8 +62,8 @@ async def test_the_image_budget_is_kept_and_a_big_first_job_comes_alone(store: S
     assert ids(await queue.claim_batch("w", 30, max_images=3)) == ["j2"]
 
 
-async def test_topping_up_takes_only_queued_jobs_like_the_batch(store: Store):
-    queue = SqliteQueue(store)
+async def test_topping_up_takes_only_queued_jobs_like_the_batch(queues: OpenQueue):
+    queue = await queues()
     await submit_all(queue, make_job("first"))
     batch = await queue.claim_batch("w", 30, max_images=16)
     assert ids(batch) == ["first"]
@@ -71,22 +75,20 @@ async def test_topping_up_takes_only_queued_jobs_like_the_batch(store: Store):
     assert (await queue.statuses(["later"]))["later"].state is JobState.QUEUED
 
 
-async def test_two_workers_claiming_batches_never_share_a_job(store: Store):
+async def test_two_workers_claiming_batches_never_share_a_job(queues: OpenQueue):
     jobs = [make_job(f"j{i:03}", n=1 + i % 4, width=64 + 32 * (i % 2)) for i in range(60)]
-    await submit_all(SqliteQueue(store), *jobs)
-    second = await Store.open(store.path)
-    queues = {"w1": SqliteQueue(store), "w2": SqliteQueue(second)}
+    await submit_all(await queues(), *jobs)
+    workers = {"w1": await queues(), "w2": await queues()}
     claimed: dict[str, list[Job]] = {"w1": [], "w2": []}
 
     async def drain(worker: str) -> None:
-        while batch := await queues[worker].claim_batch(worker, 30, max_images=8):
+        while batch := await workers[worker].claim_batch(worker, 30, max_images=8):
             assert len({claim.job.batch_key() for claim in batch}) == 1
             assert len(batch) == 1 or sum(claim.job.n for claim in batch) <= 8
             claimed[worker] += [claim.job for claim in batch]
             await asyncio.sleep(0)
 
     await asyncio.gather(drain("w1"), drain("w2"))
-    await second.close()
     everything = [job.id for job in claimed["w1"] + claimed["w2"]]
     assert sorted(everything) == sorted(job.id for job in jobs)
     assert len(set(everything)) == len(everything)
@@ -101,3 +103,29 @@ async def test_the_default_claim_batch_of_any_backend_claims_one_job(store: Stor
     batch = await queue.claim_batch("w", 30, max_images=16)
     assert ids(batch) == ["a"]
     assert await queue.claim_batch("w", 30, max_images=16, like=batch[0].job) == []
+
+
+async def test_batch_mates_follow_the_fair_order_not_arrival(queues: OpenQueue):
+    """A batch tops up with the jobs claim() would serve next: users take turns."""
+    queue = await queues()
+    await submit_all(
+        queue,
+        *(make_job(f"greedy{i}", user_id=1, n=1) for i in range(4)),
+        make_job("polite", user_id=2, n=1),
+    )
+    batch = await queue.claim_batch("w", 30, max_images=3)
+    assert ids(batch) == ["greedy0", "polite", "greedy1"]
+    statuses = await queue.statuses(["greedy2", "greedy3"])
+    assert [statuses[job].ahead for job in ("greedy2", "greedy3")] == [3, 4]
+
+
+async def test_a_reclaimed_job_batches_with_waiting_mates(queues: OpenQueue):
+    queue = await queues()
+    await submit_all(queue, make_job("lost", n=1))
+    assert ids(await queue.claim_batch("dead-worker", 0.05, max_images=1)) == ["lost"]
+    await submit_all(queue, make_job("new", n=1))
+    await asyncio.sleep(0.1)  # the dead worker's lease runs out
+    batch = await queue.claim_batch("w", 30, max_images=4)
+    assert ids(batch) == ["lost", "new"]
+    assert [claim.attempt for claim in batch] == [2, 1]
+    assert not await queue.heartbeat("lost", "dead-worker", 1, 2, 30)

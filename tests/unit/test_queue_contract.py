@@ -7,35 +7,12 @@ Leases are real and short, so expiry is tested on the server's own clock.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-
-import pytest
 
 from data.jobs import GeneratedImage, Job, JobKind, JobState, Priority, Result
-from data.queue import JobQueue, open_queue
+from data.queue import JobQueue
+from tests.conftest import OpenQueue
 
 LEASE = 0.3  # seconds
-
-OpenQueue = Callable[..., Awaitable[JobQueue]]
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-async def queues(request, settings) -> AsyncIterator[OpenQueue]:
-    """Opens queues on one backend; every one of them is closed after the test."""
-    if request.param == "redis":
-        url = request.getfixturevalue("redis_url")
-    else:
-        settings.database_path.parent.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{settings.database_path}"
-    opened: list[JobQueue] = []
-
-    async def open_one(**options) -> JobQueue:
-        opened.append(await open_queue(url, **options))
-        return opened[-1]
-
-    yield open_one
-    for queue in opened:
-        await queue.close()
 
 
 def make_job(job_id: str, user_id: int = 1, priority: Priority = Priority.FREE) -> Job:

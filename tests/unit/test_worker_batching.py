@@ -1,4 +1,4 @@
-"""The worker loop with batching: the real SQLite queue and the real tiny engine."""
+"""The worker loop with batching: the real queues (SQLite and Redis) and the real tiny engine."""
 
 import asyncio
 import time
@@ -6,10 +6,12 @@ import time
 import torch
 
 from data.jobs import Job, JobKind, JobState
+from data.queue import JobQueue
 from data.sqlite_queue import SqliteQueue
 from data.store import Store
 from inference.engine import Engine, Picture
 from inference.worker import Worker
+from tests.conftest import OpenQueue
 
 
 def make_job(job_id: str, kind: JobKind = JobKind.GENERATE, **fields) -> Job:
@@ -46,14 +48,16 @@ class HeartbeatLog(SqliteQueue):
         return await super().heartbeat(job_id, worker_id, step, total_steps, lease_seconds)
 
 
-async def submit_all(queue: SqliteQueue, *jobs: Job) -> None:
+async def submit_all(queue: JobQueue, *jobs: Job) -> None:
     for job in jobs:
         await queue.submit(job)
         await asyncio.sleep(0.001)
 
 
-async def test_compatible_jobs_run_as_one_batch_and_complete_each(store, tiny_pipelines, engine):
-    queue = SqliteQueue(store)
+async def test_compatible_jobs_run_as_one_batch_and_complete_each(
+    queues: OpenQueue, tiny_pipelines, engine
+):
+    queue = await queues()
     engine_log = CallLog(tiny_pipelines)
     worker = Worker(queue, engine_log, batch_images=16)
     source = engine.run(make_job("source", n=1)).images[0].png
@@ -88,8 +92,8 @@ async def test_every_job_of_a_batch_reports_its_progress(store, tiny_pipelines):
     assert all(status.step == status.total_steps == 8 for status in statuses.values())
 
 
-async def test_the_worker_waits_a_bounded_time_for_batch_mates(store, engine):
-    queue = SqliteQueue(store)
+async def test_the_worker_waits_a_bounded_time_for_batch_mates(queues: OpenQueue, engine):
+    queue = await queues()
     worker = Worker(queue, engine, batch_images=8, batch_wait=0.6)
 
     async def claim(*late: Job) -> tuple[list[str], float]:
