@@ -122,16 +122,23 @@ class Delivery:
     async def follow(
         self, interaction: discord.Interaction, handle: JobHandle, prompt: str
     ) -> None:
-        """Edit the deferred response with the queue position and progress until done."""
+        """Edit the deferred response with the queue position, progress and the latest
+        preview until done; a failed job's status line loses its preview."""
         last_edit = 0.0
-        pending: str | None = None
+        shown: bytes | None = None  # the preview attached to the status line
         async for update in handle.updates():
-            pending = render.status_line(prompt, update)
-            if time.monotonic() - last_edit >= STATUS_EVERY:
-                last_edit = time.monotonic()
-                with contextlib.suppress(discord.HTTPException):
-                    await interaction.edit_original_response(content=pending)
-                pending = None
+            if time.monotonic() - last_edit < STATUS_EVERY:
+                continue
+            last_edit = time.monotonic()
+            edit: dict[str, Any] = {"content": render.status_line(prompt, update)}
+            if update.preview and update.preview != shown:
+                shown = update.preview
+                edit["attachments"] = [render.preview_file(update.preview)]
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.edit_original_response(**edit)
+        if shown is not None and not (await handle.outcome()).ok:
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.edit_original_response(attachments=[])
 
     async def deliver(self, outcome: JobOutcome, *, after_restart: bool = False) -> None:
         """The watcher's listener: post the outcome where the request came from, once.

@@ -13,6 +13,7 @@ from bot.watcher import JobUpdate
 from data.images import ImageRecord
 
 GRID_FILENAME = "grid.png"
+PREVIEW_FILENAME = "preview.jpg"
 TITLE_LIMIT = 256
 
 
@@ -43,6 +44,11 @@ def status_line(prompt: str, update: JobUpdate | None) -> str:
     if update.total_steps:
         return f"{head} — generating {round(100 * update.fraction)}%"
     return f"{head} — generating"
+
+
+def preview_file(jpeg: bytes) -> discord.File:
+    """A running job's rough preview, attached to its status line."""
+    return discord.File(fp=io.BytesIO(jpeg), filename=PREVIEW_FILENAME)
 
 
 def result_embed(images: Sequence[ImageRecord], user_id: int, kind: str) -> discord.Embed:

@@ -41,6 +41,7 @@ class JobUpdate:
     ahead: int
     step: int
     total_steps: int
+    preview: bytes | None = None  # a rough JPEG of the job so far, when the worker makes them
 
     @property
     def fraction(self) -> float:
@@ -161,7 +162,9 @@ class JobWatcher:
                 self._publish(job_id, status)
 
     def _publish(self, job_id: str, status: JobStatus) -> None:
-        update = JobUpdate(job_id, status.state, status.ahead, status.step, status.total_steps)
+        update = JobUpdate(
+            job_id, status.state, status.ahead, status.step, status.total_steps, status.preview
+        )
         if self._last.get(job_id) != update:
             self._last[job_id] = update
             self._handles[job_id]._publish(update)

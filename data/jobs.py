@@ -95,3 +95,4 @@ class JobStatus(BaseModel):
     attempts: int = 0
     error: str | None = None
     result: Result | None = None
+    preview: bytes | None = None  # a rough JPEG of a running job (PREVIEW_DECODER)

@@ -68,9 +68,18 @@ class JobQueue(ABC):
 
     @abstractmethod
     async def heartbeat(
-        self, job_id: str, worker_id: str, step: int, total_steps: int, lease_seconds: float
+        self,
+        job_id: str,
+        worker_id: str,
+        step: int,
+        total_steps: int,
+        lease_seconds: float,
+        preview: bytes | None = None,
     ) -> bool:
-        """Report progress and extend the lease; False when the lease was lost."""
+        """Report progress and extend the lease; False when the lease was lost.
+
+        ``preview`` (a small JPEG) replaces the job's progress preview; None keeps it. The
+        preview is dropped when the job finishes."""
 
     @abstractmethod
     async def complete(self, job_id: str, worker_id: str, result: Result) -> bool:

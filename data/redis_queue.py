@@ -21,6 +21,7 @@ cluster slot.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import time
 from collections.abc import Callable
@@ -57,7 +58,7 @@ local function finish(key, state, field, value, ttl)
   redis.call('XACK', stream, GROUP, entry)
   redis.call('XDEL', stream, entry)
   redis.call('HSET', key, 'state', state, field, value)
-  redis.call('HDEL', key, 'payload')
+  redis.call('HDEL', key, 'payload', 'preview')
   redis.call('EXPIRE', key, ttl)
   ring('changes')
 end
@@ -65,6 +66,7 @@ local function batch_set(batch) return prefix .. ':ready:' .. batch end
 local function start(key, worker, lease, entry, attempt)
   redis.call('HSET', key, 'state', 'running', 'worker', worker, 'entry', entry,
     'attempts', attempt, 'step', 0, 'total', 0, 'lease', lease)
+  redis.call('HDEL', key, 'preview')
   return {{redis.call('HGET', key, 'payload'), attempt}}
 end
 -- Moves a waiting job (its member of the waiting set) onto the stream, held by ``worker``.
@@ -178,7 +180,7 @@ return taken
 """
 )
 
-# ARGV: prefix, id, worker, step, total, lease in ms
+# ARGV: prefix, id, worker, step, total, lease in ms, preview (base64; '' keeps the last)
 _HEARTBEAT = (
     _COMMON
     + """
@@ -187,6 +189,7 @@ if not held(key, ARGV[3]) then return 0 end
 -- Claiming its own entry again resets the entry's idle time: the lease is renewed.
 redis.call('XCLAIM', stream, GROUP, ARGV[3], 0, redis.call('HGET', key, 'entry'), 'JUSTID')
 redis.call('HSET', key, 'step', ARGV[4], 'total', ARGV[5], 'lease', ARGV[6])
+if ARGV[7] ~= '' then redis.call('HSET', key, 'preview', ARGV[7]) end
 ring('changes')
 return 1
 """
@@ -217,7 +220,7 @@ return 1
 )
 
 # ARGV: prefix, ids... Returns {running, id, state, step, total, attempts, error, result,
-# rank, ...} for the ids that exist; one snapshot, so positions add up.
+# rank, preview, ...} for the ids that exist; one snapshot, so positions add up.
 _STATUSES = (
     _COMMON
     + """
@@ -225,11 +228,12 @@ local out = {redis.call('XPENDING', stream, GROUP)[1]}
 for i = 2, #ARGV do
   local key = job_key(ARGV[i])
   local h = redis.call('HMGET', key, 'state', 'step', 'total', 'attempts', 'error', 'result',
-    'member')
+    'member', 'preview')
   if h[1] then
     local rank = -1
     if h[1] == 'queued' then rank = redis.call('ZRANK', ready, h[7]) end
-    for _, value in ipairs({ARGV[i], h[1], h[2], h[3], h[4], h[5] or '', h[6] or '', rank}) do
+    local row = {ARGV[i], h[1], h[2], h[3], h[4], h[5] or '', h[6] or '', rank, h[8] or ''}
+    for _, value in ipairs(row) do
       table.insert(out, value)
     end
   end
@@ -249,7 +253,7 @@ return 0
 """
 )
 
-_STATUS_FIELDS = 8
+_STATUS_FIELDS = 9
 
 
 def batch_name(job: Job) -> str:
@@ -350,10 +354,19 @@ class RedisQueue(JobQueue):
         return claims
 
     async def heartbeat(
-        self, job_id: str, worker_id: str, step: int, total_steps: int, lease_seconds: float
+        self,
+        job_id: str,
+        worker_id: str,
+        step: int,
+        total_steps: int,
+        lease_seconds: float,
+        preview: bytes | None = None,
     ) -> bool:
         lease = int(lease_seconds * 1000)
-        return bool(await self._run("heartbeat", job_id, worker_id, step, total_steps, lease))
+        shown = base64.b64encode(preview).decode() if preview else ""  # the client decodes text
+        return bool(
+            await self._run("heartbeat", job_id, worker_id, step, total_steps, lease, shown)
+        )
 
     async def complete(self, job_id: str, worker_id: str, result: Result) -> bool:
         return bool(
@@ -369,7 +382,9 @@ class RedisQueue(JobQueue):
         running, *rows = await self._run("statuses", *job_ids)
         found = {}
         for i in range(0, len(rows), _STATUS_FIELDS):
-            job_id, state, step, total, attempts, error, result, rank = rows[i : i + _STATUS_FIELDS]
+            job_id, state, step, total, attempts, error, result, rank, preview = rows[
+                i : i + _STATUS_FIELDS
+            ]
             found[job_id] = JobStatus(
                 job_id=job_id,
                 state=JobState(state),
@@ -379,6 +394,7 @@ class RedisQueue(JobQueue):
                 attempts=int(attempts),
                 error=error or None,
                 result=Result.model_validate_json(result) if result else None,
+                preview=base64.b64decode(preview) if preview else None,
             )
         return found
 

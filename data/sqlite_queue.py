@@ -85,7 +85,7 @@ class SqliteQueue(JobQueue):
             row = await (
                 await db.execute(
                     "UPDATE queue SET status = 'running', worker = ?, lease_until = ?,"
-                    " attempts = attempts + 1, step = 0, updated_at = ?"
+                    " attempts = attempts + 1, step = 0, preview = NULL, updated_at = ?"
                     " WHERE id = (SELECT id FROM queue WHERE status = 'queued'"
                     "   OR (status = 'running' AND lease_until < ?)"
                     "   ORDER BY status = 'queued', lane, turn, enqueued_at, id LIMIT 1)"
@@ -136,7 +136,7 @@ class SqliteQueue(JobQueue):
             rows = await (
                 await db.execute(
                     "UPDATE queue SET status = 'running', worker = ?, lease_until = ?,"
-                    " attempts = attempts + 1, step = 0, updated_at = ?"
+                    " attempts = attempts + 1, step = 0, preview = NULL, updated_at = ?"
                     f" WHERE status = 'queued' AND id IN ({','.join('?' * len(ids))})"
                     " RETURNING payload, attempts, lane, turn, enqueued_at, id",
                     (worker_id, now + lease_seconds, now, *ids),
@@ -152,27 +152,36 @@ class SqliteQueue(JobQueue):
         ]
 
     async def heartbeat(
-        self, job_id: str, worker_id: str, step: int, total_steps: int, lease_seconds: float
+        self,
+        job_id: str,
+        worker_id: str,
+        step: int,
+        total_steps: int,
+        lease_seconds: float,
+        preview: bytes | None = None,
     ) -> bool:
         now = self._clock()
         return await self._update_held(
             job_id,
             worker_id,
-            "step = ?, total_steps = ?, lease_until = ?",
-            (step, total_steps, now + lease_seconds),
+            "step = ?, total_steps = ?, lease_until = ?, preview = COALESCE(?, preview)",
+            (step, total_steps, now + lease_seconds, preview),
         )
 
     async def complete(self, job_id: str, worker_id: str, result: Result) -> bool:
         return await self._update_held(
             job_id,
             worker_id,
-            "status = 'done', result = ?, step = total_steps, lease_until = NULL",
+            "status = 'done', result = ?, step = total_steps, lease_until = NULL, preview = NULL",
             (result.model_dump_json(),),
         )
 
     async def fail(self, job_id: str, worker_id: str, reason: str) -> bool:
         return await self._update_held(
-            job_id, worker_id, "status = 'failed', error = ?, lease_until = NULL", (reason,)
+            job_id,
+            worker_id,
+            "status = 'failed', error = ?, lease_until = NULL, preview = NULL",
+            (reason,),
         )
 
     async def _update_held(self, job_id: str, worker_id: str, assignments: str, params) -> bool:
@@ -192,6 +201,7 @@ class SqliteQueue(JobQueue):
         marks = ",".join("?" * len(job_ids))
         rows = await self._store.fetchall(
             "SELECT q.id, q.status, q.step, q.total_steps, q.attempts, q.error, q.result,"
+            " q.preview,"
             " CASE WHEN q.status = 'queued' THEN (SELECT COUNT(*) FROM queue a"
             "   WHERE a.status = 'running' OR (a.status = 'queued'"
             "   AND (a.lane, a.turn, a.enqueued_at, a.id) < (q.lane, q.turn, q.enqueued_at, q.id)))"
@@ -209,6 +219,7 @@ class SqliteQueue(JobQueue):
                 attempts=row["attempts"],
                 error=row["error"],
                 result=Result.model_validate_json(row["result"]) if row["result"] else None,
+                preview=row["preview"],
             )
             for row in rows
         }

@@ -28,6 +28,7 @@ async def _serve(settings: WorkerSettings) -> int:
     # Imported here: torch and diffusers take seconds to import; settings errors come first.
     from inference.engine import Engine
     from inference.models import ModelLoadError, SpeedOptions, load_pipelines, warm_up
+    from inference.previews import load_previewer
     from inference.worker import Worker
 
     speed = SpeedOptions(settings.dtype, settings.channels_last, settings.compile)
@@ -38,10 +39,17 @@ async def _serve(settings: WorkerSettings) -> int:
         return 2
     if settings.warm_up and (pipelines.device.type != "cpu" or settings.compile):
         await asyncio.to_thread(warm_up, pipelines, settings.image_size, settings.steps)
+    previewer = await asyncio.to_thread(
+        load_previewer,
+        settings.preview_decoder,
+        pipelines.device,
+        pipelines.text2img.vae.dtype,
+        settings.preview_seconds,
+    )
     queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
     worker = Worker(
         queue,
-        Engine(pipelines),
+        Engine(pipelines, previewer),
         worker_id=settings.worker_id,
         lease_seconds=settings.lease_seconds,
         poll_seconds=settings.poll_seconds,

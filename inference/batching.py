@@ -23,7 +23,7 @@ import torch
 from PIL import Image
 
 from data.jobs import Job, Result
-from inference.engine import Engine, JobInputError, Picture
+from inference.engine import Engine, JobInputError, Picture, PreviewCallback
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,12 @@ class BatchRunner:
         # Pictures per call that fit, learned from out-of-memory errors, per (kind, size).
         self.limits: dict[tuple, int] = {}
 
-    def run(self, jobs: list[Job], on_step: BatchProgress | None = None) -> dict[str, Outcome]:
+    def run(
+        self,
+        jobs: list[Job],
+        on_step: BatchProgress | None = None,
+        on_preview: PreviewCallback | None = None,
+    ) -> dict[str, Outcome]:
         """Each job's Result or JobFailure, by job id; never raises for one job's fault."""
         report = on_step or (lambda ids, step, total: None)
         started = time.perf_counter()
@@ -85,7 +90,7 @@ class BatchRunner:
         painted: dict[str, list[Image.Image | JobFailure]] = {}
         for _, group in groupby(pictures, key=lambda picture: picture.job.batch_key()):
             batch = list(group)
-            for picture, image in zip(batch, self._paint(batch, report), strict=True):
+            for picture, image in zip(batch, self._paint(batch, report, on_preview), strict=True):
                 painted.setdefault(picture.job.id, []).append(image)
         seconds = time.perf_counter() - started
         for job in jobs:
@@ -97,16 +102,18 @@ class BatchRunner:
         return outcomes
 
     def _paint(
-        self, pictures: list[Picture], report: BatchProgress
+        self, pictures: list[Picture], report: BatchProgress, preview: PreviewCallback | None
     ) -> list[Image.Image | JobFailure]:
         """Images (or a JobFailure per picture): halves on out of memory, isolates errors."""
         limit = self.limits.get(_limit_key(pictures[0].job), len(pictures))
         if len(pictures) > limit:  # known not to fit: calls of the size that did
             chunks = [pictures[i : i + limit] for i in range(0, len(pictures), limit)]
-            return [image for chunk in chunks for image in self._paint(chunk, report)]
+            return [image for chunk in chunks for image in self._paint(chunk, report, preview)]
         ids = list(dict.fromkeys(picture.job.id for picture in pictures))
         try:
-            return self.engine.paint(pictures, lambda step, total: report(ids, step, total))
+            return self.engine.paint(
+                pictures, lambda step, total: report(ids, step, total), preview
+            )
         except Exception as caught:
             error = caught  # handled below, outside the except: its traceback holds tensors
         if is_out_of_memory(error):
@@ -123,11 +130,13 @@ class BatchRunner:
                 log.warning(
                     "out of memory at %d images; batches of %s now %d", len(pictures), key, half
                 )
-            return self._paint(pictures[:half], report) + self._paint(pictures[half:], report)
+            return self._paint(pictures[:half], report, preview) + self._paint(
+                pictures[half:], report, preview
+            )
         if len(ids) > 1:
             log.warning("a batch of %d jobs failed (%s); running them one by one", len(ids), error)
             alone = groupby(pictures, key=lambda picture: picture.job.id)
-            return [image for _, own in alone for image in self._paint(list(own), report)]
+            return [image for _, own in alone for image in self._paint(list(own), report, preview)]
         log.error("job %s failed", ids[0], exc_info=error)
         return [JobFailure(f"generation failed: {error}")] * len(pictures)
 

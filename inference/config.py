@@ -26,3 +26,8 @@ class WorkerSettings(SharedSettings):
     # worker that claims a job waits at most BATCH_WAIT_MS for batch-mates to arrive.
     batch_size: int = Field(default=16, ge=1, le=256)
     batch_wait_ms: float = Field(default=20.0, ge=0, le=1000)
+    # Progress previews (inference/previews.py): a tiny autoencoder decodes the latents into
+    # a rough picture at most every PREVIEW_SECONDS. Off when empty; "madebyollin/taesd"
+    # suits SD 1.x/2.x and sd-turbo, "madebyollin/taesdxl" SDXL; a local folder works too.
+    preview_decoder: str = ""
+    preview_seconds: float = Field(default=2.0, gt=0)

@@ -16,8 +16,10 @@ from PIL.PngImagePlugin import PngInfo
 
 from data.jobs import GeneratedImage, Job, JobKind, Result
 from inference.models import Pipelines
+from inference.previews import Previewer
 
 ProgressCallback = Callable[[int, int], None]  # (step done, total steps)
+PreviewCallback = Callable[[dict[str, bytes]], None]  # job id -> JPEG of its first picture
 
 # PNG encoding is CPU work that Pillow does without the GIL: on a GPU it took longer than
 # the diffusion itself (62 ms per 512² image vs ~30 ms of GPU time), so images encode in
@@ -43,8 +45,9 @@ class Engine:
     """Makes images. ``run`` does one job; ``prepare``, ``paint`` and ``finish`` are the
     steps, so that a batch (``inference.batching``) can paint many jobs' pictures at once."""
 
-    def __init__(self, pipelines: Pipelines) -> None:
+    def __init__(self, pipelines: Pipelines, previewer: Previewer | None = None) -> None:
         self.pipelines = pipelines
+        self.previewer = previewer  # progress previews, when PREVIEW_DECODER is set
 
     @property
     def model_name(self) -> str:
@@ -72,12 +75,16 @@ class Engine:
         return [Picture(job, seed, init, mask) for seed in job.image_seeds()]
 
     def paint(
-        self, pictures: list[Picture], on_step: ProgressCallback | None = None
+        self,
+        pictures: list[Picture],
+        on_step: ProgressCallback | None = None,
+        on_preview: PreviewCallback | None = None,
     ) -> list[Image.Image]:
         """One pipeline call for pictures whose jobs share a ``Job.batch_key``.
 
         Each picture has its own prompt and CPU generator, so it comes out as it would
         alone (same seed, same pixels, up to last-bit rounding of batched kernels).
+        ``on_preview`` gets each job's preview when the previewer says one is due.
         """
         first = pictures[0].job
         if any(p.job.batch_key() != first.batch_key() for p in pictures):
@@ -95,7 +102,7 @@ class Engine:
             "guidance_scale": first.guidance,
             # CPU generators: the same seed gives the same latents on every device.
             "generator": [torch.Generator("cpu").manual_seed(p.seed) for p in pictures],
-            "callback_on_step_end": _step_reporter(on_step or (lambda step, total: None)),
+            "callback_on_step_end": self._step_reporter(pictures, on_step, on_preview),
         }
         if first.kind is JobKind.GENERATE:
             return self.pipelines.text2img(
@@ -120,6 +127,30 @@ class Engine:
         # The VAE round trip changes every pixel a little; keep the unmasked ones exactly.
         overlay = self.pipelines.inpaint.image_processor.apply_overlay
         return [overlay(p.mask, p.init, image) for p, image in zip(pictures, painted, strict=True)]
+
+    def _step_reporter(
+        self,
+        pictures: list[Picture],
+        on_step: ProgressCallback | None,
+        on_preview: PreviewCallback | None,
+    ):
+        """The pipeline's step-end callback: progress every step, previews when due."""
+        previewer = self.previewer if on_preview else None
+        firsts: dict[str, int] = {}  # each job's first picture in the batch
+        for index, picture in enumerate(pictures):
+            firsts.setdefault(picture.job.id, index)
+        if previewer:
+            previewer.restart()
+
+        def callback(pipe, step: int, timestep, callback_kwargs: dict) -> dict:
+            if on_step:
+                on_step(step + 1, pipe.num_timesteps)
+            if previewer and previewer.due(step + 1, pipe.num_timesteps):
+                jpegs = previewer.render(callback_kwargs["latents"][list(firsts.values())])
+                on_preview(dict(zip(firsts, jpegs, strict=True)))
+            return callback_kwargs
+
+        return callback
 
     def finish(self, job: Job, images: list[Image.Image], seconds: float) -> Result:
         """The job's PNGs (with their generation parameters) as its Result."""
@@ -161,11 +192,3 @@ def _decode(data: bytes | None, field: str, job: Job) -> Image.Image:
     except Exception as error:  # Pillow raises many types for bad bytes
         raise JobInputError(f"{field} is not a readable image ({error})") from error
     return image
-
-
-def _step_reporter(on_step: ProgressCallback):
-    def callback(pipe, step: int, timestep, callback_kwargs: dict) -> dict:
-        on_step(step + 1, pipe.num_timesteps)
-        return callback_kwargs
-
-    return callback

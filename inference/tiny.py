@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from diffusers import (
     AutoencoderKL,
+    AutoencoderTiny,
     EulerAncestralDiscreteScheduler,
     SchedulerMixin,
     StableDiffusionPipeline,
@@ -74,6 +75,19 @@ def build_tiny_pipeline() -> StableDiffusionPipeline:
         beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", steps_offset=1
     )
     return assemble(unet, vae, text_encoder, scheduler)
+
+
+def build_tiny_preview_decoder() -> AutoencoderTiny:
+    """A tiny autoencoder (TAESD's class) for the tiny model's latents: 4 channels, 2× up,
+    like the tiny VAE above."""
+    torch.manual_seed(_WEIGHTS_SEED)
+    return AutoencoderTiny(
+        encoder_block_out_channels=(16, 16),
+        decoder_block_out_channels=(16, 16),
+        num_encoder_blocks=(1, 1),
+        num_decoder_blocks=(1, 1),
+        latent_channels=4,
+    ).eval()
 
 
 def assemble(

@@ -83,7 +83,9 @@ class Worker:
         finished = asyncio.Event()
         beats = asyncio.create_task(self._heartbeats(progress, finished))
         try:
-            outcomes = await asyncio.to_thread(self.runner.run, jobs, progress.update)
+            outcomes = await asyncio.to_thread(
+                self.runner.run, jobs, progress.update, progress.show
+            )
         except Exception as error:  # a bug outside any one job: fail them all, visibly
             log.exception("batch of %d jobs failed", len(jobs))
             outcomes = {job.id: JobFailure(f"generation failed: {error}") for job in jobs}
@@ -139,12 +141,13 @@ class Worker:
             if renew:
                 last_beat = now
             for job_id, current in list(progress.current.items()):
-                if current == reported.get(job_id) and not renew:
+                preview = progress.previews.pop(job_id, None)
+                if current == reported.get(job_id) and not renew and preview is None:
                     continue
                 reported[job_id] = current
                 try:
                     held = await self.queue.heartbeat(
-                        job_id, self.worker_id, *current, self.lease_seconds
+                        job_id, self.worker_id, *current, self.lease_seconds, preview
                     )
                 except Exception:  # a busy queue must not cost the batch; retried next beat
                     log.exception("job %s: heartbeat failed", job_id)
@@ -157,11 +160,16 @@ class Worker:
 
 
 class _Progress:
-    """The latest (step, total) of each job, as the engine's thread reports them."""
+    """The latest (step, total) and unsent preview of each job, as the engine's thread
+    reports them."""
 
     def __init__(self, job_ids: list[str]) -> None:
         self.current = dict.fromkeys(job_ids, (0, 0))
+        self.previews: dict[str, bytes] = {}
 
     def update(self, job_ids: list[str], step: int, total: int) -> None:
         for job_id in job_ids:
             self.current[job_id] = (step, total)
+
+    def show(self, previews: dict[str, bytes]) -> None:
+        self.previews.update(previews)

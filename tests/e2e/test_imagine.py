@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import re
 
-from tests.e2e.conftest import ALICE, RESULT_TIMEOUT, Studio, custom_ids, is_result
+from PIL import Image
+
+from tests.e2e.conftest import (
+    ALICE,
+    RESULT_TIMEOUT,
+    Studio,
+    bot_settings,
+    custom_ids,
+    is_result,
+    start_bot,
+    stop_bot,
+    wait_until,
+)
 from tests.fakediscord import FLAG_EPHEMERAL
 
 
@@ -30,6 +43,25 @@ async def test_imagine_defers_shows_status_and_posts_the_grid_with_buttons(studi
     statuses = [c.json.get("content", "") for c in inter.original_edits()]
     assert any("queued" in s or "generating" in s for s in statuses)
     assert await studio.balance(ALICE) == studio.settings.welcome_credits - 1
+
+
+async def test_a_long_job_shows_a_preview_on_its_status_line(fake, tmp_path, monkeypatch):
+    """With PREVIEW_DECODER set, the local worker's previews reach the status line."""
+    monkeypatch.setenv("PREVIEW_DECODER", "tiny")  # the worker process reads its environment
+    monkeypatch.setenv("PREVIEW_SECONDS", "0.2")
+    bot, task = await start_bot(fake, bot_settings(fake, tmp_path / "var", steps=30, image_size=64))
+    try:
+        inter = await fake.slash_command("imagine", {"prompt": "a slow sunrise"}, user_id=ALICE)
+        edit = await inter.wait_original_edit(
+            lambda c: any(f.filename == "preview.jpg" for f in c.files), timeout=RESULT_TIMEOUT
+        )
+        assert "generating" in edit.json["content"]
+        (preview,) = edit.files
+        assert Image.open(io.BytesIO(preview.data)).format == "JPEG"
+        await inter.wait_followup(is_result, timeout=RESULT_TIMEOUT)
+        await wait_until(lambda: inter.original_message() is None, timeout=10)  # status line gone
+    finally:
+        await stop_bot(bot, task)
 
 
 async def test_imagine_refusals_are_ephemeral_and_free(studio: Studio):

@@ -63,13 +63,13 @@ class CountingEngine(Engine):
         self.fits = fits  # more pictures than this in one call: out of memory
         self.poison = poison  # a prompt that makes any call containing it fail
 
-    def paint(self, pictures: list[Picture], on_step=None):
+    def paint(self, pictures: list[Picture], on_step=None, on_preview=None):
         self.calls.append([p.job.id for p in pictures])
         if self.fits is not None and len(pictures) > self.fits:
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
         if self.poison and any(p.job.prompt == self.poison for p in pictures):
             raise ValueError("the pipeline choked")
-        return super().paint(pictures, on_step)
+        return super().paint(pictures, on_step, on_preview)
 
 
 def test_generate_jobs_run_in_one_call_and_each_is_as_alone(tiny_pipelines, engine):
@@ -140,11 +140,11 @@ def test_out_of_memory_halves_the_batch_and_remembers(tiny_pipelines, engine):
 
 def test_a_job_that_does_not_fit_alone_fails_with_a_reason_and_alone(tiny_pipelines, engine):
     class HugeJobEngine(CountingEngine):
-        def paint(self, pictures, on_step=None):
+        def paint(self, pictures, on_step=None, on_preview=None):
             if any(p.job.id == "huge" for p in pictures):
                 self.calls.append([p.job.id for p in pictures])
                 raise torch.cuda.OutOfMemoryError("CUDA out of memory")
-            return super().paint(pictures, on_step)
+            return super().paint(pictures, on_step, on_preview)
 
     jobs = [job("a", n=1), job("huge", n=2), job("b", n=1, seed=3)]
     outcomes = BatchRunner(HugeJobEngine(tiny_pipelines)).run(jobs)

@@ -207,3 +207,35 @@ async def test_idle_workers_and_the_watcher_are_woken(queues: OpenQueue):
     await asyncio.sleep(0.05)
     await worker.claim("w", 30)
     await asyncio.wait_for(watching, 5)
+
+
+async def test_a_running_jobs_preview_is_kept_until_it_finishes(queues: OpenQueue):
+    queue, bot = await queues(), await queues()
+    for job_id in ("a", "b"):
+        await queue.submit(make_job(job_id))
+    await queue.claim("w", lease_seconds=30)
+    await queue.claim("w", lease_seconds=30)
+    jpeg = bytes(range(256)) * 4  # any bytes, binary included, come back unchanged
+    assert await queue.heartbeat("a", "w", 2, 8, 30, jpeg)
+    assert await queue.heartbeat("b", "w", 2, 8, 30)
+    statuses = await bot.statuses(["a", "b"])
+    assert statuses["a"].preview == jpeg and statuses["b"].preview is None
+    assert await queue.heartbeat("a", "w", 3, 8, 30)  # no new preview: the last one stays
+    assert not await queue.heartbeat("a", "intruder", 4, 8, 30, b"other")
+    assert (await bot.statuses(["a"]))["a"].preview == jpeg
+    assert await queue.complete("a", "w", make_result("a"))
+    assert await queue.heartbeat("b", "w", 4, 8, 30, b"b-preview")
+    assert await queue.fail("b", "w", "broken")
+    statuses = await bot.statuses(["a", "b"])
+    assert statuses["a"].preview is None and statuses["b"].preview is None
+
+
+async def test_a_reclaimed_job_starts_without_the_dead_workers_preview(queues: OpenQueue):
+    queue = await queues()
+    await queue.submit(make_job("a"))
+    await queue.claim("dead", lease_seconds=LEASE)
+    assert await queue.heartbeat("a", "dead", 5, 8, LEASE, b"old picture")
+    await asyncio.sleep(LEASE + 0.1)
+    claim = await queue.claim("w", lease_seconds=30)
+    assert claim.job.id == "a" and claim.attempt == 2
+    assert (await queue.statuses(["a"]))["a"].preview is None

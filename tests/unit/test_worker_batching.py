@@ -1,15 +1,19 @@
 """The worker loop with batching: the real queues (SQLite and Redis) and the real tiny engine."""
 
 import asyncio
+import io
 import time
 
 import torch
+from PIL import Image
 
 from data.jobs import Job, JobKind, JobState
 from data.queue import JobQueue
 from data.sqlite_queue import SqliteQueue
 from data.store import Store
 from inference.engine import Engine, Picture
+from inference.previews import Previewer
+from inference.tiny import build_tiny_preview_decoder
 from inference.worker import Worker
 from tests.conftest import OpenQueue
 
@@ -29,11 +33,11 @@ class CallLog(Engine):
         super().__init__(pipelines)
         self.calls: list[list[str]] = []
 
-    def paint(self, pictures: list[Picture], on_step=None):
+    def paint(self, pictures: list[Picture], on_step=None, on_preview=None):
         self.calls.append(list(dict.fromkeys(p.job.id for p in pictures)))
         if any(p.job.id == "huge" for p in pictures):
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 9 GiB")
-        return super().paint(pictures, on_step)
+        return super().paint(pictures, on_step, on_preview)
 
 
 class HeartbeatLog(SqliteQueue):
@@ -42,10 +46,13 @@ class HeartbeatLog(SqliteQueue):
     def __init__(self, store: Store) -> None:
         super().__init__(store)
         self.beats: list[tuple[str, int, int]] = []
+        self.previews: list[tuple[str, int, bytes]] = []
 
-    async def heartbeat(self, job_id, worker_id, step, total_steps, lease_seconds):
+    async def heartbeat(self, job_id, worker_id, step, total_steps, lease_seconds, preview=None):
         self.beats.append((job_id, step, total_steps))
-        return await super().heartbeat(job_id, worker_id, step, total_steps, lease_seconds)
+        if preview is not None:
+            self.previews.append((job_id, step, preview))
+        return await super().heartbeat(job_id, worker_id, step, total_steps, lease_seconds, preview)
 
 
 async def submit_all(queue: JobQueue, *jobs: Job) -> None:
@@ -90,6 +97,20 @@ async def test_every_job_of_a_batch_reports_its_progress(store, tiny_pipelines):
         assert {total for beat_job, _, total in queue.beats if beat_job == job_id} <= {0, 8}
     statuses = await queue.statuses(["j0", "j1", "j2"])
     assert all(status.step == status.total_steps == 8 for status in statuses.values())
+
+
+async def test_the_worker_sends_each_jobs_previews_with_its_heartbeats(store, tiny_pipelines):
+    queue = HeartbeatLog(store)
+    await submit_all(queue, make_job("a", steps=12), make_job("b", steps=12, seed=9))
+    previewer = Previewer(build_tiny_preview_decoder(), every_seconds=0)  # due at every step
+    worker = Worker(queue, Engine(tiny_pipelines, previewer), batch_images=8)
+    assert await worker.run_one()
+    assert {job_id for job_id, _, _ in queue.previews} == {"a", "b"}
+    for _, step, jpeg in queue.previews:
+        assert step > 0 and Image.open(io.BytesIO(jpeg)).format == "JPEG"
+    statuses = await queue.statuses(["a", "b"])
+    assert all(status.state is JobState.DONE for status in statuses.values())
+    assert all(status.preview is None for status in statuses.values())  # dropped when done
 
 
 async def test_the_worker_waits_a_bounded_time_for_batch_mates(queues: OpenQueue, engine):

@@ -1,0 +1,99 @@
+"""Progress previews: a small, rough picture of each job while its steps run.
+
+Decoding the latents with the model's own VAE at every preview would cost about as much
+as a step. A tiny autoencoder (TAESD: ``madebyollin/taesd`` for SD 1.x/2.x latents, which
+sd-turbo's are) decodes them at preview quality for a fraction of that, the way ComfyUI
+and A1111 show live previews. Previews are off unless PREVIEW_DECODER names a decoder,
+and are made at most every PREVIEW_SECONDS, never on the last step: a job that finishes
+within that time (1-step sd-turbo) never pays for one.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from diffusers import AutoencoderTiny
+from PIL import Image
+
+from data.settings import TINY_PRESET
+
+log = logging.getLogger(__name__)
+
+PREVIEW_SIDE = 256  # pixels on the longer side: enough to see the composition
+PREVIEW_QUALITY = 70  # JPEG: a 256² preview is ~10 KB, cheap to pass through the queue
+
+
+class Previewer:
+    """Decides when a preview is due and renders latents into small JPEGs."""
+
+    def __init__(
+        self,
+        decoder: AutoencoderTiny,
+        every_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.decoder = decoder
+        self.every_seconds = every_seconds
+        self._clock = clock
+        self._last = clock()
+
+    def restart(self) -> None:
+        """A new pipeline call begins: its first preview comes ``every_seconds`` from now."""
+        self._last = self._clock()
+
+    def due(self, step: int, total: int) -> bool:
+        """True (and the timer restarts) when a preview of this step should be made."""
+        if step >= total or self._clock() - self._last < self.every_seconds:
+            return False
+        self._last = self._clock()
+        return True
+
+    @torch.inference_mode()
+    def render(self, latents: torch.Tensor) -> list[bytes]:
+        """One JPEG per latent in the batch."""
+        parameter = next(self.decoder.parameters())
+        latents = latents.to(parameter.device, parameter.dtype) / self.decoder.config.scaling_factor
+        pixels = self.decoder.decode(latents).sample  # in [-1, 1]
+        pixels = (pixels / 2 + 0.5).clamp(0, 1).mul(255).round().to(torch.uint8)
+        return [_jpeg(image) for image in pixels.permute(0, 2, 3, 1).cpu().numpy()]
+
+
+def _jpeg(array) -> bytes:
+    image = Image.fromarray(array)
+    image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=PREVIEW_QUALITY)
+    return buffer.getvalue()
+
+
+def load_previewer(
+    name: str, device: torch.device, dtype: torch.dtype, every_seconds: float
+) -> Previewer | None:
+    """The previewer PREVIEW_DECODER names, or None (off, or it could not be loaded).
+
+    A decoder that cannot be loaded costs the previews, never the worker: images are made
+    as before, and the log says why there are no previews.
+    """
+    if not name:
+        return None
+    if name == TINY_PRESET:
+        from inference.tiny import build_tiny_preview_decoder
+
+        decoder = build_tiny_preview_decoder()
+    else:
+        try:
+            decoder = AutoencoderTiny.from_pretrained(
+                name, torch_dtype=dtype, local_files_only=Path(name).expanduser().is_dir()
+            )
+        except (OSError, ValueError) as error:
+            reason = str(error).strip().splitlines()[0]
+            log.warning("PREVIEW_DECODER=%s could not be loaded (%s): no previews", name, reason)
+            return None
+    decoder.to(device, dtype).eval()
+    log.info("progress previews every %.1fs, decoded by %s", every_seconds, name)
+    return Previewer(decoder, every_seconds)

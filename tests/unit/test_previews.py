@@ -1,0 +1,94 @@
+"""Progress previews: the tiny autoencoder on the tiny model's latents, through the engine
+and the batch runner (the worker and the queues: test_worker_batching, test_queue_contract)."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import torch
+from PIL import Image
+
+from data.jobs import Job, JobKind
+from inference.batching import BatchRunner
+from inference.engine import Engine
+from inference.previews import Previewer, load_previewer
+from inference.tiny import build_tiny_preview_decoder
+
+
+def make_job(job_id: str, **fields) -> Job:
+    values = dict(
+        id=job_id, kind=JobKind.GENERATE, prompt=job_id, seed=5, n=2, width=64, height=48,
+        steps=6, guidance=0,
+    )  # fmt: skip
+    values.update(fields)
+    return Job(**values)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def always(decoder=None) -> Previewer:
+    """A previewer for which a preview is due at every step but the last."""
+    return Previewer(decoder or build_tiny_preview_decoder(), every_seconds=0)
+
+
+def test_a_preview_is_due_every_interval_and_never_on_the_last_step():
+    clock = Clock()
+    previewer = Previewer(build_tiny_preview_decoder(), every_seconds=2, clock=clock)
+    previewer.restart()
+    clock.now += 1.9
+    assert not previewer.due(1, 10)  # too soon after the call started
+    clock.now += 0.1
+    assert previewer.due(2, 10)
+    assert not previewer.due(3, 10)  # the timer restarted with that preview
+    clock.now += 5
+    assert not previewer.due(10, 10)  # the last step: the result itself comes next
+    assert previewer.due(9, 10)
+
+
+def test_previews_are_small_jpegs_of_each_jobs_first_picture(tiny_pipelines, engine):
+    previewing = Engine(tiny_pipelines, always())
+    jobs = [make_job("a"), make_job("b", seed=40, n=1)]
+    shown: list[dict[str, bytes]] = []
+    outcomes = BatchRunner(previewing).run(jobs, on_preview=shown.append)
+    assert len(shown) == 5  # steps 1 to 5 of 6, for both jobs in their one call
+    assert all(set(previews) == {"a", "b"} for previews in shown)
+    for previews in shown:
+        for jpeg in previews.values():
+            image = Image.open(io.BytesIO(jpeg))
+            assert image.format == "JPEG" and image.size == (64, 48)
+    assert shown[0]["a"] != shown[-1]["a"]  # the picture changes as the steps run
+    assert shown[0]["a"] != shown[0]["b"]
+    # Previews only read the latents: the images are the ones made without them.
+    for job in jobs:
+        plain = engine.run(job)
+        pngs = [image.png for image in outcomes[job.id].images]
+        assert pngs == [image.png for image in plain.images]
+
+
+def test_without_a_preview_listener_nothing_is_decoded(tiny_pipelines):
+    class Counting(Previewer):
+        renders = 0
+
+        def render(self, latents: torch.Tensor) -> list[bytes]:
+            Counting.renders += 1
+            return super().render(latents)
+
+    engine = Engine(tiny_pipelines, Counting(build_tiny_preview_decoder(), every_seconds=0))
+    engine.run(make_job("a"))
+    assert Counting.renders == 0
+
+
+def test_load_previewer_is_off_by_default_and_survives_a_missing_decoder(tmp_path, caplog):
+    assert load_previewer("", torch.device("cpu"), torch.float32, 1.0) is None
+    with caplog.at_level(logging.WARNING, logger="inference.previews"):
+        assert load_previewer(str(tmp_path), torch.device("cpu"), torch.float32, 1.0) is None
+    assert "could not be loaded" in caplog.text and "no previews" in caplog.text
+    tiny = load_previewer("tiny", torch.device("cpu"), torch.float32, 1.5)
+    assert tiny is not None and tiny.every_seconds == 1.5
