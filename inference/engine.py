@@ -146,8 +146,9 @@ class Engine:
             if on_step:
                 on_step(step + 1, pipe.num_timesteps)
             if previewer and previewer.due(step + 1, pipe.num_timesteps):
-                jpegs = previewer.render(callback_kwargs["latents"][list(firsts.values())])
-                on_preview(dict(zip(firsts, jpegs, strict=True)))
+                latents = callback_kwargs["latents"][list(firsts.values())]
+                if (jpegs := previewer.render_or_stop(latents)) is not None:
+                    on_preview(dict(zip(firsts, jpegs, strict=True)))
             return callback_kwargs
 
         return callback

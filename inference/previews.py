@@ -41,6 +41,7 @@ class Previewer:
         self.every_seconds = every_seconds
         self._clock = clock
         self._last = clock()
+        self.broken = False  # the decoder failed once: no more previews
 
     def restart(self) -> None:
         """A new pipeline call begins: its first preview comes ``every_seconds`` from now."""
@@ -48,10 +49,20 @@ class Previewer:
 
     def due(self, step: int, total: int) -> bool:
         """True (and the timer restarts) when a preview of this step should be made."""
-        if step >= total or self._clock() - self._last < self.every_seconds:
+        if self.broken or step >= total or self._clock() - self._last < self.every_seconds:
             return False
         self._last = self._clock()
         return True
+
+    def render_or_stop(self, latents: torch.Tensor) -> list[bytes] | None:
+        """The previews, or None and no more previews when the decoder fails on these
+        latents (a TAESD made for another model family): previews never cost a job."""
+        try:
+            return self.render(latents)
+        except Exception:
+            log.exception("the preview decoder failed; previews are off until the worker restarts")
+            self.broken = True
+            return None
 
     @torch.inference_mode()
     def render(self, latents: torch.Tensor) -> list[bytes]:

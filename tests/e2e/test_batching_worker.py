@@ -1,4 +1,4 @@
-"""A real ``python -m inference`` process (tiny model) batching jobs from the SQLite queue."""
+"""A real ``python -m inference`` process (tiny model) batching jobs from either queue."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from data.jobs import Job, JobKind, JobState
-from data.sqlite_queue import SqliteQueue
-from data.store import Store
+from data.queue import open_queue
 from tests.e2e.conftest import (
     ALICE,
     BOB,
@@ -37,10 +37,11 @@ def make_job(job_id: str, kind: JobKind = JobKind.GENERATE, **fields) -> Job:
     return Job(**values)
 
 
-def start_worker(data_dir: Path, log_path: Path) -> subprocess.Popen:
+def start_worker(data_dir: Path, log_path: Path, queue_url: str = "") -> subprocess.Popen:
     """``python -m inference`` on the tiny model with batches of up to 8 images."""
     env = {
         **os.environ,
+        "QUEUE": queue_url,  # empty: the SQLite database in DATA_DIR
         "DATA_DIR": str(data_dir),
         "MODEL": "tiny",
         "DEVICE": "cpu",
@@ -72,10 +73,18 @@ def pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
 
 
-async def test_queued_jobs_run_in_batches_in_a_worker_process(tmp_path: Path, engine):
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+async def test_queued_jobs_run_in_batches_in_a_worker_process(
+    tmp_path: Path, engine, backend, request
+):
     data_dir = tmp_path / "var"
-    store = await Store.open(data_dir / "imagine.db")
-    queue = SqliteQueue(store)
+    data_dir.mkdir()
+    queue_url = (
+        request.getfixturevalue("redis_url")
+        if backend == "redis"
+        else f"sqlite:///{data_dir / 'imagine.db'}"
+    )
+    queue = await open_queue(queue_url)
     source = engine.run(make_job("source", n=1)).images[0].png
     jobs = [
         *(make_job(f"fox{i}", seed=10 * i) for i in range(4)),  # 8 images: one batch
@@ -87,7 +96,7 @@ async def test_queued_jobs_run_in_batches_in_a_worker_process(tmp_path: Path, en
         await queue.submit(job)
         await asyncio.sleep(0.002)
     log_path = tmp_path / "worker.log"
-    worker = start_worker(data_dir, log_path)
+    worker = start_worker(data_dir, log_path, queue_url)
     try:
         ids = [job.id for job in jobs]
         done: dict = {}
@@ -103,7 +112,7 @@ async def test_queued_jobs_run_in_batches_in_a_worker_process(tmp_path: Path, en
             await asyncio.sleep(0.2)
     finally:
         await stop_worker(worker)
-        await store.close()
+        await queue.close()
     output = log_path.read_text()
     assert worker.returncode == 0, output
     assert batch_sizes(output) == {

@@ -72,6 +72,30 @@ def test_previews_are_small_jpegs_of_each_jobs_first_picture(tiny_pipelines, eng
         assert pngs == [image.png for image in plain.images]
 
 
+def test_a_decoder_that_fails_turns_previews_off_and_the_job_still_runs(
+    tiny_pipelines, engine, caplog
+):
+    from diffusers import AutoencoderTiny
+
+    other_family = AutoencoderTiny(  # expects 16-channel latents (an SD3/Flux-style TAESD)
+        encoder_block_out_channels=(16, 16),
+        decoder_block_out_channels=(16, 16),
+        num_encoder_blocks=(1, 1),
+        num_decoder_blocks=(1, 1),
+        latent_channels=16,
+    )
+    previewer = always(other_family)
+    shown: list[dict[str, bytes]] = []
+    with caplog.at_level(logging.ERROR, logger="inference.previews"):
+        outcomes = BatchRunner(Engine(tiny_pipelines, previewer)).run(
+            [make_job("a")], on_preview=shown.append
+        )
+    assert shown == [] and previewer.broken
+    assert caplog.text.count("previews are off") == 1  # said once, not at every step
+    pngs = [image.png for image in outcomes["a"].images]
+    assert pngs == [image.png for image in engine.run(make_job("a")).images]
+
+
 def test_without_a_preview_listener_nothing_is_decoded(tiny_pipelines):
     class Counting(Previewer):
         renders = 0
