@@ -17,9 +17,11 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/python -m bot run
 
+# Two test processes: most end-to-end tests wait on a bot, a worker and the fake Discord.
+TEST_WORKERS ?= 2
 test: $(STAMP) redis-server
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The Redis queue's tests start a real redis-server (Debian's package); install it if missing.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

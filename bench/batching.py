@@ -1,11 +1,13 @@
 """Throughput with cross-request batching ÷ without, same jobs, measured in one run.
 
 The same queued jobs (different prompts and seeds, as from different users) go through the
-real worker loop and SQLite queue twice per round: once one job per pipeline call
+real worker loop and queue (SQLite, or with ``--queue redis`` a throwaway redis-server)
+twice per round: once one job per pipeline call
 (BATCH_SIZE=1), once batched. Rounds alternate which goes first, so that both see the
 same machine state; the load average is printed, as a busy machine skews both.
 
     .venv/bin/python bench/batching.py [--model tiny] [--device auto] [--jobs 16]
+                                       [--queue sqlite|redis]
 
 Prints the machine, the median images per second of each, and, last,
 ``batching speed-up: X.XX``.
@@ -27,10 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 from data.jobs import Job, JobKind, JobState
+from data.queue import JobQueue
+from data.redis_queue import RedisQueue
 from data.sqlite_queue import SqliteQueue
 from data.store import Store
 from inference.engine import Engine
 from inference.worker import Worker
+from tests.redis_server import RedisServer
 
 PROMPTS = ["a purple mammoth riding a motorcycle", "a lighthouse in a storm", "a red fox"]
 
@@ -52,10 +57,19 @@ def make_jobs(args: argparse.Namespace, round_: int) -> list[Job]:
     ]
 
 
-async def drain(engine: Engine, jobs: list[Job], batch_images: int, data_dir: Path) -> float:
+async def fresh_queue(name: str, data_dir: Path, redis_url: str | None) -> JobQueue:
+    """An empty queue: its own SQLite file, or its own key prefix on the Redis server."""
+    if redis_url:
+        return await RedisQueue.connect(redis_url, prefix=f"bench-{name}")
+    store = await Store.open(data_dir / f"bench-{name}.db")
+    return SqliteQueue(store, owns_store=True)
+
+
+async def drain(
+    engine: Engine, jobs: list[Job], batch_images: int, data_dir: Path, redis_url: str | None
+) -> float:
     """Seconds for one worker to run every job of a freshly filled queue."""
-    store = await Store.open(data_dir / f"bench-{batch_images}-{jobs[0].id}.db")
-    queue = SqliteQueue(store)
+    queue = await fresh_queue(f"{batch_images}-{jobs[0].id}", data_dir, redis_url)
     try:
         for job in jobs:
             await queue.submit(job)
@@ -70,7 +84,6 @@ async def drain(engine: Engine, jobs: list[Job], batch_images: int, data_dir: Pa
         return elapsed
     finally:
         await queue.close()
-        await store.close()
 
 
 def machine(engine: Engine) -> str:
@@ -107,17 +120,24 @@ async def bench(args: argparse.Namespace) -> None:
     print(machine(engine))
     timings: dict[int, list[float]] = {1: [], args.batch_size: []}
     with tempfile.TemporaryDirectory() as folder:
-        for round_ in range(args.rounds + 1):  # round 0 warms both paths up
-            order = list(timings) if round_ % 2 else list(reversed(timings))
-            for batch_images in order:
-                jobs = make_jobs(args, round_)
-                seconds = await drain(engine, jobs, batch_images, Path(folder))
-                if round_:
-                    timings[batch_images].append(seconds)
+        server = RedisServer(Path(folder) / "redis") if args.queue == "redis" else None
+        try:
+            for round_ in range(args.rounds + 1):  # round 0 warms both paths up
+                order = list(timings) if round_ % 2 else list(reversed(timings))
+                for batch_images in order:
+                    jobs = make_jobs(args, round_)
+                    url = server.url if server else None
+                    seconds = await drain(engine, jobs, batch_images, Path(folder), url)
+                    if round_:
+                        timings[batch_images].append(seconds)
+        finally:
+            if server:
+                server.stop()
     images = args.jobs * args.images
     alone, batched = (statistics.median(timings[b]) for b in timings)
     print(
-        f"model {args.model}, {args.jobs} jobs × {args.images} images {args.size}², "
+        f"{args.queue} queue, model {args.model}, {args.jobs} jobs × {args.images} images "
+        f"{args.size}², "
         f"{args.steps} steps, guidance {args.guidance}, {args.rounds} rounds (medians)"
     )
     print(f"one job per call:                  {images / alone:8.2f} images/s ({alone:.2f} s)")
@@ -141,6 +161,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2)
     parser.add_argument("--guidance", type=float, default=0.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--queue", default="sqlite", choices=["sqlite", "redis"])
     args = parser.parse_args()
     args.size = args.size or (64 if args.model == "tiny" else 512)
     if args.batch_size < 2:

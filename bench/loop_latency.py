@@ -73,6 +73,7 @@ async def main(jobs: int, seconds: float) -> None:
             model="tiny",
             local_worker=False,
             welcome_credits=jobs,
+            max_jobs_per_user=100,  # 50 users with 10 requests each: all of them wait
         )
         runtime = await Runtime.start(settings)
         await runtime.watcher.start()
