@@ -54,17 +54,30 @@ class JobQueue(ABC):
     ) -> list[Claim]:
         """Claim jobs that can share one pipeline call, together at most ``max_images`` images.
 
-        Without ``like``: the job :meth:`claim` would take, then queued jobs with the same
-        :meth:`Job.batch_key`, in the fair order :meth:`claim` serves, while their running
-        sum of images fits (a first job bigger than ``max_images`` comes alone). With
-        ``like``: only queued jobs that batch with it (a worker topping up a batch). ``[]``
-        when there is none. This default claims one job and never tops up; a backend
-        overrides it to batch.
+        Without ``like``: the job :meth:`claim` would take, then its batch-mates (see
+        :meth:`claim_like`; a first job bigger than ``max_images`` comes alone). With
+        ``like``: only batch-mates of that job (a worker topping up a batch). ``[]`` when
+        there is none.
         """
-        if like is not None:
-            return []
-        claim = await self.claim(worker_id, lease_seconds)
-        return [claim] if claim else []
+        claims: list[Claim] = []
+        if like is None:
+            first = await self.claim(worker_id, lease_seconds)
+            if first is None:
+                return []
+            claims.append(first)
+            like = first.job
+            max_images -= first.job.n
+        if max_images > 0:
+            claims += await self.claim_like(worker_id, lease_seconds, like, max_images)
+        return claims
+
+    async def claim_like(
+        self, worker_id: str, lease_seconds: float, like: Job, max_images: int
+    ) -> list[Claim]:
+        """Queued jobs with the same :meth:`Job.batch_key` as ``like``, in the fair order
+        :meth:`claim` serves, while their running sum of images fits in ``max_images``.
+        This default finds none (one job per call); a backend overrides it to batch."""
+        return []
 
     @abstractmethod
     async def heartbeat(

@@ -332,26 +332,15 @@ class RedisQueue(JobQueue):
         payload, attempt = taken
         return Claim(job=Job.model_validate_json(payload), attempt=int(attempt))
 
-    async def claim_batch(
-        self, worker_id: str, lease_seconds: float, max_images: int, like: Job | None = None
+    async def claim_like(
+        self, worker_id: str, lease_seconds: float, like: Job, max_images: int
     ) -> list[Claim]:
-        claims: list[Claim] = []
-        if like is None:
-            first = await self.claim(worker_id, lease_seconds)
-            if first is None:
-                return []
-            claims.append(first)
-            like = first.job
-            max_images -= first.job.n
-        if max_images > 0:
-            taken = await self._run(
-                "claim_like", worker_id, int(lease_seconds * 1000), batch_name(like), max_images
-            )
-            claims += [
-                Claim(job=Job.model_validate_json(payload), attempt=int(attempt))
-                for payload, attempt in zip(taken[::2], taken[1::2], strict=True)
-            ]
-        return claims
+        lease = int(lease_seconds * 1000)
+        taken = await self._run("claim_like", worker_id, lease, batch_name(like), max_images)
+        return [
+            Claim(job=Job.model_validate_json(payload), attempt=int(attempt))
+            for payload, attempt in zip(taken[::2], taken[1::2], strict=True)
+        ]
 
     async def heartbeat(
         self,

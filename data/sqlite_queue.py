@@ -98,28 +98,11 @@ class SqliteQueue(JobQueue):
         self._bell.ring("changes")  # running now, and everyone behind it moved up
         return Claim(job=Job.model_validate_json(row["payload"]), attempt=row["attempts"])
 
-    async def claim_batch(
-        self, worker_id: str, lease_seconds: float, max_images: int, like: Job | None = None
-    ) -> list[Claim]:
-        claims: list[Claim] = []
-        if like is None:
-            first = await self.claim(worker_id, lease_seconds)
-            if first is None:
-                return []
-            claims.append(first)
-            like = first.job
-            max_images -= first.job.n
-        if max_images > 0:
-            claims += await self._claim_like(worker_id, lease_seconds, like, max_images)
-        return claims
-
-    async def _claim_like(
+    async def claim_like(
         self, worker_id: str, lease_seconds: float, like: Job, max_images: int
     ) -> list[Claim]:
-        """The next queued jobs, in the fair order claim() serves, that batch with ``like``
-        and fit in ``max_images`` (a running sum of their image counts): found by a read (no
-        write lock when there are none), taken by one UPDATE that skips any another worker
-        took in between."""
+        """Found by a read (no write lock when there are none), taken by one UPDATE that
+        skips any another worker took in between."""
         key = like.model_dump(mode="json", include=set(BATCH_FIELDS))
         same = " AND ".join(f"json_extract(payload, '$.{field}') = ?" for field in BATCH_FIELDS)
         fitting = await self._store.fetchall(

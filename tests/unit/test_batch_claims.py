@@ -96,7 +96,7 @@ async def test_two_workers_claiming_batches_never_share_a_job(queues: OpenQueue)
 
 async def test_the_default_claim_batch_of_any_backend_claims_one_job(store: Store):
     class OneByOne(SqliteQueue):
-        claim_batch = JobQueue.claim_batch  # what a backend without batching inherits
+        claim_like = JobQueue.claim_like  # what a backend without batching inherits
 
     queue = OneByOne(store)
     await submit_all(queue, make_job("a"), make_job("b"))
