@@ -46,6 +46,20 @@ from inference.tiny import assemble
 PROMPT = "a purple mammoth riding a motorcycle, studio photo"
 
 
+def sd2_vae() -> AutoencoderKL:
+    """SD 2.x's (and so sd-turbo's) autoencoder architecture, random weights."""
+    return AutoencoderKL(
+        in_channels=3,
+        out_channels=3,
+        latent_channels=4,
+        layers_per_block=2,
+        block_out_channels=(128, 256, 512, 512),
+        down_block_types=("DownEncoderBlock2D",) * 4,
+        up_block_types=("UpDecoderBlock2D",) * 4,
+        sample_size=768,
+    )
+
+
 def write_sd_turbo_shaped(folder: Path) -> None:
     """stabilityai/sd-turbo's component configs with random weights, saved as diffusers."""
     torch.manual_seed(0)
@@ -71,16 +85,7 @@ def write_sd_turbo_shaped(folder: Path) -> None:
         cross_attention_dim=1024,
         use_linear_projection=True,
     )
-    vae = AutoencoderKL(
-        in_channels=3,
-        out_channels=3,
-        latent_channels=4,
-        layers_per_block=2,
-        block_out_channels=(128, 256, 512, 512),
-        down_block_types=("DownEncoderBlock2D",) * 4,
-        up_block_types=("UpDecoderBlock2D",) * 4,
-        sample_size=768,
-    )
+    vae = sd2_vae()
     text_encoder = CLIPTextModel(
         CLIPTextConfig(
             hidden_size=1024,

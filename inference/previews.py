@@ -105,6 +105,8 @@ def load_previewer(
             reason = str(error).strip().splitlines()[0]
             log.warning("PREVIEW_DECODER=%s could not be loaded (%s): no previews", name, reason)
             return None
-    decoder.to(device, dtype).eval()
+    decoder.to(device).eval()
+    if decoder.dtype != dtype:  # the tiny preset's: loaded ones come in ``dtype`` already
+        decoder.to(dtype)
     log.info("progress previews every %.1fs, decoded by %s", every_seconds, name)
     return Previewer(decoder, every_seconds)
