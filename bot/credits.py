@@ -26,6 +26,8 @@ from bot.errors import BadRequest, NotEnoughCredits
 from data import ledger
 from data.ledger import Balance, EntryKind, LedgerEntry, Pool
 
+Source = tuple[int, Pool, int]  # (scope, pool, credits available there)
+
 
 def add_months(moment: datetime, months: int) -> datetime:
     """The same day-of-month ``months`` later, clamped to the month's last day."""
@@ -105,11 +107,9 @@ class CreditRules:
         """What the user can spend in ``scope``: its credits plus their own bought packs."""
         sources = await self._sources(db, user_id, scope)
         free = sum(amount for _, pool, amount in sources if pool is Pool.FREE)
-        return Balance(free, sum(amount for _, _, amount in sources) - free)
+        return Balance(free, _total(sources) - free)
 
-    async def _sources(
-        self, db: aiosqlite.Connection, user_id: int, scope: int
-    ) -> list[tuple[int, Pool, int]]:
+    async def _sources(self, db: aiosqlite.Connection, user_id: int, scope: int) -> list[Source]:
         """(scope, pool, credits) in spending order: this scope's free credits, its paid
         ones, then, on a server, the person's own packs."""
         own = await ledger.balances(db, user_id, scope)
@@ -132,12 +132,12 @@ class CreditRules:
         Returns the pools that paid (free first), which decide the job's queue priority.
         """
         await self.top_up(db, user_id, now, scope)
-        available = (await self.wallet(db, user_id, scope)).total
-        if available < cost:
+        sources = await self._sources(db, user_id, scope)
+        if (available := _total(sources)) < cost:
             refill = await self.next_refill(db, user_id, now, scope)
             raise NotEnoughCredits(available, cost, refill, self.monthly_credits)
         return await self._take(
-            db, user_id, scope, cost, EntryKind.SPEND, f"job {job_id}", f"spend:{job_id}", now
+            db, user_id, sources, cost, EntryKind.SPEND, f"job {job_id}", f"spend:{job_id}", now
         )
 
     async def refund(
@@ -206,11 +206,11 @@ class CreditRules:
             )
             return await ledger.append(db, grant)
         await self.top_up(db, user_id, now, scope)
-        available = (await self.wallet(db, user_id, scope)).total
-        if available < -amount:
+        sources = await self._sources(db, user_id, scope)
+        if (available := _total(sources)) < -amount:
             raise BadRequest(f"They have {available} credits; you can take at most that.")
         await self._take(
-            db, user_id, scope, -amount, EntryKind.ADMIN_GRANT, reason, f"admin:{key}", now
+            db, user_id, sources, -amount, EntryKind.ADMIN_GRANT, reason, f"admin:{key}", now
         )
         return True
 
@@ -218,17 +218,17 @@ class CreditRules:
         self,
         db: aiosqlite.Connection,
         user_id: int,
-        scope: int,
+        sources: list[Source],
         amount: int,
         kind: EntryKind,
         reason: str,
         key: str,
         now: float,
     ) -> list[Pool]:
-        """Free credits first, then this scope's paid ones, then the person's own packs;
-        one row per (scope, pool) touched, its key naming both. Returns the pools touched."""
+        """``amount`` from ``sources`` (read in this transaction, in spending order); one row
+        per (scope, pool) touched, its key naming both. Returns the pools touched."""
         touched = []
-        for source_scope, pool, available in await self._sources(db, user_id, scope):
+        for source_scope, pool, available in sources:
             part = min(max(available, 0), amount)
             if part:
                 suffix = f"{pool}" if source_scope == 0 else f"{pool}@{source_scope}"
@@ -244,6 +244,10 @@ class CreditRules:
         """The scheduler's job: each account's grant for the current period."""
         for user_id, scope in await ledger.accounts(db):
             await self.top_up(db, user_id, now, scope)
+
+
+def _total(sources: list[Source]) -> int:
+    return sum(amount for _, _, amount in sources)
 
 
 def _key(kind: str, user_id: int, scope: int, period: int) -> str:
