@@ -167,11 +167,12 @@ class ModerationCog(commands.Cog):
 
 
 def _log_line(event: BlockEvent) -> str:
-    source = SOURCES.get(event.source, event.source)
-    term = f" (“{event.term}”)" if event.term else ""
-    lines = [f"🚫 Blocked {source} from <@{event.user_id}>: **{event.label}**{term}"]
-    if event.prompt:
-        lines.append("> " + event.prompt[:900].replace("\n", " "))
+    block = event.block
+    source = SOURCES.get(block.source, block.source)
+    term = f" (“{block.term}”)" if block.term else ""
+    lines = [f"🚫 Blocked {source} from <@{block.user_id}>: **{event.label}**{term}"]
+    if block.prompt:
+        lines.append("> " + block.prompt[:900].replace("\n", " "))
     if event.suspended_until is not None:
         lines.append(f"Suspended until {when(event.suspended_until)}.")
     return "\n".join(lines)

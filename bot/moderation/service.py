@@ -47,20 +47,15 @@ class ModerationDefaults:
 
 @dataclass(frozen=True)
 class BlockEvent:
-    """What the mod log shows about one block."""
+    """What the mod log shows about one block: the recorded block and what followed it."""
 
-    guild_id: int
-    user_id: int
-    source: str  # 'prompt', 'upload' or 'output'
-    category: str
-    term: str
-    prompt: str
+    block: Block
     suspended_until: float | None
     mod_log_channel_id: int | None
 
     @property
     def label(self) -> str:
-        return LABELS.get(self.category, self.category)
+        return LABELS.get(self.block.category, self.block.category)
 
 
 BlockListener = Callable[[BlockEvent], Awaitable[None]]
@@ -188,10 +183,9 @@ class Moderator:
         guild = guild_id or NO_GUILD
         now = self.clock()
         until = None
+        block = Block(guild, user_id, source, category, term, text[:1000], now)
         async with self.store.transaction() as db:
-            await moderation.record_block(
-                db, Block(guild, user_id, source, category, term, text[:1000], now)
-            )
+            await moderation.record_block(db, block)
             if source != "output":
                 since = max(
                     now - self.defaults.strike_window_seconds,
@@ -204,7 +198,7 @@ class Moderator:
                     await moderation.suspend(db, guild, user_id, until, reason, now)
             rules = await moderation.rules(db, guild)
         channel = rules.mod_log_channel_id
-        event = BlockEvent(guild, user_id, source, category, term, text, until, channel)
+        event = BlockEvent(block, until, channel)
         for listener in self._listeners:
             try:
                 await listener(event)

@@ -73,7 +73,9 @@ async def test_blocked_prompts_cost_nothing_and_suspend_at_the_limit(runtime):
     assert await balance(runtime) == runtime.settings.welcome_credits
     (jobs,) = await runtime.store.fetchone("SELECT COUNT(*) FROM jobs")
     assert jobs == 0
-    assert [(e.source, e.category, e.user_id, e.guild_id) for e in events] == [
+    assert [
+        (e.block.source, e.block.category, e.block.user_id, e.block.guild_id) for e in events
+    ] == [
         ("prompt", "sexual", ALICE.id, 77),
         ("prompt", "violence", ALICE.id, 77),
     ]
