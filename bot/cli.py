@@ -7,6 +7,7 @@ import asyncio
 import json
 import shutil
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
@@ -14,6 +15,8 @@ from bot.errors import StudioError
 from bot.runtime import Runtime, moderation_defaults
 from bot.studio import EditOptions, ImagineOptions, Requester
 from bot.watcher import JobHandle, JobOutcome
+from data import job_records
+from data.queue import open_queue
 from data.settings import load_settings
 from data.store import Store
 
@@ -31,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the Discord bot (and a local worker)")
+    commands.add_parser("queue", help="the queue at a glance: waiting, running, recent failures")
     sync = commands.add_parser("sync", help="publish the slash commands to Discord")
     sync.add_argument("--guild", type=int, help="only this server (instant); default global")
 
@@ -94,10 +98,41 @@ def main(argv: list[str] | None = None) -> int:
         return sync_commands(settings, args.guild)
     if args.command in ("check-prompt", "check-image"):
         return asyncio.run(_check(settings, args))
+    if args.command == "queue":
+        return asyncio.run(_queue_overview(settings))
     try:
         return asyncio.run(_studio_command(settings, args))
     except KeyboardInterrupt:
         return 130
+
+
+async def _queue_overview(settings: Settings, failures: int = 5) -> int:
+    """Print what the workers are doing, for an operator (any backend, any machine)."""
+    queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
+    store = await Store.open(settings.database_path)
+    try:
+        overview = await queue.overview()
+        async with store.read() as db:
+            failed = await job_records.recent_failures(db, failures)
+    finally:
+        await queue.close()
+        await store.close()
+    print(f"{settings.queue_url}: {overview.waiting} waiting, {len(overview.running)} running")
+    for job in overview.running:
+        progress = f"step {job.step}/{job.total_steps}" if job.total_steps else "starting"
+        print(
+            f"  job {job.job_id} on {job.worker}: {progress}, attempt {job.attempt},"
+            f" last heard {job.silent_seconds:.1f} s ago"
+        )
+    if overview.dead_letters is not None:
+        print(f"dead letters: {overview.dead_letters} (XREVRANGE <prefix>:dead + - COUNT 10)")
+    print("recent failures:" if failed else "no failed jobs")
+    for record in failed:
+        when = datetime.fromtimestamp(record.finished_at or record.created_at, UTC)
+        print(
+            f"  {when:%Y-%m-%d %H:%M} UTC  job {record.id}  user {record.user_id}  {record.error}"
+        )
+    return 0
 
 
 async def _check(settings: Settings, args: argparse.Namespace) -> int:

@@ -119,6 +119,18 @@ async def undelivered(db: aiosqlite.Connection) -> list[JobRecord]:
     return [_record(r) for r in rows]
 
 
+async def recent_failures(db: aiosqlite.Connection, limit: int) -> list[JobRecord]:
+    """The latest failed jobs, newest first: what an operator looks at first."""
+    rows = await (
+        await db.execute(
+            f"SELECT {_COLUMNS} FROM jobs WHERE status = 'failed'"
+            " ORDER BY finished_at DESC LIMIT ?",
+            (limit,),
+        )
+    ).fetchall()
+    return [_record(r) for r in rows]
+
+
 async def finish(
     db: aiosqlite.Connection, job_id: str, status: str, error: str | None, now: float
 ) -> bool:

@@ -40,6 +40,27 @@ class Claim:
     attempt: int
 
 
+@dataclass(frozen=True)
+class RunningJob:
+    """A job a worker holds, as an operator sees it."""
+
+    job_id: str
+    worker: str
+    step: int
+    total_steps: int
+    attempt: int
+    silent_seconds: float  # since the worker last claimed or heartbeat it
+
+
+@dataclass(frozen=True)
+class QueueOverview:
+    """The queue at a glance: how long it is and what each worker is doing."""
+
+    waiting: int
+    running: list[RunningJob]
+    dead_letters: int | None = None  # Redis keeps finally failed jobs in a stream
+
+
 class JobQueue(ABC):
     @abstractmethod
     async def submit(self, job: Job) -> None:
@@ -109,6 +130,10 @@ class JobQueue(ABC):
     @abstractmethod
     async def forget(self, job_id: str) -> None:
         """The bot has stored the outcome; the queue may drop the job and its result."""
+
+    @abstractmethod
+    async def overview(self) -> QueueOverview:
+        """Waiting jobs and running ones (longest silent first), in one snapshot."""
 
     async def wait_for_jobs(self, timeout: float) -> None:
         """Return when a job may be waiting, or after ``timeout``; workers call it when idle."""

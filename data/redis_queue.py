@@ -29,7 +29,14 @@ from collections.abc import Callable
 import redis.asyncio as redis
 
 from data.jobs import Job, JobState, JobStatus, Priority, Result
-from data.queue import FIRST_LANE, PAID_FIRST_AFTER, Claim, JobQueue
+from data.queue import (
+    FIRST_LANE,
+    PAID_FIRST_AFTER,
+    Claim,
+    JobQueue,
+    QueueOverview,
+    RunningJob,
+)
 from data.settings import SettingsError
 
 GROUP = "workers"
@@ -242,6 +249,25 @@ return out
 """
 )
 
+# ARGV: prefix. Returns {waiting, dead letters, id, worker, step, total, attempts, idle ms,
+# ...} for every running job, longest silent first; one snapshot.
+_OVERVIEW = (
+    _COMMON
+    + """
+local out = {redis.call('ZCARD', ready), redis.call('XLEN', prefix .. ':dead')}
+local pending = redis.call('XPENDING', stream, GROUP, '-', '+', PENDING_SCAN)
+table.sort(pending, function(a, b) return a[3] > b[3] end)
+for _, entry in ipairs(pending) do
+  local id = redis.call('XRANGE', stream, entry[1], entry[1])[1][2][2]
+  local h = redis.call('HMGET', job_key(id), 'step', 'total', 'attempts')
+  for _, value in ipairs({id, entry[2], h[1], h[2], h[3], entry[3]}) do
+    table.insert(out, value)
+  end
+end
+return out
+"""
+)
+
 # ARGV: prefix, id
 _FORGET = (
     _COMMON
@@ -290,6 +316,7 @@ class RedisQueue(JobQueue):
                 ("fail", _FAIL),
                 ("statuses", _STATUSES),
                 ("forget", _FORGET),
+                ("overview", _OVERVIEW),
             )
         }
         self._bells: dict[str, redis.client.PubSub] = {}
@@ -389,6 +416,14 @@ class RedisQueue(JobQueue):
 
     async def forget(self, job_id: str) -> None:
         await self._run("forget", job_id)
+
+    async def overview(self) -> QueueOverview:
+        waiting, dead, *rows = await self._run("overview")
+        running = [
+            RunningJob(job_id, worker, int(step), int(total), int(attempts), int(idle) / 1000)
+            for job_id, worker, step, total, attempts, idle in zip(*[iter(rows)] * 6, strict=True)
+        ]
+        return QueueOverview(int(waiting), running, int(dead))
 
     async def dead_letters(self, count: int = 100) -> list[dict[str, str]]:
         """The latest finally failed jobs, newest first, for an operator to inspect."""

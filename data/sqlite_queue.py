@@ -13,7 +13,14 @@ from collections.abc import Callable
 
 from data.doorbell import Doorbell
 from data.jobs import BATCH_FIELDS, Job, JobState, JobStatus, Result
-from data.queue import PAID_FIRST_AFTER, Claim, JobQueue, lane_for
+from data.queue import (
+    PAID_FIRST_AFTER,
+    Claim,
+    JobQueue,
+    QueueOverview,
+    RunningJob,
+    lane_for,
+)
 from data.store import Store
 
 
@@ -208,6 +215,28 @@ class SqliteQueue(JobQueue):
             )
             for row in rows
         }
+
+    async def overview(self) -> QueueOverview:
+        # One statement, one snapshot: the count, joined to every running job (or to none).
+        rows = await self._store.fetchall(
+            "SELECT w.waiting, q.id, q.worker, q.step, q.total_steps, q.attempts, q.updated_at"
+            " FROM (SELECT COUNT(*) AS waiting FROM queue WHERE status = 'queued') w"
+            " LEFT JOIN queue q ON q.status = 'running' ORDER BY q.updated_at"
+        )
+        now = self._clock()
+        running = [
+            RunningJob(
+                job_id=row["id"],
+                worker=row["worker"],
+                step=row["step"],
+                total_steps=row["total_steps"],
+                attempt=row["attempts"],
+                silent_seconds=max(0.0, now - row["updated_at"]),
+            )
+            for row in rows
+            if row["id"] is not None
+        ]
+        return QueueOverview(rows[0]["waiting"], running)
 
     async def forget(self, job_id: str) -> None:
         async with self._store.transaction() as db:

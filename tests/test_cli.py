@@ -53,3 +53,36 @@ def test_run_without_a_token_explains_how_to_get_one(tmp_path: Path):
     result = run_cli(tmp_path, "run", DISCORD_TOKEN="")
     assert result.returncode == 2
     assert "DISCORD_TOKEN is not set" in result.stderr and "bot imagine" in result.stderr
+
+
+async def test_queue_shows_waiting_running_and_recent_failures(tmp_path: Path):
+    from data import job_records, users
+    from data.jobs import Job, JobKind
+    from data.sqlite_queue import SqliteQueue
+    from data.store import Store
+
+    store = await Store.open(tmp_path / "var" / "imagine.db")
+    queue = SqliteQueue(store)
+    shape = dict(kind=JobKind.GENERATE, prompt="p", n=4, width=64, height=64, steps=8)
+    jobs = [Job(id=f"job{i}", seed=i, guidance=0, **shape) for i in range(3)]
+    for job in jobs:
+        await queue.submit(job)
+    await queue.claim("gpu-box:42", lease_seconds=60)
+    await queue.heartbeat("job0", "gpu-box:42", 3, 8, 60)
+    async with store.transaction() as db:
+        await users.ensure_user(db, 7, "someone", 1_764_000_000)
+        await job_records.insert(
+            db, jobs[2], user_id=7, cost=1, source_image_id=None, origin=None, now=1_764_000_000
+        )
+        await job_records.finish(db, "job2", "failed", "out of GPU memory", 1_764_000_060)
+    await store.close()
+
+    result = run_cli(tmp_path, "queue")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("imagine.db: 2 waiting, 1 running")
+    assert lines[1].startswith("  job job0 on gpu-box:42: step 3/8, attempt 1, last heard ")
+    assert lines[2:] == [
+        "recent failures:",
+        "  2025-11-24 16:01 UTC  job job2  user 7  out of GPU memory",
+    ]

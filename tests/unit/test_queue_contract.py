@@ -239,3 +239,25 @@ async def test_a_reclaimed_job_starts_without_the_dead_workers_preview(queues: O
     claim = await queue.claim("w", lease_seconds=30)
     assert claim.job.id == "a" and claim.attempt == 2
     assert (await queue.statuses(["a"]))["a"].preview is None
+
+
+async def test_the_overview_shows_waiting_and_running_jobs(queues: OpenQueue):
+    queue, operator = await queues(), await queues()
+    empty = await operator.overview()
+    assert empty.waiting == 0 and empty.running == []
+    for job_id in ("a", "b", "c", "d"):
+        await queue.submit(make_job(job_id))
+    await queue.claim("w1", lease_seconds=30)
+    await asyncio.sleep(0.2)
+    await queue.claim("w2", lease_seconds=30)
+    assert await queue.heartbeat("b", "w2", 3, 8, 30)
+    overview = await operator.overview()
+    assert overview.waiting == 2
+    assert [(r.job_id, r.worker, r.step, r.total_steps, r.attempt) for r in overview.running] == [
+        ("a", "w1", 0, 0, 1),  # the longest silent first
+        ("b", "w2", 3, 8, 1),
+    ]
+    silent_a, silent_b = (r.silent_seconds for r in overview.running)
+    assert 0.2 <= silent_a < 5 and 0 <= silent_b < silent_a
+    assert await queue.complete("a", "w1", make_result("a"))
+    assert [r.job_id for r in (await operator.overview()).running] == ["b"]

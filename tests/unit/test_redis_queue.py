@@ -55,6 +55,7 @@ async def test_given_up_and_failed_jobs_go_to_the_dead_letter_stream(redis_url, 
         ("broken", "2", "generation failed: out of memory"),
     ]
     assert make_job("silent", user_id=1).model_dump_json() == letters[0]["payload"]
+    assert (await queue.overview()).dead_letters == 2
     # The dead worker's consumer is gone from the group; the live ones stay.
     consumers = {c["name"] for c in await client.xinfo_consumers("imagine:jobs", "workers")}
     assert "dead-worker" not in consumers and "w3" in consumers
