@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 
+import pytest
 import torch
 from PIL import Image
 
@@ -70,6 +71,20 @@ def test_previews_are_small_jpegs_of_each_jobs_first_picture(tiny_pipelines, eng
         plain = engine.run(job)
         pngs = [image.png for image in outcomes[job.id].images]
         assert pngs == [image.png for image in plain.images]
+
+
+@pytest.mark.parametrize("kind", [JobKind.VARY, JobKind.EDIT])
+def test_variations_and_edits_have_previews_too(tiny_pipelines, engine, kind):
+    source = engine.run(make_job("source", n=1)).images[0].png
+    mask = io.BytesIO()
+    Image.new("L", (64, 48), 255).save(mask, format="PNG")
+    job = make_job("a", kind=kind, init_image=source, strength=0.9, steps=8)
+    if kind is JobKind.EDIT:
+        job = job.model_copy(update={"mask": mask.getvalue()})
+    shown: list[dict[str, bytes]] = []
+    outcome = BatchRunner(Engine(tiny_pipelines, always())).run([job], on_preview=shown.append)
+    assert outcome["a"].images and shown  # img2img and inpaint report latents as well
+    assert Image.open(io.BytesIO(shown[-1]["a"])).size == (64, 48)
 
 
 def test_a_decoder_that_fails_turns_previews_off_and_the_job_still_runs(
