@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import socket
 
 import numpy as np
@@ -53,6 +54,21 @@ def test_the_skin_gate_clears_the_detectors_false_alarm_on_a_colour_wheel(checke
     ungated = ImageChecker(min_skin=0.0)
     verdict = ungated.check(wheel, ImageRules())
     assert not verdict.allowed and verdict.reason == "nudity"
+
+
+def test_a_jobs_images_are_checked_together_and_the_first_flagged_one_decides(checker):
+    def png(image: Image.Image) -> bytes:
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    coffee, rocket, astronaut, camera = (
+        png(photo(name)) for name in ("coffee", "rocket", "astronaut", "camera")
+    )
+    assert checker.check_pngs([coffee, rocket], ImageRules()).allowed
+    verdict = checker.check_pngs([coffee, astronaut, rocket, camera], ImageRules())
+    assert not verdict.allowed and verdict.label == "FACE_FEMALE"  # image 2, not image 4
+    assert checker.check_pngs([camera, astronaut], ImageRules()).label == "FACE_MALE"
 
 
 def test_the_model_loads_and_runs_with_the_network_blocked(monkeypatch):
