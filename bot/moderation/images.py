@@ -136,9 +136,10 @@ class ImageChecker:
 
 
 def _load_detector() -> Any:
-    """NudeNet's detector on one CPU thread: a 320² check is small, and under load one
-    thread was faster than onnxruntime's default pool (0.30 s vs 0.58 s for 4 images on
-    2 busy cores); the cores stay with the inference worker."""
+    """NudeNet's detector on one CPU thread per check: a 320² check is small, and under
+    load one thread was faster than onnxruntime's default pool (0.30 s vs 0.58 s for 4
+    images on 2 busy cores). A job's images are checked in parallel instead (check_pngs):
+    the session is shared, and onnxruntime's run() is thread-safe."""
     import onnxruntime  # with OpenCV, loaded only when the first image is checked
     from nudenet import NudeDetector
 
