@@ -9,7 +9,9 @@ request also goes through the embedded SQLite queue, for comparison. The three a
 in turn within each round (Redis, SQLite, bare), so on a shared machine they see the same
 load. ``--threads`` sets OMP_NUM_THREADS for this process and the worker processes alike
 (one thread by default: on a busy machine, torch's threads wait on each other and the times
-swing tenfold). Prints the medians and, last, ``redis overhead ratio: X.XX``.
+swing tenfold). Generated images are not checked for nudity here (``CHECK_OUTPUTS=false``):
+this measures the queue; ``bench/overhead.py`` shows what the check adds. Prints the
+medians and, last, ``redis overhead ratio: X.XX``.
 """
 
 from __future__ import annotations
@@ -95,7 +97,9 @@ def main() -> None:
         server = None if args.redis else RedisServer(Path(folder) / "redis")
         try:
             url = args.redis or server.url
-            base = dict(_env_file=None, model=args.model, welcome_credits=10_000)
+            base = dict(
+                _env_file=None, model=args.model, welcome_credits=10_000, check_outputs=False
+            )
             redis = Settings(**base, data_dir=Path(folder) / "redis-run", queue=url)
             sqlite = Settings(**base, data_dir=Path(folder) / "sqlite-run")
             timings = asyncio.run(measure(redis, sqlite, args.runs))
