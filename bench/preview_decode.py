@@ -7,7 +7,7 @@ Both decoders have their real architecture (SD 2.x's AutoencoderKL, as in sd-tur
 diffusers' AutoencoderTiny defaults, which are TAESD's) with random weights: the hub may
 not be reachable, and speed does not depend on the weights' values. Each decodes the
 latents of one ``--size``² image. The TAESD row is the worker's whole preview
-(``Previewer.render``: decode, then a 256-pixel JPEG). Prints the medians and, last,
+(``Previewer.sheets``: decode, then a 384-pixel JPEG). Prints the medians and, last,
 ``preview ÷ full decode: X.XXX``.
 """
 
@@ -61,7 +61,7 @@ def main() -> None:
         return vae.decode(latents / vae.config.scaling_factor).sample
 
     full = median_seconds(full_decode, device, args.runs)
-    preview = median_seconds(lambda: previewer.render(latents), device, args.runs)
+    preview = median_seconds(lambda: previewer.sheets(latents, [[0]]), device, args.runs)
     print(f"device {device}, {dtype}, {args.size}² image, {args.runs} runs (medians)")
     print(f"full VAE decode (SD 2.x AutoencoderKL): {full * 1000:9.1f} ms")
     print(f"preview (TAESD decode + JPEG):          {preview * 1000:9.1f} ms")

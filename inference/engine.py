@@ -19,7 +19,7 @@ from inference.models import Pipelines
 from inference.previews import Previewer
 
 ProgressCallback = Callable[[int, int], None]  # (step done, total steps)
-PreviewCallback = Callable[[dict[str, bytes]], None]  # job id -> JPEG of its first picture
+PreviewCallback = Callable[[dict[str, bytes]], None]  # job id -> JPEG sheet of its pictures
 
 # PNG encoding is CPU work that Pillow does without the GIL: on a GPU it took longer than
 # the diffusion itself (62 ms per 512² image vs ~30 ms of GPU time), so images encode in
@@ -136,9 +136,9 @@ class Engine:
     ):
         """The pipeline's step-end callback: progress every step, previews when due."""
         previewer = self.previewer if on_preview else None
-        firsts: dict[str, int] = {}  # each job's first picture in the batch
+        groups: dict[str, list[int]] = {}  # each job's pictures in the batch
         for index, picture in enumerate(pictures):
-            firsts.setdefault(picture.job.id, index)
+            groups.setdefault(picture.job.id, []).append(index)
         if previewer:
             previewer.restart()
 
@@ -146,9 +146,9 @@ class Engine:
             if on_step:
                 on_step(step + 1, pipe.num_timesteps)
             if previewer and previewer.due(step + 1, pipe.num_timesteps):
-                latents = callback_kwargs["latents"][list(firsts.values())]
-                if (jpegs := previewer.render_or_stop(latents)) is not None:
-                    on_preview(dict(zip(firsts, jpegs, strict=True)))
+                sheets = previewer.sheets(callback_kwargs["latents"], list(groups.values()))
+                if sheets is not None:
+                    on_preview(dict(zip(groups, sheets, strict=True)))
             return callback_kwargs
 
         return callback

@@ -24,12 +24,14 @@ from data.settings import TINY_PRESET
 
 log = logging.getLogger(__name__)
 
-PREVIEW_SIDE = 256  # pixels on the longer side: enough to see the composition
-PREVIEW_QUALITY = 70  # JPEG: a 256² preview is ~10 KB, cheap to pass through the queue
+PREVIEW_SIDE = 384  # pixels on the sheet's longer side: enough to see the compositions
+PREVIEW_QUALITY = 70  # JPEG: a 384-pixel 2×2 sheet of photos is ~26 KB (noise ~37 KB)
+GAP = 4  # the result grid's layout (bot/render.py), so the preview turns into the result
 
 
 class Previewer:
-    """Decides when a preview is due and renders latents into small JPEGs."""
+    """Decides when a preview is due and renders latents into a small JPEG sheet per job,
+    laid out as the job's result grid will be (one image, a row of two, or 2×2)."""
 
     def __init__(
         self,
@@ -54,31 +56,40 @@ class Previewer:
         self._last = self._clock()
         return True
 
-    def render_or_stop(self, latents: torch.Tensor) -> list[bytes] | None:
-        """The previews, or None and no more previews when the decoder fails on these
-        latents (a TAESD made for another model family): previews never cost a job."""
+    def sheets(self, latents: torch.Tensor, groups: list[list[int]]) -> list[bytes] | None:
+        """One JPEG sheet per group of latent indices (a job's pictures); None, and no more
+        previews, when the decoder fails on these latents (a TAESD made for another model
+        family): previews never cost a job."""
         try:
-            return self.render(latents)
+            images = self.render(latents)
+            return [_sheet([images[index] for index in group]) for group in groups]
         except Exception:
             log.exception("the preview decoder failed; previews are off until the worker restarts")
             self.broken = True
             return None
 
     @torch.inference_mode()
-    def render(self, latents: torch.Tensor) -> list[bytes]:
-        """One JPEG per latent in the batch."""
+    def render(self, latents: torch.Tensor) -> list[Image.Image]:
+        """One picture per latent in the batch."""
         parameter = next(self.decoder.parameters())
         latents = latents.to(parameter.device, parameter.dtype) / self.decoder.config.scaling_factor
         pixels = self.decoder.decode(latents).sample  # in [-1, 1]
         pixels = (pixels / 2 + 0.5).clamp(0, 1).mul(255).round().to(torch.uint8)
-        return [_jpeg(image) for image in pixels.permute(0, 2, 3, 1).cpu().numpy()]
+        return [Image.fromarray(array) for array in pixels.permute(0, 2, 3, 1).cpu().numpy()]
 
 
-def _jpeg(array) -> bytes:
-    image = Image.fromarray(array)
-    image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
+def _sheet(images: list[Image.Image]) -> bytes:
+    width, height = images[0].size
+    columns = 1 if len(images) == 1 else 2
+    rows = (len(images) + columns - 1) // columns
+    size = (columns * width + (columns - 1) * GAP, rows * height + (rows - 1) * GAP)
+    sheet = Image.new("RGB", size, "#2b2d31")
+    for index, image in enumerate(images):
+        x, y = index % columns, index // columns
+        sheet.paste(image, (x * (width + GAP), y * (height + GAP)))
+    sheet.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
     buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=PREVIEW_QUALITY)
+    sheet.save(buffer, format="JPEG", quality=PREVIEW_QUALITY)
     return buffer.getvalue()
 
 

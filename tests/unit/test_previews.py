@@ -53,19 +53,22 @@ def test_a_preview_is_due_every_interval_and_never_on_the_last_step():
     assert previewer.due(9, 10)
 
 
-def test_previews_are_small_jpegs_of_each_jobs_first_picture(tiny_pipelines, engine):
+def test_each_job_gets_a_small_jpeg_sheet_laid_out_like_its_result(tiny_pipelines, engine):
     previewing = Engine(tiny_pipelines, always())
-    jobs = [make_job("a"), make_job("b", seed=40, n=1)]
+    jobs = [make_job("a", n=4), make_job("b", seed=40, n=1), make_job("c", seed=9)]
     shown: list[dict[str, bytes]] = []
     outcomes = BatchRunner(previewing).run(jobs, on_preview=shown.append)
-    assert len(shown) == 5  # steps 1 to 5 of 6, for both jobs in their one call
-    assert all(set(previews) == {"a", "b"} for previews in shown)
+    assert len(shown) == 5  # steps 1 to 5 of 6, for all jobs in their one call
+    assert all(set(previews) == {"a", "b", "c"} for previews in shown)
+    sizes = {"a": (132, 100), "b": (64, 48), "c": (132, 48)}  # 2×2, one, a row of two
     for previews in shown:
-        for jpeg in previews.values():
+        for job_id, jpeg in previews.items():
             image = Image.open(io.BytesIO(jpeg))
-            assert image.format == "JPEG" and image.size == (64, 48)
+            assert image.format == "JPEG" and image.size == sizes[job_id]
     assert shown[0]["a"] != shown[-1]["a"]  # the picture changes as the steps run
-    assert shown[0]["a"] != shown[0]["b"]
+    last = Image.open(io.BytesIO(shown[-1]["a"])).convert("L")
+    first_image, second_image = last.crop((0, 0, 64, 48)), last.crop((68, 0, 132, 48))
+    assert first_image.tobytes() != second_image.tobytes()  # each picture, not one repeated
     # Previews only read the latents: the images are the ones made without them.
     for job in jobs:
         plain = engine.run(job)
@@ -84,7 +87,7 @@ def test_variations_and_edits_have_previews_too(tiny_pipelines, engine, kind):
     shown: list[dict[str, bytes]] = []
     outcome = BatchRunner(Engine(tiny_pipelines, always())).run([job], on_preview=shown.append)
     assert outcome["a"].images and shown  # img2img and inpaint report latents as well
-    assert Image.open(io.BytesIO(shown[-1]["a"])).size == (64, 48)
+    assert Image.open(io.BytesIO(shown[-1]["a"])).size == (132, 48)
 
 
 def test_a_decoder_that_fails_turns_previews_off_and_the_job_still_runs(
@@ -115,7 +118,7 @@ def test_without_a_preview_listener_nothing_is_decoded(tiny_pipelines):
     class Counting(Previewer):
         renders = 0
 
-        def render(self, latents: torch.Tensor) -> list[bytes]:
+        def render(self, latents: torch.Tensor) -> list[Image.Image]:
             Counting.renders += 1
             return super().render(latents)
 
