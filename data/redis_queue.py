@@ -282,6 +282,19 @@ return 0
 _STATUS_FIELDS = 9
 
 
+def _rows(flat: list, width: int) -> zip:
+    """A script's flat reply cut into rows of ``width`` values."""
+    return zip(*[iter(flat)] * width, strict=True)
+
+
+def _claims(flat: list) -> list[Claim]:
+    """Claims from a claim script's reply: payload, attempt, payload, attempt, …"""
+    return [
+        Claim(job=Job.model_validate_json(payload), attempt=int(attempt))
+        for payload, attempt in _rows(flat, 2)
+    ]
+
+
 def batch_name(job: Job) -> str:
     """The job's batch key as a readable key suffix: jobs with equal names share a batch set."""
     return ":".join(str(value) for value in job.batch_key())
@@ -354,20 +367,15 @@ class RedisQueue(JobQueue):
 
     async def claim(self, worker_id: str, lease_seconds: float) -> Claim | None:
         taken = await self._run("claim", worker_id, int(lease_seconds * 1000), self._ttl)
-        if not taken:
-            return None
-        payload, attempt = taken
-        return Claim(job=Job.model_validate_json(payload), attempt=int(attempt))
+        return _claims(taken)[0] if taken else None
 
     async def claim_like(
         self, worker_id: str, lease_seconds: float, like: Job, max_images: int
     ) -> list[Claim]:
         lease = int(lease_seconds * 1000)
-        taken = await self._run("claim_like", worker_id, lease, batch_name(like), max_images)
-        return [
-            Claim(job=Job.model_validate_json(payload), attempt=int(attempt))
-            for payload, attempt in zip(taken[::2], taken[1::2], strict=True)
-        ]
+        return _claims(
+            await self._run("claim_like", worker_id, lease, batch_name(like), max_images)
+        )
 
     async def heartbeat(
         self,
@@ -397,10 +405,9 @@ class RedisQueue(JobQueue):
             return {}
         running, *rows = await self._run("statuses", *job_ids)
         found = {}
-        for i in range(0, len(rows), _STATUS_FIELDS):
-            job_id, state, step, total, attempts, error, result, rank, preview = rows[
-                i : i + _STATUS_FIELDS
-            ]
+        for job_id, state, step, total, attempts, error, result, rank, preview in _rows(
+            rows, _STATUS_FIELDS
+        ):
             found[job_id] = JobStatus(
                 job_id=job_id,
                 state=JobState(state),
@@ -421,7 +428,7 @@ class RedisQueue(JobQueue):
         waiting, dead, *rows = await self._run("overview")
         running = [
             RunningJob(job_id, worker, int(step), int(total), int(attempts), int(idle) / 1000)
-            for job_id, worker, step, total, attempts, idle in zip(*[iter(rows)] * 6, strict=True)
+            for job_id, worker, step, total, attempts, idle in _rows(rows, 6)
         ]
         return QueueOverview(int(waiting), running, int(dead))
 
