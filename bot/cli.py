@@ -12,11 +12,10 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import StudioError
-from bot.runtime import Runtime, moderation_defaults
+from bot.runtime import Runtime, moderation_defaults, open_bot_queue
 from bot.studio import EditOptions, ImagineOptions, Requester
 from bot.watcher import JobHandle, JobOutcome
 from data import job_records
-from data.queue import open_queue
 from data.settings import load_settings
 from data.store import Store
 
@@ -108,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _queue_overview(settings: Settings, failures: int = 5) -> int:
     """Print what the workers are doing, for an operator (any backend, any machine)."""
-    queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
     store = await Store.open(settings.database_path)
+    queue = await open_bot_queue(settings, store)
     try:
         overview = await queue.overview()
         async with store.read() as db:

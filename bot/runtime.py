@@ -28,18 +28,7 @@ class Runtime:
     @classmethod
     async def start(cls, settings: Settings, *, quiet_worker: bool = False) -> Runtime:
         store = await Store.open(settings.database_path)
-        if settings.queue_url == f"sqlite:///{settings.database_path}":
-            queue: JobQueue = SqliteQueue(
-                store,
-                max_attempts=settings.job_max_attempts,
-                paid_first_after=settings.paid_first_after,
-            )
-        else:
-            queue = await open_queue(
-                settings.queue_url,
-                max_attempts=settings.job_max_attempts,
-                paid_first_after=settings.paid_first_after,
-            )
+        queue = await open_bot_queue(settings, store)
         files = ImageFiles(settings.data_dir)
         credits = CreditRules(
             settings.welcome_credits, settings.monthly_credits, settings.pack_credits
@@ -68,6 +57,22 @@ class Runtime:
             await self.worker.stop()
         await self.queue.close()
         await self.store.close()
+
+
+async def open_bot_queue(settings: Settings, store: Store) -> JobQueue:
+    """The queue QUEUE names; the embedded default shares the bot's store (one connection
+    to the one database file) instead of opening it again."""
+    if settings.queue_url == f"sqlite:///{settings.database_path}":
+        return SqliteQueue(
+            store,
+            max_attempts=settings.job_max_attempts,
+            paid_first_after=settings.paid_first_after,
+        )
+    return await open_queue(
+        settings.queue_url,
+        max_attempts=settings.job_max_attempts,
+        paid_first_after=settings.paid_first_after,
+    )
 
 
 def moderation_defaults(settings: Settings) -> ModerationDefaults:
