@@ -22,6 +22,7 @@ class JobKind(StrEnum):
     GENERATE = "generate"  # text to image
     VARY = "vary"  # image to image of a source, fresh seeds
     EDIT = "edit"  # inpainting with a mask (outpainting is an edit on a padded canvas)
+    UPSCALE = "upscale"  # init_image to width × height (2×), repainted at low strength in tiles
 
 
 class Priority(IntEnum):

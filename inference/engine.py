@@ -17,6 +17,7 @@ from PIL.PngImagePlugin import PngInfo
 from data.jobs import GeneratedImage, Job, JobKind, Result
 from inference.models import Pipelines
 from inference.previews import Previewer
+from inference.upscale import Upscaler, native_size
 
 ProgressCallback = Callable[[int, int], None]  # (step done, total steps)
 PreviewCallback = Callable[[dict[str, bytes]], None]  # job id -> JPEG sheet of its pictures
@@ -45,9 +46,18 @@ class Engine:
     """Makes images. ``run`` does one job; ``prepare``, ``paint`` and ``finish`` are the
     steps, so that a batch (``inference.batching``) can paint many jobs' pictures at once."""
 
-    def __init__(self, pipelines: Pipelines, previewer: Previewer | None = None) -> None:
+    def __init__(
+        self,
+        pipelines: Pipelines,
+        previewer: Previewer | None = None,
+        upscaler: Upscaler | None = None,
+    ) -> None:
         self.pipelines = pipelines
         self.previewer = previewer  # progress previews, when PREVIEW_DECODER is set
+        # Upscale jobs: tiles of the model's native size, Lanczos for the first 2×.
+        self.upscaler = upscaler or Upscaler(
+            pipelines.img2img, tile=native_size(pipelines.text2img)
+        )
 
     @property
     def model_name(self) -> str:
@@ -67,6 +77,8 @@ class Engine:
         if job.kind is JobKind.GENERATE:
             return [Picture(job, seed) for seed in job.image_seeds()]
         init = _decode(job.init_image, "init_image", job).convert("RGB")
+        if job.kind is JobKind.UPSCALE:  # the upscaler enlarges it (maybe with its own model)
+            return [Picture(job, seed, init) for seed in job.image_seeds()]
         if init.size != (job.width, job.height):
             init = init.resize((job.width, job.height), Image.Resampling.LANCZOS)
         mask = None
@@ -89,6 +101,8 @@ class Engine:
         first = pictures[0].job
         if any(p.job.batch_key() != first.batch_key() for p in pictures):
             raise ValueError("paint() needs pictures of jobs with one batch key")
+        if first.kind is JobKind.UPSCALE:
+            return [self._upscale(picture, on_step) for picture in pictures]
         prompts = [p.job.prompt for p in pictures]
         negatives = [p.job.negative_prompt for p in pictures]
         if len(set(zip(prompts, negatives, strict=True))) == 1:
@@ -127,6 +141,20 @@ class Engine:
         # The VAE round trip changes every pixel a little; keep the unmasked ones exactly.
         overlay = self.pipelines.inpaint.image_processor.apply_overlay
         return [overlay(p.mask, p.init, image) for p, image in zip(pictures, painted, strict=True)]
+
+    def _upscale(self, picture: Picture, on_step: ProgressCallback | None) -> Image.Image:
+        job = picture.job
+        return self.upscaler.upscale(
+            picture.init,
+            (job.width, job.height),
+            prompt=job.prompt,
+            negative=job.negative_prompt,
+            strength=job.strength,
+            steps=job.steps,
+            guidance=job.guidance,
+            seed=picture.seed,
+            on_step=on_step,
+        )
 
     def _step_reporter(
         self,
