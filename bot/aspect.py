@@ -50,11 +50,29 @@ def size_for_ratio(
     if pixel_budget < multiple * multiple:
         raise ValueError("pixel_budget must hold at least one multiple × multiple tile")
     value = ratio[0] / ratio[1]
-    width = math.sqrt(pixel_budget * value)
-    height = math.sqrt(pixel_budget / value)
-    scale = min(1.0, max_side / max(width, height))
-    return _round(width * scale, multiple), _round(height * scale, multiple)
+    scale = min(
+        1.0, max_side / max(math.sqrt(pixel_budget * value), math.sqrt(pixel_budget / value))
+    )
+    budget = pixel_budget * scale * scale
+    width, height = math.sqrt(budget * value), math.sqrt(budget / value)
+    # Each side rounds down or up to the multiple: of the four sizes, take the one that
+    # misses the ratio and the budget least (the ratio counts twice: it is what was asked).
+    candidates = [
+        (w, h)
+        for w in _neighbours(width, multiple, max_side)
+        for h in _neighbours(height, multiple, max_side)
+    ]
+    return min(
+        candidates,
+        key=lambda size: (
+            2 * abs(math.log(size[0] / size[1] / value)) + abs(math.log(size[0] * size[1] / budget))
+        ),
+    )
 
 
-def _round(side: float, multiple: int) -> int:
-    return max(multiple, round(side / multiple) * multiple)
+def _neighbours(side: float, multiple: int, max_side: int) -> set[int]:
+    low = max(multiple, math.floor(side / multiple) * multiple)
+    high = min(
+        max(multiple, math.ceil(side / multiple) * multiple), max_side // multiple * multiple
+    )
+    return {low, max(low, high)}

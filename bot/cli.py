@@ -39,8 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     imagine = commands.add_parser("imagine", help="make images from a prompt")
     imagine.add_argument("prompt")
-    imagine.add_argument("--negative", default="")
-    imagine.add_argument("--size", default="square")
+    imagine.add_argument("--negative")
+    imagine.add_argument("--size", help="square, portrait, landscape")
+    imagine.add_argument("--ratio", help="any aspect ratio W:H from 1:4 to 4:1, e.g. 3:2")
     imagine.add_argument("--count", type=int)
     _common(imagine)
 
@@ -49,6 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     vary.add_argument("--strength", type=float)
     vary.add_argument("--prompt")
     _common(vary)
+
+    upscale = commands.add_parser("upscale", help="twice the width and height of an image file")
+    upscale.add_argument("image", type=Path)
+    upscale.add_argument(
+        "--creative", action="store_true", help="let the model add more detail (higher strength)"
+    )
+    _common(upscale)
 
     edit = commands.add_parser("edit", help="inpaint or outpaint an image file")
     edit.add_argument("image", type=Path)
@@ -191,10 +199,16 @@ async def _submit(runtime: Runtime, args: argparse.Namespace) -> JobHandle:
     studio = runtime.studio
     if args.command == "imagine":
         options = ImagineOptions(
-            negative=args.negative, size=args.size, seed=args.seed, count=args.count
+            negative=args.negative,
+            size=args.size,
+            ratio=args.ratio,
+            seed=args.seed,
+            count=args.count,
         )
         return await studio.imagine(CONSOLE_USER, args.prompt, options)
     source = _read(args.image)
+    if args.command == "upscale":
+        return await studio.upscale(CONSOLE_USER, source, creative=args.creative, seed=args.seed)
     if args.command == "vary":
         return await studio.vary(
             CONSOLE_USER, source, strength=args.strength, prompt=args.prompt, seed=args.seed

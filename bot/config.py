@@ -14,7 +14,12 @@ class Settings(SharedSettings):
         default=1536, ge=32, le=2048, multiple_of=8
     )  # longest side after extend
     guidance: float = Field(default=0.0, ge=0, le=30)  # sd-turbo runs without guidance
-    vary_strength: float = Field(default=0.6, gt=0, le=1)
+    vary_strength: float = Field(default=0.6, gt=0, le=1)  # V1–V4 and /vary
+    vary_subtle_strength: float = Field(default=0.35, ge=0.05, le=1)  # Vary (Subtle)
+    vary_strong_strength: float = Field(default=0.8, ge=0.05, le=1)  # Vary (Strong)
+    upscale_subtle_strength: float = Field(default=0.2, ge=0.05, le=1)  # Upscale (Subtle)
+    upscale_creative_strength: float = Field(default=0.45, ge=0.05, le=1)  # Upscale (Creative)
+    upscale_max_pixels: int = Field(default=2048 * 2048, ge=64 * 64, le=2048 * 2048)  # 2× result
     images_per_prompt: int = Field(default=4, ge=1, le=4)
     images_per_edit: int = Field(default=3, ge=1, le=4)
     max_prompt_length: int = Field(default=400, ge=1, le=2000)
@@ -30,6 +35,7 @@ class Settings(SharedSettings):
     rate_limit_seconds: float = Field(default=60, gt=0)  # …of this many seconds
     generation_cost: int = Field(default=1, ge=0)
     edit_cost: int = Field(default=1, ge=0)
+    upscale_cost: int = Field(default=1, ge=0)
     history_limit: int = Field(default=50, ge=1, le=1000)  # generations /history shows
     collection_cap: int = Field(default=10_000, ge=1)  # saved images per user, all collections
     max_jobs_per_user: int = Field(default=5, ge=1, le=100)  # a user's unfinished jobs at once

@@ -21,12 +21,14 @@ from typing import Any
 import aiosqlite
 from PIL import Image
 
-from bot import canvas
+from bot import aspect, canvas, styles
 from bot.config import Settings
 from bot.credits import CreditRules
 from bot.errors import BadRequest, NoAccess, NotFound, Unavailable
 from bot.library import CollectionFull
 from bot.moderation import Moderator
+from bot.preferences import Preferences
+from bot.styles import Styles
 from bot.uploads import open_upload
 from bot.watcher import JobHandle, JobWatcher
 from data import access, collections, images, job_records, ledger, users
@@ -49,10 +51,15 @@ class Requester:
 
 @dataclass(frozen=True)
 class ImagineOptions:
-    negative: str = ""
-    size: str = "square"
+    """What a request says; None takes the member's /settings, then the server's, then
+    the bot's settings (a member who never opened /settings gets the bot's)."""
+
+    negative: str | None = None
+    size: str | None = None  # square, portrait, landscape, or a ratio W:H
     seed: int | None = None
     count: int | None = None
+    ratio: str | None = None  # W:H from 1:4 to 4:1; wins over size
+    style: str | None = None  # a server's style preset
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,7 @@ log = logging.getLogger(__name__)
 ImageSource = str | bytes  # an image id from this studio, or uploaded file bytes
 
 MAX_SEED = 2**32 - 16
+MAX_SIDE = 2048  # the job contract's longest side
 
 
 class Studio:
@@ -104,6 +112,8 @@ class Studio:
         self.files = files
         self.credits = credits
         self.clock = clock
+        self.preferences = Preferences(settings, store, clock)
+        self.styles = Styles(settings, store, clock)
 
     # -- use-cases ---------------------------------------------------------------------
 
@@ -115,18 +125,34 @@ class Studio:
         origin: dict[str, Any] | None = None,
     ) -> JobHandle:
         prompt = self.clean_prompt(prompt)
-        negative = self.clean_prompt(options.negative, required=False)
-        await self._screen(user, origin, prompt)
-        if options.size not in self.settings.sizes:
-            raise BadRequest(
-                f"Unknown size {options.size!r}; use {', '.join(self.settings.sizes)}."
-            )
-        width, height = self.settings.sizes[options.size]
-        count = options.count if options.count is not None else self.settings.images_per_prompt
+        defaults = await self.preferences.for_user(user)
+        given = options.negative if options.negative is not None else defaults.negative
+        negative = self.clean_prompt(given, required=False)
+        if options.style:
+            preset = await self.styles.get(_guild_of(user, origin), options.style)
+            prompt, negative = styles.apply(preset, prompt, negative)
+        await self._screen(user, origin, prompt)  # with the preset's words
+        width, height = self.size_of(options.ratio or options.size or defaults.shape)
+        count = options.count if options.count is not None else defaults.count
         if not 1 <= count <= 4:
             raise BadRequest("Ask for 1 to 4 images.")
         job = self._job(JobKind.GENERATE, prompt, negative, options.seed, count, width, height)
         return await self._submit(user, job, self.settings.generation_cost, None, origin)
+
+    def size_of(self, shape: str) -> tuple[int, int]:
+        """Width and height for a size name or an aspect ratio W:H (1:4 to 4:1).
+
+        A ratio keeps the model's pixel budget (IMAGE_SIZE²) and sides in multiples of 8.
+        """
+        if shape in self.settings.sizes:
+            return self.settings.sizes[shape]
+        if aspect.is_ratio(shape):
+            budget = self.settings.image_size**2
+            ratio = aspect.parse_ratio(shape)
+            return aspect.size_for_ratio(ratio, budget, canvas.ALIGN, self.settings.max_canvas)
+        raise BadRequest(
+            f"Unknown size {shape!r}; use {', '.join(self.settings.sizes)} or a ratio like 3:2."
+        )
 
     async def vary(
         self,
@@ -197,22 +223,103 @@ class Studio:
         )
 
     async def reroll(
-        self, user: Requester, image_id: str, origin: dict[str, Any] | None = None
+        self,
+        user: Requester,
+        image_id: str,
+        origin: dict[str, Any] | None = None,
+        *,
+        prompt: str | None = None,
     ) -> JobHandle:
-        """Run the job that made ``image_id`` again with a new seed (🔄)."""
+        """Run the job that made ``image_id`` again with a new seed (🔄); with ``prompt``
+        (remix) the new prompt replaces the old one."""
+        text = self.clean_prompt(prompt) if prompt else None
         record = await self.image(image_id)
         async with self.store.read() as db:
             made_by = await job_records.get(db, record.job_id)
-        await self._screen(user, origin, made_by.job.prompt or None)  # terms may be new
-        job = made_by.job.model_copy(
-            update={"id": uuid.uuid4().hex, "seed": secrets.randbelow(MAX_SEED)}
-        )
-        cost = (
-            self.settings.generation_cost
-            if job.kind is JobKind.GENERATE
-            else self.settings.edit_cost
-        )
+        await self._screen(user, origin, text or made_by.job.prompt or None)  # terms may be new
+        update: dict[str, Any] = {"id": uuid.uuid4().hex, "seed": secrets.randbelow(MAX_SEED)}
+        if text:
+            update["prompt"] = text
+        job = made_by.job.model_copy(update=update)
+        cost = {
+            JobKind.GENERATE: self.settings.generation_cost,
+            JobKind.UPSCALE: self.settings.upscale_cost,
+        }.get(job.kind, self.settings.edit_cost)
         return await self._submit(user, job, cost, made_by.source_image_id, origin)
+
+    async def upscale(
+        self,
+        user: Requester,
+        source: ImageSource,
+        *,
+        creative: bool = False,
+        seed: int | None = None,
+        origin: dict[str, Any] | None = None,
+    ) -> JobHandle:
+        """Twice the width and height: the model repaints the enlarged image at a low
+        strength (Subtle) or a higher one (Creative). Refuses results over the pixel limit."""
+        await self._screen(user, origin, None)
+        image, parent = await self._source(user, source, origin, fit=False)
+        width, height = image.width * 2, image.height * 2
+        limit = self.settings.upscale_max_pixels
+        if width * height > limit or max(width, height) > MAX_SIDE:
+            raise BadRequest(
+                f"Upscaling this {image.width}×{image.height} image would make {width}×{height}"
+                f" pixels; the limit is {limit / 1e6:.1f} megapixels and {MAX_SIDE} a side."
+            )
+        strength = (
+            self.settings.upscale_creative_strength
+            if creative
+            else self.settings.upscale_subtle_strength
+        )
+        job = self._job(
+            JobKind.UPSCALE,
+            parent.prompt if parent else "",
+            parent.negative if parent else "",
+            seed,
+            1,
+            width,
+            height,
+            strength=strength,
+            init_image=_png(image.convert("RGB")),
+        )
+        return await self._submit(
+            user, job, self.settings.upscale_cost, parent.id if parent else None, origin
+        )
+
+    async def outpaint(
+        self,
+        user: Requester,
+        image_id: str,
+        *,
+        direction: str | None = None,
+        zoom: float | None = None,
+        prompt: str | None = None,
+        origin: dict[str, Any] | None = None,
+    ) -> JobHandle:
+        """Pan (⬅ ➡ ⬆ ⬇: extend one side by half) or zoom out one of our images, with its
+        own prompt unless a new one is given (remix)."""
+        if (direction is None) == (zoom is None):
+            raise BadRequest("Pan in one direction or zoom out, not both.")
+        parent = await self.image(image_id)
+        text = self.clean_prompt(prompt) if prompt else parent.prompt
+        options = EditOptions(extend=direction, zoom=zoom)
+        await self._screen(user, origin, text or None)
+        image, _ = await self._source(user, image_id, origin)
+        edit_area = self._edit_area(image, options)
+        job = self._job(
+            JobKind.EDIT,
+            text,
+            parent.negative,
+            None,
+            self.settings.images_per_edit,
+            edit_area.image.width,
+            edit_area.image.height,
+            strength=1.0,
+            init_image=_png(edit_area.image),
+            mask=_png(edit_area.mask),
+        )
+        return await self._submit(user, job, self.settings.edit_cost, parent.id, origin)
 
     # -- queries -----------------------------------------------------------------------
 
@@ -348,10 +455,15 @@ class Studio:
             await self.moderator.ensure_allowed(user.id, guild_id)
 
     async def _source(
-        self, user: Requester, source: ImageSource, origin: dict[str, Any] | None = None
+        self,
+        user: Requester,
+        source: ImageSource,
+        origin: dict[str, Any] | None = None,
+        *,
+        fit: bool = True,
     ) -> tuple[Image.Image, ImageRecord | None]:
-        """The image to work on, scaled for the model, and its record when it is ours.
-        An upload passes the image checks (nudity, faces) first."""
+        """The image to work on, scaled for the model (unless ``fit`` is False), and its
+        record when it is ours. An upload passes the image checks (nudity, faces) first."""
         if isinstance(source, bytes):
             image = open_upload(
                 source,
@@ -365,6 +477,8 @@ class Studio:
             parent = await self.image(source)
             image = Image.open(self.files.absolute(parent))
             image.load()
+        if not fit:
+            return image, parent
         longest = canvas.align(self.settings.image_size * 3 / 2)
         return canvas.fit(image, longest), parent
 

@@ -47,7 +47,7 @@ class StudioCog(commands.Cog):
         count: app_commands.Range[int, 1, 4] | None = None,
     ) -> None:
         options = ImagineOptions(
-            negative=negative or "", size=size.value if size else "square", seed=seed, count=count
+            negative=negative, size=size.value if size else None, seed=seed, count=count
         )
         user = requester(interaction.user)
         await self.bot.delivery.start(

@@ -31,3 +31,10 @@ class WorkerSettings(SharedSettings):
     # suits SD 1.x/2.x and sd-turbo, "madebyollin/taesdxl" SDXL; a local folder works too.
     preview_decoder: str = ""
     preview_seconds: float = Field(default=2.0, gt=0)
+    # Upscale jobs (inference/upscale.py): the 2× detail pass paints tiles of UPSCALE_TILE
+    # pixels (0: the model's native size), UPSCALE_TILES_PER_CALL at a time. UPSCALE_MODEL
+    # optionally names a super-resolution weights file (Real-ESRGAN & co., read by spandrel)
+    # for the first 2×; empty: Lanczos.
+    upscale_tile: int = Field(default=0, ge=0, le=2048, multiple_of=8)
+    upscale_tiles_per_call: int = Field(default=4, ge=1, le=64)
+    upscale_model: str = ""

@@ -20,3 +20,14 @@ CREATE TABLE guild_settings (
     updated_by  INTEGER NOT NULL,
     updated_at  REAL NOT NULL
 );
+
+-- The jobs table learns the 'upscale' kind. SQLite cannot alter a CHECK constraint, and a
+-- table rebuild would have to name every column other migrations may have added; widening
+-- the CHECK in the stored schema is the documented in-place way (sqlite.org/lang_altertable,
+-- "making other kinds of table schema changes"): every existing row still satisfies it.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+   SET sql = replace(sql, 'CHECK (kind IN (''generate'', ''vary'', ''edit''))',
+                          'CHECK (kind IN (''generate'', ''vary'', ''edit'', ''upscale''))')
+ WHERE type = 'table' AND name = 'jobs';
+PRAGMA writable_schema = RESET;
