@@ -10,7 +10,7 @@ from bot import aspect
 from bot.errors import BadRequest, NotFound
 from bot.preferences import Preferences
 from bot.studio import ImagineOptions, Requester
-from data import erasure, job_records, ledger
+from data import erasure, job_records
 from tests.conftest import running_studio
 
 ALICE = Requester(1, "alice", guild_id=500)
