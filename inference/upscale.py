@@ -20,6 +20,7 @@ import torch
 from PIL import Image
 
 ALIGN = 8  # every Stable Diffusion VAE needs sides in multiples of 8
+MIN_STEPS_RUN = 2
 
 
 class Enlarger(Protocol):
@@ -168,7 +169,11 @@ class Upscaler:
         """``image`` enlarged to ``size`` and repainted at ``strength``, tile by tile."""
         canvas = pad_to_grid(enlarge(image, size, self.enlarger))
         tiles = plan_tiles(*canvas.size, self.tile, self.overlap)
-        steps = max(steps, math.ceil(1 / strength))  # img2img runs int(steps × strength)
+        # img2img runs the last int(steps × strength) steps of the schedule. One step alone
+        # starts at the schedule's last timestep whatever the strength (on linspace
+        # schedules, t≈1: nothing repainted), so at least two run: Subtle and Creative then
+        # start from different noise levels.
+        steps = max(steps, math.ceil(MIN_STEPS_RUN / strength))
         per_call = max(1, int(steps * strength))
         total = per_call * math.ceil(len(tiles) / self.tiles_per_call)
         done = 0

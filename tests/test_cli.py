@@ -8,8 +8,17 @@ from pathlib import Path
 from PIL import Image
 
 
+CHECKOUT = str(Path(__file__).resolve().parents[1])  # this checkout's code, not the installed one
+
+
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "MODEL": "tiny", "DATA_DIR": str(tmp_path / "var"), **env}
+    environment = {
+        **os.environ,
+        "PYTHONPATH": CHECKOUT,  # the bot and its worker child import from here
+        "MODEL": "tiny",
+        "DATA_DIR": str(tmp_path / "var"),
+        **env,
+    }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,
@@ -86,3 +95,23 @@ async def test_queue_shows_waiting_running_and_recent_failures(tmp_path: Path):
         "recent failures:",
         "  2025-11-24 16:01 UTC  job job2  user 7  out of GPU memory",
     ]
+
+
+def test_upscale_from_the_terminal_doubles_the_picture(tmp_path: Path):
+    Image.new("RGB", (40, 24), "teal").save(tmp_path / "small.png")
+    done = run_cli(tmp_path, "upscale", "small.png", "--out", "up", "--seed", "3")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(Path("up/1.png"))]
+    picture = Image.open(tmp_path / "up/1.png")
+    assert picture.size == (80, 48) and picture.text["mode"] == "upscale"
+    creative = run_cli(tmp_path, "upscale", "small.png", "--out", "c", "--creative", "--seed", "3")
+    assert creative.returncode == 0, creative.stderr
+    assert (tmp_path / "c/1.png").read_bytes() != (tmp_path / "up/1.png").read_bytes()
+
+    Image.new("RGB", (1100, 64), "teal").save(tmp_path / "wide.png")
+    refused = run_cli(tmp_path, "upscale", "wide.png", "--out", "w", LOCAL_WORKER="false")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip() == (
+        "error: Upscaling this 1100×64 image would make 2200×128 pixels; the limit is 4.2"
+        " megapixels and 2048 a side."
+    )

@@ -101,6 +101,8 @@ def test_the_engine_upscales_to_twice_the_size_reproducibly(engine):
     assert again.images[0].png == once.images[0].png
     other = engine.run(upscale_job(source, seed=6))
     assert other.images[0].png != once.images[0].png
+    creative = engine.run(upscale_job(source, strength=0.45))  # starts from more noise
+    assert creative.images[0].png != once.images[0].png
 
 
 def test_large_canvases_are_painted_in_tiles_of_the_model_size(tiny_pipelines):
