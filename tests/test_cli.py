@@ -7,7 +7,6 @@ from pathlib import Path
 
 from PIL import Image
 
-
 CHECKOUT = str(Path(__file__).resolve().parents[1])  # this checkout's code, not the installed one
 
 
