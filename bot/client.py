@@ -31,6 +31,8 @@ COGS = (
     "cogs.collections",
     "cogs.gallery",
     "cogs.forget_me",
+    "cogs.settings",
+    "cogs.styles",
 )
 
 

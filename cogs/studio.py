@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.studio import MAX_SEED, ImagineOptions, Requester
+from cogs.styles import style_names
 
 if TYPE_CHECKING:
     from bot.client import ImagineBot
@@ -35,8 +36,11 @@ class StudioCog(commands.Cog):
         size="Shape of the images",
         seed="Same seed + same prompt = same images",
         count="How many images (1–4)",
+        ratio="Any aspect ratio W:H from 1:4 to 4:1, e.g. 3:2 or 9:16",
+        style="One of the server's style presets (/style list)",
     )
     @app_commands.choices(size=SIZES)
+    @app_commands.autocomplete(style=style_names)
     async def imagine(
         self,
         interaction: discord.Interaction,
@@ -45,15 +49,27 @@ class StudioCog(commands.Cog):
         size: app_commands.Choice[str] | None = None,
         seed: app_commands.Range[int, 0, MAX_SEED] | None = None,
         count: app_commands.Range[int, 1, 4] | None = None,
+        ratio: app_commands.Range[str, 3, 15] | None = None,
+        style: app_commands.Range[str, 1, 32] | None = None,
     ) -> None:
         options = ImagineOptions(
-            negative=negative, size=size.value if size else None, seed=seed, count=count
+            negative=negative,
+            size=size.value if size else None,
+            seed=seed,
+            count=count,
+            ratio=ratio,
+            style=style,
         )
         user = requester(interaction.user)
+        studio = self.bot.studio
+        title = prompt
+        if ratio:  # the echo says the size made (the ratio is checked before anything runs)
+            width, height = studio.size_of(ratio)
+            title = f"{prompt} ({ratio} → {width}×{height})"
         await self.bot.delivery.start(
             interaction,
-            lambda origin: self.bot.studio.imagine(user, prompt, options, origin=origin),
-            prompt,
+            lambda origin: studio.imagine(user, prompt, options, origin=origin),
+            title,
         )
 
     @app_commands.command(name="vary", description="Three variations of an image (1 credit)")
