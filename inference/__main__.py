@@ -29,6 +29,8 @@ async def _serve(settings: WorkerSettings) -> int:
     from inference.engine import Engine
     from inference.models import ModelLoadError, SpeedOptions, load_pipelines, warm_up
     from inference.previews import load_previewer
+    from inference.superres import load_super_resolution
+    from inference.upscale import Upscaler, native_size
     from inference.worker import Worker
 
     speed = SpeedOptions(settings.dtype, settings.channels_last, settings.compile)
@@ -46,10 +48,25 @@ async def _serve(settings: WorkerSettings) -> int:
         pipelines.text2img.vae.dtype,
         settings.preview_seconds,
     )
+    try:
+        enlarger = (
+            await asyncio.to_thread(load_super_resolution, settings.upscale_model, pipelines.device)
+            if settings.upscale_model
+            else None
+        )
+    except ModelLoadError as error:
+        print(error, file=sys.stderr)
+        return 2
+    upscaler = Upscaler(
+        pipelines.img2img,
+        tile=settings.upscale_tile or native_size(pipelines.text2img),
+        tiles_per_call=settings.upscale_tiles_per_call,
+        enlarger=enlarger,
+    )
     queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
     worker = Worker(
         queue,
-        Engine(pipelines, previewer),
+        Engine(pipelines, previewer, upscaler),
         worker_id=settings.worker_id,
         lease_seconds=settings.lease_seconds,
         poll_seconds=settings.poll_seconds,

@@ -130,3 +130,48 @@ def test_large_canvases_are_painted_in_tiles_of_the_model_size(tiny_pipelines):
     sizes = [size for call in calls for size in call]
     assert set(sizes) == {(64, 64)} and len(sizes) == len(plan_tiles(160, 96, 64, 8))
     assert max(len(call) for call in calls) == 2
+
+
+def test_a_super_resolution_network_does_the_first_enlargement():
+    import torch
+
+    from inference.superres import SuperResolution
+    from inference.upscale import enlarge
+
+    class Doubler(torch.nn.Module):
+        """A real (if plain) 2× network: nearest-neighbour upsampling, as a model would."""
+
+        scale = 2
+
+        def forward(self, x):
+            return torch.nn.functional.interpolate(x, scale_factor=2, mode="nearest")
+
+    model = SuperResolution(Doubler(), torch.device("cpu"))
+    source = gradient(20, 12)
+    doubled = enlarge(source, (40, 24), model)
+    expected = source.resize((40, 24), Image.Resampling.NEAREST)
+    assert np.array_equal(np.asarray(doubled), np.asarray(expected))
+    lanczos = enlarge(source, (40, 24), None)  # control: without it, another picture
+    assert not np.array_equal(np.asarray(lanczos), np.asarray(expected))
+
+
+def test_a_worker_told_to_use_a_model_it_cannot_load_says_why_in_one_sentence(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    checkout = str(Path(__file__).resolve().parents[2])
+    env = {
+        **os.environ,
+        "PYTHONPATH": checkout,
+        "MODEL": "tiny",
+        "DATA_DIR": str(tmp_path),
+        "UPSCALE_MODEL": str(tmp_path / "RealESRGAN_x2plus.pth"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "inference"], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 2
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("UPSCALE_MODEL") and "Traceback" not in done.stderr
