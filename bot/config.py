@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode
 
 from data.settings import SharedSettings
 
@@ -41,8 +44,20 @@ class Settings(SharedSettings):
     strike_limit: int = Field(default=3, ge=1)  # blocked requests in the window → suspended
     strike_window_hours: float = Field(default=24, gt=0)
     suspension_hours: float = Field(default=24, gt=0)
+    allow_dms: bool = False  # slash commands and reply-to-edit in direct messages
+    # Discord user ids whose /credits-admin grant may give credits for every server
+    # (comma-separated); a server's own admins grant credits spent on that server only.
+    operator_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     discord_api_base: str | None = None  # another Discord-compatible REST endpoint (tests)
     discord_gateway: str | None = None  # and its gateway URL
+
+    @field_validator("operator_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """``OPERATOR_IDS=1,2`` as well as a list from code."""
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
 
     @model_validator(mode="after")
     def _tiny_defaults(self) -> Settings:

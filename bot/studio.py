@@ -13,7 +13,7 @@ import secrets
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,7 @@ from PIL import Image
 from bot import canvas
 from bot.config import Settings
 from bot.credits import CreditRules
-from bot.errors import BadRequest, NoAccess, NotFound, Unavailable
+from bot.errors import BadRequest, DirectMessagesOff, NoAccess, NotFound, Unavailable
 from bot.library import CollectionFull
 from bot.moderation import Moderator
 from bot.uploads import open_upload
@@ -43,8 +43,10 @@ class Requester:
 
     id: int
     name: str = ""
-    guild_id: int | None = None  # None: a DM or the terminal, where no server's rules apply
+    guild_id: int | None = None  # None: a DM or the terminal
     role_ids: frozenset[int] = frozenset()
+    dm: bool = False  # a Discord direct message: refused unless ALLOW_DMS, then every
+    # server's suspensions and role rules apply (no server's rules would otherwise)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,10 @@ log = logging.getLogger(__name__)
 
 ImageSource = str | bytes  # an image id from this studio, or uploaded file bytes
 
+# The member's roles on each of these servers where they are a member (servers where
+# they are not are left out); the Discord adapter answers it, for requests from DMs.
+MemberRoles = Callable[[int, list[int]], Awaitable[dict[int, frozenset[int]]]]
+
 MAX_SEED = 2**32 - 16
 
 
@@ -94,8 +100,10 @@ class Studio:
         clock: Callable[[], float] = time.time,
         moderator: Moderator | None = None,
         unavailable: Callable[[], str | None] = lambda: None,
+        member_roles: MemberRoles | None = None,
     ) -> None:
         self.settings = settings
+        self.member_roles = member_roles  # set by the Discord client; None: DMs find no roles
         self.moderator = moderator  # None: no content policy (Runtime always gives one)
         self.unavailable = unavailable  # why no job can run now (no model), or None
         self.store = store
@@ -248,28 +256,40 @@ class Studio:
             await users.ensure_user(db, user.id, user.name, now)
             await self.credits.top_up(db, user.id, now, scope)
             return CreditSummary(
-                balance=await self.credits.wallet(db, user.id, scope),
+                balance=await self.credits.wallet(db, user.id, scope, user.guild_id),
                 next_refill=await self.credits.next_refill(db, user.id, now, scope),
                 refill_amount=self.credits.monthly_credits,
-                recent=await ledger.recent(db, user.id, limit=5, scope=scope),
+                recent=await ledger.recent(
+                    db, user.id, limit=5, scope=scope, guild=user.guild_id or 0
+                ),
             )
 
     async def admin_grant(
-        self, target: Requester, amount: int, reason: str, key: str
+        self, target: Requester, amount: int, reason: str, key: str, *, everywhere: bool = False
     ) -> CreditSummary:
-        """An admin gives or takes credits, with a reason; the key makes a retry harmless."""
+        """An admin gives or takes credits, with a reason; the key makes a retry harmless.
+
+        A grant is spent only on the target's server (``target.guild_id``): a server's
+        admins cannot mint credits for other servers. ``everywhere`` (the caller checked the
+        admin is an operator) or a target without a server (the terminal) grants globally.
+        """
         reason = self.clean_prompt(reason, required=False) or "admin grant"
         if amount == 0:
             raise BadRequest("Give a non-zero amount (negative takes credits away).")
         now, scope = self.clock(), self.credit_scope(target)
+        where = 0 if everywhere or target.guild_id is None else target.guild_id
         async with self.store.transaction() as db:
             await users.ensure_user(db, target.id, target.name, now)
-            await self.credits.admin_grant(db, target.id, amount, reason[:200], key, now, scope)
+            await self.credits.admin_grant(
+                db, target.id, amount, reason[:200], key, now, scope, where
+            )
         return await self.credit_summary(target)
 
     async def history(self, user: Requester, limit: int = 15) -> list[ledger.LedgerEntry]:
         async with self.store.read() as db:
-            return await ledger.recent(db, user.id, limit, self.credit_scope(user))
+            return await ledger.recent(
+                db, user.id, limit, self.credit_scope(user), user.guild_id or 0
+            )
 
     async def purchase(self, user: Requester, entitlement_id: int) -> bool:
         """A credit pack bought through Discord; True the first time this entitlement is seen."""
@@ -284,7 +304,7 @@ class Studio:
         async with self.store.transaction() as db:
             await users.ensure_user(db, user.id, user.name, now)
             await self.credits.top_up(db, user.id, now, scope)
-            return (await self.credits.wallet(db, user.id, scope)).total
+            return (await self.credits.wallet(db, user.id, scope, user.guild_id)).total
 
     def credit_scope(self, user: Requester) -> int:
         """The server whose credits pay, when credits are per server; else 0 (global)."""
@@ -338,7 +358,12 @@ class Studio:
     async def _screen(
         self, user: Requester, origin: dict[str, Any] | None, prompt: str | None
     ) -> None:
-        """Suspended users and blocked prompts stop here, before any credit is taken."""
+        """DMs (when off), suspended users, role rules seen from DMs and blocked prompts
+        stop here, before any credit is taken."""
+        if user.dm:
+            if not self.settings.allow_dms:
+                raise DirectMessagesOff()
+            await self._check_access_from_dm(user)
         if self.moderator is None:
             return
         guild_id = _guild_of(user, origin)
@@ -408,9 +433,10 @@ class Studio:
                     f" is {limit}); wait for one to finish, then try again."
                 )
             pools = await self.credits.charge(
-                db, user.id, cost, job.id, now, self.credit_scope(user)
+                db, user.id, cost, job.id, now, self.credit_scope(user), user.guild_id
             )
-            # The queue takes turns by user and serves paid credits first when it is long.
+            # The queue takes turns by user and serves bought credits first when it is long
+            # (granted credits never: anyone can make a server and grant themselves some).
             priority = Priority.PAID if Pool.PAID in pools else Priority.FREE
             job = job.model_copy(update={"user_id": user.id, "priority": priority})
             await job_records.insert(
@@ -429,6 +455,22 @@ class Studio:
         except Exception:  # recorded and paid for: the watcher submits it on a later tick
             log.warning("job %s: the queue refused it for now; retrying", job.id, exc_info=True)
         return handle
+
+    async def _check_access_from_dm(self, user: Requester) -> None:
+        """A DM honours the role rule of every server that has one and the member is on:
+        refused with NoAccess on one server, refused in DMs too."""
+        async with self.store.read() as db:
+            guilds = await access.guilds_with_rules(db)
+        if not guilds:
+            return
+        if self.member_roles is None:
+            raise BadRequest("Imagine cannot check your roles from a DM; use it in a server.")
+        roles_on = await self.member_roles(user.id, guilds)
+        for guild_id, role_ids in roles_on.items():
+            async with self.store.read() as db:
+                roles = await access.allowed_roles(db, guild_id)
+            if roles and role_ids.isdisjoint(roles):
+                raise NoAccess(roles)
 
     async def _check_access(self, db: aiosqlite.Connection, user: Requester) -> None:
         if user.guild_id is None:

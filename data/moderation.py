@@ -176,6 +176,20 @@ async def active_suspension(
     return Suspension(*row) if row else None
 
 
+async def active_suspension_anywhere(
+    db: aiosqlite.Connection, user_id: int, now: float
+) -> Suspension | None:
+    """The longest running suspension of the user on any server (for requests from DMs)."""
+    row = await (
+        await db.execute(
+            f"SELECT {_SUSPENSION} FROM moderation_suspensions WHERE user_id = ?"
+            " AND lifted_at IS NULL AND until > ? ORDER BY until DESC LIMIT 1",
+            (user_id, now),
+        )
+    ).fetchone()
+    return Suspension(*row) if row else None
+
+
 async def active_suspensions(
     db: aiosqlite.Connection, guild_id: int, now: float
 ) -> list[Suspension]:

@@ -1,0 +1,135 @@
+"""Issue 19's two high findings, end to end through the fake Discord: credits minted by a
+server's admins stay on that server, and DMs are no way around a server's rules."""
+
+from __future__ import annotations
+
+import time
+
+from bot.studio import Requester
+from data import job_records, moderation
+from data.jobs import Priority
+from tests.e2e.conftest import ALICE, BOB, bot_settings, start_bot, stop_bot
+from tests.e2e.test_access import BETA, role_option
+from tests.e2e.test_credits import member_option
+from tests.fakediscord import OWNER_ID
+
+ELSEWHERE = 4242  # another server the bot is on (its own admins, its own rules)
+
+
+async def grant(fake, amount: int, *, by: int = OWNER_ID, to: int = BOB, **extra) -> str:
+    inter = await fake.slash_command(
+        "credits-admin",
+        {"amount": amount, "reason": "prize", **extra},
+        subcommand="grant",
+        user_id=by,
+        **member_option(fake, to),
+    )
+    return (await inter.wait_callback()).json["data"]["content"]
+
+
+async def refusal(inter) -> str:
+    """The followup that explains a refusal (in a DM as in a server)."""
+    answer = await inter.wait_followup(lambda c: c.json and "content" in c.json)
+    return answer.json["content"]
+
+
+async def test_a_server_grant_is_spent_only_there_and_never_jumps_the_queue(fake, tmp_path):
+    settings = bot_settings(fake, tmp_path / "var", local_worker=False, operator_ids={ALICE})
+    bot, task = await start_bot(fake, settings)
+    studio = bot.studio
+    here = Requester(BOB, guild_id=fake.guild_id)
+    try:
+        answer = await grant(fake, 100_000)
+        assert f"<@{BOB}> now has **100050** credits: 50 free, 0 paid, 100000 granted." in answer
+        assert await studio.balance(here) == 100_050
+        assert await studio.balance(Requester(BOB, guild_id=ELSEWHERE)) == 50  # not minted there
+        assert await studio.balance(Requester(BOB)) == 50
+
+        # A non-operator asking for a grant everywhere is refused and nothing changes.
+        refused = await grant(fake, 10, everywhere=True)
+        assert "Only the bot's operators can grant credits for every server" in refused
+        assert await studio.balance(Requester(BOB, guild_id=ELSEWHERE)) == 50
+
+        # Spending: this server's grant first; the job stays in the free lane.
+        inter = await fake.slash_command("imagine", {"prompt": "a fox"}, user_id=BOB)
+        await inter.wait_original_edit(lambda c: "queued" in c.json.get("content", ""))
+        row = await studio.store.fetchone("SELECT id FROM jobs WHERE user_id = ?", (BOB,))
+        async with studio.store.read() as db:
+            job = (await job_records.get(db, row[0])).job
+        assert job.priority is Priority.FREE
+        assert await studio.balance(here) == 100_049
+        assert await studio.balance(Requester(BOB, guild_id=ELSEWHERE)) == 50
+
+        # A server admin can take back only what this server gave, not the free credits.
+        taken = await grant(fake, -100_049)
+        assert "you can take at most that" in taken and "They have 99999" in taken
+
+        # An operator's grant goes everywhere (still not paid).
+        assert "now has" in await grant(fake, 7, by=ALICE, everywhere=True)
+        assert await studio.balance(Requester(BOB, guild_id=ELSEWHERE)) == 57
+    finally:
+        await stop_bot(bot, task)
+
+
+async def test_dms_are_off_by_default_and_not_offered(fake, tmp_path):
+    settings = bot_settings(fake, tmp_path / "var", local_worker=False)
+    bot, task = await start_bot(fake, settings)
+    try:
+        for name in ("imagine", "vary", "credits"):
+            command = bot.tree.get_command(name)
+            assert command.to_dict(bot.tree)["contexts"] == [0]  # servers only
+        dm = int(fake.dm_channel(ALICE)["id"])
+        inter = await fake.slash_command(
+            "imagine", {"prompt": "a fox"}, user_id=ALICE, channel_id=dm
+        )
+        assert "Imagine works in servers only" in await refusal(inter)
+        (jobs,) = await bot.studio.store.fetchone("SELECT COUNT(*) FROM jobs")
+        assert jobs == 0
+    finally:
+        await stop_bot(bot, task)
+
+
+async def test_with_dms_allowed_a_suspension_or_role_rule_anywhere_applies(fake, tmp_path):
+    fake.roles[BETA] = "beta testers"
+    fake.member_roles[BOB] = [BETA]
+    settings = bot_settings(fake, tmp_path / "var", local_worker=False, allow_dms=True)
+    bot, task = await start_bot(fake, settings)
+    studio = bot.studio
+    try:
+        assert bot.tree.get_command("imagine").to_dict(bot.tree)["contexts"] == [0, 1]
+        allow = await fake.slash_command(
+            "access", subcommand="allow", user_id=OWNER_ID, **role_option(fake, BETA)
+        )
+        await allow.wait_callback()
+
+        # Alice lacks the role the server asks for: refused in a DM too, nothing charged.
+        alice_dm = int(fake.dm_channel(ALICE)["id"])
+        inter = await fake.slash_command(
+            "imagine", {"prompt": "a fox"}, user_id=ALICE, channel_id=alice_dm
+        )
+        assert f"open to members with these roles: <@&{BETA}>" in await refusal(inter)
+
+        # Bob has the role, but is suspended on the server: refused in a DM too.
+        now = time.time()
+        async with studio.store.transaction() as db:
+            await moderation.suspend(db, fake.guild_id, BOB, now + 3600, "3 blocked requests", now)
+        bob_dm = int(fake.dm_channel(BOB)["id"])
+        inter = await fake.slash_command(
+            "imagine", {"prompt": "a fox"}, user_id=BOB, channel_id=bob_dm
+        )
+        assert "You are suspended from Imagine on a server" in await refusal(inter)
+        (jobs,) = await studio.store.fetchone("SELECT COUNT(*) FROM jobs")
+        assert jobs == 0
+        assert await studio.balance(Requester(ALICE)) == 50
+        assert await studio.balance(Requester(BOB)) == 50
+
+        # Lifted: Bob's DM request goes through.
+        await studio.moderator.lift(fake.guild_id, BOB, OWNER_ID)
+        inter = await fake.slash_command(
+            "imagine", {"prompt": "a fox"}, user_id=BOB, channel_id=bob_dm
+        )
+        await inter.wait_original_edit(lambda c: "queued" in c.json.get("content", ""))
+        (jobs,) = await studio.store.fetchone("SELECT COUNT(*) FROM jobs")
+        assert jobs == 1
+    finally:
+        await stop_bot(bot, task)
