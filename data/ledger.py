@@ -2,8 +2,9 @@
 
 Free credits (monthly grants, they expire), paid credits (purchases, they keep) and granted
 credits (an admin's gift, spent only where it was given) are three pools of one ledger.
-Functions take an open transaction (``Store.transaction()``) so a charge can share it with the job it pays for. Every row has
-an idempotency key: writing the same key twice writes once.
+Functions take an open transaction (``Store.transaction()``) so a charge can share it with
+the job it pays for. Every row has an idempotency key: writing the same key twice writes
+once.
 """
 
 from __future__ import annotations
