@@ -22,6 +22,7 @@ from bot.errors import BadRequest, NotFound
 from data import collections, erasure, images, shares, users
 from data.collections import Collection
 from data.images import DiskUse, ImageFiles, ImageRecord
+from data.queue import JobQueue
 from data.shares import Share
 from data.store import Store
 
@@ -95,16 +96,20 @@ class Library:
         files: ImageFiles,
         *,
         clock: Callable[[], float] = time.time,
+        queue: JobQueue | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.files = files
         self.clock = clock
+        self.queue = queue  # /forget-me also clears what the queue keeps (Redis outlives jobs)
 
     @classmethod
     def of(cls, studio: Studio) -> Library:
         """The library over the studio's store and files (cheap: make one per request)."""
-        return cls(studio.settings, studio.store, studio.files, clock=studio.clock)
+        return cls(
+            studio.settings, studio.store, studio.files, clock=studio.clock, queue=studio.queue
+        )
 
     # -- history ---------------------------------------------------------------------------
 
@@ -259,6 +264,8 @@ class Library:
                 )
             posted = [s for s in await shares.of_author(db, user_id) if s.status == "live"]
             paths = await erasure.erase_user(db, user_id)
+        if self.queue is not None:  # finished jobs' payloads, results and dead letters
+            await self.queue.forget_user(user_id)
         removed = await asyncio.to_thread(self._delete_files, paths)
         return Forgotten(len(paths), removed, posted)
 
