@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import time
 
+from PIL import Image
+
 from bot.studio import Requester
 from data import job_records, moderation
 from data.jobs import Priority
-from tests.e2e.conftest import ALICE, BOB, bot_settings, start_bot, stop_bot
+from tests.e2e.conftest import ALICE, BOB, bot_settings, png, start_bot, stop_bot
 from tests.e2e.test_access import BETA, role_option
 from tests.e2e.test_credits import member_option
-from tests.fakediscord import OWNER_ID
+from tests.fakediscord import CHANNEL_ID, OWNER_ID
 
 ELSEWHERE = 4242  # another server the bot is on (its own admins, its own rules)
 
@@ -131,5 +133,53 @@ async def test_with_dms_allowed_a_suspension_or_role_rule_anywhere_applies(fake,
         await inter.wait_original_edit(lambda c: "queued" in c.json.get("content", ""))
         (jobs,) = await studio.store.fetchone("SELECT COUNT(*) FROM jobs")
         assert jobs == 1
+    finally:
+        await stop_bot(bot, task)
+
+
+async def test_reply_edit_limits_before_downloading_and_always_answers(fake, tmp_path, monkeypatch):
+    """Items 5 and 6: the rate limit comes before any download; a bad ``--extend`` number
+    and an unexpected error both get an answer."""
+    settings = bot_settings(
+        fake, tmp_path / "var", local_worker=False, rate_limit_jobs=2, rate_limit_seconds=120
+    )
+    bot, task = await start_bot(fake, settings)
+    photo = await fake.user_message(
+        "my cat",
+        user_id=BOB,
+        attachments=[("cat.png", png(Image.new("RGB", (64, 64))), "image/png")],
+    )
+    mention = f"<@{bot.user.id}>"
+
+    def downloads() -> int:
+        return len([c for c in fake.calls if c.path.startswith("/cdn/")])
+
+    async def reply(text: str) -> str:
+        mark = len(fake.calls)
+        await fake.user_message(f"{mention} {text}", user_id=ALICE, reply_to=photo["id"])
+        answer = await fake.wait_for_call(
+            lambda c: c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages",
+            since=mark,
+        )
+        return answer.json["content"]
+
+    try:
+        assert "'²' is not a number of pixels" in await reply("a hat --extend right ²")
+        assert downloads() == 0
+
+        async def broken(*args, **kwargs):
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(bot.studio, "edit", broken)
+        assert "Something went wrong on our side" in await reply("a hat")
+        monkeypatch.undo()
+        assert downloads() == 1
+
+        mark = len(fake.calls)
+        await fake.user_message(f"{mention} a hat", user_id=ALICE, reply_to=photo["id"])
+        await fake.wait_for_call(lambda c: "reactions" in c.path, since=mark)  # 🎨: queued
+        assert downloads() == 2
+        assert "Slow down" in await reply("a bigger hat")
+        assert downloads() == 2  # refused before fetching the attachment again
     finally:
         await stop_bot(bot, task)
