@@ -183,3 +183,40 @@ async def test_reply_edit_limits_before_downloading_and_always_answers(fake, tmp
         assert downloads() == 2  # refused before fetching the attachment again
     finally:
         await stop_bot(bot, task)
+
+
+async def test_gallery_moderation_is_checked_in_the_gallery_channel(fake, tmp_path):
+    """Item 8: Manage Messages where /gallery unshare was typed is no right over the gallery."""
+    from tests.e2e.conftest import Studio, imagine
+    from tests.e2e.test_gallery import GALLERY, posts, set_gallery, share
+    from tests.fakediscord import payloads as p
+
+    mod_role, channel_mod, gallery_mod = 9100, 504, 505
+    fake.roles[mod_role] = "moderators"
+    fake.role_permissions[mod_role] = p.EVERYONE_PERMISSIONS | p.PERM_MANAGE_MESSAGES
+    fake.member_roles[gallery_mod] = [mod_role]
+    # Discord computes an interaction's permissions for the channel it comes from.
+    fake.permission_overrides[channel_mod] = p.EVERYONE_PERMISSIONS | p.PERM_MANAGE_MESSAGES
+    settings = bot_settings(fake, tmp_path / "var")
+    bot, task = await start_bot(fake, settings)
+    studio = Studio(fake, bot, settings, task)
+    try:
+        await fake.add_text_channel(GALLERY, "ai-gallery")
+        await set_gallery(studio, GALLERY)
+        result = await imagine(studio, ALICE, "a fox")
+        assert "Shared to the gallery" in (await share(studio, result, ALICE))["content"]
+        [post] = posts(studio)
+        image_id = post["attachments"][0]["filename"].removeprefix("imagine-")[:12]
+
+        async def unshare(user_id: int) -> str:
+            inter = await fake.slash_command(
+                "gallery", {"image": image_id}, subcommand="unshare", user_id=user_id
+            )
+            return await refusal(inter)
+
+        assert "Only the image's author or a moderator" in await unshare(channel_mod)
+        assert len(posts(studio)) == 1
+        assert (await unshare(gallery_mod)).startswith("Removed from the gallery")
+        assert posts(studio) == []
+    finally:
+        await stop_bot(bot, task)
