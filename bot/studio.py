@@ -25,7 +25,7 @@ from bot import canvas
 from bot.config import Settings
 from bot.credits import CreditRules
 from bot.errors import BadRequest, DirectMessagesOff, NoAccess, NotFound, Unavailable
-from bot.library import CollectionFull
+from bot.library import CollectionFull, visible_to
 from bot.moderation import Moderator
 from bot.uploads import open_upload
 from bot.watcher import JobHandle, JobWatcher
@@ -235,10 +235,33 @@ class Studio:
         async with self.store.read() as db:
             return await images.of_job(db, job_id)
 
-    async def save(self, user: Requester, image_ids: list[str], collection: str = "Saved") -> int:
-        """Add images to one of the user's collections; returns how many were new there."""
+    async def visible_image(
+        self, user: Requester, image_id: str, channel_id: int | None = None
+    ) -> ImageRecord:
+        """The image if the user may see it (see :func:`bot.library.visible_to`); a private
+        one answers exactly like a missing one."""
+        async with self.store.read() as db:
+            record = await images.get(db, image_id)
+            if record is None or not await visible_to(db, user.id, record, channel_id):
+                raise NotFound("That image no longer exists.")
+        return record
+
+    async def save(
+        self,
+        user: Requester,
+        image_ids: list[str],
+        collection: str = "Saved",
+        *,
+        seen_in: int | None = None,
+    ) -> int:
+        """Add images the user may see (``seen_in``: the channel of the button clicked) to
+        one of their collections; returns how many were new there."""
         now = self.clock()
         async with self.store.transaction() as db:
+            for image_id in image_ids:
+                record = await images.get(db, image_id)
+                if record is None or not await visible_to(db, user.id, record, seen_in):
+                    raise NotFound("That image no longer exists.")
             await users.ensure_user(db, user.id, user.name, now)
             collection_id = await collections.ensure(db, user.id, collection, now)
             cap = self.settings.collection_cap

@@ -220,3 +220,38 @@ async def test_gallery_moderation_is_checked_in_the_gallery_channel(fake, tmp_pa
         assert posts(studio) == []
     finally:
         await stop_bot(bot, task)
+
+
+async def test_save_and_open_refuse_an_image_the_clicker_cannot_see(fake, tmp_path):
+    """Item 9: a forged button in another channel reaches no one else's image."""
+    from tests.e2e.conftest import Studio, button, imagine
+
+    settings = bot_settings(fake, tmp_path / "var")
+    bot, task = await start_bot(fake, settings)
+    studio = Studio(fake, bot, settings, task)
+    elsewhere = 3999
+    try:
+        await fake.add_text_channel(elsewhere, "elsewhere")
+        result = await imagine(studio, ALICE, "a private fox")  # posted in #general
+        image_id = button(result, "imagine:open:").rsplit(":", 1)[1]
+        forged = [f"imagine:{action}:{image_id}" for action in ("open", "save", "saveall")]
+        row = [{"type": 2, "style": 2, "label": c, "custom_id": c} for c in forged]
+        body = {"content": "looks harmless", "components": [{"type": 1, "components": row}]}
+        message = await fake.create_bot_message(elsewhere, body, [])
+        for custom_id in forged:
+            inter = await fake.click_button(message["id"], custom_id, user_id=BOB)
+            answer = (await inter.wait_callback()).json["data"]
+            assert answer["content"] == "That image no longer exists.", custom_id
+            assert not answer.get("attachments")
+        (saved,) = await bot.studio.store.fetchone(
+            "SELECT COUNT(*) FROM collections WHERE owner_id = ?", (BOB,)
+        )
+        assert saved == 0
+        # Control: where the result was posted, Bob may open and save it.
+        opened = await fake.click_button(result["id"], button(result, "imagine:open:"), user_id=BOB)
+        assert (await opened.wait_callback()).json["data"]["attachments"]
+        every = button(result, "imagine:saveall:")
+        kept = await fake.click_button(result["id"], every, user_id=BOB)
+        assert "Saved 4 images" in (await kept.wait_callback()).json["data"]["content"]
+    finally:
+        await stop_bot(bot, task)
