@@ -63,3 +63,31 @@ async def test_a_failed_transaction_writes_nothing(store: Store):
             raise RuntimeError("crash half-way")
     async with store.read() as db:
         assert await ledger.balance(db, 7) == 0
+
+
+async def test_the_data_folder_database_and_images_are_private(tmp_path):
+    """Issue 19 item 10: prompts, interaction tokens and pictures are not world-readable."""
+    import os
+    import stat
+
+    from data.images import ImageFiles
+
+    def mode(path) -> int:
+        return stat.S_IMODE(os.stat(path).st_mode)
+
+    before = os.umask(0o022)  # the usual default: 0644 files, 0755 folders
+    data_dir = tmp_path / "new" / "var"
+    try:
+        store = await Store.open(data_dir / "imagine.db")
+        try:
+            await store.migrate()
+            assert mode(data_dir / "imagine.db-wal") == 0o600
+            relative = ImageFiles(data_dir).write("0123456789ab", b"\x89PNG")
+        finally:
+            await store.close()
+    finally:
+        os.umask(before)
+
+    assert mode(tmp_path / "new") == 0o700 and mode(data_dir) == 0o700
+    assert mode(data_dir / "imagine.db") == 0o600
+    assert mode(data_dir / "images") == 0o700 and mode(data_dir / relative) == 0o600
