@@ -23,6 +23,8 @@ class Settings(SharedSettings):
     max_prompt_length: int = Field(default=400, ge=1, le=2000)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_upload_pixels: int = Field(default=4096 * 4096, ge=64 * 64)
+    # uploads decoded, resized and encoded at once, in threads (each can hold ~100 MB)
+    max_image_decodes: int = Field(default=2, ge=1, le=64)
     welcome_credits: int = Field(default=50, ge=0)  # first month
     monthly_credits: int = Field(default=15, ge=0)  # every month after
     pack_credits: int = Field(default=115, ge=1)  # one purchased pack (DALL·E: 115 for $15)
