@@ -31,7 +31,7 @@ from bot.library import CollectionFull, visible_to
 from bot.moderation import Moderator
 from bot.uploads import open_upload
 from bot.watcher import JobHandle, JobWatcher
-from data import access, collections, images, job_records, ledger, users
+from data import access, collections, images, job_records, ledger, moderation, users
 from data.images import ImageFiles, ImageRecord
 from data.jobs import Job, JobKind, Priority
 from data.ledger import Pool
@@ -392,17 +392,18 @@ class Studio:
     ) -> None:
         """DMs (when off), suspended users, role rules seen from DMs and blocked prompts
         stop here, before any credit is taken."""
+        guilds = [_guild_of(user, origin)]
         if user.dm:
             if not self.settings.allow_dms:
                 raise DirectMessagesOff()
-            await self._check_access_from_dm(user)
+            guilds += await self._check_access_from_dm(user)
         if self.moderator is None:
             return
-        guild_id = _guild_of(user, origin)
-        if prompt:
-            await self.moderator.screen_prompt(user.id, guild_id, prompt)
-        else:
-            await self.moderator.ensure_allowed(user.id, guild_id)
+        for guild_id in guilds:  # from a DM: the bot's terms, then each server's own
+            if prompt:
+                await self.moderator.screen_prompt(user.id, guild_id, prompt)
+            else:
+                await self.moderator.ensure_allowed(user.id, guild_id)
 
     async def _source(
         self, user: Requester, source: ImageSource, origin: dict[str, Any] | None = None
@@ -500,21 +501,24 @@ class Studio:
             log.warning("job %s: the queue refused it for now; retrying", job.id, exc_info=True)
         return handle
 
-    async def _check_access_from_dm(self, user: Requester) -> None:
+    async def _check_access_from_dm(self, user: Requester) -> list[int]:
         """A DM honours the role rule of every server that has one and the member is on:
-        refused with NoAccess on one server, refused in DMs too."""
+        refused with NoAccess on one server, refused in DMs too. Returns the member's
+        servers that block terms of their own (their prompt rules apply in DMs as well)."""
         async with self.store.read() as db:
-            guilds = await access.guilds_with_rules(db)
-        if not guilds:
-            return
+            ruled = await access.guilds_with_rules(db)
+            with_terms = await moderation.guilds_with_blocked_terms(db)
+        if not ruled and not with_terms:
+            return []
         if self.member_roles is None:
             raise BadRequest("Imagine cannot check your roles from a DM; use it in a server.")
-        roles_on = await self.member_roles(user.id, guilds)
+        roles_on = await self.member_roles(user.id, sorted(set(ruled) | set(with_terms)))
         for guild_id, role_ids in roles_on.items():
             async with self.store.read() as db:
                 roles = await access.allowed_roles(db, guild_id)
             if roles and role_ids.isdisjoint(roles):
                 raise NoAccess(roles)
+        return [guild_id for guild_id in with_terms if guild_id in roles_on]
 
     async def _check_access(self, db: aiosqlite.Connection, user: Requester) -> None:
         if user.guild_id is None:

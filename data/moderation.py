@@ -89,6 +89,16 @@ async def terms(db: aiosqlite.Connection, guild_id: int) -> list[Term]:
     return [Term(row[0], row[1]) for row in rows]
 
 
+async def guilds_with_blocked_terms(db: aiosqlite.Connection) -> list[int]:
+    """Every server with its own blocked terms (a request from a DM must honour them)."""
+    rows = await (
+        await db.execute(
+            "SELECT DISTINCT guild_id FROM moderation_terms WHERE kind = 'block' ORDER BY guild_id"
+        )
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
 async def add_term(
     db: aiosqlite.Connection, guild_id: int, term: str, kind: str, added_by: int, now: float
 ) -> bool:

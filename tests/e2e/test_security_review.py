@@ -1,5 +1,6 @@
-"""Issue 19's two high findings, end to end through the fake Discord: credits minted by a
-server's admins stay on that server, and DMs are no way around a server's rules."""
+"""Issue 19 (security review) through the fake Discord: credits minted by a server's admins
+stay on that server; DMs are no way around a server's rules; reply-to-edit limits before
+downloading and always answers; gallery moderation and Save/Open visibility."""
 
 from __future__ import annotations
 
@@ -125,8 +126,16 @@ async def test_with_dms_allowed_a_suspension_or_role_rule_anywhere_applies(fake,
         assert await studio.balance(Requester(ALICE)) == 50
         assert await studio.balance(Requester(BOB)) == 50
 
-        # Lifted: Bob's DM request goes through.
+        # Lifted: the server's own blocked terms still apply in a DM; then it goes through.
         await studio.moderator.lift(fake.guild_id, BOB, OWNER_ID)
+        block = await fake.slash_command(
+            "mod", {"term": "mammoth"}, subcommand="block", user_id=OWNER_ID
+        )
+        await block.wait_callback()
+        inter = await fake.slash_command(
+            "imagine", {"prompt": "a purple mammoth"}, user_id=BOB, channel_id=bob_dm
+        )
+        assert "blocked by the content policy" in await refusal(inter)
         inter = await fake.slash_command(
             "imagine", {"prompt": "a fox"}, user_id=BOB, channel_id=bob_dm
         )
