@@ -107,10 +107,10 @@ def test_upscale_from_the_terminal_doubles_the_picture(tmp_path: Path):
     assert creative.returncode == 0, creative.stderr
     assert (tmp_path / "c/1.png").read_bytes() != (tmp_path / "up/1.png").read_bytes()
 
-    Image.new("RGB", (1100, 64), "teal").save(tmp_path / "wide.png")
+    Image.new("RGB", (1100, 300), "teal").save(tmp_path / "wide.png")
     refused = run_cli(tmp_path, "upscale", "wide.png", "--out", "w", LOCAL_WORKER="false")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert refused.stderr.strip() == (
-        "error: Upscaling this 1100×64 image would make 2200×128 pixels; the limit is 4.2"
+        "error: Upscaling this 1100×300 image would make 2200×600 pixels; the limit is 4.2"
         " megapixels and 2048 a side."
     )
