@@ -16,6 +16,7 @@ from bot.runtime import Runtime, moderation_defaults, open_bot_queue
 from bot.studio import EditOptions, ImagineOptions, Requester
 from bot.watcher import JobHandle, JobOutcome
 from data import job_records
+from data.queue import QueueUnavailable
 from data.settings import load_settings
 from data.store import Store
 
@@ -84,6 +85,14 @@ def _common(command: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings(Settings)
+    try:
+        return _dispatch(settings, args)
+    except QueueUnavailable as error:  # one sentence naming QUEUE, no traceback
+        print(error, file=sys.stderr)
+        return 1
+
+
+def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "run":
         if not settings.discord_token:
             print(NO_TOKEN, file=sys.stderr)
@@ -108,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
 async def _queue_overview(settings: Settings, failures: int = 5) -> int:
     """Print what the workers are doing, for an operator (any backend, any machine)."""
     store = await Store.open(settings.database_path)
-    queue = await open_bot_queue(settings, store)
+    try:
+        queue = await open_bot_queue(settings, store)
+    except BaseException:
+        await store.close()  # its thread would keep the process alive
+        raise
     try:
         overview = await queue.overview()
         async with store.read() as db:

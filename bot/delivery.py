@@ -25,6 +25,7 @@ from bot.studio import Studio
 from bot.uploads import check_size
 from bot.watcher import JobHandle, JobOutcome
 from data import images, job_records
+from data.job_records import RecordStatus
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ class Delivery:
                 continue
             async with self.studio.store.read() as db:
                 produced = await images.of_job(db, record.id)
-            error = record.error if record.status == "failed" else None
+            error = record.error if record.status is RecordStatus.FAILED else None
             await self.deliver(JobOutcome(record, produced, error), after_restart=True)
 
     async def _posted_before(self, outcome: JobOutcome, origin: dict[str, Any]) -> bool:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from bot.errors import BadRequest, NotFound
 from data import images, shares, users
 from data.images import ImageRecord
-from data.shares import GalleryChannel, Ranked, Share
+from data.shares import GalleryChannel, Ranked, Share, ShareStatus
 from data.store import Store
 
 if TYPE_CHECKING:
@@ -95,9 +95,9 @@ class Gallery:
             if share is None:
                 taken = await shares.get(db, guild_id, image_id)
                 assert taken is not None
-                if taken.status == "live":
+                if taken.status is ShareStatus.LIVE:
                     raise AlreadyShared(taken)
-                if taken.status == "removed":
+                if taken.status is ShareStatus.REMOVED:
                     raise BadRequest(
                         "A moderator removed this image from the gallery; it cannot be shared "
                         "again."
@@ -123,7 +123,7 @@ class Gallery:
         """The author unshares (may share again); a moderator removes (for good)."""
         async with self.store.transaction() as db:
             share = await shares.get(db, guild_id or 0, image_id)
-            if share is None or share.status != "live":
+            if share is None or share.status is not ShareStatus.LIVE:
                 raise NotFound("That image is not in this server's gallery.")
             if share.author_id == actor_id:
                 await shares.drop(db, share.id)

@@ -22,7 +22,7 @@ from bot.errors import BadRequest, NotFound
 from data import collections, erasure, images, shares, users
 from data.collections import Collection
 from data.images import DiskUse, ImageFiles, ImageRecord
-from data.shares import Share
+from data.shares import Share, ShareStatus
 from data.store import Store
 
 if TYPE_CHECKING:
@@ -257,7 +257,9 @@ class Library:
                 raise BadRequest(
                     "You have requests still running; wait for them to finish, then try again."
                 )
-            posted = [s for s in await shares.of_author(db, user_id) if s.status == "live"]
+            posted = [
+                s for s in await shares.of_author(db, user_id) if s.status is ShareStatus.LIVE
+            ]
             paths = await erasure.erase_user(db, user_id)
         removed = await asyncio.to_thread(self._delete_files, paths)
         return Forgotten(len(paths), removed, posted)

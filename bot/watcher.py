@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from bot.credits import CreditRules
 from data import images, job_records
 from data.images import ImageFiles, ImageRecord, new_image_id
-from data.job_records import JobRecord
+from data.job_records import JobRecord, RecordStatus
 from data.jobs import JobState, JobStatus
 from data.queue import JobQueue
 from data.store import Store
@@ -175,7 +175,7 @@ class JobWatcher:
             record = await job_records.get(db, job_id)
         if record is None:
             self._handles.pop(job_id, None)
-        elif record.status == "queued":
+        elif record.status is RecordStatus.QUEUED:
             log.warning("job %s was not in the queue; submitting it again", job_id)
             await self.queue.submit(record.job)
         else:
@@ -217,13 +217,13 @@ class JobWatcher:
                     )
                 )
             async with self.store.transaction() as db:
-                if await job_records.finish(db, job_id, "done", None, now):
+                if await job_records.finish(db, job_id, RecordStatus.DONE, None, now):
                     for row in new_rows:
                         await images.insert(db, row)
         else:
             reason = withheld or status.error or "the job failed"
             async with self.store.transaction() as db:
-                if await job_records.finish(db, job_id, "failed", reason, now):
+                if await job_records.finish(db, job_id, RecordStatus.FAILED, reason, now):
                     await self.credits.refund(
                         db, record.user_id, record.cost, job_id, f"refund: {reason}"[:200], now
                     )
@@ -263,7 +263,9 @@ class JobWatcher:
     async def _announce(self, record: JobRecord) -> None:
         async with self.store.read() as db:
             produced = await images.of_job(db, record.id)
-        outcome = JobOutcome(record, produced, record.error if record.status == "failed" else None)
+        outcome = JobOutcome(
+            record, produced, record.error if record.status is RecordStatus.FAILED else None
+        )
         handle = self._handles.pop(record.id, None)
         self._last.pop(record.id, None)
         if handle:

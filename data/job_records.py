@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import aiosqlite
 
 from data.jobs import Job
+
+
+class RecordStatus(StrEnum):
+    """What the bot knows of a request's outcome (the ``jobs.status`` column)."""
+
+    #: not finished: waiting or running in the queue (or not handed to it yet)
+    QUEUED = "queued"
+    #: finished with images, stored under ``images``
+    DONE = "done"
+    #: finished without images; ``error`` says why and the credit was refunded
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -24,7 +36,7 @@ class JobRecord:
     job: Job
     source_image_id: str | None
     cost: int
-    status: str
+    status: RecordStatus
     error: str | None
     origin: dict[str, Any] | None
     delivered_at: float | None
@@ -47,7 +59,7 @@ def _record(row) -> JobRecord:
         job=Job.model_validate_json(row[4]),
         source_image_id=row[5],
         cost=row[6],
-        status=row[7],
+        status=RecordStatus(row[7]),
         error=row[8],
         origin=json.loads(row[9]) if row[9] else None,
         delivered_at=row[10],
@@ -132,7 +144,7 @@ async def recent_failures(db: aiosqlite.Connection, limit: int) -> list[JobRecor
 
 
 async def finish(
-    db: aiosqlite.Connection, job_id: str, status: str, error: str | None, now: float
+    db: aiosqlite.Connection, job_id: str, status: RecordStatus, error: str | None, now: float
 ) -> bool:
     """Move a queued job to done/failed once; False when it was already finished."""
     cursor = await db.execute(
