@@ -237,7 +237,7 @@ class JobWatcher:
         """Why a finished job's images must not be shown (checked off the event loop)."""
         if self.moderator is None or status.state is not JobState.DONE or status.result is None:
             return None
-        guild_id = (record.origin or {}).get("guild_id")
+        guild_id = record.origin.guild_id if record.origin is not None else None
         try:
             verdict = await self.moderator.screen_output(
                 record.user_id, guild_id, [g.png for g in status.result.images], record.job.prompt

@@ -6,14 +6,13 @@ row is written in the same transaction as the credit it costs.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 import aiosqlite
 
 from data.jobs import Job
+from data.origins import Origin, dump_origin, load_origin
 
 
 class RecordStatus(StrEnum):
@@ -38,7 +37,7 @@ class JobRecord:
     cost: int
     status: RecordStatus
     error: str | None
-    origin: dict[str, Any] | None
+    origin: Origin | None  # where the answer goes (None: nowhere, e.g. rows made by tests)
     delivered_at: float | None
     created_at: float
     finished_at: float | None
@@ -61,7 +60,7 @@ def _record(row) -> JobRecord:
         cost=row[6],
         status=RecordStatus(row[7]),
         error=row[8],
-        origin=json.loads(row[9]) if row[9] else None,
+        origin=load_origin(row[9]),
         delivered_at=row[10],
         created_at=row[11],
         finished_at=row[12],
@@ -75,7 +74,7 @@ async def insert(
     user_id: int,
     cost: int,
     source_image_id: str | None,
-    origin: dict[str, Any] | None,
+    origin: Origin | None,
     now: float,
 ) -> None:
     await db.execute(
@@ -89,7 +88,7 @@ async def insert(
             job.model_dump_json(),
             source_image_id,
             cost,
-            json.dumps(origin) if origin is not None else None,
+            dump_origin(origin),
             now,
         ),
     )
@@ -161,5 +160,5 @@ async def mark_delivered(db: aiosqlite.Connection, job_id: str, now: float) -> b
     return cursor.rowcount == 1
 
 
-async def set_origin(db: aiosqlite.Connection, job_id: str, origin: dict[str, Any]) -> None:
-    await db.execute("UPDATE jobs SET origin = ? WHERE id = ?", (json.dumps(origin), job_id))
+async def set_origin(db: aiosqlite.Connection, job_id: str, origin: Origin) -> None:
+    await db.execute("UPDATE jobs SET origin = ? WHERE id = ?", (dump_origin(origin), job_id))
