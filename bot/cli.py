@@ -7,15 +7,17 @@ import asyncio
 import json
 import shutil
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
-from bot.errors import StudioError
+from bot.errors import BadRequest, StudioError
 from bot.runtime import Runtime, moderation_defaults, open_bot_queue
 from bot.studio import EditOptions, ImagineOptions, Requester
 from bot.watcher import JobHandle, JobOutcome
 from data import job_records
+from data.origins import TerminalOrigin
 from data.queue import QueueUnavailable
 from data.settings import load_settings
 from data.store import Store
@@ -97,11 +99,11 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         if not settings.discord_token:
             print(NO_TOKEN, file=sys.stderr)
             return 2
-        from bot.client import run_bot
+        from bot.discord.client import run_bot
 
         return run_bot(settings)
     if args.command == "sync":
-        from bot.client import sync_commands
+        from bot.discord.client import sync_commands
 
         return sync_commands(settings, args.guild)
     if args.command in ("check-prompt", "check-image"):
@@ -206,11 +208,16 @@ async def _submit(runtime: Runtime, args: argparse.Namespace) -> JobHandle:
         options = ImagineOptions(
             negative=args.negative, size=args.size, seed=args.seed, count=args.count
         )
-        return await studio.imagine(CONSOLE_USER, args.prompt, options)
+        return await studio.imagine(CONSOLE_USER, args.prompt, options, origin=_here())
     source = _read(args.image)
     if args.command == "vary":
         return await studio.vary(
-            CONSOLE_USER, source, strength=args.strength, prompt=args.prompt, seed=args.seed
+            CONSOLE_USER,
+            source,
+            strength=args.strength,
+            prompt=args.prompt,
+            seed=args.seed,
+            origin=_here(),
         )
     options = EditOptions(
         mask=_read(args.mask) if args.mask else None,
@@ -219,14 +226,21 @@ async def _submit(runtime: Runtime, args: argparse.Namespace) -> JobHandle:
         extend_pixels=args.pixels,
         zoom=args.zoom,
     )
-    return await studio.edit(CONSOLE_USER, source, args.prompt, options, seed=args.seed)
+    return await studio.edit(
+        CONSOLE_USER, source, args.prompt, options, origin=_here(), seed=args.seed
+    )
+
+
+def _here() -> TerminalOrigin:
+    """This terminal: the command follows its own job, nobody else delivers it."""
+    return TerminalOrigin(created_at=time.time())
 
 
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as error:
-        raise StudioError(f"cannot read {path}: {error.strerror}") from None
+        raise BadRequest(f"cannot read {path}: {error.strerror}") from None
 
 
 class _WorkerStopped(RuntimeError):

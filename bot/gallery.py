@@ -1,6 +1,6 @@
 """A server's gallery: which channel, who shared what (once), votes, top lists, take-downs.
 
-Independent of Discord: the posting itself is in :mod:`bot.gallery_posts`. An image is
+Independent of Discord: the posting itself is in :mod:`bot.discord.gallery_posts`. An image is
 shared by its author only, once per server; its post keeps its provenance (prompt, seed,
 model, author). The author can unshare (and share again later); a moderator's removal
 is final, and takes the image out of the gallery only, never out of its owner's history.
@@ -35,7 +35,21 @@ def share_url(share: Share) -> str:
     return jump_url(share.guild_id, share.channel_id or 0, share.message_id or 0)
 
 
+class NoGalleryChannel(BadRequest):
+    """Nobody has chosen this server's gallery channel yet."""
+
+    code = "no_gallery_channel"
+
+    def __init__(self) -> None:
+        super().__init__("This server has no gallery channel yet; an admin can set one.")
+
+
 class AlreadyShared(BadRequest):
+    """The image is live in this server's gallery already; ``share`` says where."""
+
+    code = "already_shared"
+    fields = ("share",)
+
     def __init__(self, share: Share) -> None:
         self.share = share
         super().__init__(f"This image is already in the gallery: {share_url(share)}")
@@ -86,10 +100,7 @@ class Gallery:
                 raise BadRequest("Only the person who made this image can share it.")
             channel = await shares.channel_of(db, guild_id)
             if channel is None:
-                raise BadRequest(
-                    "This server has no gallery channel yet; an admin can set one with "
-                    "`/gallery channel`."
-                )
+                raise NoGalleryChannel
             await users.ensure_user(db, user_id, user_name, now)
             share = await shares.reserve(db, guild_id, image_id, user_id, now)
             if share is None:

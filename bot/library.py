@@ -274,8 +274,14 @@ class Library:
 
 
 class CollectionFull(BadRequest):
+    """Saving would take the user's collections past their cap."""
+
+    code = "collection_full"
+    fields = ("cap",)
+
     def __init__(self, cap: int) -> None:
+        self.cap = cap
         super().__init__(
             f"Your collections are full: {cap:,} images is the most you can keep. "
-            "Remove some with `/collection remove` first."
+            "Remove some first."
         )

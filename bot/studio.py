@@ -24,7 +24,7 @@ from PIL import Image
 from bot import canvas
 from bot.config import Settings
 from bot.credits import CreditRules
-from bot.errors import BadRequest, NoAccess, NotFound, Unavailable
+from bot.errors import BadRequest, EveryoneRole, NoAccess, NotFound, Unavailable
 from bot.library import CollectionFull
 from bot.moderation import Moderator
 from bot.uploads import open_upload
@@ -33,6 +33,7 @@ from data import access, collections, images, job_records, ledger, users
 from data.images import ImageFiles, ImageRecord
 from data.jobs import Job, JobKind, Priority
 from data.ledger import Pool
+from data.origins import Origin
 from data.queue import JobQueue
 from data.store import Store
 
@@ -112,7 +113,7 @@ class Studio:
         user: Requester,
         prompt: str,
         options: ImagineOptions = ImagineOptions(),
-        origin: dict[str, Any] | None = None,
+        origin: Origin | None = None,
     ) -> JobHandle:
         prompt = self.clean_prompt(prompt)
         negative = self.clean_prompt(options.negative, required=False)
@@ -136,7 +137,7 @@ class Studio:
         strength: float | None = None,
         prompt: str | None = None,
         seed: int | None = None,
-        origin: dict[str, Any] | None = None,
+        origin: Origin | None = None,
     ) -> JobHandle:
         """Variations of an image (image-to-image with fresh seeds), 3 by default."""
         strength = self.settings.vary_strength if strength is None else strength
@@ -167,7 +168,7 @@ class Studio:
         source: ImageSource,
         prompt: str,
         options: EditOptions = EditOptions(),
-        origin: dict[str, Any] | None = None,
+        origin: Origin | None = None,
         seed: int | None = None,
     ) -> JobHandle:
         """Inpaint a masked area or outpaint a grown canvas; without a mask, a remix."""
@@ -197,7 +198,7 @@ class Studio:
         )
 
     async def reroll(
-        self, user: Requester, image_id: str, origin: dict[str, Any] | None = None
+        self, user: Requester, image_id: str, origin: Origin | None = None
     ) -> JobHandle:
         """Run the job that made ``image_id`` again with a new seed (🔄)."""
         record = await self.image(image_id)
@@ -335,9 +336,7 @@ class Studio:
             **extra,
         )
 
-    async def _screen(
-        self, user: Requester, origin: dict[str, Any] | None, prompt: str | None
-    ) -> None:
+    async def _screen(self, user: Requester, origin: Origin | None, prompt: str | None) -> None:
         """Suspended users and blocked prompts stop here, before any credit is taken."""
         if self.moderator is None:
             return
@@ -348,7 +347,7 @@ class Studio:
             await self.moderator.ensure_allowed(user.id, guild_id)
 
     async def _source(
-        self, user: Requester, source: ImageSource, origin: dict[str, Any] | None = None
+        self, user: Requester, source: ImageSource, origin: Origin | None = None
     ) -> tuple[Image.Image, ImageRecord | None]:
         """The image to work on, scaled for the model, and its record when it is ours.
         An upload passes the image checks (nudity, faces) first."""
@@ -393,7 +392,7 @@ class Studio:
         job: Job,
         cost: int,
         source_image_id: str | None,
-        origin: dict[str, Any] | None,
+        origin: Origin | None,
     ) -> JobHandle:
         if (reason := self.unavailable()) is not None:
             raise Unavailable(reason)
@@ -445,7 +444,7 @@ class Studio:
 
     async def allow_role(self, guild_id: int, role_id: int, by: Requester) -> bool:
         if role_id == guild_id:
-            raise BadRequest("@everyone already means everyone; use /access open instead.")
+            raise EveryoneRole
         async with self.store.transaction() as db:
             return await access.allow(db, guild_id, role_id, by.id, self.clock())
 
@@ -462,9 +461,11 @@ class Studio:
             return len(roles)
 
 
-def _guild_of(user: Requester, origin: dict[str, Any] | None) -> int | None:
+def _guild_of(user: Requester, origin: Origin | None) -> int | None:
     """The server a request comes from: the member's, else where the result goes."""
-    return user.guild_id if user.guild_id is not None else (origin or {}).get("guild_id")
+    if user.guild_id is not None:
+        return user.guild_id
+    return origin.guild_id if origin is not None else None
 
 
 def _png(image: Image.Image) -> bytes:

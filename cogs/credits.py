@@ -15,12 +15,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.people import requester
 from bot.studio import CreditSummary, Requester
-from cogs.studio import requester
 from data.ledger import LedgerEntry
 
 if TYPE_CHECKING:
-    from bot.client import ImagineBot
+    from bot.discord.client import ImagineBot
 
 log = logging.getLogger(__name__)
 

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot import custom_ids
-from bot.delivery import message_origin
+from bot.discord import custom_ids
+from bot.discord.errors import words
+from bot.discord.people import message_origin, requester
 from bot.errors import BadRequest, StudioError
 from bot.reply_edit import parse_reply
 from bot.studio import EditOptions, ImageSource
-from cogs.studio import requester
 
 if TYPE_CHECKING:
-    from bot.client import ImagineBot
+    from bot.discord.client import ImagineBot
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class EditCog(commands.Cog):
         try:
             await self._edit(message, target, text)
         except StudioError as error:
-            await _answer(message, str(error))
+            await _answer(message, words(error))
 
     async def _edit(self, message: discord.Message, target: discord.Message, text: str) -> None:
         request = parse_reply(text)

@@ -18,9 +18,11 @@ from typing import Any
 
 import discord
 
-from bot import recovery, render
+from bot.discord import buttons, recovery, render
+from bot.discord.errors import words
+from bot.discord.people import interaction_origin, mention_only
+from bot.discord.rate_limit import JobRateLimit
 from bot.errors import ImageRejected, StudioError, explain_failure
-from bot.rate_limit import JobRateLimit
 from bot.studio import Studio
 from bot.uploads import check_size
 from bot.watcher import JobHandle, JobOutcome
@@ -33,34 +35,6 @@ log = logging.getLogger(__name__)
 TOKEN_LIFETIME = 15 * 60
 TOKEN_MARGIN = 30  # do not start a followup on a token about to expire
 STATUS_EVERY = 1.5  # seconds between status edits (Discord allows 5 edits / 5 s)
-
-
-def interaction_origin(interaction: discord.Interaction) -> DiscordOrigin:
-    """What a later process needs to answer this interaction."""
-    return DiscordOrigin(
-        application_id=interaction.application_id,
-        token=interaction.token,
-        channel_id=interaction.channel_id or 0,
-        guild_id=interaction.guild_id,
-        user_id=interaction.user.id,
-        created_at=interaction.created_at.timestamp(),
-    )
-
-
-def message_origin(message: discord.Message) -> DiscordOrigin:
-    """A reply has no interaction token: its result is a reply message in the channel."""
-    return DiscordOrigin(
-        channel_id=message.channel.id,
-        guild_id=message.guild.id if message.guild else None,
-        user_id=message.author.id,
-        reply_to=message.id,
-        created_at=message.created_at.timestamp(),
-    )
-
-
-def mention_only(user_id: int) -> discord.AllowedMentions:
-    """Ping the requester and nobody else, whatever the prompt says (@everyone included)."""
-    return discord.AllowedMentions(everyone=False, roles=False, users=[discord.Object(user_id)])
 
 
 class Delivery:
@@ -87,13 +61,13 @@ class Delivery:
         try:
             self.rate_limit.check(interaction.user.id)
         except StudioError as error:
-            await self.refuse(interaction, str(error))
+            await self.refuse(interaction, words(error))
             return
         await interaction.response.defer(thinking=True)
         try:
             handle = await submit(interaction_origin(interaction))
         except StudioError as error:
-            await self.refuse(interaction, str(error))
+            await self.refuse(interaction, words(error))
             return
         except Exception as error:  # a locked database, a full disk: say so, not "thinking…"
             log.exception("could not take a request from user %s", interaction.user.id)
@@ -244,6 +218,6 @@ class Delivery:
             "file": discord.File(
                 fp=io.BytesIO(render.grid_png(pngs)), filename=render.GRID_FILENAME
             ),
-            "view": render.result_view(outcome.images),
+            "view": buttons.result_view(outcome.images),
             "allowed_mentions": mentions,
         }
