@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from bot.config import Settings
 from bot.errors import BadRequest, NotFound
+from bot.requester import Requester
 from data import collections, erasure, images, shares, users
 from data.collections import Collection
 from data.images import DiskUse, ImageFiles, ImageRecord
@@ -123,6 +124,29 @@ class Library:
             return await images.of_job(db, record.job_id)
 
     # -- collections -----------------------------------------------------------------------
+
+    async def save(self, user: Requester, image_ids: list[str], collection: str = "Saved") -> int:
+        """Add images to one of the user's collections (made if new); how many were new there.
+
+        Args:
+            user: who saves (made a user if new).
+            image_ids: the images, in order; ones already in the collection are skipped.
+            collection: the collection's name; Save buttons use **Saved**.
+
+        Raises:
+            CollectionFull: the user's collections would pass ``COLLECTION_CAP``.
+        """
+        now = self.clock()
+        async with self.store.transaction() as db:
+            await users.ensure_user(db, user.id, user.name, now)
+            collection_id = await collections.ensure(db, user.id, collection, now)
+            cap = self.settings.collection_cap
+            added = await collections.add_within_cap(
+                db, user.id, collection_id, image_ids, cap, now
+            )
+            if added is None:
+                raise CollectionFull(cap)
+            return added
 
     async def create(self, user_id: int, user_name: str, name: str) -> Collection:
         name = clean_name(name)

@@ -11,41 +11,31 @@ import io
 import logging
 import secrets
 import time
-import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-import aiosqlite
 from PIL import Image
 
-from bot import canvas
+from bot import access, canvas
 from bot.config import Settings
 from bot.credits import CreditRules
-from bot.errors import BadRequest, EveryoneRole, NoAccess, NotFound, Unavailable
-from bot.library import CollectionFull
+from bot.errors import BadRequest, NotFound, Unavailable
+from bot.library import Library
 from bot.moderation import Moderator
+from bot.requester import Requester
+from bot.text import clean_text
 from bot.uploads import open_upload
+from bot.wallet import Wallet, credit_scope
 from bot.watcher import JobHandle, JobWatcher
-from data import access, collections, images, job_records, ledger, users
+from data import images, job_records, users
 from data.images import ImageFiles, ImageRecord
 from data.jobs import Job, JobKind, Priority
 from data.ledger import Pool
 from data.origins import Origin
 from data.queue import JobQueue
 from data.store import Store
-
-
-@dataclass(frozen=True)
-class Requester:
-    """Who asks, and from where: the server and the member's roles decide access."""
-
-    id: int
-    name: str = ""
-    guild_id: int | None = None  # None: a DM or the terminal, where no server's rules apply
-    role_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -65,14 +55,6 @@ class EditOptions:
     extend: str | None = None
     extend_pixels: int | None = None
     zoom: float | None = None
-
-
-@dataclass(frozen=True)
-class CreditSummary:
-    balance: ledger.Balance
-    next_refill: datetime
-    refill_amount: int
-    recent: list[ledger.LedgerEntry]
 
 
 log = logging.getLogger(__name__)
@@ -228,86 +210,21 @@ class Studio:
         async with self.store.read() as db:
             return await images.of_job(db, job_id)
 
-    async def save(self, user: Requester, image_ids: list[str], collection: str = "Saved") -> int:
-        """Add images to one of the user's collections; returns how many were new there."""
-        now = self.clock()
-        async with self.store.transaction() as db:
-            await users.ensure_user(db, user.id, user.name, now)
-            collection_id = await collections.ensure(db, user.id, collection, now)
-            cap = self.settings.collection_cap
-            added = await collections.add_within_cap(
-                db, user.id, collection_id, image_ids, cap, now
-            )
-            if added is None:
-                raise CollectionFull(cap)
-            return added
-
-    async def credit_summary(self, user: Requester) -> CreditSummary:
-        """Balances per pool, when free credits expire (the next refill) and recent rows."""
-        now, scope = self.clock(), self.credit_scope(user)
-        async with self.store.transaction() as db:
-            await users.ensure_user(db, user.id, user.name, now)
-            await self.credits.top_up(db, user.id, now, scope)
-            return CreditSummary(
-                balance=await self.credits.wallet(db, user.id, scope),
-                next_refill=await self.credits.next_refill(db, user.id, now, scope),
-                refill_amount=self.credits.monthly_credits,
-                recent=await ledger.recent(db, user.id, limit=5, scope=scope),
-            )
-
-    async def admin_grant(
-        self, target: Requester, amount: int, reason: str, key: str
-    ) -> CreditSummary:
-        """An admin gives or takes credits, with a reason; the key makes a retry harmless."""
-        reason = self.clean_prompt(reason, required=False) or "admin grant"
-        if amount == 0:
-            raise BadRequest("Give a non-zero amount (negative takes credits away).")
-        now, scope = self.clock(), self.credit_scope(target)
-        async with self.store.transaction() as db:
-            await users.ensure_user(db, target.id, target.name, now)
-            await self.credits.admin_grant(db, target.id, amount, reason[:200], key, now, scope)
-        return await self.credit_summary(target)
-
-    async def history(self, user: Requester, limit: int = 15) -> list[ledger.LedgerEntry]:
-        async with self.store.read() as db:
-            return await ledger.recent(db, user.id, limit, self.credit_scope(user))
-
-    async def purchase(self, user: Requester, entitlement_id: int) -> bool:
-        """A credit pack bought through Discord; True the first time this entitlement is seen."""
-        now = self.clock()
-        async with self.store.transaction() as db:
-            await users.ensure_user(db, user.id, user.name, now)
-            return await self.credits.purchase(db, user.id, entitlement_id, now)
-
     async def balance(self, user: Requester) -> int:
-        """What the user can spend where they are (welcome credits included)."""
-        now, scope = self.clock(), self.credit_scope(user)
-        async with self.store.transaction() as db:
-            await users.ensure_user(db, user.id, user.name, now)
-            await self.credits.top_up(db, user.id, now, scope)
-            return (await self.credits.wallet(db, user.id, scope)).total
+        """What the user can spend where they are: :meth:`bot.wallet.Wallet.balance`,
+        here too because every adapter shows it next to generation."""
+        return await Wallet.of(self).balance(user)
 
-    def credit_scope(self, user: Requester) -> int:
-        """The server whose credits pay, when credits are per server; else 0 (global)."""
-        if self.settings.credits_per_server and user.guild_id is not None:
-            return user.guild_id
-        return 0
+    async def save(self, user: Requester, image_ids: list[str], collection: str = "Saved") -> int:
+        """Add images to a collection: :meth:`bot.library.Library.save`, here too because
+        the buttons under every result save."""
+        return await Library.of(self).save(user, image_ids, collection)
 
     # -- helpers -----------------------------------------------------------------------
 
     def clean_prompt(self, text: str | None, *, required: bool = True) -> str:
-        """Trim, drop invisible format characters, refuse control characters and overlong text."""
-        text = (text or "").replace("\n", " ").replace("\t", " ")
-        if any(unicodedata.category(ch) == "Cc" for ch in text):
-            raise BadRequest("The prompt contains control characters; remove them and try again.")
-        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-        text = " ".join(text.split())
-        if required and not text:
-            raise BadRequest("Write a prompt: describe the image you want.")
-        limit = self.settings.max_prompt_length
-        if len(text) > limit:
-            raise BadRequest(f"The prompt is {len(text)} characters long; the limit is {limit}.")
-        return text
+        """A prompt as the model gets it (see :func:`bot.text.clean_text`)."""
+        return clean_text(text, self.settings.max_prompt_length, required=required)
 
     def _job(
         self,
@@ -398,7 +315,7 @@ class Studio:
             raise Unavailable(reason)
         now = self.clock()
         async with self.store.transaction() as db:
-            await self._check_access(db, user)
+            await access.check(db, user)
             await users.ensure_user(db, user.id, user.name, now)
             limit = self.settings.max_jobs_per_user
             if (busy := await job_records.open_count(db, user.id)) >= limit:
@@ -407,7 +324,7 @@ class Studio:
                     f" is {limit}); wait for one to finish, then try again."
                 )
             pools = await self.credits.charge(
-                db, user.id, cost, job.id, now, self.credit_scope(user)
+                db, user.id, cost, job.id, now, credit_scope(self.settings, user)
             )
             # The queue takes turns by user and serves paid credits first when it is long.
             priority = Priority.PAID if Pool.PAID in pools else Priority.FREE
@@ -428,37 +345,6 @@ class Studio:
         except Exception:  # recorded and paid for: the watcher submits it on a later tick
             log.warning("job %s: the queue refused it for now; retrying", job.id, exc_info=True)
         return handle
-
-    async def _check_access(self, db: aiosqlite.Connection, user: Requester) -> None:
-        if user.guild_id is None:
-            return
-        roles = await access.allowed_roles(db, user.guild_id)
-        if roles and user.role_ids.isdisjoint(roles):
-            raise NoAccess(roles)
-
-    # -- server settings ---------------------------------------------------------------
-
-    async def access_roles(self, guild_id: int) -> list[int]:
-        async with self.store.read() as db:
-            return await access.allowed_roles(db, guild_id)
-
-    async def allow_role(self, guild_id: int, role_id: int, by: Requester) -> bool:
-        if role_id == guild_id:
-            raise EveryoneRole
-        async with self.store.transaction() as db:
-            return await access.allow(db, guild_id, role_id, by.id, self.clock())
-
-    async def revoke_role(self, guild_id: int, role_id: int) -> bool:
-        async with self.store.transaction() as db:
-            return await access.revoke(db, guild_id, role_id)
-
-    async def open_to_everyone(self, guild_id: int) -> int:
-        """Drop every role restriction; returns how many roles were allowed."""
-        async with self.store.transaction() as db:
-            roles = await access.allowed_roles(db, guild_id)
-            for role in roles:
-                await access.revoke(db, guild_id, role)
-            return len(roles)
 
 
 def _guild_of(user: Requester, origin: Origin | None) -> int | None:

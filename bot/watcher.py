@@ -260,12 +260,35 @@ class JobWatcher:
                 error,
             )
 
-    async def _announce(self, record: JobRecord) -> None:
+    # -- delivery bookkeeping: what an adapter that answers later asks ------------------
+
+    async def awaits_delivery(self, job_id: str) -> bool:
+        """True while the job is finished and its answer has not been marked delivered
+        (the outcome a listener got may be stale: another task may have delivered it)."""
+        async with self.store.read() as db:
+            record = await job_records.get(db, job_id)
+        return record is not None and record.delivered_at is None
+
+    async def undelivered(self) -> list[JobOutcome]:
+        """Finished jobs whose answer has not reached their user yet, oldest first."""
+        async with self.store.read() as db:
+            waiting = await job_records.undelivered(db)
+        return [await self._outcome_of(record) for record in waiting]
+
+    async def mark_delivered(self, job_id: str) -> bool:
+        """Record that the job's answer reached its user; False when it was marked before."""
+        async with self.store.transaction() as db:
+            return await job_records.mark_delivered(db, job_id, self.clock())
+
+    async def _outcome_of(self, record: JobRecord) -> JobOutcome:
         async with self.store.read() as db:
             produced = await images.of_job(db, record.id)
-        outcome = JobOutcome(
+        return JobOutcome(
             record, produced, record.error if record.status is RecordStatus.FAILED else None
         )
+
+    async def _announce(self, record: JobRecord) -> None:
+        outcome = await self._outcome_of(record)
         handle = self._handles.pop(record.id, None)
         self._last.pop(record.id, None)
         if handle:

@@ -26,8 +26,6 @@ from bot.errors import ImageRejected, StudioError, explain_failure
 from bot.studio import Studio
 from bot.uploads import check_size
 from bot.watcher import JobHandle, JobOutcome
-from data import images, job_records
-from data.job_records import RecordStatus
 from data.origins import DiscordOrigin
 
 log = logging.getLogger(__name__)
@@ -127,28 +125,19 @@ class Delivery:
             return  # another adapter's job (terminal, HTTP), or being delivered right now
         self._delivering.add(record.id)
         try:
-            async with self.studio.store.read() as db:
-                fresh = await job_records.get(db, record.id)  # ``record`` may be stale
-            if fresh is None or fresh.delivered_at is not None:
+            if not await self.studio.watcher.awaits_delivery(record.id):  # ``record`` may be stale
                 return
             if not (after_restart and await self._posted_before(outcome, origin)):
                 await self._post(outcome, origin)
-            async with self.studio.store.transaction() as db:
-                await job_records.mark_delivered(db, record.id, time.time())
+            await self.studio.watcher.mark_delivered(record.id)
         finally:
             self._delivering.discard(record.id)
 
     async def deliver_pending(self) -> None:
         """After a restart: results that finished while the bot was away."""
-        async with self.studio.store.read() as db:
-            waiting = await job_records.undelivered(db)
-        for record in waiting:
-            if not isinstance(record.origin, DiscordOrigin):
-                continue
-            async with self.studio.store.read() as db:
-                produced = await images.of_job(db, record.id)
-            error = record.error if record.status is RecordStatus.FAILED else None
-            await self.deliver(JobOutcome(record, produced, error), after_restart=True)
+        for outcome in await self.studio.watcher.undelivered():
+            if isinstance(outcome.job.origin, DiscordOrigin):
+                await self.deliver(outcome, after_restart=True)
 
     async def _posted_before(self, outcome: JobOutcome, origin: DiscordOrigin) -> bool:
         channel = await self._channel(origin.channel_id)
