@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _common(command: argparse.ArgumentParser) -> None:
     command.add_argument("--out", type=Path, required=True, help="folder for 1.png … n.png")
     command.add_argument("--seed", type=int, help="reproducible: the same seed, the same images")
+    command.add_argument(
+        "--codes",
+        action="store_true",
+        help="print a refusal as `error [CODE]: text`, with the code the Images API returns",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,7 +189,8 @@ async def _studio_command(settings: Settings, args: argparse.Namespace) -> int:
         handle = await _submit(runtime, args)
         outcome = await _follow(runtime, handle)
     except StudioError as error:
-        print(f"error: {error}", file=sys.stderr)
+        head = f"error [{error.code}]" if args.codes else "error"
+        print(f"{head}: {error}", file=sys.stderr)
         return 1
     except _WorkerStopped as stopped:
         print(f"error: {stopped}", file=sys.stderr)

@@ -1,9 +1,15 @@
-"""The studio's use-cases, independent of Discord: imagine, vary, edit, reroll.
+"""Generation, the studio's main use-cases, independent of any adapter: imagine, vary,
+edit, reroll.
 
-Each validates its input, passes the content policy (suspensions, prompt, uploads) before
-any credit is taken, charges the credit in the same transaction that records the
-job, submits the job to the queue and returns a :class:`JobHandle` to follow it.
-"""
+The other areas are services of their own, made from a studio the same way:
+:class:`bot.wallet.Wallet` (credits), :class:`bot.access.Access` (who may use it on a
+server), :class:`bot.library.Library` (history, collections, forgetting) and
+:class:`bot.gallery.Gallery` (sharing). Every refusal is a coded :class:`bot.errors.
+StudioError`; every request carries a typed :mod:`origin <data.origins>`.
+
+Each generation use-case validates its input, passes the content policy (suspensions,
+prompt, uploads) before any credit is taken, charges the credit in the same transaction
+that records the job, submits the job to the queue and returns a :class:`JobHandle`."""
 
 from __future__ import annotations
 
@@ -65,6 +71,20 @@ MAX_SEED = 2**32 - 16
 
 
 class Studio:
+    """Generation: turn requests into paid, queued jobs.
+
+    Args:
+        settings: sizes, costs, limits and the model's steps and guidance.
+        store: the database (job rows, ledger, users).
+        queue: where jobs go for the workers.
+        watcher: follows submitted jobs; :meth:`imagine` & co. return its handles.
+        files: where image PNGs live (sources for vary and edit).
+        credits: the credit rules that charge each job.
+        clock: the time (tests pass a fake one).
+        moderator: the content policy; None runs without one (Runtime always gives one).
+        unavailable: why no job can run now (the model failed to load), or None.
+    """
+
     def __init__(
         self,
         settings: Settings,
@@ -97,6 +117,22 @@ class Studio:
         options: ImagineOptions = ImagineOptions(),
         origin: Origin | None = None,
     ) -> JobHandle:
+        """Make images from a prompt (text to image).
+
+        Args:
+            user: who asks and pays; their server's access rules and credits apply.
+            prompt: what to draw (cleaned; at most ``MAX_PROMPT_LENGTH`` characters).
+            options: negative prompt, size name, seed and image count (1–4).
+            origin: where the answer goes (the adapter's typed origin), kept with the job.
+
+        Returns:
+            A handle with live updates and the outcome.
+
+        Raises:
+            StudioError: a bad prompt or option (``bad_request``), ``content_blocked``,
+                ``suspended``, ``no_access``, ``not_enough_credits``, ``unavailable``.
+                Nothing was charged or queued.
+        """
         prompt = self.clean_prompt(prompt)
         negative = self.clean_prompt(options.negative, required=False)
         await self._screen(user, origin, prompt)
@@ -121,7 +157,20 @@ class Studio:
         seed: int | None = None,
         origin: Origin | None = None,
     ) -> JobHandle:
-        """Variations of an image (image-to-image with fresh seeds), 3 by default."""
+        """Variations of an image (image-to-image with fresh seeds), 3 by default.
+
+        Args:
+            user: who asks and pays (they own the variations).
+            source: an image id of this studio, or uploaded file bytes (checked like any
+                upload: size, format, content policy).
+            strength: how far to stray from the image, 0.05–1 (default ``VARY_STRENGTH``).
+            prompt: a new prompt; default the source image's own prompt.
+            seed: for reproducible results; default a random one.
+            origin: where the answer goes, kept with the job.
+
+        Raises:
+            StudioError: as :meth:`imagine`, plus ``image_rejected`` and ``not_found``.
+        """
         strength = self.settings.vary_strength if strength is None else strength
         if not 0.05 <= strength <= 1:
             raise BadRequest("Strength must be between 0.05 and 1.")
@@ -153,7 +202,20 @@ class Studio:
         origin: Origin | None = None,
         seed: int | None = None,
     ) -> JobHandle:
-        """Inpaint a masked area or outpaint a grown canvas; without a mask, a remix."""
+        """Inpaint a masked area or outpaint a grown canvas; without a mask, a remix.
+
+        Args:
+            user: who asks and pays.
+            source: an image id of this studio, or uploaded file bytes.
+            prompt: what to paint in the area.
+            options: at most one of a mask, a region, an extension or a zoom-out; none
+                uses the upload's transparent pixels, or else varies the whole image.
+            origin: where the answer goes, kept with the job.
+            seed: for reproducible results; default a random one.
+
+        Raises:
+            StudioError: as :meth:`vary`; two ways to pick the area are ``bad_request``.
+        """
         prompt = self.clean_prompt(prompt)
         await self._screen(user, origin, prompt)
         image, parent = await self._source(user, source, origin)
@@ -182,7 +244,16 @@ class Studio:
     async def reroll(
         self, user: Requester, image_id: str, origin: Origin | None = None
     ) -> JobHandle:
-        """Run the job that made ``image_id`` again with a new seed (🔄)."""
+        """Run the job that made ``image_id`` again with a new seed (🔄).
+
+        Args:
+            user: who asks and pays (anyone may reroll what they can see).
+            image_id: any image of the job to run again.
+            origin: where the answer goes, kept with the job.
+
+        Raises:
+            StudioError: ``not_found`` when the image is gone; else as :meth:`imagine`.
+        """
         record = await self.image(image_id)
         async with self.store.read() as db:
             made_by = await job_records.get(db, record.job_id)
@@ -200,6 +271,7 @@ class Studio:
     # -- queries -----------------------------------------------------------------------
 
     async def image(self, image_id: str) -> ImageRecord:
+        """The record of one image; ``not_found`` when it is gone (forgotten, never was)."""
         async with self.store.read() as db:
             record = await images.get(db, image_id)
         if record is None:
@@ -207,6 +279,7 @@ class Studio:
         return record
 
     async def images_of_job(self, job_id: str) -> list[ImageRecord]:
+        """Every image a job made, in order (position 1 first)."""
         async with self.store.read() as db:
             return await images.of_job(db, job_id)
 

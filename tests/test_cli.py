@@ -49,6 +49,10 @@ def test_bad_input_and_bad_settings_get_one_sentence(tmp_path: Path):
     assert empty.returncode == 1 and empty.stderr.strip() == (
         "error: Write a prompt: describe the image you want."
     )
+    coded = run_cli(tmp_path, "imagine", " ", "--out", "x", "--codes", LOCAL_WORKER="false")
+    assert coded.returncode == 1 and coded.stderr.strip() == (
+        "error [bad_request]: Write a prompt: describe the image you want."
+    )
     wrong = run_cli(tmp_path, "imagine", "a cat", "--out", "x", IMAGE_SIZE="huge")
     assert wrong.returncode == 1
     assert "IMAGE_SIZE is invalid" in wrong.stderr and "Traceback" not in wrong.stderr
