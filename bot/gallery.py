@@ -82,13 +82,35 @@ class Gallery:
     async def set_channel(
         self, guild_id: int, channel_id: int, is_forum: bool, admin_id: int
     ) -> None:
+        """Choose where this server's shared images are posted.
+
+        Args:
+            guild_id: the server.
+            channel_id: a text channel, or a forum channel (one post per image).
+            is_forum: whether ``channel_id`` is a forum.
+            admin_id: who chose it, kept with the setting.
+        """
         async with self.store.transaction() as db:
             await shares.set_channel(db, guild_id, channel_id, is_forum, admin_id, self.clock())
 
     async def reserve(
         self, guild_id: int | None, user_id: int, user_name: str, image_id: str
     ) -> Slot:
-        """Claim the image's place in this server's gallery, or say why not."""
+        """Claim the image's place in this server's gallery, or say why not.
+
+        Args:
+            guild_id: the server (None, a DM, is refused).
+            user_id: who shares; only the image's author may.
+            user_name: their display name (made a user if new).
+            image_id: the image.
+
+        Returns:
+            The reserved slot: post it, then :meth:`publish` or :meth:`abandon` it.
+
+        Raises:
+            StudioError: ``not_found``, ``no_gallery_channel``, ``already_shared`` (with
+                the live share), or ``bad_request`` (not the author, removed, in progress).
+        """
         if guild_id is None:
             raise BadRequest("Sharing works in a server: its gallery channel shows the image.")
         now = self.clock()
@@ -117,6 +139,7 @@ class Gallery:
         return Slot(share, image, channel)
 
     async def publish(self, slot: Slot, channel_id: int, message_id: int) -> Share:
+        """The post is out: the reserved share goes live with the post's ids."""
         async with self.store.transaction() as db:
             await shares.publish(db, slot.share.id, channel_id, message_id)
             published = await shares.get(db, slot.share.guild_id, slot.image.id)
@@ -131,7 +154,17 @@ class Gallery:
     async def take_down(
         self, guild_id: int | None, image_id: str, actor_id: int, is_moderator: bool
     ) -> TakeDown:
-        """The author unshares (may share again); a moderator removes (for good)."""
+        """The author unshares (may share again); a moderator removes (for good).
+
+        Args:
+            guild_id: the server whose gallery.
+            image_id: the shared image.
+            actor_id: who asks; the author may always unshare.
+            is_moderator: whether the adapter found the actor may moderate the post.
+
+        Raises:
+            StudioError: ``not_found`` when not live here; ``bad_request`` for others.
+        """
         async with self.store.transaction() as db:
             share = await shares.get(db, guild_id or 0, image_id)
             if share is None or share.status is not ShareStatus.LIVE:
