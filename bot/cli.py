@@ -17,6 +17,7 @@ from bot.runtime import Runtime, moderation_defaults, open_bot_queue
 from bot.studio import EditOptions, ImagineOptions, Requester
 from bot.watcher import JobHandle, JobOutcome
 from data import job_records
+from data.jobs import JobState
 from data.origins import TerminalOrigin
 from data.queue import QueueUnavailable
 from data.settings import load_settings
@@ -258,7 +259,7 @@ async def _follow(runtime: Runtime, handle: JobHandle) -> JobOutcome:
 
     async def show_progress() -> None:
         async for update in handle.updates():
-            if update.state == "queued":
+            if update.state is JobState.QUEUED:
                 print(f"queued: {update.ahead} ahead", file=sys.stderr)
             elif update.total_steps:
                 print(f"generating: step {update.step}/{update.total_steps}", file=sys.stderr)

@@ -12,6 +12,7 @@ from PIL import Image
 
 from bot.watcher import JobUpdate
 from data.images import ImageRecord
+from data.jobs import JobState
 
 GRID_FILENAME = "grid.png"
 PREVIEW_FILENAME = "preview.jpg"
@@ -39,7 +40,7 @@ def status_line(prompt: str, update: JobUpdate | None) -> str:
     head = f"**{_short(prompt, 200)}**"
     if update is None:  # submitted, position not known yet: claim nothing
         return f"{head} — queued"
-    if update.state == "queued":
+    if update.state is JobState.QUEUED:
         ahead = update.ahead
         return f"{head} — queued, {ahead} ahead of you" if ahead else f"{head} — queued, next up"
     if update.total_steps:
