@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import sys
 import time
@@ -16,7 +17,7 @@ from bot.errors import BadRequest, StudioError
 from bot.runtime import Runtime, moderation_defaults, open_bot_queue
 from bot.studio import EditOptions, ImagineOptions, Requester
 from bot.watcher import JobHandle, JobOutcome
-from data import job_records
+from data import job_records, private
 from data.jobs import JobState
 from data.origins import TerminalOrigin
 from data.queue import QueueUnavailable
@@ -92,6 +93,7 @@ def _common(command: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    os.umask(private.UMASK)  # whatever else we write is private too (see data/private.py)
     settings = load_settings(Settings)
     try:
         return _dispatch(settings, args)

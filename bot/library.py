@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from bot.config import Settings
 from bot.errors import BadRequest, NotFound
 from bot.requester import Requester
-from data import collections, erasure, images, shares, users
+from data import collections, erasure, images, job_records, shares, users
 from data.collections import Collection
 from data.images import DiskUse, ImageFiles, ImageRecord
+from data.origins import DiscordOrigin
+from data.queue import JobQueue
 from data.shares import Share, ShareStatus
 from data.store import Store
 
@@ -96,16 +98,20 @@ class Library:
         files: ImageFiles,
         *,
         clock: Callable[[], float] = time.time,
+        queue: JobQueue | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.files = files
         self.clock = clock
+        self.queue = queue  # /forget-me also clears what the queue keeps (Redis outlives jobs)
 
     @classmethod
     def of(cls, studio: Studio) -> Library:
         """The library over the studio's store and files (cheap: make one per request)."""
-        return cls(studio.settings, studio.store, studio.files, clock=studio.clock)
+        return cls(
+            studio.settings, studio.store, studio.files, clock=studio.clock, queue=studio.queue
+        )
 
     # -- history ---------------------------------------------------------------------------
 
@@ -125,19 +131,33 @@ class Library:
 
     # -- collections -----------------------------------------------------------------------
 
-    async def save(self, user: Requester, image_ids: list[str], collection: str = "Saved") -> int:
-        """Add images to one of the user's collections (made if new); how many were new there.
+    async def save(
+        self,
+        user: Requester,
+        image_ids: list[str],
+        collection: str = "Saved",
+        *,
+        seen_in: int | None = None,
+    ) -> int:
+        """Add images the user may see to one of their collections (made if new); returns
+        how many were new there.
 
         Args:
             user: who saves (made a user if new).
             image_ids: the images, in order; ones already in the collection are skipped.
             collection: the collection's name; Save buttons use **Saved**.
+            seen_in: the channel of the button clicked (see :func:`visible_to`).
 
         Raises:
+            NotFound: an image the user may not see answers like a missing one.
             CollectionFull: the user's collections would pass ``COLLECTION_CAP``.
         """
         now = self.clock()
         async with self.store.transaction() as db:
+            for image_id in image_ids:
+                record = await images.get(db, image_id)
+                if record is None or not await visible_to(db, user.id, record, seen_in):
+                    raise NotFound("That image no longer exists.")
             await users.ensure_user(db, user.id, user.name, now)
             collection_id = await collections.ensure(db, user.id, collection, now)
             cap = self.settings.collection_cap
@@ -246,11 +266,7 @@ class Library:
 
     @staticmethod
     async def _visible(db, viewer_id: int, record: ImageRecord) -> bool:
-        if record.owner_id == viewer_id:
-            return True
-        if await shares.is_live(db, record.id):
-            return True
-        return await collections.in_public_collection(db, record.id)
+        return await visible_to(db, viewer_id, record)
 
     # -- storage ---------------------------------------------------------------------------
 
@@ -285,6 +301,8 @@ class Library:
                 s for s in await shares.of_author(db, user_id) if s.status is ShareStatus.LIVE
             ]
             paths = await erasure.erase_user(db, user_id)
+        if self.queue is not None:  # finished jobs' payloads, results and dead letters
+            await self.queue.forget_user(user_id)
         removed = await asyncio.to_thread(self._delete_files, paths)
         return Forgotten(len(paths), removed, posted)
 
@@ -295,6 +313,26 @@ class Library:
                 (self.files.root / path).unlink()
                 removed += 1
         return removed
+
+
+async def visible_to(
+    db, viewer_id: int, record: ImageRecord, channel_id: int | None = None
+) -> bool:
+    """May the viewer see (save, open) this image? Their own, live in a gallery, in a public
+    collection, or, for a button clicked in ``channel_id``, posted in that very channel.
+    Anything else (a DM result, an ephemeral one) is private: a forged custom_id must not
+    reach it."""
+    if record.owner_id == viewer_id:
+        return True
+    if await shares.is_live(db, record.id):
+        return True
+    if await collections.in_public_collection(db, record.id):
+        return True
+    if channel_id is None:
+        return False
+    made_by = await job_records.get(db, record.job_id)
+    origin = made_by.origin if made_by is not None else None
+    return isinstance(origin, DiscordOrigin) and origin.channel_id == channel_id
 
 
 class CollectionFull(BadRequest):

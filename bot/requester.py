@@ -15,5 +15,7 @@ class Requester:
 
     id: int
     name: str = ""
-    guild_id: int | None = None  # None: a DM or the terminal, where no server's rules apply
+    guild_id: int | None = None  # None: a DM or the terminal
     role_ids: frozenset[int] = frozenset()
+    dm: bool = False  # a Discord direct message: refused unless ALLOW_DMS, then every
+    # server's suspensions and role rules apply (no server's rules would otherwise)

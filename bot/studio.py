@@ -13,6 +13,7 @@ that records the job, submits the job to the queue and returns a :class:`JobHand
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import secrets
@@ -20,15 +21,17 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from bot import access, canvas
+from bot.access import MemberRoles
 from bot.config import Settings
 from bot.credits import CreditRules
-from bot.errors import BadRequest, NotFound, Unavailable
-from bot.library import Library
+from bot.errors import BadRequest, DirectMessagesOff, NotFound, Unavailable
+from bot.library import Library, visible_to
 from bot.moderation import Moderator
 from bot.requester import Requester
 from bot.text import clean_text
@@ -68,6 +71,8 @@ log = logging.getLogger(__name__)
 ImageSource = str | bytes  # an image id from this studio, or uploaded file bytes
 
 MAX_SEED = 2**32 - 16
+SCREEN_SIDE = 1024  # uploads are screened at most this big (the detector looks at 320²)
+T = TypeVar("T")
 
 
 class Studio:
@@ -97,8 +102,11 @@ class Studio:
         clock: Callable[[], float] = time.time,
         moderator: Moderator | None = None,
         unavailable: Callable[[], str | None] = lambda: None,
+        member_roles: MemberRoles | None = None,
     ) -> None:
         self.settings = settings
+        self._decodes = asyncio.Semaphore(settings.max_image_decodes)
+        self.member_roles = member_roles  # set by the Discord client; None: DMs find no roles
         self.moderator = moderator  # None: no content policy (Runtime always gives one)
         self.unavailable = unavailable  # why no job can run now (no model), or None
         self.store = store
@@ -178,6 +186,7 @@ class Studio:
         await self._screen(user, origin, text)
         image, parent = await self._source(user, source, origin)
         text = text if text is not None else (parent.prompt if parent else "")
+        init_image = await self._image_work(lambda: _png(image.convert("RGB")))
         job = self._job(
             JobKind.VARY,
             text,
@@ -187,7 +196,7 @@ class Studio:
             image.width,
             image.height,
             strength=strength,
-            init_image=_png(image.convert("RGB")),
+            init_image=init_image,
         )
         return await self._submit(
             user, job, self.settings.edit_cost, parent.id if parent else None, origin
@@ -222,9 +231,12 @@ class Studio:
         chosen = [o for o in (options.mask, options.region, options.extend, options.zoom) if o]
         if len(chosen) > 1:
             raise BadRequest("Pick one of: a mask, --region, --extend or --zoom.")
-        edit_area = self._edit_area(image, options)
+        edit_area = await self._image_work(lambda: self._edit_area(image, options))
         if edit_area is None:
             return await self.vary(user, source, prompt=prompt, seed=seed, origin=origin)
+        init_image, mask = await self._image_work(
+            lambda: (_png(edit_area.image), _png(edit_area.mask))
+        )
         job = self._job(
             JobKind.EDIT,
             prompt,
@@ -234,8 +246,8 @@ class Studio:
             edit_area.image.width,
             edit_area.image.height,
             strength=1.0,
-            init_image=_png(edit_area.image),
-            mask=_png(edit_area.mask),
+            init_image=init_image,
+            mask=mask,
         )
         return await self._submit(
             user, job, self.settings.edit_cost, parent.id if parent else None, origin
@@ -288,10 +300,28 @@ class Studio:
         here too because every adapter shows it next to generation."""
         return await Wallet.of(self).balance(user)
 
-    async def save(self, user: Requester, image_ids: list[str], collection: str = "Saved") -> int:
+    async def visible_image(
+        self, user: Requester, image_id: str, channel_id: int | None = None
+    ) -> ImageRecord:
+        """The image if the user may see it (see :func:`bot.library.visible_to`); a private
+        one answers exactly like a missing one."""
+        async with self.store.read() as db:
+            record = await images.get(db, image_id)
+            if record is None or not await visible_to(db, user.id, record, channel_id):
+                raise NotFound("That image no longer exists.")
+        return record
+
+    async def save(
+        self,
+        user: Requester,
+        image_ids: list[str],
+        collection: str = "Saved",
+        *,
+        seen_in: int | None = None,
+    ) -> int:
         """Add images to a collection: :meth:`bot.library.Library.save`, here too because
         the buttons under every result save."""
-        return await Library.of(self).save(user, image_ids, collection)
+        return await Library.of(self).save(user, image_ids, collection, seen_in=seen_in)
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -327,35 +357,53 @@ class Studio:
         )
 
     async def _screen(self, user: Requester, origin: Origin | None, prompt: str | None) -> None:
-        """Suspended users and blocked prompts stop here, before any credit is taken."""
+        """DMs (when off), suspended users, role rules seen from DMs and blocked prompts
+        stop here, before any credit is taken."""
+        guilds = [_guild_of(user, origin)]
+        if user.dm:
+            if not self.settings.allow_dms:
+                raise DirectMessagesOff()
+            guilds += await access.check_from_dm(self.store, user, self.member_roles)
         if self.moderator is None:
             return
-        guild_id = _guild_of(user, origin)
-        if prompt:
-            await self.moderator.screen_prompt(user.id, guild_id, prompt)
-        else:
-            await self.moderator.ensure_allowed(user.id, guild_id)
+        for guild_id in guilds:  # from a DM: the bot's terms, then each server's own
+            if prompt:
+                await self.moderator.screen_prompt(user.id, guild_id, prompt)
+            else:
+                await self.moderator.ensure_allowed(user.id, guild_id)
 
     async def _source(
         self, user: Requester, source: ImageSource, origin: Origin | None = None
     ) -> tuple[Image.Image, ImageRecord | None]:
         """The image to work on, scaled for the model, and its record when it is ours.
-        An upload passes the image checks (nudity, faces) first."""
-        if isinstance(source, bytes):
-            image = open_upload(
-                source,
-                max_bytes=self.settings.max_upload_bytes,
-                max_pixels=self.settings.max_upload_pixels,
-            )
-            if self.moderator is not None:
-                await self.moderator.screen_upload(user.id, _guild_of(user, origin), image)
-            parent = None
-        else:
-            parent = await self.image(source)
-            image = Image.open(self.files.absolute(parent))
-            image.load()
+        An upload passes the image checks (nudity, faces) first, on a copy scaled down to
+        at most SCREEN_SIDE: the full-size decode never outlives its thread."""
         longest = canvas.align(self.settings.image_size * 3 / 2)
-        return canvas.fit(image, longest), parent
+        if isinstance(source, bytes):
+            screened, image = await self._image_work(lambda: self._open_upload(source, longest))
+            if self.moderator is not None:
+                await self.moderator.screen_upload(user.id, _guild_of(user, origin), screened)
+            return image, None
+        parent = await self.image(source)
+        path = self.files.absolute(parent)
+        return await self._image_work(lambda: _open_fitted(path, longest)), parent
+
+    async def _image_work(self, work: Callable[[], T]) -> T:
+        """Decode, resize or encode in a thread (0.1–0.3 s of CPU for a 4096² upload: the
+        event loop keeps answering Discord), at most MAX_IMAGE_DECODES at once (each holds
+        a full-size image in memory)."""
+        async with self._decodes:
+            return await asyncio.to_thread(work)
+
+    def _open_upload(self, data: bytes, longest: int) -> tuple[Image.Image, Image.Image]:
+        """(the copy to screen, the image for the model) from upload bytes; in a thread."""
+        image = open_upload(
+            data,
+            max_bytes=self.settings.max_upload_bytes,
+            max_pixels=self.settings.max_upload_pixels,
+        )
+        screened = ImageOps.contain(image, (SCREEN_SIDE, SCREEN_SIDE))
+        return screened, canvas.fit(image, longest)
 
     def _edit_area(self, image: Image.Image, options: EditOptions) -> canvas.Canvas | None:
         limit = self.settings.max_canvas
@@ -397,9 +445,10 @@ class Studio:
                     f" is {limit}); wait for one to finish, then try again."
                 )
             pools = await self.credits.charge(
-                db, user.id, cost, job.id, now, credit_scope(self.settings, user)
+                db, user.id, cost, job.id, now, credit_scope(self.settings, user), user.guild_id
             )
-            # The queue takes turns by user and serves paid credits first when it is long.
+            # The queue takes turns by user and serves bought credits first when it is long
+            # (granted credits never: anyone can make a server and grant themselves some).
             priority = Priority.PAID if Pool.PAID in pools else Priority.FREE
             job = job.model_copy(update={"user_id": user.id, "priority": priority})
             await job_records.insert(
@@ -425,6 +474,13 @@ def _guild_of(user: Requester, origin: Origin | None) -> int | None:
     if user.guild_id is not None:
         return user.guild_id
     return origin.guild_id if origin is not None else None
+
+
+def _open_fitted(path: Path, longest: int) -> Image.Image:
+    """One of our stored images, scaled for the model (in a thread)."""
+    image = Image.open(path)
+    image.load()  # reads the file and closes it (a PNG has one frame)
+    return canvas.fit(image, longest)
 
 
 def _png(image: Image.Image) -> bytes:

@@ -83,7 +83,7 @@ class Wallet:
         async with self.store.transaction() as db:
             await users.ensure_user(db, user.id, user.name, now)
             await self.rules.top_up(db, user.id, now, scope)
-            return (await self.rules.wallet(db, user.id, scope)).total
+            return (await self.rules.wallet(db, user.id, scope, user.guild_id)).total
 
     async def summary(self, user: Requester) -> CreditSummary:
         """Balances per pool, when free credits expire (the next refill) and recent rows.
@@ -96,20 +96,29 @@ class Wallet:
             await users.ensure_user(db, user.id, user.name, now)
             await self.rules.top_up(db, user.id, now, scope)
             return CreditSummary(
-                balance=await self.rules.wallet(db, user.id, scope),
+                balance=await self.rules.wallet(db, user.id, scope, user.guild_id),
                 next_refill=await self.rules.next_refill(db, user.id, now, scope),
                 refill_amount=self.rules.monthly_credits,
-                recent=await ledger.recent(db, user.id, limit=5, scope=scope),
+                recent=await ledger.recent(
+                    db, user.id, limit=5, scope=scope, guild=user.guild_id or 0
+                ),
             )
 
-    async def grant(self, target: Requester, amount: int, reason: str, key: str) -> CreditSummary:
+    async def grant(
+        self, target: Requester, amount: int, reason: str, key: str, *, everywhere: bool = False
+    ) -> CreditSummary:
         """An admin gives or takes credits, with a reason; the key makes a retry harmless.
+
+        A grant is spent only on the target's server (``target.guild_id``): a server's
+        admins cannot mint credits for other servers. ``everywhere`` (the caller checked the
+        admin is an operator) or a target without a server (the terminal) grants globally.
 
         Args:
             target: whose credits (their server's scope when credits are per server).
             amount: credits to give; negative takes them away; never 0.
             reason: why, kept in the ledger (cleaned, at most 200 characters).
             key: idempotency key (e.g. the interaction id): the same key grants once.
+            everywhere: an operator's grant, spent on every server.
 
         Raises:
             BadRequest: a zero amount, or a reason with control characters.
@@ -119,9 +128,12 @@ class Wallet:
         if amount == 0:
             raise BadRequest("Give a non-zero amount (negative takes credits away).")
         now, scope = self.clock(), self.scope(target)
+        where = 0 if everywhere or target.guild_id is None else target.guild_id
         async with self.store.transaction() as db:
             await users.ensure_user(db, target.id, target.name, now)
-            await self.rules.admin_grant(db, target.id, amount, reason[:200], key, now, scope)
+            await self.rules.admin_grant(
+                db, target.id, amount, reason[:200], key, now, scope, where
+            )
         return await self.summary(target)
 
     async def history(self, user: Requester, limit: int = 15) -> list[ledger.LedgerEntry]:
@@ -132,7 +144,7 @@ class Wallet:
             limit: how many rows at most.
         """
         async with self.store.read() as db:
-            return await ledger.recent(db, user.id, limit, self.scope(user))
+            return await ledger.recent(db, user.id, limit, self.scope(user), user.guild_id or 0)
 
     async def purchase(self, user: Requester, entitlement_id: int) -> bool:
         """A credit pack bought through Discord; True the first time this entitlement is seen.

@@ -10,6 +10,7 @@ results, opened images, pages and gallery posts are built from these classes her
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -19,10 +20,11 @@ import discord
 from bot.discord import custom_ids, gallery_posts, pages, render
 from bot.discord.errors import words
 from bot.discord.people import mention_only, requester
-from bot.errors import BadRequest, GalleryUnreachable, PostFailed, StudioError
+from bot.errors import BadRequest, GalleryUnreachable, NotFound, PostFailed, StudioError
 from bot.gallery import Gallery, TakeDown, share_url
 from bot.library import HISTORY_PAGE, CollectionPage, Library, Page
 from data.images import ImageRecord
+from data.shares import Share
 
 if TYPE_CHECKING:
     from bot.discord.client import ImagineBot
@@ -105,7 +107,8 @@ class OpenButton(ImageButton, action=custom_ids.OPEN):
     """U1–U4: the full-size PNG of one image, with its own buttons."""
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
-        image = await bot.studio.image(self.image_id)
+        user = requester(interaction.user)
+        image = await bot.studio.visible_image(user, self.image_id, interaction.channel_id)
         png = bot.studio.files.read(image)
         await interaction.response.send_message(
             f"Image #{image.position} <@{interaction.user.id}>",
@@ -121,8 +124,9 @@ class SaveButton(ImageButton, action=custom_ids.SAVE):
     look: ClassVar[Look] = {"label": "Save"}
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
-        image = await bot.studio.image(self.image_id)
-        added = await bot.studio.save(requester(interaction.user), [image.id])
+        user, seen_in = requester(interaction.user), interaction.channel_id
+        image = await bot.studio.visible_image(user, self.image_id, seen_in)
+        added = await bot.studio.save(user, [image.id], seen_in=seen_in)
         await _saved(interaction, added, 1)
 
 
@@ -132,9 +136,13 @@ class SaveAllButton(ImageButton, action=custom_ids.SAVE_ALL):
     look: ClassVar[Look] = {"label": "Save"}
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
-        image = await bot.studio.image(self.image_id)
-        every = await bot.studio.images_of_job(image.job_id)
-        added = await bot.studio.save(requester(interaction.user), [i.id for i in every])
+        user, seen_in = requester(interaction.user), interaction.channel_id
+        image = await bot.studio.visible_image(user, self.image_id, seen_in)
+        every = []
+        for other in await bot.studio.images_of_job(image.job_id):
+            with contextlib.suppress(NotFound):  # e.g. one of them is shared, not the rest
+                every.append(await bot.studio.visible_image(user, other.id, seen_in))
+        added = await bot.studio.save(user, [i.id for i in every], seen_in=seen_in)
         await _saved(interaction, added, len(every))
 
 
@@ -378,15 +386,33 @@ async def collection_page(bot: ImagineBot, shown: CollectionPage) -> dict:
     return pages.collection_message(shown, sheet, collection_view(shown))
 
 
-def is_moderator(interaction: discord.Interaction) -> bool:
-    return interaction.permissions.manage_messages
+async def moderates(bot: ImagineBot, interaction: discord.Interaction, share: Share) -> bool:
+    """Manage Messages where the post is (the gallery channel, or its forum post), not
+    where the command was typed: moderating one channel is no right over the gallery."""
+    if share.channel_id is None or interaction.guild is None:
+        return False
+    if interaction.channel_id == share.channel_id:  # the Remove button under the post
+        return interaction.permissions.manage_messages
+    member = interaction.user
+    if not isinstance(member, discord.Member):
+        return False
+    channel = interaction.guild.get_channel_or_thread(share.channel_id)
+    if channel is None:
+        try:
+            channel = await bot.fetch_channel(share.channel_id)
+        except discord.HTTPException:  # the post's channel is gone: the server-wide right
+            return member.guild_permissions.manage_messages
+    if not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+        return False
+    return channel.permissions_for(member).manage_messages
 
 
 async def take_down(bot: ImagineBot, interaction: discord.Interaction, image_id: str) -> TakeDown:
     """Unshare (the author) or remove (a moderator) an image, and delete its post."""
-    done = await Gallery.of(bot.studio).take_down(
-        interaction.guild_id, image_id, interaction.user.id, is_moderator(interaction)
-    )
+    gallery = Gallery.of(bot.studio)
+    share = await gallery.live_share(interaction.guild_id, image_id)
+    moderator = share is not None and await moderates(bot, interaction, share)
+    done = await gallery.take_down(interaction.guild_id, image_id, interaction.user.id, moderator)
     await gallery_posts.take_down(bot, done.share)
     return done
 

@@ -26,6 +26,7 @@ from bot.errors import ImageRejected, StudioError, explain_failure
 from bot.studio import Studio
 from bot.uploads import check_size
 from bot.watcher import JobHandle, JobOutcome
+from data.images import ImageRecord
 from data.origins import DiscordOrigin
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ class Delivery:
 
     async def _posted_before(self, outcome: JobOutcome, origin: DiscordOrigin) -> bool:
         channel = await self._channel(origin.channel_id)
-        content = self._message(outcome, origin.user_id)[0] if not outcome.ok else ""
+        content = (await self._message(outcome, origin.user_id))[0] if not outcome.ok else ""
         found = await recovery.find_posted(
             channel,
             self.client.user.id,
@@ -161,7 +162,7 @@ class Delivery:
 
     async def _post(self, outcome: JobOutcome, origin: DiscordOrigin) -> discord.Message | None:
         user_id = origin.user_id
-        content, kwargs = self._message(outcome, user_id)
+        content, kwargs = await self._message(outcome, user_id)
         webhook = self._live_webhook(origin)
         if webhook is not None:
             try:
@@ -174,7 +175,7 @@ class Delivery:
                 log.warning(
                     "followup for job %s failed (%s); posting in the channel", outcome.job.id, error
                 )
-                kwargs = self._message(outcome, user_id)[1]  # files are consumed by a send
+                kwargs = (await self._message(outcome, user_id))[1]  # a send consumes files
         channel = await self._channel(origin.channel_id)
         reference = None
         if origin.reply_to:
@@ -193,7 +194,7 @@ class Delivery:
             return None
         return discord.Webhook.partial(origin.application_id, origin.token, client=self.client)
 
-    def _message(self, outcome: JobOutcome, user_id: int) -> tuple[str, dict[str, Any]]:
+    async def _message(self, outcome: JobOutcome, user_id: int) -> tuple[str, dict[str, Any]]:
         mentions = mention_only(user_id)
         if not outcome.ok:
             text = (
@@ -201,12 +202,14 @@ class Delivery:
                 f"failed: {outcome.error}. Your credit was refunded."
             )
             return text, {"allowed_mentions": mentions}
-        pngs = [self.studio.files.read(image) for image in outcome.images]
+        grid = await asyncio.to_thread(self._grid, outcome.images)  # 0.1–1 s of CPU
         return f"<@{user_id}>", {
             "embed": render.result_embed(outcome.images, user_id, outcome.job.kind),
-            "file": discord.File(
-                fp=io.BytesIO(render.grid_png(pngs)), filename=render.GRID_FILENAME
-            ),
+            "file": discord.File(fp=io.BytesIO(grid), filename=render.GRID_FILENAME),
             "view": buttons.result_view(outcome.images),
             "allowed_mentions": mentions,
         }
+
+    def _grid(self, records: list[ImageRecord]) -> bytes:
+        """The result grid from the stored files (runs in a thread: decode and encode)."""
+        return render.grid_png([self.studio.files.read(record) for record in records])
