@@ -21,7 +21,8 @@ from data.preferences import FIELDS, Defaults
 from data.store import Store
 
 if TYPE_CHECKING:
-    from bot.studio import Requester, Studio
+    from bot.requester import Requester
+    from bot.studio import Studio
 
 
 class Privacy:

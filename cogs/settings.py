@@ -17,12 +17,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.errors import words
 from bot.errors import BadRequest, StudioError
 from bot.preferences import Effective, Preferences, Privacy
 from data.preferences import Defaults
 
 if TYPE_CHECKING:
-    from bot.client import ImagineBot
+    from bot.discord.client import ImagineBot
 
 ME, SERVER = "me", "server"
 DEFAULT = "default"  # a select's "use the level below" option
@@ -45,6 +46,8 @@ def _template(setting: str) -> str:
 
 class Denied(StudioError):
     """Someone without Manage Server touched a server's /settings."""
+
+    code = "admins_only"
 
     def __init__(self) -> None:
         super().__init__("Only the server's admins (Manage Server) change its defaults.")
@@ -274,7 +277,7 @@ class TextButton(SettingButton, setting="text"):
         try:
             owner = _scope_owner(interaction, self.scope)
         except StudioError as error:
-            await bot.delivery.refuse(interaction, str(error))
+            await bot.delivery.refuse(interaction, words(error))
             return
         own = await (prefs.member(owner) if self.scope == ME else prefs.guild(owner))
         await interaction.response.send_modal(TextModal(self.scope, own))
@@ -320,7 +323,7 @@ async def _act(interaction: discord.Interaction, scope: str, change) -> None:
     try:
         await change()
     except StudioError as error:
-        await bot.delivery.refuse(interaction, str(error))
+        await bot.delivery.refuse(interaction, words(error))
         return
     message = await settings_message(bot, interaction, scope)
     await interaction.response.edit_message(**message)

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.styles import Styles
 
 if TYPE_CHECKING:
-    from bot.client import ImagineBot
+    from bot.discord.client import ImagineBot
 
 
 def _short(text: str, limit: int = 80) -> str:

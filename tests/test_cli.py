@@ -7,17 +7,15 @@ from pathlib import Path
 
 from PIL import Image
 
-CHECKOUT = str(Path(__file__).resolve().parents[1])  # this checkout's code, not the installed one
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {
-        **os.environ,
-        "PYTHONPATH": CHECKOUT,  # the bot and its worker child import from here
-        "MODEL": "tiny",
-        "DATA_DIR": str(tmp_path / "var"),
-        **env,
-    }
+    environment = {**os.environ, "MODEL": "tiny", "DATA_DIR": str(tmp_path / "var"), **env}
+    # This checkout's code, not whichever one the virtualenv's editable install points at.
+    environment["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+    )
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,
@@ -50,6 +48,10 @@ def test_bad_input_and_bad_settings_get_one_sentence(tmp_path: Path):
     empty = run_cli(tmp_path, "imagine", " ", "--out", "x", LOCAL_WORKER="false")
     assert empty.returncode == 1 and empty.stderr.strip() == (
         "error: Write a prompt: describe the image you want."
+    )
+    coded = run_cli(tmp_path, "imagine", " ", "--out", "x", "--codes", LOCAL_WORKER="false")
+    assert coded.returncode == 1 and coded.stderr.strip() == (
+        "error [bad_request]: Write a prompt: describe the image you want."
     )
     wrong = run_cli(tmp_path, "imagine", "a cat", "--out", "x", IMAGE_SIZE="huge")
     assert wrong.returncode == 1
@@ -114,3 +116,16 @@ def test_upscale_from_the_terminal_doubles_the_picture(tmp_path: Path):
         "error: Upscaling this 1100×300 image would make 2200×600 pixels; the limit is 4.2"
         " megapixels and 2048 a side."
     )
+
+
+def test_an_unreachable_queue_is_one_sentence_not_a_traceback(tmp_path: Path):
+    """RedisQueue.connect raises a catchable QueueUnavailable; the CLI prints it and exits 1."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = run_cli(tmp_path, "queue", QUEUE=f"redis://127.0.0.1:{port}/0", LOCAL_WORKER="false")
+    assert down.returncode == 1
+    assert "cannot be reached" in down.stderr and "Traceback" not in down.stderr
+    assert len(down.stderr.strip().splitlines()) == 1
