@@ -35,6 +35,8 @@ class DiscordOrigin(BaseModel):
     application_id: int | None = None
     token: str | None = None
     reply_to: int | None = None
+    # Where the result goes (the member's /settings): the channel, only them, or a DM.
+    privacy: Literal["public", "ephemeral", "dm"] = "public"
 
 
 class HttpOrigin(BaseModel):

@@ -73,34 +73,202 @@ class ImageButton(
         raise NotImplementedError
 
 
-class VaryButton(ImageButton, action=custom_ids.VARY):
-    """V1–V4 (and Vary under one opened image): variations of that image for whoever
-    clicks (they pay, they own them)."""
-
-    look: ClassVar[Look] = {"label": "Vary", "style": discord.ButtonStyle.primary}
-
-    async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
-        image = await bot.studio.image(self.image_id)
-        user = requester(interaction.user)
-        title = f"Variations of #{image.position}: {image.prompt}" if image.prompt else "Variations"
-        await bot.delivery.start(
-            interaction, lambda origin: bot.studio.vary(user, image.id, origin=origin), title
-        )
-
-
-class RerollButton(ImageButton, action=custom_ids.REROLL):
-    """🔄: the same request again with a new seed."""
-
-    look: ClassVar[Look] = {"emoji": "🔄"}
+class PromptButton(ImageButton, action="none"):
+    """A button that starts a job from an image's prompt. A member with remix on (/settings)
+    first gets a modal with the prompt to change it; the new prompt goes through the
+    content policy like any other. A subclass says what the job is (``submit``) and how
+    its status line reads (``title``)."""
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
         image = await bot.studio.image(self.image_id)
+        defaults = await bot.studio.preferences.effective(interaction.user.id, interaction.guild_id)
+        if defaults.remix:
+            limit = bot.studio.settings.max_prompt_length
+            await interaction.response.send_modal(RemixModal(self, image, limit))
+            return
+        await self.start(bot, interaction, image, None)
+
+    async def start(
+        self,
+        bot: ImagineBot,
+        interaction: discord.Interaction,
+        image: ImageRecord,
+        prompt: str | None,
+    ) -> None:
+        """Submit the job (with ``prompt`` instead of the image's, when given) and follow it."""
         user = requester(interaction.user)
         await bot.delivery.start(
             interaction,
-            lambda origin: bot.studio.reroll(user, image.id, origin=origin),
-            image.prompt or "Variations",
+            lambda origin: self.submit(bot, user, image, prompt, origin),
+            self.title(image, prompt),
         )
+
+    def title(self, image: ImageRecord, prompt: str | None) -> str:
+        raise NotImplementedError
+
+    async def submit(self, bot: ImagineBot, user, image: ImageRecord, prompt, origin):
+        raise NotImplementedError
+
+
+class RemixModal(discord.ui.Modal):
+    """Remix: the prompt, pre-filled, to change before the job runs."""
+
+    def __init__(self, button: PromptButton, image: ImageRecord, limit: int) -> None:
+        super().__init__(title="Remix", custom_id=f"imagine:remix:{button.custom_id}")
+        self.button = button
+        self.image = image
+        self.prompt = discord.ui.TextInput(
+            label="Prompt",
+            custom_id="prompt",
+            style=discord.TextStyle.paragraph,
+            default=image.prompt[:limit] or None,
+            required=True,
+            max_length=min(limit, 4000),
+        )
+        self.add_item(self.prompt)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        bot: ImagineBot = interaction.client  # type: ignore[assignment]
+        try:
+            await self.button.start(bot, interaction, self.image, self.prompt.value)
+        except StudioError as error:
+            await bot.delivery.refuse(interaction, words(error))
+
+
+class VaryButton(PromptButton, action=custom_ids.VARY):
+    """V1–V4: variations of that image for whoever clicks (they pay, they own them)."""
+
+    look: ClassVar[Look] = {"label": "Vary", "style": discord.ButtonStyle.primary}
+
+    def title(self, image: ImageRecord, prompt: str | None) -> str:
+        text = prompt or image.prompt
+        return f"Variations of #{image.position}: {text}" if text else "Variations"
+
+    async def submit(self, bot: ImagineBot, user, image: ImageRecord, prompt, origin):
+        return await bot.studio.vary(user, image.id, prompt=prompt, origin=origin)
+
+
+class VaryStrengthButton(PromptButton, action="none"):
+    """Vary (Subtle) and Vary (Strong) under one opened image: the strength is a setting."""
+
+    strength_setting: ClassVar[str] = ""
+    what: ClassVar[str] = ""
+
+    def title(self, image: ImageRecord, prompt: str | None) -> str:
+        return f"{self.what} of #{image.position}: {prompt or image.prompt}".rstrip(": ")
+
+    async def submit(self, bot: ImagineBot, user, image: ImageRecord, prompt, origin):
+        strength = getattr(bot.studio.settings, self.strength_setting)
+        return await bot.studio.vary(
+            user, image.id, strength=strength, prompt=prompt, origin=origin
+        )
+
+
+class VarySubtleButton(VaryStrengthButton, action=custom_ids.VARY_SUBTLE):
+    look: ClassVar[Look] = {"label": "Vary (Subtle)", "style": discord.ButtonStyle.primary}
+    strength_setting = "vary_subtle_strength"
+    what = "Vary (Subtle)"
+
+
+class VaryStrongButton(VaryStrengthButton, action=custom_ids.VARY_STRONG):
+    look: ClassVar[Look] = {"label": "Vary (Strong)", "style": discord.ButtonStyle.primary}
+    strength_setting = "vary_strong_strength"
+    what = "Vary (Strong)"
+
+
+class OutpaintButton(PromptButton, action="none"):
+    """Zoom Out and pan ⬅ ➡ ⬆ ⬇: outpainting, as the reply flags ``--zoom`` and ``--extend``."""
+
+    direction: ClassVar[str | None] = None
+    zoom: ClassVar[float | None] = None
+    what: ClassVar[str] = ""
+
+    def title(self, image: ImageRecord, prompt: str | None) -> str:
+        return f"{self.what} #{image.position}: {prompt or image.prompt}".rstrip(": ")
+
+    async def submit(self, bot: ImagineBot, user, image: ImageRecord, prompt, origin):
+        return await bot.studio.outpaint(
+            user, image.id, direction=self.direction, zoom=self.zoom, prompt=prompt, origin=origin
+        )
+
+
+class ZoomOut15Button(OutpaintButton, action=custom_ids.ZOOM_15):
+    look: ClassVar[Look] = {"label": "Zoom Out 1.5×"}
+    zoom = 1.5
+    what = "Zoom Out 1.5×"
+
+
+class ZoomOut2Button(OutpaintButton, action=custom_ids.ZOOM_2):
+    look: ClassVar[Look] = {"label": "Zoom Out 2×"}
+    zoom = 2.0
+    what = "Zoom Out 2×"
+
+
+class PanLeftButton(OutpaintButton, action=custom_ids.PAN_LEFT):
+    look: ClassVar[Look] = {"emoji": "⬅️"}
+    direction = "left"
+    what = "Pan left"
+
+
+class PanRightButton(OutpaintButton, action=custom_ids.PAN_RIGHT):
+    look: ClassVar[Look] = {"emoji": "➡️"}
+    direction = "right"
+    what = "Pan right"
+
+
+class PanUpButton(OutpaintButton, action=custom_ids.PAN_UP):
+    look: ClassVar[Look] = {"emoji": "⬆️"}
+    direction = "up"
+    what = "Pan up"
+
+
+class PanDownButton(OutpaintButton, action=custom_ids.PAN_DOWN):
+    look: ClassVar[Look] = {"emoji": "⬇️"}
+    direction = "down"
+    what = "Pan down"
+
+
+class UpscaleButton(ImageButton, action="none"):
+    """Upscale (Subtle) and (Creative): twice the width and height with the loaded model
+    (UPSCALE_COST credits; refused over UPSCALE_MAX_PIXELS)."""
+
+    creative: ClassVar[bool] = False
+    what: ClassVar[str] = ""
+
+    async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
+        image = await bot.studio.image(self.image_id)
+        user = requester(interaction.user)
+        title = f"{self.what} of #{image.position}: {image.prompt}".rstrip(": ")
+        await bot.delivery.start(
+            interaction,
+            lambda origin: bot.studio.upscale(
+                user, image.id, creative=self.creative, origin=origin
+            ),
+            title,
+        )
+
+
+class UpscaleSubtleButton(UpscaleButton, action=custom_ids.UPSCALE_SUBTLE):
+    look: ClassVar[Look] = {"label": "Upscale (Subtle)", "style": discord.ButtonStyle.success}
+    what = "Upscale (Subtle)"
+
+
+class UpscaleCreativeButton(UpscaleButton, action=custom_ids.UPSCALE_CREATIVE):
+    look: ClassVar[Look] = {"label": "Upscale (Creative)", "style": discord.ButtonStyle.success}
+    creative = True
+    what = "Upscale (Creative)"
+
+
+class RerollButton(PromptButton, action=custom_ids.REROLL):
+    """🔄: the same request again with a new seed (with remix: a new prompt too)."""
+
+    look: ClassVar[Look] = {"emoji": "🔄"}
+
+    def title(self, image: ImageRecord, prompt: str | None) -> str:
+        return prompt or image.prompt or "Variations"
+
+    async def submit(self, bot: ImagineBot, user, image: ImageRecord, prompt, origin):
+        return await bot.studio.reroll(user, image.id, origin=origin, prompt=prompt)
 
 
 class OpenButton(ImageButton, action=custom_ids.OPEN):
@@ -303,6 +471,16 @@ class CollectionPageButton(PageButton, action=custom_ids.COLLECTION):
 IMAGE_BUTTONS: tuple[type[ImageButton], ...] = (
     VaryButton,
     RerollButton,
+    UpscaleSubtleButton,
+    UpscaleCreativeButton,
+    VarySubtleButton,
+    VaryStrongButton,
+    ZoomOut15Button,
+    ZoomOut2Button,
+    PanLeftButton,
+    PanRightButton,
+    PanUpButton,
+    PanDownButton,
     OpenButton,
     SaveButton,
     SaveAllButton,
@@ -336,11 +514,17 @@ def result_view(images: list[ImageRecord]) -> discord.ui.View:
 
 
 def single_view(image: ImageRecord) -> discord.ui.View:
-    """Buttons under one opened image: vary it, save it, share it."""
+    """Buttons under one opened image: upscale, vary (subtle, strong), zoom out, pan ⬅ ➡ ⬆ ⬇,
+    save, share."""
     view = discord.ui.View(timeout=None)
-    view.add_item(VaryButton(image.id))
-    view.add_item(SaveButton(image.id))
-    view.add_item(ShareButton(image.id))
+    for control in (UpscaleSubtleButton, UpscaleCreativeButton, VarySubtleButton, VaryStrongButton):
+        view.add_item(control(image.id, row=0))
+    for control in (ZoomOut15Button, ZoomOut2Button):
+        view.add_item(control(image.id, row=1))
+    for control in (PanLeftButton, PanRightButton, PanUpButton, PanDownButton):
+        view.add_item(control(image.id, row=2))
+    view.add_item(SaveButton(image.id, row=3))
+    view.add_item(ShareButton(image.id, row=3))
     return view
 
 

@@ -18,9 +18,29 @@ REOPEN = "reopen"  # a /history entry: its result again, with its buttons
 UNSHARE = "unshare"  # under a gallery post: its author unshares, a moderator removes
 HISTORY = "history"  # ◀ ▶ of /history (key: the owner)
 COLLECTION = "collection"  # ◀ ▶ of /collection show (key: the collection)
+# Under one opened image (issue 15's controls):
+UPSCALE_SUBTLE = "upscale"  # Upscale (Subtle): 2×, a light detail pass
+UPSCALE_CREATIVE = "upcreative"  # Upscale (Creative): 2×, a stronger one
+VARY_SUBTLE = "varysubtle"  # Vary (Subtle)
+VARY_STRONG = "varystrong"  # Vary (Strong)
+ZOOM_15 = "zoom15"  # Zoom Out 1.5×
+ZOOM_2 = "zoom2"  # Zoom Out 2×
+PAN_LEFT, PAN_RIGHT, PAN_UP, PAN_DOWN = "panleft", "panright", "panup", "pandown"  # ⬅ ➡ ⬆ ⬇
+CONTROLS = (
+    UPSCALE_SUBTLE,
+    UPSCALE_CREATIVE,
+    VARY_SUBTLE,
+    VARY_STRONG,
+    ZOOM_15,
+    ZOOM_2,
+    PAN_LEFT,
+    PAN_RIGHT,
+    PAN_UP,
+    PAN_DOWN,
+)
 
 
-ACTIONS = (VARY, OPEN, REROLL, SAVE, SAVE_ALL, SHARE)
+ACTIONS = (VARY, OPEN, REROLL, SAVE, SAVE_ALL, SHARE, *CONTROLS)
 
 
 def template(action: str) -> str:

@@ -23,6 +23,7 @@ from bot.discord.errors import words
 from bot.discord.people import interaction_origin, mention_only
 from bot.discord.rate_limit import JobRateLimit
 from bot.errors import ImageRejected, StudioError, explain_failure
+from bot.preferences import Privacy
 from bot.studio import Studio
 from bot.uploads import check_size
 from bot.watcher import JobHandle, JobOutcome
@@ -62,9 +63,15 @@ class Delivery:
         except StudioError as error:
             await self.refuse(interaction, words(error))
             return
-        await interaction.response.defer(thinking=True)
         try:
-            handle = await submit(interaction_origin(interaction))
+            privacy = await self._privacy(interaction)
+        except Exception:  # a settings read must not cost the request: deliver as always
+            log.warning("could not read the /settings of %s", interaction.user.id, exc_info=True)
+            privacy = Privacy.PUBLIC
+        await interaction.response.defer(thinking=True, ephemeral=privacy != Privacy.PUBLIC)
+        origin = interaction_origin(interaction).model_copy(update={"privacy": privacy})
+        try:
+            handle = await submit(origin)
         except StudioError as error:
             await self.refuse(interaction, words(error))
             return
@@ -77,6 +84,13 @@ class Delivery:
         task = asyncio.create_task(self.follow(interaction, handle, prompt))
         self._followers.add(task)
         task.add_done_callback(self._followers.discard)
+
+    async def _privacy(self, interaction: discord.Interaction) -> str:
+        """Where this member's results go (/settings: theirs, else the server's)."""
+        defaults = await self.studio.preferences.effective(
+            interaction.user.id, interaction.guild_id
+        )
+        return defaults.privacy
 
     async def refuse(self, interaction: discord.Interaction, message: str) -> None:
         if interaction.response.is_done():
@@ -164,6 +178,19 @@ class Delivery:
         user_id = origin.user_id
         content, kwargs = await self._message(outcome, user_id)
         webhook = self._live_webhook(origin)
+        if origin.privacy == Privacy.DM:
+            sent = await self._direct(outcome, user_id, content, kwargs)
+            if sent is not None:
+                if webhook is not None:
+                    with contextlib.suppress(discord.HTTPException):
+                        await webhook.edit_message(
+                            "@original", content="Sent to your direct messages.", attachments=[]
+                        )
+                return sent
+            kwargs = (await self._message(outcome, user_id))[1]  # DMs closed: ephemeral
+        if origin.privacy != Privacy.PUBLIC:
+            kwargs["ephemeral"] = True
+            webhook = self._application_webhook(origin) if webhook is not None else None
         if webhook is not None:
             try:
                 message = await webhook.send(content, wait=True, **kwargs)
@@ -184,8 +211,23 @@ class Delivery:
                 channel_id=origin.channel_id,
                 fail_if_not_exists=False,
             )
-        kwargs.pop("ephemeral", None)
+        if kwargs.pop("ephemeral", None):  # a private result after its token expired: a DM
+            fresh = (await self._message(outcome, user_id))[1]  # files are new again
+            sent = await self._direct(outcome, user_id, content, fresh)
+            if sent is not None:
+                return sent
         return await channel.send(content, reference=reference, **kwargs)
+
+    async def _direct(
+        self, outcome: JobOutcome, user_id: int, content: str, kwargs: dict[str, Any]
+    ) -> discord.Message | None:
+        """The result as a direct message; None when the member does not take DMs."""
+        try:
+            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+            return await user.send(content, **kwargs)
+        except discord.HTTPException as error:
+            log.info("job %s: no DM to %s (%s)", outcome.job.id, user_id, error)
+            return None
 
     def _live_webhook(self, origin: DiscordOrigin) -> discord.Webhook | None:
         if not origin.token or origin.application_id is None:
@@ -193,6 +235,12 @@ class Delivery:
         if time.time() - origin.created_at > TOKEN_LIFETIME - TOKEN_MARGIN:
             return None
         return discord.Webhook.partial(origin.application_id, origin.token, client=self.client)
+
+    def _application_webhook(self, origin: DiscordOrigin) -> discord.Webhook:
+        """The interaction's followup webhook as discord.py builds ``Interaction.followup``
+        (type 3, with the client's state): only such a webhook may send ephemerally."""
+        payload = {"id": origin.application_id, "type": 3, "token": origin.token}
+        return discord.Webhook.from_state(payload, state=self.client._connection)
 
     async def _message(self, outcome: JobOutcome, user_id: int) -> tuple[str, dict[str, Any]]:
         mentions = mention_only(user_id)

@@ -55,7 +55,9 @@ def preview_file(jpeg: bytes) -> discord.File:
 
 def result_embed(images: Sequence[ImageRecord], user_id: int, kind: str) -> discord.Embed:
     first = images[0]
-    what = {"generate": "", "vary": "Variations", "edit": "Edit"}.get(kind, "")
+    what = {"generate": "", "vary": "Variations", "edit": "Edit", "upscale": "Upscaled"}.get(
+        kind, ""
+    )
     title = first.prompt or what or "Variations"
     embed = discord.Embed(title=_short(title, TITLE_LIMIT), colour=discord.Colour.blurple())
     details = [f"<@{user_id}>", f"{first.width}×{first.height}", f"seed {first.seed}"]

@@ -103,8 +103,20 @@ def test_the_result_view_is_built_from_the_button_classes_with_the_old_look():
         (custom_ids.build("saveall", first), "Save", None, secondary),
         (custom_ids.build("share", first), "Share", None, secondary),
     ]
-    assert _layout(buttons.single_view(images[1])) == [
-        (custom_ids.build("vary", second), "Vary", None, primary),
+    success = discord.ButtonStyle.success.value
+    single = buttons.single_view(images[1])
+    assert [len(row["components"]) for row in single.to_components()] == [4, 2, 4, 2]
+    assert _layout(single) == [
+        (custom_ids.build("upscale", second), "Upscale (Subtle)", None, success),
+        (custom_ids.build("upcreative", second), "Upscale (Creative)", None, success),
+        (custom_ids.build("varysubtle", second), "Vary (Subtle)", None, primary),
+        (custom_ids.build("varystrong", second), "Vary (Strong)", None, primary),
+        (custom_ids.build("zoom15", second), "Zoom Out 1.5×", None, secondary),
+        (custom_ids.build("zoom2", second), "Zoom Out 2×", None, secondary),
+        (custom_ids.build("panleft", second), None, "⬅️", secondary),
+        (custom_ids.build("panright", second), None, "➡️", secondary),
+        (custom_ids.build("panup", second), None, "⬆️", secondary),
+        (custom_ids.build("pandown", second), None, "⬇️", secondary),
         (custom_ids.build("save", second), "Save", None, secondary),
         (custom_ids.build("share", second), "Share", None, secondary),
     ]
