@@ -77,6 +77,8 @@ async def test_upscale_vary_zoom_and_pan_cost_what_they_say(studio: Studio):
     ]
     assert all(i.endswith(image_id) for i in custom_ids(single))
     spent = settings.generation_cost
+    await stop_bot(studio.bot, studio.bot_task)  # the controls outlive the process
+    studio.bot, studio.bot_task = await start_bot(studio.fake, studio.settings)
 
     upscale = await click(studio, single, "upscale", BOB)  # anyone may; they pay
     made = await upscale.wait_followup(is_result, timeout=RESULT_TIMEOUT)
