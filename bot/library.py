@@ -332,7 +332,11 @@ async def visible_to(
         return False
     made_by = await job_records.get(db, record.job_id)
     origin = made_by.origin if made_by is not None else None
-    return isinstance(origin, DiscordOrigin) and origin.channel_id == channel_id
+    return (
+        isinstance(origin, DiscordOrigin)
+        and origin.channel_id == channel_id
+        and origin.privacy == "public"  # an ephemeral or DM result (/settings) is private
+    )
 
 
 class CollectionFull(BadRequest):

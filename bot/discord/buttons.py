@@ -80,7 +80,8 @@ class PromptButton(ImageButton, action="none"):
     its status line reads (``title``)."""
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
-        image = await bot.studio.image(self.image_id)
+        user = requester(interaction.user)
+        image = await bot.studio.visible_image(user, self.image_id, interaction.channel_id)
         defaults = await bot.studio.preferences.effective(interaction.user.id, interaction.guild_id)
         if defaults.remix:
             limit = bot.studio.settings.max_prompt_length
@@ -236,8 +237,8 @@ class UpscaleButton(ImageButton, action="none"):
     what: ClassVar[str] = ""
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
-        image = await bot.studio.image(self.image_id)
         user = requester(interaction.user)
+        image = await bot.studio.visible_image(user, self.image_id, interaction.channel_id)
         title = f"{self.what} of #{image.position}: {image.prompt}".rstrip(": ")
         await bot.delivery.start(
             interaction,
