@@ -43,27 +43,29 @@ class Tile:
         return (self.left, self.top, self.left + self.width, self.top + self.height)
 
 
-def plan_tiles(width: int, height: int, tile: int, overlap: int) -> list[Tile]:
+def plan_tiles(
+    width: int, height: int, tile: int, overlap: int, multiple: int = ALIGN
+) -> list[Tile]:
     """Tiles of at most ``tile`` pixels a side that cover the canvas; neighbours share
-    about ``overlap`` pixels (starts snap to the ALIGN grid). Every tile has the same size,
-    so a chunk of them is one batched call. Canvas sides must be multiples of ALIGN."""
-    if width % ALIGN or height % ALIGN:
-        raise ValueError(f"canvas {width}×{height} is not a multiple of {ALIGN}")
+    about ``overlap`` pixels (starts snap to the ``multiple`` grid). Every tile has the same
+    size, so a chunk of them is one batched call. Canvas sides must be multiples too."""
+    if width % multiple or height % multiple or tile % multiple:
+        raise ValueError(f"canvas {width}×{height} is not a multiple of {multiple}")
     if overlap >= tile:
         raise ValueError("the overlap must be smaller than the tile")
     tile_w, tile_h = min(tile, width), min(tile, height)
-    lefts = _starts(width, tile_w, overlap)
-    tops = _starts(height, tile_h, overlap)
+    lefts = _starts(width, tile_w, overlap, multiple)
+    tops = _starts(height, tile_h, overlap, multiple)
     return [Tile(left, top, tile_w, tile_h) for top in tops for left in lefts]
 
 
-def _starts(length: int, tile: int, overlap: int) -> list[int]:
+def _starts(length: int, tile: int, overlap: int, multiple: int) -> list[int]:
     if tile >= length:
         return [0]
     count = math.ceil((length - overlap) / (tile - overlap))
     count = max(count, 2)
     span = length - tile
-    starts = [round(i * span / (count - 1) / ALIGN) * ALIGN for i in range(count)]
+    starts = [round(i * span / (count - 1) / multiple) * multiple for i in range(count)]
     starts[-1] = span  # the last tile ends exactly at the edge
     return starts
 
@@ -116,10 +118,10 @@ def enlarge(image: Image.Image, size: tuple[int, int], model: Enlarger | None) -
     return rgb
 
 
-def pad_to_grid(image: Image.Image) -> Image.Image:
-    """Extend the right and bottom edges (repeating the last pixels) to multiples of ALIGN."""
+def pad_to_grid(image: Image.Image, multiple: int = ALIGN) -> Image.Image:
+    """Extend the right and bottom edges (repeating the last pixels) to multiples."""
     width, height = image.size
-    padded_w, padded_h = -(-width // ALIGN) * ALIGN, -(-height // ALIGN) * ALIGN
+    padded_w, padded_h = -(-width // multiple) * multiple, -(-height // multiple) * multiple
     if (padded_w, padded_h) == image.size:
         return image
     pixels = np.asarray(image)
@@ -136,6 +138,8 @@ class Upscaler:
         overlap: pixels neighbouring tiles share (blended).
         tiles_per_call: tiles painted in one pipeline call (memory vs speed).
         enlarger: a super-resolution model for the first 2×, or None for Lanczos.
+        multiple: tile sides and positions are multiples of it (the family's size multiple).
+        masked: ``img2img`` is an inpainting pipeline, called with every pixel masked.
     """
 
     def __init__(
@@ -146,12 +150,18 @@ class Upscaler:
         overlap: int | None = None,
         tiles_per_call: int = 4,
         enlarger: Enlarger | None = None,
+        multiple: int = ALIGN,
+        masked: bool = False,
     ) -> None:
         self.img2img = img2img
-        self.tile = max(ALIGN, tile // ALIGN * ALIGN)
-        self.overlap = overlap if overlap is not None else max(ALIGN, self.tile // 8)
+        self.multiple = multiple
+        self.tile = max(multiple, tile // multiple * multiple)
+        self.overlap = overlap if overlap is not None else max(multiple, self.tile // 8)
         self.tiles_per_call = max(1, tiles_per_call)
         self.enlarger = enlarger
+        # An inpainting pipeline with the whole tile masked does what image-to-image does:
+        # the way for a family without an img2img pipeline (FLUX.2 [klein]).
+        self.masked = masked
 
     def upscale(
         self,
@@ -167,8 +177,8 @@ class Upscaler:
         on_step: Callable[[int, int], None] | None = None,
     ) -> Image.Image:
         """``image`` enlarged to ``size`` and repainted at ``strength``, tile by tile."""
-        canvas = pad_to_grid(enlarge(image, size, self.enlarger))
-        tiles = plan_tiles(*canvas.size, self.tile, self.overlap)
+        canvas = pad_to_grid(enlarge(image, size, self.enlarger), self.multiple)
+        tiles = plan_tiles(*canvas.size, self.tile, self.overlap, self.multiple)
         # img2img runs the last int(steps × strength) steps of the schedule. One step alone
         # starts at the schedule's last timestep whatever the strength (on linspace
         # schedules, t≈1: nothing repainted), so at least two run: Subtle and Creative then
@@ -191,6 +201,11 @@ class Upscaler:
                     on_step(min(total, base + step + 1), total)
                 return callback_kwargs
 
+            extra = {}
+            if self.masked:
+                side = (chunk[0].width, chunk[0].height)
+                whole = Image.new("L", side, 255)
+                extra = {"mask_image": [whole] * len(chunk), "width": side[0], "height": side[1]}
             painted += self.img2img(
                 prompt=prompt,
                 negative_prompt=negative or None,
@@ -201,6 +216,7 @@ class Upscaler:
                 guidance_scale=guidance,
                 generator=generators,
                 callback_on_step_end=report,
+                **extra,
             ).images
             done += per_call
         out = blend(tiles, painted, canvas.size, self.overlap)

@@ -175,3 +175,20 @@ def test_a_worker_told_to_use_a_model_it_cannot_load_says_why_in_one_sentence(tm
     assert done.returncode == 2
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("UPSCALE_MODEL") and "Traceback" not in done.stderr
+
+
+def test_a_family_without_img2img_upscales_through_inpainting_on_its_own_grid(tiny_pipelines):
+    """FLUX.2 [klein] has inpainting but no img2img: the whole tile masked at the same
+    strength is the same detail pass; sides of 16 (its multiple) are kept."""
+    tiles = plan_tiles(160, 96, 64, 8, multiple=16)
+    assert all(t.left % 16 == 0 and t.top % 16 == 0 for t in tiles)
+    with pytest.raises(ValueError, match="multiple of 16"):
+        plan_tiles(168, 96, 64, 8, multiple=16)
+    upscaler = Upscaler(tiny_pipelines.inpaint, tile=64, multiple=16, masked=True)
+    source = gradient(40, 28)
+    out = upscaler.upscale(
+        source, (80, 56), prompt="a fox", negative="", strength=0.3, steps=2, guidance=0.0, seed=1
+    )
+    assert out.size == (80, 56)
+    enlarged = np.asarray(source.resize((80, 56), Image.Resampling.LANCZOS)).astype(int)
+    assert np.abs(np.asarray(out).astype(int) - enlarged).mean() > 1  # it was repainted
