@@ -45,6 +45,24 @@ class EveryoneRole(BadRequest):
         super().__init__("@everyone already means everyone; open access to everyone instead.")
 
 
+class TooLarge(BadRequest):
+    """An upscale whose result would pass UPSCALE_MAX_PIXELS or the longest side allowed."""
+
+    code = "too_large"
+    fields = ("width", "height", "max_pixels", "max_side")
+
+    def __init__(
+        self, source: tuple[int, int], result: tuple[int, int], max_pixels: int, max_side: int
+    ) -> None:
+        self.width, self.height = result
+        self.max_pixels = max_pixels
+        self.max_side = max_side
+        super().__init__(
+            f"Upscaling this {source[0]}×{source[1]} image would make {self.width}×{self.height}"
+            f" pixels; the limit is {max_pixels / 1e6:.1f} megapixels and {max_side} a side."
+        )
+
+
 class ImageRejected(StudioError):
     """An upload that is not a usable image (too big, unreadable, not downloadable)."""
 

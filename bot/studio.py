@@ -30,7 +30,7 @@ from bot import access, aspect, canvas, styles
 from bot.access import MemberRoles
 from bot.config import Settings
 from bot.credits import CreditRules
-from bot.errors import BadRequest, DirectMessagesOff, NotFound, Unavailable
+from bot.errors import BadRequest, DirectMessagesOff, NotFound, TooLarge, Unavailable
 from bot.library import Library, visible_to
 from bot.moderation import Moderator
 from bot.preferences import Preferences
@@ -329,10 +329,7 @@ class Studio:
         width, height = image.width * 2, image.height * 2
         limit = self.settings.upscale_max_pixels
         if width * height > limit or max(width, height) > MAX_SIDE:
-            raise BadRequest(
-                f"Upscaling this {image.width}×{image.height} image would make {width}×{height}"
-                f" pixels; the limit is {limit / 1e6:.1f} megapixels and {MAX_SIDE} a side."
-            )
+            raise TooLarge(image.size, (width, height), limit, MAX_SIDE)
         strength = (
             self.settings.upscale_creative_strength
             if creative

@@ -233,8 +233,15 @@ async def test_upscale_over_the_pixel_limit_is_refused_and_free(settings, engine
     async with running_studio(limited, engine) as started:
         buffer = io.BytesIO()
         Image.new("RGB", (64, 64), "teal").save(buffer, format="PNG")
-        with pytest.raises(BadRequest, match=r"would make 128×128 pixels; the limit is 0\.0"):
+        with pytest.raises(BadRequest, match=r"would make 128×128 pixels; the limit is 0\.0") as e:
             await started.studio.upscale(ALICE, buffer.getvalue())
+        assert e.value.code == "too_large"
+        assert e.value.details() == {
+            "width": 128,
+            "height": 128,
+            "max_pixels": 10_000,
+            "max_side": 2048,
+        }
         assert await jobs(started) == 0 and await spent(started) == 0
 
 
