@@ -83,7 +83,11 @@ class PromptPolicy:
     @functools.cache
     def default(cls) -> PromptPolicy:
         """The policy shipped in ``data/policy`` (read once per process)."""
-        folder = resources.files("data") / "policy"
+        return cls.from_folder(resources.files("data") / "policy")
+
+    @classmethod
+    def from_folder(cls, folder) -> PromptPolicy:
+        """The lists in a folder laid out like ``data/policy``."""
         lists = {
             category: _read_terms(folder / f"{category}.txt")
             for category in CATEGORIES
