@@ -1,0 +1,183 @@
+"""Finding thousands of listed phrases in a prompt with dictionary look-ups, not a regex each.
+
+A phrase is a tuple of folded words. A prompt reading (:class:`~bot.moderation.normalize.View`)
+is split into words, and every run of 1…``max_words`` words is looked up in a dict: the
+cost grows with the prompt's length, not with the number of phrases (a gazetteer of
+thousands of names costs what a list of fifty did). On top of the word n-grams:
+
+- a plural or possessive-less ``s``/``es`` on the last word is accepted (``corpses``);
+- a phrase written with ``*`` matches any ending of its last word (``behead*``);
+- *joined* spellings: the words may be run together or split differently
+  (``taylorswift``, ``mr beast`` for ``mrbeast``); looked up on the concatenated words,
+  from a word start to a word end, for phrases of six letters or more;
+- *run-on* names (people) also match when they run into the next word (``elonmuskriding``);
+- *near* names (people, ten letters or more joined) match one typo away (``keanu reaves``),
+  by the symmetric-delete method (SymSpell): every spelling one deletion away is indexed;
+- single letters spread over a run (``n a k e d``) are searched for single-word phrases.
+
+Each match reports the word span it covers, so a match inside an allowed phrase
+("shooting star") can be ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from bot.moderation.normalize import View
+
+MIN_STEM = 3  # a wildcard stem is at least this long ("behead*")
+MIN_JOINED = 6  # joined spellings are looked up for phrases this long
+MIN_RUN_ON = 8  # a name this long may run into the next word
+MIN_NEAR = 10  # a name this long matches one typo away
+MIN_RUN_TERM = 3  # "s e x" is read as a word for terms this long
+PROBE = 4  # joined look-ups start only where these first letters begin some phrase
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One listed spelling. ``term`` is what the user and the mod log are shown."""
+
+    term: str
+    category: str
+    words: tuple[str, ...]
+    wildcard: bool = False
+    person: bool = False  # a name: joined run-on and one-typo matches too
+
+    @property
+    def joined(self) -> str:
+        return "".join(self.words)
+
+
+@dataclass(frozen=True)
+class Match:
+    phrase: Phrase
+    start: int  # first word; -1 for a match inside a run of single letters
+    end: int  # one past the last word (partly) covered
+
+
+class PhraseIndex:
+    """Every phrase of a set of lists, indexed for look-ups by word n-gram and spelling."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self.exact: dict[tuple[str, ...], Phrase] = {}
+        self.stems: dict[tuple[str, ...], Phrase] = {}
+        self.stem_lengths: set[int] = set()
+        self.joined: dict[str, Phrase] = {}
+        self.joined_lengths: list[int] = []
+        self.probes: set[str] = set()
+        self.near: dict[str, Phrase] = {}
+        self.run_words: dict[str, Phrase] = {}
+        self.max_words = 1
+        for phrase in phrases:
+            self._add(phrase)
+        self.joined_lengths = sorted({len(key) for key in self.joined})
+
+    def __len__(self) -> int:
+        return len(self.exact) + len(self.stems)
+
+    def _add(self, phrase: Phrase) -> None:
+        words = phrase.words
+        self.max_words = max(self.max_words, len(words))
+        if phrase.wildcard:
+            self.stems.setdefault(words, phrase)
+            self.stem_lengths.add(len(words[-1]))
+        else:
+            self.exact.setdefault(words, phrase)
+        if len(words) == 1 and len(words[0]) >= MIN_RUN_TERM:
+            self.run_words.setdefault(words[0], phrase)
+        joined = phrase.joined
+        if not phrase.wildcard and len(joined) >= MIN_JOINED:
+            self.joined.setdefault(joined, phrase)
+            self.probes.add(joined[:PROBE])
+        if phrase.person and len(joined) >= MIN_NEAR:
+            for variant in (joined, *_deletes(joined)):
+                self.near.setdefault(variant, phrase)
+
+    def matches(self, reading: View, *, near: bool = False) -> Iterator[Match]:
+        """Every match in one reading; ``near`` adds the one-typo look-ups (costlier)."""
+        words = reading.text.split()
+        yield from self._ngrams(words)
+        yield from self._joined(words)
+        if near and self.near:
+            yield from self._near(words)
+        for run in reading.runs:
+            yield from self._in_run(run)
+
+    def _ngrams(self, words: list[str]) -> Iterator[Match]:
+        for i in range(len(words)):
+            for n in range(1, min(self.max_words, len(words) - i) + 1):
+                gram = tuple(words[i : i + n])
+                last = gram[-1]
+                for key in (gram, _depluralised(gram, last, 1), _depluralised(gram, last, 2)):
+                    if key is not None and key in self.exact:
+                        yield Match(self.exact[key], i, i + n)
+                        break
+                if self.stems:
+                    for size in self.stem_lengths:
+                        if size <= len(last):
+                            phrase = self.stems.get((*gram[:-1], last[:size]))
+                            if phrase is not None:
+                                yield Match(phrase, i, i + n)
+
+    def _joined(self, words: list[str]) -> Iterator[Match]:
+        if not self.joined:
+            return
+        text = "".join(words)
+        starts, ends = [], {}
+        offset = 0
+        for index, word in enumerate(words):
+            starts.append(offset)
+            offset += len(word)
+            ends[offset] = index + 1
+        owner = [i for i, word in enumerate(words) for _ in word]  # letter → word index
+        for i, start in enumerate(starts):
+            if text[start : start + PROBE] not in self.probes:
+                continue
+            for size in self.joined_lengths:
+                end = start + size
+                if end > len(text):
+                    break
+                phrase = self.joined.get(text[start:end])
+                if phrase is None:
+                    continue
+                if end in ends:
+                    yield Match(phrase, i, ends[end])
+                elif end + 1 in ends and text[end] == "s":  # "taylorswifts"
+                    yield Match(phrase, i, ends[end + 1])
+                elif phrase.person and size >= MIN_RUN_ON:
+                    yield Match(phrase, i, owner[end - 1] + 1)
+
+    def _near(self, words: list[str]) -> Iterator[Match]:
+        for i in range(len(words)):
+            joined = ""
+            for j in range(i, min(i + 4, len(words))):
+                joined += words[j]
+                if len(joined) + 1 < MIN_NEAR:
+                    continue
+                if len(joined) > MIN_NEAR * 3:
+                    break
+                for variant in (joined, *_deletes(joined)):
+                    phrase = self.near.get(variant)
+                    if phrase is not None and abs(len(phrase.joined) - len(joined)) <= 1:
+                        yield Match(phrase, i, j + 1)
+                        break
+
+    def _in_run(self, run: str) -> Iterator[Match]:
+        for a in range(len(run)):
+            for b in range(a + MIN_RUN_TERM, len(run) + 1):
+                phrase = self.run_words.get(run[a:b])
+                if phrase is not None:
+                    yield Match(phrase, -1, -1)
+
+
+def _depluralised(gram: tuple[str, ...], last: str, cut: int) -> tuple[str, ...] | None:
+    """The n-gram without a trailing ``s`` (cut 1) or ``es`` (cut 2), or None."""
+    suffix = "s" if cut == 1 else "es"
+    if len(last) > cut + 1 and last.endswith(suffix):
+        return (*gram[:-1], last[:-cut])
+    return None
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
