@@ -97,10 +97,13 @@ class PhraseIndex:
     def matches(self, reading: View, *, near: bool = False) -> Iterator[Match]:
         """Every match in one reading; ``near`` adds the one-typo look-ups (costlier)."""
         words = reading.text.split()
-        yield from self._ngrams(words)
-        yield from self._joined(words)
+        found = [*self._ngrams(words), *self._joined(words)]
         if near and self.near:
-            yield from self._near(words)
+            found += self._near(words)
+        breaks = reading.breaks
+        for match in found:  # "union jack, black sky" is not jack black
+            if not any(match.start <= b < match.end - 1 for b in breaks):
+                yield match
         for run in reading.runs:
             yield from self._in_run(run)
 
