@@ -68,6 +68,7 @@ class PhraseIndex:
         self.probes: set[str] = set()
         self.near: dict[str, Phrase] = {}
         self.run_words: dict[str, Phrase] = {}
+        self.prefixes: set[tuple[str, ...]] = set()  # every phrase's leading words
         self.max_words = 1
         for phrase in phrases:
             self._add(phrase)
@@ -79,6 +80,8 @@ class PhraseIndex:
     def _add(self, phrase: Phrase) -> None:
         words = phrase.words
         self.max_words = max(self.max_words, len(words))
+        for n in range(1, len(words)):
+            self.prefixes.add(words[:n])
         if phrase.wildcard:
             self.stems.setdefault(words, phrase)
             self.stem_lengths.add(len(words[-1]))
@@ -108,20 +111,26 @@ class PhraseIndex:
             yield from self._in_run(run)
 
     def _ngrams(self, words: list[str]) -> Iterator[Match]:
+        exact, stems, prefixes = self.exact, self.stems, self.prefixes
         for i in range(len(words)):
             for n in range(1, min(self.max_words, len(words) - i) + 1):
                 gram = tuple(words[i : i + n])
                 last = gram[-1]
-                for key in (gram, _depluralised(gram, last, 1), _depluralised(gram, last, 2)):
-                    if key is not None and key in self.exact:
-                        yield Match(self.exact[key], i, i + n)
-                        break
-                if self.stems:
+                phrase = exact.get(gram)
+                if phrase is None and last.endswith("s") and len(last) > 2:
+                    phrase = exact.get((*gram[:-1], last[:-1]))  # "corpses"
+                    if phrase is None and last.endswith("es") and len(last) > 3:
+                        phrase = exact.get((*gram[:-1], last[:-2]))  # "boxes"
+                if phrase is not None:
+                    yield Match(phrase, i, i + n)
+                if stems:
                     for size in self.stem_lengths:
                         if size <= len(last):
-                            phrase = self.stems.get((*gram[:-1], last[:size]))
+                            phrase = stems.get((*gram[:-1], last[:size]))
                             if phrase is not None:
                                 yield Match(phrase, i, i + n)
+                if gram not in prefixes:  # no listed phrase goes on with these words
+                    break
 
     def _joined(self, words: list[str]) -> Iterator[Match]:
         if not self.joined:
@@ -172,14 +181,6 @@ class PhraseIndex:
                 phrase = self.run_words.get(run[a:b])
                 if phrase is not None:
                     yield Match(phrase, -1, -1)
-
-
-def _depluralised(gram: tuple[str, ...], last: str, cut: int) -> tuple[str, ...] | None:
-    """The n-gram without a trailing ``s`` (cut 1) or ``es`` (cut 2), or None."""
-    suffix = "s" if cut == 1 else "es"
-    if len(last) > cut + 1 and last.endswith(suffix):
-        return (*gram[:-1], last[:-cut])
-    return None
 
 
 def _deletes(word: str) -> set[str]:
