@@ -7,7 +7,8 @@ Reads either layout: ``prompt,category`` (``benign`` for allowed prompts, the ev
 set's) or ``label,category,prompt`` (``benign``/``violation``, the older tuning set's).
 Prints one row per category (caught, recall, caught under the right category), the benign
 false-positive rate, and the median and 95th-percentile time of one ``check`` (all prompts,
-after one warm-up pass; the least of three runs each), with the learned layer when ``--classifier`` is given.
+after one warm-up pass; the least of three runs each), with the learned layer when
+``--classifier`` is given.
 ``--failures`` lists the misses and false positives: use it on a tuning set, and on the
 evaluation set once at most (see tests/data/README.md).
 """
