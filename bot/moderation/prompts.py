@@ -153,13 +153,13 @@ def parse_entries(
                 words_seen.add(words)
                 wildcard = spelling.endswith("*")
                 phrases.append(Phrase(term, category, words, wildcard, person))
-        if titles:
-            full = tuple(canonical(term).split())
-            if len(full) >= 2 and len(full[-1]) >= 3:
-                for title in titles:
-                    words = (*title.split(), full[-1])
-                    if words not in words_seen:
-                        phrases.append(Phrase(term, category, words, False, False))
+        full = tuple(canonical(term).split())
+        titled = bool(full) and full[0] in titles  # "crown princess victoria" already is
+        if titles and not titled and len(full) >= 2 and len(full[-1]) >= 4:
+            for title in titles:
+                words = (*title.split(), full[-1])
+                if words not in words_seen:
+                    phrases.append(Phrase(term, category, words, False, False))
     return phrases
 
 
