@@ -35,6 +35,7 @@ LABELS = {
     "political": "political content",
     "public_figures": "a public figure",
     "faces": "a realistic human face",  # uploads only
+    "classifier": "the prompt classifier",  # PROMPT_CLASSIFIER, a label with no category
 }
 TITLE_DIRECTIVE = "#! titles:"
 PEOPLE = "people"  # the gazetteer's folder, all of it public_figures
