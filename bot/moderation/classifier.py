@@ -88,7 +88,11 @@ class PromptClassifier:
 
 
 def _load(model: str) -> Any:
-    """A transformers text-classification pipeline on the CPU (imported here, not above)."""
+    """A transformers text-classification pipeline on the CPU (imported here, not above),
+    on one torch thread: one short prompt gains little from more, and the event loop and
+    the image checks keep the other cores."""
+    import torch
     from transformers import pipeline
 
+    torch.set_num_threads(1)
     return pipeline("text-classification", model=model, tokenizer=model, device="cpu")

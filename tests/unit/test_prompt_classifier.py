@@ -74,6 +74,16 @@ def build(folder: Path, labels: list[str], probabilities: list[float]) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module", autouse=True)
+def torch_threads():
+    """The classifier pins torch to one thread (as the bot would); later tests get theirs."""
+    import torch
+
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def nsfw_model(tmp_path_factory) -> Path:
     return build(tmp_path_factory.mktemp("nsfw"), ["SAFE", "NSFW"], [0.1, 0.9])
@@ -147,6 +157,9 @@ async def test_the_model_runs_in_a_worker_thread(nsfw_model):
     classifier.check = spy
     assert not (await classifier.check_async("a cat")).allowed
     assert threads == [False]
+    import torch
+
+    assert torch.get_num_threads() == 1  # the model loaded on one thread
 
 
 def test_the_bot_imports_neither_torch_nor_transformers_without_a_classifier():
