@@ -17,10 +17,12 @@ CPU in a worker thread (:meth:`PromptClassifier.check_async`), never on the even
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import threading
 from typing import Any
 
 from bot.moderation.prompts import ALLOWED, PromptDecision
+from data.settings import SettingsError
 
 SAFE_LABELS = frozenset(
     {"safe", "sfw", "neutral", "normal", "ok", "clean", "non-toxic", "nontoxic", "not toxic",
@@ -55,6 +57,12 @@ class PromptClassifier:
     """Loads the model on first use and shares it between threads (one at a time)."""
 
     def __init__(self, model: str, threshold: float = 0.8) -> None:
+        if importlib.util.find_spec("transformers") is None:  # found, not imported
+            raise SettingsError(
+                "Configuration error: PROMPT_CLASSIFIER needs transformers and torch in the"
+                " bot's environment: pip install -c constraints.txt '.[worker]'"
+                f" (or unset PROMPT_CLASSIFIER); got {model!r}."
+            )
         self.model = model
         self.threshold = threshold
         self._pipeline: Any = None

@@ -169,3 +169,16 @@ def test_the_bot_imports_neither_torch_nor_transformers_without_a_classifier():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_without_transformers_the_setting_stops_the_bot_with_one_sentence(monkeypatch):
+    import importlib.util
+
+    from data.settings import SettingsError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "transformers" else real(name)
+    )
+    with pytest.raises(SettingsError, match="PROMPT_CLASSIFIER needs transformers"):
+        PromptClassifier("some/model")
