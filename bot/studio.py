@@ -153,6 +153,8 @@ class Studio:
         if not 1 <= count <= 4:
             raise BadRequest("Ask for 1 to 4 images.")
         job = self._job(JobKind.GENERATE, prompt, negative, options.seed, count, width, height)
+        if self.moderator is not None:  # people diversity, where the server opted in
+            job = await self.moderator.diversify(_guild_of(user, origin), job)
         return await self._submit(user, job, self.settings.generation_cost, None, origin)
 
     async def vary(

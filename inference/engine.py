@@ -39,6 +39,7 @@ class Picture:
     seed: int
     init: Image.Image | None = None
     mask: Image.Image | None = None
+    prompt: str = ""  # this image's prompt (Job.prompt_for)
 
 
 class Engine:
@@ -65,14 +66,20 @@ class Engine:
     def prepare(self, job: Job) -> list[Picture]:
         """Decode the job's inputs once; raises JobInputError when they are unusable."""
         if job.kind is JobKind.GENERATE:
-            return [Picture(job, seed) for seed in job.image_seeds()]
+            return [
+                Picture(job, seed, prompt=job.prompt_for(i))
+                for i, seed in enumerate(job.image_seeds())
+            ]
         init = _decode(job.init_image, "init_image", job).convert("RGB")
         if init.size != (job.width, job.height):
             init = init.resize((job.width, job.height), Image.Resampling.LANCZOS)
         mask = None
         if job.kind is JobKind.EDIT:
             mask = _decode(job.mask, "mask", job).convert("L").resize(init.size)
-        return [Picture(job, seed, init, mask) for seed in job.image_seeds()]
+        return [
+            Picture(job, seed, init, mask, job.prompt_for(i))
+            for i, seed in enumerate(job.image_seeds())
+        ]
 
     def paint(
         self,
@@ -89,7 +96,7 @@ class Engine:
         first = pictures[0].job
         if any(p.job.batch_key() != first.batch_key() for p in pictures):
             raise ValueError("paint() needs pictures of jobs with one batch key")
-        prompts = [p.job.prompt for p in pictures]
+        prompts = [p.prompt or p.job.prompt for p in pictures]
         negatives = [p.job.negative_prompt for p in pictures]
         if len(set(zip(prompts, negatives, strict=True))) == 1:
             # One prompt (a lone job): the text encoder runs once, not once per image.
@@ -156,7 +163,8 @@ class Engine:
     def finish(self, job: Job, images: list[Image.Image], seconds: float) -> Result:
         """The job's PNGs (with their generation parameters) as its Result."""
         seeds = job.image_seeds()
-        pngs = _encoders.map(self._png, [job] * len(images), images, seeds)
+        prompts = [job.prompt_for(i) for i in range(len(images))]
+        pngs = _encoders.map(self._png, [job] * len(images), images, seeds, prompts)
         return Result(
             job_id=job.id,
             model=self.model_name,
@@ -168,9 +176,9 @@ class Engine:
             seconds=seconds,
         )
 
-    def _png(self, job: Job, image: Image.Image, seed: int) -> bytes:
+    def _png(self, job: Job, image: Image.Image, seed: int, prompt: str) -> bytes:
         info = PngInfo()
-        info.add_text("prompt", job.prompt)
+        info.add_text("prompt", prompt)  # the image's own (people diversity may add words)
         if job.negative_prompt:
             info.add_text("negative_prompt", job.negative_prompt)
         info.add_text("seed", str(seed))
