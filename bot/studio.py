@@ -156,6 +156,7 @@ class Studio:
             image.height,
             strength=strength,
             init_image=_png(image.convert("RGB")),
+            parent=self._stored(parent),
         )
         return await self._submit(
             user, job, self.settings.edit_cost, parent.id if parent else None, origin
@@ -191,6 +192,7 @@ class Studio:
             strength=1.0,
             init_image=_png(edit_area.image),
             mask=_png(edit_area.mask),
+            parent=self._stored(parent),
         )
         return await self._submit(
             user, job, self.settings.edit_cost, parent.id if parent else None, origin
@@ -367,6 +369,10 @@ class Studio:
             image.load()
         longest = canvas.align(self.settings.image_size * 3 / 2)
         return canvas.fit(image, longest), parent
+
+    def _stored(self, parent: ImageRecord | None) -> bytes | None:
+        """A studio image's PNG as stored: the worker makes it the result's C2PA ingredient."""
+        return self.files.read(parent) if parent is not None else None
 
     def _edit_area(self, image: Image.Image, options: EditOptions) -> canvas.Canvas | None:
         limit = self.settings.max_canvas
