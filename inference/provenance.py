@@ -172,11 +172,11 @@ def check_key(key: SigningKey) -> None:
     """Sign a tiny PNG once, so a bad certificate stops the worker at start, not per job."""
     probe = io.BytesIO()
     Image.new("RGB", (8, 8)).save(probe, format="PNG")
+    created = Job(
+        id="probe", kind=JobKind.GENERATE, seed=0, n=1, width=8, height=8, steps=1, guidance=0
+    )
     try:
-        builder = c2pa.Builder(
-            {"claim_generator_info": [{"name": STUDIO}], "format": "image/png"},
-            make_context(key),
-        )
+        builder = c2pa.Builder(Provenance(key).manifest(created, 0, "probe"), make_context(key))
         builder.sign("image/png", io.BytesIO(probe.getvalue()), io.BytesIO())
     except c2pa.C2paError as error:
         raise CertificateError(f"The C2PA certificate or key cannot sign: {error}") from None
