@@ -31,6 +31,7 @@ COGS = (
     "cogs.collections",
     "cogs.gallery",
     "cogs.forget_me",
+    "cogs.provenance",
 )
 
 

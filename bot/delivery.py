@@ -23,6 +23,7 @@ from bot.errors import ImageRejected, StudioError, explain_failure
 from bot.rate_limit import JobRateLimit
 from bot.studio import Studio
 from bot.uploads import check_size
+from bot.visible_mark import VisibleMarks
 from bot.watcher import JobHandle, JobOutcome
 from data import images, job_records
 
@@ -69,6 +70,7 @@ class Delivery:
         self._followers: set[asyncio.Task] = set()
         settings = studio.settings
         self.rate_limit = JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds)
+        self.marks = VisibleMarks(studio.store)  # the per-server visible signature
 
     async def start(
         self,
@@ -196,7 +198,11 @@ class Delivery:
 
     async def _post(self, outcome: JobOutcome, origin: dict[str, Any]) -> discord.Message | None:
         user_id = origin["user_id"]
-        content, kwargs = self._message(outcome, user_id)
+        pngs = None
+        if outcome.ok:
+            stored = [self.studio.files.read(image) for image in outcome.images]
+            pngs = await self.marks.copies(origin.get("guild_id"), stored)
+        content, kwargs = self._message(outcome, user_id, pngs)
         webhook = self._live_webhook(origin)
         if webhook is not None:
             try:
@@ -209,7 +215,7 @@ class Delivery:
                 log.warning(
                     "followup for job %s failed (%s); posting in the channel", outcome.job.id, error
                 )
-                kwargs = self._message(outcome, user_id)[1]  # files are consumed by a send
+                kwargs = self._message(outcome, user_id, pngs)[1]  # a send consumes files
         channel = await self._channel(origin["channel_id"])
         reference = None
         if origin.get("reply_to"):
@@ -230,7 +236,10 @@ class Delivery:
             origin["application_id"], origin["token"], client=self.client
         )
 
-    def _message(self, outcome: JobOutcome, user_id: int) -> tuple[str, dict[str, Any]]:
+    def _message(
+        self, outcome: JobOutcome, user_id: int, pngs: list[bytes] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """The result message; ``pngs``: the copies to show (default: the stored images)."""
         mentions = mention_only(user_id)
         if not outcome.ok:
             text = (
@@ -238,7 +247,8 @@ class Delivery:
                 f"failed: {outcome.error}. Your credit was refunded."
             )
             return text, {"allowed_mentions": mentions}
-        pngs = [self.studio.files.read(image) for image in outcome.images]
+        if pngs is None:
+            pngs = [self.studio.files.read(image) for image in outcome.images]
         return f"<@{user_id}>", {
             "embed": render.result_embed(outcome.images, user_id, outcome.job.kind),
             "file": discord.File(

@@ -76,7 +76,9 @@ class OpenButton(ImageButton, template=custom_ids.template(custom_ids.OPEN)):
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
         image = await bot.studio.image(self.image_id)
-        png = bot.studio.files.read(image)
+        (png,) = await bot.delivery.marks.copies(
+            interaction.guild_id, [bot.studio.files.read(image)]
+        )
         await interaction.response.send_message(
             f"Image #{image.position} <@{interaction.user.id}>",
             file=discord.File(io.BytesIO(png), filename=f"imagine-{image.id}.png"),
