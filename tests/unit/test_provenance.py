@@ -244,3 +244,32 @@ def _chunk(png: bytes, kind: bytes) -> bytes:
             return png[position + 8 : position + 8 + length]
         position += 12 + length
     return b""
+
+
+def test_the_visible_signature_is_drawn_on_a_copy_and_keeps_the_rest(signing_engine):
+    from bot.visible_mark import COLOURS, stamp
+
+    png = signing_engine.run(job(width=256, height=256)).images[0].png
+    marked = stamp(png)
+    before = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), int)
+    after = np.asarray(Image.open(io.BytesIO(marked)).convert("RGB"), int)
+    side = 4  # 256 / 64
+    changed = np.argwhere((before != after).any(axis=2))
+    assert changed[:, 0].min() >= 256 - side and changed[:, 1].min() >= 256 - 5 * side
+    squares = [tuple(after[-1, 256 - (5 - i) * side]) for i in range(5)]
+    assert squares == [tuple(int(c[j : j + 2], 16) for j in (1, 3, 5)) for c in COLOURS]
+    report = inspect(marked, known_models=("tiny",))
+    assert report["text"] == inspect(png)["text"]  # the parameters stay readable
+    assert report["c2pa"] is None  # a stale manifest would read as tampered
+    assert report["watermark"] is not None and report["watermark"]["model"] == "tiny"
+
+
+def test_the_bot_side_of_provenance_imports_no_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bot.provenance, bot.visible_mark, cogs.provenance, bot.cli;"
+        "sys.exit('torch' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
