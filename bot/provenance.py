@@ -61,6 +61,28 @@ def inspect(data: bytes, known_models: tuple[str, ...] = ()) -> dict[str, Any]:
     return report
 
 
+def has_credentials(data: bytes) -> bool:
+    """Whether the file carries a C2PA manifest (valid or not): worth passing along."""
+    image_format = _sniff(data)
+    if image_format is None:
+        return False
+    try:
+        c2pa.Reader(image_format, io.BytesIO(data)).close()
+    except c2pa.C2paError:
+        return False
+    return True
+
+
+def _sniff(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    if data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
 def credentials(data: bytes, mime: str) -> dict[str, Any] | None:
     """The C2PA summary, or None when the file carries no manifest."""
     try:

@@ -7,6 +7,7 @@ job, submits the job to the queue and returns a :class:`JobHandle` to follow it.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import secrets
@@ -27,6 +28,7 @@ from bot.credits import CreditRules
 from bot.errors import BadRequest, NoAccess, NotFound, Unavailable
 from bot.library import CollectionFull
 from bot.moderation import Moderator
+from bot.provenance import has_credentials
 from bot.uploads import open_upload
 from bot.watcher import JobHandle, JobWatcher
 from data import access, collections, images, job_records, ledger, users
@@ -156,7 +158,7 @@ class Studio:
             image.height,
             strength=strength,
             init_image=_png(image.convert("RGB")),
-            parent=self._stored(parent),
+            parent=await self._stored(parent, source),
         )
         return await self._submit(
             user, job, self.settings.edit_cost, parent.id if parent else None, origin
@@ -192,7 +194,7 @@ class Studio:
             strength=1.0,
             init_image=_png(edit_area.image),
             mask=_png(edit_area.mask),
-            parent=self._stored(parent),
+            parent=await self._stored(parent, source),
         )
         return await self._submit(
             user, job, self.settings.edit_cost, parent.id if parent else None, origin
@@ -370,9 +372,15 @@ class Studio:
         longest = canvas.align(self.settings.image_size * 3 / 2)
         return canvas.fit(image, longest), parent
 
-    def _stored(self, parent: ImageRecord | None) -> bytes | None:
-        """A studio image's PNG as stored: the worker makes it the result's C2PA ingredient."""
-        return self.files.read(parent) if parent is not None else None
+    async def _stored(self, parent: ImageRecord | None, source: ImageSource) -> bytes | None:
+        """The source as the worker should record it (its C2PA ingredient): a studio
+        image's stored PNG, or an upload that carries Content Credentials of its own
+        (read in a thread: c2pa hashes the whole file)."""
+        if parent is not None:
+            return self.files.read(parent)
+        if isinstance(source, bytes) and await asyncio.to_thread(has_credentials, source):
+            return source
+        return None
 
     def _edit_area(self, image: Image.Image, options: EditOptions) -> canvas.Canvas | None:
         limit = self.settings.max_canvas

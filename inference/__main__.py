@@ -7,10 +7,14 @@ import logging
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from data.queue import open_queue
 from data.settings import load_settings
 from inference.config import WorkerSettings
+
+if TYPE_CHECKING:
+    from inference.provenance import Provenance
 
 
 def main() -> int:
@@ -80,7 +84,7 @@ async def _serve(settings: WorkerSettings) -> int:
     return 0
 
 
-def load_provenance(settings: WorkerSettings):
+def load_provenance(settings: WorkerSettings) -> Provenance:
     """Watermark and signing as configured; a key that cannot sign stops the worker here."""
     from inference.certificates import load_signing_key
     from inference.provenance import Provenance, check_key

@@ -273,3 +273,29 @@ def test_the_bot_side_of_provenance_imports_no_torch():
         "sys.exit('torch' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+async def test_the_studio_passes_stored_and_credentialed_sources_along(settings, signing_engine):
+    from bot.studio import EditOptions, ImagineOptions, Requester
+    from tests.conftest import running_studio
+
+    alice = Requester(1, "alice")
+    async with running_studio(settings, signing_engine) as runtime:
+        studio = runtime.studio
+        made = await (await studio.imagine(alice, "a fox", ImagineOptions(count=1))).outcome()
+        stored = studio.files.read(made.images[0])
+        # An edit of a studio image by id: its stored original is the ingredient.
+        by_id = await (
+            await studio.edit(alice, made.images[0].id, "a hat", EditOptions(extend="up"))
+        ).outcome()
+        chain = inspect(studio.files.read(by_id.images[0]))["c2pa"]["chain"]
+        assert [step["generation"]["mode"] for step in chain] == ["edit", "generate"]
+        # The same file downloaded and uploaded again still chains back to its origin…
+        uploaded = await (await studio.vary(alice, stored)).outcome()
+        chain = inspect(studio.files.read(uploaded.images[0]))["c2pa"]["chain"]
+        assert [step["generation"]["mode"] for step in chain] == ["vary", "generate"]
+        # …and an upload without credentials is a plain source (the control).
+        bare = png_of(Image.open(io.BytesIO(stored)).convert("RGB"))
+        plain = await (await studio.vary(alice, bare)).outcome()
+        chain = inspect(studio.files.read(plain.images[0]))["c2pa"]["chain"]
+        assert len(chain) == 1 and chain[0]["source"]["has_credentials"] is False
