@@ -142,11 +142,11 @@ async def _queue_overview(settings: Settings, failures: int = 5) -> int:
 
 def _provenance(settings: Settings, path: Path) -> int:
     """Print one JSON object about the file; exit 1 with one sentence if it is no image."""
-    from bot.provenance import NotAnImage, inspect
+    from bot.provenance import CannotInspect, inspect
 
     try:
         report = inspect(_read(path), known_models=(settings.model,))
-    except (StudioError, NotAnImage) as error:
+    except (StudioError, CannotInspect) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(json.dumps({"file": str(path), **report}, ensure_ascii=False, indent=2))

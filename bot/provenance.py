@@ -23,23 +23,33 @@ _FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 _TEXT_LIMIT = 2000  # characters of one text chunk in the report
 
 
-class NotAnImage(ValueError):
-    """The bytes are no image Pillow can open; the message says so in one sentence."""
+class CannotInspect(ValueError):
+    """No image Pillow can open, or one too large to decode; one sentence says which."""
 
 
-def inspect(data: bytes, known_models: tuple[str, ...] = ()) -> dict[str, Any]:
+def inspect(
+    data: bytes, known_models: tuple[str, ...] = (), max_pixels: int | None = None
+) -> dict[str, Any]:
     """The report for one image file (JSON-ready).
 
     Args:
         data: the file's bytes.
         known_models: model ids this studio runs; a watermark whose code matches one
             names it.
+        max_pixels: refuse larger images before decoding them (uploads to the bot).
     """
     try:
         image = Image.open(io.BytesIO(data))
+        if max_pixels is not None and image.width * image.height > max_pixels:
+            raise CannotInspect(
+                f"The image is {image.width}×{image.height} pixels, too large to check"
+                f" (the limit is {max_pixels:,} pixels)."
+            )
         image.load()
-    except (UnidentifiedImageError, OSError, ValueError) as error:
-        raise NotAnImage(f"This is not an image I can read ({error}).") from None
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
+        if isinstance(error, CannotInspect):
+            raise
+        raise CannotInspect(f"This is not an image I can read ({error}).") from None
     report: dict[str, Any] = {
         "format": image.format,
         "size": list(image.size),

@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import BadRequest
-from bot.provenance import NotAnImage, describe, inspect
+from bot.provenance import CannotInspect, describe, inspect
 
 if TYPE_CHECKING:
     from bot.client import ImagineBot
@@ -73,10 +73,12 @@ class SignatureCog(
             raise BadRequest("That message has no image attached.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await self.bot.delivery.read_attachment(attachment)
-        model = self.bot.settings.model
+        settings = self.bot.settings
         try:
-            report = await asyncio.to_thread(inspect, data, (model,))
-        except NotAnImage as error:
+            report = await asyncio.to_thread(
+                inspect, data, (settings.model,), settings.max_upload_pixels
+            )
+        except CannotInspect as error:
             raise BadRequest(str(error)) from None
         body = json.dumps({"file": attachment.filename, **report}, ensure_ascii=False, indent=2)
         await interaction.followup.send(

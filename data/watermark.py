@@ -30,6 +30,7 @@ from PIL import Image
 
 CANVAS = 256  # the side of the scale-free analysis grid
 MIN_SIDE = 256
+_READ_SIDE = 1024  # larger images are shrunk to this before reading (box filter)
 BLOCK = 4
 MAGIC = b"IM"  # "Imagine": the first two bytes of every payload
 BITS = 48  # magic (16) + model code (16) + CRC (16)
@@ -97,6 +98,10 @@ def detect(image: Image.Image) -> Mark | None:
     """The mark an image carries, or None (unmarked, or too damaged to read)."""
     if min(image.size) < 32:
         return None
+    if max(image.size) > _READ_SIDE:  # bounded memory for huge files; the grid is 256² anyway
+        image = image.convert("RGB").resize(
+            (min(image.width, _READ_SIDE), min(image.height, _READ_SIDE)), Image.Resampling.BOX
+        )
     luma = np.asarray(image.convert("RGB"), dtype=np.float32) @ _LUMA
     low, _ = pywt.dwt2(_to_canvas(luma), "haar")
     coefficients = _DCT @ _blocks(low) @ _DCT.T

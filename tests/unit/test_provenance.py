@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from skimage import data as samples
 
-from bot.provenance import UNTRUSTED, NotAnImage, inspect
+from bot.provenance import UNTRUSTED, CannotInspect, inspect
 from data import watermark
 from data.jobs import Job, JobKind
 from inference.certificates import (
@@ -179,8 +179,10 @@ def test_a_stripped_image_reports_none_instead_of_failing(signing_engine):
     stripped = png_of(Image.open(io.BytesIO(png)).convert("RGB"))
     report = inspect(stripped)
     assert report["c2pa"] is None and report["watermark"] is None and report["text"] == {}
-    with pytest.raises(NotAnImage):
+    with pytest.raises(CannotInspect, match="not an image"):
         inspect(b"not an image at all")
+    with pytest.raises(CannotInspect, match="64×64 pixels, too large"):
+        inspect(png, max_pixels=32 * 32)  # refused before decoding
 
 
 def test_a_changed_file_makes_the_manifest_invalid(signing_engine):
@@ -214,6 +216,7 @@ def resized_jpeg(image: Image.Image, quality: int = 80) -> Image.Image:
         photo,
         lambda: Image.fromarray(samples.coffee()).resize((768, 512)),
         lambda: Image.effect_noise((512, 512), 60).convert("RGB"),
+        lambda: Image.fromarray(samples.chelsea()).resize((2048, 1536)),  # read shrunk
     ],
 )
 def test_the_invisible_mark_survives_half_size_and_jpeg_80(picture):
