@@ -19,7 +19,15 @@ from PIL import Image, UnidentifiedImageError
 from data import watermark
 
 UNTRUSTED = "signingCredential.untrusted"  # a self-made chain: intact, but nobody vouches
-_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+# Pillow's format name → the MIME type c2pa reads (others carry no manifest c2pa can find).
+_FORMATS = {
+    "PNG": "image/png",
+    "JPEG": "image/jpeg",
+    "WEBP": "image/webp",
+    "GIF": "image/gif",
+    "TIFF": "image/tiff",
+    "AVIF": "image/avif",
+}
 _TEXT_LIMIT = 2000  # characters of one text chunk in the report
 
 
@@ -53,7 +61,7 @@ def inspect(
     report: dict[str, Any] = {
         "format": image.format,
         "size": list(image.size),
-        "c2pa": credentials(data, _FORMATS.get(image.format or "", "image/png")),
+        "c2pa": credentials(data, mime) if (mime := _FORMATS.get(image.format or "")) else None,
         "watermark": None,
         "text": {
             key: str(value)[:_TEXT_LIMIT]
