@@ -16,6 +16,7 @@ import discord
 
 from bot import pages, render
 from bot.gallery import Gallery, Slot
+from bot.visible_mark import VisibleMarks
 from data.images import ImageFiles
 from data.shares import Share
 
@@ -40,7 +41,7 @@ async def share(
     """Post the image once in this server's gallery; returns the live share."""
     slot = await gallery.reserve(guild_id, user.id, user.display_name, image_id)
     try:
-        channel_id, message = await _post(client, files, slot)
+        channel_id, message = await _post(client, files, slot, VisibleMarks(gallery.store))
     except BaseException:
         await asyncio.shield(gallery.abandon(slot))
         raise
@@ -51,10 +52,11 @@ async def share(
 
 
 async def _post(
-    client: discord.Client, files: ImageFiles, slot: Slot
+    client: discord.Client, files: ImageFiles, slot: Slot, marks: VisibleMarks
 ) -> tuple[int, discord.Message]:
     image = slot.image
-    png = await asyncio.to_thread(files.read, image)
+    stored = await asyncio.to_thread(files.read, image)
+    (png,) = await marks.copies(slot.channel.guild_id, [stored])  # the server's signature
     kwargs = {
         "embed": pages.gallery_embed(image),
         "file": discord.File(io.BytesIO(png), filename=pages.gallery_filename(image)),

@@ -12,7 +12,7 @@ from PIL import Image
 
 from bot.provenance import inspect
 from bot.visible_mark import COLOURS
-from tests.e2e.answers import is_ephemeral
+from tests.e2e.answers import channel_option, is_ephemeral
 from tests.e2e.conftest import (
     ALICE,
     BOB,
@@ -24,6 +24,8 @@ from tests.e2e.conftest import (
     png,
 )
 from tests.fakediscord import FLAG_EPHEMERAL
+
+GALLERY = 3001
 
 
 def corner(data: bytes) -> tuple[int, int, int]:
@@ -72,6 +74,23 @@ async def test_delivered_images_carry_credentials_and_the_signature_is_opt_in(st
     assert np.array_equal(a[:-8], b[:-8])
     assert Image.open(io.BytesIO(marked)).text["prompt"] == "a lighthouse at dawn"
     assert inspect(marked)["c2pa"] is None
+
+    # A gallery post is a delivery in this server too: marked the same way.
+    await fake.add_text_channel(GALLERY, "ai-gallery")
+    chosen = await fake.slash_command(
+        "gallery",
+        subcommand="channel",
+        user_id=fake.owner_id,
+        **channel_option(fake, "channel", GALLERY),
+    )
+    await answer(chosen)
+    shared = await fake.click_button(
+        marked_result["id"], button(marked_result, "imagine:share:"), user_id=ALICE
+    )
+    await answer(shared)
+    [post] = [m for m in fake.bot_messages(GALLERY) if m.get("attachments")]
+    blob = fake.store.blobs[int(post["attachments"][0]["id"])]
+    assert corner(blob.data) == rgb(COLOURS[-1])
 
     # An edit of a marked delivery starts from the clean original, so it chains to it.
     off = await fake.slash_command("signature", subcommand="off", user_id=fake.owner_id)
