@@ -12,7 +12,7 @@ from PIL import Image
 
 from bot.provenance import inspect
 from bot.visible_mark import COLOURS
-from tests.e2e.answers import channel_option, is_ephemeral
+from tests.e2e.answers import answer, channel_option, is_ephemeral
 from tests.e2e.conftest import (
     ALICE,
     BOB,
@@ -58,9 +58,9 @@ async def test_delivered_images_carry_credentials_and_the_signature_is_opt_in(st
 
     # /signature is for admins (default_permissions: Discord hides it from others):
     switched = await fake.slash_command("signature", subcommand="on", user_id=fake.owner_id)
-    answer = await switched.wait_callback()
-    assert "now shows" in answer.json["data"]["content"]
-    assert answer.json["data"]["flags"] & FLAG_EPHEMERAL
+    switched_on = await switched.wait_callback()
+    assert "now shows" in switched_on.json["data"]["content"]
+    assert switched_on.json["data"]["flags"] & FLAG_EPHEMERAL
 
     marked_result = await imagine(studio, ALICE, "a lighthouse at dawn")
     marked = await open_image(studio, marked_result)
@@ -114,20 +114,20 @@ async def test_check_provenance_answers_ephemerally_for_an_attached_image(studio
     asked = await fake.message_command("Check provenance", posted["id"], user_id=BOB)
     callback = await asked.wait_callback()
     assert callback.type == 5  # deferred, ephemeral
-    answer = await asked.wait_followup(lambda c: c.json and "content" in c.json)
-    message = answer.response or fake.message(asked.original_id)
+    reply = await asked.wait_followup(lambda c: c.json and "content" in c.json)
+    message = reply.response or fake.message(asked.original_id)
     assert is_ephemeral(message)
-    assert "**Content Credentials:** valid" in answer.json["content"]
-    assert "created with tiny (AI-generated)" in answer.json["content"]
-    (attached,) = answer.files
+    assert "**Content Credentials:** valid" in reply.json["content"]
+    assert "created with tiny (AI-generated)" in reply.json["content"]
+    (attached,) = reply.files
     assert json.loads(attached.data)["c2pa"]["state"] == "valid"
 
     bare = png(Image.new("RGB", (32, 32), "white"))
     plain = await fake.user_message("a plain one", attachments=[("plain.png", bare, "image/png")])
     asked = await fake.message_command("Check provenance", plain["id"], user_id=BOB)
-    answer = await asked.wait_followup(lambda c: c.json and "content" in c.json)
-    assert "**Content Credentials:** none" in answer.json["content"]
-    assert "**Invisible watermark:** none found" in answer.json["content"]
+    reply = await asked.wait_followup(lambda c: c.json and "content" in c.json)
+    assert "**Content Credentials:** none" in reply.json["content"]
+    assert "**Invisible watermark:** none found" in reply.json["content"]
 
     words = await fake.user_message("no picture here")
     asked = await fake.message_command("Check provenance", words["id"], user_id=BOB)
