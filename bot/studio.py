@@ -33,6 +33,7 @@ from bot.credits import CreditRules
 from bot.errors import BadRequest, DirectMessagesOff, NotFound, Unavailable
 from bot.library import Library, visible_to
 from bot.moderation import Moderator
+from bot.provenance import has_credentials
 from bot.requester import Requester
 from bot.text import clean_text
 from bot.uploads import open_upload
@@ -199,6 +200,7 @@ class Studio:
             image.height,
             strength=strength,
             init_image=init_image,
+            parent=await self._stored(parent, source),
         )
         return await self._submit(
             user, job, self.settings.edit_cost, parent.id if parent else None, origin
@@ -250,6 +252,7 @@ class Studio:
             strength=1.0,
             init_image=init_image,
             mask=mask,
+            parent=await self._stored(parent, source),
         )
         return await self._submit(
             user, job, self.settings.edit_cost, parent.id if parent else None, origin
@@ -406,6 +409,16 @@ class Studio:
         )
         screened = ImageOps.contain(image, (SCREEN_SIDE, SCREEN_SIDE))
         return screened, canvas.fit(image, longest)
+
+    async def _stored(self, parent: ImageRecord | None, source: ImageSource) -> bytes | None:
+        """The source as the worker should record it (its C2PA ingredient): a studio
+        image's stored PNG, or an upload that carries Content Credentials of its own
+        (read in a thread: c2pa hashes the whole file)."""
+        if parent is not None:
+            return await asyncio.to_thread(self.files.read, parent)
+        if isinstance(source, bytes) and await asyncio.to_thread(has_credentials, source):
+            return source
+        return None
 
     def _edit_area(self, image: Image.Image, options: EditOptions) -> canvas.Canvas | None:
         limit = self.settings.max_canvas

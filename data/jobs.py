@@ -50,6 +50,9 @@ class Job(BaseModel):
     init_image: bytes | None = None
     mask: bytes | None = None  # white = paint here, black = keep
     image_prompts: tuple[str, ...] = ()  # one prompt per image (people diversity); () = prompt
+    # The source image as stored (a studio image, its Content Credentials included): the
+    # worker records it as the result's C2PA ingredient; the pixels come from init_image.
+    parent: bytes | None = None
 
     def prompt_for(self, index: int) -> str:
         """The prompt image ``index`` is drawn from: its own, or the job's."""

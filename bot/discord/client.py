@@ -32,6 +32,7 @@ COGS = (
     "cogs.collections",
     "cogs.gallery",
     "cogs.forget_me",
+    "cogs.provenance",
 )
 
 
