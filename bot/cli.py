@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--upload", action="store_true", help="as an upload (default)")
     which.add_argument("--output", action="store_true", help="as a generated result")
     check_image.add_argument("--guild", type=int, help="with this server's image rules")
+    provenance = commands.add_parser(
+        "provenance", help="what a file carries: Content Credentials, watermark, text (JSON)"
+    )
+    provenance.add_argument("path", type=Path)
     return parser
 
 
@@ -126,6 +130,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(_check(settings, args))
     if args.command == "queue":
         return asyncio.run(_queue_overview(settings))
+    if args.command == "provenance":
+        return _provenance(settings, args.path)
     try:
         return asyncio.run(_studio_command(settings, args))
     except KeyboardInterrupt:
@@ -162,6 +168,19 @@ async def _queue_overview(settings: Settings, failures: int = 5) -> int:
         print(
             f"  {when:%Y-%m-%d %H:%M} UTC  job {record.id}  user {record.user_id}  {record.error}"
         )
+    return 0
+
+
+def _provenance(settings: Settings, path: Path) -> int:
+    """Print one JSON object about the file; exit 1 with one sentence if it is no image."""
+    from bot.provenance import CannotInspect, inspect
+
+    try:
+        report = inspect(_read(path), known_models=(settings.model,))
+    except (StudioError, CannotInspect) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps({"file": str(path), **report}, ensure_ascii=False, indent=2))
     return 0
 
 

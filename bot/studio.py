@@ -34,6 +34,7 @@ from bot.errors import BadRequest, DirectMessagesOff, NotFound, TooLarge, Unavai
 from bot.library import Library, visible_to
 from bot.moderation import Moderator
 from bot.preferences import Preferences
+from bot.provenance import has_credentials
 from bot.requester import Requester
 from bot.styles import Styles
 from bot.text import clean_text
@@ -164,6 +165,8 @@ class Studio:
         if not 1 <= count <= 4:
             raise BadRequest("Ask for 1 to 4 images.")
         job = self._job(JobKind.GENERATE, prompt, negative, options.seed, count, width, height)
+        if self.moderator is not None:  # people diversity, where the server opted in
+            job = await self.moderator.diversify(_guild_of(user, origin), job)
         return await self._submit(user, job, self.settings.generation_cost, None, origin)
 
     def size_of(self, shape: str) -> tuple[int, int]:
@@ -223,6 +226,7 @@ class Studio:
             image.height,
             strength=strength,
             init_image=init_image,
+            parent=await self._stored(parent, source),
         )
         return await self._submit(
             user, job, self.settings.edit_cost, parent.id if parent else None, origin
@@ -274,6 +278,7 @@ class Studio:
             strength=1.0,
             init_image=init_image,
             mask=mask,
+            parent=await self._stored(parent, source),
         )
         return await self._submit(
             user, job, self.settings.edit_cost, parent.id if parent else None, origin
@@ -346,6 +351,7 @@ class Studio:
             height,
             strength=strength,
             init_image=init_image,
+            parent=await self._stored(parent, source),
         )
         return await self._submit(
             user, job, self.settings.upscale_cost, parent.id if parent else None, origin
@@ -385,6 +391,7 @@ class Studio:
             strength=1.0,
             init_image=init_image,
             mask=mask,
+            parent=await self._stored(parent, image_id),
         )
         return await self._submit(user, job, self.settings.edit_cost, parent.id, origin)
 
@@ -518,6 +525,16 @@ class Studio:
         )
         screened = ImageOps.contain(image, (SCREEN_SIDE, SCREEN_SIDE))
         return screened, canvas.fit(image, longest) if longest else image
+
+    async def _stored(self, parent: ImageRecord | None, source: ImageSource) -> bytes | None:
+        """The source as the worker should record it (its C2PA ingredient): a studio
+        image's stored PNG, or an upload that carries Content Credentials of its own
+        (read in a thread: c2pa hashes the whole file)."""
+        if parent is not None:
+            return await asyncio.to_thread(self.files.read, parent)
+        if isinstance(source, bytes) and await asyncio.to_thread(has_credentials, source):
+            return source
+        return None
 
     def _edit_area(self, image: Image.Image, options: EditOptions) -> canvas.Canvas | None:
         limit = self.settings.max_canvas

@@ -7,10 +7,14 @@ import logging
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from data.queue import QueueUnavailable, open_queue
 from data.settings import load_settings
 from inference.config import WorkerSettings
+
+if TYPE_CHECKING:
+    from inference.provenance import Provenance
 
 
 def main() -> int:
@@ -29,6 +33,7 @@ def main() -> int:
 
 async def _serve(settings: WorkerSettings) -> int:
     # Imported here: torch and diffusers take seconds to import; settings errors come first.
+    from inference.certificates import CertificateError
     from inference.engine import Engine
     from inference.models import ModelLoadError, SpeedOptions, load_pipelines, warm_up
     from inference.previews import load_previewer
@@ -36,6 +41,11 @@ async def _serve(settings: WorkerSettings) -> int:
     from inference.upscale import Upscaler, native_size
     from inference.worker import Worker
 
+    try:
+        provenance = await asyncio.to_thread(load_provenance, settings)
+    except CertificateError as error:
+        print(error, file=sys.stderr)
+        return 2
     speed = SpeedOptions(settings.dtype, settings.channels_last, settings.compile)
     try:
         pipelines = await asyncio.to_thread(load_pipelines, settings.model, settings.device, speed)
@@ -69,7 +79,7 @@ async def _serve(settings: WorkerSettings) -> int:
     queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
     worker = Worker(
         queue,
-        Engine(pipelines, previewer, upscaler),
+        Engine(pipelines, previewer, provenance, upscaler),
         worker_id=settings.worker_id,
         lease_seconds=settings.lease_seconds,
         poll_seconds=settings.poll_seconds,
@@ -92,6 +102,16 @@ async def _serve(settings: WorkerSettings) -> int:
             watchdog.cancel()
         await queue.close()
     return 0
+
+
+def load_provenance(settings: WorkerSettings) -> Provenance:
+    """Watermark and signing as configured; a key that cannot sign stops the worker here."""
+    from inference.certificates import load_signing_key
+    from inference.provenance import Provenance, check_key
+
+    key = load_signing_key(settings.data_dir, settings.c2pa_cert, settings.c2pa_key)
+    check_key(key)
+    return Provenance(key, include_prompt=settings.c2pa_include_prompt, mark=settings.watermark)
 
 
 async def _stop_when_orphaned(parent_pid: int, stop: asyncio.Event) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -31,6 +32,13 @@ class WorkerSettings(SharedSettings):
     # suits SD 1.x/2.x and sd-turbo, "madebyollin/taesdxl" SDXL; a local folder works too.
     preview_decoder: str = ""
     preview_seconds: float = Field(default=2.0, gt=0)
+    # Provenance (inference/provenance.py): every image gets an invisible watermark and
+    # Content Credentials signed with C2PA_CERT/C2PA_KEY (PEM files), else with a chain
+    # the studio makes in DATA_DIR/c2pa at first start ("untrusted signer" to verifiers).
+    watermark: bool = True
+    c2pa_cert: Path | None = None
+    c2pa_key: Path | None = None
+    c2pa_include_prompt: bool = False  # the prompts in the manifest (never who asked)
     # Upscale jobs (inference/upscale.py): the 2× detail pass paints tiles of UPSCALE_TILE
     # pixels (0: the model's native size), UPSCALE_TILES_PER_CALL at a time. UPSCALE_MODEL
     # optionally names a super-resolution weights file (Real-ESRGAN & co., read by spandrel)

@@ -278,7 +278,9 @@ class OpenButton(ImageButton, action=custom_ids.OPEN):
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
         user = requester(interaction.user)
         image = await bot.studio.visible_image(user, self.image_id, interaction.channel_id)
-        png = bot.studio.files.read(image)
+        (png,) = await bot.delivery.marks.copies(  # the server's visible signature, if on
+            interaction.guild_id, [bot.studio.files.read(image)]
+        )
         await interaction.response.send_message(
             f"Image #{image.position} <@{interaction.user.id}>",
             file=discord.File(io.BytesIO(png), filename=f"imagine-{image.id}.png"),

@@ -34,6 +34,7 @@ COGS = (
     "cogs.forget_me",
     "cogs.settings",
     "cogs.styles",
+    "cogs.provenance",
 )
 
 

@@ -26,6 +26,7 @@ from bot.errors import ImageRejected, StudioError, explain_failure
 from bot.preferences import Privacy
 from bot.studio import Studio
 from bot.uploads import check_size
+from bot.visible_mark import VisibleMarks
 from bot.watcher import JobHandle, JobOutcome
 from data.images import ImageRecord
 from data.origins import DiscordOrigin
@@ -45,6 +46,7 @@ class Delivery:
         self._followers: set[asyncio.Task] = set()
         settings = studio.settings
         self.rate_limit = JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds)
+        self.marks = VisibleMarks(studio.store)  # the per-server visible signature
 
     async def start(
         self,
@@ -176,7 +178,11 @@ class Delivery:
 
     async def _post(self, outcome: JobOutcome, origin: DiscordOrigin) -> discord.Message | None:
         user_id = origin.user_id
-        content, kwargs = await self._message(outcome, user_id)
+        pngs = None
+        if outcome.ok:  # the copies to show: the server's visible signature, if it has one
+            stored = await asyncio.to_thread(self._read, outcome.images)
+            pngs = await self.marks.copies(origin.guild_id, stored)
+        content, kwargs = await self._message(outcome, user_id, pngs)
         webhook = self._live_webhook(origin)
         if origin.privacy == Privacy.DM:
             sent = await self._direct(outcome, user_id, content, kwargs)
@@ -187,8 +193,9 @@ class Delivery:
                             "@original", content="Sent to your direct messages.", attachments=[]
                         )
                 return sent
-            kwargs = (await self._message(outcome, user_id))[1]  # DMs closed: ephemeral
-        if origin.privacy != Privacy.PUBLIC:
+            kwargs = (await self._message(outcome, user_id, pngs))[1]  # DMs closed: ephemeral
+        private = origin.privacy != Privacy.PUBLIC
+        if private:
             kwargs["ephemeral"] = True
             webhook = self._application_webhook(origin) if webhook is not None else None
         if webhook is not None:
@@ -202,7 +209,7 @@ class Delivery:
                 log.warning(
                     "followup for job %s failed (%s); posting in the channel", outcome.job.id, error
                 )
-                kwargs = (await self._message(outcome, user_id))[1]  # a send consumes files
+                kwargs = (await self._message(outcome, user_id, pngs))[1]  # a send consumes files
         channel = await self._channel(origin.channel_id)
         reference = None
         if origin.reply_to:
@@ -211,8 +218,9 @@ class Delivery:
                 channel_id=origin.channel_id,
                 fail_if_not_exists=False,
             )
-        if kwargs.pop("ephemeral", None):  # a private result after its token expired: a DM
-            fresh = (await self._message(outcome, user_id))[1]  # files are new again
+        kwargs.pop("ephemeral", None)
+        if private:  # a private result whose token expired (or failed): a DM if they take one
+            fresh = (await self._message(outcome, user_id, pngs))[1]  # files are new again
             sent = await self._direct(outcome, user_id, content, fresh)
             if sent is not None:
                 return sent
@@ -242,7 +250,10 @@ class Delivery:
         payload = {"id": origin.application_id, "type": 3, "token": origin.token}
         return discord.Webhook.from_state(payload, state=self.client._connection)
 
-    async def _message(self, outcome: JobOutcome, user_id: int) -> tuple[str, dict[str, Any]]:
+    async def _message(
+        self, outcome: JobOutcome, user_id: int, pngs: list[bytes] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """The result message; ``pngs``: the copies to show (default: the stored images)."""
         mentions = mention_only(user_id)
         if not outcome.ok:
             text = (
@@ -250,7 +261,9 @@ class Delivery:
                 f"failed: {outcome.error}. Your credit was refunded."
             )
             return text, {"allowed_mentions": mentions}
-        grid = await asyncio.to_thread(self._grid, outcome.images)  # 0.1–1 s of CPU
+        if pngs is None:
+            pngs = await asyncio.to_thread(self._read, outcome.images)
+        grid = await asyncio.to_thread(render.grid_png, pngs)  # 0.1–1 s of CPU
         return f"<@{user_id}>", {
             "embed": render.result_embed(outcome.images, user_id, outcome.job.kind),
             "file": discord.File(fp=io.BytesIO(grid), filename=render.GRID_FILENAME),
@@ -258,6 +271,6 @@ class Delivery:
             "allowed_mentions": mentions,
         }
 
-    def _grid(self, records: list[ImageRecord]) -> bytes:
-        """The result grid from the stored files (runs in a thread: decode and encode)."""
-        return render.grid_png([self.studio.files.read(record) for record in records])
+    def _read(self, records: list[ImageRecord]) -> list[bytes]:
+        """The stored files (runs in a thread: disk reads)."""
+        return [self.studio.files.read(record) for record in records]

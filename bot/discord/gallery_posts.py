@@ -17,6 +17,7 @@ import discord
 
 from bot.discord import pages, render
 from bot.gallery import Gallery, Slot
+from bot.visible_mark import VisibleMarks
 from data.images import ImageFiles, ImageRecord
 from data.shares import Share
 
@@ -45,7 +46,8 @@ async def share(
     """
     slot = await gallery.reserve(guild_id, user.id, user.display_name, image_id)
     try:
-        channel_id, message = await _post(client, files, slot, view(slot.image))
+        marks = VisibleMarks(gallery.store)
+        channel_id, message = await _post(client, files, slot, view(slot.image), marks)
     except BaseException:
         await asyncio.shield(gallery.abandon(slot))
         raise
@@ -56,10 +58,15 @@ async def share(
 
 
 async def _post(
-    client: discord.Client, files: ImageFiles, slot: Slot, view: discord.ui.View
+    client: discord.Client,
+    files: ImageFiles,
+    slot: Slot,
+    view: discord.ui.View,
+    marks: VisibleMarks,
 ) -> tuple[int, discord.Message]:
     image = slot.image
-    png = await asyncio.to_thread(files.read, image)
+    stored = await asyncio.to_thread(files.read, image)
+    (png,) = await marks.copies(slot.channel.guild_id, [stored])  # the server's signature
     kwargs = {
         "embed": pages.gallery_embed(image),
         "file": discord.File(io.BytesIO(png), filename=pages.gallery_filename(image)),
