@@ -39,11 +39,14 @@ SOURCE_TYPES = {
     JobKind.GENERATE: _IPTC + "trainedAlgorithmicMedia",
     JobKind.VARY: _IPTC + "trainedAlgorithmicMedia",
     JobKind.EDIT: _IPTC + "compositeWithTrainedAlgorithmicMedia",
+    # An upscale repaints every pixel of its enlarged source at a low strength.
+    JobKind.UPSCALE: _IPTC + "compositeWithTrainedAlgorithmicMedia",
 }
 DESCRIPTIONS = {
     JobKind.GENERATE: "text to image",
     JobKind.VARY: "variation (image to image)",
     JobKind.EDIT: "edit (inpainting or outpainting)",
+    JobKind.UPSCALE: "upscale (2×, image to image in tiles)",
 }
 _SOURCE_ID = "source"  # the ingredient label the actions point at
 

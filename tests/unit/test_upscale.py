@@ -192,3 +192,10 @@ def test_a_family_without_img2img_upscales_through_inpainting_on_its_own_grid(ti
     assert out.size == (80, 56)
     enlarged = np.asarray(source.resize((80, 56), Image.Resampling.LANCZOS)).astype(int)
     assert np.abs(np.asarray(out).astype(int) - enlarged).mean() > 1  # it was repainted
+
+
+def test_every_job_kind_has_its_provenance_words():
+    from data.jobs import JobKind
+    from inference.provenance import DESCRIPTIONS, SOURCE_TYPES
+
+    assert set(SOURCE_TYPES) == set(DESCRIPTIONS) == set(JobKind)
