@@ -24,7 +24,7 @@ from PIL import Image
 from bot import canvas
 from bot.config import Settings
 from bot.credits import CreditRules
-from bot.errors import BadRequest, NoAccess, NotFound, Unavailable
+from bot.errors import BadRequest, NegativePromptUnsupported, NoAccess, NotFound, Unavailable
 from bot.library import CollectionFull
 from bot.moderation import Moderator
 from bot.uploads import open_upload
@@ -116,6 +116,9 @@ class Studio:
     ) -> JobHandle:
         prompt = self.clean_prompt(prompt)
         negative = self.clean_prompt(options.negative, required=False)
+        if negative and not self.settings.negative_prompt_works:
+            family = self.settings.family
+            raise NegativePromptUnsupported(family.title, family.negative_prompt)
         await self._screen(user, origin, prompt)
         if options.size not in self.settings.sizes:
             raise BadRequest(
@@ -149,7 +152,7 @@ class Studio:
         job = self._job(
             JobKind.VARY,
             text,
-            parent.negative if parent else "",
+            self._inherited_negative(parent),
             seed,
             self.settings.images_per_edit,
             image.width,
@@ -183,7 +186,7 @@ class Studio:
         job = self._job(
             JobKind.EDIT,
             prompt,
-            parent.negative if parent else "",
+            self._inherited_negative(parent),
             seed,
             self.settings.images_per_edit,
             edit_area.image.width,
@@ -307,6 +310,13 @@ class Studio:
         if len(text) > limit:
             raise BadRequest(f"The prompt is {len(text)} characters long; the limit is {limit}.")
         return text
+
+    def _inherited_negative(self, parent: ImageRecord | None) -> str:
+        """The source image's negative prompt, where this model uses negative prompts
+        (an image made under another model may carry one that would do nothing here)."""
+        if parent is None or not self.settings.negative_prompt_works:
+            return ""
+        return parent.negative
 
     def _job(
         self,
