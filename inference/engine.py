@@ -37,6 +37,9 @@ PreviewCallback = Callable[[dict[str, bytes]], None]  # job id -> JPEG sheet of 
 _encoders = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1), thread_name_prefix="png")
 
 
+REFERENCE_MIN_SIDE = 64  # Flux2ImageProcessor.check_image_input's minimum
+
+
 class JobInputError(ValueError):
     """The job cannot run as given (missing or unreadable image); retrying won't help."""
 
@@ -145,7 +148,7 @@ class Engine:
             # FLUX.2 has no img2img: its authors edit by conditioning on reference images.
             # All of a call's pictures are one job's, so one reference conditions them.
             images = self.pipelines.text2img(
-                image=[inits[0]], num_inference_steps=first.steps, **sized, **common
+                image=[_reference(inits[0])], num_inference_steps=first.steps, **sized, **common
             )
             return _at_size(images.images, size)
         # img2img runs int(steps * strength) steps: make that at least one.
@@ -242,6 +245,14 @@ def _resized(image: Image.Image | None, size: tuple[int, int]) -> Image.Image | 
     if image is None or image.size == size:
         return image
     return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def _reference(image: Image.Image, shortest: int = REFERENCE_MIN_SIDE) -> Image.Image:
+    """A reference image FLUX.2 accepts: it refuses sides under 64 pixels."""
+    if min(image.size) >= shortest:
+        return image
+    scale = shortest / min(image.size)
+    return image.resize((math.ceil(image.width * scale), math.ceil(image.height * scale)))
 
 
 def _at_size(images: list[Image.Image], size: tuple[int, int]) -> list[Image.Image]:
