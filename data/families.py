@@ -82,9 +82,9 @@ FAMILIES: dict[str, Family] = {
 class Preset:
     """A checkpoint we know: its family, its authors' settings and its licence as published.
 
-    ``vram_gb``: peak GPU memory per memory mode, published by the authors or estimated
-    from parameter counts (bf16/fp16 weights + activations at the native size); not
-    measured here. ``lora``: a LoRA file fused into ``model`` at load (SDXL-Lightning).
+    ``vram_gb``: peak GPU memory per memory mode, estimated from parameter counts (2 bytes
+    a weight in bf16/fp16, 1 in fp8 for the denoiser; with ``offload`` the biggest module
+    alone) plus activations at the native size; not measured here (no GPU was lent). ``lora``: a LoRA file fused into ``model`` at load (SDXL-Lightning).
     """
 
     model: str
@@ -114,7 +114,7 @@ PRESETS: dict[str, Preset] = {
             True,
             steps=4,
             guidance=1.0,
-            vram_gb={"none": 16.5, "offload": 9.5, "fp8": 12.5, "fp8+offload": 6.0},
+            vram_gb={"none": 17.0, "offload": 9.5, "fp8": 13.5, "fp8+offload": 8.0},
             note="4B transformer + Qwen3-4B text encoder; step-distilled",
         ),
         Preset(
@@ -125,7 +125,7 @@ PRESETS: dict[str, Preset] = {
             True,
             steps=9,  # the authors' setting: 9 scheduler steps = 8 transformer evaluations
             guidance=0.0,
-            vram_gb={"none": 21.0, "offload": 13.5, "fp8": 14.5, "fp8+offload": 8.0},
+            vram_gb={"none": 22.0, "offload": 14.0, "fp8": 16.0, "fp8+offload": 8.0},
             note="6B transformer + Qwen3-4B text encoder",
         ),
         Preset(
@@ -136,7 +136,7 @@ PRESETS: dict[str, Preset] = {
             True,
             steps=4,
             guidance=0.0,
-            vram_gb={"none": 33.5, "offload": 24.5, "fp8": 22.0, "fp8+offload": 13.0},
+            vram_gb={"none": 35.0, "offload": 25.5, "fp8": 23.0, "fp8+offload": 13.5},
             note="12B transformer + T5-XXL + CLIP-L",
         ),
         Preset(
@@ -147,7 +147,7 @@ PRESETS: dict[str, Preset] = {
             True,
             steps=4,
             guidance=0.0,
-            vram_gb={"none": 9.0, "offload": 6.5, "fp8": 7.5, "fp8+offload": 4.5},
+            vram_gb={"none": 8.5, "offload": 6.5, "fp8": 5.5, "fp8+offload": 4.0},
             lora=("ByteDance/SDXL-Lightning", "sdxl_lightning_4step_lora.safetensors"),
             scheduler={"timestep_spacing": "trailing"},
             note="base stabilityai/stable-diffusion-xl-base-1.0 with the LoRA fused",
@@ -160,7 +160,7 @@ PRESETS: dict[str, Preset] = {
             False,
             steps=4,
             guidance=0.0,
-            vram_gb={"none": 31.0, "offload": 20.0, "fp8": 22.0, "fp8+offload": 11.0},
+            vram_gb={"none": 28.5, "offload": 17.5, "fp8": 20.5, "fp8+offload": 9.5},
         ),
         Preset(
             FAST_NONCOMMERCIAL,
@@ -170,7 +170,7 @@ PRESETS: dict[str, Preset] = {
             False,
             steps=2,
             guidance=0.0,
-            vram_gb={"none": 3.0, "offload": 2.5, "fp8": 2.5, "fp8+offload": 2.0},
+            vram_gb={"none": 3.0, "offload": 2.3, "fp8": 2.3, "fp8+offload": 1.5},
         ),
     )
 }
