@@ -1,12 +1,14 @@
 """Per model family: the whole path over a bare pipeline call, on each tiny build (CPU).
 
-    .venv/bin/python bench/families.py [--runs 5] [--models tiny,tiny:flux2]
+    .venv/bin/python bench/families.py [--runs 7] [--threads 1] [--models tiny,tiny:flux2]
 
 For each family's tiny build (real architecture, random weights) it times /imagine's path
 (use-case → ledger → queue → worker process → PNG files, the output check off:
 ``CHECK_OUTPUTS=false``) against the same text-to-image call made directly on the
-pipeline, 4 images at the model's square size, medians of ``--runs`` after two warm-ups.
-Prints one line per family, ``<model>: end-to-end X s, bare Y s, ratio Z`` (goal ≤ 1.10).
+pipeline in this process, 4 images at the model's square size. The two alternate, run by
+run, so that load from other work on a shared machine hits both alike; both use
+``--threads`` torch threads (OMP_NUM_THREADS, inherited by the worker process). Prints
+one line per family, ``<model>: end-to-end X s, bare Y s, ratio Z`` (medians; goal ≤ 1.10).
 Run it from the repository root: the worker process imports this checkout's code.
 """
 
@@ -18,6 +20,7 @@ import os
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,29 +28,24 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
-from bench.overhead import end_to_end  # noqa: E402  (after the path set-up)
-from bot.config import Settings  # noqa: E402
-from data.families import TINY_MODELS  # noqa: E402
-
 PROMPT = "a purple mammoth riding a motorcycle"
 
 
-def bare_pipeline(settings: Settings, runs: int) -> list[float]:
-    """The engine's text-to-image call on the pipeline itself, nothing around it."""
-    import time
-
+async def alternate(settings, runs: int) -> tuple[list[float], list[float]]:
+    """(end-to-end seconds, bare seconds) per run, the two measured turn about."""
     import torch
 
+    from bot.runtime import Runtime
+    from bot.studio import ImagineOptions, Requester
     from inference.models import load_pipelines
 
-    torch.set_num_threads(min(2, os.cpu_count() or 1))
-    pipelines = load_pipelines(settings.model, settings.device)
+    pipelines = load_pipelines(settings.model, "cpu")
     width, height = settings.sizes["square"]
-    timings = []
-    for index in range(runs + 2):
+
+    def bare(index: int) -> float:
         generators = [torch.Generator("cpu").manual_seed(index + i) for i in range(4)]
         started = time.perf_counter()
-        pipelines.text2img(
+        pipelines.text2img(  # the engine's own call, minus everything around it
             prompt=PROMPT,
             num_images_per_prompt=4,
             width=width,
@@ -57,18 +55,40 @@ def bare_pipeline(settings: Settings, runs: int) -> list[float]:
             generator=generators,
             **pipelines.call_extras,
         )
-        if index >= 2:
-            timings.append(time.perf_counter() - started)
-    return timings
+        return time.perf_counter() - started
+
+    runtime = await Runtime.start(settings, quiet_worker=True)
+    await runtime.watcher.start()
+    user = Requester(1, "bench")
+    whole, alone = [], []
+    try:
+        for index in range(runs + 2):  # the first two warm both up
+            started = time.perf_counter()
+            handle = await runtime.studio.imagine(user, PROMPT, ImagineOptions(seed=index))
+            outcome = await handle.outcome()
+            elapsed = time.perf_counter() - started
+            assert outcome.ok, outcome.error
+            single = bare(index)
+            if index >= 2:
+                whole.append(elapsed)
+                alone.append(single)
+    finally:
+        await runtime.stop()
+    return whole, alone
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--models", default=",".join(TINY_MODELS))
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--models", default="")
     args = parser.parse_args()
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)  # before torch loads; workers inherit it
     os.chdir(ROOT)
-    for model in args.models.split(","):
+    from bot.config import Settings
+    from data.families import TINY_MODELS
+
+    for model in args.models.split(",") if args.models else list(TINY_MODELS):
         with tempfile.TemporaryDirectory() as data_dir:
             settings = Settings(
                 _env_file=None,
@@ -78,11 +98,12 @@ def main() -> None:
                 check_outputs=False,
                 device="cpu",
             )
-            whole = statistics.median(asyncio.run(end_to_end(settings, args.runs)))
-            bare = statistics.median(bare_pipeline(settings, args.runs))
+            whole, alone = asyncio.run(alternate(settings, args.runs))
+        e2e, bare = statistics.median(whole), statistics.median(alone)
         print(
-            f"{model}: end-to-end {whole:.3f} s, bare {bare:.3f} s, ratio {whole / bare:.2f}"
-            f" (4 images {settings.image_size}², {settings.steps} steps, {args.runs} runs)",
+            f"{model}: end-to-end {e2e:.3f} s, bare {bare:.3f} s, ratio {e2e / bare:.2f}"
+            f" (4 images {settings.image_size}², {settings.steps} steps, {args.runs} runs,"
+            f" {args.threads} thread(s))",
             flush=True,
         )
 

@@ -144,13 +144,35 @@ def load_pipelines(
             expected.name,
             spec.name,
         )
-    _fit_memory(text2img, spec, device, dtype, memory, PRESETS.get(model))
-    _tune(text2img, spec, device, speed)
+    return derive_pipelines(model, text2img, device, speed, memory, extras)
+
+
+def derive_pipelines(
+    name: str,
+    text2img: DiffusionPipeline,
+    device: torch.device,
+    speed: SpeedOptions | None = None,
+    memory: MemoryOptions | None = None,
+    call_extras: dict[str, Any] | None = None,
+) -> Pipelines:
+    """A text-to-image pipeline made ready: on the device in the memory and speed modes,
+    with its img2img and inpaint siblings sharing its modules (bench/gpu_speed.py builds
+    real architectures in memory and comes in here)."""
+    speed = speed or SpeedOptions()
+    memory = memory or MemoryOptions()
+    spec = spec_of(text2img)
+    dtype = pick_dtype(speed.dtype, device, spec)
+    if text2img.dtype != dtype:
+        text2img.to(dtype=dtype)
+    # Siblings first: from_pipe casts shared modules back to one dtype, which would undo
+    # fp8 storage; the memory modes and speed-ups below then act on the shared modules.
     img2img = spec.img2img.from_pipe(text2img) if spec.img2img else text2img
     inpaint = spec.inpaint.from_pipe(text2img)
+    _fit_memory(text2img, spec, device, dtype, memory, PRESETS.get(name))
+    _tune([text2img, img2img, inpaint], spec, device, speed)
     for pipe in (text2img, img2img, inpaint):
         pipe.set_progress_bar_config(disable=True)  # not inherited by from_pipe
-    return Pipelines(model, device, spec, text2img, img2img, inpaint, extras)
+    return Pipelines(name, device, spec, text2img, img2img, inpaint, call_extras or {})
 
 
 def _fit_memory(
@@ -161,9 +183,7 @@ def _fit_memory(
     memory: MemoryOptions,
     preset: Preset | None,
 ) -> None:
-    """Move the weights to the device in the chosen memory mode."""
-    if pipe.dtype != dtype:  # the tiny builds are float32 already: no needless cast
-        pipe.to(dtype=dtype)
+    """Move the weights (already in ``dtype``) to the device in the chosen memory mode."""
     if memory.quantize == "fp8":
         # Weights stored in float8, each layer upcast to ``dtype`` when it runs.
         getattr(pipe, spec.denoiser).enable_layerwise_casting(
@@ -197,9 +217,10 @@ def _offload_mode(memory: MemoryOptions, device: torch.device, preset: Preset | 
 
 
 def _tune(
-    pipe: DiffusionPipeline, spec: FamilySpec, device: torch.device, speed: SpeedOptions
+    pipes: list[DiffusionPipeline], spec: FamilySpec, device: torch.device, speed: SpeedOptions
 ) -> None:
     """Device-side speed-ups, applied once to the shared modules (from_pipe reuses them)."""
+    pipe = pipes[0]
     denoiser = getattr(pipe, spec.denoiser)
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True  # float32 paths use tensor cores
@@ -210,10 +231,12 @@ def _tune(
             if spec.denoiser == "unet":
                 denoiser.to(memory_format=torch.channels_last)
             pipe.vae.to(memory_format=torch.channels_last)
-    if speed.compile:
-        setattr(pipe, spec.denoiser, torch.compile(denoiser, fullgraph=True))
-        pipe.vae.decode = torch.compile(pipe.vae.decode)
     processors = {type(p).__name__ for p in getattr(denoiser, "attn_processors", {}).values()}
+    if speed.compile:
+        compiled = torch.compile(denoiser, fullgraph=True)
+        for each in pipes:  # all three pipelines run the one compiled module
+            setattr(each, spec.denoiser, compiled)
+        pipe.vae.decode = torch.compile(pipe.vae.decode)
     log.info(
         "%s model on %s, %s, attention %s, channels_last=%s, compile=%s",
         spec.name,

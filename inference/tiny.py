@@ -84,7 +84,7 @@ def byte_tokenizer() -> CLIPTokenizer:
     return CLIPTokenizer(vocab=vocab, merges=[], model_max_length=77)
 
 
-def t5_tokenizer() -> T5TokenizerFast:
+def t5_tokenizer(max_length: int = _TEXT_TOKENS) -> T5TokenizerFast:
     """A character-level T5 (Unigram, Metaspace) tokenizer built in memory."""
     pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("\u2581", -2.0)]
     pieces += [(ch, -3.0) for ch in _ALPHABET] + [("\u2581" + ch, -2.5) for ch in _ALPHABET]
@@ -97,11 +97,11 @@ def t5_tokenizer() -> T5TokenizerFast:
         eos_token="</s>",
         unk_token="<unk>",
         extra_ids=0,
-        model_max_length=_TEXT_TOKENS,
+        model_max_length=max_length,
     )
 
 
-def qwen_tokenizer() -> PreTrainedTokenizerFast:
+def qwen_tokenizer(max_length: int = _TEXT_TOKENS) -> PreTrainedTokenizerFast:
     """A byte-level BPE tokenizer with Qwen's special tokens and chat template, in memory."""
     vocab = {ch: index for index, ch in enumerate(bytes_to_unicode().values())}
     for special in ("<|endoftext|>", "<|im_start|>", "<|im_end|>"):
@@ -114,7 +114,7 @@ def qwen_tokenizer() -> PreTrainedTokenizerFast:
         pad_token="<|endoftext|>",
         eos_token="<|im_end|>",
         additional_special_tokens=["<|im_start|>", "<|im_end|>"],
-        model_max_length=_TEXT_TOKENS,
+        model_max_length=max_length,
         chat_template=_CHAT_TEMPLATE,
     )
 
