@@ -8,7 +8,9 @@ For each family's tiny build (real architecture, random weights) it times /imagi
 pipeline in this process, 4 images at the model's square size. The two alternate, run by
 run, so that load from other work on a shared machine hits both alike; both use
 ``--threads`` torch threads (OMP_NUM_THREADS, inherited by the worker process). Prints
-one line per family, ``<model>: end-to-end X s, bare Y s, ratio Z`` (medians; goal ≤ 1.10).
+one line per family, ``<model>: end-to-end X s, bare Y s, ratio Z`` (medians; goal ≤ 1.10),
+and the engine alone in this process (``Engine.run``: the family table's call, seeds, PNGs)
+÷ bare, which separates what a family's code path costs from the queue's fixed cost.
 Run it from the repository root: the worker process imports this checkout's code.
 """
 
@@ -31,15 +33,18 @@ os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.g
 PROMPT = "a purple mammoth riding a motorcycle"
 
 
-async def alternate(settings, runs: int) -> tuple[list[float], list[float]]:
-    """(end-to-end seconds, bare seconds) per run, the two measured turn about."""
+async def alternate(settings, runs: int) -> tuple[list[float], list[float], list[float]]:
+    """(end-to-end, bare, engine) seconds per run, the three measured turn about."""
     import torch
 
     from bot.runtime import Runtime
     from bot.studio import ImagineOptions, Requester
+    from data.jobs import Job, JobKind
+    from inference.engine import Engine
     from inference.models import load_pipelines
 
     pipelines = load_pipelines(settings.model, "cpu")
+    engine = Engine(pipelines)
     width, height = settings.sizes["square"]
 
     def bare(index: int) -> float:
@@ -57,10 +62,26 @@ async def alternate(settings, runs: int) -> tuple[list[float], list[float]]:
         )
         return time.perf_counter() - started
 
+    def in_process(index: int) -> float:
+        job = Job(
+            id=f"engine-{index}",
+            kind=JobKind.GENERATE,
+            prompt=PROMPT,
+            seed=index,
+            n=4,
+            width=width,
+            height=height,
+            steps=settings.steps,
+            guidance=settings.guidance,
+        )
+        started = time.perf_counter()
+        engine.run(job)
+        return time.perf_counter() - started
+
     runtime = await Runtime.start(settings, quiet_worker=True)
     await runtime.watcher.start()
     user = Requester(1, "bench")
-    whole, alone = [], []
+    whole, alone, engined = [], [], []
     try:
         for index in range(runs + 2):  # the first two warm both up
             started = time.perf_counter()
@@ -69,12 +90,14 @@ async def alternate(settings, runs: int) -> tuple[list[float], list[float]]:
             elapsed = time.perf_counter() - started
             assert outcome.ok, outcome.error
             single = bare(index)
+            own = in_process(index)
             if index >= 2:
                 whole.append(elapsed)
                 alone.append(single)
+                engined.append(own)
     finally:
         await runtime.stop()
-    return whole, alone
+    return whole, alone, engined
 
 
 def main() -> None:
@@ -98,10 +121,11 @@ def main() -> None:
                 check_outputs=False,
                 device="cpu",
             )
-            whole, alone = asyncio.run(alternate(settings, args.runs))
-        e2e, bare = statistics.median(whole), statistics.median(alone)
+            whole, alone, engined = asyncio.run(alternate(settings, args.runs))
+        e2e, bare, own = (statistics.median(times) for times in (whole, alone, engined))
         print(
-            f"{model}: end-to-end {e2e:.3f} s, bare {bare:.3f} s, ratio {e2e / bare:.2f}"
+            f"{model}: end-to-end {e2e:.3f} s, bare {bare:.3f} s, ratio {e2e / bare:.2f};"
+            f" engine alone {own:.3f} s, ratio {own / bare:.2f}"
             f" (4 images {settings.image_size}², {settings.steps} steps, {args.runs} runs,"
             f" {args.threads} thread(s))",
             flush=True,

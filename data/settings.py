@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from data.families import (
     DEFAULT_MODEL,
     FAMILIES,
+    TINY_MODELS,
     TINY_PRESET,
     Family,
     ModelDefaults,
@@ -48,7 +49,11 @@ class SharedSettings(BaseSettings):
     def _model_not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must name a model id, a local folder or 'tiny'")
-        return value.strip()
+        value = value.strip()
+        if value.startswith(f"{TINY_PRESET}:") and not is_tiny(value):
+            builds = ", ".join(TINY_MODELS)
+            raise ValueError(f"there is no tiny build {value!r}; the tiny builds are {builds}")
+        return value
 
     @field_validator("model_family")
     @classmethod

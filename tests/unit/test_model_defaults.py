@@ -70,6 +70,8 @@ def test_the_family_comes_from_the_override_a_folder_or_the_id(tmp_path: Path):
     assert settings(model="runwayml/stable-diffusion-v1-5").negative_prompt_works
     with pytest.raises(SettingsError, match="MODEL_FAMILY is invalid"):
         load_settings(Settings, _env_file=None, model_family="dalle")
+    with pytest.raises(SettingsError, match="no tiny build 'tiny:dalle'; the tiny builds are"):
+        load_settings(Settings, _env_file=None, model="tiny:dalle")
 
 
 def test_the_bot_reads_the_table_without_importing_torch():
