@@ -84,7 +84,8 @@ class Preset:
 
     ``vram_gb``: peak GPU memory per memory mode, estimated from parameter counts (2 bytes
     a weight in bf16/fp16, 1 in fp8 for the denoiser; with ``offload`` the biggest module
-    alone) plus activations at the native size; not measured here (no GPU was lent). ``lora``: a LoRA file fused into ``model`` at load (SDXL-Lightning).
+    alone) plus activations at the native size; not measured here (no GPU was lent).
+    ``lora``: a LoRA file fused into the SDXL base at load (SDXL-Lightning).
     """
 
     model: str
