@@ -45,6 +45,24 @@ class EveryoneRole(BadRequest):
         super().__init__("@everyone already means everyone; open access to everyone instead.")
 
 
+class NegativePromptUnsupported(BadRequest):
+    """The model ignores negative prompts (no classifier-free guidance): refused, never
+    dropped silently, so the user knows the words to avoid did nothing."""
+
+    code = "negative_prompt_unsupported"
+
+    def __init__(self, model_title: str, guided_family: bool) -> None:
+        why = (
+            "runs without classifier-free guidance here, so a negative prompt would change nothing"
+            if guided_family
+            else "does not use negative prompts"
+        )
+        super().__init__(
+            f"This studio's model ({model_title}) {why}. Leave the negative prompt empty and "
+            "describe what you want in the prompt instead."
+        )
+
+
 class ImageRejected(StudioError):
     """An upload that is not a usable image (too big, unreadable, not downloadable)."""
 

@@ -30,7 +30,13 @@ from bot import access, canvas
 from bot.access import MemberRoles
 from bot.config import Settings
 from bot.credits import CreditRules
-from bot.errors import BadRequest, DirectMessagesOff, NotFound, Unavailable
+from bot.errors import (
+    BadRequest,
+    DirectMessagesOff,
+    NegativePromptUnsupported,
+    NotFound,
+    Unavailable,
+)
 from bot.library import Library, visible_to
 from bot.moderation import Moderator
 from bot.provenance import has_credentials
@@ -144,6 +150,9 @@ class Studio:
         """
         prompt = self.clean_prompt(prompt)
         negative = self.clean_prompt(options.negative, required=False)
+        if negative and not self.settings.negative_prompt_works:
+            family = self.settings.family
+            raise NegativePromptUnsupported(family.title, family.negative_prompt)
         await self._screen(user, origin, prompt)
         if options.size not in self.settings.sizes:
             raise BadRequest(
@@ -193,7 +202,7 @@ class Studio:
         job = self._job(
             JobKind.VARY,
             text,
-            parent.negative if parent else "",
+            self._inherited_negative(parent),
             seed,
             self.settings.images_per_edit,
             image.width,
@@ -244,7 +253,7 @@ class Studio:
         job = self._job(
             JobKind.EDIT,
             prompt,
-            parent.negative if parent else "",
+            self._inherited_negative(parent),
             seed,
             self.settings.images_per_edit,
             edit_area.image.width,
@@ -333,6 +342,13 @@ class Studio:
     def clean_prompt(self, text: str | None, *, required: bool = True) -> str:
         """A prompt as the model gets it (see :func:`bot.text.clean_text`)."""
         return clean_text(text, self.settings.max_prompt_length, required=required)
+
+    def _inherited_negative(self, parent: ImageRecord | None) -> str:
+        """The source image's negative prompt, where this model uses negative prompts
+        (an image made under another model may carry one that would do nothing here)."""
+        if parent is None or not self.settings.negative_prompt_works:
+            return ""
+        return parent.negative
 
     def _job(
         self,

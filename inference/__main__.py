@@ -35,7 +35,13 @@ async def _serve(settings: WorkerSettings) -> int:
     # Imported here: torch and diffusers take seconds to import; settings errors come first.
     from inference.certificates import CertificateError
     from inference.engine import Engine
-    from inference.models import ModelLoadError, SpeedOptions, load_pipelines, warm_up
+    from inference.models import (
+        MemoryOptions,
+        ModelLoadError,
+        SpeedOptions,
+        load_pipelines,
+        warm_up,
+    )
     from inference.previews import load_previewer
     from inference.worker import Worker
 
@@ -45,8 +51,11 @@ async def _serve(settings: WorkerSettings) -> int:
         print(error, file=sys.stderr)
         return 2
     speed = SpeedOptions(settings.dtype, settings.channels_last, settings.compile)
+    memory = MemoryOptions(settings.offload, settings.quantize, settings.vae_tiling)
     try:
-        pipelines = await asyncio.to_thread(load_pipelines, settings.model, settings.device, speed)
+        pipelines = await asyncio.to_thread(
+            load_pipelines, settings.model, settings.device, speed, memory, settings.model_family
+        )
     except ModelLoadError as error:
         print(error, file=sys.stderr)
         return 2
@@ -58,6 +67,7 @@ async def _serve(settings: WorkerSettings) -> int:
         pipelines.device,
         pipelines.text2img.vae.dtype,
         settings.preview_seconds,
+        pipelines.spec.latents,
     )
     queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
     worker = Worker(
