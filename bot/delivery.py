@@ -147,8 +147,8 @@ class Delivery:
         channel first, and only mark the job if its result is already there.
         """
         record = outcome.job
-        if record.origin is None or record.id in self._delivering:
-            return  # a terminal job (CLI), or being delivered right now
+        if not _from_discord(record.origin) or record.id in self._delivering:
+            return  # a terminal or API job, or being delivered right now
         self._delivering.add(record.id)
         try:
             async with self.studio.store.read() as db:
@@ -167,7 +167,7 @@ class Delivery:
         async with self.studio.store.read() as db:
             waiting = await job_records.undelivered(db)
         for record in waiting:
-            if record.origin is None:
+            if not _from_discord(record.origin):
                 continue
             async with self.studio.store.read() as db:
                 produced = await images.of_job(db, record.id)
@@ -247,3 +247,8 @@ class Delivery:
             "view": render.result_view(outcome.images),
             "allowed_mentions": mentions,
         }
+
+
+def _from_discord(origin: dict[str, Any] | None) -> bool:
+    """Only Discord requests are answered on Discord (the terminal and the API wait)."""
+    return origin is not None and origin.get("kind", "discord") == "discord"

@@ -24,7 +24,7 @@ from PIL import Image
 from bot import canvas
 from bot.config import Settings
 from bot.credits import CreditRules
-from bot.errors import BadRequest, NoAccess, NotFound, Unavailable
+from bot.errors import BadRequest, NoAccess, NotFound, TooManyJobs, Unavailable
 from bot.library import CollectionFull
 from bot.moderation import Moderator
 from bot.uploads import open_upload
@@ -403,12 +403,10 @@ class Studio:
             await users.ensure_user(db, user.id, user.name, now)
             limit = self.settings.max_jobs_per_user
             if (busy := await job_records.open_count(db, user.id)) >= limit:
-                raise BadRequest(
-                    f"You have {busy} unfinished request{'s' if busy != 1 else ''} (the limit"
-                    f" is {limit}); wait for one to finish, then try again."
-                )
+                raise TooManyJobs(busy, limit)
+            via_api = (origin or {}).get("kind") == "http"  # the ledger says where it came from
             pools = await self.credits.charge(
-                db, user.id, cost, job.id, now, self.credit_scope(user)
+                db, user.id, cost, job.id, now, self.credit_scope(user), via_api=via_api
             )
             # The queue takes turns by user and serves paid credits first when it is long.
             priority = Priority.PAID if Pool.PAID in pools else Priority.FREE
