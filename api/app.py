@@ -320,10 +320,15 @@ async def start_api(
     *,
     rate_limit: JobRateLimit | None = None,
     member_roles: RolesLookup | None = None,
+    shutdown_seconds: float = 10,
 ) -> tuple[web.AppRunner, str]:
-    """Serve the API on ``host:port`` (0: any free port); returns the runner and its URL."""
+    """Serve the API on ``host:port`` (0: any free port); returns the runner and its URL.
+
+    On shutdown, requests still waiting get ``shutdown_seconds`` to finish; their jobs
+    stay in the queue and in history either way.
+    """
     app = build_app(studio, rate_limit=rate_limit, member_roles=member_roles)
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=shutdown_seconds)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

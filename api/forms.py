@@ -61,7 +61,7 @@ async def read_json(request: web.Request) -> dict[str, Any]:
 async def read_form(request: web.Request, max_image_bytes: int) -> Form:
     """The multipart form's text fields and files, each within its limit."""
     if not request.content_type.startswith("multipart/"):
-        raise ApiError(400, "Send the request as multipart/form-data.")
+        raise bad_field("image", "Send the image in a multipart/form-data request.")
     whole = len(FILE_FIELDS) * max_image_bytes + MAX_PARTS * FIELD_LIMIT + 64 * 1024
     if (request.content_length or 0) > whole:
         raise bad_field(

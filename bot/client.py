@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import logging
 import signal
 
@@ -31,7 +33,9 @@ COGS = (
     "cogs.collections",
     "cogs.gallery",
     "cogs.forget_me",
+    "cogs.api_keys",
 )
+API = "api.app"  # the HTTP adapter, loaded by name like the cogs (API_ENABLED=true)
 
 
 def intents(settings: Settings) -> discord.Intents:
@@ -62,6 +66,7 @@ class ImagineBot(commands.Bot):
         self._delivered_pending = False
         self._closing: asyncio.Future | None = None
         self.refills: RefillScheduler | None = None
+        self.api_runner = None  # the Images API's aiohttp runner, when API_ENABLED
         self.tree.on_error = self.on_app_command_error
 
     @property
@@ -83,6 +88,36 @@ class ImagineBot(commands.Bot):
             every_minutes=self.settings.refill_check_minutes,
         )
         await self.refills.start()
+        if self.settings.api_enabled:
+            await self._start_api()
+
+    async def _start_api(self) -> None:
+        """The Images API in this process: the same studio, and the same rate limit."""
+        start_api = importlib.import_module(API).start_api
+        self.api_runner, url = await start_api(
+            self.studio,
+            self.settings.api_host,
+            self.settings.api_port,
+            rate_limit=self.delivery.rate_limit,
+            member_roles=self.member_roles,
+        )
+        log.info("Images API on %s/v1", url)
+
+    async def member_roles(self, guild_id: int, user_id: int) -> frozenset[int] | None:
+        """A member's roles now (an API key acts with them); None when the bot cannot tell,
+        an empty set when they left the server."""
+        guild = self.get_guild(guild_id)
+        if guild is None:
+            return None
+        member = guild.get_member(user_id)
+        if member is None:
+            try:
+                member = await guild.fetch_member(user_id)
+            except discord.NotFound:
+                return frozenset()
+            except discord.HTTPException:
+                return None
+        return frozenset(role.id for role in member.roles)
 
     async def on_ready(self) -> None:
         log.info("logged in as %s (%s)", self.user, self.user.id if self.user else "?")
@@ -123,6 +158,10 @@ class ImagineBot(commands.Bot):
         runtime, self.runtime = self.runtime, None
         if self.refills:
             self.refills.stop()
+        if self.api_runner is not None:
+            with contextlib.suppress(Exception):
+                await self.api_runner.cleanup()
+            self.api_runner = None
         if runtime:
             await runtime.watcher.stop()
         await super().close()
