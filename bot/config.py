@@ -43,7 +43,7 @@ class Settings(SharedSettings):
     suspension_hours: float = Field(default=24, gt=0)
     api_enabled: bool = False  # serve the Images API beside the bot (python -m bot api: alone)
     api_host: str = "127.0.0.1"  # 0.0.0.0 to accept other machines (put TLS in front)
-    api_port: int = Field(default=8080, ge=1, le=65535)
+    api_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (printed)
     api_public_url: str | None = None  # the base of result URLs behind a proxy; default: Host
     api_max_image_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)  # DALL·E 2's 4 MB
     api_url_minutes: float = Field(default=60, gt=0)  # how long a ``url`` result lives
