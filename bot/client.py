@@ -67,6 +67,7 @@ class ImagineBot(commands.Bot):
         self._closing: asyncio.Future | None = None
         self.refills: RefillScheduler | None = None
         self.api_runner = None  # the Images API's aiohttp runner, when API_ENABLED
+        self.api_url: str | None = None  # where it listens (API_PORT=0 picks a free port)
         self.tree.on_error = self.on_app_command_error
 
     @property
@@ -94,14 +95,14 @@ class ImagineBot(commands.Bot):
     async def _start_api(self) -> None:
         """The Images API in this process: the same studio, and the same rate limit."""
         start_api = importlib.import_module(API).start_api
-        self.api_runner, url = await start_api(
+        self.api_runner, self.api_url = await start_api(
             self.studio,
             self.settings.api_host,
             self.settings.api_port,
             rate_limit=self.delivery.rate_limit,
             member_roles=self.member_roles,
         )
-        log.info("Images API on %s/v1", url)
+        log.info("Images API on %s/v1", self.api_url)
 
     async def member_roles(self, guild_id: int, user_id: int) -> frozenset[int] | None:
         """A member's roles now (an API key acts with them); None when the bot cannot tell,

@@ -1,15 +1,25 @@
 """The command line end to end in a subprocess: use-case, ledger, queue, a worker process."""
 
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from PIL import Image
 
+ROOT = Path(__file__).parents[1]
+
 
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "MODEL": "tiny", "DATA_DIR": str(tmp_path / "var"), **env}
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),  # this tree's code, wherever the venv's editable install points
+        "MODEL": "tiny",
+        "DATA_DIR": str(tmp_path / "var"),
+        **env,
+    }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,
@@ -49,10 +59,34 @@ def test_bad_input_and_bad_settings_get_one_sentence(tmp_path: Path):
     assert len(wrong.stderr.strip().splitlines()) == 1
 
 
-def test_run_without_a_token_explains_how_to_get_one(tmp_path: Path):
-    result = run_cli(tmp_path, "run", DISCORD_TOKEN="")
-    assert result.returncode == 2
-    assert "DISCORD_TOKEN is not set" in result.stderr and "bot imagine" in result.stderr
+def test_run_without_a_token_serves_the_api_and_explains_how_to_add_the_bot(tmp_path: Path):
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "MODEL": "tiny",
+        "DATA_DIR": str(tmp_path / "var"),
+        "DISCORD_TOKEN": "",
+        "LOCAL_WORKER": "false",
+        "API_PORT": "0",
+    }
+    log = tmp_path / "run.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, stdout=out, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "bot imagine" not in (text := log.read_text()):
+            assert process.poll() is None and time.monotonic() < deadline, text
+            time.sleep(0.1)
+    finally:
+        process.terminate()
+        code = process.wait(timeout=60)
+    assert code == 0, text
+    assert re.search(r"Images API: http://127\.0\.0\.1:\d+/v1", text)
+    key = re.search(r"API key for the local operator account: (imk_\S+)", text).group(1)
+    assert "curl -s http://127.0.0.1:" in text and f"Bearer {key}" in text
+    assert "DISCORD_TOKEN is not set" in text and "discord.com/developers" in text
 
 
 async def test_queue_shows_waiting_running_and_recent_failures(tmp_path: Path):
