@@ -265,3 +265,31 @@ def _walk(node):
             yield from _walk(value)
     else:
         yield node
+
+
+async def test_a_withheld_result_is_a_policy_violation_and_refunded(settings):
+    import skimage
+
+    from bot.moderation import ImageChecker
+    from data.jobs import GeneratedImage, Result
+
+    async with serving(settings) as api:
+        # Without its skin gate the detector reads the colour wheel as nudity: a real
+        # detection standing in for a generated image that shows some.
+        api.runtime.studio.moderator.images = ImageChecker(min_skin=0.0)
+        client = api.client(await api.key(USER))
+        waiting = asyncio.create_task(client.images.generate(prompt="a wheel", size="256x256"))
+        await wait_for(lambda: api.scalar("SELECT COUNT(*) FROM queue"))
+        claim = await api.runtime.queue.claim("test-worker", 60)
+        wheel = png(Image.fromarray(skimage.data.colorwheel()))
+        pictures = [GeneratedImage(png=wheel, seed=s) for s in range(claim.job.n)]
+        result = Result(
+            job_id=claim.job.id, model="tiny", width=370, height=371, images=pictures, seconds=1
+        )
+        await api.runtime.queue.complete(claim.job.id, "test-worker", result)
+        with pytest.raises(BadRequestError) as withheld:
+            await waiting
+        assert withheld.value.code == "content_policy_violation"
+        assert "withheld by the content filter (nudity)" in withheld.value.message
+        assert await api.spent(USER) == 0
+        assert await api.scalar("SELECT COUNT(*) FROM images") == 0

@@ -20,7 +20,9 @@ async def answer(inter) -> dict:
     return (await inter.wait_callback()).json["data"]
 
 
-async def test_a_members_key_follows_their_roles_and_stops_when_revoked(fake, tmp_path):
+async def test_a_members_key_follows_their_roles_and_stops_when_revoked(fake, tmp_path, engine):
+    from inference.worker import Worker
+
     fake.roles[BETA] = "beta testers"
     fake.member_roles[BOB] = [BETA]
     settings = bot_settings(
@@ -56,7 +58,17 @@ async def test_a_members_key_follows_their_roles_and_stops_when_revoked(fake, tm
             await asyncio.sleep(0.05)
         (scope_guild,) = await store.fetchone("SELECT guild_id FROM api_keys")
         assert scope_guild == fake.guild_id
-        waiting.cancel()
+        stop = asyncio.Event()
+        worker = asyncio.create_task(Worker(bot.runtime.queue, engine).run(stop))
+        try:
+            result = await asyncio.wait_for(waiting, 120)
+        finally:
+            stop.set()
+            await worker
+        assert len(result.data) == 1 and result.data[0].url.startswith(bot.api_url)
+        assert not [call for call in fake.calls if call.files]  # answered over HTTP only
+        (delivered,) = await store.fetchone("SELECT delivered_at IS NOT NULL FROM jobs")
+        assert delivered
 
         fake.member_roles[BOB] = []  # a moderator takes the role away on Discord
         with pytest.raises(PermissionDeniedError) as refused:
