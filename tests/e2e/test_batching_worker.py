@@ -128,6 +128,9 @@ async def test_queued_jobs_run_in_batches_in_a_worker_process(
         assert [image.seed for image in status.result.images] == job.image_seeds()
         for batched, single in zip(status.result.images, alone.images, strict=True):
             assert np.abs(pixels(batched.png) - pixels(single.png)).max() <= 1
+        if len(alone.images) > 1:  # control: one level still tells two different pictures apart
+            first, neighbour = status.result.images[0].png, alone.images[1].png
+            assert np.abs(pixels(first) - pixels(neighbour)).max() > 16
 
 
 async def test_two_users_requests_share_a_batch_and_each_gets_their_own(fake, tmp_path):

@@ -52,6 +52,8 @@ def assert_same_as_alone(engine: Engine, result: Result, alone_job: Job) -> None
     for batched, single in zip(result.images, alone.images, strict=True):
         assert np.abs(pixels(batched.png) - pixels(single.png)).max() <= 1
         assert Image.open(io.BytesIO(batched.png)).text == Image.open(io.BytesIO(single.png)).text
+    if len(alone.images) > 1:  # control: one level still tells two different pictures apart
+        assert np.abs(pixels(result.images[0].png) - pixels(alone.images[1].png)).max() > 16
 
 
 class CountingEngine(Engine):
