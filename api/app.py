@@ -33,6 +33,7 @@ from api.schemas import (
 from api.sizes import output_size, parse_size
 from bot.api_keys import ApiKeys, member_of
 from bot.canvas import mask_from_alpha
+from bot.config import Settings
 from bot.errors import BadRequest, StudioError, explain_failure
 from bot.rate_limit import JobRateLimit
 from bot.studio import EditOptions, ImagineOptions, Requester, Studio
@@ -60,7 +61,7 @@ class Api:
     public_url: str | None = None
 
     @property
-    def settings(self):
+    def settings(self) -> Settings:
         return self.studio.settings
 
     async def member(self, request: web.Request) -> tuple[Requester, ApiKeyRow]:
