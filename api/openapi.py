@@ -60,6 +60,10 @@ def _errors(*statuses: int) -> dict[str, Any]:
     return {str(s): {"description": described[str(s)], "content": json_error} for s in statuses}
 
 
+def _path_parameter(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
 def _images_operation(summary: str, body: dict[str, Any]) -> dict[str, Any]:
     return {
         "summary": summary,
@@ -125,17 +129,25 @@ def document(model_id: str) -> dict[str, Any]:
                     },
                 }
             },
+            "/v1/models/{model}": {
+                "get": {
+                    "summary": "One served model",
+                    "security": [{"bearer": []}],
+                    "parameters": [_path_parameter("model")],
+                    "responses": {
+                        "200": {
+                            "description": "The model",
+                            "content": {"application/json": {"schema": _ref(ModelObject)}},
+                        },
+                        "404": {"description": "Not served here"},
+                        **_errors(401),
+                    },
+                }
+            },
             "/v1/results/{token}.png": {
                 "get": {
                     "summary": "A `url` result (no key: the token is the secret; it expires)",
-                    "parameters": [
-                        {
-                            "name": "token",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
+                    "parameters": [_path_parameter("token")],
                     "responses": {
                         "200": {"description": "The PNG", "content": {"image/png": {}}},
                         "404": {"description": "Expired or unknown"},
