@@ -59,6 +59,11 @@ class ImagineBot(commands.Bot):
             intents=intents(settings),
             allowed_mentions=discord.AllowedMentions.none(),  # echoed prompts never ping
             help_command=None,
+            # Where Discord offers the slash commands: servers, and DMs only with ALLOW_DMS
+            # (the studio refuses DM requests too, for clients that send them anyway).
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=settings.allow_dms, private_channel=False
+            ),
         )
         self.settings = settings
         self.runtime: Runtime | None = None
@@ -79,6 +84,7 @@ class ImagineBot(commands.Bot):
         """Open the store, start the local worker, load the cogs, then follow the jobs."""
         self.runtime = await Runtime.start(self.settings)
         self.delivery = Delivery(self, self.runtime.studio)
+        self.runtime.studio.member_roles = self.member_roles
         self.runtime.watcher.add_listener(self.delivery.deliver)
         for cog in COGS:
             await self.load_extension(cog)
@@ -100,25 +106,34 @@ class ImagineBot(commands.Bot):
             self.settings.api_host,
             self.settings.api_port,
             rate_limit=self.delivery.rate_limit,
-            member_roles=self.member_roles,
+            member_roles=self.key_roles,
         )
         log.info("Images API on %s/v1", self.api_url)
 
-    async def member_roles(self, guild_id: int, user_id: int) -> frozenset[int] | None:
-        """A member's roles now (an API key acts with them); None when the bot cannot tell,
-        an empty set when they left the server."""
-        guild = self.get_guild(guild_id)
-        if guild is None:
+    async def key_roles(self, guild_id: int, user_id: int) -> frozenset[int] | None:
+        """The roles an API key's member has now on the key's server (empty once they
+        left it); None when the bot is not on that server, so the key's own roles apply.
+        A Discord error propagates: the request is refused, not waved through."""
+        if self.get_guild(guild_id) is None:
             return None
-        member = guild.get_member(user_id)
-        if member is None:
-            try:
-                member = await guild.fetch_member(user_id)
-            except discord.NotFound:
-                return frozenset()
-            except discord.HTTPException:
-                return None
-        return frozenset(role.id for role in member.roles)
+        return (await self.member_roles(user_id, [guild_id])).get(guild_id, frozenset())
+
+    async def member_roles(self, user_id: int, guild_ids: list[int]) -> dict[int, frozenset[int]]:
+        """The user's roles on those of ``guild_ids`` they are a member of (the studio's
+        role rules for requests from DMs). A Discord error propagates: refused, not waved."""
+        found: dict[int, frozenset[int]] = {}
+        for guild_id in guild_ids:
+            guild = self.get_guild(guild_id)
+            if guild is None:  # the bot left that server: its rule binds no one here
+                continue
+            member = guild.get_member(user_id)
+            if member is None:
+                try:
+                    member = await guild.fetch_member(user_id)
+                except discord.NotFound:
+                    continue
+            found[guild_id] = frozenset(role.id for role in member.roles)
+        return found
 
     async def on_ready(self) -> None:
         log.info("logged in as %s (%s)", self.user, self.user.id if self.user else "?")
