@@ -28,7 +28,7 @@ def key_line(row: ApiKeyRow) -> str:
         if row.last_used_at
         else "never used"
     )
-    where = "this server" if row.guild_id else "direct messages"
+    where = f"server {row.guild_id}" if row.guild_id else "no server"
     name = discord.utils.escape_markdown(row.name) if row.name else "unnamed"
     return f"`{row.id}` · {name} · {where} · made {made} · {used}"
 
@@ -54,16 +54,16 @@ class ApiKeysCog(
 
     @app_commands.command(name="create", description="A new API key (shown once, only to you)")
     @app_commands.describe(name="A label to tell your keys apart")
+    @app_commands.guild_only()  # a key acts on its server: made in a DM it would escape the rules
     async def create(
         self,
         interaction: discord.Interaction,
         name: app_commands.Range[str, 0, MAX_NAME] | None = None,
     ) -> None:
         made = await self.keys.create(requester(interaction.user), name)
-        where = "this server's" if made.row.guild_id else "your own"
         await interaction.response.send_message(
             f"Your API key (shown once, keep it secret):\n```\n{made.secret}\n```\n"
-            f"It spends {where} credits under the same rules as your commands here. "
+            "It acts as you on this server: its credits, roles and rules apply. "
             f"Base URL: `{self.base_url()}` (any OpenAI client: set `base_url` and `api_key`). "
             f"Revoke it with `/api-key revoke {made.row.id}`.",
             ephemeral=True,
