@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import math
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 
@@ -34,11 +34,13 @@ from api.sizes import output_size, parse_size
 from bot.api_keys import ApiKeys, member_of
 from bot.canvas import mask_from_alpha
 from bot.config import Settings
+from bot.discord.rate_limit import JobRateLimit
 from bot.errors import BadRequest, StudioError, explain_failure
-from bot.rate_limit import JobRateLimit
-from bot.studio import EditOptions, ImagineOptions, Requester, Studio
+from bot.requester import Requester
+from bot.studio import EditOptions, ImagineOptions, Studio
 from bot.watcher import JobHandle
 from data.api_keys import ApiKeyRow
+from data.origins import HttpOrigin
 
 log = logging.getLogger(__name__)
 
@@ -135,16 +137,15 @@ class Api:
 KEY = web.AppKey("api", Api)
 
 
-def origin_of(key: ApiKeyRow) -> dict[str, Any]:
-    """Where an API job comes from: the studio reads ``guild_id``; ``kind`` keeps Discord
-    delivery off it; the key id says which key made it (never the secret)."""
-    return {
-        "kind": "http",
-        "guild_id": key.guild_id,
-        "user_id": key.user_id,
-        "key_id": key.id,
-        "created_at": time.time(),
-    }
+def origin_of(key: ApiKeyRow) -> HttpOrigin:
+    """Where an API job comes from: the key that asked (its id, never the secret) and the
+    server whose rules apply; Discord's delivery leaves ``http`` origins alone."""
+    return HttpOrigin(
+        api_key_id=key.id,
+        request_id=uuid.uuid4().hex,
+        created_at=time.time(),
+        guild_id=key.guild_id,
+    )
 
 
 async def generations(request: web.Request) -> web.Response:
@@ -298,7 +299,9 @@ def build_app(
     app[KEY] = Api(
         studio=studio,
         keys=ApiKeys.of(studio),
-        results=Results(studio.store, studio.files, link_minutes=settings.api_url_minutes),
+        results=Results(
+            studio.store, studio.files, studio.watcher, link_minutes=settings.api_url_minutes
+        ),
         rate_limit=rate_limit
         or JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds),
         member_roles=member_roles,

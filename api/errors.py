@@ -1,9 +1,8 @@
 """OpenAI-shaped errors: ``{"error": {"message", "type", "param", "code"}}`` and the status
 codes OpenAI uses, so an OpenAI client raises its usual exception for each refusal.
 
-The studio's refusals (:class:`bot.errors.StudioError`) are translated here in one table;
-the text a member reads on Discord carries Discord markup (mentions, timestamps), so the
-refusals that have it get their own sentence for HTTP clients.
+The studio's refusals (:class:`bot.errors.StudioError`) are translated here in one table,
+by their stable ``code``; their text is plain (no Discord markup), so it is the message.
 """
 
 from __future__ import annotations
@@ -13,18 +12,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from bot.api_keys import InvalidKey
-from bot.errors import (
-    ContentBlocked,
-    ImageRejected,
-    NoAccess,
-    NotEnoughCredits,
-    StudioError,
-    Suspended,
-    TooManyJobs,
-    Unavailable,
-)
-from bot.rate_limit import RateLimited
+from bot.errors import StudioError
 
 IN_FLIGHT_RETRY_SECONDS = 5  # a guess a client can act on: jobs take seconds, not minutes
 
@@ -68,52 +56,46 @@ NO_RETRY = {"x-should-retry": "false"}  # OpenAI's clients honour it: retrying c
 
 
 def from_studio(error: StudioError, param: str | None = None) -> ApiError:
-    """The HTTP answer to a studio refusal; ``param`` names the field it concerns, if known."""
-    if isinstance(error, InvalidKey):
-        return ApiError(401, str(error), code="invalid_api_key")
-    if isinstance(error, ContentBlocked):
-        return policy_violation(str(error), param)
-    if isinstance(error, Suspended):
-        return ApiError(403, str(error), type="permission_error", code="suspended")
-    if isinstance(error, NoAccess):
-        roles = ", ".join(str(role) for role in error.role_ids)
-        return ApiError(
-            403,
-            "On this server the studio is open to members with certain roles only "
-            f"(role ids {roles}); ask a moderator for access.",
-            type="permission_error",
-            code="no_access",
-        )
-    if isinstance(error, RateLimited):
-        wait = max(1, math.ceil(error.retry_after))
-        return ApiError(
-            429,
-            f"Rate limit reached: try again in {wait} second{'s' if wait != 1 else ''}. "
-            "Nothing was charged.",
-            type="requests",
-            code="rate_limit_exceeded",
-            headers={"Retry-After": str(wait)},
-        )
-    if isinstance(error, TooManyJobs):
-        return ApiError(
-            429,
-            str(error),
-            type="requests",
-            code="too_many_requests_in_flight",
-            headers={"Retry-After": str(IN_FLIGHT_RETRY_SECONDS)},
-        )
-    if isinstance(error, NotEnoughCredits):
-        return ApiError(
-            429,
-            f"{error} Nothing was charged.",
-            type="insufficient_quota",
-            code="insufficient_quota",
-            headers=NO_RETRY,
-        )
-    if isinstance(error, Unavailable):
-        return ApiError(
-            503, str(error), type="server_error", code="generation_unavailable", headers=NO_RETRY
-        )
-    if isinstance(error, ImageRejected):
-        return bad_field(param or "image", str(error))
-    return ApiError(400, str(error), param=param)
+    """The HTTP answer to a studio refusal, by its stable ``code``; ``param`` names the
+    field it concerns, when the caller knows it."""
+    details = error.details()
+    match error.code:
+        case "invalid_api_key":
+            return ApiError(401, str(error), code="invalid_api_key")
+        case "content_blocked":
+            return policy_violation(str(error), param)
+        case "suspended" | "no_access":
+            return ApiError(403, str(error), type="permission_error", code=error.code)
+        case "rate_limited":
+            wait = max(1, math.ceil(details["retry_after"]))
+            return ApiError(
+                429,
+                str(error),
+                type="requests",
+                code="rate_limit_exceeded",
+                headers={"Retry-After": str(wait)},
+            )
+        case "too_many_jobs":
+            return ApiError(
+                429,
+                str(error),
+                type="requests",
+                code="too_many_requests_in_flight",
+                headers={"Retry-After": str(IN_FLIGHT_RETRY_SECONDS)},
+            )
+        case "not_enough_credits":
+            return ApiError(
+                429,
+                f"{error} Nothing was charged.",
+                type="insufficient_quota",
+                code="insufficient_quota",
+                headers=NO_RETRY,
+            )
+        case "unavailable":
+            return ApiError(
+                503, str(error), type="server_error", code="generation_unavailable",
+                headers=NO_RETRY,
+            )  # fmt: skip
+        case "image_rejected":
+            return bad_field(param or "image", str(error))
+    return ApiError(400, str(error), param=param, code=error.code)

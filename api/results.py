@@ -19,8 +19,8 @@ from PIL import Image
 
 from api.errors import NO_RETRY, ApiError, policy_violation
 from api.schemas import ImageData
-from bot.watcher import WITHHELD, JobHandle, JobOutcome
-from data import api_keys, images, job_records
+from bot.watcher import WITHHELD, JobHandle, JobOutcome, JobWatcher
+from data import api_keys, images
 from data.api_keys import LinkRow
 from data.images import ImageFiles, ImageRecord
 from data.store import Store
@@ -45,12 +45,14 @@ class Results:
         self,
         store: Store,
         files: ImageFiles,
+        watcher: JobWatcher,
         *,
         link_minutes: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.files = files
+        self.watcher = watcher
         self.link_seconds = link_minutes * 60
         self.clock = clock
 
@@ -63,9 +65,8 @@ class Results:
         outcomes: list[JobOutcome] = await asyncio.shield(
             asyncio.gather(*(handle.outcome() for handle in handles))
         )
-        async with self.store.transaction() as db:  # the answer goes out now, not to Discord
-            for outcome in outcomes:
-                await job_records.mark_delivered(db, outcome.job.id, self.clock())
+        for outcome in outcomes:  # the answer goes out now, over HTTP
+            await self.watcher.mark_delivered(outcome.job.id)
         produced = [record for outcome in outcomes if outcome.ok for record in outcome.images]
         if produced:
             return produced[:n]

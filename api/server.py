@@ -14,8 +14,8 @@ import sys
 from api.app import start_api
 from bot.api_keys import LOCAL_KEY_NAME, ApiKeys
 from bot.config import Settings
+from bot.requester import Requester
 from bot.runtime import Runtime
-from bot.studio import Requester
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.errors import BadRequest, NotFound, StudioError
-from bot.studio import Requester, Studio
+from bot.requester import Requester
+from bot.studio import Studio
 from data import api_keys, users
 from data.api_keys import ApiKeyRow
 from data.store import Store
@@ -32,6 +33,8 @@ _SHAPE = re.compile(rf"^{PREFIX}_([0-9a-f]{{16}})_([A-Za-z0-9_-]{{43}})$")
 
 class InvalidKey(StudioError):
     """No key, a malformed or unknown key, or a revoked one (HTTP 401)."""
+
+    code = "invalid_api_key"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,11 @@ class Runtime:
     @classmethod
     async def start(cls, settings: Settings, *, quiet_worker: bool = False) -> Runtime:
         store = await Store.open(settings.database_path)
-        queue = await open_bot_queue(settings, store)
+        try:
+            queue = await open_bot_queue(settings, store)
+        except BaseException:
+            await store.close()  # its thread would keep the process alive
+            raise
         files = ImageFiles(settings.data_dir)
         credits = CreditRules(
             settings.welcome_credits, settings.monthly_credits, settings.pack_credits

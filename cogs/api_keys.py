@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.api_keys import MAX_NAME, ApiKeys
-from cogs.studio import requester
+from bot.discord.people import requester
 from data.api_keys import ApiKeyRow
 
 if TYPE_CHECKING:

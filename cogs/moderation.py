@@ -20,7 +20,7 @@ from bot.moderation import BlockEvent, Moderator
 from bot.moderation.service import when
 
 if TYPE_CHECKING:
-    from bot.client import ImagineBot
+    from bot.discord.client import ImagineBot
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 
-from data.queue import open_queue
+from data.queue import QueueUnavailable, open_queue
 from data.settings import load_settings
 from inference.config import WorkerSettings
 
@@ -20,6 +20,9 @@ def main() -> int:
     settings = load_settings(WorkerSettings)
     try:
         return asyncio.run(_serve(settings))
+    except QueueUnavailable as error:  # one sentence naming QUEUE, no traceback
+        print(error, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 0
 

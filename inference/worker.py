@@ -26,7 +26,18 @@ def default_worker_id() -> str:
 
 class Worker:
     """Claims compatible jobs as one batch (up to ``batch_images`` images, waiting at most
-    ``batch_wait`` seconds for batch-mates), runs them, and completes or fails each."""
+    ``batch_wait`` seconds for batch-mates), runs them, and completes or fails each.
+
+    Args:
+        queue: the queue to claim from (any backend).
+        engine: runs a batch on the model (its pipelines, previews, PNG output).
+        worker_id: the name the queue knows this worker by; default host and pid.
+        lease_seconds: how long a claim holds without a heartbeat before another worker
+            may take the job (``LEASE_SECONDS``).
+        poll_seconds: the longest wait between looks at an empty queue.
+        batch_images: the most images one pipeline call makes (``BATCH_SIZE``).
+        batch_wait: seconds to wait for batch-mates after the first job (``BATCH_WAIT_MS``).
+    """
 
     def __init__(
         self,

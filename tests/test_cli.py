@@ -9,17 +9,15 @@ from pathlib import Path
 
 from PIL import Image
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),  # this tree's code, wherever the venv's editable install points
-        "MODEL": "tiny",
-        "DATA_DIR": str(tmp_path / "var"),
-        **env,
-    }
+    environment = {**os.environ, "MODEL": "tiny", "DATA_DIR": str(tmp_path / "var"), **env}
+    # This checkout's code, not whichever one the virtualenv's editable install points at.
+    environment["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+    )
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,
@@ -52,6 +50,10 @@ def test_bad_input_and_bad_settings_get_one_sentence(tmp_path: Path):
     empty = run_cli(tmp_path, "imagine", " ", "--out", "x", LOCAL_WORKER="false")
     assert empty.returncode == 1 and empty.stderr.strip() == (
         "error: Write a prompt: describe the image you want."
+    )
+    coded = run_cli(tmp_path, "imagine", " ", "--out", "x", "--codes", LOCAL_WORKER="false")
+    assert coded.returncode == 1 and coded.stderr.strip() == (
+        "error [bad_request]: Write a prompt: describe the image you want."
     )
     wrong = run_cli(tmp_path, "imagine", "a cat", "--out", "x", IMAGE_SIZE="huge")
     assert wrong.returncode == 1
@@ -134,3 +136,16 @@ async def test_queue_shows_waiting_running_and_recent_failures(tmp_path: Path):
         "recent failures:",
         "  2025-11-24 16:01 UTC  job job2  user 7  out of GPU memory",
     ]
+
+
+def test_an_unreachable_queue_is_one_sentence_not_a_traceback(tmp_path: Path):
+    """RedisQueue.connect raises a catchable QueueUnavailable; the CLI prints it and exits 1."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = run_cli(tmp_path, "queue", QUEUE=f"redis://127.0.0.1:{port}/0", LOCAL_WORKER="false")
+    assert down.returncode == 1
+    assert "cannot be reached" in down.stderr and "Traceback" not in down.stderr
+    assert len(down.stderr.strip().splitlines()) == 1

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
+from bot.requester import Requester
 from bot.runtime import Runtime
-from bot.studio import Requester
 
 
 @dataclass

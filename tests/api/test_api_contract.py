@@ -184,13 +184,15 @@ async def test_a_key_acts_with_its_servers_roles_and_credits(settings):
     settings.credits_per_server = True
     guild, member_role, other_role = 9001, 9101, 9102
     async with serving(settings) as api:
-        studio = api.runtime.studio
+        from bot.access import Access
+
+        access = Access.of(api.runtime.studio)
         client = api.client(await api.key(USER, guild, {member_role}))
-        await studio.allow_role(guild, other_role, by=studio_admin())
+        await access.allow(guild, other_role, by=studio_admin())
         with pytest.raises(PermissionDeniedError) as refused:
             await client.images.generate(prompt="a purple mammoth", size="256x256")
         assert refused.value.code == "no_access"
-        await studio.allow_role(guild, member_role, by=studio_admin())
+        await access.allow(guild, member_role, by=studio_admin())
         waiting = asyncio.create_task(
             client.images.generate(prompt="a purple mammoth", n=6, size="256x256")
         )
@@ -204,7 +206,7 @@ async def test_a_key_acts_with_its_servers_roles_and_credits(settings):
 
 
 def studio_admin():
-    from bot.studio import Requester
+    from bot.requester import Requester
 
     return Requester(1, "admin")
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot.api_keys import MAX_KEYS, ApiKeys, InvalidKey, digest
 from bot.errors import BadRequest, NotFound
-from bot.studio import Requester
+from bot.requester import Requester
 from data import api_keys, erasure, images, job_records
 from data.api_keys import LinkRow
 from data.images import ImageRecord
