@@ -18,7 +18,7 @@ from bot.discord.people import requester
 from data.api_keys import ApiKeyRow
 
 if TYPE_CHECKING:
-    from bot.client import ImagineBot
+    from bot.discord.client import ImagineBot
 
 
 def key_line(row: ApiKeyRow) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 
 import aiohttp
 import pytest
@@ -178,6 +179,8 @@ async def test_in_flight_limit_then_a_disconnected_client_still_gets_its_job(set
         assert await api.spent(USER) == 1
         reason = await api.scalar("SELECT reason FROM ledger WHERE kind = 'spend'")
         assert reason.endswith("(API)")
+        origin = json.loads(await api.scalar("SELECT origin FROM jobs"))
+        assert origin["kind"] == "http" and origin["api_key_id"] == client.api_key.split("_")[1]
 
 
 async def test_a_key_acts_with_its_servers_roles_and_credits(settings):
