@@ -53,6 +53,12 @@ class Settings(SharedSettings):
     # Discord user ids whose /credits-admin grant may give credits for every server
     # (comma-separated); a server's own admins grant credits spent on that server only.
     operator_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    api_enabled: bool = False  # serve the Images API beside the bot (python -m bot api: alone)
+    api_host: str = "127.0.0.1"  # 0.0.0.0 to accept other machines (put TLS in front)
+    api_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (printed)
+    api_public_url: str | None = None  # the base of result URLs behind a proxy; default: Host
+    api_max_image_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)  # DALL·E 2's 4 MB
+    api_url_minutes: float = Field(default=60, gt=0)  # how long a ``url`` result lives
     discord_api_base: str | None = None  # another Discord-compatible REST endpoint (tests)
     discord_gateway: str | None = None  # and its gateway URL
 

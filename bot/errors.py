@@ -63,6 +63,21 @@ class NegativePromptUnsupported(BadRequest):
         )
 
 
+class TooManyJobs(BadRequest):
+    """The user already has ``limit`` unfinished requests (the in-flight limit)."""
+
+    code = "too_many_jobs"
+    fields = ("busy", "limit")
+
+    def __init__(self, busy: int, limit: int) -> None:
+        self.busy = busy
+        self.limit = limit
+        super().__init__(
+            f"You have {busy} unfinished request{'s' if busy != 1 else ''} (the limit"
+            f" is {limit}); wait for one to finish, then try again."
+        )
+
+
 class ImageRejected(StudioError):
     """An upload that is not a usable image (too big, unreadable, not downloadable)."""
 

@@ -35,6 +35,7 @@ from bot.errors import (
     DirectMessagesOff,
     NegativePromptUnsupported,
     NotFound,
+    TooManyJobs,
     Unavailable,
 )
 from bot.library import Library, visible_to
@@ -49,7 +50,7 @@ from data import images, job_records, users
 from data.images import ImageFiles, ImageRecord
 from data.jobs import Job, JobKind, Priority
 from data.ledger import Pool
-from data.origins import Origin
+from data.origins import HttpOrigin, Origin
 from data.queue import JobQueue
 from data.store import Store
 
@@ -471,12 +472,16 @@ class Studio:
             await users.ensure_user(db, user.id, user.name, now)
             limit = self.settings.max_jobs_per_user
             if (busy := await job_records.open_count(db, user.id)) >= limit:
-                raise BadRequest(
-                    f"You have {busy} unfinished request{'s' if busy != 1 else ''} (the limit"
-                    f" is {limit}); wait for one to finish, then try again."
-                )
+                raise TooManyJobs(busy, limit)
             pools = await self.credits.charge(
-                db, user.id, cost, job.id, now, credit_scope(self.settings, user), user.guild_id
+                db,
+                user.id,
+                cost,
+                job.id,
+                now,
+                credit_scope(self.settings, user),
+                user.guild_id,
+                via_api=isinstance(origin, HttpOrigin),  # the ledger says where it came from
             )
             # The queue takes turns by user and serves bought credits first when it is long
             # (granted credits never: anyone can make a server and grant themselves some).
