@@ -30,7 +30,15 @@ from bot import access, aspect, canvas, styles
 from bot.access import MemberRoles
 from bot.config import Settings
 from bot.credits import CreditRules
-from bot.errors import BadRequest, DirectMessagesOff, NotFound, TooLarge, Unavailable
+from bot.errors import (
+    BadRequest,
+    DirectMessagesOff,
+    NegativePromptUnsupported,
+    NotFound,
+    TooLarge,
+    TooManyJobs,
+    Unavailable,
+)
 from bot.library import Library, visible_to
 from bot.moderation import Moderator
 from bot.preferences import Preferences
@@ -45,7 +53,7 @@ from data import images, job_records, users
 from data.images import ImageFiles, ImageRecord
 from data.jobs import Job, JobKind, Priority
 from data.ledger import Pool
-from data.origins import Origin
+from data.origins import HttpOrigin, Origin
 from data.queue import JobQueue
 from data.store import Store
 
@@ -153,12 +161,18 @@ class Studio:
                 Nothing was charged or queued.
         """
         prompt = self.clean_prompt(prompt)
+        negative = self.clean_prompt(options.negative, required=False)
+        works = self.settings.negative_prompt_works
+        if negative and not works:  # asked for explicitly: refused, never dropped silently
+            family = self.settings.family
+            raise NegativePromptUnsupported(family.title, family.negative_prompt)
         defaults = await self.preferences.for_user(user)
-        given = options.negative if options.negative is not None else defaults.negative
-        negative = self.clean_prompt(given, required=False)
+        if options.negative is None and works:  # the member's or the server's /settings
+            negative = self.clean_prompt(defaults.negative, required=False)
         if options.style:
             preset = await self.styles.get(_guild_of(user, origin), options.style)
             prompt, negative = styles.apply(preset, prompt, negative)
+            negative = negative if works else ""  # a preset's negative where the model uses one
         await self._screen(user, origin, prompt)  # with the preset's words
         width, height = self.size_of(options.ratio or options.size or defaults.shape)
         count = options.count if options.count is not None else defaults.count
@@ -179,7 +193,8 @@ class Studio:
         if aspect.is_ratio(shape):
             budget = self.settings.image_size**2
             ratio = aspect.parse_ratio(shape)
-            return aspect.size_for_ratio(ratio, budget, canvas.ALIGN, self.settings.max_canvas)
+            multiple = self.settings.family.multiple  # the model's (data/families.py)
+            return aspect.size_for_ratio(ratio, budget, multiple, self.settings.max_canvas)
         raise BadRequest(
             f"Unknown size {shape!r}; use {', '.join(self.settings.sizes)} or a ratio like 3:2."
         )
@@ -219,7 +234,7 @@ class Studio:
         job = self._job(
             JobKind.VARY,
             text,
-            parent.negative if parent else "",
+            self._inherited_negative(parent),
             seed,
             self.settings.images_per_edit,
             image.width,
@@ -270,7 +285,7 @@ class Studio:
         job = self._job(
             JobKind.EDIT,
             prompt,
-            parent.negative if parent else "",
+            self._inherited_negative(parent),
             seed,
             self.settings.images_per_edit,
             edit_area.image.width,
@@ -444,6 +459,13 @@ class Studio:
         """A prompt as the model gets it (see :func:`bot.text.clean_text`)."""
         return clean_text(text, self.settings.max_prompt_length, required=required)
 
+    def _inherited_negative(self, parent: ImageRecord | None) -> str:
+        """The source image's negative prompt, where this model uses negative prompts
+        (an image made under another model may carry one that would do nothing here)."""
+        if parent is None or not self.settings.negative_prompt_works:
+            return ""
+        return parent.negative
+
     def _job(
         self,
         kind: JobKind,
@@ -571,12 +593,16 @@ class Studio:
             await users.ensure_user(db, user.id, user.name, now)
             limit = self.settings.max_jobs_per_user
             if (busy := await job_records.open_count(db, user.id)) >= limit:
-                raise BadRequest(
-                    f"You have {busy} unfinished request{'s' if busy != 1 else ''} (the limit"
-                    f" is {limit}); wait for one to finish, then try again."
-                )
+                raise TooManyJobs(busy, limit)
             pools = await self.credits.charge(
-                db, user.id, cost, job.id, now, credit_scope(self.settings, user), user.guild_id
+                db,
+                user.id,
+                cost,
+                job.id,
+                now,
+                credit_scope(self.settings, user),
+                user.guild_id,
+                via_api=isinstance(origin, HttpOrigin),  # the ledger says where it came from
             )
             # The queue takes turns by user and serves bought credits first when it is long
             # (granted credits never: anyone can make a server and grant themselves some).

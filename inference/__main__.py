@@ -34,11 +34,16 @@ def main() -> int:
 async def _serve(settings: WorkerSettings) -> int:
     # Imported here: torch and diffusers take seconds to import; settings errors come first.
     from inference.certificates import CertificateError
-    from inference.engine import Engine
-    from inference.models import ModelLoadError, SpeedOptions, load_pipelines, warm_up
+    from inference.engine import Engine, default_upscaler
+    from inference.models import (
+        MemoryOptions,
+        ModelLoadError,
+        SpeedOptions,
+        load_pipelines,
+        warm_up,
+    )
     from inference.previews import load_previewer
     from inference.superres import load_super_resolution
-    from inference.upscale import Upscaler, native_size
     from inference.worker import Worker
 
     try:
@@ -47,8 +52,11 @@ async def _serve(settings: WorkerSettings) -> int:
         print(error, file=sys.stderr)
         return 2
     speed = SpeedOptions(settings.dtype, settings.channels_last, settings.compile)
+    memory = MemoryOptions(settings.offload, settings.quantize, settings.vae_tiling)
     try:
-        pipelines = await asyncio.to_thread(load_pipelines, settings.model, settings.device, speed)
+        pipelines = await asyncio.to_thread(
+            load_pipelines, settings.model, settings.device, speed, memory, settings.model_family
+        )
     except ModelLoadError as error:
         print(error, file=sys.stderr)
         return 2
@@ -60,6 +68,7 @@ async def _serve(settings: WorkerSettings) -> int:
         pipelines.device,
         pipelines.text2img.vae.dtype,
         settings.preview_seconds,
+        pipelines.spec.latents,
     )
     try:
         enlarger = (
@@ -70,11 +79,9 @@ async def _serve(settings: WorkerSettings) -> int:
     except ModelLoadError as error:
         print(error, file=sys.stderr)
         return 2
-    upscaler = Upscaler(
-        pipelines.img2img,
-        tile=settings.upscale_tile or native_size(pipelines.text2img),
-        tiles_per_call=settings.upscale_tiles_per_call,
-        enlarger=enlarger,
+    tile = {"tile": settings.upscale_tile} if settings.upscale_tile else {}
+    upscaler = default_upscaler(
+        pipelines, tiles_per_call=settings.upscale_tiles_per_call, enlarger=enlarger, **tile
     )
     queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
     worker = Worker(

@@ -1,7 +1,14 @@
-"""The engine: turns a Job into PNGs with the right pipeline, seeded and reproducible."""
+"""The engine: turns a Job into PNGs with the right pipeline, seeded and reproducible.
+
+One code path for every model family: the family table (``inference.families``) says
+which pipeline makes each mode, whether it takes a negative prompt, how its latents look
+to the previewer, and whether variations condition on the source image (FLUX.2) instead
+of noising it (img2img).
+"""
 
 from __future__ import annotations
 
+import inspect
 import io
 import math
 import os
@@ -9,6 +16,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
+from itertools import groupby
+from typing import Any
 
 import torch
 from PIL import Image
@@ -17,7 +27,7 @@ from data.jobs import GeneratedImage, Job, JobKind, Result
 from inference.models import Pipelines
 from inference.previews import Previewer
 from inference.provenance import Provenance
-from inference.upscale import Upscaler, native_size
+from inference.upscale import Upscaler
 
 ProgressCallback = Callable[[int, int], None]  # (step done, total steps)
 PreviewCallback = Callable[[dict[str, bytes]], None]  # job id -> JPEG sheet of its pictures
@@ -26,6 +36,9 @@ PreviewCallback = Callable[[dict[str, bytes]], None]  # job id -> JPEG sheet of 
 # the diffusion itself (62 ms per 512² image vs ~30 ms of GPU time), so images encode in
 # parallel, watermark and signature included (inference.provenance).
 _encoders = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1), thread_name_prefix="png")
+
+
+REFERENCE_MIN_SIDE = 64  # Flux2ImageProcessor.check_image_input's minimum
 
 
 class JobInputError(ValueError):
@@ -59,9 +72,7 @@ class Engine:
         # Watermark, text chunks, Content Credentials (the worker always gives one).
         self.provenance = provenance or Provenance.plain()
         # Upscale jobs: tiles of the model's native size, Lanczos for the first 2×.
-        self.upscaler = upscaler or Upscaler(
-            pipelines.img2img, tile=native_size(pipelines.text2img)
-        )
+        self.upscaler = upscaler or default_upscaler(pipelines)
 
     @property
     def model_name(self) -> str:
@@ -105,7 +116,9 @@ class Engine:
         on_step: ProgressCallback | None = None,
         on_preview: PreviewCallback | None = None,
     ) -> list[Image.Image]:
-        """One pipeline call for pictures whose jobs share a ``Job.batch_key``.
+        """Pipeline calls for pictures whose jobs share a ``Job.batch_key``: one call,
+        except for reference-conditioned variations, where a call's reference images
+        condition all of its pictures, so each job gets its own call.
 
         Each picture has its own prompt and CPU generator, so it comes out as it would
         alone (same seed, same pixels, up to last-bit rounding of batched kernels).
@@ -116,44 +129,75 @@ class Engine:
             raise ValueError("paint() needs pictures of jobs with one batch key")
         if first.kind is JobKind.UPSCALE:
             return [self._upscale(picture, on_step) for picture in pictures]
+        if first.kind is JobKind.VARY and self.pipelines.spec.uses_reference:
+            calls = [list(own) for _, own in groupby(pictures, key=lambda p: p.job.id)]
+            return [image for call in calls for image in self._call(call, on_step, on_preview)]
+        return self._call(pictures, on_step, on_preview)
+
+    def _call(
+        self,
+        pictures: list[Picture],
+        on_step: ProgressCallback | None,
+        on_preview: PreviewCallback | None,
+    ) -> list[Image.Image]:
+        """One pipeline call at a size the architecture takes; results at the job's size."""
+        first = pictures[0].job
+        spec = self.pipelines.spec
+        size = (first.width, first.height)
+        run = tuple(_round_up(side, self.pipelines.multiple) for side in size)
+        inits = [_resized(p.init, run) for p in pictures]
         prompts = [p.prompt or p.job.prompt for p in pictures]
         negatives = [p.job.negative_prompt for p in pictures]
         if len(set(zip(prompts, negatives, strict=True))) == 1:
             # One prompt (a lone job): the text encoder runs once, not once per image.
-            texts = {"prompt": prompts[0], "negative_prompt": negatives[0] or None}
-            texts["num_images_per_prompt"] = len(pictures)
+            texts: dict[str, Any] = {"prompt": prompts[0], "num_images_per_prompt": len(pictures)}
+            if spec.negative_prompt:
+                texts["negative_prompt"] = negatives[0] or None
         else:
-            texts = {"prompt": prompts, "negative_prompt": negatives if any(negatives) else None}
+            texts = {"prompt": prompts}
+            if spec.negative_prompt:
+                texts["negative_prompt"] = negatives if any(negatives) else None
         common = {
             **texts,
+            **self.pipelines.call_extras,
             "guidance_scale": first.guidance,
             # CPU generators: the same seed gives the same latents on every device.
             "generator": [torch.Generator("cpu").manual_seed(p.seed) for p in pictures],
-            "callback_on_step_end": self._step_reporter(pictures, on_step, on_preview),
+            "callback_on_step_end": self._step_reporter(pictures, run, on_step, on_preview),
         }
+        sized = {"width": run[0], "height": run[1]}
         if first.kind is JobKind.GENERATE:
-            return self.pipelines.text2img(
-                width=first.width, height=first.height, num_inference_steps=first.steps, **common
-            ).images
-        inits = [p.init for p in pictures]
+            images = self.pipelines.text2img(num_inference_steps=first.steps, **sized, **common)
+            return _at_size(images.images, size)
+        if first.kind is JobKind.VARY and spec.uses_reference:
+            # FLUX.2 has no img2img: its authors edit by conditioning on reference images.
+            # All of a call's pictures are one job's, so one reference conditions them.
+            images = self.pipelines.text2img(
+                image=[_reference(inits[0])], num_inference_steps=first.steps, **sized, **common
+            )
+            return _at_size(images.images, size)
         # img2img runs int(steps * strength) steps: make that at least one.
         steps = max(first.steps, math.ceil(1 / first.strength))
         if first.kind is JobKind.VARY:
-            return self.pipelines.img2img(
-                image=inits, strength=first.strength, num_inference_steps=steps, **common
-            ).images
+            pipe = self.pipelines.img2img
+            extra = sized if _takes(type(pipe), "width") else {}
+            images = pipe(
+                image=inits, strength=first.strength, num_inference_steps=steps, **extra, **common
+            )
+            return _at_size(images.images, size)
         painted = self.pipelines.inpaint(
             image=inits,
-            mask_image=[p.mask for p in pictures],
-            width=first.width,
-            height=first.height,
+            mask_image=[_resized(p.mask, run) for p in pictures],
             strength=first.strength,
             num_inference_steps=steps,
+            **sized,
             **common,
         ).images
         # The VAE round trip changes every pixel a little; keep the unmasked ones exactly.
-        overlay = self.pipelines.inpaint.image_processor.apply_overlay
-        return [overlay(p.mask, p.init, image) for p, image in zip(pictures, painted, strict=True)]
+        return [
+            Image.composite(image, p.init, p.mask)
+            for p, image in zip(pictures, _at_size(painted, size), strict=True)
+        ]
 
     def _upscale(self, picture: Picture, on_step: ProgressCallback | None) -> Image.Image:
         job = picture.job
@@ -172,6 +216,7 @@ class Engine:
     def _step_reporter(
         self,
         pictures: list[Picture],
+        run: tuple[int, int],
         on_step: ProgressCallback | None,
         on_preview: PreviewCallback | None,
     ):
@@ -182,12 +227,18 @@ class Engine:
             groups.setdefault(picture.job.id, []).append(index)
         if previewer:
             previewer.restart()
+        latent_format = self.pipelines.spec.latents
+        downscale = self.pipelines.vae_scale_factor
+        size = (pictures[0].job.width, pictures[0].job.height)
 
         def callback(pipe, step: int, timestep, callback_kwargs: dict) -> dict:
             if on_step:
                 on_step(step + 1, pipe.num_timesteps)
             if previewer and previewer.due(step + 1, pipe.num_timesteps):
-                sheets = previewer.sheets(callback_kwargs["latents"], list(groups.values()))
+                latents = latent_format.unpack(
+                    callback_kwargs["latents"], run[1], run[0], downscale
+                )
+                sheets = previewer.sheets(latents, list(groups.values()), size)
                 if sheets is not None:
                     on_preview(dict(zip(groups, sheets, strict=True)))
             return callback_kwargs
@@ -215,6 +266,35 @@ class Engine:
         return self.provenance.png(job, image, seed, self.model_name, prompt)
 
 
+def _round_up(side: int, multiple: int) -> int:
+    return -(-side // multiple) * multiple
+
+
+def _resized(image: Image.Image | None, size: tuple[int, int]) -> Image.Image | None:
+    if image is None or image.size == size:
+        return image
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def _reference(image: Image.Image, shortest: int = REFERENCE_MIN_SIDE) -> Image.Image:
+    """A reference image FLUX.2 accepts: it refuses sides under 64 pixels."""
+    if min(image.size) >= shortest:
+        return image
+    scale = shortest / min(image.size)
+    return image.resize((math.ceil(image.width * scale), math.ceil(image.height * scale)))
+
+
+def _at_size(images: list[Image.Image], size: tuple[int, int]) -> list[Image.Image]:
+    """The pipeline's images at the job's size (a no-op unless the size was rounded up)."""
+    return [_resized(image, size) for image in images]
+
+
+@cache
+def _takes(pipeline_class: type, argument: str) -> bool:
+    """Whether a pipeline's ``__call__`` has ``argument`` (SD's img2img has no width)."""
+    return argument in inspect.signature(pipeline_class.__call__).parameters
+
+
 def _decode(data: bytes | None, field: str, job: Job) -> Image.Image:
     if not data:
         raise JobInputError(f"a {job.kind.value} job needs {field}")
@@ -224,3 +304,13 @@ def _decode(data: bytes | None, field: str, job: Job) -> Image.Image:
     except Exception as error:  # Pillow raises many types for bad bytes
         raise JobInputError(f"{field} is not a readable image ({error})") from error
     return image
+
+
+def default_upscaler(pipelines: Pipelines, **options) -> Upscaler:
+    """Tiles of the family's native size on its size multiple; a family without img2img
+    (FLUX.2 [klein]) paints them with its inpainting pipeline, the whole tile masked."""
+    spec = pipelines.spec
+    options.setdefault("tile", spec.family.native)
+    if spec.img2img is None:
+        return Upscaler(pipelines.inpaint, multiple=pipelines.multiple, masked=True, **options)
+    return Upscaler(pipelines.img2img, multiple=pipelines.multiple, **options)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from data.jobs import Job
 from tests.e2e.conftest import (
     ALICE,
     BOB,
     RESULT_TIMEOUT,
     Studio,
+    bot_settings,
     custom_ids,
     ephemeral_answer,
     is_result,
@@ -15,6 +18,16 @@ from tests.e2e.conftest import (
     stop_bot,
 )
 from tests.fakediscord import FLAG_EPHEMERAL, OWNER_ID
+
+
+@pytest.fixture
+async def studio(fake, tmp_path):
+    """With classifier-free guidance, so that negative prompts (defaults, presets) apply."""
+    settings = bot_settings(fake, tmp_path / "var", guidance=7.5)
+    bot, task = await start_bot(fake, settings)
+    yield Studio(fake, bot, settings, task)
+    if not task.done():
+        await stop_bot(bot, task)
 
 
 def fields(message: dict) -> dict[str, str]:

@@ -18,6 +18,12 @@ BOB = Requester(2, "bob", guild_id=500)
 
 
 @pytest.fixture
+def settings(settings):
+    """With classifier-free guidance, so that negative prompts (defaults, presets) apply."""
+    return settings.model_copy(update={"guidance": 7.5})
+
+
+@pytest.fixture
 async def runtime(settings, engine):
     async with running_studio(settings, engine) as started:
         yield started
