@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from PIL import Image
 
 from bot.errors import BadRequest, ContentBlocked, Suspended
-from bot.moderation.images import ImageChecker, ImageRules, ImageVerdict
+from data.image_checks import ImageChecker, ImageRules, ImageVerdict
 from bot.moderation.normalize import canonical
 from bot.moderation.prompts import LABELS, PromptDecision, PromptPolicy
 from data import moderation
