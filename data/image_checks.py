@@ -24,10 +24,10 @@ import asyncio
 import io
 import os
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -220,7 +220,7 @@ def boxes_from_output(
     score ≥ 0.2), the same float32 arithmetic and clipping, the same OpenCV NMS, so the same
     detections, without a Python loop over every candidate."""
     import cv2
-    from nudenet.nudenet import __labels as labels  # noqa: PLC2701 (NudeNet's label order)
+    from nudenet.nudenet import __labels as labels  # NudeNet's label order
 
     rows = np.transpose(np.squeeze(output, axis=0))  # candidates × (box, class scores)
     scores = rows[:, 4:].max(axis=1)

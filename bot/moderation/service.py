@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from PIL import Image
 
 from bot.errors import BadRequest, ContentBlocked, Suspended
-from data.image_checks import ImageChecker, ImageRules, ImageVerdict
 from bot.moderation.normalize import canonical
 from bot.moderation.prompts import LABELS, PromptDecision, PromptPolicy
 from data import moderation
+from data.image_checks import ImageChecker, ImageRules, ImageVerdict
 from data.moderation import Block, GuildRules, Suspension, Term
 from data.store import Store
 
