@@ -31,7 +31,7 @@ from bot.uploads import open_upload
 from bot.watcher import JobHandle, JobWatcher
 from data import access, collections, images, job_records, ledger, users
 from data.images import ImageFiles, ImageRecord
-from data.jobs import Job, JobKind, Priority
+from data.jobs import Job, JobKind, OutputRules, Priority
 from data.ledger import Pool
 from data.queue import JobQueue
 from data.store import Store
@@ -397,6 +397,12 @@ class Studio:
     ) -> JobHandle:
         if (reason := self.unavailable()) is not None:
             raise Unavailable(reason)
+        # The worker checks the images with the server's rules as they are now.
+        rules = (
+            await self.moderator.output_rules(_guild_of(user, origin))
+            if self.moderator is not None
+            else OutputRules(block_nudity=False)
+        )
         now = self.clock()
         async with self.store.transaction() as db:
             await self._check_access(db, user)
@@ -412,7 +418,9 @@ class Studio:
             )
             # The queue takes turns by user and serves paid credits first when it is long.
             priority = Priority.PAID if Pool.PAID in pools else Priority.FREE
-            job = job.model_copy(update={"user_id": user.id, "priority": priority})
+            job = job.model_copy(
+                update={"user_id": user.id, "priority": priority, "output_rules": rules}
+            )
             await job_records.insert(
                 db,
                 job,

@@ -4,8 +4,9 @@ It polls the queue for the jobs the bot still owes an answer for (one query a ti
 progress into updates for whoever waits on a :class:`JobHandle`, and on completion writes
 the PNGs and image rows (or refunds a failed job) exactly once, then lets the queue forget
 the job. After a restart it picks up every job still open in the ``jobs`` table.
-Generated images pass the content policy's image check first: a flagged result is not
-stored or posted, and its credit is refunded like a failed job's.
+Generated images pass the content policy's image check first (the worker's verdict, see
+:meth:`bot.moderation.Moderator.screen_output`): a flagged result is not stored or posted,
+and its credit is refunded like a failed job's.
 """
 
 from __future__ import annotations
@@ -234,13 +235,18 @@ class JobWatcher:
         await self._announce(settled)
 
     async def _withheld(self, record: JobRecord, status: JobStatus) -> str | None:
-        """Why a finished job's images must not be shown (checked off the event loop)."""
-        if self.moderator is None or status.state is not JobState.DONE or status.result is None:
+        """Why a finished job's images must not be shown: the worker's verdict, or a check
+        here (off the event loop) when no worker made one."""
+        result = status.result
+        if status.state is not JobState.DONE or result is None:
             return None
+        if self.moderator is None:
+            flagged = result.verdict is not None and not result.verdict.allowed
+            return WITHHELD.format(reason=result.verdict.reason) if flagged else None
         guild_id = (record.origin or {}).get("guild_id")
         try:
             verdict = await self.moderator.screen_output(
-                record.user_id, guild_id, [g.png for g in status.result.images], record.job.prompt
+                record.user_id, guild_id, result, record.job.output_rules, record.job.prompt
             )
         except Exception:  # unreadable PNGs, a broken detector: never show unchecked images
             log.exception("could not check the images of job %s", record.id)

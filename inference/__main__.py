@@ -26,8 +26,10 @@ def main() -> int:
 
 async def _serve(settings: WorkerSettings) -> int:
     # Imported here: torch and diffusers take seconds to import; settings errors come first.
+    from data.image_checks import ImageChecker
     from inference.engine import Engine
     from inference.models import ModelLoadError, SpeedOptions, load_pipelines, warm_up
+    from inference.postprocess import PostProcessor
     from inference.previews import load_previewer
     from inference.worker import Worker
 
@@ -46,6 +48,11 @@ async def _serve(settings: WorkerSettings) -> int:
         pipelines.text2img.vae.dtype,
         settings.preview_seconds,
     )
+    checker = None
+    if settings.check_outputs:
+        checker = ImageChecker(device=pipelines.device.type)
+        provider = await asyncio.to_thread(lambda: checker.provider)  # loads it before work
+        logging.getLogger(__name__).info("output checks run on %s", provider)
     queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
     worker = Worker(
         queue,
@@ -55,6 +62,7 @@ async def _serve(settings: WorkerSettings) -> int:
         poll_seconds=settings.poll_seconds,
         batch_images=settings.batch_size,
         batch_wait=settings.batch_wait_ms / 1000,
+        post=PostProcessor(pipelines.name, checker),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

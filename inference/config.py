@@ -31,3 +31,8 @@ class WorkerSettings(SharedSettings):
     # suits SD 1.x/2.x and sd-turbo, "madebyollin/taesdxl" SDXL; a local folder works too.
     preview_decoder: str = ""
     preview_seconds: float = Field(default=2.0, gt=0)
+    # Output checks (inference/postprocess.py): each job's images are checked for what its
+    # server blocks (NudeNet) next to the GPU, through onnxruntime's CUDA provider when
+    # onnxruntime-gpu is installed, else on CPU threads while the next batch paints. false:
+    # results leave unchecked and the bot checks them itself (slower; for old set-ups).
+    check_outputs: bool = True
