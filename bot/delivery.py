@@ -238,12 +238,12 @@ class Delivery:
                 f"failed: {outcome.error}. Your credit was refunded."
             )
             return text, {"allowed_mentions": mentions}
-        pngs = [self.studio.files.read(image) for image in outcome.images]
+        grid = outcome.grid  # made by the worker; made here only when none came
+        if grid is None:
+            grid = render.grid_png([self.studio.files.read(image) for image in outcome.images])
         return f"<@{user_id}>", {
             "embed": render.result_embed(outcome.images, user_id, outcome.job.kind),
-            "file": discord.File(
-                fp=io.BytesIO(render.grid_png(pngs)), filename=render.GRID_FILENAME
-            ),
+            "file": discord.File(fp=io.BytesIO(grid), filename=render.GRID_FILENAME),
             "view": render.result_view(outcome.images),
             "allowed_mentions": mentions,
         }

@@ -54,6 +54,7 @@ class JobOutcome:
     job: JobRecord
     images: list[ImageRecord]
     error: str | None = None
+    grid: bytes | None = None  # the worker's grid of the images, when it sent one
 
     @property
     def ok(self) -> bool:
@@ -232,7 +233,8 @@ class JobWatcher:
         await self.queue.forget(job_id)
         async with self.store.read() as db:
             settled = await job_records.get(db, job_id)
-        await self._announce(settled)
+        grid = status.result.grid if status.result is not None and withheld is None else None
+        await self._announce(settled, grid)
 
     async def _withheld(self, record: JobRecord, status: JobStatus) -> str | None:
         """Why a finished job's images must not be shown: the worker's verdict, or a check
@@ -266,10 +268,11 @@ class JobWatcher:
                 error,
             )
 
-    async def _announce(self, record: JobRecord) -> None:
+    async def _announce(self, record: JobRecord, grid: bytes | None = None) -> None:
         async with self.store.read() as db:
             produced = await images.of_job(db, record.id)
-        outcome = JobOutcome(record, produced, record.error if record.status == "failed" else None)
+        error = record.error if record.status == "failed" else None
+        outcome = JobOutcome(record, produced, error, grid if produced else None)
         handle = self._handles.pop(record.id, None)
         self._last.pop(record.id, None)
         if handle:

@@ -113,15 +113,18 @@ class Result(BaseModel):
     images: list[GeneratedImage]  # empty when the verdict withholds them
     seconds: float
     verdict: OutputVerdict | None = None  # None: the worker did not check the images
+    grid: bytes | None = None  # the images as the bot posts them (data.grids), made by the worker
 
     def to_bytes(self) -> bytes:
         """The Result for a queue: magic, header length, JSON header, then each PNG as is."""
-        header = self.model_dump(mode="json", exclude={"images"})
+        header = self.model_dump(mode="json", exclude={"images", "grid"})
         header["images"] = [[image.seed, len(image.png)] for image in self.images]
+        header["grid"] = None if self.grid is None else len(self.grid)
         encoded = json.dumps(header, separators=(",", ":")).encode()
         return b"".join(
             [_RESULT_MAGIC, struct.pack(">I", len(encoded)), encoded]
             + [image.png for image in self.images]
+            + [self.grid or b""]
         )
 
     @classmethod
@@ -137,9 +140,12 @@ class Result(BaseModel):
         for seed, size in header.pop("images"):
             images.append(GeneratedImage(png=data[offset : offset + size], seed=seed))
             offset += size
+        grid = None
+        if (size := header.pop("grid", None)) is not None:
+            grid, offset = data[offset : offset + size], offset + size
         if offset != len(data):
             raise ValueError(f"a binary result of {len(data)} bytes should have {offset}")
-        return cls(**header, images=images)
+        return cls(**header, images=images, grid=grid)
 
 
 class JobState(StrEnum):

@@ -4,8 +4,9 @@ This is the one seam between the pipeline call and the queue. :meth:`PostProcess
 takes a job's decoded images (Pillow, as the pipeline returns them) and returns its
 :class:`~data.jobs.Result`: every image encoded to PNG with its generation parameters
 (:meth:`PostProcessor.png`; provenance signing plugs in there, per image, in the same
-threads) and checked against the rules the job carries (NudeNet, :mod:`data.image_checks`),
-all images at once on CPU threads. Pillow's PNG encoder, onnxruntime and the detector's
+threads), checked against the rules the job carries (NudeNet, :mod:`data.image_checks`),
+and laid out as the grid the bot posts (:mod:`data.grids`), all at once on CPU threads:
+the bot only stores and forwards bytes. Pillow's PNG encoder, onnxruntime and the detector's
 pixel work release the GIL, so the worker's next batch keeps diffusing meanwhile (the
 worker runs at most one batch here at a time: :mod:`inference.worker`).
 
@@ -24,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from data import grids
 from data.image_checks import ImageChecker, ImageRules, ImageVerdict, first_flagged
 from data.jobs import GeneratedImage, Job, OutputVerdict, Result
 
@@ -54,6 +56,7 @@ class PostProcessor:
         seeds = job.image_seeds()
         checking = self.checker is not None and job.output_rules.any
         checks = [_threads.submit(self._check, job, image) for image in images] if checking else []
+        grid = _threads.submit(grids.grid_png, images)
         pngs = list(_threads.map(self.png, [job] * len(images), images, seeds))
         verdict = _verdict(first_flagged(check.result() for check in checks)) if checking else None
         shown = verdict is None or verdict.allowed
@@ -69,6 +72,7 @@ class PostProcessor:
             else [],
             seconds=seconds,
             verdict=verdict,
+            grid=grid.result() if shown else None,
         )
 
     def _check(self, job: Job, image: Image.Image) -> ImageVerdict:

@@ -45,6 +45,8 @@ def test_a_result_round_trips_through_bytes():
         verdict=OutputVerdict(allowed=False, reason="nudity", label="ANUS_EXPOSED", score=0.9),
     )
     assert Result.from_bytes(withheld.to_bytes()) == withheld
+    with_grid = result.model_copy(update={"grid": noise(9)})
+    assert Result.from_bytes(with_grid.to_bytes()) == with_grid
     # A result a queue stored as JSON before the upgrade still reads.
     assert Result.from_bytes(result.model_dump_json()) == result
     assert Result.from_bytes(result.model_dump_json().encode()) == result

@@ -70,10 +70,20 @@ def test_a_flagged_job_gets_its_verdict_and_no_pngs(gateless):
     result = post.finish(make_job("j", n=2), [COFFEE, WHEEL], 0.5)
     assert result.verdict is not None and not result.verdict.allowed
     assert (result.verdict.reason, result.verdict.label) == ("nudity", "BUTTOCKS_EXPOSED")
-    assert result.images == []  # withheld pictures never travel
+    assert result.images == [] and result.grid is None  # withheld pictures never travel
     passed = post.finish(make_job("k", n=2), [COFFEE, COFFEE], 0.5)
     assert passed.verdict.allowed and [image.seed for image in passed.images] == [3, 4]
     assert Image.open(io.BytesIO(passed.images[0].png)).text["prompt"] == "k"
+
+
+def test_the_worker_lays_out_the_grid_the_bot_would_have_made():
+    from bot.render import grid_png
+
+    images = [COFFEE, WHEEL.resize(COFFEE.size), COFFEE.rotate(90), COFFEE.rotate(180)]
+    result = PostProcessor("tiny").finish(make_job("j", n=4), images, 0.1)
+    made_by_the_bot = grid_png([image.png for image in result.images])
+    assert result.grid == made_by_the_bot  # the same pixels, compressed the same way
+    assert Image.open(io.BytesIO(result.grid)).size == (2 * 600 + 4, 2 * 400 + 4)
 
 
 def test_rules_decide_what_is_checked(gateless):
@@ -217,4 +227,6 @@ async def test_a_flagged_output_is_withheld_and_refunded_and_rule_changes_reach_
     outcome = await asyncio.wait_for(handle.outcome(), 60)
     assert engine.rules[handle.job_id] == OutputRules(block_nudity=False)
     assert outcome.ok and len(outcome.images) == 1
+    assert outcome.grid is not None  # made by the worker: the bot forwards it as it is
+    assert Image.open(io.BytesIO(outcome.grid)).size == WHEEL.size
     assert await balance(runtime) == welcome - 1
