@@ -9,17 +9,17 @@ Three processes and a throwaway ``redis-server`` on loopback:
   connected to the local fake Discord: each request is a real ``/imagine`` interaction
   (use-case → ledger → Redis → watcher → files and rows → the grid posted as a followup);
 - N simulated workers in one process, through the real :class:`RedisQueue`: each claims a
-  job, waits ``--job-seconds`` (its GPU), and completes it with four pre-made 512² PNGs and
-  the verdict a worker's output check gives. The one place a null engine is right: the
-  GPU is not what is measured;
+  job, waits ``--job-seconds`` (its GPU), and completes it with four pre-made 512² PNGs, their
+  grid and the verdict, as a worker's post-processing makes them. The one place a null
+  engine is right: the GPU is not what is measured;
 - this script: the fake Discord, and the load.
 
 Phases: a burst of ``--burst`` requests with workers faster than the bot (the rate the bot
 delivers at is its ceiling), then ``--seconds`` of steady requests at 50% and at 90% of
 that ceiling. For each: jobs/s and images/s delivered, the bot process's CPU seconds per
-image (from /proc), and the p50/p99 of submit → grid delivered. ``--bot-checks`` completes
-jobs without a verdict, so the bot checks every image itself (the path before the checks
-moved into the workers), for comparison.
+image (from /proc), and the p50/p99 of submit → grid delivered. ``--bot-side`` completes
+jobs without verdict and grid, so the bot checks every image and lays out the grid itself
+(the path before both moved into the workers), for comparison.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import io
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -60,11 +61,15 @@ def premade_pngs() -> list[bytes]:
     return pngs
 
 
-async def simulated_workers(url: str, count: int, job_seconds: float, verdict: bool) -> None:
+async def simulated_workers(url: str, count: int, job_seconds: float, bot_side: bool) -> None:
+    from PIL import Image
+
+    from data.grids import grid_png
     from data.jobs import GeneratedImage, OutputVerdict, Result
     from data.queue import open_queue
 
     pngs = premade_pngs()
+    grid = grid_png([Image.open(io.BytesIO(png)) for png in pngs])
 
     async def work(index: int) -> None:
         queue = await open_queue(url)
@@ -89,7 +94,8 @@ async def simulated_workers(url: str, count: int, job_seconds: float, verdict: b
                         height=SIZE,
                         images=images,
                         seconds=job_seconds,
-                        verdict=OutputVerdict(allowed=True) if verdict else None,
+                        verdict=None if bot_side else OutputVerdict(allowed=True),
+                        grid=None if bot_side else grid,
                     )
                     await queue.complete(job.id, name, result)
         finally:
@@ -130,7 +136,7 @@ def make_fake():
     return DeliveryClock()
 
 
-def start_bot(fake, data_dir: Path, url: str) -> subprocess.Popen:
+def start_bot(fake, data_dir: Path, url: str, profile: str | None) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATA_DIR": str(data_dir),
@@ -146,8 +152,9 @@ def start_bot(fake, data_dir: Path, url: str) -> subprocess.Popen:
         "RATE_LIMIT_JOBS": "100000",
     }
     log = open(data_dir / "bot.log", "wb")  # noqa: SIM115 (lives with the process)
+    profiler = ["-m", "cProfile", "-o", profile] if profile else []
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], env=env, cwd=ROOT, stdout=log, stderr=log
+        [sys.executable, *profiler, "-m", "bot", "run"], env=env, cwd=ROOT, stdout=log, stderr=log
     )
 
 
@@ -219,11 +226,11 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
     server = RedisServer(folder / "redis")
     fake = make_fake()
     await fake.start()
-    bot = start_bot(fake, folder, server.url)
+    bot = start_bot(fake, folder, server.url, args.profile)
     workers = subprocess.Popen(
         [sys.executable, __file__, "--simulate", server.url, "--workers", str(args.workers)]
         + ["--job-seconds", str(args.job_seconds)]
-        + (["--bot-checks"] if args.bot_checks else []),
+        + (["--bot-side"] if args.bot_side else []),
         cwd=ROOT,
     )
     try:
@@ -233,7 +240,7 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
         print(
             f"{args.workers} simulated workers, {args.job_seconds}s a job of {IMAGES} {SIZE}² "
             f"images: capacity {capacity:.1f} jobs/s; "
-            f"{'the bot checks images' if args.bot_checks else 'workers checked the images'}"
+            f"{'the bot checks images, makes grids' if args.bot_side else 'workers did both'}"
         )
         await load.phase(None, 6, 60)  # warm-up: imports, first connections
         burst = await load.phase(None, args.burst, 300)
@@ -252,7 +259,10 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
         )
     finally:
         for process in (workers, bot):
-            process.terminate()
+            if process is bot and args.profile:
+                process.send_signal(signal.SIGINT)  # cProfile writes its file on the way out
+            else:
+                process.terminate()
             try:
                 process.wait(15)
             except subprocess.TimeoutExpired:
@@ -276,13 +286,12 @@ def main() -> None:
     parser.add_argument("--job-seconds", type=float, default=0.25)
     parser.add_argument("--burst", type=int, default=120)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--bot-checks", action="store_true")
+    parser.add_argument("--bot-side", action="store_true", help="checks and grids in the bot")
+    parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile")
     parser.add_argument("--simulate", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.simulate:
-        asyncio.run(
-            simulated_workers(args.simulate, args.workers, args.job_seconds, not args.bot_checks)
-        )
+        asyncio.run(simulated_workers(args.simulate, args.workers, args.job_seconds, args.bot_side))
         return
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(run(args, Path(folder)))
