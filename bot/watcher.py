@@ -193,31 +193,35 @@ class JobWatcher:
             return
         withheld = await self._withheld(record, status)
         if withheld is None and status.state is JobState.DONE and status.result is not None:
-            new_rows: list[ImageRecord] = []
-            for position, generated in enumerate(status.result.images, start=1):
-                image_id = new_image_id()
-                try:
-                    path = await asyncio.to_thread(self.files.write, image_id, generated.png)
-                except OSError as error:
-                    self._storage_failed(job_id, error, new_rows)
-                    return  # the result stays in the queue; the next tick tries again
-                new_rows.append(
-                    ImageRecord(
-                        id=image_id,
-                        job_id=job_id,
-                        position=position,
-                        owner_id=record.user_id,
-                        path=path,
-                        prompt=record.job.prompt,
-                        negative=record.job.negative_prompt,
-                        seed=generated.seed,
-                        model=status.result.model,
-                        width=status.result.width,
-                        height=status.result.height,
-                        parent_id=record.source_image_id,
-                        created_at=now,
-                    )
+            generated = status.result.images
+            image_ids = [new_image_id() for _ in generated]
+            try:  # one trip to a thread for all of them: the event loop's time is the limit
+                paths = await asyncio.to_thread(
+                    self._write_all, image_ids, [image.png for image in generated]
                 )
+            except OSError as error:
+                self._storage_failed(job_id, error)
+                return  # the result stays in the queue; the next tick tries again
+            new_rows = [
+                ImageRecord(
+                    id=image_id,
+                    job_id=job_id,
+                    position=position,
+                    owner_id=record.user_id,
+                    path=path,
+                    prompt=record.job.prompt,
+                    negative=record.job.negative_prompt,
+                    seed=image.seed,
+                    model=status.result.model,
+                    width=status.result.width,
+                    height=status.result.height,
+                    parent_id=record.source_image_id,
+                    created_at=now,
+                )
+                for position, (image_id, path, image) in enumerate(
+                    zip(image_ids, paths, generated, strict=True), start=1
+                )
+            ]
             async with self.store.transaction() as db:
                 if await job_records.finish(db, job_id, "done", None, now):
                     for row in new_rows:
@@ -255,10 +259,20 @@ class JobWatcher:
             return WITHHELD.format(reason="they could not be checked")
         return None if verdict.allowed else WITHHELD.format(reason=verdict.reason)
 
-    def _storage_failed(self, job_id: str, error: OSError, written: list[ImageRecord]) -> None:
+    def _write_all(self, image_ids: list[str], pngs: list[bytes]) -> list[str]:
+        """Write a job's PNG files; on an error none of them is left behind."""
+        paths: list[str] = []
+        try:
+            for image_id, png in zip(image_ids, pngs, strict=True):
+                paths.append(self.files.write(image_id, png))
+        except OSError:
+            for path in paths:
+                self.files.remove(path)
+            raise
+        return paths
+
+    def _storage_failed(self, job_id: str, error: OSError) -> None:
         """A full disk or a read-only folder: keep the job open, and say so once per job."""
-        for row in written:
-            self.files.remove(row.path)
         if job_id not in self._storage_errors:
             self._storage_errors.add(job_id)
             log.error(
