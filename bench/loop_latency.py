@@ -2,17 +2,20 @@
 again and again and records how late it wakes up (the drift), while 500 jobs are submitted
 through the use-case and then wait in the queue with the result watcher following them.
 
-    .venv/bin/python bench/loop_latency.py [--jobs 500] [--seconds 5]
+    .venv/bin/python bench/loop_latency.py [--jobs 500] [--seconds 5] [--uploads 16]
 
 No worker runs (LOCAL_WORKER=false): the jobs stay queued, the worst case for the watcher,
 which polls every open job's status and queue position each tick. Prints max and p99 drift
-per phase; the goal is a max drift under 100 ms with 500 queued jobs.
+per phase; the goal is a max drift under 100 ms with 500 queued jobs. A last phase sends
+``--uploads`` /vary requests with 4096² PNG uploads at once (decode, screening, resize and
+re-encode; issue 19) and prints the drift while they are taken in.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import os
 import statistics
 import sys
@@ -22,6 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+from PIL import Image, ImageDraw
 
 from bot.config import Settings
 from bot.runtime import Runtime
@@ -65,7 +70,18 @@ def describe(name: str, samples: list[float]) -> str:
     )
 
 
-async def main(jobs: int, seconds: float) -> None:
+def big_upload() -> bytes:
+    """A 4096² PNG that compresses well (the decode costs pixels, not bytes)."""
+    image = Image.linear_gradient("L").resize((4096, 4096)).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    for n in range(12):
+        draw.ellipse((n * 300, n * 200, n * 300 + 900, n * 200 + 700), fill=(40 * n % 255, 90, 160))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+async def main(jobs: int, seconds: float, uploads: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(
             _env_file=None,
@@ -100,6 +116,19 @@ async def main(jobs: int, seconds: float) -> None:
             steady = beat.take()
             print(describe(f"{queued} jobs queued", steady))
             print(f"max drift with {queued} queued jobs: {max(steady) * 1000:.1f} ms (goal < 100)")
+
+            if uploads:
+                upload = big_upload()
+                started = time.perf_counter()
+                senders = [Requester(5000 + n, f"uploader{n}") for n in range(uploads)]
+                await asyncio.gather(*(runtime.studio.vary(u, upload) for u in senders))
+                took = time.perf_counter() - started
+                during = beat.take()
+                print(
+                    describe(f"{uploads} uploads of 4096²", during)
+                    + f"  ({took:.1f} s, {len(upload) / 1024:.0f} KB each)"
+                )
+                print(f"max drift while taking uploads: {max(during) * 1000:.1f} ms")
         finally:
             await beat.stop()
             await runtime.stop()
@@ -109,5 +138,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--uploads", type=int, default=16)
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.jobs, arguments.seconds))
+    asyncio.run(main(arguments.jobs, arguments.seconds, arguments.uploads))

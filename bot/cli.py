@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import sys
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from bot.errors import StudioError
 from bot.runtime import Runtime, moderation_defaults, open_bot_queue
 from bot.studio import EditOptions, ImagineOptions, Requester
 from bot.watcher import JobHandle, JobOutcome
-from data import job_records
+from data import job_records, private
 from data.settings import load_settings
 from data.store import Store
 
@@ -83,6 +84,7 @@ def _common(command: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    os.umask(private.UMASK)  # whatever else we write is private too (see data/private.py)
     settings = load_settings(Settings)
     if args.command == "run":
         if not settings.discord_token:

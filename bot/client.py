@@ -55,6 +55,11 @@ class ImagineBot(commands.Bot):
             intents=intents(settings),
             allowed_mentions=discord.AllowedMentions.none(),  # echoed prompts never ping
             help_command=None,
+            # Where Discord offers the slash commands: servers, and DMs only with ALLOW_DMS
+            # (the studio refuses DM requests too, for clients that send them anyway).
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=settings.allow_dms, private_channel=False
+            ),
         )
         self.settings = settings
         self.runtime: Runtime | None = None
@@ -73,6 +78,7 @@ class ImagineBot(commands.Bot):
         """Open the store, start the local worker, load the cogs, then follow the jobs."""
         self.runtime = await Runtime.start(self.settings)
         self.delivery = Delivery(self, self.runtime.studio)
+        self.runtime.studio.member_roles = self.member_roles
         self.runtime.watcher.add_listener(self.delivery.deliver)
         for cog in COGS:
             await self.load_extension(cog)
@@ -83,6 +89,23 @@ class ImagineBot(commands.Bot):
             every_minutes=self.settings.refill_check_minutes,
         )
         await self.refills.start()
+
+    async def member_roles(self, user_id: int, guild_ids: list[int]) -> dict[int, frozenset[int]]:
+        """The user's roles on those of ``guild_ids`` they are a member of (the studio's
+        role rules for requests from DMs). A Discord error propagates: refused, not waved."""
+        found: dict[int, frozenset[int]] = {}
+        for guild_id in guild_ids:
+            guild = self.get_guild(guild_id)
+            if guild is None:  # the bot left that server: its rule binds no one here
+                continue
+            member = guild.get_member(user_id)
+            if member is None:
+                try:
+                    member = await guild.fetch_member(user_id)
+                except discord.NotFound:
+                    continue
+            found[guild_id] = frozenset(role.id for role in member.roles)
+        return found
 
     async def on_ready(self) -> None:
         log.info("logged in as %s (%s)", self.user, self.user.id if self.user else "?")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode
 
 from data.settings import SharedSettings
 
@@ -20,6 +23,8 @@ class Settings(SharedSettings):
     max_prompt_length: int = Field(default=400, ge=1, le=2000)
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_upload_pixels: int = Field(default=4096 * 4096, ge=64 * 64)
+    # uploads decoded, resized and encoded at once, in threads (each can hold ~100 MB)
+    max_image_decodes: int = Field(default=2, ge=1, le=64)
     welcome_credits: int = Field(default=50, ge=0)  # first month
     monthly_credits: int = Field(default=15, ge=0)  # every month after
     pack_credits: int = Field(default=115, ge=1)  # one purchased pack (DALL·E: 115 for $15)
@@ -41,8 +46,20 @@ class Settings(SharedSettings):
     strike_limit: int = Field(default=3, ge=1)  # blocked requests in the window → suspended
     strike_window_hours: float = Field(default=24, gt=0)
     suspension_hours: float = Field(default=24, gt=0)
+    allow_dms: bool = False  # slash commands and reply-to-edit in direct messages
+    # Discord user ids whose /credits-admin grant may give credits for every server
+    # (comma-separated); a server's own admins grant credits spent on that server only.
+    operator_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     discord_api_base: str | None = None  # another Discord-compatible REST endpoint (tests)
     discord_gateway: str | None = None  # and its gateway URL
+
+    @field_validator("operator_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """``OPERATOR_IDS=1,2`` as well as a list from code."""
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
 
     @model_validator(mode="after")
     def _tiny_defaults(self) -> Settings:

@@ -2,9 +2,15 @@
 
 New users get ``welcome_credits`` for their first month and ``monthly_credits`` on each
 monthly anniversary of their first grant. Free credits left at an anniversary expire
-(an expiry row) before the new grant. Purchases and admin grants are paid credits and
-never expire. Spending takes free credits before paid ones; a refund returns each credit
-to the pool it came from.
+(an expiry row) before the new grant. Purchases are paid credits and never expire. An
+admin's grant is granted credit (its own pool, never expires, never counts as paid for the
+queue's paid lane) and is spent only where it was given: a server admin's grant on that
+server (scope = the server), an operator's grant (``OPERATOR_IDS``, the terminal)
+everywhere (scope 0). Otherwise anyone who can create a server could mint credits for
+every server. A refund returns each credit to the pool (and scope) it came from.
+
+Spending order: the current server's granted credits, the free credits, (with credits per
+server, that server's older paid rows), the operator's grants, then bought packs.
 
 Everything is derived from the ledger and keyed by period, so granting is idempotent and
 catches up after downtime: one grant for the current period, never two, never zero.
@@ -103,19 +109,32 @@ class CreditRules:
         start = _utc(first if first is not None else now)
         return add_months(start, months_between(start, _utc(now)) + 1)
 
-    async def wallet(self, db: aiosqlite.Connection, user_id: int, scope: int = 0) -> Balance:
-        """What the user can spend in ``scope``: its credits plus their own bought packs."""
-        sources = await self._sources(db, user_id, scope)
+    async def wallet(
+        self, db: aiosqlite.Connection, user_id: int, scope: int = 0, guild: int | None = None
+    ) -> Balance:
+        """What the user can spend in ``scope`` on server ``guild``: its credits, what that
+        server granted them, plus their own bought packs and global grants."""
+        sources = await self._sources(db, user_id, scope, guild)
         free = sum(amount for _, pool, amount in sources if pool is Pool.FREE)
-        return Balance(free, _total(sources) - free)
+        granted = sum(amount for _, pool, amount in sources if pool is Pool.GRANT)
+        return Balance(free, _total(sources) - free - granted, granted)
 
-    async def _sources(self, db: aiosqlite.Connection, user_id: int, scope: int) -> list[Source]:
-        """(scope, pool, credits) in spending order: this scope's free credits, its paid
-        ones, then, on a server, the person's own packs."""
+    async def _sources(
+        self, db: aiosqlite.Connection, user_id: int, scope: int, guild: int | None = None
+    ) -> list[Source]:
+        """(scope, pool, credits) in spending order: what server ``guild`` granted, this
+        scope's free credits, (on a server scope, its paid rows from before grants had their
+        own pool), then the person's own: global grants and bought packs."""
+        sources: list[Source] = []
+        if guild:
+            here = await ledger.balances(db, user_id, guild)
+            sources.append((guild, Pool.GRANT, here.granted))
         own = await ledger.balances(db, user_id, scope)
-        sources = [(scope, Pool.FREE, own.free), (scope, Pool.PAID, own.paid)]
+        sources.append((scope, Pool.FREE, own.free))
         if scope != 0:
-            sources.append((0, Pool.PAID, (await ledger.balances(db, user_id, 0)).paid))
+            sources.append((scope, Pool.PAID, own.paid))
+            own = await ledger.balances(db, user_id, 0)
+        sources += [(0, Pool.GRANT, own.granted), (0, Pool.PAID, own.paid)]
         return sources
 
     async def charge(
@@ -126,13 +145,15 @@ class CreditRules:
         job_id: str,
         now: float,
         scope: int = 0,
+        guild: int | None = None,
     ) -> list[Pool]:
         """Take ``cost`` credits for a job inside the caller's transaction, or refuse.
 
-        Returns the pools that paid (free first), which decide the job's queue priority.
+        Returns the pools that paid (in spending order), which decide the job's queue
+        priority: only :attr:`Pool.PAID` (bought credit) earns the paid lane.
         """
         await self.top_up(db, user_id, now, scope)
-        sources = await self._sources(db, user_id, scope)
+        sources = await self._sources(db, user_id, scope, guild)
         if (available := _total(sources)) < cost:
             refill = await self.next_refill(db, user_id, now, scope)
             raise NotEnoughCredits(available, cost, refill, self.monthly_credits)
@@ -191,8 +212,14 @@ class CreditRules:
         key: str,
         now: float,
         scope: int = 0,
+        where: int = 0,
     ) -> bool:
-        """An admin gives (paid, never expire) or takes credits (free first, not below 0)."""
+        """An admin gives granted credits (they never expire) or takes credits back.
+
+        ``where`` is the granting server (its grants are spent only there) or 0 for an
+        operator's global grant. Taking reaches only credits of that same scope (a server
+        admin cannot take a member's packs or another server's credits), not below 0.
+        """
         if amount >= 0:
             grant = LedgerEntry(
                 user_id,
@@ -201,14 +228,20 @@ class CreditRules:
                 reason,
                 f"admin:{key}",
                 now,
-                Pool.PAID,
-                scope,
+                Pool.GRANT,
+                where,
             )
             return await ledger.append(db, grant)
         await self.top_up(db, user_id, now, scope)
-        sources = await self._sources(db, user_id, scope)
+        sources = [
+            source
+            for source in await self._sources(db, user_id, scope, where or None)
+            if source[0] == where
+        ]
         if (available := _total(sources)) < -amount:
-            raise BadRequest(f"They have {available} credits; you can take at most that.")
+            raise BadRequest(
+                f"They have {available} credits within your reach; you can take at most that."
+            )
         await self._take(
             db, user_id, sources, -amount, EntryKind.ADMIN_GRANT, reason, f"admin:{key}", now
         )

@@ -25,6 +25,7 @@ from bot.studio import Studio
 from bot.uploads import check_size
 from bot.watcher import JobHandle, JobOutcome
 from data import images, job_records
+from data.images import ImageRecord
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +177,7 @@ class Delivery:
 
     async def _posted_before(self, outcome: JobOutcome, origin: dict[str, Any]) -> bool:
         channel = await self._channel(origin["channel_id"])
-        content = self._message(outcome, origin["user_id"])[0] if not outcome.ok else ""
+        content = (await self._message(outcome, origin["user_id"]))[0] if not outcome.ok else ""
         found = await recovery.find_posted(
             channel,
             self.client.user.id,
@@ -196,7 +197,7 @@ class Delivery:
 
     async def _post(self, outcome: JobOutcome, origin: dict[str, Any]) -> discord.Message | None:
         user_id = origin["user_id"]
-        content, kwargs = self._message(outcome, user_id)
+        content, kwargs = await self._message(outcome, user_id)
         webhook = self._live_webhook(origin)
         if webhook is not None:
             try:
@@ -209,7 +210,7 @@ class Delivery:
                 log.warning(
                     "followup for job %s failed (%s); posting in the channel", outcome.job.id, error
                 )
-                kwargs = self._message(outcome, user_id)[1]  # files are consumed by a send
+                kwargs = (await self._message(outcome, user_id))[1]  # a send consumes files
         channel = await self._channel(origin["channel_id"])
         reference = None
         if origin.get("reply_to"):
@@ -230,7 +231,7 @@ class Delivery:
             origin["application_id"], origin["token"], client=self.client
         )
 
-    def _message(self, outcome: JobOutcome, user_id: int) -> tuple[str, dict[str, Any]]:
+    async def _message(self, outcome: JobOutcome, user_id: int) -> tuple[str, dict[str, Any]]:
         mentions = mention_only(user_id)
         if not outcome.ok:
             text = (
@@ -240,10 +241,14 @@ class Delivery:
             return text, {"allowed_mentions": mentions}
         grid = outcome.grid  # made by the worker; made here only when none came
         if grid is None:
-            grid = render.grid_png([self.studio.files.read(image) for image in outcome.images])
+            grid = await asyncio.to_thread(self._grid, outcome.images)  # 0.1–1 s of CPU
         return f"<@{user_id}>", {
             "embed": render.result_embed(outcome.images, user_id, outcome.job.kind),
             "file": discord.File(fp=io.BytesIO(grid), filename=render.GRID_FILENAME),
             "view": render.result_view(outcome.images),
             "allowed_mentions": mentions,
         }
+
+    def _grid(self, records: list[ImageRecord]) -> bytes:
+        """The result grid from the stored files (runs in a thread: decode and encode)."""
+        return render.grid_png([self.studio.files.read(record) for record in records])

@@ -47,6 +47,18 @@ class NoAccess(StudioError):
         )
 
 
+class DirectMessagesOff(StudioError):
+    """A request from a DM while ``ALLOW_DMS`` is off: no server's rules could apply there."""
+
+    code = "direct_messages_off"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Imagine works in servers only: use it in a channel of a server you share with "
+            "the bot. Nothing was charged."
+        )
+
+
 class NotEnoughCredits(StudioError):
     def __init__(self, balance: int, cost: int, next_refill: datetime, refill_amount: int) -> None:
         self.balance = balance

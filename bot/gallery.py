@@ -117,6 +117,12 @@ class Gallery:
         async with self.store.transaction() as db:
             await shares.drop(db, slot.share.id)
 
+    async def live_share(self, guild_id: int | None, image_id: str) -> Share | None:
+        """The image's live post in this server's gallery (where to check moderation)."""
+        async with self.store.read() as db:
+            share = await shares.get(db, guild_id or 0, image_id)
+        return share if share is not None and share.status == "live" else None
+
     async def take_down(
         self, guild_id: int | None, image_id: str, actor_id: int, is_moderator: bool
     ) -> TakeDown:

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from bot.config import Settings
 from bot.errors import BadRequest, NotFound
-from data import collections, erasure, images, shares, users
+from data import collections, erasure, images, job_records, shares, users
 from data.collections import Collection
 from data.images import DiskUse, ImageFiles, ImageRecord
+from data.queue import JobQueue
 from data.shares import Share
 from data.store import Store
 
@@ -95,16 +96,20 @@ class Library:
         files: ImageFiles,
         *,
         clock: Callable[[], float] = time.time,
+        queue: JobQueue | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.files = files
         self.clock = clock
+        self.queue = queue  # /forget-me also clears what the queue keeps (Redis outlives jobs)
 
     @classmethod
     def of(cls, studio: Studio) -> Library:
         """The library over the studio's store and files (cheap: make one per request)."""
-        return cls(studio.settings, studio.store, studio.files, clock=studio.clock)
+        return cls(
+            studio.settings, studio.store, studio.files, clock=studio.clock, queue=studio.queue
+        )
 
     # -- history ---------------------------------------------------------------------------
 
@@ -222,11 +227,7 @@ class Library:
 
     @staticmethod
     async def _visible(db, viewer_id: int, record: ImageRecord) -> bool:
-        if record.owner_id == viewer_id:
-            return True
-        if await shares.is_live(db, record.id):
-            return True
-        return await collections.in_public_collection(db, record.id)
+        return await visible_to(db, viewer_id, record)
 
     # -- storage ---------------------------------------------------------------------------
 
@@ -259,6 +260,8 @@ class Library:
                 )
             posted = [s for s in await shares.of_author(db, user_id) if s.status == "live"]
             paths = await erasure.erase_user(db, user_id)
+        if self.queue is not None:  # finished jobs' payloads, results and dead letters
+            await self.queue.forget_user(user_id)
         removed = await asyncio.to_thread(self._delete_files, paths)
         return Forgotten(len(paths), removed, posted)
 
@@ -269,6 +272,25 @@ class Library:
                 (self.files.root / path).unlink()
                 removed += 1
         return removed
+
+
+async def visible_to(
+    db, viewer_id: int, record: ImageRecord, channel_id: int | None = None
+) -> bool:
+    """May the viewer see (save, open) this image? Their own, live in a gallery, in a public
+    collection, or, for a button clicked in ``channel_id``, posted in that very channel.
+    Anything else (a DM result, an ephemeral one) is private: a forged custom_id must not
+    reach it."""
+    if record.owner_id == viewer_id:
+        return True
+    if await shares.is_live(db, record.id):
+        return True
+    if await collections.in_public_collection(db, record.id):
+        return True
+    if channel_id is None:
+        return False
+    made_by = await job_records.get(db, record.job_id)
+    return made_by is not None and (made_by.origin or {}).get("channel_id") == channel_id
 
 
 class CollectionFull(BadRequest):

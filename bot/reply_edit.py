@@ -15,6 +15,7 @@ from bot.errors import BadRequest
 from bot.studio import EditOptions
 
 INDEX = re.compile(r"^(?:U|V|#)?([1-4])$", re.IGNORECASE)
+PIXELS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,13 @@ def parse_reply(text: str) -> ReplyEdit:
                 raise BadRequest(f"{word} needs a value, e.g. {_EXAMPLES[name]}.")
             flags[name] = words[position + 1].lower()
             position += 2
-            if name == "extend" and position < len(words) and words[position].isdigit():
+            if name == "extend" and position < len(words) and words[position].isnumeric():
+                # isnumeric() is also true of "²" or "½", which int() refuses: ASCII only.
+                if not PIXELS.fullmatch(words[position]):
+                    raise BadRequest(
+                        f"{words[position]!r} is not a number of pixels; "
+                        f"write digits, e.g. {_EXAMPLES['extend']}."
+                    )
                 pixels = int(words[position])
                 position += 1
             continue

@@ -7,29 +7,31 @@ job, submits the job to the queue and returns a :class:`JobHandle` to follow it.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import secrets
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
-from PIL import Image
+from PIL import Image, ImageOps
 
 from bot import canvas
 from bot.config import Settings
 from bot.credits import CreditRules
-from bot.errors import BadRequest, NoAccess, NotFound, Unavailable
-from bot.library import CollectionFull
+from bot.errors import BadRequest, DirectMessagesOff, NoAccess, NotFound, Unavailable
+from bot.library import CollectionFull, visible_to
 from bot.moderation import Moderator
 from bot.uploads import open_upload
 from bot.watcher import JobHandle, JobWatcher
-from data import access, collections, images, job_records, ledger, users
+from data import access, collections, images, job_records, ledger, moderation, users
 from data.images import ImageFiles, ImageRecord
 from data.jobs import Job, JobKind, OutputRules, Priority
 from data.ledger import Pool
@@ -43,8 +45,10 @@ class Requester:
 
     id: int
     name: str = ""
-    guild_id: int | None = None  # None: a DM or the terminal, where no server's rules apply
+    guild_id: int | None = None  # None: a DM or the terminal
     role_ids: frozenset[int] = frozenset()
+    dm: bool = False  # a Discord direct message: refused unless ALLOW_DMS, then every
+    # server's suspensions and role rules apply (no server's rules would otherwise)
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,13 @@ log = logging.getLogger(__name__)
 
 ImageSource = str | bytes  # an image id from this studio, or uploaded file bytes
 
+# The member's roles on each of these servers where they are a member (servers where
+# they are not are left out); the Discord adapter answers it, for requests from DMs.
+MemberRoles = Callable[[int, list[int]], Awaitable[dict[int, frozenset[int]]]]
+
 MAX_SEED = 2**32 - 16
+SCREEN_SIDE = 1024  # uploads are screened at most this big (the detector looks at 320²)
+T = TypeVar("T")
 
 
 class Studio:
@@ -94,8 +104,11 @@ class Studio:
         clock: Callable[[], float] = time.time,
         moderator: Moderator | None = None,
         unavailable: Callable[[], str | None] = lambda: None,
+        member_roles: MemberRoles | None = None,
     ) -> None:
         self.settings = settings
+        self._decodes = asyncio.Semaphore(settings.max_image_decodes)
+        self.member_roles = member_roles  # set by the Discord client; None: DMs find no roles
         self.moderator = moderator  # None: no content policy (Runtime always gives one)
         self.unavailable = unavailable  # why no job can run now (no model), or None
         self.store = store
@@ -146,6 +159,7 @@ class Studio:
         await self._screen(user, origin, text)
         image, parent = await self._source(user, source, origin)
         text = text if text is not None else (parent.prompt if parent else "")
+        init_image = await self._image_work(lambda: _png(image.convert("RGB")))
         job = self._job(
             JobKind.VARY,
             text,
@@ -155,7 +169,7 @@ class Studio:
             image.width,
             image.height,
             strength=strength,
-            init_image=_png(image.convert("RGB")),
+            init_image=init_image,
         )
         return await self._submit(
             user, job, self.settings.edit_cost, parent.id if parent else None, origin
@@ -177,9 +191,12 @@ class Studio:
         chosen = [o for o in (options.mask, options.region, options.extend, options.zoom) if o]
         if len(chosen) > 1:
             raise BadRequest("Pick one of: a mask, --region, --extend or --zoom.")
-        edit_area = self._edit_area(image, options)
+        edit_area = await self._image_work(lambda: self._edit_area(image, options))
         if edit_area is None:
             return await self.vary(user, source, prompt=prompt, seed=seed, origin=origin)
+        init_image, mask = await self._image_work(
+            lambda: (_png(edit_area.image), _png(edit_area.mask))
+        )
         job = self._job(
             JobKind.EDIT,
             prompt,
@@ -189,8 +206,8 @@ class Studio:
             edit_area.image.width,
             edit_area.image.height,
             strength=1.0,
-            init_image=_png(edit_area.image),
-            mask=_png(edit_area.mask),
+            init_image=init_image,
+            mask=mask,
         )
         return await self._submit(
             user, job, self.settings.edit_cost, parent.id if parent else None, origin
@@ -227,10 +244,33 @@ class Studio:
         async with self.store.read() as db:
             return await images.of_job(db, job_id)
 
-    async def save(self, user: Requester, image_ids: list[str], collection: str = "Saved") -> int:
-        """Add images to one of the user's collections; returns how many were new there."""
+    async def visible_image(
+        self, user: Requester, image_id: str, channel_id: int | None = None
+    ) -> ImageRecord:
+        """The image if the user may see it (see :func:`bot.library.visible_to`); a private
+        one answers exactly like a missing one."""
+        async with self.store.read() as db:
+            record = await images.get(db, image_id)
+            if record is None or not await visible_to(db, user.id, record, channel_id):
+                raise NotFound("That image no longer exists.")
+        return record
+
+    async def save(
+        self,
+        user: Requester,
+        image_ids: list[str],
+        collection: str = "Saved",
+        *,
+        seen_in: int | None = None,
+    ) -> int:
+        """Add images the user may see (``seen_in``: the channel of the button clicked) to
+        one of their collections; returns how many were new there."""
         now = self.clock()
         async with self.store.transaction() as db:
+            for image_id in image_ids:
+                record = await images.get(db, image_id)
+                if record is None or not await visible_to(db, user.id, record, seen_in):
+                    raise NotFound("That image no longer exists.")
             await users.ensure_user(db, user.id, user.name, now)
             collection_id = await collections.ensure(db, user.id, collection, now)
             cap = self.settings.collection_cap
@@ -248,28 +288,40 @@ class Studio:
             await users.ensure_user(db, user.id, user.name, now)
             await self.credits.top_up(db, user.id, now, scope)
             return CreditSummary(
-                balance=await self.credits.wallet(db, user.id, scope),
+                balance=await self.credits.wallet(db, user.id, scope, user.guild_id),
                 next_refill=await self.credits.next_refill(db, user.id, now, scope),
                 refill_amount=self.credits.monthly_credits,
-                recent=await ledger.recent(db, user.id, limit=5, scope=scope),
+                recent=await ledger.recent(
+                    db, user.id, limit=5, scope=scope, guild=user.guild_id or 0
+                ),
             )
 
     async def admin_grant(
-        self, target: Requester, amount: int, reason: str, key: str
+        self, target: Requester, amount: int, reason: str, key: str, *, everywhere: bool = False
     ) -> CreditSummary:
-        """An admin gives or takes credits, with a reason; the key makes a retry harmless."""
+        """An admin gives or takes credits, with a reason; the key makes a retry harmless.
+
+        A grant is spent only on the target's server (``target.guild_id``): a server's
+        admins cannot mint credits for other servers. ``everywhere`` (the caller checked the
+        admin is an operator) or a target without a server (the terminal) grants globally.
+        """
         reason = self.clean_prompt(reason, required=False) or "admin grant"
         if amount == 0:
             raise BadRequest("Give a non-zero amount (negative takes credits away).")
         now, scope = self.clock(), self.credit_scope(target)
+        where = 0 if everywhere or target.guild_id is None else target.guild_id
         async with self.store.transaction() as db:
             await users.ensure_user(db, target.id, target.name, now)
-            await self.credits.admin_grant(db, target.id, amount, reason[:200], key, now, scope)
+            await self.credits.admin_grant(
+                db, target.id, amount, reason[:200], key, now, scope, where
+            )
         return await self.credit_summary(target)
 
     async def history(self, user: Requester, limit: int = 15) -> list[ledger.LedgerEntry]:
         async with self.store.read() as db:
-            return await ledger.recent(db, user.id, limit, self.credit_scope(user))
+            return await ledger.recent(
+                db, user.id, limit, self.credit_scope(user), user.guild_id or 0
+            )
 
     async def purchase(self, user: Requester, entitlement_id: int) -> bool:
         """A credit pack bought through Discord; True the first time this entitlement is seen."""
@@ -284,7 +336,7 @@ class Studio:
         async with self.store.transaction() as db:
             await users.ensure_user(db, user.id, user.name, now)
             await self.credits.top_up(db, user.id, now, scope)
-            return (await self.credits.wallet(db, user.id, scope)).total
+            return (await self.credits.wallet(db, user.id, scope, user.guild_id)).total
 
     def credit_scope(self, user: Requester) -> int:
         """The server whose credits pay, when credits are per server; else 0 (global)."""
@@ -338,35 +390,53 @@ class Studio:
     async def _screen(
         self, user: Requester, origin: dict[str, Any] | None, prompt: str | None
     ) -> None:
-        """Suspended users and blocked prompts stop here, before any credit is taken."""
+        """DMs (when off), suspended users, role rules seen from DMs and blocked prompts
+        stop here, before any credit is taken."""
+        guilds = [_guild_of(user, origin)]
+        if user.dm:
+            if not self.settings.allow_dms:
+                raise DirectMessagesOff()
+            guilds += await self._check_access_from_dm(user)
         if self.moderator is None:
             return
-        guild_id = _guild_of(user, origin)
-        if prompt:
-            await self.moderator.screen_prompt(user.id, guild_id, prompt)
-        else:
-            await self.moderator.ensure_allowed(user.id, guild_id)
+        for guild_id in guilds:  # from a DM: the bot's terms, then each server's own
+            if prompt:
+                await self.moderator.screen_prompt(user.id, guild_id, prompt)
+            else:
+                await self.moderator.ensure_allowed(user.id, guild_id)
 
     async def _source(
         self, user: Requester, source: ImageSource, origin: dict[str, Any] | None = None
     ) -> tuple[Image.Image, ImageRecord | None]:
         """The image to work on, scaled for the model, and its record when it is ours.
-        An upload passes the image checks (nudity, faces) first."""
-        if isinstance(source, bytes):
-            image = open_upload(
-                source,
-                max_bytes=self.settings.max_upload_bytes,
-                max_pixels=self.settings.max_upload_pixels,
-            )
-            if self.moderator is not None:
-                await self.moderator.screen_upload(user.id, _guild_of(user, origin), image)
-            parent = None
-        else:
-            parent = await self.image(source)
-            image = Image.open(self.files.absolute(parent))
-            image.load()
+        An upload passes the image checks (nudity, faces) first, on a copy scaled down to
+        at most SCREEN_SIDE: the full-size decode never outlives its thread."""
         longest = canvas.align(self.settings.image_size * 3 / 2)
-        return canvas.fit(image, longest), parent
+        if isinstance(source, bytes):
+            screened, image = await self._image_work(lambda: self._open_upload(source, longest))
+            if self.moderator is not None:
+                await self.moderator.screen_upload(user.id, _guild_of(user, origin), screened)
+            return image, None
+        parent = await self.image(source)
+        path = self.files.absolute(parent)
+        return await self._image_work(lambda: _open_fitted(path, longest)), parent
+
+    async def _image_work(self, work: Callable[[], T]) -> T:
+        """Decode, resize or encode in a thread (0.1–0.3 s of CPU for a 4096² upload: the
+        event loop keeps answering Discord), at most MAX_IMAGE_DECODES at once (each holds
+        a full-size image in memory)."""
+        async with self._decodes:
+            return await asyncio.to_thread(work)
+
+    def _open_upload(self, data: bytes, longest: int) -> tuple[Image.Image, Image.Image]:
+        """(the copy to screen, the image for the model) from upload bytes; in a thread."""
+        image = open_upload(
+            data,
+            max_bytes=self.settings.max_upload_bytes,
+            max_pixels=self.settings.max_upload_pixels,
+        )
+        screened = ImageOps.contain(image, (SCREEN_SIDE, SCREEN_SIDE))
+        return screened, canvas.fit(image, longest)
 
     def _edit_area(self, image: Image.Image, options: EditOptions) -> canvas.Canvas | None:
         limit = self.settings.max_canvas
@@ -414,9 +484,10 @@ class Studio:
                     f" is {limit}); wait for one to finish, then try again."
                 )
             pools = await self.credits.charge(
-                db, user.id, cost, job.id, now, self.credit_scope(user)
+                db, user.id, cost, job.id, now, self.credit_scope(user), user.guild_id
             )
-            # The queue takes turns by user and serves paid credits first when it is long.
+            # The queue takes turns by user and serves bought credits first when it is long
+            # (granted credits never: anyone can make a server and grant themselves some).
             priority = Priority.PAID if Pool.PAID in pools else Priority.FREE
             job = job.model_copy(
                 update={"user_id": user.id, "priority": priority, "output_rules": rules}
@@ -437,6 +508,25 @@ class Studio:
         except Exception:  # recorded and paid for: the watcher submits it on a later tick
             log.warning("job %s: the queue refused it for now; retrying", job.id, exc_info=True)
         return handle
+
+    async def _check_access_from_dm(self, user: Requester) -> list[int]:
+        """A DM honours the role rule of every server that has one and the member is on:
+        refused with NoAccess on one server, refused in DMs too. Returns the member's
+        servers that block terms of their own (their prompt rules apply in DMs as well)."""
+        async with self.store.read() as db:
+            ruled = await access.guilds_with_rules(db)
+            with_terms = await moderation.guilds_with_blocked_terms(db)
+        if not ruled and not with_terms:
+            return []
+        if self.member_roles is None:
+            raise BadRequest("Imagine cannot check your roles from a DM; use it in a server.")
+        roles_on = await self.member_roles(user.id, sorted(set(ruled) | set(with_terms)))
+        for guild_id, role_ids in roles_on.items():
+            async with self.store.read() as db:
+                roles = await access.allowed_roles(db, guild_id)
+            if roles and role_ids.isdisjoint(roles):
+                raise NoAccess(roles)
+        return [guild_id for guild_id in with_terms if guild_id in roles_on]
 
     async def _check_access(self, db: aiosqlite.Connection, user: Requester) -> None:
         if user.guild_id is None:
@@ -473,6 +563,13 @@ class Studio:
 def _guild_of(user: Requester, origin: dict[str, Any] | None) -> int | None:
     """The server a request comes from: the member's, else where the result goes."""
     return user.guild_id if user.guild_id is not None else (origin or {}).get("guild_id")
+
+
+def _open_fitted(path: Path, longest: int) -> Image.Image:
+    """One of our stored images, scaled for the model (in a thread)."""
+    image = Image.open(path)
+    image.load()  # reads the file and closes it (a PNG has one frame)
+    return canvas.fit(image, longest)
 
 
 def _png(image: Image.Image) -> bytes:

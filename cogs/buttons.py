@@ -3,6 +3,7 @@ so every button on every old message keeps working after the bot restarts."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from typing import TYPE_CHECKING, Any
@@ -12,7 +13,7 @@ from discord.ext import commands
 
 from bot import custom_ids, gallery_posts, render
 from bot.delivery import mention_only
-from bot.errors import StudioError
+from bot.errors import NotFound, StudioError
 from bot.gallery import Gallery, share_url
 from cogs.studio import requester
 
@@ -75,7 +76,8 @@ class OpenButton(ImageButton, template=custom_ids.template(custom_ids.OPEN)):
     """U1–U4: the full-size PNG of one image, with its own buttons."""
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
-        image = await bot.studio.image(self.image_id)
+        user = requester(interaction.user)
+        image = await bot.studio.visible_image(user, self.image_id, interaction.channel_id)
         png = bot.studio.files.read(image)
         await interaction.response.send_message(
             f"Image #{image.position} <@{interaction.user.id}>",
@@ -87,16 +89,21 @@ class OpenButton(ImageButton, template=custom_ids.template(custom_ids.OPEN)):
 
 class SaveButton(ImageButton, template=custom_ids.template(custom_ids.SAVE)):
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
-        image = await bot.studio.image(self.image_id)
-        added = await bot.studio.save(requester(interaction.user), [image.id])
+        user, seen_in = requester(interaction.user), interaction.channel_id
+        image = await bot.studio.visible_image(user, self.image_id, seen_in)
+        added = await bot.studio.save(user, [image.id], seen_in=seen_in)
         await _saved(interaction, added, 1)
 
 
 class SaveAllButton(ImageButton, template=custom_ids.template(custom_ids.SAVE_ALL)):
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
-        image = await bot.studio.image(self.image_id)
-        every = await bot.studio.images_of_job(image.job_id)
-        added = await bot.studio.save(requester(interaction.user), [i.id for i in every])
+        user, seen_in = requester(interaction.user), interaction.channel_id
+        image = await bot.studio.visible_image(user, self.image_id, seen_in)
+        every = []
+        for other in await bot.studio.images_of_job(image.job_id):
+            with contextlib.suppress(NotFound):  # e.g. one of them is shared, not the rest
+                every.append(await bot.studio.visible_image(user, other.id, seen_in))
+        added = await bot.studio.save(user, [i.id for i in every], seen_in=seen_in)
         await _saved(interaction, added, len(every))
 
 

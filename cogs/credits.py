@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.errors import BadRequest
 from bot.studio import CreditSummary, Requester
 from cogs.studio import requester
 from data.ledger import LedgerEntry
@@ -28,9 +29,10 @@ log = logging.getLogger(__name__)
 def describe(summary: CreditSummary, who: str = "You have") -> str:
     balance = summary.balance
     refill = discord.utils.format_dt(summary.next_refill, "D")
+    granted = f", {balance.granted} granted" if balance.granted else ""
     lines = [
         f"{who} **{balance.total}** credit{'s' if balance.total != 1 else ''}: "
-        f"{balance.free} free, {balance.paid} paid.",
+        f"{balance.free} free, {balance.paid} paid{granted}.",
         f"Free credits expire {refill}, when {summary.refill_amount} new free credits arrive. "
         "Paid credits never expire.",
     ]
@@ -64,17 +66,33 @@ class CreditsCog(commands.Cog):
         await interaction.response.send_message(describe(summary), ephemeral=True)
 
     @admin.command(name="grant", description="Give credits (or take them, with a negative amount)")
-    @app_commands.describe(user="Who", amount="Credits to give; negative to take", reason="Why")
+    @app_commands.describe(
+        user="Who",
+        amount="Credits to give; negative to take",
+        reason="Why",
+        everywhere="Bot operators only: credits for every server, not just this one",
+    )
     async def grant(
         self,
         interaction: discord.Interaction,
         user: discord.Member,
         amount: app_commands.Range[int, -100_000, 100_000],
         reason: str,
+        everywhere: bool = False,
     ) -> None:
+        """Granted credits are spent on this server only, unless an operator says otherwise."""
+        if everywhere and interaction.user.id not in self.bot.settings.operator_ids:
+            raise BadRequest(
+                "Only the bot's operators can grant credits for every server; "
+                "leave `everywhere` off to grant credits for this server."
+            )
         target = requester(user)
         summary = await self.bot.studio.admin_grant(
-            target, amount, f"{reason} (by {interaction.user.display_name})", str(interaction.id)
+            target,
+            amount,
+            f"{reason} (by {interaction.user.display_name})",
+            str(interaction.id),
+            everywhere=everywhere,
         )
         await interaction.response.send_message(
             describe(summary, f"{user.mention} now has"),

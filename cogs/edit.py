@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot import custom_ids
 from bot.delivery import message_origin
-from bot.errors import BadRequest, StudioError
+from bot.errors import BadRequest, DirectMessagesOff, StudioError, explain_failure
 from bot.reply_edit import parse_reply
 from bot.studio import EditOptions, ImageSource
 from cogs.studio import requester
@@ -49,6 +49,8 @@ class EditCog(commands.Cog):
         ours = target.author.id == self.bot.user.id
         if not ours and not (self.bot.user.mentioned_in(message) and _images(target)):
             return  # an ordinary conversation reply: not for us
+        if ours and not _image_ids(target) and not _images(target):
+            return  # a reply to one of our text messages: nothing to edit
         text = _without_mentions(message.content, self.bot.user.id)
         if not text and not self.bot.intents.message_content:
             await _answer(message, NEEDS_CONTENT_INTENT)
@@ -57,13 +59,19 @@ class EditCog(commands.Cog):
             await self._edit(message, target, text)
         except StudioError as error:
             await _answer(message, str(error))
+        except Exception as error:  # a bug or a locked database: an answer, not silence
+            log.error("reply-to-edit %s failed", message.id, exc_info=error)
+            await _answer(message, explain_failure(error))
 
     async def _edit(self, message: discord.Message, target: discord.Message, text: str) -> None:
         request = parse_reply(text)
+        if message.guild is None and not self.bot.settings.allow_dms:
+            raise DirectMessagesOff()  # before any download
+        # Before any download: a flood of replies must not make the bot fetch 10 MB each.
+        self.bot.delivery.rate_limit.check(message.author.id)
         source = await self._source(target, request.index)
         if source is None:
             return
-        self.bot.delivery.rate_limit.check(message.author.id)
         mask_attachment = next(iter(_images(message)), None)
         options = request.options
         if mask_attachment is not None:

@@ -14,6 +14,7 @@ from bot import custom_ids, gallery_posts, pages
 from bot.gallery import Gallery, TakeDown
 from bot.library import Library, image_id_in
 from cogs.buttons import ImageButton
+from data.shares import Share
 
 if TYPE_CHECKING:
     from bot.client import ImagineBot
@@ -24,8 +25,25 @@ NO_PINGS = discord.AllowedMentions.none()
 PERIODS = [app_commands.Choice(name=p, value=p) for p in ("week", "month", "all")]
 
 
-def is_moderator(interaction: discord.Interaction) -> bool:
-    return interaction.permissions.manage_messages
+async def moderates(bot: ImagineBot, interaction: discord.Interaction, share: Share) -> bool:
+    """Manage Messages where the post is (the gallery channel, or its forum post), not
+    where the command was typed: moderating one channel is no right over the gallery."""
+    if share.channel_id is None or interaction.guild is None:
+        return False
+    if interaction.channel_id == share.channel_id:  # the Remove button under the post
+        return interaction.permissions.manage_messages
+    member = interaction.user
+    if not isinstance(member, discord.Member):
+        return False
+    channel = interaction.guild.get_channel_or_thread(share.channel_id)
+    if channel is None:
+        try:
+            channel = await bot.fetch_channel(share.channel_id)
+        except discord.HTTPException:  # the post's channel is gone: the server-wide right
+            return member.guild_permissions.manage_messages
+    if not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+        return False
+    return channel.permissions_for(member).manage_messages
 
 
 def human_bytes(size: int) -> str:
@@ -38,9 +56,10 @@ def human_bytes(size: int) -> str:
 
 
 async def take_down(bot: ImagineBot, interaction: discord.Interaction, image_id: str) -> TakeDown:
-    done = await Gallery.of(bot.studio).take_down(
-        interaction.guild_id, image_id, interaction.user.id, is_moderator(interaction)
-    )
+    gallery = Gallery.of(bot.studio)
+    share = await gallery.live_share(interaction.guild_id, image_id)
+    moderator = share is not None and await moderates(bot, interaction, share)
+    done = await gallery.take_down(interaction.guild_id, image_id, interaction.user.id, moderator)
     await gallery_posts.take_down(bot, done.share)
     return done
 

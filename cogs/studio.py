@@ -17,11 +17,12 @@ SIZES = [app_commands.Choice(name=n, value=n) for n in ("square", "portrait", "l
 
 
 def requester(user: discord.abc.User) -> Requester:
-    """The studio's view of a Discord user; a member brings their server and roles."""
+    """The studio's view of a Discord user; a member brings their server and roles, any
+    other user is in a DM (the studio refuses or applies every server's rules there)."""
     if isinstance(user, discord.Member):
         roles = frozenset(role.id for role in user.roles)
         return Requester(user.id, user.display_name, user.guild.id, roles)
-    return Requester(user.id, user.display_name)
+    return Requester(user.id, user.display_name, dm=True)
 
 
 class StudioCog(commands.Cog):

@@ -15,6 +15,14 @@ async def allowed_roles(db: aiosqlite.Connection, guild_id: int) -> list[int]:
     return [row[0] for row in rows]
 
 
+async def guilds_with_rules(db: aiosqlite.Connection) -> list[int]:
+    """Every server that limits the bot to some roles (a DM must honour them all)."""
+    rows = await (
+        await db.execute("SELECT DISTINCT guild_id FROM guild_access_roles ORDER BY guild_id")
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
 async def allow(
     db: aiosqlite.Connection, guild_id: int, role_id: int, added_by: int, now: float
 ) -> bool:

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import aiosqlite
 
+from data import private
+from data.private import FILE_MODE
+
 
 def new_image_id() -> str:
     return secrets.token_hex(6)
@@ -43,10 +46,12 @@ class ImageFiles:
     def write(self, image_id: str, png: bytes) -> str:
         relative = self.relative_path(image_id)
         target = self.root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private.make_dir(target.parent)
         temporary = target.with_suffix(".tmp")
         try:
-            temporary.write_bytes(png)
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(png)
             os.replace(temporary, target)
         except OSError:
             temporary.unlink(missing_ok=True)  # no half-written file left behind (disk full)

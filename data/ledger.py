@@ -1,9 +1,10 @@
 """The credit ledger: append-only rows; a balance is their sum, per pool.
 
-Free credits (monthly grants, they expire) and paid credits (purchases, admin grants, they
-keep) are two pools of one ledger. Functions take an open transaction
-(``Store.transaction()``) so a charge can share it with the job it pays for. Every row has
-an idempotency key: writing the same key twice writes once.
+Free credits (monthly grants, they expire), paid credits (purchases, they keep) and granted
+credits (an admin's gift, spent only where it was given) are three pools of one ledger.
+Functions take an open transaction (``Store.transaction()``) so a charge can share it with
+the job it pays for. Every row has an idempotency key: writing the same key twice writes
+once.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class EntryKind(StrEnum):
 class Pool(StrEnum):
     FREE = "free"
     PAID = "paid"
+    GRANT = "grant"  # an admin's gift: never paid (no paid lane), spent only in its scope
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,11 @@ class LedgerEntry:
 class Balance:
     free: int
     paid: int
+    granted: int = 0
 
     @property
     def total(self) -> int:
-        return self.free + self.paid
+        return self.free + self.paid + self.granted
 
 
 _COLUMNS = "user_id, delta, kind, reason, idem_key, created_at, pool, scope"
@@ -80,7 +83,7 @@ async def balances(db: aiosqlite.Connection, user_id: int, scope: int = 0) -> Ba
         )
     ).fetchall()
     sums = {row[0]: int(row[1]) for row in rows}
-    return Balance(free=sums.get("free", 0), paid=sums.get("paid", 0))
+    return Balance(free=sums.get("free", 0), paid=sums.get("paid", 0), granted=sums.get("grant", 0))
 
 
 async def balance(db: aiosqlite.Connection, user_id: int, scope: int = 0) -> int:
@@ -118,14 +121,15 @@ async def first_entry_time(
 
 
 async def recent(
-    db: aiosqlite.Connection, user_id: int, limit: int = 10, scope: int = 0
+    db: aiosqlite.Connection, user_id: int, limit: int = 10, scope: int = 0, guild: int = 0
 ) -> list[LedgerEntry]:
-    """The latest rows of an account; a server's view includes the person's own packs."""
+    """The latest rows of an account; a server's view includes the person's own packs
+    (scope 0) and what that server (``guild``) granted."""
     rows = await (
         await db.execute(
-            f"SELECT {_COLUMNS} FROM ledger WHERE user_id = ? AND scope IN (?, 0)"
+            f"SELECT {_COLUMNS} FROM ledger WHERE user_id = ? AND scope IN (?, ?, 0)"
             " ORDER BY id DESC LIMIT ?",
-            (user_id, scope, limit),
+            (user_id, scope, guild, limit),
         )
     ).fetchall()
     return [_entry(r) for r in rows]

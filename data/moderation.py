@@ -89,6 +89,16 @@ async def terms(db: aiosqlite.Connection, guild_id: int) -> list[Term]:
     return [Term(row[0], row[1]) for row in rows]
 
 
+async def guilds_with_blocked_terms(db: aiosqlite.Connection) -> list[int]:
+    """Every server with its own blocked terms (a request from a DM must honour them)."""
+    rows = await (
+        await db.execute(
+            "SELECT DISTINCT guild_id FROM moderation_terms WHERE kind = 'block' ORDER BY guild_id"
+        )
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
 async def add_term(
     db: aiosqlite.Connection, guild_id: int, term: str, kind: str, added_by: int, now: float
 ) -> bool:
@@ -171,6 +181,20 @@ async def active_suspension(
             f"SELECT {_SUSPENSION} FROM moderation_suspensions WHERE guild_id = ? AND user_id = ?"
             " AND lifted_at IS NULL AND until > ? ORDER BY until DESC LIMIT 1",
             (guild_id, user_id, now),
+        )
+    ).fetchone()
+    return Suspension(*row) if row else None
+
+
+async def active_suspension_anywhere(
+    db: aiosqlite.Connection, user_id: int, now: float
+) -> Suspension | None:
+    """The longest running suspension of the user on any server (for requests from DMs)."""
+    row = await (
+        await db.execute(
+            f"SELECT {_SUSPENSION} FROM moderation_suspensions WHERE user_id = ?"
+            " AND lifted_at IS NULL AND until > ? ORDER BY until DESC LIMIT 1",
+            (user_id, now),
         )
     ).fetchone()
     return Suspension(*row) if row else None

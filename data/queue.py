@@ -132,6 +132,12 @@ class JobQueue(ABC):
         """The bot has stored the outcome; the queue may drop the job and its result."""
 
     @abstractmethod
+    async def forget_user(self, user_id: int) -> int:
+        """/forget-me: drop everything the queue still keeps of the user's finished jobs
+        (payloads, results, dead letters); returns how many entries went. Open jobs stay
+        (the bot refuses to forget while some run)."""
+
+    @abstractmethod
     async def overview(self) -> QueueOverview:
         """Waiting jobs and running ones (longest silent first), in one snapshot."""
 

@@ -93,10 +93,12 @@ local function take(member, worker, lease)
   redis.call('XREADGROUP', 'GROUP', GROUP, worker, 'COUNT', 1, 'STREAMS', stream, '>')
   return start(key, worker, lease, entry, 1)
 end
+-- A dead letter says which job failed, whose, how often and why; never the payload (the
+-- prompt, an upload, a mask): the stream has no TTL and /forget-me must be able to end it.
 local function dead_letter(key, id, reason)
-  local user, payload, attempts = unpack(redis.call('HMGET', key, 'user', 'payload', 'attempts'))
+  local user, attempts = unpack(redis.call('HMGET', key, 'user', 'attempts'))
   redis.call('XADD', prefix .. ':dead', 'MAXLEN', '~', DEAD_LETTERS_KEPT, '*', 'job', id,
-    'user', user or '', 'attempts', attempts or 0, 'reason', reason, 'payload', payload or '')
+    'user', user or '', 'attempts', attempts or 0, 'reason', reason)
 end
 """
 
@@ -428,6 +430,22 @@ class RedisQueue(JobQueue):
 
     async def forget(self, job_id: str) -> None:
         await self._run("forget", job_id)
+
+    async def forget_user(self, user_id: int) -> int:
+        """Delete the user's dead letters and finished job hashes (results kept for the
+        bot). A scan, not a script: it runs once per /forget-me, not per job."""
+        user, removed = str(user_id), 0
+        dead = f"{self.prefix}:dead"
+        doomed = [
+            entry for entry, fields in await self._redis.xrange(dead) if fields.get("user") == user
+        ]
+        if doomed:
+            removed += await self._redis.xdel(dead, *doomed)
+        async for key in self._redis.scan_iter(match=f"{self.prefix}:job:*", count=500):
+            owner, state = await self._redis.hmget(key, "user", "state")
+            if owner == user and state in ("done", "failed"):
+                removed += await self._redis.delete(key)
+        return removed
 
     async def overview(self) -> QueueOverview:
         waiting, dead, *rows = await self._run("overview")

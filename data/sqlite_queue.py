@@ -245,6 +245,14 @@ class SqliteQueue(JobQueue):
                 "DELETE FROM queue WHERE id = ? AND status IN ('done', 'failed')", (job_id,)
             )
 
+    async def forget_user(self, user_id: int) -> int:
+        async with self._store.transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM queue WHERE user_id = ? AND status IN ('done', 'failed')",
+                (user_id,),
+            )
+            return cursor.rowcount
+
     async def wait_for_jobs(self, timeout: float) -> None:
         await self._bell.wait("jobs", timeout)
 

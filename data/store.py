@@ -12,6 +12,8 @@ from typing import Any
 
 import aiosqlite
 
+from data import private
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -41,8 +43,13 @@ class Store:
     @classmethod
     async def open(cls, path: Path | str) -> Store:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private.make_dir(path.parent)
         conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            private.restrict(path)  # before WAL: -wal and -shm copy the database's mode
+        except BaseException:
+            await conn.close()
+            raise
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA journal_mode = WAL")

@@ -126,14 +126,17 @@ class Moderator:
     # -- checks with consequences -------------------------------------------------------
 
     async def ensure_allowed(self, user_id: int, guild_id: int | None) -> None:
-        """Refuse a suspended user before anything else happens."""
+        """Refuse a suspended user before anything else happens. Without a server (a DM,
+        the terminal) a suspension on any server counts: a DM is no way around it."""
         async with self.store.read() as db:
-            active = await moderation.active_suspension(
-                db, guild_id or NO_GUILD, user_id, self.clock()
-            )
+            if guild_id:
+                active = await moderation.active_suspension(db, guild_id, user_id, self.clock())
+            else:
+                active = await moderation.active_suspension_anywhere(db, user_id, self.clock())
         if active is not None:
+            where = "on this server" if guild_id else "on a server"
             raise Suspended(
-                f"You are suspended from Imagine on this server until {when(active.until)} "
+                f"You are suspended from Imagine {where} until {when(active.until)} "
                 f"({active.reason}). A moderator can lift it.",
                 active.until,
             )

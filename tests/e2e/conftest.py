@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import io
 import os
 import subprocess
@@ -129,11 +130,18 @@ def png(image: Image.Image) -> bytes:
 
 
 async def wait_until(condition, timeout: float = 30, interval: float = 0.05) -> None:
+    """Polls ``condition`` (a plain or an async function) until it holds: a real condition,
+    never a fixed sleep, so a slow, loaded machine only waits longer."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
+    while not await _holds(condition):
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not met in time")
         await asyncio.sleep(interval)
+
+
+async def _holds(condition) -> bool:
+    outcome = condition()
+    return bool(await outcome) if inspect.isawaitable(outcome) else bool(outcome)
 
 
 RESULT_TIMEOUT = 90  # the worker process loads torch first

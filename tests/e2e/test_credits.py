@@ -41,7 +41,7 @@ async def test_admins_grant_and_audit_credits(studio: Studio):
         **member,
     )
     answer = (await grant.wait_callback()).json["data"]["content"]
-    assert f"<@{BOB}> now has **70** credits: 50 free, 20 paid." in answer
+    assert f"<@{BOB}> now has **70** credits: 50 free, 0 paid, 20 granted." in answer
     take = await fake.slash_command(
         "credits-admin",
         {"amount": -500, "reason": "oops"},
@@ -55,8 +55,9 @@ async def test_admins_grant_and_audit_credits(studio: Studio):
         "credits-admin", subcommand="history", user_id=OWNER_ID, **member
     )
     text = (await history.wait_callback()).json["data"]["content"]
-    assert "`+20` paid · admin grant · contest winner" in text
-    assert await studio.balance(BOB) == 70
+    assert "`+20` grant · admin grant · contest winner" in text
+    assert await studio.bot.studio.balance(Requester(BOB, guild_id=fake.guild_id)) == 70
+    assert await studio.balance(BOB) == 50  # a server's grant is spent on that server only
 
 
 async def test_a_bought_pack_is_granted_once_and_consumed(fake, tmp_path):
@@ -100,7 +101,7 @@ async def test_credits_per_server_keep_a_grant_on_its_server(fake, tmp_path):
         assert "now has **70** credits" in (await grant.wait_callback()).json["data"]["content"]
         shown = await fake.slash_command("credits", user_id=BOB)
         content = (await shown.wait_callback()).json["data"]["content"]
-        assert content.startswith("You have **70** credits: 50 free, 20 paid.")
+        assert content.startswith("You have **70** credits: 50 free, 0 paid, 20 granted.")
         assert await bot.studio.balance(Requester(BOB, guild_id=fake.guild_id)) == 70
         assert await bot.studio.balance(Requester(BOB)) == 50  # in DMs: not this server's
     finally:

@@ -78,9 +78,12 @@ async def test_a_result_posted_just_before_a_crash_is_not_posted_again(fake, tmp
     bot, task = await start_bot(fake, settings)
     try:
         await wait_until(lambda: fake.calls_matching("GET", r"/channels/\d+/messages"))
-        await asyncio.sleep(1)
-        (delivered,) = await bot.studio.store.fetchone("SELECT delivered_at FROM jobs")
-        assert delivered is not None
+
+        async def marked() -> bool:  # recovery found the post and marked it, not posted again
+            (delivered,) = await bot.studio.store.fetchone("SELECT delivered_at FROM jobs")
+            return delivered is not None
+
+        await wait_until(marked, timeout=RESULT_TIMEOUT)
     finally:
         await stop_bot(bot, task)
     report = audit(settings.database_path, fake)

@@ -56,7 +56,10 @@ async def test_a_full_disk_keeps_the_result_until_it_can_be_stored(
     bot, task = await start_bot(fake, settings)
     studio = Studio(fake, bot, settings, task)
 
+    tries: list[str] = []
+
     def no_space(source, target):
+        tries.append(str(target))
         raise OSError(errno.ENOSPC, "No space left on device", str(target))
 
     monkeypatch.setattr(image_files, "os", SimpleNamespace(replace=no_space))
@@ -70,7 +73,9 @@ async def test_a_full_disk_keeps_the_result_until_it_can_be_stored(
                 await asyncio.sleep(0.1)
 
         await asyncio.wait_for(worker_finished(), RESULT_TIMEOUT)
-        await asyncio.sleep(1.5)  # several watcher ticks try, and fail, to store the images
+        # several watcher ticks try, and fail, to store the images (a count, not a sleep:
+        # a loaded machine may tick slowly)
+        await wait_until(lambda: len(tries) >= 3, timeout=RESULT_TIMEOUT)
         (status,) = await bot.studio.store.fetchone("SELECT status FROM jobs")
         assert status == "queued"  # not finished: no half-stored job
         assert await bot.studio.store.fetchall("SELECT * FROM images") == []

@@ -72,6 +72,7 @@ class FakeDiscord:
         self.permission_overrides: dict[int, int] = {}
         self.roles: dict[int, str] = {}  # the guild's roles besides @everyone: id → name
         self.member_roles: dict[int, list[int]] = {}  # user id → their role ids
+        self.role_permissions: dict[int, int] = {}  # role id → its permissions (else @everyone's)
         self.app_permissions = p.BOT_PERMISSIONS
         self.store = MessageStore(self.ids, self.user, lambda: f"{self.base_url}/cdn")
         self.interactions: dict[str, FakeInteraction] = {}
@@ -171,7 +172,8 @@ class FakeDiscord:
 
     def role(self, role_id: int) -> dict:
         """One of ``self.roles`` as a payload (set the roles before the bot connects)."""
-        return p.role_payload(role_id, self.roles[role_id], p.EVERYONE_PERMISSIONS, position=1)
+        permissions = self.role_permissions.get(role_id, p.EVERYONE_PERMISSIONS)
+        return p.role_payload(role_id, self.roles[role_id], permissions, position=1)
 
     def channel(self, channel_id: int) -> dict:
         if channel_id in self.channels:

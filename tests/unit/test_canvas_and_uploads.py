@@ -81,3 +81,35 @@ def test_uploads_accept_real_images_and_take_the_first_frame():
 def test_bad_uploads_are_refused_with_a_reason(data, message):
     with pytest.raises(ImageRejected, match=message):
         open_upload(data, **LIMITS)
+
+
+ROOMY = {"max_bytes": 10 * 2**20, "max_pixels": 4096 * 4096}
+
+
+def test_a_16_bit_png_keeps_its_tones():
+    """Issue 19 item 7: convert("RGB") clipped 16-bit grey to white."""
+    ramp = np.tile(np.linspace(0, 65535, 64).astype(np.uint16), (16, 1))
+    wide = open_upload(encode(Image.fromarray(ramp)), **ROOMY)
+    control = open_upload(encode(Image.fromarray((ramp // 257).astype(np.uint8))), **ROOMY)
+    wide_pixels, control_pixels = np.asarray(wide).astype(int), np.asarray(control).astype(int)
+    assert wide.mode == "RGB" and abs(wide_pixels.mean() - 127.5) < 2  # not 99% white
+    assert np.abs(wide_pixels - control_pixels).max() <= 1  # the same picture as 8 bits
+
+
+def test_exif_orientation_turns_a_phone_photo_upright():
+    picture = Image.new("RGB", (40, 20), "white")
+    picture.paste((255, 0, 0), (0, 0, 20, 20))  # red on the left, as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    upright = open_upload(encode(picture, "JPEG", exif=exif.tobytes()), **ROOMY)
+    assert upright.size == (20, 40)
+    top, bottom = upright.getpixel((10, 5)), upright.getpixel((10, 35))
+    assert top[0] > 200 and top[1] < 60 and min(bottom) > 200  # red now on top
+
+
+@pytest.mark.parametrize("size", [(65500, 8), (8, 4000), (1000, 240)])
+def test_extreme_aspect_ratios_are_refused_with_the_size(size):
+    sliver = Image.new("L", size)
+    with pytest.raises(ImageRejected, match=rf"{size[0]}×{size[1]}: its sides may differ"):
+        open_upload(encode(sliver), **ROOMY)
+    assert open_upload(encode(Image.new("L", (1000, 250))), **ROOMY).size == (1000, 250)

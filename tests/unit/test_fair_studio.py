@@ -26,6 +26,7 @@ async def runtime(tmp_path):
         welcome_credits=1,
         max_jobs_per_user=2,
         paid_first_after=1,
+        pack_credits=5,
     )
     started = await Runtime.start(settings)
     await started.watcher.start()
@@ -42,7 +43,7 @@ async def test_paid_credits_go_first_and_the_in_flight_limit_holds(runtime, engi
     studio = runtime.studio
     bob = await studio.imagine(BOB, "a fox", ONE)
     dave = await studio.imagine(DAVE, "a hen", ONE)
-    await studio.admin_grant(CAROL, 5, "bought a pack by bank transfer", "carol-1")
+    assert await studio.purchase(CAROL, entitlement_id=1)  # a pack of 5 (granted: no lane)
     carol_free = await studio.imagine(CAROL, "an owl", ONE)  # her free credit goes first
     carol_paid = await studio.imagine(CAROL, "an owl at night", ONE)
 

@@ -75,3 +75,18 @@ async def test_forgetting_keeps_strikes_but_not_the_prompts_they_quote(store):
         await erasure.erase_user(db, 7)
     rows = await store.fetchall("SELECT category, prompt FROM moderation_blocks WHERE user_id = 7")
     assert [(row["category"], row["prompt"]) for row in rows] == [("sexual", "")]
+
+
+async def test_forget_me_also_clears_the_queue(settings, store):
+    """Issue 19: a finished job the bot never collected keeps its prompt in the queue."""
+    from data.images import ImageFiles
+    from data.sqlite_queue import SqliteQueue
+    from tests.unit.test_queue_contract import make_job, make_result
+
+    queue = SqliteQueue(store)
+    await queue.submit(make_job("left-behind", user_id=7))
+    claim = await queue.claim("w", 30)
+    assert await queue.complete(claim.job.id, "w", make_result("left-behind"))
+    library = Library(settings, store, ImageFiles(settings.data_dir), queue=queue)
+    await library.forget(7)
+    assert await queue.statuses(["left-behind"]) == {}

@@ -261,3 +261,19 @@ async def test_the_overview_shows_waiting_and_running_jobs(queues: OpenQueue):
     assert 0.2 <= silent_a < 5 and 0 <= silent_b < silent_a
     assert await queue.complete("a", "w1", make_result("a"))
     assert [r.job_id for r in (await operator.overview()).running] == ["b"]
+
+
+async def test_forget_user_drops_only_that_users_finished_jobs(queues: OpenQueue):
+    """/forget-me (issue 19): the queue keeps no payload or result of the member after it."""
+    queue = await queues()
+    for job_id, user in (("mine-done", 1), ("mine-failed", 1), ("theirs", 2), ("mine-open", 1)):
+        await queue.submit(make_job(job_id, user_id=user))
+    for _ in range(3):
+        claim = await queue.claim("w", 30)
+        if claim.job.id == "mine-failed":
+            assert await queue.fail(claim.job.id, "w", "broken")
+        else:
+            assert await queue.complete(claim.job.id, "w", make_result(claim.job.id))
+    assert await queue.forget_user(1) >= 2
+    known = await queue.statuses(["mine-done", "mine-failed", "theirs", "mine-open"])
+    assert set(known) == {"theirs", "mine-open"}  # another's result and an open job stay

@@ -63,3 +63,68 @@ async def test_a_failed_transaction_writes_nothing(store: Store):
             raise RuntimeError("crash half-way")
     async with store.read() as db:
         assert await ledger.balance(db, 7) == 0
+
+
+async def test_the_data_folder_database_and_images_are_private(tmp_path):
+    """Issue 19 item 10: prompts, interaction tokens and pictures are not world-readable."""
+    import os
+    import stat
+
+    from data.images import ImageFiles
+
+    def mode(path) -> int:
+        return stat.S_IMODE(os.stat(path).st_mode)
+
+    before = os.umask(0o022)  # the usual default: 0644 files, 0755 folders
+    data_dir = tmp_path / "new" / "var"
+    try:
+        store = await Store.open(data_dir / "imagine.db")
+        try:
+            await store.migrate()
+            assert mode(data_dir / "imagine.db-wal") == 0o600
+            relative = ImageFiles(data_dir).write("0123456789ab", b"\x89PNG")
+        finally:
+            await store.close()
+    finally:
+        os.umask(before)
+
+    assert mode(tmp_path / "new") == 0o700 and mode(data_dir) == 0o700
+    assert mode(data_dir / "imagine.db") == 0o600
+    assert mode(data_dir / "images") == 0o700 and mode(data_dir / relative) == 0o600
+
+
+async def test_migration_0010_keeps_every_ledger_row_and_the_append_only_rule(tmp_path):
+    """The ledger is rebuilt to allow the 'grant' pool; old rows, keys and triggers stay."""
+    import sqlite3
+
+    import aiosqlite
+
+    from data.store import _split_sql
+
+    path = tmp_path / "old.db"
+    async with aiosqlite.connect(path) as db:  # a database at version 9, with rows
+        for number, script in migration_scripts():
+            if number <= 9:
+                for statement in _split_sql(script):
+                    await db.execute(statement)
+        await db.execute("PRAGMA user_version = 9")
+        await db.execute("INSERT INTO users (id, name, created_at) VALUES (1, 'u', 0)")
+        await db.execute(
+            "INSERT INTO ledger (user_id, delta, kind, reason, idem_key, created_at, pool, scope)"
+            " VALUES (1, 20, 'admin_grant', 'old prize', 'admin:1', 0, 'paid', 0)"
+        )
+        await db.commit()
+    store = await Store.open(path)
+    try:
+        rows = await store.fetchall("SELECT delta, kind, idem_key, pool, scope FROM ledger")
+        assert [tuple(r) for r in rows] == [(20, "admin_grant", "admin:1", "paid", 0)]
+        async with store.transaction() as db:
+            await db.execute(
+                "INSERT INTO ledger (user_id, delta, kind, reason, idem_key, created_at, pool,"
+                " scope) VALUES (1, 5, 'admin_grant', 'new', 'admin:2', 1, 'grant', 77)"
+            )
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            async with store.transaction() as db:
+                await db.execute("DELETE FROM ledger")
+    finally:
+        await store.close()
