@@ -437,12 +437,14 @@ class RedisQueue(JobQueue):
         user, removed = str(user_id), 0
         dead = f"{self.prefix}:dead"
         doomed = [
-            entry for entry, fields in await self._redis.xrange(dead) if fields.get("user") == user
+            entry
+            for entry, fields in await self._redis.xrange(dead)
+            if _text(fields.get(b"user")) == user
         ]
         if doomed:
             removed += await self._redis.xdel(dead, *doomed)
         async for key in self._redis.scan_iter(match=f"{self.prefix}:job:*", count=500):
-            owner, state = await self._redis.hmget(key, "user", "state")
+            owner, state = map(_text, await self._redis.hmget(key, "user", "state"))
             if owner == user and state in ("done", "failed"):
                 removed += await self._redis.delete(key)
         return removed
