@@ -62,6 +62,7 @@ def premade_pngs() -> list[bytes]:
 
 
 async def simulated_workers(url: str, count: int, job_seconds: float, bot_side: bool) -> None:
+    import redis
     from PIL import Image
 
     from data.grids import grid_png
@@ -76,7 +77,11 @@ async def simulated_workers(url: str, count: int, job_seconds: float, bot_side: 
         name = f"sim-{index}"
         try:
             while True:
-                claims = await queue.claim_batch(name, 60, IMAGES)
+                try:
+                    claims = await queue.claim_batch(name, 60, IMAGES)
+                except redis.RedisError as error:  # a busy server: say so, go on
+                    print(f"{name}: claim failed ({error}); retrying", file=sys.stderr)
+                    continue
                 if not claims:
                     await queue.wait_for_jobs(0.25)
                     continue
