@@ -63,6 +63,7 @@ async def drain(worker: Worker, queue: SqliteQueue, jobs: list[Job], pipelined: 
         await queue.submit(job)
     started = time.perf_counter()
     if pipelined:
+        worker.pipelined = True
         stop = asyncio.Event()
         task = asyncio.create_task(worker.run(stop))
         ids = [job.id for job in jobs]

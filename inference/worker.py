@@ -4,7 +4,9 @@ progress, finish (PNGs, output checks) and complete or fail each job.
 Finishing is pipelined: while batch k+1 paints on the GPU, batch k's images are encoded and
 checked on CPU threads (:mod:`inference.postprocess`), so the GPU does not wait for the CPU
 between batches when work is queued. At most one batch is being finished at a time (the
-next one waits for it before it is handed over), so memory stays flat.
+next one waits for it before it is handed over), so memory stays flat. On a CPU the two
+would share the same cores (measured slower: bench/pipelining.py), so a CPU worker finishes
+each batch before it paints the next.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ class Worker:
 
     :param post: encodes and checks the images; default: PNGs only, no check (the bot then
         checks the results itself).
+    :param pipelined: finish a batch while the next one paints; default: on an accelerator
+        (CUDA, MPS), not on a CPU.
     """
 
     def __init__(
@@ -62,11 +66,13 @@ class Worker:
         batch_images: int = 1,
         batch_wait: float = 0.0,
         post: PostProcessor | None = None,
+        pipelined: bool | None = None,
     ) -> None:
         self.queue = queue
         self.engine = engine
         self.runner = BatchRunner(engine)
         self.post = post or PostProcessor(engine.model_name)
+        self.pipelined = engine.device.type != "cpu" if pipelined is None else pipelined
         self.worker_id = worker_id or default_worker_id()
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
@@ -90,6 +96,9 @@ class Worker:
                 if finishing is not None:
                     await finishing  # at most one batch in post-processing
                     finishing = None
+                if batch is not None and not self.pipelined:
+                    await self._finish(batch)
+                    continue
                 if batch is not None:
                     finishing = asyncio.create_task(self._finish(batch))
                     continue

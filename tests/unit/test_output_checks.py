@@ -163,7 +163,7 @@ async def test_the_next_batch_paints_while_the_last_ones_checks_run(settings, ti
     engine = NotesPaints(tiny_pipelines)
     checker = WaitsForTheNextPaint(engine)
     post = CountsFinishing("tiny", checker)
-    worker = Worker(queue, engine, worker_id="w", poll_seconds=0.01, post=post)
+    worker = Worker(queue, engine, worker_id="w", poll_seconds=0.01, post=post, pipelined=True)
     for job_id in ("a", "b", "c"):  # one job a batch (batches of one image)
         await queue.submit(make_job(job_id))
     stop = asyncio.Event()
@@ -179,6 +179,7 @@ async def test_the_next_batch_paints_while_the_last_ones_checks_run(settings, ti
         await task
         await store.close()
     assert checker.overlapped == [True]  # b started painting before a's check finished
+    assert not Worker(queue, engine).pipelined  # by default only on an accelerator
     assert post.most == 1  # never two batches in post-processing
     assert all(status.result.verdict.allowed for status in statuses.values())
 
