@@ -8,15 +8,19 @@ import json
 import os
 import shutil
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
-from bot.errors import StudioError
+from bot.errors import BadRequest, StudioError
 from bot.runtime import Runtime, moderation_defaults, open_bot_queue
 from bot.studio import EditOptions, ImagineOptions, Requester
 from bot.watcher import JobHandle, JobOutcome
 from data import job_records, private
+from data.jobs import JobState
+from data.origins import TerminalOrigin
+from data.queue import QueueUnavailable
 from data.settings import load_settings
 from data.store import Store
 
@@ -74,33 +78,52 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--upload", action="store_true", help="as an upload (default)")
     which.add_argument("--output", action="store_true", help="as a generated result")
     check_image.add_argument("--guild", type=int, help="with this server's image rules")
+    provenance = commands.add_parser(
+        "provenance", help="what a file carries: Content Credentials, watermark, text (JSON)"
+    )
+    provenance.add_argument("path", type=Path)
     return parser
 
 
 def _common(command: argparse.ArgumentParser) -> None:
     command.add_argument("--out", type=Path, required=True, help="folder for 1.png … n.png")
     command.add_argument("--seed", type=int, help="reproducible: the same seed, the same images")
+    command.add_argument(
+        "--codes",
+        action="store_true",
+        help="print a refusal as `error [CODE]: text`, with the code the Images API returns",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.umask(private.UMASK)  # whatever else we write is private too (see data/private.py)
     settings = load_settings(Settings)
+    try:
+        return _dispatch(settings, args)
+    except QueueUnavailable as error:  # one sentence naming QUEUE, no traceback
+        print(error, file=sys.stderr)
+        return 1
+
+
+def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "run":
         if not settings.discord_token:
             print(NO_TOKEN, file=sys.stderr)
             return 2
-        from bot.client import run_bot
+        from bot.discord.client import run_bot
 
         return run_bot(settings)
     if args.command == "sync":
-        from bot.client import sync_commands
+        from bot.discord.client import sync_commands
 
         return sync_commands(settings, args.guild)
     if args.command in ("check-prompt", "check-image"):
         return asyncio.run(_check(settings, args))
     if args.command == "queue":
         return asyncio.run(_queue_overview(settings))
+    if args.command == "provenance":
+        return _provenance(settings, args.path)
     try:
         return asyncio.run(_studio_command(settings, args))
     except KeyboardInterrupt:
@@ -110,7 +133,11 @@ def main(argv: list[str] | None = None) -> int:
 async def _queue_overview(settings: Settings, failures: int = 5) -> int:
     """Print what the workers are doing, for an operator (any backend, any machine)."""
     store = await Store.open(settings.database_path)
-    queue = await open_bot_queue(settings, store)
+    try:
+        queue = await open_bot_queue(settings, store)
+    except BaseException:
+        await store.close()  # its thread would keep the process alive
+        raise
     try:
         overview = await queue.overview()
         async with store.read() as db:
@@ -133,6 +160,19 @@ async def _queue_overview(settings: Settings, failures: int = 5) -> int:
         print(
             f"  {when:%Y-%m-%d %H:%M} UTC  job {record.id}  user {record.user_id}  {record.error}"
         )
+    return 0
+
+
+def _provenance(settings: Settings, path: Path) -> int:
+    """Print one JSON object about the file; exit 1 with one sentence if it is no image."""
+    from bot.provenance import CannotInspect, inspect
+
+    try:
+        report = inspect(_read(path), known_models=(settings.model,))
+    except (StudioError, CannotInspect) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps({"file": str(path), **report}, ensure_ascii=False, indent=2))
     return 0
 
 
@@ -171,7 +211,8 @@ async def _studio_command(settings: Settings, args: argparse.Namespace) -> int:
         handle = await _submit(runtime, args)
         outcome = await _follow(runtime, handle)
     except StudioError as error:
-        print(f"error: {error}", file=sys.stderr)
+        head = f"error [{error.code}]" if args.codes else "error"
+        print(f"{head}: {error}", file=sys.stderr)
         return 1
     except _WorkerStopped as stopped:
         print(f"error: {stopped}", file=sys.stderr)
@@ -195,11 +236,16 @@ async def _submit(runtime: Runtime, args: argparse.Namespace) -> JobHandle:
         options = ImagineOptions(
             negative=args.negative, size=args.size, seed=args.seed, count=args.count
         )
-        return await studio.imagine(CONSOLE_USER, args.prompt, options)
+        return await studio.imagine(CONSOLE_USER, args.prompt, options, origin=_here())
     source = _read(args.image)
     if args.command == "vary":
         return await studio.vary(
-            CONSOLE_USER, source, strength=args.strength, prompt=args.prompt, seed=args.seed
+            CONSOLE_USER,
+            source,
+            strength=args.strength,
+            prompt=args.prompt,
+            seed=args.seed,
+            origin=_here(),
         )
     options = EditOptions(
         mask=_read(args.mask) if args.mask else None,
@@ -208,14 +254,21 @@ async def _submit(runtime: Runtime, args: argparse.Namespace) -> JobHandle:
         extend_pixels=args.pixels,
         zoom=args.zoom,
     )
-    return await studio.edit(CONSOLE_USER, source, args.prompt, options, seed=args.seed)
+    return await studio.edit(
+        CONSOLE_USER, source, args.prompt, options, origin=_here(), seed=args.seed
+    )
+
+
+def _here() -> TerminalOrigin:
+    """This terminal: the command follows its own job, nobody else delivers it."""
+    return TerminalOrigin(created_at=time.time())
 
 
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as error:
-        raise StudioError(f"cannot read {path}: {error.strerror}") from None
+        raise BadRequest(f"cannot read {path}: {error.strerror}") from None
 
 
 class _WorkerStopped(RuntimeError):
@@ -227,7 +280,7 @@ async def _follow(runtime: Runtime, handle: JobHandle) -> JobOutcome:
 
     async def show_progress() -> None:
         async for update in handle.updates():
-            if update.state == "queued":
+            if update.state is JobState.QUEUED:
                 print(f"queued: {update.ahead} ahead", file=sys.stderr)
             elif update.total_steps:
                 print(f"generating: step {update.step}/{update.total_steps}", file=sys.stderr)

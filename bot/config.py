@@ -43,6 +43,9 @@ class Settings(SharedSettings):
     block_faces: bool = True  # refuse uploads with realistic faces (a server may change it)
     block_nudity: bool = True  # refuse uploads and withhold results with nudity (per server too)
     check_outputs: bool = True  # check generated images before they are posted
+    diversify_people: bool = False  # a random gender/ethnicity per image (servers opt in)
+    prompt_classifier: str | None = None  # a text-classification model (hub id or folder)
+    prompt_classifier_threshold: float = Field(default=0.8, gt=0, le=1)
     strike_limit: int = Field(default=3, ge=1)  # blocked requests in the window → suspended
     strike_window_hours: float = Field(default=24, gt=0)
     suspension_hours: float = Field(default=24, gt=0)

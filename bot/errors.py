@@ -1,34 +1,70 @@
-"""Errors a user can cause. Each carries one short sentence meant for that user."""
+"""Errors a user can cause. Each carries a stable code, typed fields, and one short sentence
+in plain text meant for that user."""
 
 from __future__ import annotations
 
 import errno
+import math
 import sqlite3
+import time
 from datetime import datetime
+from typing import Any, ClassVar
 
 SORRY = "Something went wrong on our side. Nothing was charged; please try again."
 
 
 class StudioError(Exception):
-    """A request the studio refuses; ``str(error)`` is what the user reads. Nothing changed."""
+    """A request the studio refuses. Nothing changed.
+
+    ``code`` is stable and machine-readable (the CLI and the Images API show it); the typed
+    attributes a subclass lists in ``fields`` carry the details (a balance, role ids, when
+    to retry). ``str(error)`` is plain text with no adapter's markup: each adapter may
+    write its own words from the code and the fields (Discord: :mod:`bot.discord.errors`).
+    """
+
+    code: ClassVar[str] = "refused"
+    fields: ClassVar[tuple[str, ...]] = ()
+
+    def details(self) -> dict[str, Any]:
+        """The typed fields by name, ready for JSON (an API error body, a log line)."""
+        return {name: getattr(self, name) for name in self.fields}
 
 
 class BadRequest(StudioError):
-    pass
+    """The request itself is wrong (empty prompt, unknown size, too many open jobs)."""
+
+    code = "bad_request"
+
+
+class EveryoneRole(BadRequest):
+    """A server's @everyone role named as a role to allow: that is no restriction."""
+
+    code = "everyone_role"
+
+    def __init__(self) -> None:
+        super().__init__("@everyone already means everyone; open access to everyone instead.")
 
 
 class ImageRejected(StudioError):
-    pass
+    """An upload that is not a usable image (too big, unreadable, not downloadable)."""
+
+    code = "image_rejected"
 
 
 class NotFound(StudioError):
-    pass
+    """What the request points at does not exist (any more)."""
+
+    code = "not_found"
 
 
 class Unavailable(StudioError):
     """Generation cannot run at all (the model failed to load): refuse before charging."""
 
+    code = "unavailable"
+    fields = ("reason",)
+
     def __init__(self, reason: str) -> None:
+        self.reason = reason
         super().__init__(
             f"Image generation is unavailable right now: {reason}. Nothing was charged; "
             "a server admin needs to look at the bot's log."
@@ -38,11 +74,13 @@ class Unavailable(StudioError):
 class NoAccess(StudioError):
     """The server lets only some roles use the bot, and the user has none of them."""
 
+    code = "no_access"
+    fields = ("role_ids",)
+
     def __init__(self, role_ids: list[int]) -> None:
         self.role_ids = role_ids
-        roles = ", ".join(f"<@&{role}>" for role in role_ids)
         super().__init__(
-            f"On this server Imagine is open to members with these roles: {roles}. "
+            "On this server Imagine is open to members with certain roles. "
             "Ask a moderator for access."
         )
 
@@ -60,10 +98,16 @@ class DirectMessagesOff(StudioError):
 
 
 class NotEnoughCredits(StudioError):
+    """The request costs more than the user's balance where they are."""
+
+    code = "not_enough_credits"
+    fields = ("balance", "cost", "next_refill", "refill_amount")
+
     def __init__(self, balance: int, cost: int, next_refill: datetime, refill_amount: int) -> None:
         self.balance = balance
         self.cost = cost
         self.next_refill = next_refill
+        self.refill_amount = refill_amount
         super().__init__(
             f"You need {cost} credit{'s' if cost != 1 else ''} and have {balance}. "
             f"{refill_amount} free credits arrive on {next_refill:%B %-d, %Y}."
@@ -72,6 +116,9 @@ class NotEnoughCredits(StudioError):
 
 class ContentBlocked(StudioError):
     """The content policy refused a prompt or an upload; names the category (and term)."""
+
+    code = "content_blocked"
+    fields = ("category", "term")
 
     def __init__(self, message: str, category: str, term: str | None = None) -> None:
         self.category = category
@@ -82,9 +129,56 @@ class ContentBlocked(StudioError):
 class Suspended(StudioError):
     """The user is suspended from the studio on this server until ``until`` (a timestamp)."""
 
+    code = "suspended"
+    fields = ("until",)
+
     def __init__(self, message: str, until: float) -> None:
         self.until = until
         super().__init__(message)
+
+
+class RateLimited(StudioError):
+    """Too many new requests in a short time; ``retry_at`` (a timestamp) is when to come back.
+
+    Checked before anything is charged or queued, by whichever adapter starts jobs.
+    """
+
+    code = "rate_limited"
+    fields = ("jobs", "seconds", "retry_after", "retry_at")
+
+    def __init__(self, jobs: int, seconds: float, retry_after: float) -> None:
+        self.jobs = jobs
+        self.seconds = seconds
+        self.retry_after = retry_after
+        self.wait = max(1, math.ceil(retry_after))  # whole seconds, as users read them
+        self.retry_at = int(time.time() + self.wait)
+        super().__init__(
+            f"Slow down: you can start {jobs} request{'s' if jobs != 1 else ''} every "
+            f"{seconds:g} seconds. Try again in {self.wait} second{'s' if self.wait != 1 else ''}"
+            ". Nothing was charged."
+        )
+
+
+class GalleryUnreachable(StudioError):
+    """The server's gallery channel is gone, or the bot may not post there."""
+
+    code = "gallery_unreachable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "I cannot post in this server's gallery channel (deleted, or I lack "
+            "permissions there); ask an admin to set it again."
+        )
+
+
+class PostFailed(StudioError):
+    """The chat platform did not take a post (a gallery post): try again."""
+
+    code = "post_failed"
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        super().__init__(f"{where} did not take the gallery post; try again.")
 
 
 def explain_failure(error: BaseException) -> str:

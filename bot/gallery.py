@@ -1,6 +1,6 @@
 """A server's gallery: which channel, who shared what (once), votes, top lists, take-downs.
 
-Independent of Discord: the posting itself is in :mod:`bot.gallery_posts`. An image is
+Independent of Discord: the posting itself is in :mod:`bot.discord.gallery_posts`. An image is
 shared by its author only, once per server; its post keeps its provenance (prompt, seed,
 model, author). The author can unshare (and share again later); a moderator's removal
 is final, and takes the image out of the gallery only, never out of its owner's history.
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from bot.errors import BadRequest, NotFound
 from data import images, shares, users
 from data.images import ImageRecord
-from data.shares import GalleryChannel, Ranked, Share
+from data.shares import GalleryChannel, Ranked, Share, ShareStatus
 from data.store import Store
 
 if TYPE_CHECKING:
@@ -35,7 +35,21 @@ def share_url(share: Share) -> str:
     return jump_url(share.guild_id, share.channel_id or 0, share.message_id or 0)
 
 
+class NoGalleryChannel(BadRequest):
+    """Nobody has chosen this server's gallery channel yet."""
+
+    code = "no_gallery_channel"
+
+    def __init__(self) -> None:
+        super().__init__("This server has no gallery channel yet; an admin can set one.")
+
+
 class AlreadyShared(BadRequest):
+    """The image is live in this server's gallery already; ``share`` says where."""
+
+    code = "already_shared"
+    fields = ("share",)
+
     def __init__(self, share: Share) -> None:
         self.share = share
         super().__init__(f"This image is already in the gallery: {share_url(share)}")
@@ -68,13 +82,35 @@ class Gallery:
     async def set_channel(
         self, guild_id: int, channel_id: int, is_forum: bool, admin_id: int
     ) -> None:
+        """Choose where this server's shared images are posted.
+
+        Args:
+            guild_id: the server.
+            channel_id: a text channel, or a forum channel (one post per image).
+            is_forum: whether ``channel_id`` is a forum.
+            admin_id: who chose it, kept with the setting.
+        """
         async with self.store.transaction() as db:
             await shares.set_channel(db, guild_id, channel_id, is_forum, admin_id, self.clock())
 
     async def reserve(
         self, guild_id: int | None, user_id: int, user_name: str, image_id: str
     ) -> Slot:
-        """Claim the image's place in this server's gallery, or say why not."""
+        """Claim the image's place in this server's gallery, or say why not.
+
+        Args:
+            guild_id: the server (None, a DM, is refused).
+            user_id: who shares; only the image's author may.
+            user_name: their display name (made a user if new).
+            image_id: the image.
+
+        Returns:
+            The reserved slot: post it, then :meth:`publish` or :meth:`abandon` it.
+
+        Raises:
+            StudioError: ``not_found``, ``no_gallery_channel``, ``already_shared`` (with
+                the live share), or ``bad_request`` (not the author, removed, in progress).
+        """
         if guild_id is None:
             raise BadRequest("Sharing works in a server: its gallery channel shows the image.")
         now = self.clock()
@@ -86,18 +122,15 @@ class Gallery:
                 raise BadRequest("Only the person who made this image can share it.")
             channel = await shares.channel_of(db, guild_id)
             if channel is None:
-                raise BadRequest(
-                    "This server has no gallery channel yet; an admin can set one with "
-                    "`/gallery channel`."
-                )
+                raise NoGalleryChannel
             await users.ensure_user(db, user_id, user_name, now)
             share = await shares.reserve(db, guild_id, image_id, user_id, now)
             if share is None:
                 taken = await shares.get(db, guild_id, image_id)
                 assert taken is not None
-                if taken.status == "live":
+                if taken.status is ShareStatus.LIVE:
                     raise AlreadyShared(taken)
-                if taken.status == "removed":
+                if taken.status is ShareStatus.REMOVED:
                     raise BadRequest(
                         "A moderator removed this image from the gallery; it cannot be shared "
                         "again."
@@ -106,6 +139,7 @@ class Gallery:
         return Slot(share, image, channel)
 
     async def publish(self, slot: Slot, channel_id: int, message_id: int) -> Share:
+        """The post is out: the reserved share goes live with the post's ids."""
         async with self.store.transaction() as db:
             await shares.publish(db, slot.share.id, channel_id, message_id)
             published = await shares.get(db, slot.share.guild_id, slot.image.id)
@@ -121,15 +155,25 @@ class Gallery:
         """The image's live post in this server's gallery (where to check moderation)."""
         async with self.store.read() as db:
             share = await shares.get(db, guild_id or 0, image_id)
-        return share if share is not None and share.status == "live" else None
+        return share if share is not None and share.status is ShareStatus.LIVE else None
 
     async def take_down(
         self, guild_id: int | None, image_id: str, actor_id: int, is_moderator: bool
     ) -> TakeDown:
-        """The author unshares (may share again); a moderator removes (for good)."""
+        """The author unshares (may share again); a moderator removes (for good).
+
+        Args:
+            guild_id: the server whose gallery.
+            image_id: the shared image.
+            actor_id: who asks; the author may always unshare.
+            is_moderator: whether the adapter found the actor may moderate the post.
+
+        Raises:
+            StudioError: ``not_found`` when not live here; ``bad_request`` for others.
+        """
         async with self.store.transaction() as db:
             share = await shares.get(db, guild_id or 0, image_id)
-            if share is None or share.status != "live":
+            if share is None or share.status is not ShareStatus.LIVE:
                 raise NotFound("That image is not in this server's gallery.")
             if share.author_id == actor_id:
                 await shares.drop(db, share.id)

@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from bot.config import Settings
 from bot.errors import BadRequest, NotFound
+from bot.requester import Requester
 from data import collections, erasure, images, job_records, shares, users
 from data.collections import Collection
 from data.images import DiskUse, ImageFiles, ImageRecord
+from data.origins import DiscordOrigin
 from data.queue import JobQueue
-from data.shares import Share
+from data.shares import Share, ShareStatus
 from data.store import Store
 
 if TYPE_CHECKING:
@@ -128,6 +130,43 @@ class Library:
             return await images.of_job(db, record.job_id)
 
     # -- collections -----------------------------------------------------------------------
+
+    async def save(
+        self,
+        user: Requester,
+        image_ids: list[str],
+        collection: str = "Saved",
+        *,
+        seen_in: int | None = None,
+    ) -> int:
+        """Add images the user may see to one of their collections (made if new); returns
+        how many were new there.
+
+        Args:
+            user: who saves (made a user if new).
+            image_ids: the images, in order; ones already in the collection are skipped.
+            collection: the collection's name; Save buttons use **Saved**.
+            seen_in: the channel of the button clicked (see :func:`visible_to`).
+
+        Raises:
+            NotFound: an image the user may not see answers like a missing one.
+            CollectionFull: the user's collections would pass ``COLLECTION_CAP``.
+        """
+        now = self.clock()
+        async with self.store.transaction() as db:
+            for image_id in image_ids:
+                record = await images.get(db, image_id)
+                if record is None or not await visible_to(db, user.id, record, seen_in):
+                    raise NotFound("That image no longer exists.")
+            await users.ensure_user(db, user.id, user.name, now)
+            collection_id = await collections.ensure(db, user.id, collection, now)
+            cap = self.settings.collection_cap
+            added = await collections.add_within_cap(
+                db, user.id, collection_id, image_ids, cap, now
+            )
+            if added is None:
+                raise CollectionFull(cap)
+            return added
 
     async def create(self, user_id: int, user_name: str, name: str) -> Collection:
         name = clean_name(name)
@@ -258,7 +297,9 @@ class Library:
                 raise BadRequest(
                     "You have requests still running; wait for them to finish, then try again."
                 )
-            posted = [s for s in await shares.of_author(db, user_id) if s.status == "live"]
+            posted = [
+                s for s in await shares.of_author(db, user_id) if s.status is ShareStatus.LIVE
+            ]
             paths = await erasure.erase_user(db, user_id)
         if self.queue is not None:  # finished jobs' payloads, results and dead letters
             await self.queue.forget_user(user_id)
@@ -290,12 +331,19 @@ async def visible_to(
     if channel_id is None:
         return False
     made_by = await job_records.get(db, record.job_id)
-    return made_by is not None and (made_by.origin or {}).get("channel_id") == channel_id
+    origin = made_by.origin if made_by is not None else None
+    return isinstance(origin, DiscordOrigin) and origin.channel_id == channel_id
 
 
 class CollectionFull(BadRequest):
+    """Saving would take the user's collections past their cap."""
+
+    code = "collection_full"
+    fields = ("cap",)
+
     def __init__(self, cap: int) -> None:
+        self.cap = cap
         super().__init__(
             f"Your collections are full: {cap:,} images is the most you can keep. "
-            "Remove some with `/collection remove` first."
+            "Remove some first."
         )

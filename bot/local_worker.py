@@ -13,7 +13,7 @@ from data.settings import SharedSettings
 
 log = logging.getLogger(__name__)
 
-MODEL_UNAVAILABLE = 2  # ``python -m inference``'s exit code when the model cannot be loaded
+MODEL_UNAVAILABLE = 2  # ``python -m inference``'s exit code: the model (or its key) won't load
 RESTART_DELAY = 1.0  # seconds before restarting a worker that died; doubles while it keeps dying
 MAX_RESTART_DELAY = 60.0
 STABLE_AFTER = 60.0  # a worker that ran this long before dying starts the delays afresh
@@ -77,8 +77,9 @@ class LocalWorker:
             if code == MODEL_UNAVAILABLE:
                 self.unavailable = "the image model could not be loaded"
                 log.error(
-                    "local worker: MODEL=%s could not be loaded (its message is above); "
-                    "generation is off until the bot restarts with a working MODEL",
+                    "local worker: MODEL=%s (or C2PA_CERT/C2PA_KEY) could not be loaded (its "
+                    "message is above); generation is off until the bot restarts with working "
+                    "settings",
                     self.settings.model,
                 )
                 return

@@ -28,7 +28,11 @@ class Runtime:
     @classmethod
     async def start(cls, settings: Settings, *, quiet_worker: bool = False) -> Runtime:
         store = await Store.open(settings.database_path)
-        queue = await open_bot_queue(settings, store)
+        try:
+            queue = await open_bot_queue(settings, store)
+        except BaseException:
+            await store.close()  # its thread would keep the process alive
+            raise
         files = ImageFiles(settings.data_dir)
         credits = CreditRules(
             settings.welcome_credits, settings.monthly_credits, settings.pack_credits
@@ -80,6 +84,9 @@ def moderation_defaults(settings: Settings) -> ModerationDefaults:
         block_faces=settings.block_faces,
         block_nudity=settings.block_nudity,
         check_outputs=settings.check_outputs,
+        diversify_people=settings.diversify_people,
+        prompt_classifier=settings.prompt_classifier or None,
+        prompt_classifier_threshold=settings.prompt_classifier_threshold,
         strike_limit=settings.strike_limit,
         strike_window_seconds=settings.strike_window_hours * 3600,
         suspension_seconds=settings.suspension_hours * 3600,

@@ -1,9 +1,15 @@
-"""The studio's use-cases, independent of Discord: imagine, vary, edit, reroll.
+"""Generation, the studio's main use-cases, independent of any adapter: imagine, vary,
+edit, reroll.
 
-Each validates its input, passes the content policy (suspensions, prompt, uploads) before
-any credit is taken, charges the credit in the same transaction that records the
-job, submits the job to the queue and returns a :class:`JobHandle` to follow it.
-"""
+The other areas are services of their own, made from a studio the same way:
+:class:`bot.wallet.Wallet` (credits), :class:`bot.access.Access` (who may use it on a
+server), :class:`bot.library.Library` (history, collections, forgetting) and
+:class:`bot.gallery.Gallery` (sharing). Every refusal is a coded :class:`bot.errors.
+StudioError`; every request carries a typed :mod:`origin <data.origins>`.
+
+Each generation use-case validates its input, passes the content policy (suspensions,
+prompt, uploads) before any credit is taken, charges the credit in the same transaction
+that records the job, submits the job to the queue and returns a :class:`JobHandle`."""
 
 from __future__ import annotations
 
@@ -12,43 +18,34 @@ import io
 import logging
 import secrets
 import time
-import unicodedata
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiosqlite
 from PIL import Image, ImageOps
 
-from bot import canvas
+from bot import access, canvas
+from bot.access import MemberRoles
 from bot.config import Settings
 from bot.credits import CreditRules
-from bot.errors import BadRequest, DirectMessagesOff, NoAccess, NotFound, Unavailable
-from bot.library import CollectionFull, visible_to
+from bot.errors import BadRequest, DirectMessagesOff, NotFound, Unavailable
+from bot.library import Library, visible_to
 from bot.moderation import Moderator
+from bot.provenance import has_credentials
+from bot.requester import Requester
+from bot.text import clean_text
 from bot.uploads import open_upload
+from bot.wallet import Wallet, credit_scope
 from bot.watcher import JobHandle, JobWatcher
-from data import access, collections, images, job_records, ledger, moderation, users
+from data import images, job_records, users
 from data.images import ImageFiles, ImageRecord
 from data.jobs import Job, JobKind, OutputRules, Priority
 from data.ledger import Pool
+from data.origins import Origin
 from data.queue import JobQueue
 from data.store import Store
-
-
-@dataclass(frozen=True)
-class Requester:
-    """Who asks, and from where: the server and the member's roles decide access."""
-
-    id: int
-    name: str = ""
-    guild_id: int | None = None  # None: a DM or the terminal
-    role_ids: frozenset[int] = frozenset()
-    dm: bool = False  # a Discord direct message: refused unless ALLOW_DMS, then every
-    # server's suspensions and role rules apply (no server's rules would otherwise)
 
 
 @dataclass(frozen=True)
@@ -70,21 +67,9 @@ class EditOptions:
     zoom: float | None = None
 
 
-@dataclass(frozen=True)
-class CreditSummary:
-    balance: ledger.Balance
-    next_refill: datetime
-    refill_amount: int
-    recent: list[ledger.LedgerEntry]
-
-
 log = logging.getLogger(__name__)
 
 ImageSource = str | bytes  # an image id from this studio, or uploaded file bytes
-
-# The member's roles on each of these servers where they are a member (servers where
-# they are not are left out); the Discord adapter answers it, for requests from DMs.
-MemberRoles = Callable[[int, list[int]], Awaitable[dict[int, frozenset[int]]]]
 
 MAX_SEED = 2**32 - 16
 SCREEN_SIDE = 1024  # uploads are screened at most this big (the detector looks at 320²)
@@ -92,6 +77,20 @@ T = TypeVar("T")
 
 
 class Studio:
+    """Generation: turn requests into paid, queued jobs.
+
+    Args:
+        settings: sizes, costs, limits and the model's steps and guidance.
+        store: the database (job rows, ledger, users).
+        queue: where jobs go for the workers.
+        watcher: follows submitted jobs; :meth:`imagine` & co. return its handles.
+        files: where image PNGs live (sources for vary and edit).
+        credits: the credit rules that charge each job.
+        clock: the time (tests pass a fake one).
+        moderator: the content policy; None runs without one (Runtime always gives one).
+        unavailable: why no job can run now (the model failed to load), or None.
+    """
+
     def __init__(
         self,
         settings: Settings,
@@ -125,8 +124,24 @@ class Studio:
         user: Requester,
         prompt: str,
         options: ImagineOptions = ImagineOptions(),
-        origin: dict[str, Any] | None = None,
+        origin: Origin | None = None,
     ) -> JobHandle:
+        """Make images from a prompt (text to image).
+
+        Args:
+            user: who asks and pays; their server's access rules and credits apply.
+            prompt: what to draw (cleaned; at most ``MAX_PROMPT_LENGTH`` characters).
+            options: negative prompt, size name, seed and image count (1–4).
+            origin: where the answer goes (the adapter's typed origin), kept with the job.
+
+        Returns:
+            A handle with live updates and the outcome.
+
+        Raises:
+            StudioError: a bad prompt or option (``bad_request``), ``content_blocked``,
+                ``suspended``, ``no_access``, ``not_enough_credits``, ``unavailable``.
+                Nothing was charged or queued.
+        """
         prompt = self.clean_prompt(prompt)
         negative = self.clean_prompt(options.negative, required=False)
         await self._screen(user, origin, prompt)
@@ -139,6 +154,8 @@ class Studio:
         if not 1 <= count <= 4:
             raise BadRequest("Ask for 1 to 4 images.")
         job = self._job(JobKind.GENERATE, prompt, negative, options.seed, count, width, height)
+        if self.moderator is not None:  # people diversity, where the server opted in
+            job = await self.moderator.diversify(_guild_of(user, origin), job)
         return await self._submit(user, job, self.settings.generation_cost, None, origin)
 
     async def vary(
@@ -149,9 +166,22 @@ class Studio:
         strength: float | None = None,
         prompt: str | None = None,
         seed: int | None = None,
-        origin: dict[str, Any] | None = None,
+        origin: Origin | None = None,
     ) -> JobHandle:
-        """Variations of an image (image-to-image with fresh seeds), 3 by default."""
+        """Variations of an image (image-to-image with fresh seeds), 3 by default.
+
+        Args:
+            user: who asks and pays (they own the variations).
+            source: an image id of this studio, or uploaded file bytes (checked like any
+                upload: size, format, content policy).
+            strength: how far to stray from the image, 0.05–1 (default ``VARY_STRENGTH``).
+            prompt: a new prompt; default the source image's own prompt.
+            seed: for reproducible results; default a random one.
+            origin: where the answer goes, kept with the job.
+
+        Raises:
+            StudioError: as :meth:`imagine`, plus ``image_rejected`` and ``not_found``.
+        """
         strength = self.settings.vary_strength if strength is None else strength
         if not 0.05 <= strength <= 1:
             raise BadRequest("Strength must be between 0.05 and 1.")
@@ -170,6 +200,7 @@ class Studio:
             image.height,
             strength=strength,
             init_image=init_image,
+            parent=await self._stored(parent, source),
         )
         return await self._submit(
             user, job, self.settings.edit_cost, parent.id if parent else None, origin
@@ -181,10 +212,23 @@ class Studio:
         source: ImageSource,
         prompt: str,
         options: EditOptions = EditOptions(),
-        origin: dict[str, Any] | None = None,
+        origin: Origin | None = None,
         seed: int | None = None,
     ) -> JobHandle:
-        """Inpaint a masked area or outpaint a grown canvas; without a mask, a remix."""
+        """Inpaint a masked area or outpaint a grown canvas; without a mask, a remix.
+
+        Args:
+            user: who asks and pays.
+            source: an image id of this studio, or uploaded file bytes.
+            prompt: what to paint in the area.
+            options: at most one of a mask, a region, an extension or a zoom-out; none
+                uses the upload's transparent pixels, or else varies the whole image.
+            origin: where the answer goes, kept with the job.
+            seed: for reproducible results; default a random one.
+
+        Raises:
+            StudioError: as :meth:`vary`; two ways to pick the area are ``bad_request``.
+        """
         prompt = self.clean_prompt(prompt)
         await self._screen(user, origin, prompt)
         image, parent = await self._source(user, source, origin)
@@ -208,15 +252,25 @@ class Studio:
             strength=1.0,
             init_image=init_image,
             mask=mask,
+            parent=await self._stored(parent, source),
         )
         return await self._submit(
             user, job, self.settings.edit_cost, parent.id if parent else None, origin
         )
 
     async def reroll(
-        self, user: Requester, image_id: str, origin: dict[str, Any] | None = None
+        self, user: Requester, image_id: str, origin: Origin | None = None
     ) -> JobHandle:
-        """Run the job that made ``image_id`` again with a new seed (🔄)."""
+        """Run the job that made ``image_id`` again with a new seed (🔄).
+
+        Args:
+            user: who asks and pays (anyone may reroll what they can see).
+            image_id: any image of the job to run again.
+            origin: where the answer goes, kept with the job.
+
+        Raises:
+            StudioError: ``not_found`` when the image is gone; else as :meth:`imagine`.
+        """
         record = await self.image(image_id)
         async with self.store.read() as db:
             made_by = await job_records.get(db, record.job_id)
@@ -234,6 +288,7 @@ class Studio:
     # -- queries -----------------------------------------------------------------------
 
     async def image(self, image_id: str) -> ImageRecord:
+        """The record of one image; ``not_found`` when it is gone (forgotten, never was)."""
         async with self.store.read() as db:
             record = await images.get(db, image_id)
         if record is None:
@@ -241,8 +296,14 @@ class Studio:
         return record
 
     async def images_of_job(self, job_id: str) -> list[ImageRecord]:
+        """Every image a job made, in order (position 1 first)."""
         async with self.store.read() as db:
             return await images.of_job(db, job_id)
+
+    async def balance(self, user: Requester) -> int:
+        """What the user can spend where they are: :meth:`bot.wallet.Wallet.balance`,
+        here too because every adapter shows it next to generation."""
+        return await Wallet.of(self).balance(user)
 
     async def visible_image(
         self, user: Requester, image_id: str, channel_id: int | None = None
@@ -263,102 +324,15 @@ class Studio:
         *,
         seen_in: int | None = None,
     ) -> int:
-        """Add images the user may see (``seen_in``: the channel of the button clicked) to
-        one of their collections; returns how many were new there."""
-        now = self.clock()
-        async with self.store.transaction() as db:
-            for image_id in image_ids:
-                record = await images.get(db, image_id)
-                if record is None or not await visible_to(db, user.id, record, seen_in):
-                    raise NotFound("That image no longer exists.")
-            await users.ensure_user(db, user.id, user.name, now)
-            collection_id = await collections.ensure(db, user.id, collection, now)
-            cap = self.settings.collection_cap
-            added = await collections.add_within_cap(
-                db, user.id, collection_id, image_ids, cap, now
-            )
-            if added is None:
-                raise CollectionFull(cap)
-            return added
-
-    async def credit_summary(self, user: Requester) -> CreditSummary:
-        """Balances per pool, when free credits expire (the next refill) and recent rows."""
-        now, scope = self.clock(), self.credit_scope(user)
-        async with self.store.transaction() as db:
-            await users.ensure_user(db, user.id, user.name, now)
-            await self.credits.top_up(db, user.id, now, scope)
-            return CreditSummary(
-                balance=await self.credits.wallet(db, user.id, scope, user.guild_id),
-                next_refill=await self.credits.next_refill(db, user.id, now, scope),
-                refill_amount=self.credits.monthly_credits,
-                recent=await ledger.recent(
-                    db, user.id, limit=5, scope=scope, guild=user.guild_id or 0
-                ),
-            )
-
-    async def admin_grant(
-        self, target: Requester, amount: int, reason: str, key: str, *, everywhere: bool = False
-    ) -> CreditSummary:
-        """An admin gives or takes credits, with a reason; the key makes a retry harmless.
-
-        A grant is spent only on the target's server (``target.guild_id``): a server's
-        admins cannot mint credits for other servers. ``everywhere`` (the caller checked the
-        admin is an operator) or a target without a server (the terminal) grants globally.
-        """
-        reason = self.clean_prompt(reason, required=False) or "admin grant"
-        if amount == 0:
-            raise BadRequest("Give a non-zero amount (negative takes credits away).")
-        now, scope = self.clock(), self.credit_scope(target)
-        where = 0 if everywhere or target.guild_id is None else target.guild_id
-        async with self.store.transaction() as db:
-            await users.ensure_user(db, target.id, target.name, now)
-            await self.credits.admin_grant(
-                db, target.id, amount, reason[:200], key, now, scope, where
-            )
-        return await self.credit_summary(target)
-
-    async def history(self, user: Requester, limit: int = 15) -> list[ledger.LedgerEntry]:
-        async with self.store.read() as db:
-            return await ledger.recent(
-                db, user.id, limit, self.credit_scope(user), user.guild_id or 0
-            )
-
-    async def purchase(self, user: Requester, entitlement_id: int) -> bool:
-        """A credit pack bought through Discord; True the first time this entitlement is seen."""
-        now = self.clock()
-        async with self.store.transaction() as db:
-            await users.ensure_user(db, user.id, user.name, now)
-            return await self.credits.purchase(db, user.id, entitlement_id, now)
-
-    async def balance(self, user: Requester) -> int:
-        """What the user can spend where they are (welcome credits included)."""
-        now, scope = self.clock(), self.credit_scope(user)
-        async with self.store.transaction() as db:
-            await users.ensure_user(db, user.id, user.name, now)
-            await self.credits.top_up(db, user.id, now, scope)
-            return (await self.credits.wallet(db, user.id, scope, user.guild_id)).total
-
-    def credit_scope(self, user: Requester) -> int:
-        """The server whose credits pay, when credits are per server; else 0 (global)."""
-        if self.settings.credits_per_server and user.guild_id is not None:
-            return user.guild_id
-        return 0
+        """Add images to a collection: :meth:`bot.library.Library.save`, here too because
+        the buttons under every result save."""
+        return await Library.of(self).save(user, image_ids, collection, seen_in=seen_in)
 
     # -- helpers -----------------------------------------------------------------------
 
     def clean_prompt(self, text: str | None, *, required: bool = True) -> str:
-        """Trim, drop invisible format characters, refuse control characters and overlong text."""
-        text = (text or "").replace("\n", " ").replace("\t", " ")
-        if any(unicodedata.category(ch) == "Cc" for ch in text):
-            raise BadRequest("The prompt contains control characters; remove them and try again.")
-        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-        text = " ".join(text.split())
-        if required and not text:
-            raise BadRequest("Write a prompt: describe the image you want.")
-        limit = self.settings.max_prompt_length
-        if len(text) > limit:
-            raise BadRequest(f"The prompt is {len(text)} characters long; the limit is {limit}.")
-        return text
+        """A prompt as the model gets it (see :func:`bot.text.clean_text`)."""
+        return clean_text(text, self.settings.max_prompt_length, required=required)
 
     def _job(
         self,
@@ -387,16 +361,14 @@ class Studio:
             **extra,
         )
 
-    async def _screen(
-        self, user: Requester, origin: dict[str, Any] | None, prompt: str | None
-    ) -> None:
+    async def _screen(self, user: Requester, origin: Origin | None, prompt: str | None) -> None:
         """DMs (when off), suspended users, role rules seen from DMs and blocked prompts
         stop here, before any credit is taken."""
         guilds = [_guild_of(user, origin)]
         if user.dm:
             if not self.settings.allow_dms:
                 raise DirectMessagesOff()
-            guilds += await self._check_access_from_dm(user)
+            guilds += await access.check_from_dm(self.store, user, self.member_roles)
         if self.moderator is None:
             return
         for guild_id in guilds:  # from a DM: the bot's terms, then each server's own
@@ -406,7 +378,7 @@ class Studio:
                 await self.moderator.ensure_allowed(user.id, guild_id)
 
     async def _source(
-        self, user: Requester, source: ImageSource, origin: dict[str, Any] | None = None
+        self, user: Requester, source: ImageSource, origin: Origin | None = None
     ) -> tuple[Image.Image, ImageRecord | None]:
         """The image to work on, scaled for the model, and its record when it is ours.
         An upload passes the image checks (nudity, faces) first, on a copy scaled down to
@@ -438,6 +410,16 @@ class Studio:
         screened = ImageOps.contain(image, (SCREEN_SIDE, SCREEN_SIDE))
         return screened, canvas.fit(image, longest)
 
+    async def _stored(self, parent: ImageRecord | None, source: ImageSource) -> bytes | None:
+        """The source as the worker should record it (its C2PA ingredient): a studio
+        image's stored PNG, or an upload that carries Content Credentials of its own
+        (read in a thread: c2pa hashes the whole file)."""
+        if parent is not None:
+            return await asyncio.to_thread(self.files.read, parent)
+        if isinstance(source, bytes) and await asyncio.to_thread(has_credentials, source):
+            return source
+        return None
+
     def _edit_area(self, image: Image.Image, options: EditOptions) -> canvas.Canvas | None:
         limit = self.settings.max_canvas
         if options.extend:
@@ -463,7 +445,7 @@ class Studio:
         job: Job,
         cost: int,
         source_image_id: str | None,
-        origin: dict[str, Any] | None,
+        origin: Origin | None,
     ) -> JobHandle:
         if (reason := self.unavailable()) is not None:
             raise Unavailable(reason)
@@ -475,7 +457,7 @@ class Studio:
         )
         now = self.clock()
         async with self.store.transaction() as db:
-            await self._check_access(db, user)
+            await access.check(db, user)
             await users.ensure_user(db, user.id, user.name, now)
             limit = self.settings.max_jobs_per_user
             if (busy := await job_records.open_count(db, user.id)) >= limit:
@@ -484,7 +466,7 @@ class Studio:
                     f" is {limit}); wait for one to finish, then try again."
                 )
             pools = await self.credits.charge(
-                db, user.id, cost, job.id, now, self.credit_scope(user), user.guild_id
+                db, user.id, cost, job.id, now, credit_scope(self.settings, user), user.guild_id
             )
             # The queue takes turns by user and serves bought credits first when it is long
             # (granted credits never: anyone can make a server and grant themselves some).
@@ -509,60 +491,12 @@ class Studio:
             log.warning("job %s: the queue refused it for now; retrying", job.id, exc_info=True)
         return handle
 
-    async def _check_access_from_dm(self, user: Requester) -> list[int]:
-        """A DM honours the role rule of every server that has one and the member is on:
-        refused with NoAccess on one server, refused in DMs too. Returns the member's
-        servers that block terms of their own (their prompt rules apply in DMs as well)."""
-        async with self.store.read() as db:
-            ruled = await access.guilds_with_rules(db)
-            with_terms = await moderation.guilds_with_blocked_terms(db)
-        if not ruled and not with_terms:
-            return []
-        if self.member_roles is None:
-            raise BadRequest("Imagine cannot check your roles from a DM; use it in a server.")
-        roles_on = await self.member_roles(user.id, sorted(set(ruled) | set(with_terms)))
-        for guild_id, role_ids in roles_on.items():
-            async with self.store.read() as db:
-                roles = await access.allowed_roles(db, guild_id)
-            if roles and role_ids.isdisjoint(roles):
-                raise NoAccess(roles)
-        return [guild_id for guild_id in with_terms if guild_id in roles_on]
 
-    async def _check_access(self, db: aiosqlite.Connection, user: Requester) -> None:
-        if user.guild_id is None:
-            return
-        roles = await access.allowed_roles(db, user.guild_id)
-        if roles and user.role_ids.isdisjoint(roles):
-            raise NoAccess(roles)
-
-    # -- server settings ---------------------------------------------------------------
-
-    async def access_roles(self, guild_id: int) -> list[int]:
-        async with self.store.read() as db:
-            return await access.allowed_roles(db, guild_id)
-
-    async def allow_role(self, guild_id: int, role_id: int, by: Requester) -> bool:
-        if role_id == guild_id:
-            raise BadRequest("@everyone already means everyone; use /access open instead.")
-        async with self.store.transaction() as db:
-            return await access.allow(db, guild_id, role_id, by.id, self.clock())
-
-    async def revoke_role(self, guild_id: int, role_id: int) -> bool:
-        async with self.store.transaction() as db:
-            return await access.revoke(db, guild_id, role_id)
-
-    async def open_to_everyone(self, guild_id: int) -> int:
-        """Drop every role restriction; returns how many roles were allowed."""
-        async with self.store.transaction() as db:
-            roles = await access.allowed_roles(db, guild_id)
-            for role in roles:
-                await access.revoke(db, guild_id, role)
-            return len(roles)
-
-
-def _guild_of(user: Requester, origin: dict[str, Any] | None) -> int | None:
+def _guild_of(user: Requester, origin: Origin | None) -> int | None:
     """The server a request comes from: the member's, else where the result goes."""
-    return user.guild_id if user.guild_id is not None else (origin or {}).get("guild_id")
+    if user.guild_id is not None:
+        return user.guild_id
+    return origin.guild_id if origin is not None else None
 
 
 def _open_fitted(path: Path, longest: int) -> Image.Image:

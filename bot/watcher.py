@@ -16,13 +16,13 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.credits import CreditRules
 from data import images, job_records
 from data.images import ImageFiles, ImageRecord, new_image_id
-from data.job_records import JobRecord
+from data.job_records import JobRecord, RecordStatus
 from data.jobs import JobState, JobStatus
 from data.queue import JobQueue
 from data.store import Store
@@ -177,7 +177,7 @@ class JobWatcher:
             record = await job_records.get(db, job_id)
         if record is None:
             self._handles.pop(job_id, None)
-        elif record.status == "queued":
+        elif record.status is RecordStatus.QUEUED:
             log.warning("job %s was not in the queue; submitting it again", job_id)
             await self.queue.submit(record.job)
         else:
@@ -223,13 +223,13 @@ class JobWatcher:
                 )
             ]
             async with self.store.transaction() as db:
-                if await job_records.finish(db, job_id, "done", None, now):
+                if await job_records.finish(db, job_id, RecordStatus.DONE, None, now):
                     for row in new_rows:
                         await images.insert(db, row)
         else:
             reason = withheld or status.error or "the job failed"
             async with self.store.transaction() as db:
-                if await job_records.finish(db, job_id, "failed", reason, now):
+                if await job_records.finish(db, job_id, RecordStatus.FAILED, reason, now):
                     await self.credits.refund(
                         db, record.user_id, record.cost, job_id, f"refund: {reason}"[:200], now
                     )
@@ -249,7 +249,7 @@ class JobWatcher:
         if self.moderator is None:
             flagged = result.verdict is not None and not result.verdict.allowed
             return WITHHELD.format(reason=result.verdict.reason) if flagged else None
-        guild_id = (record.origin or {}).get("guild_id")
+        guild_id = record.origin.guild_id if record.origin is not None else None
         try:
             verdict = await self.moderator.screen_output(
                 record.user_id, guild_id, result, record.job.output_rules, record.job.prompt
@@ -282,11 +282,37 @@ class JobWatcher:
                 error,
             )
 
-    async def _announce(self, record: JobRecord, grid: bytes | None = None) -> None:
+    # -- delivery bookkeeping: what an adapter that answers later asks ------------------
+
+    async def awaits_delivery(self, job_id: str) -> bool:
+        """True while the job is finished and its answer has not been marked delivered
+        (the outcome a listener got may be stale: another task may have delivered it)."""
+        async with self.store.read() as db:
+            record = await job_records.get(db, job_id)
+        return record is not None and record.delivered_at is None
+
+    async def undelivered(self) -> list[JobOutcome]:
+        """Finished jobs whose answer has not reached their user yet, oldest first."""
+        async with self.store.read() as db:
+            waiting = await job_records.undelivered(db)
+        return [await self._outcome_of(record) for record in waiting]
+
+    async def mark_delivered(self, job_id: str) -> bool:
+        """Record that the job's answer reached its user; False when it was marked before."""
+        async with self.store.transaction() as db:
+            return await job_records.mark_delivered(db, job_id, self.clock())
+
+    async def _outcome_of(self, record: JobRecord) -> JobOutcome:
         async with self.store.read() as db:
             produced = await images.of_job(db, record.id)
-        error = record.error if record.status == "failed" else None
-        outcome = JobOutcome(record, produced, error, grid if produced else None)
+        return JobOutcome(
+            record, produced, record.error if record.status is RecordStatus.FAILED else None
+        )
+
+    async def _announce(self, record: JobRecord, grid: bytes | None = None) -> None:
+        outcome = await self._outcome_of(record)
+        if grid is not None and outcome.images:
+            outcome = replace(outcome, grid=grid)  # the worker's grid, for the first delivery
         handle = self._handles.pop(record.id, None)
         self._last.pop(record.id, None)
         if handle:

@@ -8,10 +8,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.studio import requester
+from bot.access import Access
+from bot.discord.people import requester
 
 if TYPE_CHECKING:
-    from bot.client import ImagineBot
+    from bot.discord.client import ImagineBot
 
 
 def describe(role_ids: list[int]) -> str:
@@ -34,26 +35,28 @@ class AccessCog(
         self.bot = bot
         super().__init__()
 
+    @property
+    def rules(self) -> Access:
+        return Access.of(self.bot.studio)
+
     @app_commands.command(name="allow", description="Let members with this role use Imagine")
     async def allow(self, interaction: discord.Interaction, role: discord.Role) -> None:
         assert interaction.guild_id is not None
-        added = await self.bot.studio.allow_role(
-            interaction.guild_id, role.id, requester(interaction.user)
-        )
+        added = await self.rules.allow(interaction.guild_id, role.id, requester(interaction.user))
         note = "" if added else f"{role.mention} was already allowed. "
         await self._answer(interaction, note)
 
     @app_commands.command(name="revoke", description="Stop letting this role use Imagine")
     async def revoke(self, interaction: discord.Interaction, role: discord.Role) -> None:
         assert interaction.guild_id is not None
-        removed = await self.bot.studio.revoke_role(interaction.guild_id, role.id)
+        removed = await self.rules.revoke(interaction.guild_id, role.id)
         note = "" if removed else f"{role.mention} was not on the list. "
         await self._answer(interaction, note)
 
     @app_commands.command(name="open", description="Let every member use Imagine again")
     async def open(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        await self.bot.studio.open_to_everyone(interaction.guild_id)
+        await self.rules.open_to_everyone(interaction.guild_id)
         await self._answer(interaction, "")
 
     @app_commands.command(name="show", description="Who may use Imagine on this server")
@@ -62,7 +65,7 @@ class AccessCog(
 
     async def _answer(self, interaction: discord.Interaction, note: str) -> None:
         assert interaction.guild_id is not None
-        roles = await self.bot.studio.access_roles(interaction.guild_id)
+        roles = await self.rules.roles(interaction.guild_id)
         await interaction.response.send_message(
             note + describe(roles),
             ephemeral=True,

@@ -6,34 +6,20 @@ collection; their private ones answer exactly like a missing one.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import custom_ids, pages
-from bot.library import CollectionPage, Library
-from cogs.paging import PageButton
+from bot.discord import pages
+from bot.discord.buttons import collection_page
+from bot.library import Library
 
 if TYPE_CHECKING:
-    from bot.client import ImagineBot
+    from bot.discord.client import ImagineBot
 
 NO_PINGS = discord.AllowedMentions.none()
-
-
-async def collection_page(bot: ImagineBot, shown: CollectionPage) -> dict:
-    sheet = await asyncio.to_thread(pages.collection_sheet_png, bot.studio.files, shown)
-    return pages.collection_message(shown, sheet)
-
-
-class CollectionPageButton(PageButton, template=custom_ids.page_template(custom_ids.COLLECTION)):
-    """◀ ▶ under /collection show; checks again that the clicker may see the collection."""
-
-    async def show(self, bot: ImagineBot, interaction: discord.Interaction) -> dict:
-        shown = await Library.of(bot.studio).show_page(interaction.user.id, self.key, self.page)
-        return await collection_page(bot, shown)
 
 
 async def own_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
@@ -59,12 +45,6 @@ class CollectionsCog(commands.Cog):
     @property
     def library(self) -> Library:
         return Library.of(self.bot.studio)
-
-    async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(CollectionPageButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(CollectionPageButton)
 
     async def _say(self, interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)

@@ -15,13 +15,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.people import requester
 from bot.errors import BadRequest
-from bot.studio import CreditSummary, Requester
-from cogs.studio import requester
+from bot.requester import Requester
+from bot.wallet import CreditSummary, Wallet
 from data.ledger import LedgerEntry
 
 if TYPE_CHECKING:
-    from bot.client import ImagineBot
+    from bot.discord.client import ImagineBot
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +59,15 @@ class CreditsCog(commands.Cog):
     def __init__(self, bot: ImagineBot) -> None:
         self.bot = bot
 
+    @property
+    def wallet(self) -> Wallet:
+        return Wallet.of(self.bot.studio)
+
     @app_commands.command(
         name="credits", description="Your credits, when they refill, and your latest use"
     )
     async def credits(self, interaction: discord.Interaction) -> None:
-        summary = await self.bot.studio.credit_summary(requester(interaction.user))
+        summary = await self.wallet.summary(requester(interaction.user))
         await interaction.response.send_message(describe(summary), ephemeral=True)
 
     @admin.command(name="grant", description="Give credits (or take them, with a negative amount)")
@@ -87,7 +92,7 @@ class CreditsCog(commands.Cog):
                 "leave `everywhere` off to grant credits for this server."
             )
         target = requester(user)
-        summary = await self.bot.studio.admin_grant(
+        summary = await self.wallet.grant(
             target,
             amount,
             f"{reason} (by {interaction.user.display_name})",
@@ -102,7 +107,7 @@ class CreditsCog(commands.Cog):
 
     @admin.command(name="history", description="Someone's latest credit changes")
     async def history(self, interaction: discord.Interaction, user: discord.Member) -> None:
-        rows = await self.bot.studio.history(requester(user))
+        rows = await self.wallet.history(requester(user))
         text = "\n".join(row_line(r) for r in rows) or "No credit changes yet."
         await interaction.response.send_message(
             f"Credit history of {user.mention}:\n{text}",
@@ -116,7 +121,7 @@ class CreditsCog(commands.Cog):
         sku = self.bot.settings.credit_pack_sku_id
         if sku is None or entitlement.sku_id != sku or entitlement.user_id is None:
             return
-        granted = await self.bot.studio.purchase(Requester(entitlement.user_id), entitlement.id)
+        granted = await self.wallet.purchase(Requester(entitlement.user_id), entitlement.id)
         log.info(
             "credit pack %s for user %s: %s",
             entitlement.id,

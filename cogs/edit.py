@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot import custom_ids
-from bot.delivery import message_origin
+from bot.discord import custom_ids
+from bot.discord.errors import words
+from bot.discord.people import message_origin, requester
 from bot.errors import BadRequest, DirectMessagesOff, StudioError, explain_failure
 from bot.reply_edit import parse_reply
 from bot.studio import EditOptions, ImageSource
-from cogs.studio import requester
 
 if TYPE_CHECKING:
-    from bot.client import ImagineBot
+    from bot.discord.client import ImagineBot
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class EditCog(commands.Cog):
         try:
             await self._edit(message, target, text)
         except StudioError as error:
-            await _answer(message, str(error))
+            await _answer(message, words(error))
         except Exception as error:  # a bug or a locked database: an answer, not silence
             log.error("reply-to-edit %s failed", message.id, exc_info=error)
             await _answer(message, explain_failure(error))

@@ -9,13 +9,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import gallery_posts
+from bot.discord import gallery_posts
+from bot.discord.errors import words
 from bot.errors import StudioError
 from bot.library import Library
 from cogs.gallery import human_bytes
 
 if TYPE_CHECKING:
-    from bot.client import ImagineBot
+    from bot.discord.client import ImagineBot
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class ConfirmForget(discord.ui.View):
         try:
             forgotten = await Library.of(self.bot.studio).forget(self.user_id)
         except StudioError as error:
-            await interaction.edit_original_response(content=str(error), view=None)
+            await interaction.edit_original_response(content=words(error), view=None)
             return
         for share in forgotten.shares:
             await gallery_posts.take_down(self.bot, share)

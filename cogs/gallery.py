@@ -10,40 +10,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import custom_ids, gallery_posts, pages
-from bot.gallery import Gallery, TakeDown
+from bot.discord import pages
+from bot.discord.buttons import take_down, took_down
+from bot.gallery import Gallery
 from bot.library import Library, image_id_in
-from cogs.buttons import ImageButton
-from data.shares import Share
 
 if TYPE_CHECKING:
-    from bot.client import ImagineBot
+    from bot.discord.client import ImagineBot
 
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
 PERIODS = [app_commands.Choice(name=p, value=p) for p in ("week", "month", "all")]
-
-
-async def moderates(bot: ImagineBot, interaction: discord.Interaction, share: Share) -> bool:
-    """Manage Messages where the post is (the gallery channel, or its forum post), not
-    where the command was typed: moderating one channel is no right over the gallery."""
-    if share.channel_id is None or interaction.guild is None:
-        return False
-    if interaction.channel_id == share.channel_id:  # the Remove button under the post
-        return interaction.permissions.manage_messages
-    member = interaction.user
-    if not isinstance(member, discord.Member):
-        return False
-    channel = interaction.guild.get_channel_or_thread(share.channel_id)
-    if channel is None:
-        try:
-            channel = await bot.fetch_channel(share.channel_id)
-        except discord.HTTPException:  # the post's channel is gone: the server-wide right
-            return member.guild_permissions.manage_messages
-    if not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
-        return False
-    return channel.permissions_for(member).manage_messages
 
 
 def human_bytes(size: int) -> str:
@@ -53,33 +31,6 @@ def human_bytes(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
-
-
-async def take_down(bot: ImagineBot, interaction: discord.Interaction, image_id: str) -> TakeDown:
-    gallery = Gallery.of(bot.studio)
-    share = await gallery.live_share(interaction.guild_id, image_id)
-    moderator = share is not None and await moderates(bot, interaction, share)
-    done = await gallery.take_down(interaction.guild_id, image_id, interaction.user.id, moderator)
-    await gallery_posts.take_down(bot, done.share)
-    return done
-
-
-def took_down(done: TakeDown) -> str:
-    if done.by_moderator:
-        return (
-            "Removed from the gallery. It stays in its author's history; it cannot be "
-            "shared here again."
-        )
-    return "Unshared: the post is gone from the gallery (you can share it again later)."
-
-
-class UnshareButton(ImageButton, template=custom_ids.template(custom_ids.UNSHARE)):
-    """Under a gallery post: the author unshares it, a moderator removes it."""
-
-    async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        done = await take_down(bot, interaction, self.image_id)
-        await interaction.followup.send(took_down(done), ephemeral=True)
 
 
 class GalleryCog(commands.Cog):
@@ -93,12 +44,6 @@ class GalleryCog(commands.Cog):
     @property
     def rules(self) -> Gallery:
         return Gallery.of(self.bot.studio)
-
-    async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(UnshareButton)
-
-    async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(UnshareButton)
 
     @gallery.command(name="channel", description="Where Share posts images (admins)")
     @app_commands.describe(channel="A text channel, or a forum channel (one post per image)")

@@ -20,7 +20,7 @@ from bot.moderation import BlockEvent, Moderator
 from bot.moderation.service import when
 
 if TYPE_CHECKING:
-    from bot.client import ImagineBot
+    from bot.discord.client import ImagineBot
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,29 @@ class ModerationCog(commands.Cog):
             interaction,
             f"Uploads with faces: **{_on_off(rules.block_faces)}**. "
             f"Nudity: **{_on_off(rules.block_nudity)}**.",
+        )
+
+    @mod.command(
+        name="diversity", description="Add a random gender and ethnicity to unnamed people"
+    )
+    @app_commands.describe(
+        enabled="For prompts that describe a person without them, pick them at random per image"
+    )
+    async def diversity(
+        self, interaction: discord.Interaction, enabled: bool | None = None
+    ) -> None:
+        if enabled is not None:
+            await self.moderator.set_rules(interaction.guild_id, diversify_people=enabled)
+        on = await self.moderator.diversifies(interaction.guild_id)
+        await _reply(
+            interaction,
+            f"People diversity: **{'on' if on else 'off'}**. "
+            + (
+                "A prompt that describes a person without their gender or ethnicity gets them"
+                " at random, chosen per image."
+                if on
+                else "Prompts are drawn as written."
+            ),
         )
 
     # -- suspensions ---------------------------------------------------------------------

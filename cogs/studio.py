@@ -8,21 +8,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.studio import MAX_SEED, ImagineOptions, Requester
+from bot.discord.people import requester
+from bot.studio import MAX_SEED, ImagineOptions
 
 if TYPE_CHECKING:
-    from bot.client import ImagineBot
+    from bot.discord.client import ImagineBot
 
 SIZES = [app_commands.Choice(name=n, value=n) for n in ("square", "portrait", "landscape")]
-
-
-def requester(user: discord.abc.User) -> Requester:
-    """The studio's view of a Discord user; a member brings their server and roles, any
-    other user is in a DM (the studio refuses or applies every server's rules there)."""
-    if isinstance(user, discord.Member):
-        roles = frozenset(role.id for role in user.roles)
-        return Requester(user.id, user.display_name, user.guild.id, roles)
-    return Requester(user.id, user.display_name, dm=True)
 
 
 class StudioCog(commands.Cog):

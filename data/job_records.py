@@ -6,13 +6,24 @@ row is written in the same transaction as the credit it costs.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
 
 import aiosqlite
 
 from data.jobs import Job
+from data.origins import Origin, dump_origin, load_origin
+
+
+class RecordStatus(StrEnum):
+    """What the bot knows of a request's outcome (the ``jobs.status`` column)."""
+
+    #: not finished: waiting or running in the queue (or not handed to it yet)
+    QUEUED = "queued"
+    #: finished with images, stored under ``images``
+    DONE = "done"
+    #: finished without images; ``error`` says why and the credit was refunded
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -24,9 +35,9 @@ class JobRecord:
     job: Job
     source_image_id: str | None
     cost: int
-    status: str
+    status: RecordStatus
     error: str | None
-    origin: dict[str, Any] | None
+    origin: Origin | None  # where the answer goes (None: nowhere, e.g. rows made by tests)
     delivered_at: float | None
     created_at: float
     finished_at: float | None
@@ -47,9 +58,9 @@ def _record(row) -> JobRecord:
         job=Job.model_validate_json(row[4]),
         source_image_id=row[5],
         cost=row[6],
-        status=row[7],
+        status=RecordStatus(row[7]),
         error=row[8],
-        origin=json.loads(row[9]) if row[9] else None,
+        origin=load_origin(row[9]),
         delivered_at=row[10],
         created_at=row[11],
         finished_at=row[12],
@@ -63,7 +74,7 @@ async def insert(
     user_id: int,
     cost: int,
     source_image_id: str | None,
-    origin: dict[str, Any] | None,
+    origin: Origin | None,
     now: float,
 ) -> None:
     await db.execute(
@@ -77,7 +88,7 @@ async def insert(
             job.model_dump_json(),
             source_image_id,
             cost,
-            json.dumps(origin) if origin is not None else None,
+            dump_origin(origin),
             now,
         ),
     )
@@ -132,7 +143,7 @@ async def recent_failures(db: aiosqlite.Connection, limit: int) -> list[JobRecor
 
 
 async def finish(
-    db: aiosqlite.Connection, job_id: str, status: str, error: str | None, now: float
+    db: aiosqlite.Connection, job_id: str, status: RecordStatus, error: str | None, now: float
 ) -> bool:
     """Move a queued job to done/failed once; False when it was already finished."""
     cursor = await db.execute(
@@ -149,5 +160,5 @@ async def mark_delivered(db: aiosqlite.Connection, job_id: str, now: float) -> b
     return cursor.rowcount == 1
 
 
-async def set_origin(db: aiosqlite.Connection, job_id: str, origin: dict[str, Any]) -> None:
-    await db.execute("UPDATE jobs SET origin = ? WHERE id = ?", (json.dumps(origin), job_id))
+async def set_origin(db: aiosqlite.Connection, job_id: str, origin: Origin) -> None:
+    await db.execute("UPDATE jobs SET origin = ? WHERE id = ?", (dump_origin(origin), job_id))

@@ -83,6 +83,16 @@ class Job(BaseModel):
     init_image: bytes | None = None
     mask: bytes | None = None  # white = paint here, black = keep
     output_rules: OutputRules = OutputRules()
+    image_prompts: tuple[str, ...] = ()  # one prompt per image (people diversity); () = prompt
+    # The source image as stored (a studio image, its Content Credentials included): the
+    # worker records it as the result's C2PA ingredient; the pixels come from init_image.
+    parent: bytes | None = None
+
+    def prompt_for(self, index: int) -> str:
+        """The prompt image ``index`` is drawn from: its own, or the job's."""
+        if index < len(self.image_prompts):
+            return self.image_prompts[index]
+        return self.prompt
 
     def image_seeds(self) -> list[int]:
         """Image i of a job is seeded with seed + i, so each image is reproducible alone."""

@@ -18,6 +18,7 @@ class GuildRules:
     mod_log_channel_id: int | None = None
     block_faces: bool | None = None
     block_nudity: bool | None = None
+    diversify_people: bool | None = None  # a random gender/ethnicity per image (0013)
 
 
 @dataclass(frozen=True)
@@ -50,21 +51,22 @@ class Suspension:
 async def rules(db: aiosqlite.Connection, guild_id: int) -> GuildRules:
     row = await (
         await db.execute(
-            "SELECT mod_log_channel_id, block_faces, block_nudity FROM moderation_settings"
-            " WHERE guild_id = ?",
+            "SELECT mod_log_channel_id, block_faces, block_nudity, diversify_people"
+            " FROM moderation_settings WHERE guild_id = ?",
             (guild_id,),
         )
     ).fetchone()
     if row is None:
         return GuildRules()
-    return GuildRules(row[0], _bool(row[1]), _bool(row[2]))
+    return GuildRules(row[0], _bool(row[1]), _bool(row[2]), _bool(row[3]))
 
 
 async def set_rules(
     db: aiosqlite.Connection, guild_id: int, changes: dict[str, int | bool | None], now: float
 ) -> None:
-    """Update only the named columns (mod_log_channel_id, block_faces, block_nudity)."""
-    allowed = {"mod_log_channel_id", "block_faces", "block_nudity"}
+    """Update only the named columns (mod_log_channel_id, block_faces, block_nudity,
+    diversify_people)."""
+    allowed = {"mod_log_channel_id", "block_faces", "block_nudity", "diversify_people"}
     if not changes or set(changes) - allowed:
         raise ValueError(f"unknown moderation settings: {set(changes) - allowed}")
     await db.execute(

@@ -28,6 +28,14 @@ NORMAL_LANE = 1
 PAID_FIRST_AFTER = 10  # default: paid jobs go first once this many jobs are waiting
 
 
+class QueueUnavailable(Exception):
+    """The queue a URL names cannot be reached (Redis down, wrong host).
+
+    An ordinary exception, so a caller can catch it (retry, report, exit); the entry points
+    print it as one sentence naming the ``QUEUE`` setting.
+    """
+
+
 def lane_for(job: Job, waiting: int, paid_first_after: int) -> int:
     """The lane a new job joins, given how many jobs are waiting before it."""
     paid = job.priority is Priority.PAID

@@ -36,9 +36,9 @@ from data.queue import (
     Claim,
     JobQueue,
     QueueOverview,
+    QueueUnavailable,
     RunningJob,
 )
-from data.settings import SettingsError
 
 GROUP = "workers"
 LANE_SPAN = 2**40  # score = lane * LANE_SPAN + turn
@@ -46,17 +46,31 @@ RESULT_TTL_SECONDS = 24 * 3600  # a finished job the bot never collects is dropp
 DEAD_LETTERS_KEPT = 1000  # approximate length of the dead-letter stream
 PENDING_SCAN = 1000  # running jobs a claim checks for expired leases (oldest first)
 
+# Every Redis key, as a suffix of the queue's prefix: the one place they are spelled (arq
+# keeps its names in constants.py). The scripts get them as Lua locals of the same names.
+KEY_JOBS = ":jobs"  # the stream of running jobs, read through the GROUP consumer group
+KEY_READY = ":ready"  # sorted set of waiting jobs in fair order; KEY_READY + ":" + batch key
+KEY_JOB = ":job:"  # + job id: the job's hash (payload, state, worker, result…)
+KEY_BELL = ":bell:"  # + topic: pub/sub channels that wake workers and the watcher
+KEY_USER_QUEUED = ":user:queued"  # hash lane:user -> how many jobs that user has waiting
+KEY_USER_TURN = ":user:turn"  # hash lane:user -> the turn of that user's last waiting job
+KEY_SEQ = ":seq"  # counter: arrival numbers, the tie-break of equal scores
+KEY_DEAD = ":dead"  # stream of dead letters (jobs out of attempts)
+
 # Helpers every script shares: KEYS[1] the jobs stream, KEYS[2] the waiting set, ARGV[1] the
 # key prefix. A job is held by ``worker`` while its hash says running under that name.
 _COMMON = f"""
 local GROUP, SPAN, FIRST_LANE = '{GROUP}', {LANE_SPAN}, {FIRST_LANE}
 local DEAD_LETTERS_KEPT, PENDING_SCAN = {DEAD_LETTERS_KEPT}, {PENDING_SCAN}
 local stream, ready, prefix = KEYS[1], KEYS[2], ARGV[1]
-local function job_key(id) return prefix .. ':job:' .. id end
+local KEY_JOB, KEY_BELL, KEY_READY = '{KEY_JOB}', '{KEY_BELL}', '{KEY_READY}'
+local KEY_USER_QUEUED, KEY_USER_TURN = '{KEY_USER_QUEUED}', '{KEY_USER_TURN}'
+local KEY_SEQ, KEY_DEAD = '{KEY_SEQ}', '{KEY_DEAD}'
+local function job_key(id) return prefix .. KEY_JOB .. id end
 if redis.call('EXISTS', stream) == 0 then  -- a new (or restarted, empty) Redis
   redis.call('XGROUP', 'CREATE', stream, GROUP, '0', 'MKSTREAM')
 end
-local function ring(topic) redis.call('PUBLISH', prefix .. ':bell:' .. topic, 1) end
+local function ring(topic) redis.call('PUBLISH', prefix .. KEY_BELL .. topic, 1) end
 local function held(key, worker)
   local state, holder = unpack(redis.call('HMGET', key, 'state', 'worker'))
   return state == 'running' and holder == worker
@@ -70,7 +84,7 @@ local function finish(key, state, field, value, ttl)
   redis.call('EXPIRE', key, ttl)
   ring('changes')
 end
-local function batch_set(batch) return prefix .. ':ready:' .. batch end
+local function batch_set(batch) return prefix .. KEY_READY .. ':' .. batch end
 local function start(key, worker, lease, entry, attempt)
   redis.call('HSET', key, 'state', 'running', 'worker', worker, 'entry', entry,
     'attempts', attempt, 'step', 0, 'total', 0, 'lease', lease)
@@ -85,9 +99,9 @@ local function take(member, worker, lease)
   local batch = redis.call('HGET', key, 'batch')
   if batch then redis.call('ZREM', batch_set(batch), member) end
   local field = redis.call('HGET', key, 'field')
-  if redis.call('HINCRBY', prefix .. ':user:queued', field, -1) <= 0 then
-    redis.call('HDEL', prefix .. ':user:queued', field)
-    redis.call('HDEL', prefix .. ':user:turn', field)
+  if redis.call('HINCRBY', prefix .. KEY_USER_QUEUED, field, -1) <= 0 then
+    redis.call('HDEL', prefix .. KEY_USER_QUEUED, field)
+    redis.call('HDEL', prefix .. KEY_USER_TURN, field)
   end
   local entry = redis.call('XADD', stream, '*', 'job', id)
   redis.call('XREADGROUP', 'GROUP', GROUP, worker, 'COUNT', 1, 'STREAMS', stream, '>')
@@ -97,7 +111,7 @@ end
 -- prompt, an upload, a mask): the stream has no TTL and /forget-me must be able to end it.
 local function dead_letter(key, id, reason)
   local user, attempts = unpack(redis.call('HMGET', key, 'user', 'attempts'))
-  redis.call('XADD', prefix .. ':dead', 'MAXLEN', '~', DEAD_LETTERS_KEPT, '*', 'job', id,
+  redis.call('XADD', prefix .. KEY_DEAD, 'MAXLEN', '~', DEAD_LETTERS_KEPT, '*', 'job', id,
     'user', user or '', 'attempts', attempts or 0, 'reason', reason)
 end
 """
@@ -114,16 +128,16 @@ if tonumber(ARGV[5]) == 1 and redis.call('ZCARD', ready) >= tonumber(ARGV[6]) th
 end
 local field = lane .. ':' .. ARGV[4]
 local turn
-if tonumber(redis.call('HGET', prefix .. ':user:queued', field) or '0') > 0 then
-  turn = tonumber(redis.call('HGET', prefix .. ':user:turn', field)) + 1
+if tonumber(redis.call('HGET', prefix .. KEY_USER_QUEUED, field) or '0') > 0 then
+  turn = tonumber(redis.call('HGET', prefix .. KEY_USER_TURN, field)) + 1
 else
   local front = redis.call('ZRANGEBYSCORE', ready, lane * SPAN,
     '(' .. (lane + 1) * SPAN, 'WITHSCORES', 'LIMIT', 0, 1)
   turn = front[2] and (tonumber(front[2]) - lane * SPAN) or 0
 end
-redis.call('HINCRBY', prefix .. ':user:queued', field, 1)
-redis.call('HSET', prefix .. ':user:turn', field, turn)
-local member = string.format('%016d:%s', redis.call('INCR', prefix .. ':seq'), ARGV[2])
+redis.call('HINCRBY', prefix .. KEY_USER_QUEUED, field, 1)
+redis.call('HSET', prefix .. KEY_USER_TURN, field, turn)
+local member = string.format('%016d:%s', redis.call('INCR', prefix .. KEY_SEQ), ARGV[2])
 redis.call('ZADD', ready, lane * SPAN + turn, member)
 redis.call('ZADD', batch_set(ARGV[9]), lane * SPAN + turn, member)
 redis.call('HSET', key, 'payload', ARGV[3], 'state', 'queued', 'user', ARGV[4],
@@ -257,7 +271,7 @@ return out
 _OVERVIEW = (
     _COMMON
     + """
-local out = {redis.call('ZCARD', ready), redis.call('XLEN', prefix .. ':dead')}
+local out = {redis.call('ZCARD', ready), redis.call('XLEN', prefix .. KEY_DEAD)}
 local pending = redis.call('XPENDING', stream, GROUP, '-', '+', PENDING_SCAN)
 table.sort(pending, function(a, b) return a[3] > b[3] end)
 for _, entry in ipairs(pending) do
@@ -321,7 +335,7 @@ class RedisQueue(JobQueue):
     ) -> None:
         self._redis = client
         self.prefix = prefix
-        self._keys = [f"{prefix}:jobs", f"{prefix}:ready"]
+        self._keys = [prefix + KEY_JOBS, prefix + KEY_READY]
         self._max_attempts = max_attempts
         self._paid_first_after = paid_first_after
         self._ttl = result_ttl
@@ -350,7 +364,7 @@ class RedisQueue(JobQueue):
             await client.ping()
         except (redis.ConnectionError, redis.TimeoutError) as error:
             await client.aclose()
-            raise SettingsError(
+            raise QueueUnavailable(
                 f"Configuration error: QUEUE={url} cannot be reached ({error}). "
                 "Start Redis there or fix QUEUE in the environment or in .env."
             ) from None
@@ -435,7 +449,7 @@ class RedisQueue(JobQueue):
         """Delete the user's dead letters and finished job hashes (results kept for the
         bot). A scan, not a script: it runs once per /forget-me, not per job."""
         user, removed = str(user_id), 0
-        dead = f"{self.prefix}:dead"
+        dead = self.prefix + KEY_DEAD
         doomed = [
             entry
             for entry, fields in await self._redis.xrange(dead)
@@ -443,9 +457,9 @@ class RedisQueue(JobQueue):
         ]
         if doomed:
             removed += await self._redis.xdel(dead, *doomed)
-        async for key in self._redis.scan_iter(match=f"{self.prefix}:job:*", count=500):
+        async for key in self._redis.scan_iter(match=self.prefix + KEY_JOB + "*", count=500):
             owner, state = map(_text, await self._redis.hmget(key, "user", "state"))
-            if owner == user and state in ("done", "failed"):
+            if owner == user and state in (JobState.DONE, JobState.FAILED):
                 removed += await self._redis.delete(key)
         return removed
 
@@ -461,7 +475,7 @@ class RedisQueue(JobQueue):
 
     async def dead_letters(self, count: int = 100) -> list[dict[str, str]]:
         """The latest finally failed jobs, newest first, for an operator to inspect."""
-        entries = await self._redis.xrevrange(f"{self.prefix}:dead", count=count)
+        entries = await self._redis.xrevrange(self.prefix + KEY_DEAD, count=count)
         return [
             {_text(key): _text(value) for key, value in fields.items()} for _, fields in entries
         ]
@@ -483,7 +497,7 @@ class RedisQueue(JobQueue):
             bell = self._bells.get(topic)
             if bell is None:
                 bell = self._bells[topic] = self._redis.pubsub(ignore_subscribe_messages=True)
-                await bell.subscribe(f"{self.prefix}:bell:{topic}")
+                await bell.subscribe(self.prefix + KEY_BELL + topic)
             while (left := deadline - asyncio.get_running_loop().time()) > 0:
                 if await bell.get_message(timeout=left) is not None:
                     while await bell.get_message(timeout=0) is not None:  # one wake for many

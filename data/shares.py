@@ -8,8 +8,20 @@ A moderator's removal keeps the row ('removed'), so the image is not shared agai
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import aiosqlite
+
+
+class ShareStatus(StrEnum):
+    """Where a share row stands (the ``shares.status`` column)."""
+
+    #: reserved: the post is being sent; the row goes away if that fails
+    POSTING = "posting"
+    #: posted: in the gallery, with the post's channel and message ids
+    LIVE = "live"
+    #: taken down by a moderator: kept so the image is not shared here again
+    REMOVED = "removed"
 
 
 @dataclass(frozen=True)
@@ -25,11 +37,14 @@ class Share:
     guild_id: int
     image_id: str
     author_id: int
-    status: str
+    status: ShareStatus
     channel_id: int | None
     message_id: int | None
     shared_at: float
     removed_by: int | None
+
+    def __post_init__(self) -> None:  # rows hand the column's text
+        object.__setattr__(self, "status", ShareStatus(self.status))
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,14 @@ import logging
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
-from data.queue import open_queue
+from data.queue import QueueUnavailable, open_queue
 from data.settings import load_settings
 from inference.config import WorkerSettings
+
+if TYPE_CHECKING:
+    from inference.provenance import Provenance
 
 
 def main() -> int:
@@ -20,6 +24,9 @@ def main() -> int:
     settings = load_settings(WorkerSettings)
     try:
         return asyncio.run(_serve(settings))
+    except QueueUnavailable as error:  # one sentence naming QUEUE, no traceback
+        print(error, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 0
 
@@ -27,12 +34,18 @@ def main() -> int:
 async def _serve(settings: WorkerSettings) -> int:
     # Imported here: torch and diffusers take seconds to import; settings errors come first.
     from data.image_checks import ImageChecker
+    from inference.certificates import CertificateError
     from inference.engine import Engine
     from inference.models import ModelLoadError, SpeedOptions, load_pipelines, warm_up
     from inference.postprocess import PostProcessor
     from inference.previews import load_previewer
     from inference.worker import Worker
 
+    try:
+        provenance = await asyncio.to_thread(load_provenance, settings)
+    except CertificateError as error:
+        print(error, file=sys.stderr)
+        return 2
     speed = SpeedOptions(settings.dtype, settings.channels_last, settings.compile)
     try:
         pipelines = await asyncio.to_thread(load_pipelines, settings.model, settings.device, speed)
@@ -56,13 +69,13 @@ async def _serve(settings: WorkerSettings) -> int:
     queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
     worker = Worker(
         queue,
-        Engine(pipelines, previewer),
+        Engine(pipelines, previewer, provenance),
         worker_id=settings.worker_id,
         lease_seconds=settings.lease_seconds,
         poll_seconds=settings.poll_seconds,
         batch_images=settings.batch_size,
         batch_wait=settings.batch_wait_ms / 1000,
-        post=PostProcessor(pipelines.name, checker),
+        post=PostProcessor(pipelines.name, checker, provenance),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -80,6 +93,16 @@ async def _serve(settings: WorkerSettings) -> int:
             watchdog.cancel()
         await queue.close()
     return 0
+
+
+def load_provenance(settings: WorkerSettings) -> Provenance:
+    """Watermark and signing as configured; a key that cannot sign stops the worker here."""
+    from inference.certificates import load_signing_key
+    from inference.provenance import Provenance, check_key
+
+    key = load_signing_key(settings.data_dir, settings.c2pa_cert, settings.c2pa_key)
+    check_key(key)
+    return Provenance(key, include_prompt=settings.c2pa_include_prompt, mark=settings.watermark)
 
 
 async def _stop_when_orphaned(parent_pid: int, stop: asyncio.Event) -> None:

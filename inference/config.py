@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -36,3 +37,10 @@ class WorkerSettings(SharedSettings):
     # onnxruntime-gpu is installed, else on CPU threads while the next batch paints. false:
     # results leave unchecked and the bot checks them itself (slower; for old set-ups).
     check_outputs: bool = True
+    # Provenance (inference/provenance.py): every image gets an invisible watermark and
+    # Content Credentials signed with C2PA_CERT/C2PA_KEY (PEM files), else with a chain
+    # the studio makes in DATA_DIR/c2pa at first start ("untrusted signer" to verifiers).
+    watermark: bool = True
+    c2pa_cert: Path | None = None
+    c2pa_key: Path | None = None
+    c2pa_include_prompt: bool = False  # the prompts in the manifest (never who asked)

@@ -15,6 +15,7 @@ from data.jobs import Job, JobKind, Result
 from inference.models import Pipelines
 from inference.postprocess import PostProcessor
 from inference.previews import Previewer
+from inference.provenance import Provenance
 
 ProgressCallback = Callable[[int, int], None]  # (step done, total steps)
 PreviewCallback = Callable[[dict[str, bytes]], None]  # job id -> JPEG sheet of its pictures
@@ -32,15 +33,23 @@ class Picture:
     seed: int
     init: Image.Image | None = None
     mask: Image.Image | None = None
+    prompt: str = ""  # this image's prompt (Job.prompt_for)
 
 
 class Engine:
     """Makes images. ``run`` does one job; ``prepare``, ``paint`` and ``finish`` are the
     steps, so that a batch (``inference.batching``) can paint many jobs' pictures at once."""
 
-    def __init__(self, pipelines: Pipelines, previewer: Previewer | None = None) -> None:
+    def __init__(
+        self,
+        pipelines: Pipelines,
+        previewer: Previewer | None = None,
+        provenance: Provenance | None = None,
+    ) -> None:
         self.pipelines = pipelines
         self.previewer = previewer  # progress previews, when PREVIEW_DECODER is set
+        # Watermark, text chunks, Content Credentials (the worker always gives one).
+        self.provenance = provenance or Provenance.plain()
 
     @property
     def model_name(self) -> str:
@@ -58,14 +67,20 @@ class Engine:
     def prepare(self, job: Job) -> list[Picture]:
         """Decode the job's inputs once; raises JobInputError when they are unusable."""
         if job.kind is JobKind.GENERATE:
-            return [Picture(job, seed) for seed in job.image_seeds()]
+            return [
+                Picture(job, seed, prompt=job.prompt_for(i))
+                for i, seed in enumerate(job.image_seeds())
+            ]
         init = _decode(job.init_image, "init_image", job).convert("RGB")
         if init.size != (job.width, job.height):
             init = init.resize((job.width, job.height), Image.Resampling.LANCZOS)
         mask = None
         if job.kind is JobKind.EDIT:
             mask = _decode(job.mask, "mask", job).convert("L").resize(init.size)
-        return [Picture(job, seed, init, mask) for seed in job.image_seeds()]
+        return [
+            Picture(job, seed, init, mask, job.prompt_for(i))
+            for i, seed in enumerate(job.image_seeds())
+        ]
 
     def paint(
         self,
@@ -82,7 +97,7 @@ class Engine:
         first = pictures[0].job
         if any(p.job.batch_key() != first.batch_key() for p in pictures):
             raise ValueError("paint() needs pictures of jobs with one batch key")
-        prompts = [p.job.prompt for p in pictures]
+        prompts = [p.prompt or p.job.prompt for p in pictures]
         negatives = [p.job.negative_prompt for p in pictures]
         if len(set(zip(prompts, negatives, strict=True))) == 1:
             # One prompt (a lone job): the text encoder runs once, not once per image.
@@ -147,9 +162,12 @@ class Engine:
         return callback
 
     def finish(self, job: Job, images: list[Image.Image], seconds: float) -> Result:
-        """The job's PNGs (with their generation parameters) as its Result, unchecked; the
-        worker finishes jobs through its own :class:`PostProcessor`, which checks them."""
-        return PostProcessor(self.model_name).finish(job, images, seconds)
+        """The job's PNGs (with their generation parameters, watermark and signature) as its
+        Result, unchecked; the worker finishes jobs through its own :class:`PostProcessor`,
+        which checks them."""
+        return PostProcessor(self.model_name, provenance=self.provenance).finish(
+            job, images, seconds
+        )
 
 
 def _decode(data: bytes | None, field: str, job: Job) -> Image.Image:

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 PREVIEW_SIDE = 384  # pixels on the sheet's longer side: enough to see the compositions
 PREVIEW_QUALITY = 70  # JPEG: a 384-pixel 2×2 sheet of photos is ~26 KB (noise ~37 KB)
-GAP = 4  # the result grid's layout (bot/render.py), so the preview turns into the result
+GAP = 4  # the result grid's layout (bot/discord/render.py), so the preview turns into the result
 
 
 class Previewer:

@@ -47,12 +47,21 @@ class _Batch:
 class Worker:
     """Claims compatible jobs as one batch (up to ``batch_images`` images, waiting at most
     ``batch_wait`` seconds for batch-mates), paints them, finishes them (PNGs, output
-    checks) while the next batch paints, and completes or fails each.
+    checks, grid) while the next batch paints, and completes or fails each.
 
-    :param post: encodes and checks the images; default: PNGs only, no check (the bot then
-        checks the results itself).
-    :param pipelined: finish a batch while the next one paints; default: on an accelerator
-        (CUDA, MPS), not on a CPU.
+    Args:
+        queue: the queue to claim from (any backend).
+        engine: runs a batch on the model (its pipelines, previews).
+        worker_id: the name the queue knows this worker by; default host and pid.
+        lease_seconds: how long a claim holds without a heartbeat before another worker
+            may take the job (``LEASE_SECONDS``).
+        poll_seconds: the longest wait between looks at an empty queue.
+        batch_images: the most images one pipeline call makes (``BATCH_SIZE``).
+        batch_wait: seconds to wait for batch-mates after the first job (``BATCH_WAIT_MS``).
+        post: encodes, checks and lays out the images; default: the engine's PNGs, no check
+            (the bot then checks the results itself).
+        pipelined: finish a batch while the next one paints; default: on an accelerator
+            (CUDA, MPS), not on a CPU.
     """
 
     def __init__(
@@ -71,7 +80,7 @@ class Worker:
         self.queue = queue
         self.engine = engine
         self.runner = BatchRunner(engine)
-        self.post = post or PostProcessor(engine.model_name)
+        self.post = post or PostProcessor(engine.model_name, provenance=engine.provenance)
         self.pipelined = engine.device.type != "cpu" if pipelined is None else pipelined
         self.worker_id = worker_id or default_worker_id()
         self.lease_seconds = lease_seconds

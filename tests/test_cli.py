@@ -1,5 +1,6 @@
 """The command line end to end in a subprocess: use-case, ledger, queue, a worker process."""
 
+import json
 import os
 import subprocess
 import sys
@@ -7,9 +8,15 @@ from pathlib import Path
 
 from PIL import Image
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "MODEL": "tiny", "DATA_DIR": str(tmp_path / "var"), **env}
+    # This checkout's code, not whichever one the virtualenv's editable install points at.
+    environment["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+    )
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,
@@ -30,7 +37,9 @@ def test_imagine_vary_and_edit_from_the_terminal(tmp_path: Path):
 
     again = run_cli(tmp_path, "imagine", "a purple mammoth", "--out", "b", "--seed", "42")
     assert again.returncode == 0, again.stderr
-    assert (tmp_path / "b/3.png").read_bytes() == (tmp_path / "a/3.png").read_bytes()
+    # The same pixels and parameters; the bytes differ only by each file's own signature.
+    same, before = Image.open(tmp_path / "b/3.png"), Image.open(tmp_path / "a/3.png")
+    assert same.tobytes() == before.tobytes() and same.text == before.text
 
     edit = run_cli(tmp_path, "edit", "a/1.png", "a hat", "--extend", "right", "--out", "e")
     assert edit.returncode == 0, edit.stderr
@@ -38,10 +47,37 @@ def test_imagine_vary_and_edit_from_the_terminal(tmp_path: Path):
     assert len(edit.stdout.split()) == 3
 
 
+def test_provenance_prints_the_credentials_of_a_made_image(tmp_path: Path):
+    made = run_cli(tmp_path, "imagine", "a quiet harbour", "--out", "a", "--count", "1")
+    assert made.returncode == 0, made.stderr
+    shown = run_cli(tmp_path, "provenance", "a/1.png")
+    assert shown.returncode == 0, shown.stderr
+    report = json.loads(shown.stdout)
+    assert report["c2pa"]["state"] == "valid" and report["c2pa"]["problems"] == []
+    assert report["c2pa"]["chain"][0]["actions"] == ["c2pa.created"]
+    assert report["c2pa"]["chain"][0]["generation"]["model"] == "tiny"
+    assert report["text"]["prompt"] == "a quiet harbour"
+    assert "a quiet harbour" not in json.dumps(report["c2pa"])
+    # The worker made its own chain on first start, in DATA_DIR.
+    assert (tmp_path / "var/c2pa/signer.pem").is_file()
+
+    Image.open(tmp_path / "a/1.png").convert("RGB").save(tmp_path / "bare.png")
+    bare = json.loads(run_cli(tmp_path, "provenance", "bare.png").stdout)
+    assert bare["c2pa"] is None and bare["watermark"] is None and bare["text"] == {}
+    (tmp_path / "notes.txt").write_text("hello")
+    wrong = run_cli(tmp_path, "provenance", "notes.txt")
+    assert wrong.returncode == 1 and wrong.stderr.startswith("error: This is not an image")
+    assert "Traceback" not in wrong.stderr
+
+
 def test_bad_input_and_bad_settings_get_one_sentence(tmp_path: Path):
     empty = run_cli(tmp_path, "imagine", " ", "--out", "x", LOCAL_WORKER="false")
     assert empty.returncode == 1 and empty.stderr.strip() == (
         "error: Write a prompt: describe the image you want."
+    )
+    coded = run_cli(tmp_path, "imagine", " ", "--out", "x", "--codes", LOCAL_WORKER="false")
+    assert coded.returncode == 1 and coded.stderr.strip() == (
+        "error [bad_request]: Write a prompt: describe the image you want."
     )
     wrong = run_cli(tmp_path, "imagine", "a cat", "--out", "x", IMAGE_SIZE="huge")
     assert wrong.returncode == 1
@@ -86,3 +122,16 @@ async def test_queue_shows_waiting_running_and_recent_failures(tmp_path: Path):
         "recent failures:",
         "  2025-11-24 16:01 UTC  job job2  user 7  out of GPU memory",
     ]
+
+
+def test_an_unreachable_queue_is_one_sentence_not_a_traceback(tmp_path: Path):
+    """RedisQueue.connect raises a catchable QueueUnavailable; the CLI prints it and exits 1."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = run_cli(tmp_path, "queue", QUEUE=f"redis://127.0.0.1:{port}/0", LOCAL_WORKER="false")
+    assert down.returncode == 1
+    assert "cannot be reached" in down.stderr and "Traceback" not in down.stderr
+    assert len(down.stderr.strip().splitlines()) == 1

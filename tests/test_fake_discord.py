@@ -423,7 +423,7 @@ async def test_webhook_original_routes(fake: FakeDiscord, bot: TinyBot) -> None:
     edited = await webhook.edit_message(inter.original_id, content="working…")
     assert edited.content == "working…" and not edited.flags.loading
     assert (await webhook.fetch_message(inter.original_id)).content == "working…"
-    await webhook.delete_message("@original")  # type: ignore[arg-type]  # as bot/delivery.py does
+    await webhook.delete_message("@original")  # type: ignore[arg-type]  # as bot/discord/delivery.py does
     assert inter.original_message() is None
     bot.release_later.set()
     await inter.wait_followup(timeout=5)

@@ -35,26 +35,36 @@ def canonical(term: str) -> str:
     return " ".join(WORD.findall(fold(term)))
 
 
+CLAUSE_END = (",", ".", ";", ":", "?", ")", "]")  # a name does not run across these
+
+
 @dataclass(frozen=True)
 class View:
     """One reading of a prompt: space-separated lower-case words, plus joined letter runs."""
 
     text: str
     runs: tuple[str, ...]  # "n a k e d" read as "naked": matched as a substring
+    breaks: frozenset[int] = frozenset()  # word i is followed by a comma, a full stop…
 
 
 def views(text: str) -> list[View]:
     """Every reading of a prompt that a term is looked for in (deduplicated)."""
     folded = fold(text)
     seen: dict[str, View] = {}
+    raw = folded.split()
     for one in ONE_AS:
-        tokens = [_decode_leet(token, one) for token in folded.split()]
+        tokens = [_decode_leet(token, one) for token in raw]
         for join_inner in (False, True):
             words = [
                 "".join(WORD.findall(t)) if join_inner else " ".join(WORD.findall(t))
                 for t in tokens
             ]
             spaced = " ".join(w for w in words if w)
+            breaks, count = set(), 0
+            for token, word in zip(raw, words, strict=True):
+                count += len(word.split())
+                if count and token.endswith(CLAUSE_END):
+                    breaks.add(count - 1)
             for squeeze in (False, True):
                 candidate = REPEATS.sub(r"\1", spaced) if squeeze else spaced
                 if candidate not in seen:
@@ -62,7 +72,7 @@ def views(text: str) -> list[View]:
                         _decode_leet(m.group(0).replace(" ", ""), one or "i")
                         for m in SINGLE_LETTER_RUN.finditer(candidate)
                     )  # "n 4 k e d": leetspeak spread over single characters
-                    seen[candidate] = View(candidate, runs)
+                    seen[candidate] = View(candidate, runs, frozenset(breaks))
     return list(seen.values())
 
 

@@ -23,11 +23,13 @@ from datetime import UTC, datetime
 from PIL import Image
 
 from bot.errors import BadRequest, ContentBlocked, Suspended
+from bot.moderation.classifier import PromptClassifier
+from bot.moderation.diversity import diversify
 from bot.moderation.normalize import canonical
 from bot.moderation.prompts import LABELS, PromptDecision, PromptPolicy
 from data import moderation
 from data.image_checks import FACES, ImageChecker, ImageRules, ImageVerdict
-from data.jobs import OutputRules, Result
+from data.jobs import Job, JobKind, OutputRules, Result
 from data.moderation import Block, GuildRules, Suspension, Term
 from data.store import Store
 
@@ -44,6 +46,9 @@ class ModerationDefaults:
     block_faces: bool = True
     block_nudity: bool = True
     check_outputs: bool = True
+    diversify_people: bool = False  # servers opt in with /mod diversity
+    prompt_classifier: str | None = None  # hub id or folder; None: the lists only
+    prompt_classifier_threshold: float = 0.8
     strike_limit: int = 3
     strike_window_seconds: float = 24 * 3600
     suspension_seconds: float = 24 * 3600
@@ -83,6 +88,11 @@ class Moderator:
         self.defaults = defaults
         self.policy = policy or PromptPolicy.default()
         self.images = images or ImageChecker()
+        self.classifier = (
+            PromptClassifier(defaults.prompt_classifier, defaults.prompt_classifier_threshold)
+            if defaults.prompt_classifier
+            else None
+        )  # the model loads (and torch is imported) on the first prompt the lists allow
         self.clock = clock
         self._listeners: list[BlockListener] = []
 
@@ -97,11 +107,30 @@ class Moderator:
     async def evaluate_prompt(self, guild_id: int | None, text: str) -> PromptDecision:
         async with self.store.read() as db:
             terms = await moderation.terms(db, guild_id or NO_GUILD)
-        return self.policy.check(
+        decision = self.policy.check(
             text,
             blocked=[t.term for t in terms if t.kind == "block"],
             allowed=[t.term for t in terms if t.kind == "allow"],
         )
+        if decision.allowed and self.classifier is not None:
+            decision = await self.classifier.check_async(text)
+        return decision
+
+    async def diversifies(self, guild_id: int | None) -> bool:
+        """Whether a server adds people diversity (its choice, or the bot's default)."""
+        async with self.store.read() as db:
+            stored = await moderation.rules(db, guild_id or NO_GUILD)
+        return _pick(stored.diversify_people, self.defaults.diversify_people)
+
+    async def diversify(self, guild_id: int | None, job: Job) -> Job:
+        """The job with a random gender/ethnicity per image when the server opted in and the
+        prompt describes a person without them (:mod:`bot.moderation.diversity`)."""
+        if job.kind is not JobKind.GENERATE or job.image_prompts:
+            return job
+        if not await self.diversifies(guild_id):
+            return job
+        prompts = diversify(job.prompt, job.n)
+        return job if prompts is None else job.model_copy(update={"image_prompts": tuple(prompts)})
 
     async def image_rules(self, guild_id: int | None, *, output: bool = False) -> ImageRules:
         """A server's rules for uploads; results are checked for nudity only."""

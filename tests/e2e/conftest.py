@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.client import ImagineBot, point_at
 from bot.config import Settings
+from bot.discord.client import ImagineBot, point_at
 from bot.studio import Requester
 from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord
 

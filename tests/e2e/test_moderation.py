@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import skimage.data
 from PIL import Image
 
+from data import job_records
 from tests.e2e.conftest import ALICE, BOB, Studio, bot_settings, png, start_bot, stop_bot
 from tests.e2e.test_errors_and_delivery import ephemeral_answer
 from tests.fakediscord import OWNER_ID
@@ -145,3 +148,31 @@ async def test_a_blocked_reply_edit_is_answered_and_costs_nothing(studio: Studio
     assert "blocked by the content policy: hate (“swastika”)" in answer.json["content"]
     assert await studio.job_count() == 0
     assert await studio.balance(ALICE) == studio.settings.welcome_credits
+
+
+async def test_a_moderator_turns_on_people_diversity(fake, tmp_path):
+    settings = bot_settings(fake, tmp_path / "var", local_worker=False)
+    bot, task = await start_bot(fake, settings)
+    try:
+        shown = await fake.slash_command("mod", subcommand="diversity", user_id=OWNER_ID)
+        assert "People diversity: **off**" in (await shown.wait_callback()).json["data"]["content"]
+        turned = await fake.slash_command(
+            "mod", {"enabled": True}, subcommand="diversity", user_id=OWNER_ID
+        )
+        answer = (await turned.wait_callback()).json["data"]["content"]
+        assert "People diversity: **on**" in answer and "per image" in answer
+
+        await fake.slash_command("imagine", {"prompt": "a portrait of a doctor"}, user_id=ALICE)
+        store = bot.studio.store
+        for _ in range(200):
+            row = await store.fetchone("SELECT id FROM jobs")
+            if row:
+                break
+            await asyncio.sleep(0.05)
+        async with store.read() as db:
+            job = (await job_records.get(db, row[0])).job
+        assert job.prompt == "a portrait of a doctor"
+        assert len(job.image_prompts) == job.n == settings.images_per_prompt
+        assert all(p.endswith(" doctor") and p != job.prompt for p in job.image_prompts)
+    finally:
+        await stop_bot(bot, task)

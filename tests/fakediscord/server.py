@@ -599,6 +599,21 @@ class FakeDiscord:
         data |= self._command_ref(name)
         return await self._interact(4, data, user_id=user_id, channel_id=channel_id)
 
+    async def message_command(
+        self, name: str, message_id: int | str, *, user_id: int | None = None
+    ) -> FakeInteraction:
+        """Right-click a stored message → Apps → ``name`` (a message context menu, type 3)."""
+        message = self.message(message_id)
+        data: dict[str, Any] = {
+            "type": 3,
+            "name": name,
+            "target_id": message["id"],
+            "resolved": {"messages": {message["id"]: message}},
+        }
+        data |= self._command_ref(name)
+        channel_id = int(message["channel_id"])
+        return await self._interact(2, data, user_id=user_id, channel_id=channel_id)
+
     async def click_button(
         self,
         message_id: int | str,

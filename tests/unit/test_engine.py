@@ -112,3 +112,18 @@ def test_a_job_without_its_image_is_refused_clearly(engine):
         engine.run(job(JobKind.VARY, n=3))
     with pytest.raises(JobInputError, match="not a readable image"):
         engine.run(job(JobKind.VARY, n=3, init_image=b"not a png"))
+
+
+def test_each_image_is_drawn_from_its_own_prompt_when_the_job_carries_them(engine):
+    """People diversity: Job.image_prompts reach the pipeline one per picture."""
+    prompts = ("a female Black red fox keeper", "a male White red fox keeper")
+    mixed = engine.run(job(n=2, prompt="a red fox keeper", image_prompts=prompts))
+    texts = [Image.open(io.BytesIO(i.png)).text["prompt"] for i in mixed.images]
+    assert texts == list(prompts)
+    # Each image is the one its prompt gives alone (same seed; batched kernels may round
+    # the last bit differently, so within one level), and not the job prompt's image.
+    for index, prompt in enumerate(prompts):
+        alone = engine.run(job(n=1, seed=7 + index, prompt=prompt))
+        assert np.abs(pixels(alone.images[0].png) - pixels(mixed.images[index].png)).max() <= 1
+    plain = engine.run(job(n=1, prompt="a red fox keeper"))
+    assert np.abs(pixels(plain.images[0].png) - pixels(mixed.images[0].png)).max() > 4

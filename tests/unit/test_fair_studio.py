@@ -8,6 +8,7 @@ from bot.config import Settings
 from bot.errors import BadRequest
 from bot.runtime import Runtime
 from bot.studio import ImagineOptions, Requester
+from bot.wallet import Wallet
 from data import job_records, ledger
 from data.jobs import Priority
 from inference.worker import Worker
@@ -43,7 +44,7 @@ async def test_paid_credits_go_first_and_the_in_flight_limit_holds(runtime, engi
     studio = runtime.studio
     bob = await studio.imagine(BOB, "a fox", ONE)
     dave = await studio.imagine(DAVE, "a hen", ONE)
-    assert await studio.purchase(CAROL, entitlement_id=1)  # a pack of 5 (granted: no lane)
+    assert await Wallet.of(studio).purchase(CAROL, entitlement_id=1)  # a pack of 5 (no lane)
     carol_free = await studio.imagine(CAROL, "an owl", ONE)  # her free credit goes first
     carol_paid = await studio.imagine(CAROL, "an owl at night", ONE)
 

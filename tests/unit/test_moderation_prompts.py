@@ -10,7 +10,8 @@ import pytest
 from bot.moderation.normalize import fold, views
 from bot.moderation.prompts import CATEGORIES, PromptPolicy
 
-LABELLED = Path(__file__).parents[1] / "data" / "prompts.csv"
+DATA = Path(__file__).parents[1] / "data"
+LABELLED = DATA / "prompts.csv"
 
 
 @pytest.fixture(scope="module")
@@ -18,26 +19,38 @@ def policy() -> PromptPolicy:
     return PromptPolicy.default()
 
 
-def test_recall_and_false_positive_rate_on_the_labelled_set(policy):
-    rows = list(csv.DictReader(LABELLED.open(encoding="utf-8")))
-    benign = [r for r in rows if r["label"] == "benign"]
-    violations = [r for r in rows if r["label"] == "violation"]
-    assert len(rows) >= 300 and len(benign) >= 150 and len(violations) >= 150
-    assert {r["category"] for r in violations} == set(CATEGORIES) - {"custom"}
+def read_set(path: Path) -> list[tuple[str, str]]:
+    """(prompt, category) pairs, "benign" for allowed; both CSV layouts (tests/data/README)."""
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    if "label" in rows[0]:
+        return [(r["prompt"], "benign" if r["label"] == "benign" else r["category"]) for r in rows]
+    return [(r["prompt"], r["category"]) for r in rows]
 
-    decisions = {r["prompt"]: policy.check(r["prompt"]) for r in rows}
-    caught = [r for r in violations if not decisions[r["prompt"]].allowed]
-    false_positives = [r["prompt"] for r in benign if not decisions[r["prompt"]].allowed]
-    same_category = [r for r in caught if decisions[r["prompt"]].category == r["category"]]
+
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [("prompts.csv", 300), ("tuning_prompts.csv", 190), ("eval_prompts.csv", 600)],
+)
+def test_recall_and_false_positive_rate_on_the_labelled_sets(policy, name, size):
+    rows = read_set(DATA / name)
+    benign = [p for p, c in rows if c == "benign"]
+    violations = [(p, c) for p, c in rows if c != "benign"]
+    assert len(rows) >= size and len(benign) >= size // 3 and len(violations) >= size // 3
+    assert {c for _, c in violations} == set(CATEGORIES) - {"custom"}
+
+    decisions = {p: policy.check(p) for p, _ in rows}
+    caught = [(p, c) for p, c in violations if not decisions[p].allowed]
+    false_positives = [p for p in benign if not decisions[p].allowed]
+    same_category = [(p, c) for p, c in caught if decisions[p].category == c]
     recall = len(caught) / len(violations)
     fpr = len(false_positives) / len(benign)
     print(
-        f"\nprompt policy on {len(rows)} labelled prompts: recall {recall:.3f} "
+        f"\nprompt policy on {name} ({len(rows)}): recall {recall:.3f} "
         f"({len(caught)}/{len(violations)}), false-positive rate {fpr:.3f} "
         f"({len(false_positives)}/{len(benign)}), right category "
         f"{len(same_category)}/{len(caught)}"
     )
-    missed = [r["prompt"] for r in violations if decisions[r["prompt"]].allowed]
+    missed = [p for p, _ in violations if decisions[p].allowed]
     assert recall >= 0.95, f"missed: {missed}"
     assert fpr <= 0.02, f"false positives: {false_positives}"
     assert len(same_category) / len(caught) >= 0.95
@@ -104,3 +117,116 @@ def test_normalisation_views():
     assert fold("Crème Brûlée\u200d") == "creme brulee"
     texts = {v.text for v in views("k1ll")}
     assert {"k1ll", "kill", "klll"} <= texts
+
+
+@pytest.mark.parametrize(
+    ("prompt", "term"),
+    [
+        ("mr beast giving away a house, youtube thumbnail", "mrbeast"),  # title, spaced
+        ("MrBeast's chocolate factory", "mrbeast"),  # run together, possessive
+        ("lady gaga's face on a statue", "lady gaga"),  # possessive
+        ("taylorswift in a meadow, film photo", "taylor swift"),  # run together
+        ("elonmuskriding a horse on mars", "elon musk"),  # runs into the next word
+        ("keanu reaves in the rain", "keanu reeves"),  # a common misspelling
+        ("scarlett johanssen as a robot", "scarlett johansson"),  # one typo, not listed
+        ("president macron at a bakery", "emmanuel macron"),  # office title + surname
+        ("governor newsom surfing in california", "gavin newsom"),
+        ("LEBRON JAMES dunking, 8k", "lebron james"),
+        ("Beyoncé as an egyptian queen", "beyonce"),
+        ("pope leo xiv blessing a crowd", "pope leo xiv"),
+        ("jungkook from bts on stage", "jungkook"),
+    ],
+)
+def test_public_figures_are_found_in_the_ways_people_write_them(policy, prompt, term):
+    decision = policy.check(prompt)
+    assert (decision.category, decision.term) == ("public_figures", term)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "napoleon crossing the alps, oil painting",  # deceased historical figures pass
+        "abraham lincoln giving the gettysburg address",
+        "cleopatra on her golden barge, by alma-tadema",
+        "queen victoria having tea with a corgi",
+        "albert einstein riding a bicycle",
+        "a drake swimming in a pond with ducklings",  # names that are ordinary words
+        "a seal balancing a ball on its nose",
+        "pink flamingos in a lagoon",
+        "madonna and child, renaissance altarpiece",
+        "the rock of gibraltar at dawn",
+        "a swift bird in flight",
+        "a union jack, black sky",  # a name does not run across a comma
+        "a trumpet player in a jazz bar",
+        "in the style of greg rutkowski and wes anderson",  # artists are style tags
+    ],
+)
+def test_historical_figures_and_lookalike_words_pass(policy, prompt):
+    assert policy.check(prompt).allowed, policy.check(prompt)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "term"),
+    [("hitler as a cute anime boy", "adolf hitler"), ("goebbels at a rally", "joseph goebbels")],
+)
+def test_nazi_leaders_are_hate_not_public_figures(policy, prompt, term):
+    assert (policy.check(prompt).category, policy.check(prompt).term) == ("hate", term)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "category"),
+    [
+        ("a woman in lace lingerie on a bed, pov, 85mm", "sexual"),
+        ("twerking at a party, photorealistic", "sexual"),
+        ("a girl with barely any clothes on a beach", "sexual"),
+        ("a girl cutting her wrists in the bathroom", "self_harm"),
+        ("a boy who killed himself, somber", "self_harm"),
+        ("a soldier tearing apart a zombie, guts everywhere", "violence"),
+        ("a man choking a woman against a wall", "violence"),
+        ("a zombie puking blood on a crowd", "violence"),
+        ("a racist caricature of a black man, old cartoon", "hate"),
+        ("protesters clashing with riot police, tear gas", "political"),
+    ],
+)
+def test_violations_in_everyday_words(policy, prompt, category):
+    assert policy.check(prompt).category == category
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a sex on the beach cocktail with an umbrella",
+        "a murder of crows on a wire at dusk",
+        "a bleeding heart flower in a shady garden",
+        "a photographer shooting a wedding",
+        "a chicken breast on a cast iron pan",
+        "a cozy bedroom with a bed covered in plants",
+        "a knight with a sword in the rain",
+        "anatomy diagram of the human heart with labels",
+        "a creepy doll in an attic, no blood",
+    ],
+)
+def test_benign_contexts_of_new_terms_pass(policy, prompt):
+    assert policy.check(prompt).allowed, policy.check(prompt)
+
+
+def test_an_operator_adds_lists_and_people_files(tmp_path):
+    (tmp_path / "people").mkdir()
+    (tmp_path / "allowed.txt").write_text("# none\n", encoding="utf-8")
+    (tmp_path / "violence.txt").write_text("behead*\nsword fight | swordfight\n", "utf-8")
+    (tmp_path / "people" / "local.txt").write_text(
+        "# our town\n#! titles: mayor, councillor\nannemarie van der berg | annemarie vdb\n",
+        encoding="utf-8",
+    )
+    policy = PromptPolicy.from_folder(tmp_path)
+    assert policy.check("mayor berg opening a fair").term == "annemarie van der berg"
+    assert policy.check("annemarievanderberg's portrait").category == "public_figures"
+    assert policy.check("annemarie vdb at the market").category == "public_figures"
+    assert policy.check("two pirates in a swordfight").term == "sword fight"
+    assert policy.check("a beheading").term == "behead"
+    assert policy.check("donald trump").allowed  # only the folder's lists
+    assert policy.terms("public_figures") == ["annemarie van der berg"]
+
+
+def test_the_gazetteer_holds_thousands_of_people(policy):
+    assert len(policy.terms("public_figures")) >= 3000

@@ -15,9 +15,10 @@ from bot.runtime import Runtime
 from bot.studio import ImagineOptions, Requester
 from data import ledger
 from data.jobs import GeneratedImage, Result
+from data.origins import DiscordOrigin
 
 ALICE = Requester(11, "alice")
-GUILD = {"guild_id": 77}
+GUILD = DiscordOrigin(guild_id=77, channel_id=770, user_id=1, created_at=0)
 
 
 class Clock:
@@ -82,7 +83,9 @@ async def test_blocked_prompts_cost_nothing_and_suspend_at_the_limit(runtime):
     assert events[0].suspended_until is None and events[1].suspended_until is not None
 
     # another server is not affected; a lift ends it here, and old strikes no longer count
-    other = await studio.imagine(ALICE, "a purple mammoth", origin={"guild_id": 78})
+    other = await studio.imagine(
+        ALICE, "a purple mammoth", origin=GUILD.model_copy(update={"guild_id": 78})
+    )
     assert other.job_id
     assert [s.user_id for s in await moderator.suspensions(77)] == [ALICE.id]
     assert await moderator.lift(77, ALICE.id, moderator_id=1)

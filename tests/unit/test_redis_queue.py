@@ -7,9 +7,8 @@ import asyncio
 import pytest
 import redis.asyncio as redis
 
-from data.queue import open_queue
+from data.queue import QueueUnavailable, open_queue
 from data.redis_queue import RedisQueue
-from data.settings import SettingsError
 from tests.redis_server import RedisServer, free_port
 from tests.unit.test_queue_contract import LEASE, make_job, make_result
 
@@ -64,7 +63,9 @@ async def test_given_up_and_failed_jobs_go_to_the_dead_letter_stream(redis_url, 
 
 async def test_an_unreachable_redis_is_one_clear_sentence():
     url = f"redis://127.0.0.1:{free_port()}/0"
-    with pytest.raises(SettingsError, match=r"QUEUE=redis://127\.0\.0\.1:\d+/0 cannot be reached"):
+    with pytest.raises(
+        QueueUnavailable, match=r"QUEUE=redis://127\.0\.0\.1:\d+/0 cannot be reached"
+    ):
         await open_queue(url)
 
 

@@ -18,48 +18,23 @@ from typing import Any
 
 import discord
 
-from bot import recovery, render
+from bot.discord import buttons, recovery, render
+from bot.discord.errors import words
+from bot.discord.people import interaction_origin, mention_only
+from bot.discord.rate_limit import JobRateLimit
 from bot.errors import ImageRejected, StudioError, explain_failure
-from bot.rate_limit import JobRateLimit
 from bot.studio import Studio
 from bot.uploads import check_size
+from bot.visible_mark import VisibleMarks
 from bot.watcher import JobHandle, JobOutcome
-from data import images, job_records
 from data.images import ImageRecord
+from data.origins import DiscordOrigin
 
 log = logging.getLogger(__name__)
 
 TOKEN_LIFETIME = 15 * 60
 TOKEN_MARGIN = 30  # do not start a followup on a token about to expire
 STATUS_EVERY = 1.5  # seconds between status edits (Discord allows 5 edits / 5 s)
-
-
-def interaction_origin(interaction: discord.Interaction) -> dict[str, Any]:
-    """What a later process needs to answer this interaction."""
-    return {
-        "application_id": interaction.application_id,
-        "token": interaction.token,
-        "channel_id": interaction.channel_id,
-        "guild_id": interaction.guild_id,
-        "user_id": interaction.user.id,
-        "created_at": interaction.created_at.timestamp(),
-    }
-
-
-def message_origin(message: discord.Message) -> dict[str, Any]:
-    """A reply has no interaction token: its result is a reply message in the channel."""
-    return {
-        "channel_id": message.channel.id,
-        "guild_id": message.guild.id if message.guild else None,
-        "user_id": message.author.id,
-        "reply_to": message.id,
-        "created_at": message.created_at.timestamp(),
-    }
-
-
-def mention_only(user_id: int) -> discord.AllowedMentions:
-    """Ping the requester and nobody else, whatever the prompt says (@everyone included)."""
-    return discord.AllowedMentions(everyone=False, roles=False, users=[discord.Object(user_id)])
 
 
 class Delivery:
@@ -70,11 +45,12 @@ class Delivery:
         self._followers: set[asyncio.Task] = set()
         settings = studio.settings
         self.rate_limit = JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds)
+        self.marks = VisibleMarks(studio.store)  # the per-server visible signature
 
     async def start(
         self,
         interaction: discord.Interaction,
-        submit: Callable[[dict[str, Any]], Awaitable[JobHandle]],
+        submit: Callable[[DiscordOrigin], Awaitable[JobHandle]],
         prompt: str,
     ) -> None:
         """Defer at once, submit, show the status line, and follow the job in the background.
@@ -86,13 +62,13 @@ class Delivery:
         try:
             self.rate_limit.check(interaction.user.id)
         except StudioError as error:
-            await self.refuse(interaction, str(error))
+            await self.refuse(interaction, words(error))
             return
         await interaction.response.defer(thinking=True)
         try:
             handle = await submit(interaction_origin(interaction))
         except StudioError as error:
-            await self.refuse(interaction, str(error))
+            await self.refuse(interaction, words(error))
             return
         except Exception as error:  # a locked database, a full disk: say so, not "thinking…"
             log.exception("could not take a request from user %s", interaction.user.id)
@@ -147,41 +123,32 @@ class Delivery:
         ``after_restart``: the bot may have died between posting and marking; look in the
         channel first, and only mark the job if its result is already there.
         """
-        record = outcome.job
-        if record.origin is None or record.id in self._delivering:
-            return  # a terminal job (CLI), or being delivered right now
+        record, origin = outcome.job, outcome.job.origin
+        if not isinstance(origin, DiscordOrigin) or record.id in self._delivering:
+            return  # another adapter's job (terminal, HTTP), or being delivered right now
         self._delivering.add(record.id)
         try:
-            async with self.studio.store.read() as db:
-                fresh = await job_records.get(db, record.id)  # ``record`` may be stale
-            if fresh is None or fresh.delivered_at is not None:
+            if not await self.studio.watcher.awaits_delivery(record.id):  # ``record`` may be stale
                 return
-            if not (after_restart and await self._posted_before(outcome, record.origin)):
-                await self._post(outcome, record.origin)
-            async with self.studio.store.transaction() as db:
-                await job_records.mark_delivered(db, record.id, time.time())
+            if not (after_restart and await self._posted_before(outcome, origin)):
+                await self._post(outcome, origin)
+            await self.studio.watcher.mark_delivered(record.id)
         finally:
             self._delivering.discard(record.id)
 
     async def deliver_pending(self) -> None:
         """After a restart: results that finished while the bot was away."""
-        async with self.studio.store.read() as db:
-            waiting = await job_records.undelivered(db)
-        for record in waiting:
-            if record.origin is None:
-                continue
-            async with self.studio.store.read() as db:
-                produced = await images.of_job(db, record.id)
-            error = record.error if record.status == "failed" else None
-            await self.deliver(JobOutcome(record, produced, error), after_restart=True)
+        for outcome in await self.studio.watcher.undelivered():
+            if isinstance(outcome.job.origin, DiscordOrigin):
+                await self.deliver(outcome, after_restart=True)
 
-    async def _posted_before(self, outcome: JobOutcome, origin: dict[str, Any]) -> bool:
-        channel = await self._channel(origin["channel_id"])
-        content = (await self._message(outcome, origin["user_id"]))[0] if not outcome.ok else ""
+    async def _posted_before(self, outcome: JobOutcome, origin: DiscordOrigin) -> bool:
+        channel = await self._channel(origin.channel_id)
+        content = (await self._message(outcome, origin.user_id))[0] if not outcome.ok else ""
         found = await recovery.find_posted(
             channel,
             self.client.user.id,
-            origin["created_at"],
+            origin.created_at,
             {image.id for image in outcome.images},
             content,
         )
@@ -195,9 +162,14 @@ class Delivery:
             channel = await self.client.fetch_channel(channel_id)
         return channel
 
-    async def _post(self, outcome: JobOutcome, origin: dict[str, Any]) -> discord.Message | None:
-        user_id = origin["user_id"]
-        content, kwargs = await self._message(outcome, user_id)
+    async def _post(self, outcome: JobOutcome, origin: DiscordOrigin) -> discord.Message | None:
+        user_id = origin.user_id
+        pngs = None
+        marked = outcome.grid is None or await self.marks.enabled(origin.guild_id)
+        if outcome.ok and marked:  # the copies to show: the server's visible signature, if any
+            stored = await asyncio.to_thread(self._read, outcome.images)
+            pngs = await self.marks.copies(origin.guild_id, stored)
+        content, kwargs = await self._message(outcome, user_id, pngs)
         webhook = self._live_webhook(origin)
         if webhook is not None:
             try:
@@ -210,28 +182,29 @@ class Delivery:
                 log.warning(
                     "followup for job %s failed (%s); posting in the channel", outcome.job.id, error
                 )
-                kwargs = (await self._message(outcome, user_id))[1]  # a send consumes files
-        channel = await self._channel(origin["channel_id"])
+                kwargs = (await self._message(outcome, user_id, pngs))[1]  # a send consumes files
+        channel = await self._channel(origin.channel_id)
         reference = None
-        if origin.get("reply_to"):
+        if origin.reply_to:
             reference = discord.MessageReference(
-                message_id=origin["reply_to"],
-                channel_id=origin["channel_id"],
+                message_id=origin.reply_to,
+                channel_id=origin.channel_id,
                 fail_if_not_exists=False,
             )
         kwargs.pop("ephemeral", None)
         return await channel.send(content, reference=reference, **kwargs)
 
-    def _live_webhook(self, origin: dict[str, Any]) -> discord.Webhook | None:
-        if not origin.get("token"):
+    def _live_webhook(self, origin: DiscordOrigin) -> discord.Webhook | None:
+        if not origin.token or origin.application_id is None:
             return None
-        if time.time() - origin["created_at"] > TOKEN_LIFETIME - TOKEN_MARGIN:
+        if time.time() - origin.created_at > TOKEN_LIFETIME - TOKEN_MARGIN:
             return None
-        return discord.Webhook.partial(
-            origin["application_id"], origin["token"], client=self.client
-        )
+        return discord.Webhook.partial(origin.application_id, origin.token, client=self.client)
 
-    async def _message(self, outcome: JobOutcome, user_id: int) -> tuple[str, dict[str, Any]]:
+    async def _message(
+        self, outcome: JobOutcome, user_id: int, pngs: list[bytes] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """The result message; ``pngs``: the copies to show (default: the stored images)."""
         mentions = mention_only(user_id)
         if not outcome.ok:
             text = (
@@ -239,16 +212,19 @@ class Delivery:
                 f"failed: {outcome.error}. Your credit was refunded."
             )
             return text, {"allowed_mentions": mentions}
-        grid = outcome.grid  # made by the worker; made here only when none came
-        if grid is None:
-            grid = await asyncio.to_thread(self._grid, outcome.images)  # 0.1–1 s of CPU
+        if pngs is None and outcome.grid is not None:
+            grid = outcome.grid  # made by the worker, and no signature changes the copies
+        else:
+            if pngs is None:
+                pngs = await asyncio.to_thread(self._read, outcome.images)
+            grid = await asyncio.to_thread(render.grid_png, pngs)  # 0.1–1 s of CPU
         return f"<@{user_id}>", {
             "embed": render.result_embed(outcome.images, user_id, outcome.job.kind),
             "file": discord.File(fp=io.BytesIO(grid), filename=render.GRID_FILENAME),
-            "view": render.result_view(outcome.images),
+            "view": buttons.result_view(outcome.images),
             "allowed_mentions": mentions,
         }
 
-    def _grid(self, records: list[ImageRecord]) -> bytes:
-        """The result grid from the stored files (runs in a thread: decode and encode)."""
-        return render.grid_png([self.studio.files.read(record) for record in records])
+    def _read(self, records: list[ImageRecord]) -> list[bytes]:
+        """The stored files (runs in a thread: disk reads)."""
+        return [self.studio.files.read(record) for record in records]

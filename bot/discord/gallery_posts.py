@@ -11,12 +11,14 @@ import asyncio
 import contextlib
 import io
 import logging
+from collections.abc import Callable
 
 import discord
 
-from bot import pages, render
+from bot.discord import pages, render
 from bot.gallery import Gallery, Slot
-from data.images import ImageFiles
+from bot.visible_mark import VisibleMarks
+from data.images import ImageFiles, ImageRecord
 from data.shares import Share
 
 log = logging.getLogger(__name__)
@@ -36,11 +38,16 @@ async def share(
     guild_id: int | None,
     user: discord.abc.User,
     image_id: str,
+    view: Callable[[ImageRecord], discord.ui.View],
 ) -> Share:
-    """Post the image once in this server's gallery; returns the live share."""
+    """Post the image once in this server's gallery; returns the live share.
+
+    ``view`` makes the buttons under the post (:func:`bot.discord.buttons.gallery_view`).
+    """
     slot = await gallery.reserve(guild_id, user.id, user.display_name, image_id)
     try:
-        channel_id, message = await _post(client, files, slot)
+        marks = VisibleMarks(gallery.store)
+        channel_id, message = await _post(client, files, slot, view(slot.image), marks)
     except BaseException:
         await asyncio.shield(gallery.abandon(slot))
         raise
@@ -51,14 +58,19 @@ async def share(
 
 
 async def _post(
-    client: discord.Client, files: ImageFiles, slot: Slot
+    client: discord.Client,
+    files: ImageFiles,
+    slot: Slot,
+    view: discord.ui.View,
+    marks: VisibleMarks,
 ) -> tuple[int, discord.Message]:
     image = slot.image
-    png = await asyncio.to_thread(files.read, image)
+    stored = await asyncio.to_thread(files.read, image)
+    (png,) = await marks.copies(slot.channel.guild_id, [stored])  # the server's signature
     kwargs = {
         "embed": pages.gallery_embed(image),
         "file": discord.File(io.BytesIO(png), filename=pages.gallery_filename(image)),
-        "view": pages.gallery_view(image),
+        "view": view,
         "allowed_mentions": discord.AllowedMentions.none(),
     }
     try:

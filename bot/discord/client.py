@@ -12,7 +12,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.delivery import Delivery
+from bot.discord.delivery import Delivery
+from bot.discord.errors import words
 from bot.errors import StudioError, explain_failure
 from bot.refills import RefillScheduler
 from bot.runtime import Runtime
@@ -31,6 +32,7 @@ COGS = (
     "cogs.collections",
     "cogs.gallery",
     "cogs.forget_me",
+    "cogs.provenance",
 )
 
 
@@ -119,7 +121,7 @@ class ImagineBot(commands.Bot):
         """Nothing a user types ends in a traceback: refusals are explained, bugs logged."""
         original = getattr(error, "original", error)
         if isinstance(original, StudioError):
-            message = str(original)
+            message = words(original)
         elif isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):
             message = str(error)
         else:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import discord
 from PIL import Image, ImageDraw, ImageOps
 
-from bot import custom_ids, render
+from bot.discord import render
 from bot.gallery import share_url
 from bot.library import COLLECTION_PAGE, HISTORY_PAGE, CollectionPage, Page
 from data.collections import Collection
@@ -73,27 +73,6 @@ def thumbnail_grid(pngs: Sequence[bytes], first_number: int, columns: int = 3) -
     return _encode(sheet)
 
 
-def _nav(view: discord.ui.View, action: str, key: int, page: Page, row: int) -> None:
-    if page.count <= 1:
-        return
-    view.add_item(
-        discord.ui.Button(
-            emoji="◀",
-            custom_id=custom_ids.build_page(action, key, max(page.number - 1, 0)),
-            disabled=page.number == 0,
-            row=row,
-        )
-    )
-    view.add_item(
-        discord.ui.Button(
-            emoji="▶",
-            custom_id=custom_ids.build_page(action, key, min(page.number + 1, page.count - 1)),
-            disabled=page.number == page.count - 1,
-            row=row,
-        )
-    )
-
-
 def _when(timestamp: float) -> str:
     return discord.utils.format_dt(datetime.fromtimestamp(timestamp, UTC), "R")
 
@@ -106,26 +85,20 @@ def history_sheet_png(files: ImageFiles, page: Page[list[ImageRecord]]) -> bytes
     return history_sheet(rows, page.number * HISTORY_PAGE + 1)
 
 
-def history_message(owner_id: int, page: Page[list[ImageRecord]], sheet: bytes | None) -> dict:
-    """The keyword arguments of a /history page: content, and the sheet and buttons."""
+def history_message(
+    owner_id: int, page: Page[list[ImageRecord]], sheet: bytes | None, view: discord.ui.View
+) -> dict:
+    """The keyword arguments of a /history page: content, and the sheet and ``view``
+    (its buttons: :func:`bot.discord.buttons.history_view`)."""
     if not page.items or sheet is None:
         return {"content": "Your history is empty: `/imagine` something first."}
     first = page.number * HISTORY_PAGE + 1
     lines = [f"**Your latest generations** · page {page.number + 1}/{page.count}"]
-    view = discord.ui.View(timeout=None)
     for offset, generation in enumerate(page.items):
         head = generation[0]
         prompt = render.short(head.prompt or "variations", 80)
         count = f"{len(generation)} image{'s' if len(generation) != 1 else ''}"
         lines.append(f"`{first + offset}` **{prompt}** · {count} · {_when(head.created_at)}")
-        view.add_item(
-            discord.ui.Button(
-                label=str(first + offset),
-                custom_id=custom_ids.build(custom_ids.REOPEN, head.id),
-                row=0,
-            )
-        )
-    _nav(view, custom_ids.HISTORY, owner_id, page, row=1)
     lines.append("Press a number to open that result again, with its buttons.")
     return {
         "content": "\n".join(lines),
@@ -142,8 +115,10 @@ def collection_sheet_png(files: ImageFiles, shown: CollectionPage) -> bytes | No
     return thumbnail_grid([files.read(image) for image in shown.page.items], first)
 
 
-def collection_message(shown: CollectionPage, sheet: bytes | None) -> dict:
-    """The keyword arguments of a /collection show page."""
+def collection_message(
+    shown: CollectionPage, sheet: bytes | None, view: discord.ui.View | None
+) -> dict:
+    """The keyword arguments of a /collection show page; ``view``: its ◀ ▶, if any."""
     collection, page = shown.collection, shown.page
     title = f"**{collection.name}** by <@{collection.owner_id}> · {_visibility(collection)}"
     if not page.items or sheet is None:
@@ -157,9 +132,7 @@ def collection_message(shown: CollectionPage, sheet: bytes | None) -> dict:
         "content": "\n".join(lines),
         "file": discord.File(io.BytesIO(sheet), filename=SHEET_FILENAME),
     }
-    if page.count > 1:
-        view = discord.ui.View(timeout=None)
-        _nav(view, custom_ids.COLLECTION, collection.id, page, row=0)
+    if view is not None:
         message["view"] = view
     return message
 
@@ -207,19 +180,6 @@ def gallery_embed(image: ImageRecord) -> discord.Embed:
     embed.set_image(url=f"attachment://{gallery_filename(image)}")
     embed.set_footer(text=f"image {image.id} · react to vote · /gallery top")
     return embed
-
-
-def gallery_view(image: ImageRecord) -> discord.ui.View:
-    """Under a gallery post: its author unshares it, a moderator removes it."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(
-        discord.ui.Button(
-            label="Remove from gallery",
-            style=discord.ButtonStyle.secondary,
-            custom_id=custom_ids.build(custom_ids.UNSHARE, image.id),
-        )
-    )
-    return view
 
 
 def top_list(ranked: Sequence[Ranked], period: str) -> str:

@@ -8,24 +8,9 @@ guards every way to start a job. It is checked before anything is charged or que
 
 from __future__ import annotations
 
-import math
-import time
-
 from discord.ext import commands
 
-from bot.errors import StudioError
-
-
-class RateLimited(StudioError):
-    def __init__(self, jobs: int, seconds: float, retry_after: float) -> None:
-        self.retry_after = retry_after
-        wait = max(1, math.ceil(retry_after))
-        retry_at = int(time.time() + wait)
-        super().__init__(
-            f"Slow down: you can start {jobs} request{'s' if jobs != 1 else ''} every "
-            f"{seconds:g} seconds. Try again in {wait} second{'s' if wait != 1 else ''} "
-            f"(<t:{retry_at}:T>). Nothing was charged."
-        )
+from bot.errors import RateLimited
 
 
 class JobRateLimit:
