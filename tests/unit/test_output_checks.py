@@ -77,7 +77,7 @@ def test_a_flagged_job_gets_its_verdict_and_no_pngs(gateless):
 
 
 def test_the_worker_lays_out_the_grid_the_bot_would_have_made():
-    from bot.render import grid_png
+    from bot.discord.render import grid_png
 
     images = [COFFEE, WHEEL.resize(COFFEE.size), COFFEE.rotate(90), COFFEE.rotate(180)]
     result = PostProcessor("tiny").finish(make_job("j", n=4), images, 0.1)
