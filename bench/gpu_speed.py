@@ -15,6 +15,9 @@ Rows (each: warm-up, then ``--images`` images, wall clock with CUDA synchronised
   four images a job as /imagine asks, PNG bytes with metadata included;
 - engine + compile: the same with ``torch.compile`` (``--compile``).
 The last line is ``engine ÷ naive fp32: X.XX``.
+
+``--family flux2|flux|both`` measures the default model (FLUX.2 [klein] 4B) and FLUX.1
+[schnell] at 1024², 4 steps instead, with peak VRAM per ``--modes`` (bench/gpu_families.py).
 """
 
 from __future__ import annotations
@@ -172,7 +175,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1)
     parser.add_argument("--images", type=int, default=64)
     parser.add_argument("--compile", action="store_true", help="also time torch.compile")
+    parser.add_argument("--family", choices=["sd", "flux2", "flux", "both"], default="sd")
+    parser.add_argument("--modes", default="none", help="with --family: none,offload,fp8,…")
     args = parser.parse_args()
+    if args.family != "sd":
+        from bench.gpu_families import run
+
+        families = ["flux2", "flux"] if args.family == "both" else [args.family]
+        run(families, args.modes.split(","), min(args.images, 16), args.compile)
+        return
     if not torch.cuda.is_available():
         sys.exit("gpu_speed.py needs a CUDA GPU (bench/batching.py and overhead.py run on CPU)")
     print(

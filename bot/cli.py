@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.api_keys import ApiKeys
 from bot.config import Settings
 from bot.errors import BadRequest, StudioError
 from bot.runtime import Runtime, moderation_defaults, open_bot_queue
@@ -27,10 +29,10 @@ from data.store import Store
 CONSOLE_USER = Requester(id=0, name="console")
 
 NO_TOKEN = """\
-DISCORD_TOKEN is not set, so the bot cannot log in to Discord.
-Create an application at https://discord.com/developers/applications, add a bot,
-copy its token into .env (see .env.example) and run `make run` again.
-Without a token you can still make images from the terminal:
+DISCORD_TOKEN is not set, so the bot does not log in to Discord: serving the Images API only.
+To add the Discord bot, create an application at https://discord.com/developers/applications,
+add a bot, copy its token into .env (see .env.example) and run `make run` again.
+You can also make images from the terminal:
     .venv/bin/python -m bot imagine "a purple mammoth riding a motorcycle" --out out/"""
 
 
@@ -39,6 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the Discord bot (and a local worker)")
     commands.add_parser("queue", help="the queue at a glance: waiting, running, recent failures")
+    commands.add_parser("api", help="serve the OpenAI-compatible Images API (and a local worker)")
+    api_key = commands.add_parser("api-key", help="make, list or revoke a member's API keys")
+    key_commands = api_key.add_subparsers(dest="action", required=True)
+    create = key_commands.add_parser("create", help="a new key; printed alone on the last line")
+    create.add_argument("--user", type=int, required=True, help="the member's Discord user id")
+    create.add_argument("--name", help="a label to tell keys apart")
+    create.add_argument("--guild", type=int, help="act on this server (its credits and rules)")
+    listing = key_commands.add_parser("list", help="a member's keys (ids, never secrets)")
+    listing.add_argument("--user", type=int, required=True)
+    revoke = key_commands.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("--user", type=int, required=True)
+    revoke.add_argument("key", help="the key's id (from list) or the key itself")
     sync = commands.add_parser("sync", help="publish the slash commands to Discord")
     sync.add_argument("--guild", type=int, help="only this server (instant); default global")
 
@@ -109,11 +123,14 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "run":
         if not settings.discord_token:
-            print(NO_TOKEN, file=sys.stderr)
-            return 2
+            return _serve_api(settings, local_key=True, note=NO_TOKEN)
         from bot.discord.client import run_bot
 
         return run_bot(settings)
+    if args.command == "api":
+        return _serve_api(settings)
+    if args.command == "api-key":
+        return asyncio.run(_api_key(settings, args))
     if args.command == "sync":
         from bot.discord.client import sync_commands
 
@@ -128,6 +145,40 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(_studio_command(settings, args))
     except KeyboardInterrupt:
         return 130
+
+
+def _serve_api(settings: Settings, **options) -> int:
+    """The HTTP adapter is loaded by name, as the cogs are: the bot does not import it."""
+    serve = importlib.import_module("api.server").serve
+    try:
+        return asyncio.run(serve(settings, **options))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _api_key(settings: Settings, args: argparse.Namespace) -> int:
+    """Keys for operators; ``create`` prints the key alone on the last line of stdout."""
+    store = await Store.open(settings.database_path)
+    keys = ApiKeys(store)
+    try:
+        if args.action == "create":
+            made = await keys.create(Requester(args.user, guild_id=args.guild), args.name)
+            where = f"server {made.row.guild_id}" if made.row.guild_id else "no server"
+            print(f"key {made.row.id} for user {args.user} ({where}); shown once:")
+            print(made.secret)
+        elif args.action == "list":
+            for row in await keys.list(args.user):
+                state = "revoked" if row.revoked_at else "active"
+                print(f"{row.id}  {state:7}  {row.name or '-'}  server {row.guild_id or '-'}")
+        else:
+            row = await keys.revoke(args.user, args.key)
+            print(f"revoked key {row.id}")
+    except StudioError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+    return 0
 
 
 async def _queue_overview(settings: Settings, failures: int = 5) -> int:

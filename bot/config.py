@@ -16,8 +16,8 @@ class Settings(SharedSettings):
     max_canvas: int = Field(
         default=1536, ge=32, le=2048, multiple_of=8
     )  # longest side after extend
-    guidance: float = Field(default=0.0, ge=0, le=30)  # sd-turbo runs without guidance
-    vary_strength: float = Field(default=0.6, gt=0, le=1)
+    guidance: float = Field(default=1.0, ge=0, le=30)  # default: the model's (data/families.py)
+    vary_strength: float = Field(default=0.6, gt=0, le=1)  # default: the model family's
     images_per_prompt: int = Field(default=4, ge=1, le=4)
     images_per_edit: int = Field(default=3, ge=1, le=4)
     max_prompt_length: int = Field(default=400, ge=1, le=2000)
@@ -53,6 +53,12 @@ class Settings(SharedSettings):
     # Discord user ids whose /credits-admin grant may give credits for every server
     # (comma-separated); a server's own admins grant credits spent on that server only.
     operator_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    api_enabled: bool = False  # serve the Images API beside the bot (python -m bot api: alone)
+    api_host: str = "127.0.0.1"  # 0.0.0.0 to accept other machines (put TLS in front)
+    api_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (printed)
+    api_public_url: str | None = None  # the base of result URLs behind a proxy; default: Host
+    api_max_image_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)  # DALL·E 2's 4 MB
+    api_url_minutes: float = Field(default=60, gt=0)  # how long a ``url`` result lives
     discord_api_base: str | None = None  # another Discord-compatible REST endpoint (tests)
     discord_gateway: str | None = None  # and its gateway URL
 
@@ -65,25 +71,25 @@ class Settings(SharedSettings):
         return value
 
     @model_validator(mode="after")
-    def _tiny_defaults(self) -> Settings:
-        """The tiny preset is fast only at tiny sizes: 64² unless a size was set."""
-        if self.is_tiny and "image_size" not in self.model_fields_set:
-            self.image_size = 64
-            if "max_canvas" not in self.model_fields_set:
-                self.max_canvas = 256
+    def _model_defaults_for_the_bot(self) -> Settings:
+        """Guidance and variation strength the operator did not set come from the model;
+        the tiny builds are fast only at tiny sizes, so their canvases stay small too."""
+        chosen = self.model_fields_set
+        if "guidance" not in chosen:
+            self.__dict__["guidance"] = self.model_defaults.guidance
+        if "vary_strength" not in chosen:
+            self.__dict__["vary_strength"] = self.family.vary_strength
+        if self.is_tiny and "max_canvas" not in chosen:
+            self.__dict__["max_canvas"] = 256
         return self
 
     @property
     def sizes(self) -> dict[str, tuple[int, int]]:
-        """Named aspect ratios from the base size, aligned to 8 pixels."""
-        side = self.image_size
-        long_side = _align(side * 3 // 2)
-        return {
-            "square": (side, side),
-            "portrait": (side, long_side),
-            "landscape": (long_side, side),
-        }
+        """Square, portrait and landscape at the model's pixel budget (IMAGE_SIZE²), in
+        multiples its architecture needs."""
+        return self.family.sizes(self.image_size)
 
-
-def _align(value: int, to: int = 8) -> int:
-    return max(to, round(value / to) * to)
+    @property
+    def negative_prompt_works(self) -> bool:
+        """Whether a negative prompt changes anything with this model and guidance."""
+        return self.family.negative_prompt_works(self.guidance)

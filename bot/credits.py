@@ -146,11 +146,14 @@ class CreditRules:
         now: float,
         scope: int = 0,
         guild: int | None = None,
+        *,
+        via_api: bool = False,
     ) -> list[Pool]:
         """Take ``cost`` credits for a job inside the caller's transaction, or refuse.
 
         Returns the pools that paid (in spending order), which decide the job's queue
         priority: only :attr:`Pool.PAID` (bought credit) earns the paid lane.
+        ``via_api`` marks the rows of a request made through the Images API.
         """
         await self.top_up(db, user_id, now, scope)
         sources = await self._sources(db, user_id, scope, guild)
@@ -158,7 +161,14 @@ class CreditRules:
             refill = await self.next_refill(db, user_id, now, scope)
             raise NotEnoughCredits(available, cost, refill, self.monthly_credits)
         return await self._take(
-            db, user_id, sources, cost, EntryKind.SPEND, f"job {job_id}", f"spend:{job_id}", now
+            db,
+            user_id,
+            sources,
+            cost,
+            EntryKind.SPEND,
+            f"job {job_id} (API)" if via_api else f"job {job_id}",
+            f"spend:{job_id}",
+            now,
         )
 
     async def refund(

@@ -45,6 +45,39 @@ class EveryoneRole(BadRequest):
         super().__init__("@everyone already means everyone; open access to everyone instead.")
 
 
+class NegativePromptUnsupported(BadRequest):
+    """The model ignores negative prompts (no classifier-free guidance): refused, never
+    dropped silently, so the user knows the words to avoid did nothing."""
+
+    code = "negative_prompt_unsupported"
+
+    def __init__(self, model_title: str, guided_family: bool) -> None:
+        why = (
+            "runs without classifier-free guidance here, so a negative prompt would change nothing"
+            if guided_family
+            else "does not use negative prompts"
+        )
+        super().__init__(
+            f"This studio's model ({model_title}) {why}. Leave the negative prompt empty and "
+            "describe what you want in the prompt instead."
+        )
+
+
+class TooManyJobs(BadRequest):
+    """The user already has ``limit`` unfinished requests (the in-flight limit)."""
+
+    code = "too_many_jobs"
+    fields = ("busy", "limit")
+
+    def __init__(self, busy: int, limit: int) -> None:
+        self.busy = busy
+        self.limit = limit
+        super().__init__(
+            f"You have {busy} unfinished request{'s' if busy != 1 else ''} (the limit"
+            f" is {limit}); wait for one to finish, then try again."
+        )
+
+
 class ImageRejected(StudioError):
     """An upload that is not a usable image (too big, unreadable, not downloadable)."""
 

@@ -30,7 +30,14 @@ from bot import access, canvas
 from bot.access import MemberRoles
 from bot.config import Settings
 from bot.credits import CreditRules
-from bot.errors import BadRequest, DirectMessagesOff, NotFound, Unavailable
+from bot.errors import (
+    BadRequest,
+    DirectMessagesOff,
+    NegativePromptUnsupported,
+    NotFound,
+    TooManyJobs,
+    Unavailable,
+)
 from bot.library import Library, visible_to
 from bot.moderation import Moderator
 from bot.provenance import has_credentials
@@ -43,7 +50,7 @@ from data import images, job_records, users
 from data.images import ImageFiles, ImageRecord
 from data.jobs import Job, JobKind, OutputRules, Priority
 from data.ledger import Pool
-from data.origins import Origin
+from data.origins import HttpOrigin, Origin
 from data.queue import JobQueue
 from data.store import Store
 
@@ -144,6 +151,9 @@ class Studio:
         """
         prompt = self.clean_prompt(prompt)
         negative = self.clean_prompt(options.negative, required=False)
+        if negative and not self.settings.negative_prompt_works:
+            family = self.settings.family
+            raise NegativePromptUnsupported(family.title, family.negative_prompt)
         await self._screen(user, origin, prompt)
         if options.size not in self.settings.sizes:
             raise BadRequest(
@@ -193,7 +203,7 @@ class Studio:
         job = self._job(
             JobKind.VARY,
             text,
-            parent.negative if parent else "",
+            self._inherited_negative(parent),
             seed,
             self.settings.images_per_edit,
             image.width,
@@ -244,7 +254,7 @@ class Studio:
         job = self._job(
             JobKind.EDIT,
             prompt,
-            parent.negative if parent else "",
+            self._inherited_negative(parent),
             seed,
             self.settings.images_per_edit,
             edit_area.image.width,
@@ -333,6 +343,13 @@ class Studio:
     def clean_prompt(self, text: str | None, *, required: bool = True) -> str:
         """A prompt as the model gets it (see :func:`bot.text.clean_text`)."""
         return clean_text(text, self.settings.max_prompt_length, required=required)
+
+    def _inherited_negative(self, parent: ImageRecord | None) -> str:
+        """The source image's negative prompt, where this model uses negative prompts
+        (an image made under another model may carry one that would do nothing here)."""
+        if parent is None or not self.settings.negative_prompt_works:
+            return ""
+        return parent.negative
 
     def _job(
         self,
@@ -461,12 +478,16 @@ class Studio:
             await users.ensure_user(db, user.id, user.name, now)
             limit = self.settings.max_jobs_per_user
             if (busy := await job_records.open_count(db, user.id)) >= limit:
-                raise BadRequest(
-                    f"You have {busy} unfinished request{'s' if busy != 1 else ''} (the limit"
-                    f" is {limit}); wait for one to finish, then try again."
-                )
+                raise TooManyJobs(busy, limit)
             pools = await self.credits.charge(
-                db, user.id, cost, job.id, now, credit_scope(self.settings, user), user.guild_id
+                db,
+                user.id,
+                cost,
+                job.id,
+                now,
+                credit_scope(self.settings, user),
+                user.guild_id,
+                via_api=isinstance(origin, HttpOrigin),  # the ledger says where it came from
             )
             # The queue takes turns by user and serves bought credits first when it is long
             # (granted credits never: anyone can make a server and grant themselves some).

@@ -20,7 +20,7 @@ async def open_jobs(db: aiosqlite.Connection, user_id: int) -> int:
 
 
 async def erase_user(db: aiosqlite.Connection, user_id: int) -> list[str]:
-    """Delete the user's images, jobs (prompts, uploads), collections and shares.
+    """Delete the user's images, jobs (prompts, uploads), collections, shares and API keys.
 
     Returns the image paths (relative to DATA_DIR) whose files the caller deletes after
     the commit. Other people's variations of these images keep their pixels but lose the
@@ -42,6 +42,7 @@ async def erase_user(db: aiosqlite.Connection, user_id: int) -> list[str]:
     await db.execute("DELETE FROM jobs WHERE user_id = ? AND status != 'queued'", (user_id,))
     await db.execute("DELETE FROM collections WHERE owner_id = ?", (user_id,))
     await db.execute("DELETE FROM shares WHERE author_id = ?", (user_id,))
+    await db.execute("DELETE FROM api_keys WHERE user_id = ?", (user_id,))  # links cascade
     # Strikes and suspensions stay (forgetting must not lift a suspension); their text goes.
     await db.execute("UPDATE moderation_blocks SET prompt = '' WHERE user_id = ?", (user_id,))
     await db.execute("UPDATE users SET name = '' WHERE id = ?", (user_id,))

@@ -9,11 +9,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-TINY_PRESET = "tiny"
-DEFAULT_MODEL = "stabilityai/sd-turbo"
+from data.families import (
+    DEFAULT_MODEL,
+    FAMILIES,
+    TINY_MODELS,
+    TINY_PRESET,
+    Family,
+    ModelDefaults,
+    defaults_for,
+    family_of,
+    is_tiny,
+)
+
+__all__ = ["DEFAULT_MODEL", "TINY_PRESET", "SettingsError", "SharedSettings", "load_settings"]
 
 
 class SharedSettings(BaseSettings):
@@ -22,10 +33,15 @@ class SharedSettings(BaseSettings):
     data_dir: Path = Path("./var")
     database: Path | None = None  # SQLite file; default DATA_DIR/imagine.db
     queue: str | None = None  # queue URL; default the SQLite database itself
-    model: str = DEFAULT_MODEL  # a Hugging Face id, a local folder, or the offline preset 'tiny'
+    # A Hugging Face id, a local folder, or an offline build: 'tiny' (SD) or tiny:<family>.
+    model: str = DEFAULT_MODEL
+    # The model's family (data/families.py) when MODEL does not tell: sd, sdxl, sd3, flux,
+    # flux2, zimage. Empty: from the preset table, the folder's model_index.json or the id.
+    model_family: str = ""
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
-    image_size: int = Field(default=512, ge=32, le=1536, multiple_of=8)  # square side in pixels
-    steps: int = Field(default=2, ge=1, le=150)  # sd-turbo: 1-4; SD 1.5/2.1: 25-50
+    # Square side in pixels (the pixel budget of all three shapes); default: the model's.
+    image_size: int = Field(default=1024, ge=32, le=2048, multiple_of=8)
+    steps: int = Field(default=4, ge=1, le=150)  # default: the model's (FLUX.2 klein 4)
     job_max_attempts: int = Field(default=3, ge=1, le=20)  # runs of a job whose worker died
 
     @field_validator("model")
@@ -33,7 +49,37 @@ class SharedSettings(BaseSettings):
     def _model_not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must name a model id, a local folder or 'tiny'")
-        return value.strip()
+        value = value.strip()
+        if value.startswith(f"{TINY_PRESET}:") and not is_tiny(value):
+            builds = ", ".join(TINY_MODELS)
+            raise ValueError(f"there is no tiny build {value!r}; the tiny builds are {builds}")
+        return value
+
+    @field_validator("model_family")
+    @classmethod
+    def _known_family(cls, value: str) -> str:
+        if value and value not in FAMILIES:
+            raise ValueError(f"must be one of {', '.join(FAMILIES)} (or empty)")
+        return value
+
+    @model_validator(mode="after")
+    def _model_defaults(self) -> SharedSettings:
+        """Size and steps the operator did not set come from the model's family/preset."""
+        defaults = self.model_defaults
+        # Written past __setattr__ so that model_fields_set still tells what the operator set.
+        if "image_size" not in self.model_fields_set:
+            self.__dict__["image_size"] = defaults.side
+        if "steps" not in self.model_fields_set:
+            self.__dict__["steps"] = defaults.steps
+        return self
+
+    @property
+    def family(self) -> Family:
+        return family_of(self.model, self.model_family)
+
+    @property
+    def model_defaults(self) -> ModelDefaults:
+        return defaults_for(self.model, self.model_family)
 
     @property
     def database_path(self) -> Path:
@@ -45,7 +91,7 @@ class SharedSettings(BaseSettings):
 
     @property
     def is_tiny(self) -> bool:
-        return self.model == TINY_PRESET
+        return is_tiny(self.model)
 
 
 class SettingsError(SystemExit):

@@ -36,7 +36,13 @@ async def _serve(settings: WorkerSettings) -> int:
     from data.image_checks import ImageChecker
     from inference.certificates import CertificateError
     from inference.engine import Engine
-    from inference.models import ModelLoadError, SpeedOptions, load_pipelines, warm_up
+    from inference.models import (
+        MemoryOptions,
+        ModelLoadError,
+        SpeedOptions,
+        load_pipelines,
+        warm_up,
+    )
     from inference.postprocess import PostProcessor
     from inference.previews import load_previewer
     from inference.worker import Worker
@@ -47,8 +53,11 @@ async def _serve(settings: WorkerSettings) -> int:
         print(error, file=sys.stderr)
         return 2
     speed = SpeedOptions(settings.dtype, settings.channels_last, settings.compile)
+    memory = MemoryOptions(settings.offload, settings.quantize, settings.vae_tiling)
     try:
-        pipelines = await asyncio.to_thread(load_pipelines, settings.model, settings.device, speed)
+        pipelines = await asyncio.to_thread(
+            load_pipelines, settings.model, settings.device, speed, memory, settings.model_family
+        )
     except ModelLoadError as error:
         print(error, file=sys.stderr)
         return 2
@@ -60,6 +69,7 @@ async def _serve(settings: WorkerSettings) -> int:
         pipelines.device,
         pipelines.text2img.vae.dtype,
         settings.preview_seconds,
+        pipelines.spec.latents,
     )
     checker = None
     if settings.check_outputs:

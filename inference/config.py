@@ -21,15 +21,23 @@ class WorkerSettings(SharedSettings):
     dtype: Literal["auto", "float16", "bfloat16", "float32"] = "auto"  # auto: fp16 on GPUs
     channels_last: bool = True  # CUDA convolutions in NHWC
     compile: bool = False  # torch.compile the UNet and VAE decoder (slow start, faster steps)
+    # Memory modes (inference/models.py MemoryOptions) for GPUs smaller than the model:
+    # OFFLOAD auto|none|model|sequential (auto: by model when the GPU is smaller than the
+    # preset needs resident), QUANTIZE none|fp8 (float8 denoiser weights, layerwise casting),
+    # VAE_TILING (decode big canvases tile by tile).
+    offload: Literal["auto", "none", "model", "sequential"] = "auto"
+    quantize: Literal["none", "fp8"] = "none"
+    vae_tiling: bool = False
     warm_up: bool = True  # one IMAGE_SIZE run at start on a GPU: the first user waits no longer
     # Cross-request batching: compatible jobs share one pipeline call of up to BATCH_SIZE
     # images (a job is never split: a bigger one runs alone; 1 turns batching off). An idle
     # worker that claims a job waits at most BATCH_WAIT_MS for batch-mates to arrive.
     batch_size: int = Field(default=16, ge=1, le=256)
     batch_wait_ms: float = Field(default=20.0, ge=0, le=1000)
-    # Progress previews (inference/previews.py): a tiny autoencoder decodes the latents into
-    # a rough picture at most every PREVIEW_SECONDS. Off when empty; "madebyollin/taesd"
-    # suits SD 1.x/2.x and sd-turbo, "madebyollin/taesdxl" SDXL; a local folder works too.
+    # Progress previews (inference/previews.py), at most every PREVIEW_SECONDS. Empty: the
+    # model family's linear latent→RGB factors (no download); "off": none; or a tiny
+    # autoencoder: "madebyollin/taesd" suits SD 1.x/2.x and sd-turbo, "madebyollin/taesdxl"
+    # SDXL; a local folder works too.
     preview_decoder: str = ""
     preview_seconds: float = Field(default=2.0, gt=0)
     # Output checks (inference/postprocess.py): each job's images are checked for what its

@@ -1,12 +1,22 @@
-"""The engine: turns a Job into PNGs with the right pipeline, seeded and reproducible."""
+"""The engine: turns a Job into PNGs with the right pipeline, seeded and reproducible.
+
+One code path for every model family: the family table (``inference.families``) says
+which pipeline makes each mode, whether it takes a negative prompt, how its latents look
+to the previewer, and whether variations condition on the source image (FLUX.2) instead
+of noising it (img2img).
+"""
 
 from __future__ import annotations
 
+import inspect
 import io
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from itertools import groupby
+from typing import Any
 
 import torch
 from PIL import Image
@@ -19,6 +29,9 @@ from inference.provenance import Provenance
 
 ProgressCallback = Callable[[int, int], None]  # (step done, total steps)
 PreviewCallback = Callable[[dict[str, bytes]], None]  # job id -> JPEG sheet of its pictures
+
+
+REFERENCE_MIN_SIDE = 64  # Flux2ImageProcessor.check_image_input's minimum
 
 
 class JobInputError(ValueError):
@@ -88,7 +101,9 @@ class Engine:
         on_step: ProgressCallback | None = None,
         on_preview: PreviewCallback | None = None,
     ) -> list[Image.Image]:
-        """One pipeline call for pictures whose jobs share a ``Job.batch_key``.
+        """Pipeline calls for pictures whose jobs share a ``Job.batch_key``: one call,
+        except for reference-conditioned variations, where a call's reference images
+        condition all of its pictures, so each job gets its own call.
 
         Each picture has its own prompt and CPU generator, so it comes out as it would
         alone (same seed, same pixels, up to last-bit rounding of batched kernels).
@@ -97,48 +112,80 @@ class Engine:
         first = pictures[0].job
         if any(p.job.batch_key() != first.batch_key() for p in pictures):
             raise ValueError("paint() needs pictures of jobs with one batch key")
+        if first.kind is JobKind.VARY and self.pipelines.spec.uses_reference:
+            calls = [list(own) for _, own in groupby(pictures, key=lambda p: p.job.id)]
+            return [image for call in calls for image in self._call(call, on_step, on_preview)]
+        return self._call(pictures, on_step, on_preview)
+
+    def _call(
+        self,
+        pictures: list[Picture],
+        on_step: ProgressCallback | None,
+        on_preview: PreviewCallback | None,
+    ) -> list[Image.Image]:
+        """One pipeline call at a size the architecture takes; results at the job's size."""
+        first = pictures[0].job
+        spec = self.pipelines.spec
+        size = (first.width, first.height)
+        run = tuple(_round_up(side, self.pipelines.multiple) for side in size)
+        inits = [_resized(p.init, run) for p in pictures]
         prompts = [p.prompt or p.job.prompt for p in pictures]
         negatives = [p.job.negative_prompt for p in pictures]
         if len(set(zip(prompts, negatives, strict=True))) == 1:
             # One prompt (a lone job): the text encoder runs once, not once per image.
-            texts = {"prompt": prompts[0], "negative_prompt": negatives[0] or None}
-            texts["num_images_per_prompt"] = len(pictures)
+            texts: dict[str, Any] = {"prompt": prompts[0], "num_images_per_prompt": len(pictures)}
+            if spec.negative_prompt:
+                texts["negative_prompt"] = negatives[0] or None
         else:
-            texts = {"prompt": prompts, "negative_prompt": negatives if any(negatives) else None}
+            texts = {"prompt": prompts}
+            if spec.negative_prompt:
+                texts["negative_prompt"] = negatives if any(negatives) else None
         common = {
             **texts,
+            **self.pipelines.call_extras,
             "guidance_scale": first.guidance,
             # CPU generators: the same seed gives the same latents on every device.
             "generator": [torch.Generator("cpu").manual_seed(p.seed) for p in pictures],
-            "callback_on_step_end": self._step_reporter(pictures, on_step, on_preview),
+            "callback_on_step_end": self._step_reporter(pictures, run, on_step, on_preview),
         }
+        sized = {"width": run[0], "height": run[1]}
         if first.kind is JobKind.GENERATE:
-            return self.pipelines.text2img(
-                width=first.width, height=first.height, num_inference_steps=first.steps, **common
-            ).images
-        inits = [p.init for p in pictures]
+            images = self.pipelines.text2img(num_inference_steps=first.steps, **sized, **common)
+            return _at_size(images.images, size)
+        if first.kind is JobKind.VARY and spec.uses_reference:
+            # FLUX.2 has no img2img: its authors edit by conditioning on reference images.
+            # All of a call's pictures are one job's, so one reference conditions them.
+            images = self.pipelines.text2img(
+                image=[_reference(inits[0])], num_inference_steps=first.steps, **sized, **common
+            )
+            return _at_size(images.images, size)
         # img2img runs int(steps * strength) steps: make that at least one.
         steps = max(first.steps, math.ceil(1 / first.strength))
         if first.kind is JobKind.VARY:
-            return self.pipelines.img2img(
-                image=inits, strength=first.strength, num_inference_steps=steps, **common
-            ).images
+            pipe = self.pipelines.img2img
+            extra = sized if _takes(type(pipe), "width") else {}
+            images = pipe(
+                image=inits, strength=first.strength, num_inference_steps=steps, **extra, **common
+            )
+            return _at_size(images.images, size)
         painted = self.pipelines.inpaint(
             image=inits,
-            mask_image=[p.mask for p in pictures],
-            width=first.width,
-            height=first.height,
+            mask_image=[_resized(p.mask, run) for p in pictures],
             strength=first.strength,
             num_inference_steps=steps,
+            **sized,
             **common,
         ).images
         # The VAE round trip changes every pixel a little; keep the unmasked ones exactly.
-        overlay = self.pipelines.inpaint.image_processor.apply_overlay
-        return [overlay(p.mask, p.init, image) for p, image in zip(pictures, painted, strict=True)]
+        return [
+            Image.composite(image, p.init, p.mask)
+            for p, image in zip(pictures, _at_size(painted, size), strict=True)
+        ]
 
     def _step_reporter(
         self,
         pictures: list[Picture],
+        run: tuple[int, int],
         on_step: ProgressCallback | None,
         on_preview: PreviewCallback | None,
     ):
@@ -149,12 +196,18 @@ class Engine:
             groups.setdefault(picture.job.id, []).append(index)
         if previewer:
             previewer.restart()
+        latent_format = self.pipelines.spec.latents
+        downscale = self.pipelines.vae_scale_factor
+        size = (pictures[0].job.width, pictures[0].job.height)
 
         def callback(pipe, step: int, timestep, callback_kwargs: dict) -> dict:
             if on_step:
                 on_step(step + 1, pipe.num_timesteps)
             if previewer and previewer.due(step + 1, pipe.num_timesteps):
-                sheets = previewer.sheets(callback_kwargs["latents"], list(groups.values()))
+                latents = latent_format.unpack(
+                    callback_kwargs["latents"], run[1], run[0], downscale
+                )
+                sheets = previewer.sheets(latents, list(groups.values()), size)
                 if sheets is not None:
                     on_preview(dict(zip(groups, sheets, strict=True)))
             return callback_kwargs
@@ -168,6 +221,35 @@ class Engine:
         return PostProcessor(self.model_name, provenance=self.provenance).finish(
             job, images, seconds
         )
+
+
+def _round_up(side: int, multiple: int) -> int:
+    return -(-side // multiple) * multiple
+
+
+def _resized(image: Image.Image | None, size: tuple[int, int]) -> Image.Image | None:
+    if image is None or image.size == size:
+        return image
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def _reference(image: Image.Image, shortest: int = REFERENCE_MIN_SIDE) -> Image.Image:
+    """A reference image FLUX.2 accepts: it refuses sides under 64 pixels."""
+    if min(image.size) >= shortest:
+        return image
+    scale = shortest / min(image.size)
+    return image.resize((math.ceil(image.width * scale), math.ceil(image.height * scale)))
+
+
+def _at_size(images: list[Image.Image], size: tuple[int, int]) -> list[Image.Image]:
+    """The pipeline's images at the job's size (a no-op unless the size was rounded up)."""
+    return [_resized(image, size) for image in images]
+
+
+@cache
+def _takes(pipeline_class: type, argument: str) -> bool:
+    """Whether a pipeline's ``__call__`` has ``argument`` (SD's img2img has no width)."""
+    return argument in inspect.signature(pipeline_class.__call__).parameters
 
 
 def _decode(data: bytes | None, field: str, job: Job) -> Image.Image:

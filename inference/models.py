@@ -1,27 +1,25 @@
 """Model loading: one set of weights, three pipelines (text2img, img2img, inpaint).
 
-The same code loads a Hugging Face id (sd-turbo, SD 1.5/2.1 class models), a local folder,
-or the offline ``tiny`` preset; ``from_pipe`` derives img2img and inpainting from the
-text-to-image pipeline without copying a weight.
+The same code loads a Hugging Face id of any family in ``inference.families`` (SD 1.x/2.x,
+SDXL, SD 3.5, FLUX.1, FLUX.2 [klein], Z-Image), a local folder, or an offline ``tiny``
+build; ``from_pipe`` derives img2img and inpainting from the text-to-image pipeline
+without copying a weight. Memory modes (offload, fp8 weights, VAE tiling) are applied
+once, to the shared modules.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import torch
-from diffusers import (
-    AutoPipelineForImage2Image,
-    AutoPipelineForInpainting,
-    AutoPipelineForText2Image,
-    DiffusionPipeline,
-)
+from diffusers import AutoPipelineForText2Image, DiffusionPipeline
 
-from data.settings import TINY_PRESET
+from data.families import PRESETS, SDXL_BASE, Preset, family_of, is_tiny
+from inference.families import SPECS, FamilySpec, spec_of
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +46,52 @@ class SpeedOptions:
     compile: bool = False
 
 
+OffloadSetting = Literal["auto", "none", "model", "sequential"]
+QuantizeSetting = Literal["none", "fp8"]
+
+
+@dataclass(frozen=True)
+class MemoryOptions:
+    """How to fit a model into a smaller GPU; each costs speed, none changes the model.
+
+    ``offload``: ``model`` keeps only the module that runs on the GPU (the text encoders
+    are idle during the steps); ``sequential`` streams layer by layer (smallest, slowest);
+    ``auto`` offloads by model when the GPU has less memory than the preset needs resident.
+    ``quantize``: ``fp8`` stores the denoiser's weights in float8 and computes in the model
+    dtype (diffusers' layerwise casting: half the weight memory, no extra package).
+    ``vae_tiling``: decodes big canvases tile by tile.
+    """
+
+    offload: OffloadSetting = "auto"
+    quantize: QuantizeSetting = "none"
+    vae_tiling: bool = False
+
+
 @dataclass(frozen=True)
 class Pipelines:
+    """The three pipelines of one set of weights. ``img2img`` is ``text2img`` itself for a
+    family that makes variations by reference-image conditioning (FLUX.2)."""
+
     name: str
     device: torch.device
+    spec: FamilySpec
     text2img: DiffusionPipeline
     img2img: DiffusionPipeline
     inpaint: DiffusionPipeline
+    call_extras: dict[str, Any] = field(default_factory=dict)  # the tiny builds' token limits
+
+    @property
+    def denoiser(self) -> torch.nn.Module:
+        return getattr(self.text2img, self.spec.denoiser)
+
+    @property
+    def vae_scale_factor(self) -> int:
+        return int(self.text2img.vae_scale_factor)
+
+    @property
+    def multiple(self) -> int:
+        """Image sides must be multiples of this (VAE downscaling × latent patch)."""
+        return self.vae_scale_factor * self.spec.patch
 
 
 def pick_device(setting: str) -> torch.device:
@@ -68,47 +105,144 @@ def pick_device(setting: str) -> torch.device:
     return torch.device("cpu")
 
 
-def pick_dtype(setting: DtypeSetting, device: torch.device) -> torch.dtype:
+def pick_dtype(
+    setting: DtypeSetting, device: torch.device, spec: FamilySpec | None = None
+) -> torch.dtype:
+    """``auto``: float32 on the CPU; on GPUs float16 for the UNet families and bfloat16 for
+    the transformer ones (FLUX and friends overflow in float16) where the GPU has it."""
     if setting != "auto":
         return getattr(torch, setting)
-    return torch.float16 if device.type in ("cuda", "mps") else torch.float32
+    if device.type not in ("cuda", "mps"):
+        return torch.float32
+    transformer = spec is not None and spec.denoiser == "transformer"
+    if transformer and (device.type == "mps" or torch.cuda.is_bf16_supported()):
+        return torch.bfloat16
+    return torch.float16
 
 
 def load_pipelines(
-    model: str, device_setting: str = "auto", speed: SpeedOptions | None = None
+    model: str,
+    device_setting: str = "auto",
+    speed: SpeedOptions | None = None,
+    memory: MemoryOptions | None = None,
+    family: str = "",
 ) -> Pipelines:
+    """Load MODEL (``family``: MODEL_FAMILY, when the id does not tell) in the speed and
+    memory modes asked for; raises ModelLoadError with one sentence for the operator."""
     speed = speed or SpeedOptions()
+    memory = memory or MemoryOptions()
     device = pick_device(device_setting)
-    dtype = pick_dtype(speed.dtype, device)
-    text2img = _load_text2img(model, device, dtype)
-    text2img.to(device, dtype)
-    _tune(text2img, device, speed)
-    img2img = AutoPipelineForImage2Image.from_pipe(text2img)
-    inpaint = AutoPipelineForInpainting.from_pipe(text2img)
+    expected = SPECS[family_of(model, family).name]
+    dtype = pick_dtype(speed.dtype, device, expected)
+    text2img, extras = _load_text2img(model, dtype)
+    spec = spec_of(text2img)
+    if spec is not expected:
+        log.warning(
+            "MODEL %s is a %s model, not %s: set MODEL_FAMILY=%s",
+            model,
+            spec.name,
+            expected.name,
+            spec.name,
+        )
+    return derive_pipelines(model, text2img, device, speed, memory, extras)
+
+
+def derive_pipelines(
+    name: str,
+    text2img: DiffusionPipeline,
+    device: torch.device,
+    speed: SpeedOptions | None = None,
+    memory: MemoryOptions | None = None,
+    call_extras: dict[str, Any] | None = None,
+) -> Pipelines:
+    """A text-to-image pipeline made ready: on the device in the memory and speed modes,
+    with its img2img and inpaint siblings sharing its modules (bench/gpu_speed.py builds
+    real architectures in memory and comes in here)."""
+    speed = speed or SpeedOptions()
+    memory = memory or MemoryOptions()
+    spec = spec_of(text2img)
+    dtype = pick_dtype(speed.dtype, device, spec)
+    if text2img.dtype != dtype:
+        text2img.to(dtype=dtype)
+    # Siblings first: from_pipe casts shared modules back to one dtype, which would undo
+    # fp8 storage; the memory modes and speed-ups below then act on the shared modules.
+    img2img = spec.img2img.from_pipe(text2img) if spec.img2img else text2img
+    inpaint = spec.inpaint.from_pipe(text2img)
+    _fit_memory(text2img, spec, device, dtype, memory, PRESETS.get(name))
+    _tune([text2img, img2img, inpaint], spec, device, speed)
     for pipe in (text2img, img2img, inpaint):
         pipe.set_progress_bar_config(disable=True)  # not inherited by from_pipe
-    return Pipelines(model, device, text2img, img2img, inpaint)
+    return Pipelines(name, device, spec, text2img, img2img, inpaint, call_extras or {})
 
 
-def _tune(pipe: DiffusionPipeline, device: torch.device, speed: SpeedOptions) -> None:
+def _fit_memory(
+    pipe: DiffusionPipeline,
+    spec: FamilySpec,
+    device: torch.device,
+    dtype: torch.dtype,
+    memory: MemoryOptions,
+    preset: Preset | None,
+) -> None:
+    """Move the weights (already in ``dtype``) to the device in the chosen memory mode."""
+    if memory.quantize == "fp8":
+        # Weights stored in float8, each layer upcast to ``dtype`` when it runs.
+        getattr(pipe, spec.denoiser).enable_layerwise_casting(
+            storage_dtype=torch.float8_e4m3fn, compute_dtype=dtype
+        )
+    if memory.vae_tiling:
+        pipe.vae.enable_tiling()
+    offload = _offload_mode(memory, device, preset)
+    if offload == "model":
+        pipe.enable_model_cpu_offload(device=device)
+    elif offload == "sequential":
+        pipe.enable_sequential_cpu_offload(device=device)
+    else:
+        pipe.to(device)
+    log.info(
+        "memory: offload=%s, weights=%s, vae_tiling=%s", offload, memory.quantize, memory.vae_tiling
+    )
+
+
+def _offload_mode(memory: MemoryOptions, device: torch.device, preset: Preset | None) -> str:
+    """``auto`` offloads idle modules on a CUDA GPU smaller than the preset needs resident."""
+    if device.type != "cuda":
+        return "none"  # offloading moves modules between CPU and a CUDA device only
+    if memory.offload != "auto":
+        return memory.offload
+    needed = preset.vram_gb.get("fp8" if memory.quantize == "fp8" else "none") if preset else None
+    if needed is None:
+        return "none"
+    total = torch.cuda.get_device_properties(device).total_memory / 2**30
+    return "model" if total < needed * 1.1 else "none"
+
+
+def _tune(
+    pipes: list[DiffusionPipeline], spec: FamilySpec, device: torch.device, speed: SpeedOptions
+) -> None:
     """Device-side speed-ups, applied once to the shared modules (from_pipe reuses them)."""
+    pipe = pipes[0]
+    denoiser = getattr(pipe, spec.denoiser)
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True  # float32 paths use tensor cores
         torch.backends.cudnn.allow_tf32 = True
         # No cudnn.benchmark: its autotuner may pick other kernels in another process, and
         # then the same seed no longer gives the same bytes (seen on an H100).
-        if speed.channels_last:
-            pipe.unet.to(memory_format=torch.channels_last)
+        if speed.channels_last:  # convolutions: the UNet's and every VAE's
+            if spec.denoiser == "unet":
+                denoiser.to(memory_format=torch.channels_last)
             pipe.vae.to(memory_format=torch.channels_last)
+    processors = {type(p).__name__ for p in getattr(denoiser, "attn_processors", {}).values()}
     if speed.compile:
-        pipe.unet = torch.compile(pipe.unet, fullgraph=True)
+        compiled = torch.compile(denoiser, fullgraph=True)
+        for each in pipes:  # all three pipelines run the one compiled module
+            setattr(each, spec.denoiser, compiled)
         pipe.vae.decode = torch.compile(pipe.vae.decode)
-    processors = {type(p).__name__ for p in pipe.unet.attn_processors.values()}
     log.info(
-        "model on %s, %s, attention %s, channels_last=%s, compile=%s",
+        "%s model on %s, %s, attention %s, channels_last=%s, compile=%s",
+        spec.name,
         device,
-        pipe.unet.dtype,
-        "/".join(sorted(processors)),
+        denoiser.dtype,
+        "/".join(sorted(processors)) or "default",
         speed.channels_last and device.type == "cuda",
         speed.compile,
     )
@@ -117,37 +251,70 @@ def _tune(pipe: DiffusionPipeline, device: torch.device, speed: SpeedOptions) ->
 def warm_up(pipelines: Pipelines, size: int, steps: int) -> None:
     """One small run of each pipeline so the first user does not pay for lazy set-up
     (CUDA kernels, cuDNN autotuning, torch.compile's graph capture)."""
-    text2img = pipelines.text2img
-    images = text2img(
-        prompt="warm-up", width=size, height=size, num_inference_steps=steps, guidance_scale=0
+    extras = pipelines.call_extras
+    images = pipelines.text2img(
+        prompt="warm-up",
+        width=size,
+        height=size,
+        num_inference_steps=steps,
+        guidance_scale=0,
+        **extras,
     ).images
+    if pipelines.spec.uses_reference:
+        return
     pipelines.img2img(
         prompt="warm-up",
         image=images,
         strength=0.5,
         num_inference_steps=max(steps, 2),
         guidance_scale=0,
+        **extras,
     )
 
 
-def _load_text2img(model: str, device: torch.device, dtype: torch.dtype) -> DiffusionPipeline:
-    if model == TINY_PRESET:
-        from inference.tiny import build_tiny_pipeline
+def _load_text2img(model: str, dtype: torch.dtype) -> tuple[DiffusionPipeline, dict[str, Any]]:
+    """The text-to-image pipeline on the CPU, and the call arguments it needs."""
+    if is_tiny(model):
+        from inference.tiny import build_tiny, tiny_names
 
-        log.warning("MODEL=tiny: random weights for tests and smoke tests, not real images")
-        return build_tiny_pipeline()
-    local = Path(model).expanduser().is_dir()
+        if model not in tiny_names():
+            raise ModelLoadError(f"MODEL: no tiny build {model!r}; use {', '.join(tiny_names())}.")
+        log.warning("MODEL=%s: random weights for tests and smoke tests, not real images", model)
+        build = build_tiny(model)
+        return build.pipeline, build.call_extras
+    preset = PRESETS.get(model)
+    source = SDXL_BASE if preset and preset.lora else model
+    local = Path(source).expanduser().is_dir()
     offline = local or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
     attempts = [{"variant": "fp16"}, {}] if dtype == torch.float16 and not local else [{}]
     last_error: Exception | None = None
     for extra in attempts:
         try:
-            return AutoPipelineForText2Image.from_pretrained(
-                model, torch_dtype=dtype, local_files_only=offline, **extra
+            pipe = AutoPipelineForText2Image.from_pretrained(
+                source, torch_dtype=dtype, local_files_only=offline, **extra
             )
+            break
         except (OSError, ValueError) as error:
             last_error = error
-    raise ModelLoadError(_explain(model, local, last_error)) from last_error
+    else:
+        raise ModelLoadError(_explain(source, local, last_error)) from last_error
+    if preset and preset.lora:
+        _fuse_lora(pipe, preset, offline)
+    return pipe, {}
+
+
+def _fuse_lora(pipe: DiffusionPipeline, preset: Preset, offline: bool) -> None:
+    """A few-step LoRA (SDXL-Lightning) fused into the base weights, with the scheduler
+    settings its authors give (trailing timesteps)."""
+    repo, weights = preset.lora or ("", "")
+    try:
+        pipe.load_lora_weights(repo, weight_name=weights, local_files_only=offline)
+    except (OSError, ValueError) as error:
+        raise ModelLoadError(_explain(repo, False, error)) from error
+    pipe.fuse_lora()
+    pipe.unload_lora_weights()  # the fused weights stay; the adapter copies go
+    if preset.scheduler:
+        pipe.scheduler = type(pipe.scheduler).from_config(pipe.scheduler.config, **preset.scheduler)
 
 
 def _explain(model: str, local: bool, error: Exception | None) -> str:
@@ -157,5 +324,5 @@ def _explain(model: str, local: bool, error: Exception | None) -> str:
     return (
         f"MODEL: could not load {model!r}: it is not in the local Hugging Face cache and "
         f"could not be downloaded ({reason}). Check the network, set MODEL to a local "
-        "folder, or MODEL=tiny for an offline smoke test."
+        "folder, or MODEL=tiny (tiny:flux2, …) for an offline smoke test."
     )

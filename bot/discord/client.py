@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import logging
 import signal
 
@@ -33,7 +35,9 @@ COGS = (
     "cogs.gallery",
     "cogs.forget_me",
     "cogs.provenance",
+    "cogs.api_keys",
 )
+API = "api.app"  # the HTTP adapter, loaded by name like the cogs (API_ENABLED=true)
 
 
 def intents(settings: Settings) -> discord.Intents:
@@ -69,6 +73,8 @@ class ImagineBot(commands.Bot):
         self._delivered_pending = False
         self._closing: asyncio.Future | None = None
         self.refills: RefillScheduler | None = None
+        self.api_runner = None  # the Images API's aiohttp runner, when API_ENABLED
+        self.api_url: str | None = None  # where it listens (API_PORT=0 picks a free port)
         self.tree.on_error = self.on_app_command_error
 
     @property
@@ -91,6 +97,28 @@ class ImagineBot(commands.Bot):
             every_minutes=self.settings.refill_check_minutes,
         )
         await self.refills.start()
+        if self.settings.api_enabled:
+            await self._start_api()
+
+    async def _start_api(self) -> None:
+        """The Images API in this process: the same studio, and the same rate limit."""
+        start_api = importlib.import_module(API).start_api
+        self.api_runner, self.api_url = await start_api(
+            self.studio,
+            self.settings.api_host,
+            self.settings.api_port,
+            rate_limit=self.delivery.rate_limit,
+            member_roles=self.key_roles,
+        )
+        log.info("Images API on %s/v1", self.api_url)
+
+    async def key_roles(self, guild_id: int, user_id: int) -> frozenset[int] | None:
+        """The roles an API key's member has now on the key's server (empty once they
+        left it); None when the bot is not on that server, so the key's own roles apply.
+        A Discord error propagates: the request is refused, not waved through."""
+        if self.get_guild(guild_id) is None:
+            return None
+        return (await self.member_roles(user_id, [guild_id])).get(guild_id, frozenset())
 
     async def member_roles(self, user_id: int, guild_ids: list[int]) -> dict[int, frozenset[int]]:
         """The user's roles on those of ``guild_ids`` they are a member of (the studio's
@@ -148,6 +176,10 @@ class ImagineBot(commands.Bot):
         runtime, self.runtime = self.runtime, None
         if self.refills:
             self.refills.stop()
+        if self.api_runner is not None:
+            with contextlib.suppress(Exception):
+                await self.api_runner.cleanup()
+            self.api_runner = None
         if runtime:
             await runtime.watcher.stop()
         await super().close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -24,6 +25,10 @@ def make_job(job_id: str, **fields) -> Job:
     )  # fmt: skip
     values.update(fields)
     return Job(**values)
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
 
 
 class Clock:
@@ -129,8 +134,16 @@ def test_without_a_preview_listener_nothing_is_decoded(tiny_pipelines):
     assert Counting.renders == 0
 
 
-def test_load_previewer_is_off_by_default_and_survives_a_missing_decoder(tmp_path, caplog):
-    assert load_previewer("", torch.device("cpu"), torch.float32, 1.0) is None
+def test_load_previewer_is_linear_by_default_off_on_request_and_survives_a_missing_decoder(
+    tmp_path, caplog
+):
+    from inference.latent_rgb import LATENT_FORMATS
+    from inference.previews import LinearDecoder
+
+    cpu = torch.device("cpu")
+    linear = load_previewer("", cpu, torch.float32, 1.0, LATENT_FORMATS["flux"])
+    assert linear is not None and isinstance(linear.decoder, LinearDecoder)
+    assert load_previewer("off", cpu, torch.float32, 1.0, LATENT_FORMATS["flux"]) is None
     with caplog.at_level(logging.WARNING, logger="inference.previews"):
         assert load_previewer(str(tmp_path), torch.device("cpu"), torch.float32, 1.0) is None
     assert "could not be loaded" in caplog.text and "no previews" in caplog.text

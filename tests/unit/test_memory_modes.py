@@ -1,0 +1,34 @@
+"""Memory modes on the CPU: fp8 weight storage and VAE tiling change where and how the
+weights sit, not what a job gets (shape, count); offloading needs a CUDA device."""
+
+from __future__ import annotations
+
+import io
+
+import torch
+from PIL import Image
+
+from data.jobs import Job, JobKind
+from inference.engine import Engine
+from inference.models import MemoryOptions, load_pipelines
+
+
+def test_fp8_weights_and_vae_tiling_still_make_the_images():
+    torch.set_num_threads(2)
+    memory = MemoryOptions(offload="model", quantize="fp8", vae_tiling=True)
+    pipelines = load_pipelines("tiny:flux2", "cpu", memory=memory)
+    # The linear and conv weights are stored in float8 (computed in float32); norms and
+    # embeddings stay as they were, as diffusers' layerwise casting intends.
+    sizes: dict[torch.dtype, int] = {}
+    for parameter in pipelines.denoiser.parameters():
+        sizes[parameter.dtype] = sizes.get(parameter.dtype, 0) + parameter.numel()
+    assert sizes[torch.float8_e4m3fn] > 0.8 * sum(sizes.values())
+    assert pipelines.text2img.vae.use_tiling
+    job = Job(
+        id="fp8", kind=JobKind.GENERATE, prompt="a fox", seed=1, n=2, width=64, height=48,
+        steps=2, guidance=1.0,
+    )  # fmt: skip
+    result = Engine(pipelines).run(job)
+    assert [Image.open(io.BytesIO(i.png)).size for i in result.images] == [(64, 48)] * 2
+    # On the CPU "model" offload has no GPU to offload from: the modules simply stay put.
+    assert pipelines.denoiser.device.type == "cpu"
