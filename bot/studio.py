@@ -51,7 +51,7 @@ from bot.wallet import Wallet, credit_scope
 from bot.watcher import JobHandle, JobWatcher
 from data import images, job_records, users
 from data.images import ImageFiles, ImageRecord
-from data.jobs import Job, JobKind, Priority
+from data.jobs import Job, JobKind, OutputRules, Priority
 from data.ledger import Pool
 from data.origins import HttpOrigin, Origin
 from data.queue import JobQueue
@@ -587,6 +587,12 @@ class Studio:
     ) -> JobHandle:
         if (reason := self.unavailable()) is not None:
             raise Unavailable(reason)
+        # The worker checks the images with the server's rules as they are now.
+        rules = (
+            await self.moderator.output_rules(_guild_of(user, origin))
+            if self.moderator is not None
+            else OutputRules(block_nudity=False)
+        )
         now = self.clock()
         async with self.store.transaction() as db:
             await access.check(db, user)
@@ -607,7 +613,9 @@ class Studio:
             # The queue takes turns by user and serves bought credits first when it is long
             # (granted credits never: anyone can make a server and grant themselves some).
             priority = Priority.PAID if Pool.PAID in pools else Priority.FREE
-            job = job.model_copy(update={"user_id": user.id, "priority": priority})
+            job = job.model_copy(
+                update={"user_id": user.id, "priority": priority, "output_rules": rules}
+            )
             await job_records.insert(
                 db,
                 job,

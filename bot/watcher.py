@@ -4,8 +4,9 @@ It polls the queue for the jobs the bot still owes an answer for (one query a ti
 progress into updates for whoever waits on a :class:`JobHandle`, and on completion writes
 the PNGs and image rows (or refunds a failed job) exactly once, then lets the queue forget
 the job. After a restart it picks up every job still open in the ``jobs`` table.
-Generated images pass the content policy's image check first: a flagged result is not
-stored or posted, and its credit is refunded like a failed job's.
+Generated images pass the content policy's image check first (the worker's verdict, see
+:meth:`bot.moderation.Moderator.screen_output`): a flagged result is not stored or posted,
+and its credit is refunded like a failed job's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.credits import CreditRules
@@ -53,6 +54,7 @@ class JobOutcome:
     job: JobRecord
     images: list[ImageRecord]
     error: str | None = None
+    grid: bytes | None = None  # the worker's grid of the images, when it sent one
 
     @property
     def ok(self) -> bool:
@@ -191,31 +193,35 @@ class JobWatcher:
             return
         withheld = await self._withheld(record, status)
         if withheld is None and status.state is JobState.DONE and status.result is not None:
-            new_rows: list[ImageRecord] = []
-            for position, generated in enumerate(status.result.images, start=1):
-                image_id = new_image_id()
-                try:
-                    path = await asyncio.to_thread(self.files.write, image_id, generated.png)
-                except OSError as error:
-                    self._storage_failed(job_id, error, new_rows)
-                    return  # the result stays in the queue; the next tick tries again
-                new_rows.append(
-                    ImageRecord(
-                        id=image_id,
-                        job_id=job_id,
-                        position=position,
-                        owner_id=record.user_id,
-                        path=path,
-                        prompt=record.job.prompt,
-                        negative=record.job.negative_prompt,
-                        seed=generated.seed,
-                        model=status.result.model,
-                        width=status.result.width,
-                        height=status.result.height,
-                        parent_id=record.source_image_id,
-                        created_at=now,
-                    )
+            generated = status.result.images
+            image_ids = [new_image_id() for _ in generated]
+            try:  # one trip to a thread for all of them: the event loop's time is the limit
+                paths = await asyncio.to_thread(
+                    self._write_all, image_ids, [image.png for image in generated]
                 )
+            except OSError as error:
+                self._storage_failed(job_id, error)
+                return  # the result stays in the queue; the next tick tries again
+            new_rows = [
+                ImageRecord(
+                    id=image_id,
+                    job_id=job_id,
+                    position=position,
+                    owner_id=record.user_id,
+                    path=path,
+                    prompt=record.job.prompt,
+                    negative=record.job.negative_prompt,
+                    seed=image.seed,
+                    model=status.result.model,
+                    width=status.result.width,
+                    height=status.result.height,
+                    parent_id=record.source_image_id,
+                    created_at=now,
+                )
+                for position, (image_id, path, image) in enumerate(
+                    zip(image_ids, paths, generated, strict=True), start=1
+                )
+            ]
             async with self.store.transaction() as db:
                 if await job_records.finish(db, job_id, RecordStatus.DONE, None, now):
                     for row in new_rows:
@@ -231,26 +237,42 @@ class JobWatcher:
         await self.queue.forget(job_id)
         async with self.store.read() as db:
             settled = await job_records.get(db, job_id)
-        await self._announce(settled)
+        grid = status.result.grid if status.result is not None and withheld is None else None
+        await self._announce(settled, grid)
 
     async def _withheld(self, record: JobRecord, status: JobStatus) -> str | None:
-        """Why a finished job's images must not be shown (checked off the event loop)."""
-        if self.moderator is None or status.state is not JobState.DONE or status.result is None:
+        """Why a finished job's images must not be shown: the worker's verdict, or a check
+        here (off the event loop) when no worker made one."""
+        result = status.result
+        if status.state is not JobState.DONE or result is None:
             return None
+        if self.moderator is None:
+            flagged = result.verdict is not None and not result.verdict.allowed
+            return WITHHELD.format(reason=result.verdict.reason) if flagged else None
         guild_id = record.origin.guild_id if record.origin is not None else None
         try:
             verdict = await self.moderator.screen_output(
-                record.user_id, guild_id, [g.png for g in status.result.images], record.job.prompt
+                record.user_id, guild_id, result, record.job.output_rules, record.job.prompt
             )
         except Exception:  # unreadable PNGs, a broken detector: never show unchecked images
             log.exception("could not check the images of job %s", record.id)
             return WITHHELD.format(reason="they could not be checked")
         return None if verdict.allowed else WITHHELD.format(reason=verdict.reason)
 
-    def _storage_failed(self, job_id: str, error: OSError, written: list[ImageRecord]) -> None:
+    def _write_all(self, image_ids: list[str], pngs: list[bytes]) -> list[str]:
+        """Write a job's PNG files; on an error none of them is left behind."""
+        paths: list[str] = []
+        try:
+            for image_id, png in zip(image_ids, pngs, strict=True):
+                paths.append(self.files.write(image_id, png))
+        except OSError:
+            for path in paths:
+                self.files.remove(path)
+            raise
+        return paths
+
+    def _storage_failed(self, job_id: str, error: OSError) -> None:
         """A full disk or a read-only folder: keep the job open, and say so once per job."""
-        for row in written:
-            self.files.remove(row.path)
         if job_id not in self._storage_errors:
             self._storage_errors.add(job_id)
             log.error(
@@ -287,8 +309,10 @@ class JobWatcher:
             record, produced, record.error if record.status is RecordStatus.FAILED else None
         )
 
-    async def _announce(self, record: JobRecord) -> None:
+    async def _announce(self, record: JobRecord, grid: bytes | None = None) -> None:
         outcome = await self._outcome_of(record)
+        if grid is not None and outcome.images:
+            outcome = replace(outcome, grid=grid)  # the worker's grid, for the first delivery
         handle = self._handles.pop(record.id, None)
         self._last.pop(record.id, None)
         if handle:

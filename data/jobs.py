@@ -1,12 +1,19 @@
 """The job contract between the bot and the workers: everything a worker needs, nothing more.
 
 A Job carries its prompt, seed, size and input images as bytes, and a Result carries the
-PNGs back, so a worker never needs the bot's database. Both serialise to JSON (bytes as
-base64) for any queue backend.
+PNGs back, so a worker never needs the bot's database. A Job serialises to JSON (bytes as
+base64); a Result, mostly PNG bytes, crosses the queues as bytes (:meth:`Result.to_bytes`:
+a small JSON header, then the PNGs as they are), which costs neither side a base64 pass.
+
+The worker checks the images it made (nudity) before it completes a job: the job carries
+the rules of the server that asked (:class:`OutputRules`), the result the verdict
+(:class:`OutputVerdict`), and the bot withholds and refunds on it.
 """
 
 from __future__ import annotations
 
+import json
+import struct
 from enum import IntEnum, StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,6 +39,32 @@ class Priority(IntEnum):
     PAID = 1
 
 
+class OutputRules(BaseModel):
+    """What the worker checks a job's images for: the asking server's rules at submission
+    (a server that turned nudity blocking off sends ``block_nudity=False``). The default
+    checks, so a job without rules is never shown unchecked."""
+
+    model_config = _CONTRACT
+
+    block_nudity: bool = True
+    block_faces: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.block_nudity or self.block_faces
+
+
+class OutputVerdict(BaseModel):
+    """The worker's check of a job's images: the first image that broke a rule decides."""
+
+    model_config = _CONTRACT
+
+    allowed: bool
+    reason: str | None = None  # "nudity", "a realistic face", "they could not be checked"
+    label: str | None = None  # the detector's label, e.g. FEMALE_BREAST_EXPOSED
+    score: float | None = None
+
+
 class Job(BaseModel):
     model_config = _CONTRACT
 
@@ -50,6 +83,7 @@ class Job(BaseModel):
     strength: float = Field(default=0.6, gt=0, le=1)
     init_image: bytes | None = None
     mask: bytes | None = None  # white = paint here, black = keep
+    output_rules: OutputRules = OutputRules()
     image_prompts: tuple[str, ...] = ()  # one prompt per image (people diversity); () = prompt
     # The source image as stored (a studio image, its Content Credentials included): the
     # worker records it as the result's C2PA ingredient; the pixels come from init_image.
@@ -77,6 +111,9 @@ class GeneratedImage(BaseModel):
     seed: int
 
 
+_RESULT_MAGIC = b"IMR1"  # a binary Result; JSON text (older queues) starts with "{"
+
+
 class Result(BaseModel):
     model_config = _CONTRACT
 
@@ -84,8 +121,42 @@ class Result(BaseModel):
     model: str
     width: int
     height: int
-    images: list[GeneratedImage]
+    images: list[GeneratedImage]  # empty when the verdict withholds them
     seconds: float
+    verdict: OutputVerdict | None = None  # None: the worker did not check the images
+    grid: bytes | None = None  # the images as the bot posts them (data.grids), made by the worker
+
+    def to_bytes(self) -> bytes:
+        """The Result for a queue: magic, header length, JSON header, then each PNG as is."""
+        header = self.model_dump(mode="json", exclude={"images", "grid"})
+        header["images"] = [[image.seed, len(image.png)] for image in self.images]
+        header["grid"] = None if self.grid is None else len(self.grid)
+        encoded = json.dumps(header, separators=(",", ":")).encode()
+        return b"".join(
+            [_RESULT_MAGIC, struct.pack(">I", len(encoded)), encoded]
+            + [image.png for image in self.images]
+            + [self.grid or b""]
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes | str) -> Result:
+        """Read :meth:`to_bytes`; JSON (a result stored before results were binary) too."""
+        if isinstance(data, str) or not data.startswith(_RESULT_MAGIC):
+            return cls.model_validate_json(data)
+        start = len(_RESULT_MAGIC) + 4
+        (length,) = struct.unpack(">I", data[len(_RESULT_MAGIC) : start])
+        header = json.loads(data[start : start + length])
+        offset = start + length
+        images = []
+        for seed, size in header.pop("images"):
+            images.append(GeneratedImage(png=data[offset : offset + size], seed=seed))
+            offset += size
+        grid = None
+        if (size := header.pop("grid", None)) is not None:
+            grid, offset = data[offset : offset + size], offset + size
+        if offset != len(data):
+            raise ValueError(f"a binary result of {len(data)} bytes should have {offset}")
+        return cls(**header, images=images, grid=grid)
 
 
 class JobState(StrEnum):

@@ -9,8 +9,10 @@ sorted set of its batch key (same score), so a worker fills a batch with the job
 key in fair order without scanning the others. A worker silent for longer than its
 lease loses the entry to the next claimer (XCLAIM; each job keeps its holder's lease, so
 workers with different LEASE_SECONDS coexist); after ``max_attempts`` deliveries the job
-fails and goes to the ``dead`` stream. Completion acks the entry and keeps the result (PNG
-bytes, as JSON) in the job's hash with a TTL until the bot has stored it. Every step is one
+fails and goes to the ``dead`` stream. Completion acks the entry and keeps the result in the
+job's hash with a TTL until the bot has stored it: a binary field (:meth:`Result.to_bytes`,
+the PNGs as they are), like the progress preview (a JPEG), so the client speaks bytes
+(``decode_responses=False``) and decodes the text fields itself. Every step is one
 Lua script, so each state change is atomic. Pub/sub channels wake idle workers and the
 bot's watcher; a lost wake-up costs latency only.
 
@@ -21,7 +23,6 @@ cluster slot.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import time
 from collections.abc import Callable
@@ -203,7 +204,7 @@ return taken
 """
 )
 
-# ARGV: prefix, id, worker, step, total, lease in ms, preview (base64; '' keeps the last)
+# ARGV: prefix, id, worker, step, total, lease in ms, preview (JPEG bytes; '' keeps the last)
 _HEARTBEAT = (
     _COMMON
     + """
@@ -218,7 +219,7 @@ return 1
 """
 )
 
-# ARGV: prefix, id, worker, result, ttl
+# ARGV: prefix, id, worker, result (bytes), ttl
 _COMPLETE = (
     _COMMON
     + """
@@ -303,6 +304,11 @@ def _rows(flat: list, width: int) -> zip:
     return zip(*[iter(flat)] * width, strict=True)
 
 
+def _text(value: bytes | None) -> str:
+    """A text field of a reply (the client returns bytes: results and previews are binary)."""
+    return value.decode() if value else ""
+
+
 def _claims(flat: list) -> list[Claim]:
     """Claims from a claim script's reply: payload, attempt, payload, attempt, …"""
     return [
@@ -353,7 +359,7 @@ class RedisQueue(JobQueue):
     @classmethod
     async def connect(cls, url: str, **options) -> RedisQueue:
         """Connect and check the server answers (the scripts create the stream and group)."""
-        client = redis.Redis.from_url(url, decode_responses=True)
+        client = redis.Redis.from_url(url, decode_responses=False)
         try:
             await client.ping()
         except (redis.ConnectionError, redis.TimeoutError) as error:
@@ -403,15 +409,13 @@ class RedisQueue(JobQueue):
         preview: bytes | None = None,
     ) -> bool:
         lease = int(lease_seconds * 1000)
-        shown = base64.b64encode(preview).decode() if preview else ""  # the client decodes text
+        shown = preview or b""
         return bool(
             await self._run("heartbeat", job_id, worker_id, step, total_steps, lease, shown)
         )
 
     async def complete(self, job_id: str, worker_id: str, result: Result) -> bool:
-        return bool(
-            await self._run("complete", job_id, worker_id, result.model_dump_json(), self._ttl)
-        )
+        return bool(await self._run("complete", job_id, worker_id, result.to_bytes(), self._ttl))
 
     async def fail(self, job_id: str, worker_id: str, reason: str) -> bool:
         return bool(await self._run("fail", job_id, worker_id, reason, self._ttl))
@@ -424,16 +428,17 @@ class RedisQueue(JobQueue):
         for job_id, state, step, total, attempts, error, result, rank, preview in _rows(
             rows, _STATUS_FIELDS
         ):
-            found[job_id] = JobStatus(
-                job_id=job_id,
-                state=JobState(state),
-                ahead=int(running) + int(rank) if state == JobState.QUEUED else 0,
+            state = JobState(_text(state))
+            found[_text(job_id)] = JobStatus(
+                job_id=_text(job_id),
+                state=state,
+                ahead=int(running) + int(rank) if state is JobState.QUEUED else 0,
                 step=int(step),
                 total_steps=int(total),
                 attempts=int(attempts),
-                error=error or None,
-                result=Result.model_validate_json(result) if result else None,
-                preview=base64.b64decode(preview) if preview else None,
+                error=_text(error) or None,
+                result=Result.from_bytes(result) if result else None,
+                preview=preview or None,
             )
         return found
 
@@ -446,12 +451,14 @@ class RedisQueue(JobQueue):
         user, removed = str(user_id), 0
         dead = self.prefix + KEY_DEAD
         doomed = [
-            entry for entry, fields in await self._redis.xrange(dead) if fields.get("user") == user
+            entry
+            for entry, fields in await self._redis.xrange(dead)
+            if _text(fields.get(b"user")) == user
         ]
         if doomed:
             removed += await self._redis.xdel(dead, *doomed)
         async for key in self._redis.scan_iter(match=self.prefix + KEY_JOB + "*", count=500):
-            owner, state = await self._redis.hmget(key, "user", "state")
+            owner, state = map(_text, await self._redis.hmget(key, "user", "state"))
             if owner == user and state in (JobState.DONE, JobState.FAILED):
                 removed += await self._redis.delete(key)
         return removed
@@ -459,7 +466,9 @@ class RedisQueue(JobQueue):
     async def overview(self) -> QueueOverview:
         waiting, dead, *rows = await self._run("overview")
         running = [
-            RunningJob(job_id, worker, int(step), int(total), int(attempts), int(idle) / 1000)
+            RunningJob(
+                _text(job_id), _text(worker), int(step), int(total), int(attempts), int(idle) / 1000
+            )
             for job_id, worker, step, total, attempts, idle in _rows(rows, 6)
         ]
         return QueueOverview(int(waiting), running, int(dead))
@@ -467,7 +476,9 @@ class RedisQueue(JobQueue):
     async def dead_letters(self, count: int = 100) -> list[dict[str, str]]:
         """The latest finally failed jobs, newest first, for an operator to inspect."""
         entries = await self._redis.xrevrange(self.prefix + KEY_DEAD, count=count)
-        return [fields for _, fields in entries]
+        return [
+            {_text(key): _text(value) for key, value in fields.items()} for _, fields in entries
+        ]
 
     async def wait_for_jobs(self, timeout: float) -> None:
         await self._wait("jobs", timeout)

@@ -3,7 +3,8 @@
 Every state change is a single conditional UPDATE, so claims are atomic across processes
 (SQLite serialises writers) and a worker that lost its lease cannot overwrite the job.
 A job's lane and turn (the fair order, see :mod:`data.queue`) are set in the transaction
-that inserts it.
+that inserts it. A result is stored as a BLOB (:meth:`Result.to_bytes`: the PNGs as they
+are, not base64 JSON; the column is declared TEXT, and SQLite keeps a blob a blob).
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ class SqliteQueue(JobQueue):
             job_id,
             worker_id,
             "status = 'done', result = ?, step = total_steps, lease_until = NULL, preview = NULL",
-            (result.model_dump_json(),),
+            (result.to_bytes(),),
         )
 
     async def fail(self, job_id: str, worker_id: str, reason: str) -> bool:
@@ -210,7 +211,7 @@ class SqliteQueue(JobQueue):
                 total_steps=row["total_steps"],
                 attempts=row["attempts"],
                 error=row["error"],
-                result=Result.model_validate_json(row["result"]) if row["result"] else None,
+                result=Result.from_bytes(row["result"]) if row["result"] else None,
                 preview=row["preview"],
             )
             for row in rows

@@ -33,6 +33,7 @@ def main() -> int:
 
 async def _serve(settings: WorkerSettings) -> int:
     # Imported here: torch and diffusers take seconds to import; settings errors come first.
+    from data.image_checks import ImageChecker
     from inference.certificates import CertificateError
     from inference.engine import Engine, default_upscaler
     from inference.models import (
@@ -42,6 +43,7 @@ async def _serve(settings: WorkerSettings) -> int:
         load_pipelines,
         warm_up,
     )
+    from inference.postprocess import PostProcessor
     from inference.previews import load_previewer
     from inference.superres import load_super_resolution
     from inference.worker import Worker
@@ -83,6 +85,11 @@ async def _serve(settings: WorkerSettings) -> int:
     upscaler = default_upscaler(
         pipelines, tiles_per_call=settings.upscale_tiles_per_call, enlarger=enlarger, **tile
     )
+    checker = None
+    if settings.check_outputs:
+        checker = ImageChecker(device=pipelines.device.type)
+        provider = await asyncio.to_thread(lambda: checker.provider)  # loads it before work
+        logging.getLogger(__name__).info("output checks run on %s", provider)
     queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
     worker = Worker(
         queue,
@@ -92,6 +99,7 @@ async def _serve(settings: WorkerSettings) -> int:
         poll_seconds=settings.poll_seconds,
         batch_images=settings.batch_size,
         batch_wait=settings.batch_wait_ms / 1000,
+        post=PostProcessor(pipelines.name, checker, provenance),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -9,6 +9,10 @@ independent of its batch-mates:
   fit fails its own job ("out of GPU memory"), so the bot refunds it.
 - any other error in a call of several jobs (one job's input broke it): each job runs
   alone, so only the broken one fails.
+
+Painting (:meth:`BatchRunner.paint`, the GPU) and finishing (:func:`finish`, PNGs and
+checks on CPU threads) are separate steps, so the worker can finish one batch while the
+next one paints.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from PIL import Image
 
 from data.jobs import Job, Result
 from inference.engine import Engine, JobInputError, Picture, PreviewCallback
+from inference.postprocess import PostProcessor
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,27 @@ class JobFailure:
 
 
 Outcome = Result | JobFailure
+
+
+@dataclass(frozen=True)
+class Painted:
+    """A painted batch: each job's decoded images, or why the job failed."""
+
+    jobs: list[Job]
+    images: dict[str, list[Image.Image] | JobFailure]
+    seconds: float  # the batch's time, from preparing inputs to the last image
+
+
+def finish(painted: Painted, post: PostProcessor) -> dict[str, Outcome]:
+    """Each job's Result (PNGs, verdict) or JobFailure, by job id; CPU work only."""
+    outcomes: dict[str, Outcome] = {}
+    for job in painted.jobs:
+        images = painted.images[job.id]
+        if isinstance(images, JobFailure):
+            outcomes[job.id] = images
+        else:
+            outcomes[job.id] = post.finish(job, images, painted.seconds)
+    return outcomes
 
 
 def is_out_of_memory(error: BaseException) -> bool:
@@ -76,10 +102,20 @@ class BatchRunner:
         on_step: BatchProgress | None = None,
         on_preview: PreviewCallback | None = None,
     ) -> dict[str, Outcome]:
-        """Each job's Result or JobFailure, by job id; never raises for one job's fault."""
+        """Each job's Result (unchecked) or JobFailure, by job id: paint, then finish."""
+        painted = self.paint(jobs, on_step, on_preview)
+        return finish(painted, PostProcessor(self.engine.model_name))
+
+    def paint(
+        self,
+        jobs: list[Job],
+        on_step: BatchProgress | None = None,
+        on_preview: PreviewCallback | None = None,
+    ) -> Painted:
+        """Each job's decoded images or JobFailure; never raises for one job's fault."""
         report = on_step or (lambda ids, step, total: None)
         started = time.perf_counter()
-        outcomes: dict[str, Outcome] = {}
+        outcomes: dict[str, list[Image.Image] | JobFailure] = {}
         pictures: list[Picture] = []
         for job in jobs:
             try:
@@ -98,8 +134,8 @@ class BatchRunner:
                 continue
             images = painted[job.id]
             failures = [image for image in images if isinstance(image, JobFailure)]
-            outcomes[job.id] = failures[0] if failures else self.engine.finish(job, images, seconds)
-        return outcomes
+            outcomes[job.id] = failures[0] if failures else images
+        return Painted(jobs, outcomes, seconds)
 
     def _paint(
         self, pictures: list[Picture], report: BatchProgress, preview: PreviewCallback | None

@@ -40,6 +40,11 @@ class WorkerSettings(SharedSettings):
     # SDXL; a local folder works too.
     preview_decoder: str = ""
     preview_seconds: float = Field(default=2.0, gt=0)
+    # Output checks (inference/postprocess.py): each job's images are checked for what its
+    # server blocks (NudeNet) next to the GPU, through onnxruntime's CUDA provider when
+    # onnxruntime-gpu is installed, else on CPU threads while the next batch paints. false:
+    # results leave unchecked and the bot checks them itself (slower; for old set-ups).
+    check_outputs: bool = True
     # Provenance (inference/provenance.py): every image gets an invisible watermark and
     # Content Credentials signed with C2PA_CERT/C2PA_KEY (PEM files), else with a chain
     # the studio makes in DATA_DIR/c2pa at first start ("untrusted signer" to verifiers).

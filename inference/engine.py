@@ -11,10 +11,8 @@ from __future__ import annotations
 import inspect
 import io
 import math
-import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from itertools import groupby
@@ -23,19 +21,15 @@ from typing import Any
 import torch
 from PIL import Image
 
-from data.jobs import GeneratedImage, Job, JobKind, Result
+from data.jobs import Job, JobKind, Result
 from inference.models import Pipelines
+from inference.postprocess import PostProcessor
 from inference.previews import Previewer
 from inference.provenance import Provenance
 from inference.upscale import Upscaler
 
 ProgressCallback = Callable[[int, int], None]  # (step done, total steps)
 PreviewCallback = Callable[[dict[str, bytes]], None]  # job id -> JPEG sheet of its pictures
-
-# PNG encoding is CPU work that Pillow does without the GIL: on a GPU it took longer than
-# the diffusion itself (62 ms per 512² image vs ~30 ms of GPU time), so images encode in
-# parallel, watermark and signature included (inference.provenance).
-_encoders = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1), thread_name_prefix="png")
 
 
 REFERENCE_MIN_SIDE = 64  # Flux2ImageProcessor.check_image_input's minimum
@@ -246,24 +240,12 @@ class Engine:
         return callback
 
     def finish(self, job: Job, images: list[Image.Image], seconds: float) -> Result:
-        """The job's PNGs (with their generation parameters) as its Result."""
-        seeds = job.image_seeds()
-        prompts = [job.prompt_for(i) for i in range(len(images))]
-        pngs = _encoders.map(self._png, [job] * len(images), images, seeds, prompts)
-        return Result(
-            job_id=job.id,
-            model=self.model_name,
-            width=images[0].width,
-            height=images[0].height,
-            images=[
-                GeneratedImage(png=png, seed=seed) for png, seed in zip(pngs, seeds, strict=True)
-            ],
-            seconds=seconds,
+        """The job's PNGs (with their generation parameters, watermark and signature) as its
+        Result, unchecked; the worker finishes jobs through its own :class:`PostProcessor`,
+        which checks them."""
+        return PostProcessor(self.model_name, provenance=self.provenance).finish(
+            job, images, seconds
         )
-
-    def _png(self, job: Job, image: Image.Image, seed: int, prompt: str) -> bytes:
-        """``prompt``: the image's own (people diversity may add words to the job's)."""
-        return self.provenance.png(job, image, seed, self.model_name, prompt)
 
 
 def _round_up(side: int, multiple: int) -> int:

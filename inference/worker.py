@@ -1,5 +1,13 @@
-"""The worker loop: claim a batch of jobs, run it off the event loop, report each job's
-progress, complete or fail each job."""
+"""The worker loop: claim a batch of jobs, paint it off the event loop, report each job's
+progress, finish (PNGs, output checks) and complete or fail each job.
+
+Finishing is pipelined: while batch k+1 paints on the GPU, batch k's images are encoded and
+checked on CPU threads (:mod:`inference.postprocess`), so the GPU does not wait for the CPU
+between batches when work is queued. At most one batch is being finished at a time (the
+next one waits for it before it is handed over), so memory stays flat. On a CPU the two
+would share the same cores (measured slower: bench/pipelining.py), so a CPU worker finishes
+each batch before it paints the next.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +17,13 @@ import logging
 import os
 import socket
 import time
+from dataclasses import dataclass
 
 from data.jobs import Job, Result
 from data.queue import Claim, JobQueue
-from inference.batching import BatchRunner, JobFailure
+from inference.batching import BatchRunner, JobFailure, Painted, finish
 from inference.engine import Engine
+from inference.postprocess import PostProcessor
 
 log = logging.getLogger(__name__)
 
@@ -24,19 +34,34 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+@dataclass
+class _Batch:
+    """A claimed batch on its way through the worker: painted, then finished."""
+
+    jobs: list[Job]
+    done: asyncio.Event  # set when every job is reported: the heartbeats stop
+    beats: asyncio.Task
+    painted: Painted
+
+
 class Worker:
     """Claims compatible jobs as one batch (up to ``batch_images`` images, waiting at most
-    ``batch_wait`` seconds for batch-mates), runs them, and completes or fails each.
+    ``batch_wait`` seconds for batch-mates), paints them, finishes them (PNGs, output
+    checks, grid) while the next batch paints, and completes or fails each.
 
     Args:
         queue: the queue to claim from (any backend).
-        engine: runs a batch on the model (its pipelines, previews, PNG output).
+        engine: runs a batch on the model (its pipelines, previews).
         worker_id: the name the queue knows this worker by; default host and pid.
         lease_seconds: how long a claim holds without a heartbeat before another worker
             may take the job (``LEASE_SECONDS``).
         poll_seconds: the longest wait between looks at an empty queue.
         batch_images: the most images one pipeline call makes (``BATCH_SIZE``).
         batch_wait: seconds to wait for batch-mates after the first job (``BATCH_WAIT_MS``).
+        post: encodes, checks and lays out the images; default: the engine's PNGs, no check
+            (the bot then checks the results itself).
+        pipelined: finish a batch while the next one paints; default: on an accelerator
+            (CUDA, MPS), not on a CPU.
     """
 
     def __init__(
@@ -49,10 +74,14 @@ class Worker:
         poll_seconds: float = 0.25,
         batch_images: int = 1,
         batch_wait: float = 0.0,
+        post: PostProcessor | None = None,
+        pipelined: bool | None = None,
     ) -> None:
         self.queue = queue
         self.engine = engine
         self.runner = BatchRunner(engine)
+        self.post = post or PostProcessor(engine.model_name, provenance=engine.provenance)
+        self.pipelined = engine.device.type != "cpu" if pipelined is None else pipelined
         self.worker_id = worker_id or default_worker_id()
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
@@ -61,26 +90,50 @@ class Worker:
         self._had_mates = False  # the last batch had several jobs: requests come together
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Work until ``stop`` is set; the batch in hand is finished first."""
+        """Work until ``stop`` is set; the batches in hand are finished first."""
         log.info(
-            "worker %s ready (model %s, batches of up to %d images)",
+            "worker %s ready (model %s, batches of up to %d images, output checks %s)",
             self.worker_id,
             self.engine.model_name,
             self.batch_images,
+            "on" if self.post.checker else "left to the bot",
         )
-        while not stop.is_set():
-            if not await self.run_one():
+        finishing: asyncio.Task | None = None  # the one batch being finished
+        try:
+            while not stop.is_set():
+                batch = await self._paint_next()
+                if finishing is not None:
+                    await finishing  # at most one batch in post-processing
+                    finishing = None
+                if batch is not None and not self.pipelined:
+                    await self._finish(batch)
+                    continue
+                if batch is not None:
+                    finishing = asyncio.create_task(self._finish(batch))
+                    continue
                 idle = asyncio.create_task(self.queue.wait_for_jobs(self.poll_seconds))
                 stopping = asyncio.create_task(stop.wait())
                 await asyncio.wait({idle, stopping}, return_when=asyncio.FIRST_COMPLETED)
                 for task in (idle, stopping):
                     task.cancel()
+        finally:
+            if finishing is not None:
+                await finishing
 
     async def run_one(self) -> bool:
-        """Run one batch of jobs if there are any; False when the queue was empty."""
+        """Paint and finish one batch of jobs if there are any; False when the queue was
+        empty."""
+        batch = await self._paint_next()
+        if batch is None:
+            return False
+        await self._finish(batch)
+        return True
+
+    async def _paint_next(self) -> _Batch | None:
+        """Claim the next batch and paint it off the event loop; None when none is queued."""
         claims = await self.claim_batch()
         if not claims:
-            return False
+            return None
         jobs = [claim.job for claim in claims]
         for claim in claims:
             log.info(
@@ -91,21 +144,39 @@ class Worker:
                 len(claims),
             )
         progress = _Progress([job.id for job in jobs])
-        finished = asyncio.Event()
-        beats = asyncio.create_task(self._heartbeats(progress, finished))
+        done = asyncio.Event()
+        beats = asyncio.create_task(self._heartbeats(progress, done))
         try:
-            outcomes = await asyncio.to_thread(
-                self.runner.run, jobs, progress.update, progress.show
+            painted = await asyncio.to_thread(
+                self.runner.paint, jobs, progress.update, progress.show
             )
         except Exception as error:  # a bug outside any one job: fail them all, visibly
             log.exception("batch of %d jobs failed", len(jobs))
-            outcomes = {job.id: JobFailure(f"generation failed: {error}") for job in jobs}
+            failed = JobFailure(f"generation failed: {error}")
+            painted = Painted(jobs, dict.fromkeys((job.id for job in jobs), failed), 0.0)
+        except BaseException:  # cancelled: stop the heartbeats first
+            done.set()
+            await beats
+            raise
+        return _Batch(jobs, done, beats, painted)
+
+    async def _finish(self, batch: _Batch) -> None:
+        """Encode and check the batch's images on CPU threads, then report every job; the
+        leases are kept alive until then."""
+        try:
+            outcomes = await asyncio.to_thread(finish, batch.painted, self.post)
+        except Exception as error:  # a bug outside any one job: fail them all, visibly
+            log.exception("finishing a batch of %d jobs failed", len(batch.jobs))
+            outcomes = {job.id: JobFailure(f"generation failed: {error}") for job in batch.jobs}
+        try:
+            for job in batch.jobs:
+                try:
+                    await self._report(job, outcomes[job.id])
+                except Exception:  # the queue is away: the lease runs out, the job runs again
+                    log.exception("job %s: could not report its outcome", job.id)
         finally:
-            finished.set()
-            await beats  # never cancelled mid-write: that would leave a transaction open
-        for job in jobs:
-            await self._report(job, outcomes[job.id])
-        return True
+            batch.done.set()
+            await batch.beats  # never cancelled mid-write: that would leave a transaction open
 
     async def claim_batch(self) -> list[Claim]:
         """The oldest job and its batch-mates, waiting up to ``batch_wait`` to fill the batch.
@@ -130,6 +201,8 @@ class Worker:
         return claims
 
     async def _report(self, job: Job, outcome: Result | JobFailure) -> None:
+        if isinstance(outcome, Result) and outcome.verdict and not outcome.verdict.allowed:
+            log.warning("job %s: images withheld (%s)", job.id, outcome.verdict.reason)
         if isinstance(outcome, JobFailure):
             await self.queue.fail(job.id, self.worker_id, outcome.reason)
             if outcome.refused:

@@ -179,7 +179,8 @@ class Delivery:
     async def _post(self, outcome: JobOutcome, origin: DiscordOrigin) -> discord.Message | None:
         user_id = origin.user_id
         pngs = None
-        if outcome.ok:  # the copies to show: the server's visible signature, if it has one
+        marked = outcome.grid is None or await self.marks.enabled(origin.guild_id)
+        if outcome.ok and marked:  # the copies to show: the server's visible signature, if any
             stored = await asyncio.to_thread(self._read, outcome.images)
             pngs = await self.marks.copies(origin.guild_id, stored)
         content, kwargs = await self._message(outcome, user_id, pngs)
@@ -261,9 +262,12 @@ class Delivery:
                 f"failed: {outcome.error}. Your credit was refunded."
             )
             return text, {"allowed_mentions": mentions}
-        if pngs is None:
-            pngs = await asyncio.to_thread(self._read, outcome.images)
-        grid = await asyncio.to_thread(render.grid_png, pngs)  # 0.1–1 s of CPU
+        if pngs is None and outcome.grid is not None:
+            grid = outcome.grid  # made by the worker, and no signature changes the copies
+        else:
+            if pngs is None:
+                pngs = await asyncio.to_thread(self._read, outcome.images)
+            grid = await asyncio.to_thread(render.grid_png, pngs)  # 0.1–1 s of CPU
         return f"<@{user_id}>", {
             "embed": render.result_embed(outcome.images, user_id, outcome.job.kind),
             "file": discord.File(fp=io.BytesIO(grid), filename=render.GRID_FILENAME),

@@ -11,6 +11,7 @@ import discord
 from PIL import Image
 
 from bot.watcher import JobUpdate
+from data import grids
 from data.images import ImageRecord
 from data.jobs import JobState
 
@@ -20,20 +21,9 @@ TITLE_LIMIT = 256
 
 
 def grid_png(pngs: Sequence[bytes], gap: int = 4) -> bytes:
-    """Up to four images on a 2×2 grid (one or two images: a single row)."""
-    images = [Image.open(io.BytesIO(png)).convert("RGB") for png in pngs]
-    width, height = images[0].size
-    columns = 1 if len(images) == 1 else 2
-    rows = (len(images) + columns - 1) // columns
-    sheet = Image.new(
-        "RGB", (columns * width + (columns - 1) * gap, rows * height + (rows - 1) * gap), "#2b2d31"
-    )
-    for index, image in enumerate(images):
-        x, y = index % columns, index // columns
-        sheet.paste(image.resize((width, height)), (x * (width + gap), y * (height + gap)))
-    buffer = io.BytesIO()
-    sheet.save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
+    """Up to four images on a 2×2 grid (one or two images: a single row). Workers send
+    the grid with the result; this makes it from stored PNGs when none came."""
+    return grids.grid_png([Image.open(io.BytesIO(png)) for png in pngs], gap)
 
 
 def status_line(prompt: str, update: JobUpdate | None) -> str:

@@ -1,9 +1,12 @@
 """Enforcing the content policy: checks with the server's settings, strikes, suspensions.
 
 The use-cases call :meth:`Moderator.screen_prompt` and :meth:`Moderator.screen_upload`
-before any credit is taken; the result watcher calls :meth:`Moderator.screen_output`
-before a result is stored. Every block is recorded and handed to the listeners (the
-mod-log channel on Discord) with the prompt, the user and the category — never the image.
+before any credit is taken, and put the server's :meth:`Moderator.output_rules` on each job:
+the worker checks the generated images next to the GPU. The result watcher calls
+:meth:`Moderator.screen_output` before a result is stored: it takes the worker's verdict
+(and checks the images itself only when no worker did). Every block is recorded and handed
+to the listeners (the mod-log channel on Discord) with the prompt, the user and the
+category — never the image.
 After ``strike_limit`` blocked prompts or uploads within the window the user is suspended.
 ``evaluate_*`` are the same checks without consequences (the CLI, ``/mod check``).
 """
@@ -22,11 +25,11 @@ from PIL import Image
 from bot.errors import BadRequest, ContentBlocked, Suspended
 from bot.moderation.classifier import PromptClassifier
 from bot.moderation.diversity import diversify
-from bot.moderation.images import ImageChecker, ImageRules, ImageVerdict
 from bot.moderation.normalize import canonical
 from bot.moderation.prompts import LABELS, PromptDecision, PromptPolicy
 from data import moderation
-from data.jobs import Job, JobKind
+from data.image_checks import FACES, ImageChecker, ImageRules, ImageVerdict
+from data.jobs import Job, JobKind, OutputRules, Result
 from data.moderation import Block, GuildRules, Suspension, Term
 from data.store import Store
 
@@ -138,6 +141,11 @@ class Moderator:
             return ImageRules(nudity and self.defaults.check_outputs, block_faces=False)
         return ImageRules(nudity, _pick(stored.block_faces, self.defaults.block_faces))
 
+    async def output_rules(self, guild_id: int | None) -> OutputRules:
+        """What the worker checks a job's images for, as this server's rules say now."""
+        rules = await self.image_rules(guild_id, output=True)
+        return OutputRules(block_nudity=rules.block_nudity, block_faces=rules.block_faces)
+
     async def evaluate_image(
         self, guild_id: int | None, image: Image.Image, *, output: bool = False
     ) -> ImageVerdict:
@@ -197,16 +205,23 @@ class Moderator:
         )
 
     async def screen_output(
-        self, user_id: int, guild_id: int | None, pngs: list[bytes], prompt: str
+        self, user_id: int, guild_id: int | None, result: Result, rules: OutputRules, prompt: str
     ) -> ImageVerdict:
-        """Check generated images; a flagged one is logged (no strike: the model drew it)."""
-        rules = await self.image_rules(guild_id, output=True)
-        if not rules.block_nudity:
+        """Generated images, judged by the worker's verdict, or checked here with the rules
+        the job carried when the worker did not check them (``CHECK_OUTPUTS=false`` there).
+        A flagged result is logged (no strike: the model drew it)."""
+        if result.verdict is not None:
+            found = result.verdict
+            verdict = ImageVerdict(found.allowed, found.reason, found.label, found.score)
+        elif rules.any:
+            pngs = [image.png for image in result.images]
+            checked = ImageRules(rules.block_nudity, rules.block_faces)
+            verdict = await asyncio.to_thread(self.images.check_pngs, pngs, checked)
+        else:
             return ImageVerdict(True)
-        verdict = await asyncio.to_thread(self.images.check_pngs, pngs, rules)
-        if not verdict.allowed:
-            label = verdict.label or ""
-            await self._block(guild_id, user_id, "output", "sexual", label, prompt)
+        if not verdict.allowed and verdict.label:
+            category = "faces" if verdict.label in FACES else "sexual"
+            await self._block(guild_id, user_id, "output", category, verdict.label, prompt)
         return verdict
 
     async def _block(

@@ -1,0 +1,306 @@
+"""How many images per second one bot process serves: the real bot side, simulated GPUs.
+
+    .venv/bin/python bench/scale_sim.py [--workers 16] [--job-seconds 0.25] [--burst 120]
+                                        [--seconds 20] [--bot-checks]
+
+Three processes and a throwaway ``redis-server`` on loopback:
+
+- the bot, ``python -m bot run`` as deployed (``QUEUE=redis://…``, ``LOCAL_WORKER=false``),
+  connected to the local fake Discord: each request is a real ``/imagine`` interaction
+  (use-case → ledger → Redis → watcher → files and rows → the grid posted as a followup);
+- N simulated workers in one process, through the real :class:`RedisQueue`: each claims a
+  job, waits ``--job-seconds`` (its GPU), and completes it with four pre-made 512² PNGs, their
+  grid and the verdict, as a worker's post-processing makes them. The one place a null
+  engine is right: the GPU is not what is measured;
+- this script: the fake Discord, and the load.
+
+Phases: a burst of ``--burst`` requests with workers faster than the bot (the rate the bot
+delivers at is its ceiling), then ``--seconds`` of steady requests at 50% and at 90% of
+that ceiling. For each: jobs/s and images/s delivered, the bot process's CPU seconds per
+image (from /proc), and the p50/p99 of submit → grid delivered. ``--bot-side`` completes
+jobs without verdict and grid, so the bot checks every image and lays out the grid itself
+(the path before both moved into the workers), for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+ROOT = Path(__file__).resolve().parents[1]
+IMAGES = 4  # per /imagine (IMAGES_PER_PROMPT)
+SIZE = 512
+PROMPTS = ["a purple mammoth riding a motorcycle", "a lighthouse in a storm", "a red fox"]
+
+
+# -- the simulated workers (their own process) ------------------------------------------
+
+
+def premade_pngs() -> list[bytes]:
+    """Four photo-like 512² PNGs (scikit-image's photos), encoded as a worker does."""
+    import skimage.data
+    from PIL import Image
+
+    pngs = []
+    for name in ("coffee", "chelsea", "rocket", "astronaut"):
+        image = Image.fromarray(getattr(skimage.data, name)()).convert("RGB")
+        buffer = io.BytesIO()
+        image.resize((SIZE, SIZE)).save(buffer, format="PNG", compress_level=1)
+        pngs.append(buffer.getvalue())
+    return pngs
+
+
+async def simulated_workers(url: str, count: int, job_seconds: float, bot_side: bool) -> None:
+    import redis
+    from PIL import Image
+
+    from data.grids import grid_png
+    from data.jobs import GeneratedImage, OutputVerdict, Result
+    from data.queue import open_queue
+
+    pngs = premade_pngs()
+    grid = grid_png([Image.open(io.BytesIO(png)) for png in pngs])
+
+    async def work(index: int) -> None:
+        queue = await open_queue(url)
+        name = f"sim-{index}"
+        try:
+            while True:
+                try:
+                    claims = await queue.claim_batch(name, 60, IMAGES)
+                except redis.RedisError as error:  # a busy server: say so, go on
+                    print(f"{name}: claim failed ({error}); retrying", file=sys.stderr)
+                    continue
+                if not claims:
+                    await queue.wait_for_jobs(0.25)
+                    continue
+                await asyncio.sleep(job_seconds)  # the GPU
+                for claim in claims:
+                    job = claim.job
+                    images = [
+                        GeneratedImage(png=pngs[i % len(pngs)], seed=seed)
+                        for i, seed in enumerate(job.image_seeds())
+                    ]
+                    result = Result(
+                        job_id=job.id,
+                        model="sim",
+                        width=SIZE,
+                        height=SIZE,
+                        images=images,
+                        seconds=job_seconds,
+                        verdict=None if bot_side else OutputVerdict(allowed=True),
+                        grid=None if bot_side else grid,
+                    )
+                    await queue.complete(job.id, name, result)
+        finally:
+            await queue.close()
+
+    await asyncio.gather(*(work(i) for i in range(count)))
+
+
+# -- the bot process and the load ---------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (and its reaped children), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def make_fake():
+    from tests.fakediscord import FakeDiscord
+
+    class DeliveryClock(FakeDiscord):
+        """The fake Discord, noting when each interaction's grid arrived and keeping no
+        request bodies (thousands of grids would fill the memory)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.delivered: dict[str, float] = {}
+
+        def record(self, call) -> None:
+            webhook = call.method == "POST" and call.path.startswith("/webhooks/")
+            if webhook and call.ok and call.files and call.files[0].filename == "grid.png":
+                self.delivered.setdefault(call.path.rsplit("/", 1)[1], call.time)
+            call.files = []
+            call.index = len(self.calls)
+            self.changed.notify()
+
+    return DeliveryClock()
+
+
+def start_bot(fake, data_dir: Path, url: str, profile: str | None) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATA_DIR": str(data_dir),
+        "QUEUE": url,
+        "LOCAL_WORKER": "false",
+        "MODEL": "tiny",  # the bot never loads it; it names the model in embeds
+        "IMAGE_SIZE": str(SIZE),
+        "DISCORD_TOKEN": "fake-token",
+        "DISCORD_API_BASE": fake.api_base,
+        "DISCORD_GATEWAY": str(fake.gateway_url),
+        "WELCOME_CREDITS": "1000000",
+        "MAX_JOBS_PER_USER": "100",
+        "RATE_LIMIT_JOBS": "100000",
+    }
+    log = open(data_dir / "bot.log", "wb")  # noqa: SIM115 (lives with the process)
+    profiler = ["-m", "cProfile", "-o", profile] if profile else []
+    return subprocess.Popen(
+        [sys.executable, *profiler, "-m", "bot", "run"], env=env, cwd=ROOT, stdout=log, stderr=log
+    )
+
+
+class Load:
+    def __init__(self, fake, bot: subprocess.Popen) -> None:
+        self.fake = fake
+        self.bot = bot
+        self.sent = 0
+
+    async def send(self) -> tuple[str, float]:
+        user = 10_000 + self.sent % 500
+        prompt = f"{PROMPTS[self.sent % len(PROMPTS)]} #{self.sent}"
+        self.sent += 1
+        inter = await self.fake.slash_command("imagine", {"prompt": prompt}, user_id=user)
+        return inter.token, inter.dispatched_at
+
+    async def phase(self, rate: float | None, count: int, timeout: float) -> dict:
+        """Send ``count`` requests (at ``rate`` a second; None: all at once), wait for
+        their grids; what was delivered, how fast, at what CPU and latency."""
+        cpu_before = cpu_seconds(self.bot.pid)
+        started = time.monotonic()
+        sent: list[tuple[str, float]] = []
+        for index in range(count):
+            if rate:
+                await asyncio.sleep(max(0.0, started + index / rate - time.monotonic()))
+            sent.append(await self.send())
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(token in self.fake.delivered for token, _ in sent):
+                break
+            await asyncio.sleep(0.05)
+        cpu = cpu_seconds(self.bot.pid) - cpu_before
+        done = [(self.fake.delivered[t], t0) for t, t0 in sent if t in self.fake.delivered]
+        latencies = sorted(end - begin for end, begin in done)
+        ends = sorted(end for end, _ in done)
+        # The sustained rate: deliveries after the first tenth, over the time they took.
+        skip = len(ends) // 10
+        steady = (len(ends) - 1 - skip) / (ends[-1] - ends[skip]) if len(ends) > skip + 1 else 0
+        return {
+            "sent": count,
+            "delivered": len(done),
+            "jobs_per_s": steady,
+            "cpu_per_image_ms": 1000 * cpu / max(1, len(done) * IMAGES),
+            "p50": percentile(latencies, 50),
+            "p99": percentile(latencies, 99),
+        }
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+async def wait_for_bot(fake, bot: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not fake.gateway.identify_payloads:
+        if bot.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the bot did not connect to the fake Discord (see bot.log)")
+        await asyncio.sleep(0.1)
+    await fake.sync(timeout=60)
+
+
+async def run(args: argparse.Namespace, folder: Path) -> None:
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(folder / "redis")
+    fake = make_fake()
+    await fake.start()
+    bot = start_bot(fake, folder, server.url, args.profile)
+    workers = subprocess.Popen(
+        [sys.executable, __file__, "--simulate", server.url, "--workers", str(args.workers)]
+        + ["--job-seconds", str(args.job_seconds)]
+        + (["--bot-side"] if args.bot_side else []),
+        cwd=ROOT,
+    )
+    try:
+        await wait_for_bot(fake, bot)
+        load = Load(fake, bot)
+        capacity = args.workers / args.job_seconds
+        print(
+            f"{args.workers} simulated workers, {args.job_seconds}s a job of {IMAGES} {SIZE}² "
+            f"images: capacity {capacity:.1f} jobs/s; "
+            f"{'the bot checks images, makes grids' if args.bot_side else 'workers did both'}"
+        )
+        await load.phase(None, 6, 60)  # warm-up: imports, first connections
+        burst = await load.phase(None, args.burst, 300)
+        ceiling = burst["jobs_per_s"]
+        report("ceiling (burst)", burst)
+        for share in (0.5, 0.9):
+            rate = share * ceiling
+            count = max(5, int(rate * args.seconds))
+            report(
+                f"{int(share * 100)}% of ceiling ({rate:.1f} jobs/s)",
+                await load.phase(rate, count, 120),
+            )
+        print(
+            f"one bot process serves up to {ceiling * IMAGES:.1f} images/s "
+            f"({ceiling:.2f} jobs/s of {IMAGES} images)"
+        )
+    finally:
+        for process in (workers, bot):
+            if process is bot and args.profile:
+                process.send_signal(signal.SIGINT)  # cProfile writes its file on the way out
+            else:
+                process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        await fake.stop()
+        server.stop()
+
+
+def report(name: str, phase: dict) -> None:
+    print(
+        f"{name}: {phase['delivered']}/{phase['sent']} delivered, "
+        f"{phase['jobs_per_s']:.2f} jobs/s = {phase['jobs_per_s'] * IMAGES:.1f} images/s, "
+        f"bot CPU {phase['cpu_per_image_ms']:.1f} ms/image, "
+        f"submit→delivered p50 {phase['p50']:.3f} s p99 {phase['p99']:.3f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--job-seconds", type=float, default=0.25)
+    parser.add_argument("--burst", type=int, default=120)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--bot-side", action="store_true", help="checks and grids in the bot")
+    parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile")
+    parser.add_argument("--simulate", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.simulate:
+        asyncio.run(simulated_workers(args.simulate, args.workers, args.job_seconds, args.bot_side))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(run(args, Path(folder)))
+
+
+if __name__ == "__main__":
+    main()
