@@ -136,6 +136,18 @@ class NoAccess(StudioError):
         )
 
 
+class AdminsOnly(StudioError):
+    """Someone without Manage Server touched a server's defaults (``/settings server``).
+
+    Defined here, not in its cog: discord.py loads a cog anew at every start, and an error
+    class made twice would be two classes with one code."""
+
+    code = "admins_only"
+
+    def __init__(self) -> None:
+        super().__init__("Only the server's admins (Manage Server) change its defaults.")
+
+
 class DirectMessagesOff(StudioError):
     """A request from a DM while ``ALLOW_DMS`` is off: no server's rules could apply there."""
 

@@ -359,7 +359,7 @@ class Studio:
         job = self._job(
             JobKind.UPSCALE,
             parent.prompt if parent else "",
-            parent.negative if parent else "",
+            self._inherited_negative(parent),
             seed,
             1,
             width,

@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.errors import words
-from bot.errors import BadRequest, StudioError
+from bot.errors import AdminsOnly, BadRequest, StudioError
 from bot.preferences import Effective, Preferences, Privacy
 from data.preferences import Defaults
 
@@ -44,15 +44,6 @@ def _template(setting: str) -> str:
     return rf"{_PREFIX}:(?P<scope>{ME}|{SERVER}):{setting}"
 
 
-class Denied(StudioError):
-    """Someone without Manage Server touched a server's /settings."""
-
-    code = "admins_only"
-
-    def __init__(self) -> None:
-        super().__init__("Only the server's admins (Manage Server) change its defaults.")
-
-
 def _scope_owner(interaction: discord.Interaction, scope: str) -> int:
     """The id whose settings this click changes: the clicker, or the server for its admins."""
     if scope == ME:
@@ -61,7 +52,7 @@ def _scope_owner(interaction: discord.Interaction, scope: str) -> int:
     if interaction.guild_id is None or not isinstance(member, discord.Member):
         raise BadRequest("Server defaults are set in the server.")
     if not member.guild_permissions.manage_guild:
-        raise Denied()
+        raise AdminsOnly()
     return interaction.guild_id
 
 

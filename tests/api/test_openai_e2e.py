@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from openai import AuthenticationError, OpenAI
+from openai import AuthenticationError, BadRequestError, OpenAI
 from PIL import Image, ImageChops
 
 from tests.api.conftest import png, with_hole
@@ -75,6 +75,9 @@ def server(tmp_path_factory) -> Iterator[Server]:
         "DATA_DIR": str(home / "var"),
         "DISCORD_TOKEN": "",
         "API_PORT": "0",  # any free port; the server prints the one it got
+        # One member makes all of this module's requests, more than 6 a minute; the limit
+        # itself is tested in test_api_contract.py.
+        "RATE_LIMIT_JOBS": "30",
     }
     log = home / "server.log"
     with open(log, "wb") as out:
@@ -126,11 +129,19 @@ def test_generate_as_urls_and_as_base64_at_the_credit_price(server: Server):
     assert all(fetch(item.url).size == (256, 256) for item in five.data)
     assert server.spent(0) - before == 2  # 5 images: up to 4 per credit, so 2
 
+    # The tiny model runs without guidance: a negative prompt is refused (never silently
+    # dropped), and the refusal costs nothing.
+    with pytest.raises(BadRequestError) as ignored:
+        client.images.generate(
+            prompt="a purple mammoth", size="64x64", extra_body={"negative_prompt": "blur"}
+        )
+    assert ignored.value.code == "negative_prompt_unsupported"
+    assert server.spent(0) - before == 2
     seeded = client.images.generate(
         prompt="a purple mammoth",
         size="64x64",
         response_format="b64_json",
-        extra_body={"seed": 42, "negative_prompt": "blur"},
+        extra_body={"seed": 42},
     )
     image = decoded(seeded.data[0].b64_json)
     assert image.size == (64, 64) and image.text["seed"] == "42"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import sqlite3
 from types import SimpleNamespace
 
@@ -62,7 +63,8 @@ async def test_a_full_disk_keeps_the_result_until_it_can_be_stored(
         tries.append(str(target))
         raise OSError(errno.ENOSPC, "No space left on device", str(target))
 
-    monkeypatch.setattr(image_files, "os", SimpleNamespace(replace=no_space))
+    # data/images.py's os, with a disk that fills up when a file is moved into place
+    monkeypatch.setattr(image_files, "os", SimpleNamespace(**{**vars(os), "replace": no_space}))
     try:
         inter = await fake.slash_command("imagine", {"prompt": "no room"}, user_id=ALICE)
 

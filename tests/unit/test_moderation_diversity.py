@@ -11,8 +11,14 @@ from bot.moderation.diversity import ETHNICITIES, GENDERS, diversify, open_attri
 from bot.runtime import Runtime
 from bot.studio import ImagineOptions, Requester
 from data import job_records
+from data.origins import DiscordOrigin
 
 ALICE = Requester(11, "alice")
+
+
+def _from(guild_id: int) -> DiscordOrigin:
+    """A slash command on server ``guild_id``."""
+    return DiscordOrigin(channel_id=1, user_id=ALICE.id, created_at=0.0, guild_id=guild_id)
 
 
 @pytest.mark.parametrize(
@@ -78,22 +84,22 @@ async def test_only_a_server_that_opted_in_gets_diversity(runtime):
     studio, moderator = runtime.studio, runtime.studio.moderator
     options = ImagineOptions(count=4)
     assert not await moderator.diversifies(77)  # off by default
-    before = await studio.imagine(ALICE, "a portrait of a doctor", options, {"guild_id": 77})
+    before = await studio.imagine(ALICE, "a portrait of a doctor", options, _from(77))
     assert (await submitted_job(runtime, before)).image_prompts == ()
 
     await moderator.set_rules(77, diversify_people=True)
-    handle = await studio.imagine(ALICE, "a portrait of a doctor", options, {"guild_id": 77})
+    handle = await studio.imagine(ALICE, "a portrait of a doctor", options, _from(77))
     job = await submitted_job(runtime, handle)
     assert job.prompt == "a portrait of a doctor"  # what the user wrote stays the job's
     assert len(job.image_prompts) == 4
     assert all(p.startswith("a portrait of a") and p.endswith(" doctor") for p in job.image_prompts)
     assert [job.prompt_for(i) for i in range(4)] == list(job.image_prompts)
 
-    named = await studio.imagine(ALICE, "a portrait of a korean man", options, {"guild_id": 77})
+    named = await studio.imagine(ALICE, "a portrait of a korean man", options, _from(77))
     assert (await submitted_job(runtime, named)).image_prompts == ()
-    other = await studio.imagine(ALICE, "a portrait of a doctor", options, {"guild_id": 78})
+    other = await studio.imagine(ALICE, "a portrait of a doctor", options, _from(78))
     assert (await submitted_job(runtime, other)).image_prompts == ()
 
     await moderator.set_rules(77, diversify_people=False)
-    again = await studio.imagine(ALICE, "a portrait of a doctor", options, {"guild_id": 77})
+    again = await studio.imagine(ALICE, "a portrait of a doctor", options, _from(77))
     assert (await submitted_job(runtime, again)).image_prompts == ()
