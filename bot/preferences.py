@@ -36,6 +36,12 @@ class Privacy:
 
 UNSET: Any = object()  # "leave this field as it is" in an update
 
+# How long a resolved default is reused. Every Discord request reads one before it may answer
+# (ephemeral or not), within Discord's 3 s; under a burst the database queue is long, so reads
+# come from memory. Changes made in this process show at once; another process (a separate
+# API server) sees them within this many seconds.
+CACHE_SECONDS = 10.0
+
 
 @dataclass(frozen=True)
 class Effective:
@@ -57,10 +63,12 @@ class Preferences:
         self.settings = settings
         self.store = store
         self.clock = clock
+        self._resolved: dict[tuple[int, int | None], tuple[float, Effective]] = {}
 
     @classmethod
     def of(cls, studio: Studio) -> Preferences:
-        return cls(studio.settings, studio.store, studio.clock)
+        """The studio's own instance, so a change clears the cache its requests read."""
+        return studio.preferences
 
     def base(self) -> Defaults:
         """The bot's settings as the lowest level."""
@@ -73,6 +81,17 @@ class Preferences:
         )
 
     async def effective(self, user_id: int, guild_id: int | None) -> Effective:
+        key = (user_id, guild_id)
+        cached = self._resolved.get(key)
+        if cached is not None and time.monotonic() < cached[0]:
+            return cached[1]
+        effective = await self._read_effective(user_id, guild_id)
+        if len(self._resolved) > 10_000:  # bounded: a big server's members come and go
+            self._resolved.clear()
+        self._resolved[key] = (time.monotonic() + CACHE_SECONDS, effective)
+        return effective
+
+    async def _read_effective(self, user_id: int, guild_id: int | None) -> Effective:
         async with self.store.read() as db:
             mine = await preferences.member(db, user_id)
             server = await preferences.guild(db, guild_id) if guild_id is not None else Defaults()
@@ -102,6 +121,7 @@ class Preferences:
             current = await preferences.member(db, user_id)
             updated = self._apply(current, changes)
             await preferences.put_member(db, user_id, updated, self.clock())
+        self._resolved.clear()
         return updated
 
     async def update_guild(self, guild_id: int, by: int, **changes: Any) -> Defaults:
@@ -110,6 +130,7 @@ class Preferences:
             current = await preferences.guild(db, guild_id)
             updated = self._apply(current, changes)
             await preferences.put_guild(db, guild_id, updated, by, self.clock())
+        self._resolved.clear()
         return updated
 
     def _apply(self, current: Defaults, changes: dict[str, Any]) -> Defaults:

@@ -98,9 +98,11 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 async def studio(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Studio]:
     settings = bot_settings(fake, tmp_path / "var")
     bot, task = await start_bot(fake, settings)
-    yield Studio(fake, bot, settings, task)
-    if not task.done():
-        await stop_bot(bot, task)
+    running = Studio(fake, bot, settings, task)
+    yield running
+    # A test may have restarted the bot: stop the one running now, or its worker outlives us.
+    if not running.bot_task.done():
+        await stop_bot(running.bot, running.bot_task)
 
 
 def run_bot_process(settings: Settings) -> subprocess.Popen:

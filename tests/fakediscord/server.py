@@ -15,6 +15,7 @@ Typical use::
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import time
 from collections.abc import Callable
@@ -278,8 +279,16 @@ class FakeDiscord:
     ) -> RestCall:
         """The first call from index ``since`` on that matches, waiting for it if needed."""
 
+        cursor = since  # calls are recorded complete and never change: scan each once
+
         def find() -> RestCall | None:
-            return next((c for c in self.calls[since:] if predicate(c)), None)
+            nonlocal cursor
+            calls = self.calls
+            for call in itertools.islice(calls, cursor, None):
+                if predicate(call):
+                    return call
+            cursor = len(calls)
+            return None
 
         return await self.changed.wait_for(find, timeout, lambda: f"{what}; {self._recent()}")
 

@@ -169,10 +169,12 @@ async def test_the_next_batch_paints_while_the_last_ones_checks_run(settings, ti
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     try:
+        deadline = asyncio.get_running_loop().time() + 120
         while True:
             statuses = await queue.statuses(["a", "b", "c"])
             if all(status.state == "done" for status in statuses.values()):
                 break
+            assert asyncio.get_running_loop().time() < deadline, statuses
             await asyncio.sleep(0.05)
     finally:
         stop.set()
