@@ -34,8 +34,8 @@ from api.sizes import output_size, parse_size
 from bot.api_keys import ApiKeys, member_of
 from bot.canvas import mask_from_alpha
 from bot.config import Settings
-from bot.discord.rate_limit import JobRateLimit
 from bot.errors import BadRequest, StudioError, explain_failure
+from bot.rate_limit import JobRateLimit
 from bot.requester import Requester
 from bot.studio import EditOptions, ImagineOptions, Studio
 from bot.watcher import JobHandle
@@ -44,6 +44,7 @@ from data.origins import HttpOrigin
 
 log = logging.getLogger(__name__)
 
+DALL_E_2 = "dall-e-2"  # clients written for DALL·E 2 send it; it means "the served model"
 IMAGES_PER_CREDIT = 4  # DALL·E 2: up to 4 generated images for one GENERATION_COST
 STARTED = int(time.time())
 
@@ -78,7 +79,9 @@ class Api:
         return member_of(key, roles), key
 
     def check_model(self, model: str | None) -> None:
-        if model not in (None, "", self.settings.model):
+        """The served model, or none; ``dall-e-2`` names it too, as clients made for DALL·E 2
+        send that id (another OpenAI model, e.g. ``dall-e-3``, is refused)."""
+        if model not in (None, "", DALL_E_2, self.settings.model):
             raise ApiError(
                 400,
                 f"The model {model!r} does not exist here; this studio serves "
@@ -287,13 +290,8 @@ async def openai_errors(request: web.Request, handler) -> web.StreamResponse:
         return ApiError(500, explain_failure(error), type="server_error").response()
 
 
-def build_app(
-    studio: Studio,
-    *,
-    rate_limit: JobRateLimit | None = None,
-    member_roles: RolesLookup | None = None,
-) -> web.Application:
-    """The API over ``studio``. Pass the bot's rate limit to share it with Discord."""
+def build_app(studio: Studio, *, member_roles: RolesLookup | None = None) -> web.Application:
+    """The API over ``studio``; the studio's rate limit is the one Discord counts against."""
     settings = studio.settings
     app = web.Application(middlewares=[openai_errors])
     app[KEY] = Api(
@@ -302,8 +300,7 @@ def build_app(
         results=Results(
             studio.store, studio.files, studio.watcher, link_minutes=settings.api_url_minutes
         ),
-        rate_limit=rate_limit
-        or JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds),
+        rate_limit=studio.rate_limit,
         member_roles=member_roles,
         public_url=settings.api_public_url,
     )
@@ -322,7 +319,6 @@ async def start_api(
     host: str,
     port: int,
     *,
-    rate_limit: JobRateLimit | None = None,
     member_roles: RolesLookup | None = None,
     shutdown_seconds: float = 10,
 ) -> tuple[web.AppRunner, str]:
@@ -331,7 +327,7 @@ async def start_api(
     On shutdown, requests still waiting get ``shutdown_seconds`` to finish; their jobs
     stay in the queue and in history either way.
     """
-    app = build_app(studio, rate_limit=rate_limit, member_roles=member_roles)
+    app = build_app(studio, member_roles=member_roles)
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=shutdown_seconds)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -29,6 +29,7 @@ from data.shares import Share, ShareStatus
 from data.store import Store
 
 if TYPE_CHECKING:
+    from bot.preferences import Preferences
     from bot.studio import Studio
 
 log = logging.getLogger(__name__)
@@ -99,18 +100,25 @@ class Library:
         *,
         clock: Callable[[], float] = time.time,
         queue: JobQueue | None = None,
+        preferences: Preferences | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.files = files
         self.clock = clock
         self.queue = queue  # /forget-me also clears what the queue keeps (Redis outlives jobs)
+        self.preferences = preferences  # and the /settings it keeps in memory
 
     @classmethod
     def of(cls, studio: Studio) -> Library:
         """The library over the studio's store and files (cheap: make one per request)."""
         return cls(
-            studio.settings, studio.store, studio.files, clock=studio.clock, queue=studio.queue
+            studio.settings,
+            studio.store,
+            studio.files,
+            clock=studio.clock,
+            queue=studio.queue,
+            preferences=studio.preferences,
         )
 
     # -- history ---------------------------------------------------------------------------
@@ -303,6 +311,8 @@ class Library:
             paths = await erasure.erase_user(db, user_id)
         if self.queue is not None:  # finished jobs' payloads, results and dead letters
             await self.queue.forget_user(user_id)
+        if self.preferences is not None:
+            self.preferences.forget(user_id)
         removed = await asyncio.to_thread(self._delete_files, paths)
         return Forgotten(len(paths), removed, posted)
 

@@ -91,6 +91,11 @@ class Preferences:
         self._resolved[key] = (time.monotonic() + CACHE_SECONDS, effective)
         return effective
 
+    def forget(self, user_id: int) -> None:
+        """Drop what is kept in memory for a member (/forget-me erased their rows)."""
+        for key in [key for key in self._resolved if key[0] == user_id]:
+            del self._resolved[key]
+
     async def _read_effective(self, user_id: int, guild_id: int | None) -> Effective:
         async with self.store.read() as db:
             mine = await preferences.member(db, user_id)

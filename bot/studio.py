@@ -43,6 +43,7 @@ from bot.library import Library, visible_to
 from bot.moderation import Moderator
 from bot.preferences import Preferences
 from bot.provenance import has_credentials
+from bot.rate_limit import JobRateLimit
 from bot.requester import Requester
 from bot.styles import Styles
 from bot.text import clean_text
@@ -133,6 +134,7 @@ class Studio:
         self.credits = credits
         self.clock = clock
         self.preferences = Preferences(settings, store, clock)
+        self.rate_limit = JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds)
         self.styles = Styles(settings, store, clock)
 
     # -- use-cases ---------------------------------------------------------------------

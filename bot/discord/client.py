@@ -109,7 +109,6 @@ class ImagineBot(commands.Bot):
             self.studio,
             self.settings.api_host,
             self.settings.api_port,
-            rate_limit=self.delivery.rate_limit,
             member_roles=self.key_roles,
         )
         log.info("Images API on %s/v1", self.api_url)

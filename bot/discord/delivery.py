@@ -21,7 +21,6 @@ import discord
 from bot.discord import buttons, recovery, render
 from bot.discord.errors import words
 from bot.discord.people import interaction_origin, mention_only
-from bot.discord.rate_limit import JobRateLimit
 from bot.errors import ImageRejected, StudioError, explain_failure
 from bot.preferences import Privacy
 from bot.studio import Studio
@@ -44,8 +43,7 @@ class Delivery:
         self.studio = studio
         self._delivering: set[str] = set()
         self._followers: set[asyncio.Task] = set()
-        settings = studio.settings
-        self.rate_limit = JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds)
+        self.rate_limit = studio.rate_limit  # the studio's: the API of this process shares it
         self.marks = VisibleMarks(studio.store)  # the per-server visible signature
 
     async def start(

@@ -22,6 +22,8 @@ from openai import (
 )
 from PIL import Image
 
+from api.app import KEY, build_app
+from bot.errors import RateLimited
 from tests.api.conftest import png, serving, with_hole
 
 USER = 701
@@ -76,6 +78,9 @@ async def test_bad_fields_name_the_field_and_change_nothing(settings):
         await refused("n", images.generate(prompt="a cat", n=11, size="256x256"))
         await refused("size", images.generate(prompt="a cat", size="1792x1024"))
         await refused("model", images.generate(prompt="a cat", model="dall-e-3"))
+        served = build_app(api.runtime.studio)[KEY]
+        served.check_model("dall-e-2")  # a DALL·E 2 client's id: the served model
+        served.check_model("tiny")
         await refused("response_format", images.generate(prompt="a", response_format="gif"))
         await refused("image", images.edit(image=("x.png", b"not an image"), prompt="a cat"))
         opaque = png(Image.effect_noise((64, 64), 60).convert("RGB"))
@@ -149,6 +154,8 @@ async def test_no_credits_and_the_rate_limit_are_429s(settings):
         assert limited.value.code == "rate_limit_exceeded"
         assert 1 <= int(limited.value.response.headers["Retry-After"]) <= 60
         assert await api.job_count() == 0
+        with pytest.raises(RateLimited):  # one limit per member: Discord counts the same
+            api.runtime.studio.rate_limit.check(USER)
 
 
 async def test_in_flight_limit_then_a_disconnected_client_still_gets_its_job(settings, engine):

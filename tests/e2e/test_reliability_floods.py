@@ -27,6 +27,7 @@ async def test_the_rate_limit_covers_commands_buttons_and_replies_and_charges_no
         result = await imagine(studio, ALICE, "a first try")  # request 1
         vary = await fake.click_button(result["id"], button(result, "imagine:vary:"), user_id=ALICE)
         assert (await vary.wait_callback()).type == 5  # request 2: accepted
+        await vary.wait_original_edit()  # its status line: charged and queued
 
         spam = await fake.slash_command("imagine", {"prompt": "again"}, user_id=ALICE)
         refusal = (await spam.wait_callback()).json["data"]  # answered at once, not deferred

@@ -8,9 +8,10 @@ from PIL import Image
 
 from bot import aspect
 from bot.errors import BadRequest, NotFound
+from bot.library import Library
 from bot.preferences import Preferences
 from bot.studio import ImagineOptions, Requester
-from data import erasure, job_records
+from data import job_records
 from tests.conftest import running_studio
 
 ALICE = Requester(1, "alice", guild_id=500)
@@ -167,9 +168,25 @@ async def test_bad_settings_are_refused_and_nothing_is_stored(runtime, change, m
 
 async def test_forget_me_drops_the_members_settings(runtime):
     await runtime.studio.preferences.update_member(ALICE.id, negative="my secret words")
-    async with runtime.store.transaction() as db:
-        await erasure.erase_user(db, ALICE.id)
+    assert (await runtime.studio.preferences.for_user(ALICE)).negative == "my secret words"
+    await Library.of(runtime.studio).forget(ALICE.id)
     assert (await runtime.studio.preferences.member(ALICE.id)).negative is None
+    assert (await runtime.studio.preferences.for_user(ALICE)).negative == ""  # not from memory
+
+
+async def test_resolved_settings_come_from_memory_until_a_change(runtime, monkeypatch):
+    """Every Discord request reads them before it may answer; a burst must not queue on the
+    database for them (Discord gives 3 s), and a change must show at once."""
+    prefs = runtime.studio.preferences
+    assert (await prefs.for_user(ALICE)).count == 4
+    reads = []
+    original = prefs._read_effective
+    monkeypatch.setattr(prefs, "_read_effective", lambda *a: reads.append(a) or original(*a))
+    assert (await prefs.for_user(ALICE)).count == 4 and reads == []  # from memory
+    await Preferences.of(runtime.studio).update_member(ALICE.id, count=2)  # /settings' path
+    assert (await prefs.for_user(ALICE)).count == 2 and len(reads) == 1
+    await prefs.update_guild(500, by=9, count=1)
+    assert (await prefs.effective(BOB.id, 500)).count == 1
 
 
 # -- style presets ------------------------------------------------------------------------
