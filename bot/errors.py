@@ -8,7 +8,10 @@ import math
 import sqlite3
 import time
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 SORRY = "Something went wrong on our side. Nothing was charged; please try again."
 
@@ -79,6 +82,13 @@ class NegativePromptUnsupported(BadRequest):
             f"This studio's model ({model_title}) {why}. Leave the negative prompt empty and "
             "describe what you want in the prompt instead."
         )
+
+    @classmethod
+    def check(cls, settings: Settings, negative: str | None) -> None:
+        """Refuse a negative prompt the served model would ignore: typed with a request,
+        kept in /settings or in a style preset alike."""
+        if negative and not settings.negative_prompt_works:
+            raise cls(settings.family.title, settings.family.negative_prompt)
 
 
 class TooManyJobs(BadRequest):

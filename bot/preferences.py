@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import aspect
 from bot.config import Settings
-from bot.errors import BadRequest
+from bot.errors import BadRequest, NegativePromptUnsupported
 from data import preferences
 from data.preferences import FIELDS, Defaults
 from data.store import Store
@@ -167,6 +167,7 @@ class Preferences:
                 raise BadRequest(
                     f"The negative prompt is {len(text)} characters long; the limit is {limit}."
                 )
+            NegativePromptUnsupported.check(self.settings, text)  # it would do nothing
             return text or None
         if name == "remix":
             if not isinstance(value, bool):

@@ -164,10 +164,8 @@ class Studio:
         """
         prompt = self.clean_prompt(prompt)
         negative = self.clean_prompt(options.negative, required=False)
+        NegativePromptUnsupported.check(self.settings, negative)  # never dropped silently
         works = self.settings.negative_prompt_works
-        if negative and not works:  # asked for explicitly: refused, never dropped silently
-            family = self.settings.family
-            raise NegativePromptUnsupported(family.title, family.negative_prompt)
         defaults = await self.preferences.for_user(user)
         if options.negative is None and works:  # the member's or the server's /settings
             negative = self.clean_prompt(defaults.negative, required=False)
@@ -243,11 +241,8 @@ class Studio:
             image.height,
             strength=strength,
             init_image=init_image,
-            parent=await self._stored(parent, source),
         )
-        return await self._submit(
-            user, job, self.settings.edit_cost, parent.id if parent else None, origin
-        )
+        return await self._submit_from(user, job, parent, source, self.settings.edit_cost, origin)
 
     async def edit(
         self,
@@ -295,11 +290,8 @@ class Studio:
             strength=1.0,
             init_image=init_image,
             mask=mask,
-            parent=await self._stored(parent, source),
         )
-        return await self._submit(
-            user, job, self.settings.edit_cost, parent.id if parent else None, origin
-        )
+        return await self._submit_from(user, job, parent, source, self.settings.edit_cost, origin)
 
     async def reroll(
         self,
@@ -368,10 +360,9 @@ class Studio:
             height,
             strength=strength,
             init_image=init_image,
-            parent=await self._stored(parent, source),
         )
-        return await self._submit(
-            user, job, self.settings.upscale_cost, parent.id if parent else None, origin
+        return await self._submit_from(
+            user, job, parent, source, self.settings.upscale_cost, origin
         )
 
     async def outpaint(
@@ -400,7 +391,7 @@ class Studio:
         job = self._job(
             JobKind.EDIT,
             text,
-            parent.negative,
+            self._inherited_negative(parent),
             None,
             self.settings.images_per_edit,
             edit_area.image.width,
@@ -408,9 +399,8 @@ class Studio:
             strength=1.0,
             init_image=init_image,
             mask=mask,
-            parent=await self._stored(parent, image_id),
         )
-        return await self._submit(user, job, self.settings.edit_cost, parent.id, origin)
+        return await self._submit_from(user, job, parent, image_id, self.settings.edit_cost, origin)
 
     # -- queries -----------------------------------------------------------------------
 
@@ -460,6 +450,20 @@ class Studio:
     def clean_prompt(self, text: str | None, *, required: bool = True) -> str:
         """A prompt as the model gets it (see :func:`bot.text.clean_text`)."""
         return clean_text(text, self.settings.max_prompt_length, required=required)
+
+    async def _submit_from(
+        self,
+        user: Requester,
+        job: Job,
+        parent: ImageRecord | None,
+        source: ImageSource,
+        cost: int,
+        origin: Origin | None,
+    ) -> JobHandle:
+        """Queue a job made from an image (vary, edit, upscale, pan, zoom): the source goes
+        with it as its credentials' ingredient, and a studio image is linked to the spend."""
+        job = job.model_copy(update={"parent": await self._stored(parent, source)})
+        return await self._submit(user, job, cost, parent.id if parent else None, origin)
 
     def _inherited_negative(self, parent: ImageRecord | None) -> str:
         """The source image's negative prompt, where this model uses negative prompts

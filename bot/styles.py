@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.errors import BadRequest, NotFound
+from bot.errors import BadRequest, NegativePromptUnsupported, NotFound
 from data import styles
 from data.store import Store
 from data.styles import Style
@@ -61,6 +61,7 @@ class Styles:
         )
         if not (style.prefix or style.suffix or style.negative):
             raise BadRequest("Give the style a prefix, a suffix or a negative prompt.")
+        NegativePromptUnsupported.check(self.settings, style.negative)  # it would do nothing
         async with self.store.transaction() as db:
             if await styles.count(db, guild_id) >= MAX_STYLES:
                 raise BadRequest(f"This server has {MAX_STYLES} styles; remove one first.")

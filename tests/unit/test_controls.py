@@ -286,3 +286,24 @@ async def test_pan_and_zoom_grow_the_canvas_and_remix_changes_the_prompt(runtime
     assert (job.prompt, job.strength) == ("a lynx", 0.8)
     await again.outcome()
     await varied.outcome()
+
+
+async def test_a_stored_negative_the_model_ignores_is_refused_when_set(tmp_path, store):
+    """/settings and style presets refuse a negative prompt the model would ignore, as a
+    typed one is refused: it is never kept to be dropped silently later."""
+    from bot.config import Settings
+    from bot.errors import NegativePromptUnsupported
+    from bot.styles import Styles
+
+    flux2 = Settings(_env_file=None, data_dir=tmp_path / "var", model="tiny:flux2")
+    prefs = Preferences(flux2, store)
+    with pytest.raises(NegativePromptUnsupported, match="does not use negative prompts"):
+        await prefs.update_member(ALICE.id, negative="blurry")
+    assert (await prefs.member(ALICE.id)).negative is None  # nothing stored
+    await prefs.update_member(ALICE.id, negative=None, count=2)  # clearing it is fine
+    presets = Styles(flux2, store)
+    with pytest.raises(NegativePromptUnsupported):
+        await presets.add(500, "noir", prefix="film noir", negative="color", by=9)
+    assert (await presets.add(500, "noir", prefix="film noir", by=9)).negative == ""
+    guided = Settings(_env_file=None, data_dir=tmp_path / "var", model="tiny", guidance=5.0)
+    assert (await Preferences(guided, store).update_member(BOB.id, negative="blurry")).negative
