@@ -155,18 +155,49 @@ class Delivery:
                 await self.deliver(outcome, after_restart=True)
 
     async def _posted_before(self, outcome: JobOutcome, origin: DiscordOrigin) -> bool:
-        channel = await self._channel(origin.channel_id)
+        """Whether the result reached the member before a crash: in the channel's history,
+        in their DMs (a private result's first place), or, for an ephemeral result that
+        no history shows, by its status line, which is deleted only once it was sent."""
+        ephemeral = origin.privacy == Privacy.EPHEMERAL and outcome.ok
+        if ephemeral and await self._status_line_gone(origin):
+            log.info("job %s was sent ephemerally before the restart", outcome.job.id)
+            return True
+        channels = [await self._channel(origin.channel_id)]
+        if origin.privacy != Privacy.PUBLIC:  # sent as a DM, or fell back to one
+            with contextlib.suppress(discord.HTTPException):
+                channels.insert(0, await self._dm_channel(origin.user_id))
         content = (await self._message(outcome, origin.user_id))[0] if not outcome.ok else ""
-        found = await recovery.find_posted(
-            channel,
-            self.client.user.id,
-            origin.created_at,
-            {image.id for image in outcome.images},
-            content,
-        )
-        if found is not None:
-            log.info("job %s was posted before the restart (message %s)", outcome.job.id, found.id)
-        return found is not None
+        for channel in channels:
+            found = await recovery.find_posted(
+                channel,
+                self.client.user.id,
+                origin.created_at,
+                {image.id for image in outcome.images},
+                content,
+            )
+            if found is not None:
+                log.info(
+                    "job %s was posted before the restart (message %s)", outcome.job.id, found.id
+                )
+                return True
+        return False
+
+    async def _status_line_gone(self, origin: DiscordOrigin) -> bool:
+        """True when the interaction's "thinking…" message was deleted (a live token only)."""
+        webhook = self._live_webhook(origin)
+        if webhook is None:
+            return False
+        try:
+            await webhook.fetch_message("@original")  # type: ignore[arg-type]  # Discord's alias
+        except discord.NotFound:
+            return True
+        except discord.HTTPException:
+            return False
+        return False
+
+    async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
+        user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+        return user.dm_channel or await user.create_dm()
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable:
         channel = self.client.get_channel(channel_id)

@@ -8,6 +8,8 @@ import os
 import signal
 import sqlite3
 
+import pytest
+
 from tests.e2e.audit import audit, posts_per_image
 from tests.e2e.conftest import (
     ALICE,
@@ -90,6 +92,32 @@ async def test_a_result_posted_just_before_a_crash_is_not_posted_again(fake, tmp
     report.report("crash between posting and marking", faults=1)
     report.assert_clean()
     assert set(posts_per_image(fake).values()) == {1}
+
+
+@pytest.mark.parametrize("privacy", ["ephemeral", "dm"])
+async def test_a_private_result_sent_just_before_a_crash_is_not_sent_again(fake, tmp_path, privacy):
+    """No channel history shows an ephemeral result; a DM is in another channel. Recovery
+    looks where the result went: the deleted status line, the member's DMs."""
+    settings = bot_settings(fake, tmp_path / "var")
+    bot, task = await start_bot(fake, settings)
+
+    async def marked() -> bool:
+        (delivered,) = await bot.studio.store.fetchone("SELECT delivered_at FROM jobs")
+        return delivered is not None
+
+    await bot.studio.preferences.update_member(ALICE, privacy=privacy)
+    await fake.slash_command("imagine", {"prompt": "just for me"}, user_id=ALICE)
+    await wait_until(lambda: bot.studio.store.fetchone("SELECT 1 FROM jobs"))
+    await wait_until(marked, timeout=RESULT_TIMEOUT)
+    await stop_bot(bot, task)
+    with sqlite3.connect(settings.database_path) as db:  # as if the mark never happened
+        db.execute("UPDATE jobs SET delivered_at = NULL")
+    bot, task = await start_bot(fake, settings)
+    try:
+        await wait_until(marked, timeout=RESULT_TIMEOUT)
+    finally:
+        await stop_bot(bot, task)
+    assert list(posts_per_image(fake).values()) == [1] * 4  # each image shown once
 
 
 async def test_a_worker_killed_mid_job_is_restarted_and_the_job_runs_again(

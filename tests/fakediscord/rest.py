@@ -328,7 +328,9 @@ class RestApi:
         found = [
             self.fake.visible(m)
             for message_id, m in sorted(self.fake.store.messages.items(), reverse=True)
-            if int(m["channel_id"]) == channel_id and after < message_id < before
+            if int(m["channel_id"]) == channel_id
+            and after < message_id < before
+            and not int(m.get("flags") or 0) & p.FLAG_EPHEMERAL  # only their recipient sees them
         ]
         return Reply(body=found[:limit] if "after" not in call.query else found[-limit:])
 
