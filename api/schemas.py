@@ -8,19 +8,31 @@ accepted and ignored, as DALL·E 2 did; the studio's own extras (``seed``,
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.studio import MAX_SEED
 
 MAX_IMAGES = 10  # OpenAI's ``n`` is 1–10
 
 
-class GenerationRequest(BaseModel):
-    """``POST /v1/images/generations`` (JSON)."""
+class ImagesRequest(BaseModel):
+    """What the three endpoints share: unknown fields are ignored, and a field sent as
+    ``null`` means "the default" (some clients send every field, unset ones as null)."""
 
     model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nulls_are_defaults(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            return {name: value for name, value in values.items() if value is not None}
+        return values
+
+
+class GenerationRequest(ImagesRequest):
+    """``POST /v1/images/generations`` (JSON)."""
 
     prompt: str = Field(description="What to draw (the content policy and its length apply).")
     n: int = Field(default=1, ge=1, le=MAX_IMAGES, description="How many images, 1–10.")
@@ -37,10 +49,8 @@ class GenerationRequest(BaseModel):
     negative_prompt: str | None = Field(default=None, description="Studio extra.")
 
 
-class EditForm(BaseModel):
+class EditForm(ImagesRequest):
     """The non-file fields of ``POST /v1/images/edits`` (multipart)."""
-
-    model_config = ConfigDict(extra="ignore")
 
     prompt: str
     n: int = Field(default=1, ge=1, le=MAX_IMAGES)
@@ -51,10 +61,8 @@ class EditForm(BaseModel):
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED - MAX_IMAGES)
 
 
-class VariationForm(BaseModel):
+class VariationForm(ImagesRequest):
     """The non-file fields of ``POST /v1/images/variations`` (multipart)."""
-
-    model_config = ConfigDict(extra="ignore")
 
     n: int = Field(default=1, ge=1, le=MAX_IMAGES)
     size: str | None = None

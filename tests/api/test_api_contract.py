@@ -310,3 +310,16 @@ async def test_a_withheld_result_is_a_policy_violation_and_refunded(settings):
         assert "withheld by the content filter (nudity)" in withheld.value.message
         assert await api.spent(USER) == 0
         assert await api.scalar("SELECT COUNT(*) FROM images") == 0
+
+
+def test_fields_sent_as_null_take_their_defaults():
+    """Some clients send every field, the unset ones as null: that is not a bad request."""
+    from api.schemas import EditForm, GenerationRequest, VariationForm
+
+    sent = {"prompt": "a cat", "n": None, "size": None, "response_format": None, "model": None}
+    request = GenerationRequest.model_validate({**sent, "quality": None, "style": "vivid"})
+    assert (request.n, request.size, request.response_format) == (1, "1024x1024", "url")
+    assert EditForm.model_validate(sent).response_format == "url"
+    assert VariationForm.model_validate({"n": None, "seed": None}).n == 1
+    with pytest.raises(ValueError, match="prompt"):
+        GenerationRequest.model_validate({"prompt": None})
