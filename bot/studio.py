@@ -234,7 +234,7 @@ class Studio:
         job = self._job(
             JobKind.VARY,
             text,
-            self._inherited_negative(parent),
+            await self._negative_for(user, parent),
             seed,
             self.settings.images_per_edit,
             image.width,
@@ -282,7 +282,7 @@ class Studio:
         job = self._job(
             JobKind.EDIT,
             prompt,
-            self._inherited_negative(parent),
+            await self._negative_for(user, parent),
             seed,
             self.settings.images_per_edit,
             edit_area.image.width,
@@ -353,7 +353,7 @@ class Studio:
         job = self._job(
             JobKind.UPSCALE,
             parent.prompt if parent else "",
-            self._inherited_negative(parent),
+            await self._negative_for(user, parent),
             seed,
             1,
             width,
@@ -391,7 +391,7 @@ class Studio:
         job = self._job(
             JobKind.EDIT,
             text,
-            self._inherited_negative(parent),
+            await self._negative_for(user, parent),
             None,
             self.settings.images_per_edit,
             edit_area.image.width,
@@ -465,12 +465,16 @@ class Studio:
         job = job.model_copy(update={"parent": await self._stored(parent, source)})
         return await self._submit(user, job, cost, parent.id if parent else None, origin)
 
-    def _inherited_negative(self, parent: ImageRecord | None) -> str:
-        """The source image's negative prompt, where this model uses negative prompts
-        (an image made under another model may carry one that would do nothing here)."""
-        if parent is None or not self.settings.negative_prompt_works:
+    async def _negative_for(self, user: Requester, parent: ImageRecord | None) -> str:
+        """The negative prompt of a job made from an image: the source image's own, or for
+        an upload the member's /settings one; either only where this model uses negative
+        prompts (an image made under another model may carry one that would do nothing)."""
+        if not self.settings.negative_prompt_works:
             return ""
-        return parent.negative
+        if parent is not None:
+            return parent.negative
+        defaults = await self.preferences.for_user(user)
+        return self.clean_prompt(defaults.negative, required=False)
 
     def _job(
         self,

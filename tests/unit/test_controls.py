@@ -10,7 +10,7 @@ from bot import aspect
 from bot.errors import BadRequest, NotFound
 from bot.library import Library
 from bot.preferences import Preferences
-from bot.studio import ImagineOptions, Requester
+from bot.studio import EditOptions, ImagineOptions, Requester
 from data import job_records
 from tests.conftest import running_studio
 
@@ -43,6 +43,12 @@ async def spent(runtime, user: Requester = ALICE) -> int:
 async def jobs(runtime) -> int:
     (n,) = await runtime.store.fetchone("SELECT COUNT(*) FROM jobs")
     return n
+
+
+def png_of(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 async def job_of(runtime, handle):
@@ -129,6 +135,25 @@ async def test_member_defaults_apply_and_the_request_still_wins(runtime):
     assert (other.n, other.width) == (4, 64)  # Bob has none: nothing changed for him
     await handle.outcome()
     await explicit.outcome()
+
+
+async def test_a_members_negative_applies_to_uploads_and_an_images_own_to_its_children(
+    runtime,
+):
+    """/settings' negative prompt is a default for every request that has none: a variation
+    or edit of an upload gets it; one of a studio image keeps that image's own."""
+    await runtime.studio.preferences.update_member(ALICE.id, negative="blurry")
+    upload = png_of(Image.effect_noise((64, 64), 50).convert("RGB"))
+    varied = await runtime.studio.vary(ALICE, upload)
+    assert (await job_of(runtime, varied)).negative_prompt == "blurry"
+    edited = await runtime.studio.edit(ALICE, upload, "a hat", EditOptions(region="top"))
+    assert (await job_of(runtime, edited)).negative_prompt == "blurry"
+    made = await runtime.studio.imagine(BOB, "a fox", ImagineOptions(count=1, negative="rain"))
+    (image,) = await runtime.studio.images_of_job((await made.outcome()).job.id)
+    child = await runtime.studio.vary(ALICE, image.id)
+    assert (await job_of(runtime, child)).negative_prompt == "rain"  # the image's own
+    for handle in (varied, edited, child):
+        await handle.outcome()
 
 
 async def test_server_defaults_sit_under_the_members_own(runtime):
