@@ -35,7 +35,6 @@ from bot.api_keys import ApiKeys, member_of
 from bot.canvas import mask_from_alpha
 from bot.config import Settings
 from bot.errors import BadRequest, StudioError, explain_failure
-from bot.rate_limit import JobRateLimit
 from bot.requester import Requester
 from bot.studio import EditOptions, ImagineOptions, Studio
 from bot.watcher import JobHandle
@@ -59,7 +58,6 @@ class Api:
     studio: Studio
     keys: ApiKeys
     results: Results
-    rate_limit: JobRateLimit
     member_roles: RolesLookup | None = None  # the member's current roles, when the bot runs
     public_url: str | None = None
 
@@ -117,7 +115,7 @@ class Api:
         still run and are returned: they are paid for and in the member's history.
         """
         try:
-            self.rate_limit.check(member.id)
+            self.studio.rate_limit.check(member.id)  # Discord's limit too
         except StudioError as error:
             raise from_studio(error) from None
         handles: list[JobHandle] = []
@@ -300,7 +298,6 @@ def build_app(studio: Studio, *, member_roles: RolesLookup | None = None) -> web
         results=Results(
             studio.store, studio.files, studio.watcher, link_minutes=settings.api_url_minutes
         ),
-        rate_limit=studio.rate_limit,
         member_roles=member_roles,
         public_url=settings.api_public_url,
     )

@@ -22,7 +22,6 @@ from data.store import Store
 
 if TYPE_CHECKING:
     from bot.requester import Requester
-    from bot.studio import Studio
 
 
 class Privacy:
@@ -64,11 +63,6 @@ class Preferences:
         self.store = store
         self.clock = clock
         self._resolved: dict[tuple[int, int | None], tuple[float, Effective]] = {}
-
-    @classmethod
-    def of(cls, studio: Studio) -> Preferences:
-        """The studio's own instance, so a change clears the cache its requests read."""
-        return studio.preferences
 
     def base(self) -> Defaults:
         """The bot's settings as the lowest level."""

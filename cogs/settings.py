@@ -19,7 +19,7 @@ from discord.ext import commands
 
 from bot.discord.errors import words
 from bot.errors import AdminsOnly, BadRequest, StudioError
-from bot.preferences import Effective, Preferences, Privacy
+from bot.preferences import Effective, Privacy
 from data.preferences import Defaults
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def _scope_owner(interaction: discord.Interaction, scope: str) -> int:
 
 async def _change(interaction: discord.Interaction, scope: str, **changes: Any) -> None:
     bot: ImagineBot = interaction.client  # type: ignore[assignment]
-    prefs = Preferences.of(bot.studio)
+    prefs = bot.studio.preferences
     owner = _scope_owner(interaction, scope)
     if scope == ME:
         await prefs.update_member(owner, **changes)
@@ -70,7 +70,7 @@ async def settings_message(
     bot: ImagineBot, interaction: discord.Interaction, scope: str
 ) -> dict[str, Any]:
     """The embed and view of a /settings message, as they are now."""
-    prefs = Preferences.of(bot.studio)
+    prefs = bot.studio.preferences
     guild_id = interaction.guild_id
     if scope == ME:
         own = await prefs.member(interaction.user.id)
@@ -235,7 +235,7 @@ class RemixToggle(SettingButton, setting="remix"):
     async def callback(self, interaction: discord.Interaction) -> None:
         async def flip() -> None:
             bot: ImagineBot = interaction.client  # type: ignore[assignment]
-            prefs = Preferences.of(bot.studio)
+            prefs = bot.studio.preferences
             if self.scope == ME:
                 now = (await prefs.effective(interaction.user.id, interaction.guild_id)).remix
             else:
@@ -264,7 +264,7 @@ class TextButton(SettingButton, setting="text"):
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: ImagineBot = interaction.client  # type: ignore[assignment]
-        prefs = Preferences.of(bot.studio)
+        prefs = bot.studio.preferences
         try:
             owner = _scope_owner(interaction, self.scope)
         except StudioError as error:

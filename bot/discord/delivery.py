@@ -43,7 +43,6 @@ class Delivery:
         self.studio = studio
         self._delivering: set[str] = set()
         self._followers: set[asyncio.Task] = set()
-        self.rate_limit = studio.rate_limit  # the studio's: the API of this process shares it
         self.marks = VisibleMarks(studio.store)  # the per-server visible signature
 
     async def start(
@@ -59,7 +58,7 @@ class Delivery:
         is told when to come back before anything is deferred, charged or queued.
         """
         try:
-            self.rate_limit.check(interaction.user.id)
+            self.studio.rate_limit.check(interaction.user.id)  # the API's limit too
         except StudioError as error:
             await self.refuse(interaction, words(error))
             return
@@ -167,13 +166,10 @@ class Delivery:
             with contextlib.suppress(discord.HTTPException):
                 channels.insert(0, await self._dm_channel(origin.user_id))
         content = (await self._message(outcome, origin.user_id))[0] if not outcome.ok else ""
+        image_ids = {image.id for image in outcome.images}
         for channel in channels:
             found = await recovery.find_posted(
-                channel,
-                self.client.user.id,
-                origin.created_at,
-                {image.id for image in outcome.images},
-                content,
+                channel, self.client.user.id, origin.created_at, image_ids, content
             )
             if found is not None:
                 log.info(
@@ -196,8 +192,11 @@ class Delivery:
         return False
 
     async def _dm_channel(self, user_id: int) -> discord.abc.Messageable:
-        user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+        user = await self._user(user_id)
         return user.dm_channel or await user.create_dm()
+
+    async def _user(self, user_id: int) -> discord.User:
+        return self.client.get_user(user_id) or await self.client.fetch_user(user_id)
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable:
         channel = self.client.get_channel(channel_id)
@@ -261,8 +260,7 @@ class Delivery:
     ) -> discord.Message | None:
         """The result as a direct message; None when the member does not take DMs."""
         try:
-            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
-            return await user.send(content, **kwargs)
+            return await (await self._user(user_id)).send(content, **kwargs)
         except discord.HTTPException as error:
             log.info("job %s: no DM to %s (%s)", outcome.job.id, user_id, error)
             return None

@@ -131,19 +131,21 @@ def png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-async def wait_until(condition, timeout: float = 30, interval: float = 0.05) -> None:
-    """Polls ``condition`` (a plain or an async function) until it holds: a real condition,
-    never a fixed sleep, so a slow, loaded machine only waits longer."""
+async def wait_until(condition, timeout: float = 30, interval: float = 0.05):
+    """Polls ``condition`` (a plain or an async function) until it holds — returns a truthy
+    value, which is returned: a real condition, never a fixed sleep, so a slow, loaded
+    machine only waits longer."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while not await _holds(condition):
+    while not (value := await _outcome(condition)):
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not met in time")
         await asyncio.sleep(interval)
+    return value
 
 
-async def _holds(condition) -> bool:
+async def _outcome(condition):
     outcome = condition()
-    return bool(await outcome) if inspect.isawaitable(outcome) else bool(outcome)
+    return await outcome if inspect.isawaitable(outcome) else outcome
 
 
 RESULT_TIMEOUT = 90  # the worker process loads torch first

@@ -84,16 +84,6 @@ class WorkerProcess:
             self.process.wait()
 
 
-async def poll(fetch, holds, timeout: float = RESULT_TIMEOUT, interval: float = 0.02):
-    """Fetch until ``holds`` accepts the value, then return it; TimeoutError past ``timeout``."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not holds(value := await fetch()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"still {value!r} after {timeout} s")
-        await asyncio.sleep(interval)
-    return value
-
-
 @pytest.fixture
 async def workers(tmp_path: Path):
     started: list[WorkerProcess] = []
@@ -139,23 +129,38 @@ async def test_a_worker_killed_mid_job_loses_it_to_another(redis_studio, redis_u
         "imagine", {"prompt": "a lighthouse", "count": 1}, user_id=ALICE
     )
     store = studio.bot.studio.store
-    rows = await poll(lambda: store.fetchall("SELECT id FROM jobs"), bool)
+    rows = await wait_until(
+        lambda: store.fetchall("SELECT id FROM jobs"), timeout=RESULT_TIMEOUT, interval=0.02
+    )
     (job_id,) = [row[0] for row in rows]
     queue = studio.bot.runtime.queue
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     try:
         key = f"imagine:job:{job_id}"
-        job = await poll(  # mid-job: steps reported
-            lambda: client.hgetall(key),
-            lambda job: job.get("state") == "running" and int(job.get("step", 0)) >= 1,
+
+        def job_when(holds):
+            """The job's Redis hash once ``holds`` accepts it, else None (for wait_until)."""
+
+            async def fetch() -> dict[str, str] | None:
+                job = await client.hgetall(key)
+                return job if holds(job) else None
+
+            return fetch
+
+        job = await wait_until(  # mid-job: steps reported
+            job_when(lambda job: job.get("state") == "running" and int(job.get("step", 0)) >= 1),
+            timeout=RESULT_TIMEOUT,
+            interval=0.02,
         )
         killed = pair[job["worker"]]
         other = next(w for w in pair.values() if w is not killed)
         killed.process.send_signal(signal.SIGKILL)
         assert killed.process.wait(10) == -signal.SIGKILL
         assert (await queue.statuses([job_id]))[job_id].state is JobState.RUNNING
-        job = await poll(  # its lease runs out; the other takes it
-            lambda: client.hgetall(key), lambda job: job.get("worker") == other.worker_id
+        job = await wait_until(  # its lease runs out; the other takes it
+            job_when(lambda job: job.get("worker") == other.worker_id),
+            timeout=RESULT_TIMEOUT,
+            interval=0.02,
         )
         assert job["attempts"] == "2"
         result = await inter.wait_followup(is_result, timeout=RESULT_TIMEOUT)

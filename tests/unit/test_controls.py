@@ -110,7 +110,7 @@ async def test_imagine_with_a_ratio_makes_that_shape(runtime):
 
 
 async def test_a_member_who_never_opened_settings_gets_the_bots_defaults(runtime):
-    prefs = Preferences.of(runtime.studio)
+    prefs = runtime.studio.preferences
     effective = await prefs.for_user(ALICE)
     assert (effective.shape, effective.count, effective.negative) == ("square", 4, "")
     assert (effective.remix, effective.privacy) == (False, "public")
@@ -208,7 +208,7 @@ async def test_resolved_settings_come_from_memory_until_a_change(runtime, monkey
     original = prefs._read_effective
     monkeypatch.setattr(prefs, "_read_effective", lambda *a: reads.append(a) or original(*a))
     assert (await prefs.for_user(ALICE)).count == 4 and reads == []  # from memory
-    await Preferences.of(runtime.studio).update_member(ALICE.id, count=2)  # /settings' path
+    await prefs.update_member(ALICE.id, count=2)  # the instance /settings changes
     assert (await prefs.for_user(ALICE)).count == 2 and len(reads) == 1
     await prefs.update_guild(500, by=9, count=1)
     assert (await prefs.effective(BOB.id, 500)).count == 1
