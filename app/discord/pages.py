@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import discord
 from PIL import Image, ImageDraw, ImageOps
 
-from app.discord import render
+from app.discord import limits, render
 from data.collections import Collection
 from data.images import ImageFiles, ImageRecord
 from data.shares import Ranked
@@ -148,7 +148,7 @@ def collection_list(owner_id: int, found: Sequence[Collection], own: bool) -> st
         return f"<@{owner_id}> has no public collections."
     head = "Your collections:" if own else f"Public collections of <@{owner_id}>:"
     rows = [f"• **{c.name}** · {c.size} images · {_visibility(c)}" for c in found]
-    return "\n".join([head, *rows])
+    return limits.fit_lines([head], rows, hint="`/collection show` opens any of them by name")
 
 
 def collection_line(collection: Collection) -> str:
@@ -182,16 +182,19 @@ def gallery_embed(image: ImageRecord) -> discord.Embed:
     return embed
 
 
+TOP_PROMPT = 48  # ten entries with their links fit in one message
+
+
 def top_list(ranked: Sequence[Ranked], period: str) -> str:
     span = {"week": "this week", "month": "this month", "all": "of all time"}[period]
     if not ranked:
         return f"Nothing has been shared to the gallery {span} yet."
-    lines = [f"**Most liked {span}**"]
+    lines = []
     for place, entry in enumerate(ranked, start=1):
         votes = f"{entry.votes} vote{'s' if entry.votes != 1 else ''}"
-        prompt = render.short(entry.prompt or "variation", 80)
+        prompt = render.short(entry.prompt or "variation", TOP_PROMPT)
         lines.append(
             f"{place}. **{prompt}** by <@{entry.share.author_id}> · {votes} · "
             f"{share_url(entry.share)}"
         )
-    return "\n".join(lines)
+    return limits.fit_lines([f"**Most liked {span}**"], lines)

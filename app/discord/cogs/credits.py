@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from app.discord import limits, render
 from app.discord.people import requester
 from data.ledger import LedgerEntry
 from studio.errors import BadRequest
@@ -37,15 +39,26 @@ def describe(summary: CreditSummary, who: str = "You have") -> str:
         f"Free credits expire {refill}, when {summary.refill_amount} new free credits arrive. "
         "Paid credits never expire.",
     ]
-    if summary.recent:
-        lines += ["", "Latest:", *(row_line(entry) for entry in summary.recent)]
-    return "\n".join(lines)
+    if not summary.recent:
+        return "\n".join(lines)
+    return limits.fit_lines([*lines, "", "Latest:"], [row_line(e) for e in summary.recent])
+
+
+def history_text(mention: str, rows: Sequence[LedgerEntry]) -> str:
+    """/credits-admin history: the latest rows, as many as fit in one message."""
+    if not rows:
+        return f"Credit history of {mention}:\nNo credit changes yet."
+    return limits.fit_lines([f"Credit history of {mention}:"], [row_line(r) for r in rows])
+
+
+REASON = 80  # characters of a row's reason: fifteen rows fit in one message
 
 
 def row_line(entry: LedgerEntry) -> str:
     when = discord.utils.format_dt(datetime.fromtimestamp(entry.created_at, UTC), "d")
     kind = entry.kind.replace("_", " ")
-    return f"`{entry.delta:+d}` {entry.pool} · {kind} · {entry.reason} · {when}"
+    reason = render.short(entry.reason, REASON)
+    return f"`{entry.delta:+d}` {entry.pool} · {kind} · {reason} · {when}"
 
 
 class CreditsCog(commands.Cog):
@@ -108,9 +121,8 @@ class CreditsCog(commands.Cog):
     @admin.command(name="history", description="Someone's latest credit changes")
     async def history(self, interaction: discord.Interaction, user: discord.Member) -> None:
         rows = await self.wallet.history(requester(user))
-        text = "\n".join(row_line(r) for r in rows) or "No credit changes yet."
         await interaction.response.send_message(
-            f"Credit history of {user.mention}:\n{text}",
+            history_text(user.mention, rows),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from app.discord import pages
+from app.discord import limits, pages
 from app.discord.buttons import take_down, took_down
 from studio.gallery import Gallery
 from studio.library import Library, image_id_in
@@ -109,7 +109,7 @@ class GalleryCog(commands.Cog):
         else:
             rows = [f"<@{u.owner_id}> · {u.images} images · {human_bytes(u.bytes)}" for u in used]
             head = "Disk used by images:" if user is None else "Disk used:"
-            text = "\n".join([head, *rows])
+            text = limits.fit_lines([head], rows)
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     # -- votes -------------------------------------------------------------------------------

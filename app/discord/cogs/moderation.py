@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from app.discord import limits, render
+from data.moderation import Suspension, Term
 from studio.errors import BadRequest
 from studio.moderation import BlockEvent, Moderator
 from studio.moderation.service import when
@@ -101,12 +104,7 @@ class ModerationCog(commands.Cog):
 
     @mod.command(name="terms", description="This server's own blocked and allowed terms")
     async def terms(self, interaction: discord.Interaction) -> None:
-        found = await self.moderator.terms(interaction.guild_id)
-        lines = [
-            f"**{label}:** " + (", ".join(f"`{t.term}`" for t in found if t.kind == kind) or "—")
-            for kind, label in (("block", "Blocked"), ("allow", "Allowed"))
-        ]
-        await _reply(interaction, "\n".join(lines))
+        await _reply(interaction, terms_text(await self.moderator.terms(interaction.guild_id)))
 
     @mod.command(name="check", description="What the policy says about a prompt here (no strike)")
     async def check(self, interaction: discord.Interaction, prompt: str) -> None:
@@ -178,15 +176,36 @@ class ModerationCog(commands.Cog):
 
     @mod.command(name="suspensions", description="Who is suspended on this server, and until when")
     async def suspensions(self, interaction: discord.Interaction) -> None:
-        active = await self.moderator.suspensions(interaction.guild_id)
-        lines = [f"<@{s.user_id}> until {when(s.until)} ({s.reason})" for s in active]
-        await _reply(interaction, "\n".join(lines) or "Nobody is suspended.")
+        await _reply(
+            interaction, suspensions_text(await self.moderator.suspensions(interaction.guild_id))
+        )
 
     @mod.command(name="lift", description="End someone's suspension now")
     async def lift(self, interaction: discord.Interaction, user: discord.Member) -> None:
         if not await self.moderator.lift(interaction.guild_id, user.id, interaction.user.id):
             raise BadRequest(f"{user.mention} is not suspended.")
         await _reply(interaction, f"{user.mention} can use Imagine again.")
+
+
+def terms_text(found: Sequence[Term]) -> str:
+    """/mod terms: both lists, each with half a message (any number of terms fits)."""
+    half = limits.CONTENT // 2 - 40
+    lines = []
+    for kind, label in (("block", "Blocked"), ("allow", "Allowed")):
+        terms = [f"`{t.term}`" for t in found if t.kind == kind]
+        listed = limits.fit_joined(terms, half) if terms else "—"
+        lines.append(f"**{label}** ({len(terms)}): {listed}")
+    return "\n".join(lines)
+
+
+def suspensions_text(active: Sequence[Suspension]) -> str:
+    """/mod suspensions: one line each, as many as fit in a message."""
+    if not active:
+        return "Nobody is suspended."
+    lines = [
+        f"<@{s.user_id}> until {when(s.until)} ({render.short(s.reason, 200)})" for s in active
+    ]
+    return limits.fit_lines([f"**Suspended** ({len(active)}):"], lines)
 
 
 def _log_line(event: BlockEvent) -> str:

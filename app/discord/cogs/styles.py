@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from app.discord import limits
+from data.styles import Style
 from studio.styles import Styles
 
 if TYPE_CHECKING:
@@ -23,6 +26,28 @@ async def style_names(interaction: discord.Interaction, current: str) -> list[ap
     bot: ImagineBot = interaction.client  # type: ignore[assignment]
     names = await Styles.of(bot.studio).names(interaction.guild_id, current)
     return [app_commands.Choice(name=name, value=name) for name in names]
+
+
+def styles_embed(every: Sequence[Style]) -> discord.Embed:
+    """/style list: a field per style while the embed stays under Discord's 6,000
+    characters and 25 fields; the footer says how many more there are."""
+    embed = discord.Embed(title="Styles", colour=discord.Colour.blurple())
+    footer_room = 80  # for "and N more …"
+    for index, style in enumerate(every):
+        parts = []
+        if style.prefix:
+            parts.append(f"before: {_short(style.prefix)}")
+        if style.suffix:
+            parts.append(f"after: {_short(style.suffix)}")
+        if style.negative:
+            parts.append(f"never: {_short(style.negative)}")
+        value = "\n".join(parts)
+        full = index >= limits.EMBED_FIELDS
+        if full or len(embed) + len(style.name) + len(value) + footer_room > limits.EMBED_TOTAL:
+            embed.set_footer(text=limits.more(len(every) - index, "type style: to search them"))
+            break
+        embed.add_field(name=style.name, value=value, inline=False)
+    return embed
 
 
 class StylesCog(commands.Cog):
@@ -86,18 +111,7 @@ class StylesCog(commands.Cog):
                 ephemeral=True,
             )
             return
-        embed = discord.Embed(title="Styles", colour=discord.Colour.blurple())
-        for style in every[:25]:  # an embed holds 25 fields
-            parts = []
-            if style.prefix:
-                parts.append(f"before: {_short(style.prefix)}")
-            if style.suffix:
-                parts.append(f"after: {_short(style.suffix)}")
-            if style.negative:
-                parts.append(f"never: {_short(style.negative)}")
-            embed.add_field(name=style.name, value="\n".join(parts), inline=False)
-        if len(every) > 25:
-            embed.set_footer(text=f"and {len(every) - 25} more (type style: to search them)")
+        embed = styles_embed(every)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
