@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--upload", action="store_true", help="as an upload (default)")
     which.add_argument("--output", action="store_true", help="as a generated result")
     check_image.add_argument("--guild", type=int, help="with this server's image rules")
+    export = commands.add_parser(
+        "export", help="save a stored image's full PNG (one Discord could not carry)"
+    )
+    export.add_argument("image", help="the image's 12-character id")
+    export.add_argument("--out", type=Path, help="file to write (default: imagine-<id>.png)")
     provenance = commands.add_parser(
         "provenance", help="what a file carries: Content Credentials, watermark, text (JSON)"
     )
@@ -149,6 +154,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(_queue_overview(settings))
     if args.command == "provenance":
         return _provenance(settings, args.path)
+    if args.command == "export":
+        return asyncio.run(_export(settings, args.image, args.out))
     try:
         return asyncio.run(_studio_command(settings, args))
     except KeyboardInterrupt:
@@ -219,6 +226,26 @@ async def _queue_overview(settings: Settings, failures: int = 5) -> int:
         print(
             f"  {when:%Y-%m-%d %H:%M} UTC  job {record.id}  user {record.user_id}  {record.error}"
         )
+    return 0
+
+
+async def _export(settings: Settings, image_id: str, out: Path | None) -> int:
+    """Copy one image's PNG out of the studio (for an operator: no owner check)."""
+    from data import images
+    from data.images import ImageFiles
+
+    store = await Store.open(settings.database_path)
+    try:
+        async with store.read() as db:
+            record = await images.get(db, image_id.strip())
+    finally:
+        await store.close()
+    if record is None:
+        print(f"error: no image {image_id!r} in {settings.database_path}", file=sys.stderr)
+        return 1
+    target = out or Path(f"imagine-{record.id}.png")
+    shutil.copyfile(ImageFiles(settings.data_dir).absolute(record), target)
+    print(target)
     return 0
 
 

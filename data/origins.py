@@ -37,6 +37,8 @@ class DiscordOrigin(BaseModel):
     reply_to: int | None = None
     # Where the result goes (the member's /settings): the channel, only them, or a DM.
     privacy: Literal["public", "ephemeral", "dm"] = "public"
+    # The interaction's attachment_size_limit (bytes): the largest file its answer may carry.
+    upload_limit: int | None = None
 
 
 class HttpOrigin(BaseModel):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 
-from app.discord import custom_ids, gallery_posts, pages, render
+from app.discord import custom_ids, fitting, full_size, gallery_posts, pages, render
 from app.discord.errors import words
 from app.discord.people import mention_only, requester
 from data.images import ImageRecord
@@ -276,14 +276,20 @@ class OpenButton(ImageButton, action=custom_ids.OPEN):
     """U1–U4: the full-size PNG of one image, with its own buttons."""
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)  # reading and encoding take time
         user = requester(interaction.user)
         image = await bot.studio.visible_image(user, self.image_id, interaction.channel_id)
         (png,) = await bot.delivery.marks.copies(  # the server's visible signature, if on
-            interaction.guild_id, [bot.studio.files.read(image)]
+            interaction.guild_id, [await asyncio.to_thread(bot.studio.files.read, image)]
         )
-        await interaction.response.send_message(
-            f"Image #{image.position} <@{interaction.user.id}>",
-            file=discord.File(io.BytesIO(png), filename=f"imagine-{image.id}.png"),
+        limit = fitting.upload_limit(interaction.filesize_limit)
+        upload = await asyncio.to_thread(fitting.fit, png, f"imagine-{image.id}", limit)
+        text = f"Image #{image.position} <@{interaction.user.id}>"
+        if upload.lossy:
+            text += "\n" + await full_size.note(bot.studio, image, len(png), limit)
+        await interaction.followup.send(
+            text,
+            file=discord.File(io.BytesIO(upload.data), filename=upload.filename),
             view=single_view(image),
             allowed_mentions=mention_only(interaction.user.id),
         )
@@ -358,14 +364,18 @@ class ReopenButton(ImageButton, action=custom_ids.REOPEN):
     """A /history entry: its result again, with V1–V4, 🔄, Save and Share."""
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a grid to make
         made = await Library.of(bot.studio).reopen(interaction.user.id, self.image_id)
         grid = await asyncio.to_thread(
             lambda: render.grid_png([bot.studio.files.read(image) for image in made])
         )
+        limit = fitting.upload_limit(interaction.filesize_limit)
+        upload = await asyncio.to_thread(fitting.fit, grid, render.GRID_STEM, limit)
         kind = "generate" if made[0].parent_id is None else "vary"
-        await interaction.response.send_message(
-            embed=render.result_embed(made, made[0].owner_id, kind),
-            file=discord.File(io.BytesIO(grid), filename=render.GRID_FILENAME),
+        await interaction.followup.send(
+            render.GRID_NOTE.strip() if upload.lossy else discord.utils.MISSING,
+            embed=render.result_embed(made, made[0].owner_id, kind, upload.filename),
+            file=discord.File(io.BytesIO(upload.data), filename=upload.filename),
             view=result_view(made),
             ephemeral=True,
         )

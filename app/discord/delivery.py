@@ -18,7 +18,7 @@ from typing import Any
 
 import discord
 
-from app.discord import buttons, recovery, render
+from app.discord import buttons, fitting, recovery, render
 from app.discord.errors import words
 from app.discord.people import interaction_origin, mention_only
 from app.discord.visible_mark import VisibleMarks
@@ -165,7 +165,7 @@ class Delivery:
         if origin.privacy != Privacy.PUBLIC:  # sent as a DM, or fell back to one
             with contextlib.suppress(discord.HTTPException):
                 channels.insert(0, await self._dm_channel(origin.user_id))
-        content = (await self._message(outcome, origin.user_id))[0] if not outcome.ok else ""
+        content = self._compose(outcome, origin.user_id, None)[0] if not outcome.ok else ""
         image_ids = {image.id for image in outcome.images}
         for channel in channels:
             found = await recovery.find_posted(
@@ -211,7 +211,8 @@ class Delivery:
         if outcome.ok and marked:  # the copies to show: the server's visible signature, if any
             stored = await asyncio.to_thread(self._read, outcome.images)
             pngs = await self.marks.copies(origin.guild_id, stored)
-        content, kwargs = await self._message(outcome, user_id, pngs)
+        upload = await self._grid(outcome, pngs) if outcome.ok else None
+        content, kwargs = self._compose(outcome, user_id, upload)
         webhook = self._live_webhook(origin)
         if origin.privacy == Privacy.DM:
             sent = await self._direct(outcome, user_id, content, kwargs)
@@ -222,7 +223,7 @@ class Delivery:
                             "@original", content="Sent to your direct messages.", attachments=[]
                         )
                 return sent
-            kwargs = (await self._message(outcome, user_id, pngs))[1]  # DMs closed: ephemeral
+            kwargs = self._compose(outcome, user_id, upload)[1]  # DMs closed: ephemeral
         private = origin.privacy != Privacy.PUBLIC
         if private:
             kwargs["ephemeral"] = True
@@ -238,7 +239,7 @@ class Delivery:
                 log.warning(
                     "followup for job %s failed (%s); posting in the channel", outcome.job.id, error
                 )
-                kwargs = (await self._message(outcome, user_id, pngs))[1]  # a send consumes files
+                kwargs = self._compose(outcome, user_id, upload)[1]  # a send consumes files
         channel = await self._channel(origin.channel_id)
         reference = None
         if origin.reply_to:
@@ -249,7 +250,7 @@ class Delivery:
             )
         kwargs.pop("ephemeral", None)
         if private:  # a private result whose token expired (or failed): a DM if they take one
-            fresh = (await self._message(outcome, user_id, pngs))[1]  # files are new again
+            fresh = self._compose(outcome, user_id, upload)[1]  # files are new again
             sent = await self._direct(outcome, user_id, content, fresh)
             if sent is not None:
                 return sent
@@ -278,29 +279,47 @@ class Delivery:
         payload = {"id": origin.application_id, "type": 3, "token": origin.token}
         return discord.Webhook.from_state(payload, state=self.client._connection)
 
-    async def _message(
-        self, outcome: JobOutcome, user_id: int, pngs: list[bytes] | None = None
-    ) -> tuple[str, dict[str, Any]]:
-        """The result message; ``pngs``: the copies to show (default: the stored images)."""
-        mentions = mention_only(user_id)
-        if not outcome.ok:
-            text = (
-                f"<@{user_id}> your request **{outcome.job.prompt[:200] or outcome.job.kind}** "
-                f"failed: {outcome.error}. Your credit was refunded."
-            )
-            return text, {"allowed_mentions": mentions}
+    async def _grid(self, outcome: JobOutcome, pngs: list[bytes] | None) -> fitting.Upload:
+        """The result's grid as a file within the upload limit (made once per delivery)."""
         if pngs is None and outcome.grid is not None:
             grid = outcome.grid  # made by the worker, and no signature changes the copies
         else:
             if pngs is None:
                 pngs = await asyncio.to_thread(self._read, outcome.images)
             grid = await asyncio.to_thread(render.grid_png, pngs)  # 0.1–1 s of CPU
-        return f"<@{user_id}>", {
-            "embed": render.result_embed(outcome.images, user_id, outcome.job.kind),
-            "file": discord.File(fp=io.BytesIO(grid), filename=render.GRID_FILENAME),
+        limit = self._upload_limit(outcome.job.origin)
+        return await asyncio.to_thread(fitting.fit, grid, render.GRID_STEM, limit)
+
+    def _compose(
+        self, outcome: JobOutcome, user_id: int, upload: fitting.Upload | None
+    ) -> tuple[str, dict[str, Any]]:
+        """The message's content and keyword arguments, with a new file object each time
+        (a send consumes its files)."""
+        mentions = mention_only(user_id)
+        if not outcome.ok or upload is None:
+            text = (
+                f"<@{user_id}> your request **{outcome.job.prompt[:200] or outcome.job.kind}** "
+                f"failed: {outcome.error}. Your credit was refunded."
+            )
+            return text, {"allowed_mentions": mentions}
+        content = f"<@{user_id}>" + (render.GRID_NOTE if upload.lossy else "")
+        return content, {
+            "embed": render.result_embed(
+                outcome.images, user_id, outcome.job.kind, upload.filename
+            ),
+            "file": discord.File(fp=io.BytesIO(upload.data), filename=upload.filename),
             "view": buttons.result_view(outcome.images),
             "allowed_mentions": mentions,
         }
+
+    def _upload_limit(self, origin: Any) -> int:
+        """The largest file the answer may carry: the interaction's limit, else the
+        server's (its boost tier), else Discord's default."""
+        known = getattr(origin, "upload_limit", None)
+        if not known and getattr(origin, "guild_id", None):
+            guild = self.client.get_guild(origin.guild_id)
+            known = guild.filesize_limit if guild is not None else None
+        return fitting.upload_limit(known)
 
     def _read(self, records: list[ImageRecord]) -> list[bytes]:
         """The stored files (runs in a thread: disk reads)."""

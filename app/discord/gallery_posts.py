@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import discord
 
-from app.discord import pages, render
+from app.discord import fitting, pages, render
 from app.discord.visible_mark import VisibleMarks
 from data.images import ImageFiles, ImageRecord
 from data.shares import Share
@@ -67,9 +67,13 @@ async def _post(
     image = slot.image
     stored = await asyncio.to_thread(files.read, image)
     (png,) = await marks.copies(slot.channel.guild_id, [stored])  # the server's signature
+    guild = client.get_guild(slot.channel.guild_id)
+    limit = fitting.upload_limit(guild.filesize_limit if guild else None)
+    stem = pages.gallery_filename(image).removesuffix(".png")
+    upload = await asyncio.to_thread(fitting.fit, png, stem, limit)  # a 2048² PNG may not fit
     kwargs = {
-        "embed": pages.gallery_embed(image),
-        "file": discord.File(io.BytesIO(png), filename=pages.gallery_filename(image)),
+        "embed": pages.gallery_embed(image, upload.filename),
+        "file": discord.File(io.BytesIO(upload.data), filename=upload.filename),
         "view": view,
         "allowed_mentions": discord.AllowedMentions.none(),
     }

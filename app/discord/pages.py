@@ -162,7 +162,7 @@ def gallery_filename(image: ImageRecord) -> str:
     return f"imagine-{image.id}.png"
 
 
-def gallery_embed(image: ImageRecord) -> discord.Embed:
+def gallery_embed(image: ImageRecord, filename: str | None = None) -> discord.Embed:
     """The post's provenance: prompt, author, seed, model, size, and the image's id."""
     embed = discord.Embed(
         title=render.short(image.prompt or "Variation", render.TITLE_LIMIT),
@@ -177,7 +177,7 @@ def gallery_embed(image: ImageRecord) -> discord.Embed:
         embed.add_field(name="Negative", value=render.short(image.negative, 200), inline=False)
     if image.parent_id:
         embed.add_field(name="Made from", value=f"`{image.parent_id}`")
-    embed.set_image(url=f"attachment://{gallery_filename(image)}")
+    embed.set_image(url=f"attachment://{filename or gallery_filename(image)}")
     embed.set_footer(text=f"image {image.id} · react to vote · /gallery top")
     return embed
 

@@ -27,6 +27,7 @@ def interaction_origin(interaction: discord.Interaction) -> DiscordOrigin:
         guild_id=interaction.guild_id,
         user_id=interaction.user.id,
         created_at=interaction.created_at.timestamp(),
+        upload_limit=interaction.filesize_limit,
     )
 
 

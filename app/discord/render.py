@@ -15,7 +15,12 @@ from data.images import ImageRecord
 from data.jobs import JobState
 from studio.watcher import JobUpdate
 
+GRID_STEM = "grid"
 GRID_FILENAME = "grid.png"
+GRID_NOTE = (
+    "\n-# The grid is a JPEG: as a PNG it is over Discord's upload limit here. "
+    "U1–U4 open each image at full quality."
+)
 PREVIEW_FILENAME = "preview.jpg"
 TITLE_LIMIT = 256
 
@@ -43,7 +48,9 @@ def preview_file(jpeg: bytes) -> discord.File:
     return discord.File(fp=io.BytesIO(jpeg), filename=PREVIEW_FILENAME)
 
 
-def result_embed(images: Sequence[ImageRecord], user_id: int, kind: str) -> discord.Embed:
+def result_embed(
+    images: Sequence[ImageRecord], user_id: int, kind: str, filename: str = GRID_FILENAME
+) -> discord.Embed:
     first = images[0]
     what = {"generate": "", "vary": "Variations", "edit": "Edit", "upscale": "Upscaled"}.get(
         kind, ""
@@ -54,7 +61,7 @@ def result_embed(images: Sequence[ImageRecord], user_id: int, kind: str) -> disc
     if what:
         details.insert(1, what.lower())
     embed.description = " · ".join(details)
-    embed.set_image(url=f"attachment://{GRID_FILENAME}")
+    embed.set_image(url=f"attachment://{filename}")
     embed.set_footer(text=f"{first.model} · reply to this message to edit an image")
     return embed
 
