@@ -32,6 +32,9 @@ OP_INVALID_SESSION = 9
 OP_HELLO = 10
 OP_HEARTBEAT_ACK = 11
 
+CLOSE_DISALLOWED_INTENTS = 4014
+PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
+
 
 @dataclass(frozen=True)
 class Dispatch:
@@ -76,6 +79,10 @@ class Gateway:
         self.resumes = 0
         self.ready_seq: int | None = None
         self.guild_create_seq: int | None = None
+        # The privileged intents the developer portal allows; asking for another one is
+        # answered with close code 4014 (Disallowed intent(s)), as Discord does.
+        self.allowed_privileged = PRIVILEGED_INTENTS
+        self.refused: list[int] = []  # the intents of IDENTIFYs refused with 4014
 
     @property
     def connected(self) -> bool:
@@ -172,6 +179,12 @@ class Gateway:
             self.other_ops.append(frame)
 
     async def _identify(self, ws: web.WebSocketResponse, data: dict) -> None:
+        intents = int(data.get("intents") or 0)
+        if intents & PRIVILEGED_INTENTS & ~self.allowed_privileged:
+            self.refused.append(intents)
+            await ws.close(code=CLOSE_DISALLOWED_INTENTS, message=b"Disallowed intent(s).")
+            self.changed.notify()
+            return
         async with self._lock:
             self.identify_payloads.append(data)
             self.identified_intents = data.get("intents")

@@ -29,12 +29,14 @@ PERM_ADMINISTRATOR = 1 << 3
 PERM_ADD_REACTIONS = 1 << 6
 PERM_VIEW_CHANNEL = 1 << 10
 PERM_SEND_MESSAGES = 1 << 11
+PERM_MANAGE_CHANNELS = 1 << 4
 PERM_MANAGE_MESSAGES = 1 << 13
 PERM_EMBED_LINKS = 1 << 14
 PERM_ATTACH_FILES = 1 << 15
 PERM_READ_MESSAGE_HISTORY = 1 << 16
 PERM_USE_EXTERNAL_EMOJIS = 1 << 18
 PERM_USE_APPLICATION_COMMANDS = 1 << 31
+PERM_MANAGE_THREADS = 1 << 34
 PERM_SEND_MESSAGES_IN_THREADS = 1 << 38
 
 EVERYONE_PERMISSIONS = (
@@ -62,6 +64,7 @@ MESSAGE_REPLY = 19
 MESSAGE_CHAT_INPUT_COMMAND = 20
 
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+CHANNEL_REQUIRE_TAG = 1 << 4
 
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
@@ -171,11 +174,32 @@ def text_channel_payload(channel_id: int, guild_id: int, name: str, *, position:
     }
 
 
-def forum_channel_payload(channel_id: int, guild_id: int, name: str, *, position: int = 0) -> dict:
-    """A forum (type 15): messages go into its posts, each a thread with a starter message."""
+def forum_channel_payload(
+    channel_id: int,
+    guild_id: int,
+    name: str,
+    *,
+    position: int = 0,
+    tags: list[dict] | None = None,
+    require_tag: bool = False,
+) -> dict:
+    """A forum (type 15): messages go into its posts, each a thread with a starter message.
+    ``require_tag`` sets REQUIRE_TAG: every post needs one of ``tags``."""
     forum = text_channel_payload(channel_id, guild_id, name, position=position)
-    forum |= {"type": 15, "available_tags": [], "default_reaction_emoji": None}
+    forum |= {"type": 15, "available_tags": tags or [], "default_reaction_emoji": None}
+    forum["flags"] = CHANNEL_REQUIRE_TAG if require_tag else 0
     return forum
+
+
+def forum_tag_payload(tag_id: int, name: str, *, moderated: bool = False) -> dict:
+    """A forum tag; a moderated one may be applied only with Manage Threads."""
+    return {
+        "id": str(tag_id),
+        "name": name,
+        "moderated": moderated,
+        "emoji_id": None,
+        "emoji_name": None,
+    }
 
 
 def thread_payload(thread_id: int, parent: dict, owner_id: int, name: str) -> dict:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import hdrs, web
 
 from . import payloads as p
+from . import rules
 from .records import FakeInteraction, RestCall, UploadedFile
 from .store import ApiError, unknown_message
 
@@ -123,6 +124,7 @@ class RestApi:
             ("DELETE", "/channels/{channel}/messages/{message}/reactions", self.unreact),
             ("POST", "/channels/{channel}/typing", self.typing),
             ("POST", "/applications/{app}/entitlements/{entitlement}/consume", self.consume),
+            ("GET", "/applications/{app}/entitlements", self.list_entitlements),
             ("GET", "/guilds/{guild:\\d+}", self.get_guild),
             ("GET", "/guilds/{guild:\\d+}/channels", self.get_guild_channels),
             ("GET", "/guilds/{guild:\\d+}/members/{user:\\d+}", self.get_member),
@@ -246,8 +248,10 @@ class RestApi:
         if inter.response_type is not None:
             raise ApiError(400, "Interaction has already been acknowledged.", 40060)
         deadline = self.fake.callback_deadline
-        if deadline is not None and call.time - inter.dispatched_at > deadline:
+        # Measured now, with the whole body read: a slow upload is no faster answer.
+        if deadline is not None and time.monotonic() - inter.dispatched_at > deadline:
             raise unknown
+        rules.check_uploads(call.files, _upload_limit(inter))
         kind = int(call.json["type"])
         data = call.json.get("data") or {}
         message = await self.fake.answer_interaction(inter, kind, data, call.files)
@@ -287,6 +291,7 @@ class RestApi:
         inter = self._interaction_for(request)
         if inter.response_type is None:
             raise ApiError(404, "Unknown Webhook", 10015)  # no initial response yet
+        rules.check_uploads(call.files, _upload_limit(inter))
         message = await self.fake.send_followup(inter, call.json or {}, call.files)
         if call.query.get("wait") not in ("1", "true", "True"):
             return no_content()
@@ -297,7 +302,9 @@ class RestApi:
         return Reply(body=self.fake.store.render(message))
 
     async def edit_webhook_message(self, request: web.Request, call: RestCall) -> Reply:
-        message = self._webhook_message(request, self._interaction_for(request))
+        inter = self._interaction_for(request)
+        rules.check_uploads(call.files, _upload_limit(inter))
+        message = self._webhook_message(request, inter)
         edited = await self.fake.edit_message(int(message["id"]), call.json or {}, call.files)
         return Reply(body=self.fake.store.render(edited))
 
@@ -336,7 +343,15 @@ class RestApi:
 
     async def post_message(self, request: web.Request, call: RestCall) -> Reply:
         channel_id = int(request.match_info["channel"])
-        message = await self.fake.create_bot_message(channel_id, call.json or {}, call.files)
+        channel, body = self.fake.channel(channel_id), call.json or {}
+        if "guild_id" not in channel:
+            self.fake.require_dm_open(channel_id)
+        else:
+            send = p.PERM_SEND_MESSAGES_IN_THREADS if channel.get("parent_id") else 0
+            needed = (send or p.PERM_SEND_MESSAGES) | (p.PERM_ATTACH_FILES if call.files else 0)
+            needed |= p.PERM_EMBED_LINKS if body.get("embeds") else 0
+            self.fake.require_bot(channel_id, needed)
+        message = await self.fake.create_bot_message(channel_id, body, call.files)
         return Reply(body=self.fake.store.render(message))
 
     async def get_message(self, request: web.Request, call: RestCall) -> Reply:
@@ -350,7 +365,10 @@ class RestApi:
         return Reply(body=self.fake.store.render(edited))
 
     async def delete_message(self, request: web.Request, call: RestCall) -> Reply:
-        await self.fake.delete_message(int(self._channel_message(request)["id"]))
+        message = self._channel_message(request)
+        if int(message["author"]["id"]) != self.fake.application_id:
+            self.fake.require_bot(int(message["channel_id"]), p.PERM_MANAGE_MESSAGES)
+        await self.fake.delete_message(int(message["id"]))
         return no_content()
 
     def _channel_message(self, request: web.Request) -> dict:
@@ -379,8 +397,32 @@ class RestApi:
 
     async def consume(self, request: web.Request, call: RestCall) -> Reply:
         """Marks a consumable entitlement used; ``fake.consumed`` lists the ids."""
-        self.fake.consumed.append(int(request.match_info["entitlement"]))
+        entitlement_id = int(request.match_info["entitlement"])
+        self.fake.consumed.append(entitlement_id)
+        for entitlement in self.fake.entitlements:
+            if int(entitlement["id"]) == entitlement_id:
+                entitlement["consumed"] = True
         return no_content()
+
+    async def list_entitlements(self, request: web.Request, call: RestCall) -> Reply:
+        """The application's entitlements, filtered as Discord filters them (sku_ids,
+        user_id, exclude_ended, exclude_deleted; ``after`` pages by id, ``limit``)."""
+        skus = set(filter(None, call.query.get("sku_ids", "").split(",")))
+        user = call.query.get("user_id")
+        after = int(call.query.get("after", 0))
+        before = int(call.query.get("before", 1 << 63))
+        limit = int(call.query.get("limit", 100))
+        found = [
+            e
+            for e in sorted(self.fake.entitlements, key=lambda e: int(e["id"]))
+            if (not skus or e["sku_id"] in skus)
+            and (user is None or e.get("user_id") == user)
+            and not (call.query.get("exclude_deleted") in ("1", "true") and e.get("deleted"))
+            and not (call.query.get("exclude_ended") in ("1", "true") and e.get("ends_at"))
+            and after < int(e["id"]) < before
+        ]
+        page = found[:limit] if "before" not in call.query else found[-limit:]
+        return Reply(body=[dict(e) for e in page])
 
     # -- guild -------------------------------------------------------------------------------
 
@@ -413,6 +455,11 @@ class RestApi:
 
     async def unknown_route(self, request: web.Request, call: RestCall) -> Reply:
         return Reply(404, {"message": "Unknown route", "code": 0})
+
+
+def _upload_limit(inter: FakeInteraction) -> int:
+    """The ``attachment_size_limit`` the interaction announced to the bot."""
+    return int(inter.payload.get("attachment_size_limit") or p.ATTACHMENT_SIZE_LIMIT)
 
 
 def _guild_key(request: web.Request) -> int | None:

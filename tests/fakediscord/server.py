@@ -25,6 +25,7 @@ import yarl
 from aiohttp import web
 
 from . import payloads as p
+from . import rules
 from .gateway import Gateway
 from .records import FakeInteraction, Fault, Notifier, RestCall, UploadedFile
 from .rest import Reply, RestApi
@@ -75,6 +76,11 @@ class FakeDiscord:
         self.member_roles: dict[int, list[int]] = {}  # user id → their role ids
         self.role_permissions: dict[int, int] = {}  # role id → its permissions (else @everyone's)
         self.app_permissions = p.BOT_PERMISSIONS
+        # What the bot may not do per channel (a thread inherits its parent's): Discord
+        # answers 403 50013 Missing Permissions. Everything else is allowed.
+        self.bot_denied: dict[int, int] = {}
+        self.closed_dms: set[int] = set()  # users whose DMs refuse the bot (403 50007)
+        self.entitlements: list[dict] = []  # the application's, as GET .../entitlements lists
         self.store = MessageStore(self.ids, self.user, lambda: f"{self.base_url}/cdn")
         self.interactions: dict[str, FakeInteraction] = {}
         self.synced_commands: dict[int | None, list[dict]] = {}  # None: global commands
@@ -150,6 +156,30 @@ class FakeDiscord:
 
         return undo
 
+    @property
+    def attachment_size_limit(self) -> int:
+        """The upload limit new interactions announce and every upload is held to."""
+        return self.store.upload_limit
+
+    @attachment_size_limit.setter
+    def attachment_size_limit(self, size: int) -> None:
+        self.store.upload_limit = size
+
+    def require_bot(self, channel_id: int, permissions: int) -> None:
+        """403 50013 unless the bot has ``permissions`` in the channel (or thread's parent)."""
+        channel = self.channel(channel_id)
+        denied = self.bot_denied.get(channel_id, 0)
+        if channel.get("parent_id"):
+            denied |= self.bot_denied.get(int(channel["parent_id"]), 0)
+        if denied & permissions:
+            raise rules.missing_permissions()
+
+    def require_dm_open(self, channel_id: int) -> None:
+        """403 50007 for a DM channel whose recipient does not take the bot's messages."""
+        for user_id, dm in self.dm_channels.items():
+            if int(dm["id"]) == channel_id and user_id in self.closed_dms:
+                raise rules.closed_dms()
+
     # -- the world: users, guild, channels ---------------------------------------------------
 
     def user(self, user_id: int) -> dict:
@@ -198,10 +228,20 @@ class FakeDiscord:
             await self.gateway.dispatch("CHANNEL_CREATE", channel)
         return channel
 
-    async def add_forum_channel(self, channel_id: int, name: str) -> dict:
-        """A forum channel; announced with CHANNEL_CREATE when a client is connected."""
+    async def add_forum_channel(
+        self,
+        channel_id: int,
+        name: str,
+        *,
+        tags: list[dict] | None = None,
+        require_tag: bool = False,
+    ) -> dict:
+        """A forum channel; announced with CHANNEL_CREATE when a client is connected.
+        ``tags``: p.forum_tag_payload(...) each; ``require_tag``: posts need one."""
         position = len(self.channels)
-        channel = p.forum_channel_payload(channel_id, self.guild_id, name, position=position)
+        channel = p.forum_channel_payload(
+            channel_id, self.guild_id, name, position=position, tags=tags, require_tag=require_tag
+        )
         self.channels[channel_id] = channel
         if self.gateway.session_id is not None:
             await self.gateway.dispatch("CHANNEL_CREATE", channel)
@@ -427,8 +467,11 @@ class FakeDiscord:
         forum = self.channel(forum_id)
         if forum.get("type") != 15:
             raise ApiError(400, "Cannot create a post in a non-forum channel", 50024)
+        self.require_bot(forum_id, p.PERM_SEND_MESSAGES | (p.PERM_ATTACH_FILES if files else 0))
+        rules.check_forum_tags(forum, body.get("applied_tags"))
         thread_id = self.ids.next()
         thread = p.thread_payload(thread_id, forum, self.application_id, str(body.get("name")))
+        thread["applied_tags"] = [str(tag) for tag in body.get("applied_tags") or []]
         self.channels[thread_id] = thread
         message = self.store.create(
             channel_id=thread_id,
@@ -447,6 +490,8 @@ class FakeDiscord:
     async def delete_channel(self, channel_id: int) -> dict:
         """Delete a channel or thread with its messages (CHANNEL_DELETE / THREAD_DELETE)."""
         channel = self.channel(channel_id)
+        needed = p.PERM_MANAGE_THREADS if channel.get("type") == 11 else p.PERM_MANAGE_CHANNELS
+        self.require_bot(channel_id, needed)
         del self.channels[channel_id]
         for message_id in [
             m for m, msg in self.messages.items() if msg["channel_id"] == str(channel_id)
@@ -842,7 +887,7 @@ class FakeDiscord:
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild_id)},
             "context": 0,
-            "attachment_size_limit": p.ATTACHMENT_SIZE_LIMIT,
+            "attachment_size_limit": self.attachment_size_limit,
         }
         if self._guild_of(channel_id) is not None:
             payload["guild_id"] = str(self.guild_id)

@@ -11,24 +11,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import quote
 
 from . import payloads as p
+from . import rules
 from .records import UploadedFile
+from .rules import ApiError
 
 MAX_CONTENT = 2000
-
-
-class ApiError(Exception):
-    """A Discord-style error answer raised from deep inside a route."""
-
-    def __init__(self, status: int, message: str, code: int, errors: dict | None = None) -> None:
-        super().__init__(f"{status} {message} ({code})")
-        self.status = status
-        self.body: dict[str, Any] = {"message": message, "code": code}
-        if errors is not None:
-            self.body["errors"] = errors
 
 
 def unknown_message() -> ApiError:
@@ -53,6 +43,7 @@ class MessageStore:
     deleted: dict[int, dict] = field(default_factory=dict)
     blobs: dict[int, Blob] = field(default_factory=dict)
     reactors: dict[tuple[int, str], list[int]] = field(default_factory=dict)
+    upload_limit: int = p.ATTACHMENT_SIZE_LIMIT  # the server's (boosts raise it)
 
     def get(self, message_id: int) -> dict:
         try:
@@ -69,8 +60,7 @@ class MessageStore:
         ephemeral: bool = False,
     ) -> dict:
         """Store the bytes behind a new attachment and describe it like Discord does."""
-        if len(upload.data) > p.ATTACHMENT_SIZE_LIMIT:
-            raise ApiError(413, "Request entity too large", 40005)
+        rules.check_uploads([upload], self.upload_limit)
         attachment_id = self.ids.next()
         url = f"{self.cdn_base()}/attachments/{channel_id}/{attachment_id}/{quote(upload.filename)}"
         attachment = p.attachment_payload(
@@ -106,6 +96,7 @@ class MessageStore:
         if not (has_body or allow_empty):
             raise ApiError(400, "Cannot send an empty message", 50006)
         check_content(content)
+        rules.check_embeds(body.get("embeds"))
         referenced = self._referenced(body.get("message_reference"), channel_id, guild_id)
         message = p.message_payload(
             message_id=self.ids.next(),
@@ -144,6 +135,8 @@ class MessageStore:
         message = self.get(message_id)
         if "content" in body:
             check_content(str(body["content"] or ""))
+        if "embeds" in body:
+            rules.check_embeds(body["embeds"])
         if "attachments" in body or files:
             message["attachments"] = self._edited_attachments(message, body, files)
         if "content" in body:
