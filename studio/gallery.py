@@ -172,18 +172,23 @@ class Gallery:
             StudioError: ``not_found`` when not live here; ``bad_request`` for others.
         """
         async with self.store.transaction() as db:
-            share = await shares.get(db, guild_id or 0, image_id)
-            if share is None or share.status is not ShareStatus.LIVE:
-                raise NotFound("That image is not in this server's gallery.")
+            share = _may_take_down(
+                await shares.get(db, guild_id or 0, image_id), actor_id, is_moderator
+            )
             if share.author_id == actor_id:
                 await shares.drop(db, share.id)
                 return TakeDown(share, by_moderator=False)
-            if not is_moderator:
-                raise BadRequest(
-                    "Only the image's author or a moderator can take it out of the gallery."
-                )
             await shares.mark_removed(db, share.id, actor_id, self.clock())
             return TakeDown(share, by_moderator=True)
+
+    async def check_take_down(
+        self, guild_id: int | None, image_id: str, actor_id: int, is_moderator: bool
+    ) -> Share:
+        """What ``take_down`` would take down, changing nothing: an adapter deletes the
+        post first, and a post it could not delete stays listed as up."""
+        async with self.store.read() as db:
+            share = await shares.get(db, guild_id or 0, image_id)
+        return _may_take_down(share, actor_id, is_moderator)
 
     async def post_deleted(self, message_id: int) -> bool:
         """Someone deleted a live gallery post on Discord (not through us): treat it as a
@@ -218,3 +223,12 @@ class Gallery:
         since = 0.0 if span is None else self.clock() - span
         async with self.store.read() as db:
             return await shares.top(db, guild_id, since, TOP_SIZE)
+
+
+def _may_take_down(share: Share | None, actor_id: int, is_moderator: bool) -> Share:
+    """The live share, when ``actor_id`` may take it down; else a refusal."""
+    if share is None or share.status is not ShareStatus.LIVE:
+        raise NotFound("That image is not in this server's gallery.")
+    if share.author_id != actor_id and not is_moderator:
+        raise BadRequest("Only the image's author or a moderator can take it out of the gallery.")
+    return share

@@ -59,6 +59,9 @@ class Settings(SharedSettings):
     # Discord user ids whose /credits-admin grant may give credits for every server
     # (comma-separated); a server's own admins grant credits spent on that server only.
     operator_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # The tag Share gives gallery forum posts (by name); without it, a forum that requires
+    # a tag gets the first one the bot may apply.
+    gallery_forum_tag: str | None = None
     api_enabled: bool = False  # serve the Images API beside the bot (python -m bot api: alone)
     api_host: str = "127.0.0.1"  # 0.0.0.0 to accept other machines (put TLS in front)
     api_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (printed)

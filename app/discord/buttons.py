@@ -339,6 +339,7 @@ class ShareButton(ImageButton, action=custom_ids.SHARE):
                 interaction.user,
                 self.image_id,
                 gallery_view,
+                bot.settings.gallery_forum_tag,
             )
         except gallery_posts.NoGalleryAccess:
             raise GalleryUnreachable from None
@@ -609,9 +610,12 @@ async def take_down(bot: ImagineBot, interaction: discord.Interaction, image_id:
     gallery = Gallery.of(bot.studio)
     share = await gallery.live_share(interaction.guild_id, image_id)
     moderator = share is not None and await moderates(bot, interaction, share)
-    done = await gallery.take_down(interaction.guild_id, image_id, interaction.user.id, moderator)
-    await gallery_posts.take_down(bot, done.share)
-    return done
+    who = (interaction.guild_id, image_id, interaction.user.id, moderator)
+    # The post goes first: one Discord refuses to delete stays listed as up (PostNotRemoved).
+    checked = await gallery.check_take_down(*who)
+    with gallery_posts.taking_down(checked):
+        await gallery_posts.take_down(bot, checked)
+        return await gallery.take_down(*who)
 
 
 def took_down(done: TakeDown) -> str:

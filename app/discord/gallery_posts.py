@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import discord
 
@@ -19,6 +19,7 @@ from app.discord import fitting, pages, render
 from app.discord.visible_mark import VisibleMarks
 from data.images import ImageFiles, ImageRecord
 from data.shares import Share
+from studio.errors import BadRequest
 from studio.gallery import Gallery, Slot
 
 log = logging.getLogger(__name__)
@@ -39,15 +40,17 @@ async def share(
     user: discord.abc.User,
     image_id: str,
     view: Callable[[ImageRecord], discord.ui.View],
+    tag_name: str | None = None,
 ) -> Share:
     """Post the image once in this server's gallery; returns the live share.
 
-    ``view`` makes the buttons under the post (:func:`bot.discord.buttons.gallery_view`).
+    ``view`` makes the buttons under the post (:func:`bot.discord.buttons.gallery_view`);
+    ``tag_name``: the forum tag to apply where the forum has it (GALLERY_FORUM_TAG).
     """
     slot = await gallery.reserve(guild_id, user.id, user.display_name, image_id)
     try:
         marks = VisibleMarks(gallery.store)
-        channel_id, message = await _post(client, files, slot, view(slot.image), marks)
+        channel_id, message = await _post(client, files, slot, view(slot.image), marks, tag_name)
     except BaseException:
         await asyncio.shield(gallery.abandon(slot))
         raise
@@ -63,6 +66,7 @@ async def _post(
     slot: Slot,
     view: discord.ui.View,
     marks: VisibleMarks,
+    tag_name: str | None,
 ) -> tuple[int, discord.Message]:
     image = slot.image
     stored = await asyncio.to_thread(files.read, image)
@@ -83,7 +87,8 @@ async def _post(
         )
         if isinstance(channel, discord.ForumChannel):
             name = render.short(image.prompt or "Variation", THREAD_NAME_LIMIT)
-            created = await channel.create_thread(name=name, **kwargs)
+            tags = forum_tags(channel, tag_name)
+            created = await channel.create_thread(name=name, applied_tags=tags, **kwargs)
             return created.thread.id, created.message
         if not isinstance(channel, discord.abc.Messageable):
             raise NoGalleryAccess
@@ -94,15 +99,60 @@ async def _post(
         raise NoGalleryAccess from error
 
 
+_taking_down: set[int] = set()  # posts we are deleting ourselves: not someone else's removal
+
+
+@contextlib.contextmanager
+def taking_down(share: Share) -> Iterator[None]:
+    """While we delete a post and record it, its delete event is ours, not a moderator's
+    removal through Discord (which would remove the image for good)."""
+    post = share.message_id
+    if post is not None:
+        _taking_down.add(post)
+    try:
+        yield
+    finally:
+        _taking_down.discard(post or 0)
+
+
+def ours(post_id: int) -> bool:
+    """Whether a deleted message or thread is a post we are taking down right now."""
+    return post_id in _taking_down
+
+
+class PostNotRemoved(BadRequest):
+    """Discord refused to delete a gallery post: it stays up, and listed as up."""
+
+    code = "gallery_post_not_removed"
+
+
+def forum_tags(forum: discord.ForumChannel, configured: str | None) -> list[discord.ForumTag]:
+    """The tag a gallery post gets: the configured one (GALLERY_FORUM_TAG) where the forum
+    has it, else, for a forum that requires a tag, the first the bot may apply (a
+    moderated tag needs Manage Threads); none otherwise."""
+    if configured:
+        wanted = configured.strip().casefold()
+        named = [tag for tag in forum.available_tags if tag.name.casefold() == wanted]
+        if named:
+            return named[:1]
+    if not forum.flags.require_tag:
+        return []
+    manages = forum.permissions_for(forum.guild.me).manage_threads
+    usable = [tag for tag in forum.available_tags if manages or not tag.moderated]
+    return usable[:1]
+
+
 async def take_down(client: discord.Client, share: Share) -> None:
-    """Delete a gallery post; gone already is fine.
+    """Delete a gallery post; gone already is fine. A refusal (a missing permission)
+    raises PostNotRemoved with the reason, so the studio keeps the share live.
 
     A forum post's starter message has its thread's id: then the whole thread goes.
     """
     if share.channel_id is None or share.message_id is None:
         return
+    forum_post = share.message_id == share.channel_id
     try:
-        if share.message_id == share.channel_id:
+        if forum_post:
             thread = client.get_channel(share.channel_id) or await client.fetch_channel(
                 share.channel_id
             )
@@ -114,3 +164,17 @@ async def take_down(client: discord.Client, share: Share) -> None:
         pass
     except discord.HTTPException as error:
         log.warning("could not delete gallery post %s: %s", share.message_id, error)
+        raise PostNotRemoved(_why_not_removed(error, forum_post, share.channel_id)) from error
+
+
+def _why_not_removed(error: discord.HTTPException, forum_post: bool, channel_id: int) -> str:
+    where = f"<#{channel_id}>"
+    if isinstance(error, discord.Forbidden):
+        needed = "Manage Threads in the gallery forum" if forum_post else "access to it"
+        reason = f"I lack a permission there (I need {needed})"
+    else:
+        reason = f"Discord answered {error.status} ({error.text or 'no reason given'})"
+    return (
+        f"I could not delete the gallery post {where}: {reason}. It stays in the gallery "
+        "and still counts as shared; fix that and try again."
+    )

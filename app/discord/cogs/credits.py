@@ -6,7 +6,6 @@ group (``/credits-admin grant``, ``/credits-admin history``) beside ``/credits``
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -130,6 +129,38 @@ class CreditsCog(commands.Cog):
     @commands.Cog.listener()
     async def on_entitlement_create(self, entitlement: discord.Entitlement) -> None:
         """A credit pack was bought: grant it once (keyed by entitlement), then consume it."""
+        await self.fulfil(entitlement)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        await self.fulfil_unconsumed()
+
+    @commands.Cog.listener()
+    async def on_resumed(self) -> None:
+        await self.fulfil_unconsumed()
+
+    async def fulfil_unconsumed(self) -> int:
+        """Packs bought while the bot was away (past the gateway's replay of missed
+        events): every unconsumed entitlement of the pack's SKU, granted once and consumed.
+        Returns how many were found; a Discord error is logged and tried again next time."""
+        sku = self.bot.settings.credit_pack_sku_id
+        if sku is None:
+            return 0
+        found = 0
+        try:
+            async for entitlement in self.bot.entitlements(
+                limit=None, skus=[discord.Object(sku)], exclude_ended=True
+            ):
+                if not (entitlement.consumed or entitlement.deleted):
+                    found += 1
+                    await self.fulfil(entitlement)
+        except discord.HTTPException as error:
+            log.warning("could not list unconsumed credit packs: %s", error)
+        return found
+
+    async def fulfil(self, entitlement: discord.Entitlement) -> None:
+        """Grant one credit pack (idempotent: the entitlement id is the ledger key) and
+        consume it; both paths (the event, the look at start) end here."""
         sku = self.bot.settings.credit_pack_sku_id
         if sku is None or entitlement.sku_id != sku or entitlement.user_id is None:
             return
@@ -141,8 +172,10 @@ class CreditsCog(commands.Cog):
             "granted" if granted else "already granted",
         )
         if not entitlement.consumed:
-            with contextlib.suppress(discord.HTTPException):
+            try:
                 await entitlement.consume()
+            except discord.HTTPException as error:  # granted; the next start consumes it
+                log.warning("could not consume credit pack %s: %s", entitlement.id, error)
 
 
 async def setup(bot: ImagineBot) -> None:

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from app.discord import limits, pages
+from app.discord import gallery_posts, limits, pages
 from app.discord.buttons import take_down, took_down
 from studio.gallery import Gallery
 from studio.library import Library, image_id_in
@@ -131,11 +131,13 @@ class GalleryCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        await self.rules.post_deleted(payload.message_id)
+        if not gallery_posts.ours(payload.message_id):
+            await self.rules.post_deleted(payload.message_id)
 
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
-        await self.rules.post_deleted(payload.thread_id)  # a forum post: starter id = thread id
+        if not gallery_posts.ours(payload.thread_id):
+            await self.rules.post_deleted(payload.thread_id)  # a forum post: starter id = thread id
 
     @commands.Cog.listener()
     async def on_raw_reaction_clear(self, payload: discord.RawReactionClearEvent) -> None:
