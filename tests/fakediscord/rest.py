@@ -319,7 +319,12 @@ class RestApi:
         return Reply(body=self.fake.channel(int(request.match_info["channel"])))
 
     async def delete_channel(self, request: web.Request, call: RestCall) -> Reply:
-        return Reply(body=await self.fake.delete_channel(int(request.match_info["channel"])))
+        channel_id = int(request.match_info["channel"])
+        thread = self.fake.channel(channel_id).get("type") == 11
+        self.fake.require_bot(
+            channel_id, p.PERM_MANAGE_THREADS if thread else p.PERM_MANAGE_CHANNELS
+        )
+        return Reply(body=await self.fake.delete_channel(channel_id))
 
     async def start_forum_post(self, request: web.Request, call: RestCall) -> Reply:
         forum_id = int(request.match_info["channel"])

@@ -490,8 +490,6 @@ class FakeDiscord:
     async def delete_channel(self, channel_id: int) -> dict:
         """Delete a channel or thread with its messages (CHANNEL_DELETE / THREAD_DELETE)."""
         channel = self.channel(channel_id)
-        needed = p.PERM_MANAGE_THREADS if channel.get("type") == 11 else p.PERM_MANAGE_CHANNELS
-        self.require_bot(channel_id, needed)
         del self.channels[channel_id]
         for message_id in [
             m for m, msg in self.messages.items() if msg["channel_id"] == str(channel_id)
