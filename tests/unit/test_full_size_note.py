@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from types import SimpleNamespace
 
+from app import cli
 from app.discord import full_size
 from data import api_keys, images, job_records, users
 from data.images import ImageRecord
@@ -67,3 +69,19 @@ async def test_without_it_the_note_names_the_operators_export_command(tmp_path):
     studio = SimpleNamespace(settings=settings, store=None, clock=time.time)
     note = await full_size.note(studio, upscaled(), 12 * MIB, 10 * MIB)
     assert "`python -m bot export 0123456789ab`" in note
+
+
+async def test_export_writes_the_stored_png_and_refuses_an_unknown_id(tmp_path, monkeypatch):
+    store = await Store.open(tmp_path / "imagine.db")
+    try:
+        record = await stored(store)
+    finally:
+        await store.close()
+    png = tmp_path / record.path
+    png.parent.mkdir(parents=True)
+    png.write_bytes(b"\x89PNG the stored bytes")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    out = tmp_path / "out.png"
+    code = await asyncio.to_thread(cli.main, ["export", record.id, "--out", str(out)])
+    assert code == 0 and out.read_bytes() == png.read_bytes()
+    assert await asyncio.to_thread(cli.main, ["export", "ffffffffffff"]) == 1
