@@ -276,9 +276,9 @@ class OpenButton(ImageButton, action=custom_ids.OPEN):
     """U1–U4: the full-size PNG of one image, with its own buttons."""
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(thinking=True)  # reading and encoding take time
         user = requester(interaction.user)
         image = await bot.studio.visible_image(user, self.image_id, interaction.channel_id)
+        await interaction.response.defer(thinking=True)  # reading and encoding take time
         (png,) = await bot.delivery.marks.copies(  # the server's visible signature, if on
             interaction.guild_id, [await asyncio.to_thread(bot.studio.files.read, image)]
         )
@@ -365,8 +365,8 @@ class ReopenButton(ImageButton, action=custom_ids.REOPEN):
     """A /history entry: its result again, with V1–V4, 🔄, Save and Share."""
 
     async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)  # a grid to make
         made = await Library.of(bot.studio).reopen(interaction.user.id, self.image_id)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a grid to make
         grid = await asyncio.to_thread(
             lambda: render.grid_png([bot.studio.files.read(image) for image in made])
         )
@@ -450,14 +450,17 @@ class PageButton(
         )
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        """Acknowledge at once (a page reads and shrinks up to 20 images), then edit the
+        page in place; a refusal is a message only the clicker sees."""
         bot: ImagineBot = interaction.client  # type: ignore[assignment]
+        await interaction.response.defer()
         try:
             message = await self.show(bot, interaction)
         except StudioError as error:
-            await bot.delivery.refuse(interaction, words(error))
+            await interaction.followup.send(words(error), ephemeral=True)
             return
         file = message.pop("file", None)
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             attachments=[file] if file else [], view=message.pop("view", None), **message
         )
 

@@ -32,6 +32,16 @@ async def answer(inter: FakeInteraction, timeout: float = 30) -> dict:
     assert callback.ok, callback
     if callback.type in (4, 7):
         return inter.fake.message(inter.original_id)
+    if callback.type == 6:  # a deferred update: the page edited in place, or a followup
+        done = await inter.fake.wait_for_call(
+            lambda c: (
+                c.ok and c.method in ("POST", "PATCH") and c.path.startswith(inter.webhook_path)
+            ),
+            timeout,
+            since=inter.first_call,
+            what=f"the answer to interaction {inter.id}",
+        )
+        return done.response
     followup = await inter.wait_followup(timeout=timeout)
     return followup.response or inter.fake.message(inter.original_id)
 

@@ -59,9 +59,10 @@ async def test_reroll_open_save_and_share(studio: Studio):
     assert "seed 7" not in again["embeds"][0]["description"]
 
     opened = await fake.click_button(result["id"], button(result, "imagine:open:", 2), user_id=BOB)
-    callback = await opened.wait_callback()
-    assert callback.type == 4 and callback.files[0].filename.endswith(".png")
-    assert Image.open(io.BytesIO(callback.files[0].data)).size == (64, 64)
+    assert (await opened.wait_callback()).type == 5  # deferred: reading and encoding take time
+    sent = await opened.wait_followup()
+    assert sent.files[0].filename.endswith(".png")
+    assert Image.open(io.BytesIO(sent.files[0].data)).size == (64, 64)
 
     saved = await fake.click_button(result["id"], button(result, "imagine:saveall:"), user_id=ALICE)
     answer = await saved.wait_callback()

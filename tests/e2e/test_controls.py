@@ -57,7 +57,8 @@ async def open_image(studio: Studio, result: dict, user_id: int, position: int =
     opened = await studio.fake.click_button(
         result["id"], button(result, "imagine:open:", position), user_id=user_id
     )
-    assert (await opened.wait_callback()).type == 4
+    assert (await opened.wait_callback()).type == 5  # deferred: reading and encoding take time
+    await opened.wait_followup()
     return studio.fake.message(opened.original_id)
 
 

@@ -119,11 +119,17 @@ async def _share_first(studio: Studio, prompt: str) -> tuple[str, dict]:
 async def test_share_applies_a_tag_where_the_forum_requires_one(studio: Studio):
     staff = p.forum_tag_payload(9001, "Staff pick", moderated=True)
     art = p.forum_tag_payload(9002, "AI art")
-    await _forum_gallery(studio, tags=[staff, art], require_tag=True)
+    photo = p.forum_tag_payload(9003, "Photo")
+    await _forum_gallery(studio, tags=[staff, art, photo], require_tag=True)
     _, shared = await _share_first(studio, "a tagged heron")
     assert "Shared to the gallery" in shared["content"], shared["content"]
     [thread] = studio.fake.threads_of(FORUM)
     assert thread["applied_tags"] == ["9002"]  # not the moderated one: the bot may not apply it
+
+    bot = studio.bot  # GALLERY_FORUM_TAG names the tag to use (any case)
+    bot.settings = bot.settings.model_copy(update={"gallery_forum_tag": "photo"})
+    await _share_first(studio, "a configured heron")
+    assert [t["applied_tags"] for t in studio.fake.threads_of(FORUM)] == [["9002"], ["9003"]]
 
 
 async def test_a_refused_take_down_keeps_the_post_up_and_says_why(studio: Studio):

@@ -41,9 +41,10 @@ async def open_image(studio: Studio, result: dict, position: int = 1) -> bytes:
     opened = await studio.fake.click_button(
         result["id"], button(result, "imagine:open:", position), user_id=ALICE
     )
-    callback = await opened.wait_callback()
-    assert callback.type == 4 and callback.files, callback
-    return callback.files[0].data
+    assert (await opened.wait_callback()).type == 5  # deferred: reading and encoding take time
+    sent = await opened.wait_followup()
+    assert sent.files, sent
+    return sent.files[0].data
 
 
 async def test_delivered_images_carry_credentials_and_the_signature_is_opt_in(studio: Studio):

@@ -258,7 +258,8 @@ async def test_save_and_open_refuse_an_image_the_clicker_cannot_see(fake, tmp_pa
         assert saved == 0
         # Control: where the result was posted, Bob may open and save it.
         opened = await fake.click_button(result["id"], button(result, "imagine:open:"), user_id=BOB)
-        assert (await opened.wait_callback()).json["data"]["attachments"]
+        assert (await opened.wait_callback()).type == 5
+        assert (await opened.wait_followup()).files
         every = button(result, "imagine:saveall:")
         kept = await fake.click_button(result["id"], every, user_id=BOB)
         assert "Saved 4 images" in (await kept.wait_callback()).json["data"]["content"]

@@ -112,10 +112,9 @@ class CollectionsCog(commands.Cog):
     ) -> None:
         owner = user or interaction.user
         shown = await self.library.show(interaction.user.id, owner.id, name)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # thumbnails to make
         message = await collection_page(self.bot, shown)
-        await interaction.response.send_message(
-            ephemeral=True, allowed_mentions=NO_PINGS, **message
-        )
+        await interaction.followup.send(ephemeral=True, allowed_mentions=NO_PINGS, **message)
 
     @collection.command(name="list", description="Your collections, or someone's public ones")
     @app_commands.describe(user="Whose collections (default: yours)")

@@ -21,8 +21,9 @@ class HistoryCog(commands.Cog):
 
     @app_commands.command(name="history", description="Your latest generations, to reopen")
     async def history(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # thumbnails to make
         message = await history_page(self.bot, interaction.user.id, 0)
-        await interaction.response.send_message(ephemeral=True, **message)
+        await interaction.followup.send(ephemeral=True, **message)
 
 
 async def setup(bot: ImagineBot) -> None:
