@@ -313,11 +313,13 @@ class Delivery:
             "allowed_mentions": mentions,
         }
 
-    def _upload_limit(self, origin: Any) -> int:
+    def _upload_limit(self, origin: object) -> int:
         """The largest file the answer may carry: the interaction's limit, else the
         server's (its boost tier), else Discord's default."""
-        known = getattr(origin, "upload_limit", None)
-        if not known and getattr(origin, "guild_id", None):
+        if not isinstance(origin, DiscordOrigin):
+            return fitting.upload_limit(None)
+        known = origin.upload_limit
+        if not known and origin.guild_id:
             guild = self.client.get_guild(origin.guild_id)
             known = guild.filesize_limit if guild is not None else None
         return fitting.upload_limit(known)
