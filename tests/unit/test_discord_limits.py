@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 import discord
 
 from app.discord import limits, pages, render
-from app.discord.cogs import credits, moderation, styles
+from app.discord.cogs import access, api_keys, credits, moderation, styles
+from data.api_keys import ApiKeyRow
 from data.collections import Collection
 from data.images import ImageRecord
 from data.ledger import Balance, EntryKind, LedgerEntry, Pool
@@ -22,6 +23,8 @@ from data.shares import Ranked, Share, ShareStatus
 from data.styles import Style
 from studio import library
 from studio import styles as style_rules
+from studio.api_keys import MAX_KEYS
+from studio.api_keys import MAX_NAME as KEY_NAME
 from studio.gallery import TOP_SIZE
 from studio.library import COLLECTION_PAGE, HISTORY_PAGE, CollectionPage, Page
 from studio.moderation.service import MAX_TERM_LENGTH, BlockEvent
@@ -163,3 +166,16 @@ def test_result_and_gallery_embeds_fit_with_the_longest_prompts():
     for kind in ("generate", "vary", "edit", "upscale"):
         embed_fits(render.result_embed(made, BIG_ID, kind))
     embed_fits(pages.gallery_embed(made[0]))
+
+
+def test_api_keys_and_access_roles_fit_at_their_maxima():
+    rows = [
+        ApiKeyRow(
+            f"key{n:09d}", BIG_ID, BIG_ID, frozenset(), "_*" * (KEY_NAME // 2), b"", NOW, NOW, None
+        )
+        for n in range(MAX_KEYS)
+    ]
+    fits(api_keys.keys_text(rows))
+    roles = access.describe([BIG_ID + n for n in range(250)])  # Discord's most roles
+    fits(roles)
+    assert roles.endswith("more.")

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from app.discord import limits
 from app.discord.people import requester
 from studio.access import Access
 
@@ -18,8 +19,9 @@ if TYPE_CHECKING:
 def describe(role_ids: list[int]) -> str:
     if not role_ids:
         return "Every member of this server may use Imagine."
-    roles = ", ".join(f"<@&{role}>" for role in role_ids)
-    return f"Only members with one of these roles may use Imagine: {roles}."
+    head = "Only members with one of these roles may use Imagine: "
+    roles = limits.fit_joined([f"<@&{role}>" for role in role_ids], limits.CONTENT - len(head) - 1)
+    return f"{head}{roles}."
 
 
 @app_commands.guild_only()

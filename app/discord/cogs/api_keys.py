@@ -6,6 +6,7 @@ roles, terms and suspensions apply to what it asks for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -13,12 +14,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from app.discord import limits
 from app.discord.people import requester
 from data.api_keys import ApiKeyRow
 from studio.api_keys import MAX_NAME, ApiKeys
 
 if TYPE_CHECKING:
     from app.discord.client import ImagineBot
+
+
+def keys_text(active: Sequence[ApiKeyRow]) -> str:
+    """/api-key list: one line per active key, as many as fit in a message."""
+    if not active:
+        return "You have no API keys; make one with `/api-key create`."
+    return limits.fit_lines(["Your API keys:"], [key_line(row) for row in active])
 
 
 def key_line(row: ApiKeyRow) -> str:
@@ -72,12 +81,7 @@ class ApiKeysCog(
     @app_commands.command(name="list", description="Your API keys (their ids, never secrets)")
     async def list(self, interaction: discord.Interaction) -> None:
         active = [row for row in await self.keys.list(interaction.user.id) if row.active]
-        text = (
-            "Your API keys:\n" + "\n".join(key_line(row) for row in active)
-            if active
-            else "You have no API keys; make one with `/api-key create`."
-        )
-        await interaction.response.send_message(text, ephemeral=True)
+        await interaction.response.send_message(keys_text(active), ephemeral=True)
 
     @app_commands.command(name="revoke", description="Stop an API key at once")
     @app_commands.describe(key="The key's id from /api-key list (or the key itself)")
