@@ -28,7 +28,7 @@ from tests.e2e.conftest import (
     start_bot,
     stop_bot,
 )
-from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord, payloads
+from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord
 
 ROLE_ID = 4242
 PINGS = f"@everyone @here <@&{ROLE_ID}> <@{BOB}>"
@@ -65,9 +65,9 @@ async def queue_only(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[Studio]
     await stop_bot(bot, task)
 
 
-async def test_hostile_uploads_are_refused_without_a_job_or_a_charge(queue_only, monkeypatch):
+async def test_hostile_uploads_are_refused_without_a_job_or_a_charge(queue_only):
     studio, fake = queue_only, queue_only.fake
-    monkeypatch.setattr(payloads, "ATTACHMENT_SIZE_LIMIT", 64 * 2**20)  # a boosted server
+    fake.attachment_size_limit = 64 * 2**20  # a boosted server
     mark = len(fake.calls)
     cases = [
         ("empty.png", b"", "The file is empty"),
