@@ -300,22 +300,7 @@ class Studio:
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
         if edit_area is None:
             return await self._vary(user, source, None, prompt, seed, origin)
-        init_image, mask = await self._image_work(
-            lambda: (_png(edit_area.image), _png(edit_area.mask))
-        )
-        job = self._job(
-            JobKind.EDIT,
-            prompt,
-            await self._negative_for(user, parent),
-            seed,
-            self.settings.images_per_edit,
-            edit_area.image.width,
-            edit_area.image.height,
-            strength=1.0,
-            init_image=init_image,
-            mask=mask,
-        )
-        return await self._submit_from(user, job, parent, source, self.settings.edit_cost, origin)
+        return await self._paint(user, edit_area, prompt, parent, source, seed, origin)
 
     async def reroll(
         self,
@@ -412,22 +397,7 @@ class Studio:
         await self._screen(user, origin, text or None)
         image, _ = await self._source(user, image_id, origin)
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
-        init_image, mask = await self._image_work(
-            lambda: (_png(edit_area.image), _png(edit_area.mask))
-        )
-        job = self._job(
-            JobKind.EDIT,
-            text,
-            await self._negative_for(user, parent),
-            None,
-            self.settings.images_per_edit,
-            edit_area.image.width,
-            edit_area.image.height,
-            strength=1.0,
-            init_image=init_image,
-            mask=mask,
-        )
-        return await self._submit_from(user, job, parent, image_id, self.settings.edit_cost, origin)
+        return await self._paint(user, edit_area, text, parent, image_id, None, origin)
 
     # -- queries -----------------------------------------------------------------------
 
@@ -477,6 +447,35 @@ class Studio:
     def clean_prompt(self, text: str | None, *, required: bool = True) -> str:
         """A prompt as the model gets it (see :func:`bot.text.clean_text`)."""
         return clean_text(text, self.settings.max_prompt_length, required=required)
+
+    async def _paint(
+        self,
+        user: Requester,
+        edit_area: canvas.Canvas,
+        prompt: str,
+        parent: ImageRecord | None,
+        source: ImageSource,
+        seed: int | None,
+        origin: Origin | None,
+    ) -> JobHandle:
+        """Queue an inpaint of ``edit_area`` (a masked area, or a grown canvas whose new
+        part is the mask): the tail of :meth:`edit` and :meth:`outpaint`."""
+        init_image, mask = await self._image_work(
+            lambda: (_png(edit_area.image), _png(edit_area.mask))
+        )
+        job = self._job(
+            JobKind.EDIT,
+            prompt,
+            await self._negative_for(user, parent),
+            seed,
+            self.settings.images_per_edit,
+            edit_area.image.width,
+            edit_area.image.height,
+            strength=1.0,
+            init_image=init_image,
+            mask=mask,
+        )
+        return await self._submit_from(user, job, parent, source, self.settings.edit_cost, origin)
 
     async def _submit_from(
         self,
