@@ -49,6 +49,7 @@ from studio.library import Library, visible_to
 from studio.moderation import Moderator
 from studio.preferences import Preferences
 from studio.provenance import has_credentials
+from studio.quality import Quality, steps_for
 from studio.rate_limit import JobRateLimit
 from studio.requester import Requester
 from studio.settings import Settings
@@ -70,6 +71,7 @@ class ImagineOptions:
     count: int | None = None
     ratio: str | None = None  # W:H from 1:4 to 4:1; wins over size
     style: str | None = None  # a server's style preset
+    quality: Quality | None = None  # steps within the model's range (studio/quality.py)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,11 @@ class EditOptions:
     extend: str | None = None
     extend_pixels: int | None = None
     zoom: float | None = None
+    # Further images the model conditions on besides the source (a reference family
+    # only, e.g. FLUX.2 [klein]); with no area to paint, the edit is a whole-image one.
+    references: tuple[bytes, ...] = ()
+    quality: Quality | None = None
+    strength: float | None = None  # a whole-image edit's variation strength (img2img models)
 
 
 log = logging.getLogger(__name__)
@@ -89,6 +96,7 @@ ImageSource = str | bytes  # an image id from this studio, or uploaded file byte
 
 MAX_SEED = 2**32 - 16
 MAX_SIDE = 2048  # the job contract's longest side
+MAX_INPUT_IMAGES = 4  # an edit's source and its reference images, together
 SCREEN_SIDE = 1024  # uploads are screened at most this big (the detector looks at 320²)
 T = TypeVar("T")
 
@@ -178,7 +186,10 @@ class Studio:
         count = options.count if options.count is not None else defaults.count
         if not 1 <= count <= 4:
             raise BadRequest("Ask for 1 to 4 images.")
-        job = self._job(JobKind.GENERATE, prompt, negative, options.seed, count, width, height)
+        job = self._job(
+            JobKind.GENERATE, prompt, negative, options.seed, count, width, height,
+            steps=steps_for(options.quality, self.settings.steps),
+        )  # fmt: skip
         if self.moderator is not None:  # people diversity, where the server opted in
             job = await self.moderator.diversify(_guild_of(user, origin), job)
         return await self._submit(user, job, self.settings.generation_cost, None, origin)
@@ -208,6 +219,8 @@ class Studio:
         prompt: str | None = None,
         seed: int | None = None,
         origin: Origin | None = None,
+        references: tuple[bytes, ...] = (),
+        quality: Quality | None = None,
     ) -> JobHandle:
         """Variations of an image (image-to-image with fresh seeds), 3 by default.
 
@@ -219,10 +232,14 @@ class Studio:
             prompt: a new prompt; default the source image's own prompt.
             seed: for reproducible results; default a random one.
             origin: where the answer goes, kept with the job.
+            references: further uploaded images the model conditions on (a family that
+                takes reference images, like FLUX.2 [klein]; refused elsewhere).
+            quality: steps within the model's range (default its own).
 
         Raises:
             StudioError: as :meth:`imagine`, plus ``image_rejected`` and ``not_found``.
         """
+        self._check_references(references)
         strength = self.settings.vary_strength if strength is None else strength
         if not 0.05 <= strength <= 1:
             raise BadRequest("Strength must be between 0.05 and 1.")
@@ -231,6 +248,10 @@ class Studio:
         image, parent = await self._source(user, source, origin)
         text = text if text is not None else (parent.prompt if parent else "")
         init_image = await self._image_work(lambda: _png(image.convert("RGB")))
+        extra = []
+        for reference in references:  # each checked like any upload
+            picture, _ = await self._source(user, reference, origin)
+            extra.append(await self._image_work(lambda p=picture: _png(p.convert("RGB"))))
         job = self._job(
             JobKind.VARY,
             text,
@@ -241,6 +262,8 @@ class Studio:
             image.height,
             strength=strength,
             init_image=init_image,
+            references=tuple(extra),
+            steps=steps_for(quality, self.settings.steps),
         )
         return await self._submit_from(user, job, parent, source, self.settings.edit_cost, origin)
 
@@ -273,9 +296,24 @@ class Studio:
         chosen = [o for o in (options.mask, options.region, options.extend, options.zoom) if o]
         if len(chosen) > 1:
             raise BadRequest("Pick one of: a mask, --region, --extend or --zoom.")
+        self._check_references(options.references)
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
         if edit_area is None:
-            return await self.vary(user, source, prompt=prompt, seed=seed, origin=origin)
+            return await self.vary(
+                user,
+                source,
+                prompt=prompt,
+                seed=seed,
+                origin=origin,
+                strength=options.strength,
+                references=options.references,
+                quality=options.quality,
+            )
+        if options.references:
+            raise BadRequest(
+                "Further images condition a whole-image edit: send them without a mask "
+                "or transparent area."
+            )
         init_image, mask = await self._image_work(
             lambda: (_png(edit_area.image), _png(edit_area.mask))
         )
@@ -290,6 +328,7 @@ class Studio:
             strength=1.0,
             init_image=init_image,
             mask=mask,
+            steps=steps_for(options.quality, self.settings.steps),
         )
         return await self._submit_from(user, job, parent, source, self.settings.edit_cost, origin)
 
@@ -476,6 +515,20 @@ class Studio:
         defaults = await self.preferences.for_user(user)
         return self.clean_prompt(defaults.negative, required=False)
 
+    def _check_references(self, references: tuple[bytes, ...]) -> None:
+        """Several input images need a family that conditions on references; a clear
+        refusal elsewhere (an img2img model would silently use only the first)."""
+        if not references:
+            return
+        family = self.settings.family
+        if family.variation != "reference":
+            raise BadRequest(
+                f"This studio's model ({family.title}) edits one image at a time; several "
+                "input images need a model that takes reference images, like FLUX.2 [klein]."
+            )
+        if len(references) + 1 > MAX_INPUT_IMAGES:
+            raise BadRequest(f"Send at most {MAX_INPUT_IMAGES} images to edit together.")
+
     def _job(
         self,
         kind: JobKind,
@@ -485,6 +538,7 @@ class Studio:
         n: int,
         width: int,
         height: int,
+        steps: int | None = None,
         **extra: Any,
     ) -> Job:
         if seed is not None and not 0 <= seed <= MAX_SEED:
@@ -498,7 +552,7 @@ class Studio:
             n=n,
             width=width,
             height=height,
-            steps=self.settings.steps,
+            steps=self.settings.steps if steps is None else steps,
             guidance=self.settings.guidance,
             **extra,
         )
