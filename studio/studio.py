@@ -147,6 +147,15 @@ class Studio:
 
     # -- use-cases ---------------------------------------------------------------------
 
+    def admit(self, user: Requester, origin: Origin | None = None) -> None:
+        """Count this request against the member's rate limit, or raise ``rate_limited``.
+
+        Every use-case that starts a job calls it first; an adapter that must refuse before
+        reading a body or downloading an attachment calls it earlier, and the request is
+        still counted once (see :mod:`studio.rate_limit`).
+        """
+        self.rate_limit.check(user.id, request=origin.request_key if origin else None)
+
     async def imagine(
         self,
         user: Requester,
@@ -170,6 +179,7 @@ class Studio:
                 ``suspended``, ``no_access``, ``not_enough_credits``, ``unavailable``.
                 Nothing was charged or queued.
         """
+        self.admit(user, origin)
         prompt = self.clean_prompt(prompt)
         negative = self.clean_prompt(options.negative, required=False)
         NegativePromptUnsupported.check(self.settings, negative)  # never dropped silently
@@ -239,6 +249,24 @@ class Studio:
         Raises:
             StudioError: as :meth:`imagine`, plus ``image_rejected`` and ``not_found``.
         """
+        self.admit(user, origin)
+        return await self._vary(
+            user, source, strength, prompt, seed, origin, references=references, quality=quality
+        )
+
+    async def _vary(
+        self,
+        user: Requester,
+        source: ImageSource,
+        strength: float | None,
+        prompt: str | None,
+        seed: int | None,
+        origin: Origin | None,
+        *,
+        references: tuple[bytes, ...] = (),
+        quality: Quality | None = None,
+    ) -> JobHandle:
+        """:meth:`vary` once the request is admitted (an edit without a mask ends here)."""
         self._check_references(references)
         strength = self.settings.vary_strength if strength is None else strength
         if not 0.05 <= strength <= 1:
@@ -290,6 +318,7 @@ class Studio:
         Raises:
             StudioError: as :meth:`vary`; two ways to pick the area are ``bad_request``.
         """
+        self.admit(user, origin)
         prompt = self.clean_prompt(prompt)
         await self._screen(user, origin, prompt)
         image, parent = await self._source(user, source, origin)
@@ -299,13 +328,13 @@ class Studio:
         self._check_references(options.references)
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
         if edit_area is None:
-            return await self.vary(
+            return await self._vary(
                 user,
                 source,
-                prompt=prompt,
-                seed=seed,
-                origin=origin,
-                strength=options.strength,
+                options.strength,
+                prompt,
+                seed,
+                origin,
                 references=options.references,
                 quality=options.quality,
             )
@@ -351,6 +380,7 @@ class Studio:
         Raises:
             StudioError: ``not_found`` when the image is gone; else as :meth:`imagine`.
         """
+        self.admit(user, origin)
         text = self.clean_prompt(prompt) if prompt else None
         record = await self.image(image_id)
         async with self.store.read() as db:
@@ -377,6 +407,7 @@ class Studio:
     ) -> JobHandle:
         """Twice the width and height: the model repaints the enlarged image at a low
         strength (Subtle) or a higher one (Creative). Refuses results over the pixel limit."""
+        self.admit(user, origin)
         await self._screen(user, origin, None)
         image, parent = await self._source(user, source, origin, fit=False)
         width, height = image.width * 2, image.height * 2
@@ -416,6 +447,7 @@ class Studio:
     ) -> JobHandle:
         """Pan (⬅ ➡ ⬆ ⬇: extend one side by half) or zoom out one of our images, with its
         own prompt unless a new one is given (remix)."""
+        self.admit(user, origin)
         if (direction is None) == (zoom is None):
             raise BadRequest("Pan in one direction or zoom out, not both.")
         parent = await self.image(image_id)
