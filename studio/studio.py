@@ -51,7 +51,7 @@ from studio.preferences import Preferences
 from studio.provenance import has_credentials
 from studio.quality import Quality, steps_for
 from studio.rate_limit import JobRateLimit
-from studio.requester import Requester
+from studio.requester import CONSOLE, Requester
 from studio.settings import Settings
 from studio.styles import Styles
 from studio.text import clean_text
@@ -142,7 +142,11 @@ class Studio:
         self.credits = credits
         self.clock = clock
         self.preferences = Preferences(settings, store, clock)
-        self.rate_limit = JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds)
+        self.rate_limit = JobRateLimit(
+            settings.rate_limit_jobs,
+            settings.rate_limit_seconds,
+            own_limits={CONSOLE.id: settings.console_rate_limit_jobs},
+        )
         self.styles = Styles(settings, store, clock)
 
     # -- use-cases ---------------------------------------------------------------------
@@ -267,7 +271,7 @@ class Studio:
         quality: Quality | None = None,
     ) -> JobHandle:
         """:meth:`vary` once the request is admitted (an edit without a mask ends here)."""
-        self._check_references(references)
+        self.check_references(references)
         strength = self.settings.vary_strength if strength is None else strength
         if not 0.05 <= strength <= 1:
             raise BadRequest("Strength must be between 0.05 and 1.")
@@ -325,7 +329,7 @@ class Studio:
         chosen = [o for o in (options.mask, options.region, options.extend, options.zoom) if o]
         if len(chosen) > 1:
             raise BadRequest("Pick one of: a mask, --region, --extend or --zoom.")
-        self._check_references(options.references)
+        self.check_references(options.references)
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
         if edit_area is None:
             return await self._vary(
@@ -547,7 +551,7 @@ class Studio:
         defaults = await self.preferences.for_user(user)
         return self.clean_prompt(defaults.negative, required=False)
 
-    def _check_references(self, references: tuple[bytes, ...]) -> None:
+    def check_references(self, references: tuple[bytes, ...]) -> None:
         """Several input images need a family that conditions on references; a clear
         refusal elsewhere (an img2img model would silently use only the first)."""
         if not references:
