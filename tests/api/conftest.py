@@ -80,3 +80,31 @@ def with_hole(size: int = 64) -> Image.Image:
     alpha.paste(0, (size // 2, 0, size, size))
     picture.putalpha(alpha)
     return picture
+
+
+@asynccontextmanager
+async def working(served: Served, engine) -> AsyncIterator[None]:
+    """A worker on the served runtime's queue while the block runs (the real engine)."""
+    import asyncio
+
+    from inference.worker import Worker
+
+    stop = asyncio.Event()
+    worker = asyncio.create_task(Worker(served.runtime.queue, engine).run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await worker
+
+
+async def job_rows(served: Served) -> list:
+    """Every job row's stored Job and origin, oldest first."""
+    import json
+
+    from data.jobs import Job
+
+    rows = await served.runtime.store.fetchall(
+        "SELECT request, origin FROM jobs ORDER BY created_at, rowid"
+    )
+    return [(Job.model_validate_json(job), json.loads(origin or "null")) for job, origin in rows]
