@@ -38,29 +38,6 @@ def settings(settings: Settings) -> Settings:
     return settings
 
 
-@pytest.fixture
-def flux2_settings(tmp_path) -> Settings:
-    """The default family's offline build (FLUX.2 [klein]: reference-image editing)."""
-    return Settings(
-        _env_file=None,
-        data_dir=tmp_path / "flux2",
-        model="tiny:flux2",
-        local_worker=False,
-        rate_limit_jobs=100,
-    )
-
-
-@pytest.fixture(scope="session")
-def flux2_engine():
-    import torch
-
-    from inference.engine import Engine
-    from inference.models import load_pipelines
-
-    torch.set_num_threads(2)
-    return Engine(load_pipelines("tiny:flux2", "cpu"))
-
-
 async def test_every_openai_image_model_id_is_an_alias_with_its_own_defaults(settings, engine):
     async with serving(settings) as api:
         client = api.client(await api.key(USER))
