@@ -224,6 +224,15 @@ class Studio:
             f"Unknown size {shape!r}; use {', '.join(self.settings.sizes)} or a ratio like 3:2."
         )
 
+    @property
+    def work_side(self) -> int:
+        """The longest side an image is worked at (vary, edit): 1.5 × the model's side."""
+        return canvas.align(self.settings.image_size * 3 / 2)
+
+    def work_size(self, size: tuple[int, int]) -> tuple[int, int]:
+        """The size an uploaded image of ``size`` is varied or edited at."""
+        return canvas.fitted_size(size, self.work_side)
+
     async def vary(
         self,
         user: Requester,
@@ -621,7 +630,7 @@ class Studio:
         and its record when it is ours. An upload passes the image checks (nudity, faces)
         first, on a copy scaled down to at most SCREEN_SIDE: the full-size decode never
         outlives its thread."""
-        longest = canvas.align(self.settings.image_size * 3 / 2) if fit else None
+        longest = self.work_side if fit else None
         if isinstance(source, bytes):
             screened, image = await self._image_work(lambda: self._open_upload(source, longest))
             if self.moderator is not None:

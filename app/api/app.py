@@ -70,6 +70,7 @@ class Work:
     output: tuple[int, int] | None  # scale results to this (DALL·E 2's 256/512 squares)
     prompt: str = ""
     inputs: list[tuple[int, int]] = field(default_factory=list)  # input image sizes
+    expected: tuple[int, int] | None = None  # the size the model will make (stream events)
     kind: str = "image_generation"  # the stream's event prefix
 
 
@@ -161,8 +162,8 @@ class Api:
         self, request: web.Request, handles: list[JobHandle], work: Work
     ) -> web.StreamResponse:
         asked = work.asked
-        record_size = work.output or self.studio.size_of("square")
-        echo = stream.Echo(size_text(record_size), asked.quality.value, asked.encoding.format)
+        expected = work.output or work.expected or self.studio.size_of("square")
+        echo = stream.Echo(size_text(expected), asked.quality.value, asked.encoding.format)
         response = await stream.open_stream(request)
         if asked.partial_images:
             await stream.send_partials(response, work.kind, handles[0], asked, echo)
@@ -214,7 +215,7 @@ async def generations(request: web.Request) -> web.StreamResponse:
     body = validate(GenerationRequest, await read_json(request))
     asked = read(body, api.model(body.model))
     size = parse_size(body.size)
-    api.studio.size_of(size.ratio)  # a ratio the model cannot make is refused here
+    made = api.studio.size_of(size.ratio)  # a ratio the model cannot make is refused here
     prompt = api.clean(body.prompt, "prompt")
     if body.style:
         prompt = api.clean(styled(prompt, body.style), "prompt")
@@ -227,7 +228,9 @@ async def generations(request: web.Request) -> web.StreamResponse:
         )
         return api.studio.imagine(member, prompt, options, origin=origin)
 
-    work = Work(submit, body.n, IMAGES_PER_CREDIT, body.seed, asked, size.output, prompt)
+    work = Work(
+        submit, body.n, IMAGES_PER_CREDIT, body.seed, asked, size.output, prompt, expected=made
+    )
     return await api.answer(request, member, origin, work)
 
 
@@ -288,10 +291,10 @@ async def edits(request: web.Request) -> web.StreamResponse:
             )  # fmt: skip
         return api.studio.edit(member, source, prompt, options, origin=origin, seed=seed)
 
-    inputs = [picture.size for picture in pictures]
+    inputs = [api.studio.work_size(picture.size) for picture in pictures]  # as the model sees
     work = Work(
         submit, fields.n, api.settings.images_per_edit, fields.seed, asked, size.output,
-        prompt, inputs, kind="image_edit",
+        prompt, inputs, expected=api.studio.work_size(image.size), kind="image_edit",
     )  # fmt: skip
     return await api.answer(request, member, origin, work)
 

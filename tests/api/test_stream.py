@@ -79,6 +79,7 @@ async def test_previews_stream_as_partial_images_then_the_image_completes(settin
             assert partial.type == "image_generation.partial_image"
             assert partial.partial_image_index == index
             assert partial.output_format == "webp" and partial.background == "opaque"
+            assert partial.size == "64x64" and partial.quality == "medium"
             picture = decoded(partial.b64_json)
             assert picture.format == "WEBP"  # in the format asked for
             assert picture.convert("RGB").getpixel((16, 16))[index] > 200  # red, then green
