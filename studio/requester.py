@@ -21,6 +21,6 @@ class Requester:
     # server's suspensions and role rules apply (no server's rules would otherwise)
 
 
-# The operator's own account: the terminal (``python -m bot imagine``) and the API key
-# ``make run`` prints. It has its own rate limit (CONSOLE_RATE_LIMIT_JOBS, 0: none).
+# The operator's own account: the terminal (``python -m bot imagine``) and its API key (the
+# one ``make run`` prints). It has its own rate limit (CONSOLE_RATE_LIMIT_JOBS, 0: none).
 CONSOLE = Requester(id=0, name="console")
