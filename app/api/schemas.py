@@ -90,10 +90,10 @@ class MadeRequest(ImagesRequest):
     safety_identifier: str | None = Field(
         default=None, max_length=MAX_END_USER, description="Your end user's id (recorded)."
     )
-    complexity: Any = None
-    frame_count: Any = None
-    frame_duration_ms: Any = None
-    svg: Any = None
+    complexity: Any = Field(default=None, description="Refused: no planning effort to set.")
+    frame_count: Any = Field(default=None, description="Refused: no GIF output.")
+    frame_duration_ms: Any = Field(default=None, description="Refused: no GIF output.")
+    svg: Any = Field(default=None, description="Refused: no SVG output.")
 
 
 class GenerationRequest(MadeRequest):
