@@ -156,6 +156,7 @@ class Api:
             body.background = "opaque"
             body.output_format = work.asked.encoding.format
             body.usage = usage(work.prompt, made, work.inputs, self.settings.family.multiple)
+            body.safety_identifier = work.asked.end_user
         return web.json_response(body.model_dump(exclude_none=True))
 
     async def _stream(
@@ -164,29 +165,34 @@ class Api:
         asked = work.asked
         expected = work.output or work.expected or self.studio.size_of("square")
         echo = stream.Echo(size_text(expected), asked.quality.value, asked.encoding.format)
-        response = await stream.open_stream(request)
+        events = await stream.open_stream(request)
+        try:
+            await self._events(events, handles, work, echo)
+        finally:
+            await events.close()
+        return events.response
+
+    async def _events(
+        self, events: stream.EventStream, handles: list[JobHandle], work: Work, echo: stream.Echo
+    ) -> None:
+        asked = work.asked
         if asked.partial_images:
-            await stream.send_partials(response, work.kind, handles[0], asked, echo)
+            await stream.send_partials(events, work.kind, handles[0], asked, echo)
         try:
             records = await self.results.collect(handles, work.n)
         except ApiError as error:
-            await stream.send_error(response, error)
-            await response.write_eof()
-            return response
+            await stream.send_error(events, error)
+            return
         made = [self._made(record, work) for record in records]
         echo = stream.Echo(size_text(made[0]), asked.quality.value, asked.encoding.format)
-        data = await self.results.render(
-            records, "b64_json", work.output, self.base_url(request), asked.encoding
-        )
+        data = await self.results.render(records, "b64_json", work.output, "", asked.encoding)
         patch = self.settings.family.multiple
         usages = [
             usage(work.prompt if i == 0 else "", [size], work.inputs if i == 0 else [], patch)
             for i, size in enumerate(made)
         ]
         images = [item.b64_json or "" for item in data]
-        await stream.send_completed(response, work.kind, images, usages, echo, asked.end_user)
-        await response.write_eof()
-        return response
+        await stream.send_completed(events, work.kind, images, usages, echo, asked.end_user)
 
     @staticmethod
     def _made(record: ImageRecord, work: Work) -> tuple[int, int]:

@@ -146,6 +146,7 @@ class ImagesResponse(BaseModel):
     background: Literal["opaque"] | None = None
     output_format: OutputFormat | None = None
     usage: Usage | None = None
+    safety_identifier: str | None = Field(default=None, description="The end user, as sent.")
 
 
 class ModelObject(BaseModel):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import time
 from dataclasses import dataclass
@@ -47,7 +48,37 @@ class Echo:
         }
 
 
-async def open_stream(request: web.Request) -> web.StreamResponse:
+KEEP_ALIVE_SECONDS = 15  # a comment line this often: proxies keep a queued request open
+
+
+class EventStream:
+    """An open ``text/event-stream`` answer: whole events, one writer at a time, and a
+    comment line every KEEP_ALIVE_SECONDS while a job waits in the queue."""
+
+    def __init__(self, response: web.StreamResponse) -> None:
+        self.response = response
+        self._lock = asyncio.Lock()
+        self._keep_alive = asyncio.create_task(self._beat())
+
+    async def write(self, chunk: bytes) -> None:
+        async with self._lock:
+            await self.response.write(chunk)
+
+    async def close(self) -> None:
+        self._keep_alive.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._keep_alive
+        with contextlib.suppress(ConnectionError):  # the client may have gone
+            await self.response.write_eof()
+
+    async def _beat(self) -> None:
+        with contextlib.suppress(ConnectionError):
+            while True:
+                await asyncio.sleep(KEEP_ALIVE_SECONDS)
+                await self.write(b": keep-alive\n\n")
+
+
+async def open_stream(request: web.Request) -> EventStream:
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream",
@@ -56,16 +87,16 @@ async def open_stream(request: web.Request) -> web.StreamResponse:
         }
     )
     await response.prepare(request)
-    return response
+    return EventStream(response)
 
 
-async def send(response: web.StreamResponse, event: str, data: dict[str, Any]) -> None:
+async def send(events: EventStream, event: str, data: dict[str, Any]) -> None:
     payload = json.dumps(data, separators=(",", ":"))
-    await response.write(f"event: {event}\ndata: {payload}\n\n".encode())
+    await events.write(f"event: {event}\ndata: {payload}\n\n".encode())
 
 
 async def send_partials(
-    response: web.StreamResponse, kind: str, handle: JobHandle, asked: Asked, echo: Echo
+    events: EventStream, kind: str, handle: JobHandle, asked: Asked, echo: Echo
 ) -> None:
     """Relay the first ``asked.partial_images`` previews of ``handle`` until its job ends."""
     sent = 0
@@ -74,7 +105,7 @@ async def send_partials(
             continue
         picture = await asyncio.to_thread(encode, update.preview, asked.encoding)
         await send(
-            response,
+            events,
             f"{kind}.partial_image",
             {
                 "type": f"{kind}.partial_image",
@@ -88,7 +119,7 @@ async def send_partials(
 
 
 async def send_completed(
-    response: web.StreamResponse,
+    events: EventStream,
     kind: str,
     images: list[str],
     usages: list[Usage],
@@ -105,9 +136,9 @@ async def send_completed(
         }
         if end_user:
             event["safety_identifier"] = end_user
-        await send(response, f"{kind}.completed", event)
+        await send(events, f"{kind}.completed", event)
 
 
-async def send_error(response: web.StreamResponse, error: ApiError) -> None:
+async def send_error(events: EventStream, error: ApiError) -> None:
     body = {"message": error.message, "type": error.type, "param": error.param, "code": error.code}
-    await send(response, "error", {"type": "error", "error": body})
+    await send(events, "error", {"type": "error", "error": body})

@@ -110,7 +110,7 @@ async def test_quality_style_user_and_formats_are_honoured(settings, engine):
         jobs = await job_rows(api)
         steps = [job.steps for job, _ in jobs]
         assert steps[:3] == [1, 4, 2]  # low: half of tiny's 2 steps, hd: twice, else its own
-        assert low.quality == "low"
+        assert low.quality == "low" and low.safety_identifier == "end-user-7"
         assert jobs[0][1]["end_user"] == "end-user-7"  # recorded with the job
         assert jobs[2][0].prompt == "a fox, vivid, dramatic lighting, rich saturated colours, " \
             "hyper-real detail"  # fmt: skip

@@ -149,3 +149,32 @@ async def test_a_stream_of_links_is_refused(settings):
             await client.images.generate(prompt="a fox", stream=True, response_format="url")
         assert refused.value.body["param"] == "response_format"
         assert await api.job_count() == 0
+
+
+async def test_a_queued_stream_keeps_the_connection_alive(settings, monkeypatch):
+    """While the job waits, comment lines keep proxies from closing the stream; clients
+    skip them (OpenAI's client reads the events after them as usual)."""
+    import aiohttp
+
+    from app.api import stream
+
+    monkeypatch.setattr(stream, "KEEP_ALIVE_SECONDS", 0.05)
+    async with serving(settings) as api:
+        key = await api.key(USER)
+        body = {"model": "gpt-image-1", "prompt": "a fox", "stream": True}
+        headers = {"Authorization": f"Bearer {key}"}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"{api.url}/v1/images/generations", json=body, headers=headers) as answer,
+        ):
+            assert answer.content_type == "text/event-stream"
+            assert await asyncio.wait_for(answer.content.readline(), 30) == b": keep-alive\n"
+            claim = await claimed(api)
+            made = png(Image.effect_noise((64, 64), 60).convert("RGB"))
+            result = Result(
+                job_id=claim.job.id, model="tiny", width=64, height=64, seconds=1,
+                images=[GeneratedImage(png=made, seed=1)], verdict=OutputVerdict(allowed=True),
+            )  # fmt: skip
+            await api.runtime.queue.complete(claim.job.id, WORKER, result)
+            rest = (await asyncio.wait_for(answer.content.read(), 30)).decode()
+        assert "event: image_generation.completed\ndata: {" in rest
