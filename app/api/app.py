@@ -24,10 +24,10 @@ from aiohttp import web
 from PIL import Image
 
 from app.api import openapi, stream
-from app.api.asked import Asked, check_model, read, styled, usage
+from app.api.asked import Asked, read, styled, usage
 from app.api.errors import ApiError, bad_field, from_studio
 from app.api.forms import decode_image, read_form, read_json, validate
-from app.api.models import ModelId, model_ids
+from app.api.models import ModelId, check_model, model_ids
 from app.api.results import Results
 from app.api.schemas import (
     EditForm,

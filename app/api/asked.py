@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from app.api.errors import ApiError, bad_field
+from app.api.errors import bad_field
 from app.api.formats import Encoding
 from app.api.models import ModelId
 from app.api.schemas import UNSUPPORTED, ImagesRequest, MadeRequest
@@ -44,21 +44,6 @@ class Asked:
     @property
     def gpt_image(self) -> bool:
         return self.model.gpt_image
-
-
-def check_model(models: dict[str, ModelId], served: str, model: str | None) -> ModelId:
-    """The id's entry (none given: the served model's), or a 400 naming the ids served."""
-    if not model:
-        return models[served]
-    if model not in models:
-        raise ApiError(
-            400,
-            f"The model {model!r} does not exist here; this studio serves {served!r}, also "
-            "under OpenAI's image model ids (see GET /v1/models).",
-            param="model",
-            code="model_not_found",
-        )
-    return models[model]
 
 
 def read(body: ImagesRequest, model: ModelId) -> Asked:

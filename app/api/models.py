@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from app.api.errors import ApiError
+
 ResponseFormat = Literal["url", "b64_json"]
 
 
@@ -51,3 +53,18 @@ def model_ids(served: str) -> dict[str, ModelId]:
     ids += [ModelId(name, "url", False) for name in DALL_E]
     ids += [ModelId(name, "b64_json", True) for name in GPT_IMAGE]
     return {model.id: model for model in ids}
+
+
+def check_model(models: dict[str, ModelId], served: str, model: str | None) -> ModelId:
+    """The id's entry (none given: the served model's), or a 400 naming the ids served."""
+    if not model:
+        return models[served]
+    if model not in models:
+        raise ApiError(
+            400,
+            f"The model {model!r} does not exist here; this studio serves {served!r}, also "
+            "under OpenAI's image model ids (see GET /v1/models).",
+            param="model",
+            code="model_not_found",
+        )
+    return models[model]
