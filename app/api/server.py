@@ -11,7 +11,7 @@ import shlex
 import signal
 import sys
 
-from app.api.app import start_api
+from app.http import start_http
 from app.runtime import Runtime
 from studio.api_keys import LOCAL_KEY_NAME, ApiKeys
 from studio.requester import Requester
@@ -38,7 +38,7 @@ async def serve(settings: Settings, *, local_key: bool = False, note: str = "") 
     runtime = await Runtime.start(settings)
     await runtime.watcher.start()
     try:
-        runner, url = await start_api(runtime.studio, settings.api_host, settings.api_port)
+        runner, url = await start_http(runtime.studio, settings.api_host, settings.api_port)
     except OSError as error:
         await runtime.stop()
         print(

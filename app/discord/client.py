@@ -39,7 +39,7 @@ COGS = (
     "app.discord.cogs.provenance",
     "app.discord.cogs.api_keys",
 )
-API = "app.api.app"  # the HTTP adapter, loaded by name like the cogs (API_ENABLED=true)
+API = "app.http"  # the HTTP server (Images API, web pages), loaded by name (API_ENABLED=true)
 
 
 def intents(settings: Settings) -> discord.Intents:
@@ -104,8 +104,8 @@ class ImagineBot(commands.Bot):
 
     async def _start_api(self) -> None:
         """The Images API in this process: the same studio, and the same rate limit."""
-        start_api = importlib.import_module(API).start_api
-        self.api_runner, self.api_url = await start_api(
+        start_http = importlib.import_module(API).start_http
+        self.api_runner, self.api_url = await start_http(
             self.studio,
             self.settings.api_host,
             self.settings.api_port,
