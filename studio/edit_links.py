@@ -52,6 +52,18 @@ class LinkExpired(StudioError):
         super().__init__("This editor link has expired. Press Edit under the image for a new one.")
 
 
+class EditorOff(StudioError):
+    """This studio serves no web pages (its HTTP server is off), so no link would open."""
+
+    code = "editor_off"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The web editor is off on this studio: its operator can turn it on with "
+            "API_ENABLED=true (and API_PUBLIC_URL, the address members can reach)."
+        )
+
+
 class LeftServer(StudioError):
     """The member is no longer on the server the link was made on."""
 
