@@ -14,6 +14,7 @@ import shutil
 import threading
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -66,28 +67,20 @@ class LiveStudio:
 
 @pytest.fixture(scope="session")
 def flux2_pipelines():
-    import torch
-
-    from inference.models import load_pipelines
-
-    torch.set_num_threads(2)
-    return load_pipelines("tiny:flux2", "cpu")
+    return load_flux2()
 
 
-@pytest.fixture(scope="module")
-def live_studio(tmp_path_factory, flux2_pipelines) -> Iterator[LiveStudio]:
+@contextmanager
+def serving(data_dir: Path, pipelines, **overrides: Any) -> Iterator[LiveStudio]:
+    """A studio with a worker and its HTTP server, on a loop in a thread, until the end."""
     from app.http import start_http
     from app.runtime import Runtime
     from inference.engine import Engine
     from inference.worker import Worker
     from studio.settings import Settings
 
-    settings = Settings(
-        _env_file=None,
-        data_dir=tmp_path_factory.mktemp("web") / "var",
-        model="tiny:flux2",
-        local_worker=False,
-    )
+    values = {"model": "tiny:flux2", "local_worker": False, **overrides}
+    settings = Settings(_env_file=None, data_dir=data_dir, **values)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="studio-loop", daemon=True)
     thread.start()
@@ -101,7 +94,7 @@ def live_studio(tmp_path_factory, flux2_pipelines) -> Iterator[LiveStudio]:
             return {guild_id: frozenset() for guild_id in guild_ids}  # everyone is a member
 
         runtime.studio.member_roles = roles
-        worker = Worker(runtime.queue, Engine(flux2_pipelines), worker_id="web", poll_seconds=0.01)
+        worker = Worker(runtime.queue, Engine(pipelines), worker_id="web", poll_seconds=0.01)
         task = asyncio.create_task(worker.run(stop))
         runner, url = await start_http(runtime.studio, "127.0.0.1", 0, shutdown_seconds=1)
         return runtime, task, runner, url
@@ -124,6 +117,21 @@ def live_studio(tmp_path_factory, flux2_pipelines) -> Iterator[LiveStudio]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+@pytest.fixture(scope="module")
+def live_studio(tmp_path_factory, flux2_pipelines) -> Iterator[LiveStudio]:
+    with serving(tmp_path_factory.mktemp("web") / "var", flux2_pipelines) as live:
+        yield live
+
+
+def load_flux2():
+    import torch
+
+    from inference.models import load_pipelines
+
+    torch.set_num_threads(2)
+    return load_pipelines("tiny:flux2", "cpu")
 
 
 @pytest.fixture(scope="session")

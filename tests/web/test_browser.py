@@ -19,6 +19,8 @@ from tests.web.conftest import CHANNEL, GUILD, LiveStudio
 
 PHONE = {"width": 390, "height": 844}  # an iPhone 12–15's CSS viewport
 RESULT_TIMEOUT_MS = 240_000  # a loaded 2-core machine runs the tiny model's edit too
+# Every picture shown (a function, not a string: the pages' CSP forbids eval).
+ALL_LOADED = "s => [...document.querySelectorAll(s)].every(i => i.complete && i.naturalWidth)"
 
 
 def make_image(live: LiveStudio, user_id: int, prompt: str = "a red fox in the snow"):
@@ -74,9 +76,7 @@ def test_paint_a_stroke_submit_and_see_the_results(live_studio: LiveStudio, brow
     page.click("#submit")
     results = page.locator(".result img")
     results.first.wait_for(timeout=RESULT_TIMEOUT_MS)
-    page.wait_for_function(
-        "[...document.querySelectorAll('.result img')].every(i => i.complete && i.naturalWidth > 0)"
-    )
+    page.wait_for_function(ALL_LOADED, arg=".result img")
     settings = live.studio.settings
     assert results.count() == settings.images_per_edit
     assert page.locator("#wallet").inner_text() == f"Balance: {before - settings.edit_cost} credits"
@@ -164,9 +164,7 @@ def test_the_gallery_page_lists_a_shared_image_and_drops_it_once_unshared(
     card = page.locator(f'figure[data-image="{image.id}"]')
     assert card.locator(".prompt").inner_text() == "a lighthouse at dusk"
     assert card.locator(".author").inner_text() == "Ada"
-    page.wait_for_function(
-        "[...document.querySelectorAll('figure img')].every(i => i.complete && i.naturalWidth)"
-    )
+    page.wait_for_function(ALL_LOADED, arg="figure img")
 
     live.run(gallery.take_down(GUILD, image.id, member, False))  # the author unshares
     page.reload()

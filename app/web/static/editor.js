@@ -69,10 +69,23 @@ function offset() {
     width: w + Math.round(l * w) + Math.round(r * w), height: h + Math.round(t * h) + Math.round(b * h) };
 }
 
+// The canvas on screen: as wide as the page allows and at most 70% of its height, its
+// aspect kept (a small image is shown larger, a large one smaller).
+function fitDisplay() {
+  const room = $("stage").clientWidth || view.width;
+  const scale = Math.min(room / view.width, (window.innerHeight * 0.7) / view.height);
+  view.style.width = `${Math.floor(view.width * scale)}px`;
+  view.style.height = `${Math.floor(view.height * scale)}px`;
+}
+window.addEventListener("resize", () => state.image && fitDisplay());
+
 function render() {
   const box = offset();
-  if (view.width !== box.width) view.width = box.width;
-  if (view.height !== box.height) view.height = box.height;
+  if (view.width !== box.width || view.height !== box.height) {
+    view.width = box.width;
+    view.height = box.height;
+    fitDisplay();
+  }
   ctx.clearRect(0, 0, view.width, view.height);
   ctx.drawImage(state.image, box.x, box.y);
   if (state.mode === "paint") {
@@ -331,8 +344,9 @@ async function start() {
     $("prompt").value = info.image.prompt || "";
     showWallet(info);
     $("workspace").hidden = false;
-    document.body.dataset.ready = "true";
     render();
+    fitDisplay();
+    document.body.dataset.ready = "true";
   } catch (error) {
     say(error.message);
   }
