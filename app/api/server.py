@@ -53,7 +53,8 @@ async def serve(settings: Settings, *, local_key: bool = False, note: str = "") 
         loop.add_signal_handler(sig, stop.set)
     try:
         lines = [
-            f"Images API: {url}/v1 (OpenAI-compatible; OpenAPI description at {url}/openapi.json)"
+            f"Images API: {url}/v1 (OpenAI-compatible; OpenAPI description at {url}/openapi.json)",
+            f"Web pages: the editor (Edit under an image on Discord) and {url}/gallery/SERVER_ID",
         ]
         if local_key:
             key = await ApiKeys.of(runtime.studio).replace_named(LOCAL_OPERATOR, LOCAL_KEY_NAME)

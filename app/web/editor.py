@@ -246,18 +246,21 @@ async def job_events(request: web.Request) -> web.StreamResponse:
     await stream.prepare(request)
     last: JobUpdate | None = None
     quiet_since = time.monotonic()
-    while record.status is RecordStatus.QUEUED:
-        update = editor.studio.watcher.latest(job_id)
-        if update is not None and update != last:
-            last = update
-            await _send(stream, "progress", _progress(update))
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since > KEEPALIVE_SECONDS:
-            await stream.write(b": still working\n\n")
-            quiet_since = time.monotonic()
-        await asyncio.sleep(EVENT_POLL_SECONDS)
-        record = await editor.studio.job_of(user, job_id)
-    await _send(stream, *await _finished(editor, request, link, user, record))
+    try:
+        while record.status is RecordStatus.QUEUED:
+            update = editor.studio.watcher.latest(job_id)
+            if update is not None and update != last:
+                last = update
+                await _send(stream, "progress", _progress(update))
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since > KEEPALIVE_SECONDS:
+                await stream.write(b": still working\n\n")
+                quiet_since = time.monotonic()
+            await asyncio.sleep(EVENT_POLL_SECONDS)
+            record = await editor.studio.job_of(user, job_id)
+        await _send(stream, *await _finished(editor, request, link, user, record))
+    except ConnectionResetError:  # the page closed: the job goes on, and reaches Discord
+        pass
     return stream
 
 

@@ -16,6 +16,7 @@ from app.web import routes
 from data.origins import DiscordOrigin, Privacy
 from studio.edit_links import EditLinks
 from studio.gallery import WEB_PAGE_SIZE, Gallery
+from studio.library import Library
 from studio.requester import Requester
 from studio.studio import ImagineOptions
 from tests.conftest import running_studio
@@ -263,3 +264,9 @@ async def test_the_gallery_page_shows_what_is_live_escaped_and_paged(settings, e
         assert (await browser.get(f"/gallery/{GUILD}/images/{made[0].id}.png")).status == 404
         assert (await browser.get("/gallery/12345")).status == 200  # another server: on
         assert (await browser.get("/gallery/not-a-server")).status == 404
+
+        await gallery.show_on_web(GUILD, True, ALICE.id)
+        await Library.of(runtime.studio).forget(ALICE.id)  # /forget-me: gone at once
+        emptied = await (await browser.get(f"/gallery/{GUILD}")).text()
+        assert "<figure" not in emptied and "Nothing is shared" in emptied
+        assert (await browser.get(f"/gallery/{GUILD}/images/{made[1].id}.png")).status == 404
