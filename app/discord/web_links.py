@@ -16,9 +16,10 @@ if TYPE_CHECKING:
 
 
 def editor_base(bot: ImagineBot) -> str:
-    """Where members reach the HTTP server: API_PUBLIC_URL, else where it listens."""
-    base = bot.settings.api_public_url or bot.api_url
-    if not bot.settings.api_enabled or not base:
+    """Where members reach the web pages (API_PUBLIC_URL, else where the server listens);
+    ``editor_off`` when this process serves no HTTP."""
+    base = bot.web_url()
+    if not base:
         raise EditorOff()
     return base.rstrip("/")
 

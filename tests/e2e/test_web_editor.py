@@ -16,6 +16,7 @@ from tests.e2e.conftest import (
     BOB,
     RESULT_TIMEOUT,
     Studio,
+    api_url_of,
     bot_settings,
     button,
     custom_ids,
@@ -53,8 +54,9 @@ async def test_edit_in_the_browser_from_a_discord_result_and_back(fake, tmp_path
     )
     bot, task = await start_bot(fake, settings)
     stop = asyncio.Event()
-    worker = asyncio.create_task(Worker(bot.runtime.queue, engine, poll_seconds=0.01).run(stop))
+    worker = asyncio.create_task(Worker(bot.studio.queue, engine, poll_seconds=0.01).run(stop))
     studio = Studio(fake, bot, settings, task)
+    api_url = api_url_of(bot)
     jar = aiohttp.CookieJar(unsafe=True)  # the server is 127.0.0.1: keep its cookie
     try:
         result = await imagine(studio, ALICE, "a lighthouse", count=1)
@@ -63,19 +65,19 @@ async def test_edit_in_the_browser_from_a_discord_result_and_back(fake, tmp_path
         assert f"imagine:edit:{image_id}" in custom_ids(single)
         clicked = await fake.click_button(single["id"], f"imagine:edit:{image_id}", user_id=ALICE)
         url = link_in(await clicked.wait_callback())
-        assert url.startswith(f"{bot.api_url}/edit/")
+        assert url.startswith(f"{api_url}/edit/")
 
         before = await studio.balance(ALICE)
         token = url.rsplit("/", 1)[1]
         async with aiohttp.ClientSession(cookie_jar=jar) as browser:
-            opened = await browser.post(f"{bot.api_url}/web/edit/{token}/open", json={})
+            opened = await browser.post(f"{api_url}/web/edit/{token}/open", json={})
             assert opened.status == 200
             shown = (await opened.json())["image"]
             body = {
                 "prompt": "a red door",
                 "mask": left_half_mask((shown["width"], shown["height"])),
             }
-            answer = await browser.post(f"{bot.api_url}/web/edit/{token}/edit", json=body)
+            answer = await browser.post(f"{api_url}/web/edit/{token}/edit", json=body)
             assert answer.status == 200, await answer.text()
 
         def delivered(message: dict) -> bool:  # the edit's result, posted in the channel
@@ -91,7 +93,7 @@ async def test_edit_in_the_browser_from_a_discord_result_and_back(fake, tmp_path
         assert await studio.balance(ALICE) == before - settings.edit_cost
 
         typed = await fake.slash_command("edit-link", {"image": image_id}, user_id=ALICE)
-        assert link_in(await typed.wait_callback()).startswith(f"{bot.api_url}/edit/")
+        assert link_in(await typed.wait_callback()).startswith(f"{api_url}/edit/")
         seen = await fake.slash_command("edit-link", {"image": image_id}, user_id=BOB)
         assert link_in(await seen.wait_callback())  # shown in this channel: Bob may edit it too
         gone = await fake.slash_command("edit-link", {"image": "0123456789ab"}, user_id=BOB)

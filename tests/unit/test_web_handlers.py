@@ -34,7 +34,7 @@ async def served(settings, engine):
             return {guild_id: frozenset() for guild_id in guild_ids}
 
         runtime.studio.member_roles = roles
-        app = build_app(runtime.studio, install=[lambda a: routes.install(a, runtime.studio)])
+        app = build_app(runtime.studio, install=[routes.install])
         server = TestServer(app)
         clients = []
 

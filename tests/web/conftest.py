@@ -73,8 +73,9 @@ def flux2_pipelines():
 @contextmanager
 def serving(data_dir: Path, pipelines, **overrides: Any) -> Iterator[LiveStudio]:
     """A studio with a worker and its HTTP server, on a loop in a thread, until the end."""
-    from app.http import start_http
+    from app.api.app import start_api
     from app.runtime import Runtime
+    from app.web import routes
     from inference.engine import Engine
     from inference.worker import Worker
     from studio.settings import Settings
@@ -96,7 +97,9 @@ def serving(data_dir: Path, pipelines, **overrides: Any) -> Iterator[LiveStudio]
         runtime.studio.member_roles = roles
         worker = Worker(runtime.queue, Engine(pipelines), worker_id="web", poll_seconds=0.01)
         task = asyncio.create_task(worker.run(stop))
-        runner, url = await start_http(runtime.studio, "127.0.0.1", 0, shutdown_seconds=1)
+        runner, url = await start_api(
+            runtime.studio, "127.0.0.1", 0, shutdown_seconds=1, install=[routes.install]
+        )
         return runtime, task, runner, url
 
     runtime, task, runner, url = asyncio.run_coroutine_threadsafe(start(), loop).result(
@@ -134,10 +137,13 @@ def load_flux2():
     return load_pipelines("tiny:flux2", "cpu")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Debian Chromium for the whole session (Playwright gives it a new,
-    temporary user-data dir); each test opens its own contexts (cookie jars)."""
+    """One headless Debian Chromium for the browser tests (Playwright gives it a new,
+    temporary user-data dir); each test opens its own contexts (cookie jars).
+
+    Module-scoped on purpose: Playwright's sync API holds an event loop on this thread
+    while it runs, and the async tests of other modules need the thread's loop free."""
     executable = chromium_path()
     if executable is None:
         pytest.skip("no Chromium at /usr/bin/chromium: `make chromium` installs Debian's package")
