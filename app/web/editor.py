@@ -180,9 +180,10 @@ async def open_link(request: web.Request) -> web.Response:
     }
     response = web.json_response(body)
     if new_cookie is not None:
+        public = editor.studio.settings.api_public_url or ""
         response.set_cookie(
             COOKIE, new_cookie, path="/web/edit/", httponly=True, samesite="Strict",
-            secure=request.secure,
+            secure=request.secure or public.startswith("https://"),  # TLS at a proxy too
         )  # fmt: skip
     return response
 

@@ -270,3 +270,14 @@ async def test_the_gallery_page_shows_what_is_live_escaped_and_paged(settings, e
         emptied = await (await browser.get(f"/gallery/{GUILD}")).text()
         assert "<figure" not in emptied and "Nothing is shared" in emptied
         assert (await browser.get(f"/gallery/{GUILD}/images/{made[1].id}.png")).status == 404
+
+
+async def test_behind_a_tls_proxy_the_cookie_is_secure(settings, engine):
+    settings.api_public_url = "https://images.example.org"
+    async with served(settings, engine) as (runtime, client):
+        (image,) = await image_of(runtime, ALICE)
+        browser = await client()
+        opened = await browser.post(
+            f"/web/edit/{token_for(runtime, ALICE, image.id)}/open", json={}
+        )
+        assert opened.status == 200 and opened.cookies["imagine_editor"]["secure"]
