@@ -19,6 +19,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from html import escape
 from importlib import resources
 from typing import Any
 
@@ -155,7 +156,7 @@ async def page(request: web.Request) -> web.Response:
         editor.link(request)
     except StudioError as error:
         status = 410 if error.code == "link_expired" else 403
-        html = static_text("refused.html").replace("{message}", str(error))
+        html = static_text("refused.html").replace("{message}", escape(str(error)))
         return web.Response(text=html, content_type="text/html", status=status)
     return web.Response(text=static_text("editor.html"), content_type="text/html")
 
