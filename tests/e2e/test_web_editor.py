@@ -110,3 +110,23 @@ async def test_edit_in_the_browser_from_a_discord_result_and_back(fake, tmp_path
 
 def is_result_message(message: dict) -> bool:
     return any(a["filename"] == "grid.png" for a in message.get("attachments", []))
+
+
+async def test_without_an_http_server_edit_says_how_to_turn_the_editor_on(fake, tmp_path, engine):
+    from inference.worker import Worker
+
+    settings = bot_settings(fake, tmp_path / "var", local_worker=False)  # API_ENABLED off
+    bot, task = await start_bot(fake, settings)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(Worker(bot.studio.queue, engine, poll_seconds=0.01).run(stop))
+    try:
+        result = await imagine(Studio(fake, bot, settings, task), ALICE, "a lighthouse", count=1)
+        single = await open_image(Studio(fake, bot, settings, task), result, ALICE)
+        image_id = button(result, "imagine:open:").rsplit(":", 1)[1]
+        clicked = await fake.click_button(single["id"], f"imagine:edit:{image_id}", user_id=ALICE)
+        answer = (await clicked.wait_callback()).json["data"]
+        assert answer["flags"] & FLAG_EPHEMERAL and "API_ENABLED=true" in answer["content"]
+    finally:
+        stop.set()
+        await worker
+        await stop_bot(bot, task)
