@@ -173,7 +173,7 @@ class Studio:
             preset = await self.styles.get(_guild_of(user, origin), options.style)
             prompt, negative = styles.apply(preset, prompt, negative)
             negative = negative if works else ""  # a preset's negative where the model uses one
-        await self._screen(user, origin, prompt)  # with the preset's words
+        await self._screen(user, origin, prompt, negative)  # with the preset's words
         width, height = self.size_of(options.ratio or options.size or defaults.shape)
         count = options.count if options.count is not None else defaults.count
         if not 1 <= count <= 4:
@@ -503,9 +503,12 @@ class Studio:
             **extra,
         )
 
-    async def _screen(self, user: Requester, origin: Origin | None, prompt: str | None) -> None:
+    async def _screen(
+        self, user: Requester, origin: Origin | None, prompt: str | None, negative: str = ""
+    ) -> None:
         """DMs (when off), suspended users, role rules seen from DMs and blocked prompts
-        stop here, before any credit is taken."""
+        (and negative prompts: the member's, the server's /settings one, a preset's) stop
+        here, before any credit is taken."""
         guilds = [_guild_of(user, origin)]
         if user.dm:
             if not self.settings.allow_dms:
@@ -518,6 +521,8 @@ class Studio:
                 await self.moderator.screen_prompt(user.id, guild_id, prompt)
             else:
                 await self.moderator.ensure_allowed(user.id, guild_id)
+            if negative:
+                await self.moderator.screen_prompt(user.id, guild_id, negative, negative=True)
 
     async def _source(
         self,
