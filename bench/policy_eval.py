@@ -104,7 +104,10 @@ def main() -> None:
     totals, caught, right = Counter(), Counter(), Counter()
     confusion: dict[str, Counter] = defaultdict(Counter)
     by = Counter()
-    groups: dict[str, dict[str, Counter]] = {"lang": defaultdict(Counter), "kind": defaultdict(Counter)}
+    groups: dict[str, dict[str, Counter]] = {
+        "lang": defaultdict(Counter),
+        "kind": defaultdict(Counter),
+    }
     misses, false_positives = [], []
     for row in rows:
         prompt, category = row["prompt"], row["category"]
@@ -140,9 +143,10 @@ def main() -> None:
         print(f"| {category} | {k} / {n} | {ratio(k, n)} | {right[category]} / {k} | {cells} |")
     violations = sum(n for c, n in totals.items() if c != "benign")
     found = sum(caught.values())
+    sources = ", ".join(f"{s} {m}" for s, m in by.most_common())
     print(
         f"| **all violations** | {found} / {violations} | **{ratio(found, violations)}** | "
-        f"{sum(right.values())} / {found} | by {', '.join(f'{s} {m}' for s, m in by.most_common())} |"
+        f"{sum(right.values())} / {found} | by {sources} |"
     )
     benign = totals["benign"]
     fp_by = Counter(d.category for _, d in false_positives)
@@ -157,8 +161,9 @@ def main() -> None:
         print(f"\n| {key} | violations caught | recall | benign refused | false-positive rate |")
         print("| --- | --- | --- | --- | --- |")
         for name, c in sorted(table.items(), key=lambda item: -sum(item[1].values())):
+            recall = ratio(c["caught"], c["violations"])
             print(
-                f"| {name} | {c['caught']} / {c['violations']} | {ratio(c['caught'], c['violations'])}"
+                f"| {name} | {c['caught']} / {c['violations']} | {recall}"
                 f" | {c['fp']} / {c['benign']} | {ratio(c['fp'], c['benign'])} |"
             )
     per = sorted(times)

@@ -18,6 +18,7 @@ positives); the refusal says it was the classifier and gives the score.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import struct
@@ -40,7 +41,7 @@ def features(text: str) -> list[int]:
     n-grams of each word (`` word `` padded), over the folded ASCII text."""
     words = WORD.findall(fold(text))
     grams = {f"w {w}" for w in words}
-    grams.update(f"b {a} {b}" for a, b in zip(words, words[1:], strict=False))
+    grams.update(f"b {a} {b}" for a, b in itertools.pairwise(words))
     for word in words:
         padded = f" {word} "
         for n in NGRAMS:

@@ -111,7 +111,7 @@ class PromptPolicy:
         scripted: dict[str, list[str]] = {}  # script → entry lines, "category\tline"
         foreign: list[Phrase] = []  # Latin-script lexicon entries, after the English lists
         for category, lines in lexicons:  # each spelling its own entry: it names itself
-            for line in (x.strip() for line in lines for x in line.split("|") if x.strip()):
+            for line in (x.strip() for entry in lines for x in entry.split("|") if x.strip()):
                 script = _script_of_entry(line)
                 if script in UNSPACED:
                     into = unspaced_allowed if category == ALLOWED_SECTION else unspaced

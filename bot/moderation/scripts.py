@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from anyascii import anyascii
 
 # Scripts with a lexicon (data/policy/languages) or read as Latin after folding.
-READ_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "ARABIC", "DEVANAGARI", "CJK", "HIRAGANA", "KATAKANA"})
+READ_SCRIPTS = frozenset(
+    {"LATIN", "CYRILLIC", "ARABIC", "DEVANAGARI", "CJK", "HIRAGANA", "KATAKANA"}
+)
 UNSPACED = frozenset({"CJK", "HIRAGANA", "KATAKANA"})
 MIN_UNKNOWN_RUN = 2  # letters in a row of an unread script that make a word
 MIN_SKELETON = 5  # consonants in a name's skeleton (two words or more) to match by sound

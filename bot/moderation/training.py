@@ -113,7 +113,9 @@ def matrix(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.array(rows, np.int64), np.array(cols, np.int64), np.array(vals, np.float64)
 
 
-def train(texts: list[str], labels: list[str], weights: list[float]) -> tuple[np.ndarray, np.ndarray]:
+def train(
+    texts: list[str], labels: list[str], weights: list[float]
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted softmax regression, full-batch Adam: (W, b)."""
     rows, cols, vals = matrix(texts)
     n, k = len(texts), len(CLASSES)

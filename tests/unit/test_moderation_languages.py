@@ -156,7 +156,9 @@ async def test_a_classifier_refusal_says_it_was_the_classifier(runtime):
         await runtime.studio.imagine(ALICE, "zombie eating a screaming man alive", origin=GUILD)
     assert "violence or gore, by the built-in classifier (score " in str(refused.value)
     await runtime.studio.moderator.add_term(77, "zombie eating a screaming man alive", "allow", 1)
-    handle = await runtime.studio.imagine(ALICE, "zombie eating a screaming man alive", origin=GUILD)
+    handle = await runtime.studio.imagine(
+        ALICE, "zombie eating a screaming man alive", origin=GUILD
+    )
     assert handle.job_id  # /mod allow still overrides, for that server
 
 
