@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.moderation.prompts import PromptDecision, PromptPolicy  # noqa: E402
+from studio.moderation.prompts import PromptDecision, PromptPolicy  # noqa: E402
 
 ORDER = ("political", "public_figures", "sexual", "violence", "self_harm", "hate")
 SETS = {
@@ -79,7 +79,7 @@ def main() -> None:
         policy = policy.without_classifier()
     classify = None
     if args.classifier:
-        from bot.moderation.classifier import PromptClassifier
+        from studio.moderation.classifier import PromptClassifier
 
         classify = PromptClassifier(args.classifier, args.threshold).check
 

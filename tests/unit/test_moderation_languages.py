@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import BadRequest, ContentBlocked
-from bot.moderation.prompts import PromptPolicy
-from bot.runtime import Runtime
-from bot.studio import ImagineOptions, Requester
+from app.runtime import Runtime
 from data.origins import DiscordOrigin
+from studio.errors import BadRequest, ContentBlocked
+from studio.moderation.prompts import PromptPolicy
+from studio.studio import ImagineOptions, Requester
 
 ALICE = Requester(11, "alice")
 GUILD = DiscordOrigin(guild_id=77, channel_id=770, user_id=1, created_at=0)

@@ -1,0 +1,386 @@
+"""The prompt policy: DALL·E 2's categories, matched on whole words after normalisation.
+
+Term lists are data files (``data/policy/<category>.txt``, one entry a line, ``#``
+comments; see ``data/policy/README.md``). An entry is a word or phrase and its other
+spellings, ``|``-separated (``adolf hitler | hitler``); ``*`` at the end of a spelling
+matches any ending (``behead*``), otherwise a plural ``s``/``es`` is accepted.
+``data/policy/people/*.txt`` is the public-figures gazetteer: names, matched also run
+together, run into the next word, one typo away, or after an office title the file names
+(``#! titles: president, senator``). ``allowed.txt`` lists contexts that make a term
+harmless ("shooting star", "bloody mary"): a match that lies inside an allowed phrase is
+ignored. Servers add their own blocked and allowed terms on top. Matching is a set of dict
+look-ups per prompt (:mod:`studio.moderation.phrases`), so list size barely changes its cost.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from studio.moderation.normalize import canonical, views
+from studio.moderation.phrases import Match, Phrase, PhraseIndex
+from studio.moderation.scripts import (
+    UNSPACED,
+    NameSkeletons,
+    SubstringIndex,
+    has_unspaced,
+    normalise,
+    script_of,
+    unread_script,
+)
+
+if TYPE_CHECKING:
+    from studio.moderation.learned import LearnedClassifier
+
+# Checked in this order; the first category that matches names the decision.
+CATEGORIES = ("custom", "sexual", "self_harm", "hate", "violence", "political", "public_figures")
+LABELS = {
+    "custom": "a term this server blocks",
+    "sexual": "sexual content",
+    "self_harm": "self-harm",
+    "hate": "hate",
+    "violence": "violence or gore",
+    "political": "political content",
+    "public_figures": "a public figure",
+    "faces": "a realistic human face",  # uploads only
+    "classifier": "the prompt classifier",  # PROMPT_CLASSIFIER, a label with no category
+    "script": "a script the content policy cannot read yet",
+}
+TITLE_DIRECTIVE = "#! titles:"
+PEOPLE = "people"  # the gazetteer's folder, all of it public_figures
+NEGATIVE = "negative.txt"  # what a negative prompt may not ask to avoid, and may
+LANGUAGES = "languages"  # lexicons of other languages, one file each, [category] sections
+ALLOWED_SECTION = "allowed"
+SECTION = re.compile(r"^\[([a-z_]+)(?: [a-z]+)?\]$")
+
+
+@dataclass(frozen=True)
+class PromptDecision:
+    """``source`` says what refused: ``list`` (a listed term, named by ``term``),
+    ``classifier`` (the built-in learned signal; ``term`` is its score) or ``model``
+    (``PROMPT_CLASSIFIER``)."""
+
+    allowed: bool
+    category: str | None = None
+    term: str | None = None
+    source: str = "list"
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.category or "", self.category or "")
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "allowed": self.allowed,
+            "category": self.category,
+            "term": self.term,
+        }
+
+
+ALLOWED = PromptDecision(True)
+
+
+class PromptPolicy:
+    """Decides whether a prompt may be drawn; the same object serves the bot and the CLI."""
+
+    def __init__(
+        self,
+        lists: dict[str, list[str]],
+        allowed: list[str],
+        people: Iterable[tuple[str, list[str]]] = (),
+        lexicons: Iterable[tuple[str, list[str]]] = (),
+        classifier: LearnedClassifier | None = None,
+    ) -> None:
+        """``lists``: entry lines per category; ``allowed``: entry lines of harmless
+        contexts; ``people``: (titles, entry lines) per gazetteer file; ``lexicons``:
+        (category or ``allowed``, entry lines) per section of the language files;
+        ``classifier``: the learned signal consulted when no term matched."""
+        phrases = [p for c, lines in lists.items() for p in parse_entries(lines, c)]
+        for titles, lines in people:
+            phrases += parse_entries(lines, "public_figures", person=True, titles=titles)
+        self._names = NameSkeletons((p.term, p.words) for p in phrases if p.person)
+        allowed = list(allowed)
+        unspaced: list[tuple[str, str, str]] = []
+        unspaced_allowed: list[tuple[str, str, str]] = []
+        scripted: dict[str, list[str]] = {}  # script → entry lines, "category\tline"
+        foreign: list[Phrase] = []  # Latin-script lexicon entries, after the English lists
+        for category, lines in lexicons:  # each spelling its own entry: it names itself
+            for line in (x.strip() for entry in lines for x in entry.split("|") if x.strip()):
+                script = _script_of_entry(line)
+                if script in UNSPACED:
+                    into = unspaced_allowed if category == ALLOWED_SECTION else unspaced
+                    spellings = [x.strip() for x in line.split("|") if x.strip()]
+                    into += [(spelling, category, spelling) for spelling in spellings]
+                elif script == "LATIN":
+                    if category == ALLOWED_SECTION:
+                        allowed.append(line)
+                    else:
+                        foreign += parse_entries([line], category)
+                else:
+                    scripted.setdefault(script, []).append(f"{category}\t{line}")
+        self._index = PhraseIndex(phrases)
+        self._foreign = PhraseIndex(foreign)
+        self._allowed = PhraseIndex(parse_entries(allowed, "allowed"))
+        self._unspaced = SubstringIndex(unspaced)
+        self._unspaced_allowed = SubstringIndex(unspaced_allowed)
+        self._scripted = {
+            script: (
+                PhraseIndex(_section_phrases(entries, allowed=False)),
+                PhraseIndex(_section_phrases(entries, allowed=True)),
+            )
+            for script, entries in scripted.items()
+        }
+        self.classifier = classifier
+        self._parts = (lists, allowed, people, lexicons)
+        self.negative_blocked: list[str] = []
+        self.negative_allowed: list[str] = []
+        self._terms: dict[str, list[str]] = {}
+        for phrase in phrases:
+            listed = self._terms.setdefault(phrase.category, [])
+            if not listed or listed[-1] != phrase.term:
+                listed.append(phrase.term)
+
+    @classmethod
+    @functools.cache
+    def default(cls) -> PromptPolicy:
+        """The policy shipped in ``data/policy``, with the learned classifier built from
+        the weights shipped beside it (read once per process)."""
+        from studio.moderation.learned import LearnedClassifier
+
+        folder = resources.files("data") / "policy"
+        return cls.from_folder(folder, classifier=LearnedClassifier.default())
+
+    @classmethod
+    def from_folder(
+        cls, folder: Traversable | Path, classifier: LearnedClassifier | None = None
+    ) -> PromptPolicy:
+        """The lists in a folder laid out like ``data/policy``."""
+        folder = Path(str(folder)) if isinstance(folder, str) else folder
+        lists = {
+            category: read_lines(folder / f"{category}.txt")
+            for category in CATEGORIES
+            if category != "custom" and (folder / f"{category}.txt").is_file()
+        }
+        people = []
+        if (folder / PEOPLE).is_dir():
+            for file in sorted((folder / PEOPLE).iterdir(), key=lambda f: f.name):
+                if file.name.endswith(".txt"):
+                    lines = file.read_text("utf-8").splitlines()
+                    people.append((_titles(lines), read_lines(file)))
+        lexicons: list[tuple[str, list[str]]] = []
+        if (folder / LANGUAGES).is_dir():
+            for file in sorted((folder / LANGUAGES).iterdir(), key=lambda f: f.name):
+                if file.name.endswith(".txt"):
+                    lexicons += read_sections(file)
+        policy = cls(lists, read_lines(folder / "allowed.txt"), people, lexicons, classifier)
+        if (folder / NEGATIVE).is_file():
+            for section, lines in read_sections(folder / NEGATIVE):
+                if section == ALLOWED_SECTION:
+                    policy.negative_allowed += lines
+                else:
+                    policy.negative_blocked += [f"{line}" for line in lines]
+        return policy
+
+    def check(
+        self, text: str, *, blocked: Iterable[str] = (), allowed: Iterable[str] = ()
+    ) -> PromptDecision:
+        """The first blocked term found outside an allowed context, or ALLOWED.
+
+        Categories are tried in :data:`CATEGORIES` order (the server's own terms first),
+        every reading of the prompt (:func:`~studio.moderation.normalize.views`) in each."""
+        custom = _index(tuple(blocked), "custom")
+        extra_allowed = _index(tuple(allowed), "allowed")
+        best: dict[str, str] = {}
+        for number, reading in enumerate(views(text)):
+            spans = [
+                (m.start, m.end)
+                for index in (self._allowed, extra_allowed)
+                for m in index.matches(reading)
+            ]
+            for index in (custom, self._index):
+                for match in index.matches(reading, near=number == 0):
+                    if not _inside(match, spans):
+                        best.setdefault(match.phrase.category, match.phrase.term)
+            if "custom" in best:
+                break
+        if "custom" not in best:
+            self._other_scripts(text, best)  # named as the prompt wrote them ("голая")
+            for reading in views(text):  # then Latin-script lexicons ("desnuda", "golaya")
+                spans = [
+                    (m.start, m.end)
+                    for index in (self._allowed, extra_allowed)
+                    for m in index.matches(reading)
+                ]
+                for match in self._foreign.matches(reading):
+                    if not _inside(match, spans):
+                        best.setdefault(match.phrase.category, match.phrase.term)
+        for category in CATEGORIES:
+            if category in best:
+                return PromptDecision(False, category, best[category])
+        script = unread_script(text)
+        if script is not None:
+            return PromptDecision(False, "script", script.title(), source="script")
+        if self.classifier is not None:
+            return self.classifier.check(self._without_allowed(text, extra_allowed))
+        return ALLOWED
+
+    def check_negative(
+        self, text: str, *, blocked: Iterable[str] = (), allowed: Iterable[str] = ()
+    ) -> PromptDecision:
+        """A negative prompt: the same policy, plus ``negative.txt``: avoiding clothing is
+        asking for nudity (refused as sexual), and avoiding what the policy forbids
+        ("nsfw, gore") is the usual safe use (allowed there)."""
+        avoid = _index(tuple(self.negative_blocked), "sexual")
+        for reading in views(text):
+            for match in avoid.matches(reading):
+                return PromptDecision(False, "sexual", f"no {match.phrase.term}")
+        return self.check(text, blocked=blocked, allowed=[*self.negative_allowed, *allowed])
+
+    def _other_scripts(self, text: str, best: dict[str, str]) -> None:
+        """Terms of the language lexicons written in other scripts, and names written by
+        their sound (:mod:`studio.moderation.scripts`), added to ``best``."""
+        if has_unspaced(text):
+            spans = [(f.start, f.end) for f in self._unspaced_allowed.matches(text)]
+            for found in self._unspaced.matches(text):
+                if not any(a <= found.start and found.end <= b for a, b in spans):
+                    best.setdefault(found.category, found.term)
+        for script, (index, allowed) in self._scripted.items():
+            only = _in_script(text, script)
+            if only is None:
+                continue
+            for reading in views(only):
+                spans = [(m.start, m.end) for m in allowed.matches(reading)]
+                for match in index.matches(reading):
+                    if not _inside(match, spans):
+                        best.setdefault(match.phrase.category, match.phrase.term)
+        for term in self._names.matches(text):
+            best.setdefault("public_figures", term)
+            break
+
+    def _without_allowed(self, text: str, extra_allowed: PhraseIndex) -> str:
+        """The prompt as the classifier reads it: folded, with every allowed context
+        (the shipped ones and the server's ``/mod allow`` phrases) taken out."""
+        if has_unspaced(text):  # 裸色 is allowed: the classifier must not read it either
+            text = normalise(text)
+            hidden = set()
+            for found in self._unspaced_allowed.matches(text):
+                hidden.update(range(found.start, found.end))
+            text = "".join(" " if i in hidden else ch for i, ch in enumerate(text))
+        reading = views(text)[0]
+        words = reading.text.split()
+        for index in (self._allowed, extra_allowed):
+            for match in index.matches(reading):
+                for i in range(max(match.start, 0), match.end):
+                    words[i] = ""
+        return " ".join(w for w in words if w)
+
+    def without_classifier(self) -> PromptPolicy:
+        """The same lists without the learned signal (measuring the lists alone)."""
+        return type(self)(*self._parts)
+
+    def terms(self, category: str) -> list[str]:
+        """The entries of one category, as the lists name them (first spelling)."""
+        return list(self._terms.get(category, []))
+
+
+def parse_entries(
+    lines: Iterable[str], category: str, *, person: bool = False, titles: Iterable[str] = ()
+) -> list[Phrase]:
+    """Entry lines (``name | other spelling | prefix*``) as phrases named by their first
+    spelling. A person's entry also gets "<title> <surname>" for each title."""
+    titles = [canonical(t) for t in titles if canonical(t)]
+    phrases = []
+    for line in lines:
+        spellings = [s.strip() for s in line.split("|") if s.strip()]
+        if not spellings:
+            continue
+        term = spellings[0].rstrip("*").strip()
+        words_seen = set()
+        for spelling in spellings:
+            words = tuple(canonical(spelling.rstrip("*")).split())
+            if words and words not in words_seen:
+                words_seen.add(words)
+                wildcard = spelling.endswith("*")
+                phrases.append(Phrase(term, category, words, wildcard, person))
+        full = tuple(canonical(term).split())
+        titled = bool(full) and full[0] in titles  # "crown princess victoria" already is
+        if titles and not titled and len(full) >= 2 and len(full[-1]) >= 4:
+            for title in titles:
+                words = (*title.split(), full[-1])
+                if words not in words_seen:
+                    phrases.append(Phrase(term, category, words, False, False))
+    return phrases
+
+
+@functools.lru_cache(maxsize=256)
+def _index(lines: tuple[str, ...], category: str) -> PhraseIndex:
+    """A server's own terms, indexed once per distinct list (lists change rarely)."""
+    return PhraseIndex(parse_entries(lines, category))
+
+
+def _inside(match: Match, spans: list[tuple[int, int]]) -> bool:
+    return match.start >= 0 and any(a <= match.start and match.end <= b for a, b in spans)
+
+
+def _script_of_entry(line: str) -> str:
+    """The script an entry is written in: its first letter's (CJK and kana count as one)."""
+    for ch in line:
+        script = script_of(ch)
+        if script is not None:
+            return script
+    return "LATIN"
+
+
+def _section_phrases(entries: list[str], *, allowed: bool) -> list[Phrase]:
+    phrases = []
+    for entry in entries:
+        category, line = entry.split("\t", 1)
+        if (category == ALLOWED_SECTION) == allowed:
+            phrases += parse_entries([line], category)
+    return phrases
+
+
+def _in_script(text: str, script: str) -> str | None:
+    """The prompt with every word not written in ``script`` made a clause break, so that
+    a lexicon of that script matches its own words only ("दम" is not the Arabic "دم");
+    None when no word is in that script."""
+    out, seen = [], False
+    for token in text.split():
+        scripts = {script_of(ch) for ch in token} - {None}
+        if scripts == {script}:
+            out.append(token)
+            seen = True
+        else:
+            out.append(",")
+    return " ".join(out) if seen else None
+
+
+def read_sections(resource: Traversable | Path) -> list[tuple[str, list[str]]]:
+    """A language file's sections: (``[category]`` name, entry lines) in file order."""
+    sections: list[tuple[str, list[str]]] = []
+    for line in read_lines(resource):
+        header = SECTION.match(line)
+        if header:
+            sections.append((header.group(1), []))
+        elif sections:
+            sections[-1][1].append(line)
+    return sections
+
+
+def _titles(lines: list[str]) -> list[str]:
+    for line in lines:
+        if line.startswith(TITLE_DIRECTIVE):
+            return [t.strip() for t in line[len(TITLE_DIRECTIVE) :].split(",") if t.strip()]
+    return []
+
+
+def read_lines(resource: Traversable | Path) -> list[str]:
+    """A list file's entry lines: comments (``#`` to the end of the line) and blanks dropped."""
+    lines = resource.read_text("utf-8").splitlines()
+    return [line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip()]
