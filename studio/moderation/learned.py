@@ -1,18 +1,19 @@
 """The built-in learned signal: a hashed character-n-gram linear classifier, pure Python.
 
 It reads what the word lists cannot: euphemisms, a word in an inflection no list has,
-a sentence that is violent without a listed word, and any language's spelling after
-transliteration (``голая`` and ``golaya`` give the same n-grams). It is trained at build
+a sentence that says it without a listed word. It reads the transliterated prompt
+(``голая`` and ``golaya`` give the same n-grams) but is trained on English. It is trained at build
 time by ``python -m studio.moderation.training`` on labelled public prompt sets and the
-project's lexicons (sources, licences and counts: ``data/policy/classifier/README.md``),
+project's English lists (sources, licences and counts: ``data/policy/classifier/README.md``),
 and ships as a small weight file (``data/policy/classifier/weights.bin``): int8 weights,
 one row of scores per hashed feature, per class a scale. Scoring a prompt is a few
 hundred dictionary-free array look-ups (about 0.1 ms); nothing is downloaded, no
 framework is imported.
 
-A prompt is refused when a category's probability reaches the threshold stored with the
-weights (chosen at training time on held-out training data for at most 1% benign false
-positives); the refusal says it was the classifier and gives the score.
+A prompt is refused when a category's probability reaches that category's threshold,
+stored with the weights (chosen at build time on the project's tuning sets, which are not
+trained on: none of their benign prompts may reach it); the refusal says it was the
+classifier and gives the score.
 """
 
 from __future__ import annotations
@@ -52,11 +53,13 @@ def features(text: str) -> list[int]:
 class LearnedClassifier:
     """Scores prompts with int8 weights; ``check`` turns the scores into a decision."""
 
-    def __init__(self, weights: array, scales: list[float], bias: list[float], threshold: float):
+    def __init__(
+        self, weights: array, scales: list[float], bias: list[float], thresholds: list[float]
+    ) -> None:
         self.weights = weights  # BUCKETS × len(CLASSES) int8, row-major
         self.scales = scales
         self.bias = bias
-        self.threshold = threshold
+        self.thresholds = thresholds  # per class (benign's unused)
 
     @classmethod
     @functools.cache
@@ -74,17 +77,17 @@ class LearnedClassifier:
             raise ValueError("not a prompt-classifier weight file")
         k = len(CLASSES)
         offset = len(MAGIC)
-        header = struct.unpack_from(f"<{2 * k + 1}d", raw, offset)
-        offset += struct.calcsize(f"<{2 * k + 1}d")
+        header = struct.unpack_from(f"<{3 * k}d", raw, offset)
+        offset += struct.calcsize(f"<{3 * k}d")
         weights = array("b")
         weights.frombytes(raw[offset:])
         if len(weights) != BUCKETS * k:
             raise ValueError("the weight file does not match BUCKETS × CLASSES")
-        scales, bias, threshold = list(header[:k]), list(header[k : 2 * k]), header[-1]
-        return cls(weights, scales, bias, threshold)
+        scales, bias, thresholds = list(header[:k]), list(header[k : 2 * k]), list(header[2 * k :])
+        return cls(weights, scales, bias, thresholds)
 
     def save(self, folder: Path) -> None:
-        header = struct.pack(f"<{2 * len(CLASSES) + 1}d", *self.scales, *self.bias, self.threshold)
+        header = struct.pack(f"<{3 * len(CLASSES)}d", *self.scales, *self.bias, *self.thresholds)
         blob = MAGIC + header + self.weights.tobytes()
         (folder / "weights.bin").write_bytes(zlib.compress(blob, 9))
 
@@ -105,15 +108,22 @@ class LearnedClassifier:
         total = sum(exps)
         return {name: e / total for name, e in zip(CLASSES, exps, strict=True)}
 
+    def check_scores(self, probabilities: dict[str, float]) -> tuple[float, str] | None:
+        """The strongest category at or over its threshold, as (score, category)."""
+        over = [
+            (p, c)
+            for (c, p), t in zip(probabilities.items(), self.thresholds, strict=True)
+            if c != "benign" and p >= t
+        ]
+        return max(over) if over else None
+
     def check(self, text: str):  # -> PromptDecision (imported late: prompts imports us)
         from studio.moderation.prompts import ALLOWED, PromptDecision
 
-        probabilities = self.probabilities(text)
-        category, score = max(
-            ((c, p) for c, p in probabilities.items() if c != "benign"), key=lambda cp: cp[1]
-        )
-        if score < self.threshold:
+        found = self.check_scores(self.probabilities(text))
+        if found is None:
             return ALLOWED
+        score, category = found
         return PromptDecision(False, category, f"score {score:.2f}", source="classifier")
 
 

@@ -23,7 +23,7 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from studio.moderation.normalize import canonical, views
+from studio.moderation.normalize import View, canonical, views
 from studio.moderation.phrases import Match, Phrase, PhraseIndex
 from studio.moderation.scripts import (
     UNSPACED,
@@ -197,12 +197,12 @@ class PromptPolicy:
         custom = _index(tuple(blocked), "custom")
         extra_allowed = _index(tuple(allowed), "allowed")
         best: dict[str, str] = {}
-        for number, reading in enumerate(views(text)):
-            spans = [
-                (m.start, m.end)
-                for index in (self._allowed, extra_allowed)
-                for m in index.matches(reading)
-            ]
+        readings = views(text)
+        allowed_spans = [
+            [(m.start, m.end) for index in (self._allowed, extra_allowed) for m in index.matches(r)]
+            for r in readings
+        ]
+        for number, (reading, spans) in enumerate(zip(readings, allowed_spans, strict=True)):
             for index in (custom, self._index):
                 for match in index.matches(reading, near=number == 0):
                     if not _inside(match, spans):
@@ -211,13 +211,8 @@ class PromptPolicy:
                 break
         if "custom" not in best:
             self._other_scripts(text, best)  # named as the prompt wrote them ("голая")
-            for reading in views(text):  # then Latin-script lexicons ("desnuda", "golaya")
-                spans = [
-                    (m.start, m.end)
-                    for index in (self._allowed, extra_allowed)
-                    for m in index.matches(reading)
-                ]
-                for match in self._foreign.matches(reading):
+            for reading, spans in zip(readings, allowed_spans, strict=True):
+                for match in self._foreign.matches(reading):  # then "desnuda", "golaya"
                     if not _inside(match, spans):
                         best.setdefault(match.phrase.category, match.phrase.term)
         for category in CATEGORIES:
@@ -227,8 +222,15 @@ class PromptPolicy:
         if script is not None:
             return PromptDecision(False, "script", script.title(), source="script")
         if self.classifier is not None:
-            return self.classifier.check(self._without_allowed(text, extra_allowed))
+            if has_unspaced(text):
+                return self.classifier.check(self._without_allowed(text, extra_allowed))
+            return self.classifier.check(_remove(readings[0], allowed_spans[0]))
         return ALLOWED
+
+    def classifier_input(self, text: str) -> str:
+        """What the classifier reads of a prompt: folded, the allowed contexts taken out
+        (the threshold is chosen on this, as :meth:`check` scores it)."""
+        return self._without_allowed(text, _index((), "allowed"))
 
     def check_negative(
         self, text: str, *, blocked: Iterable[str] = (), allowed: Iterable[str] = ()
@@ -273,12 +275,9 @@ class PromptPolicy:
                 hidden.update(range(found.start, found.end))
             text = "".join(" " if i in hidden else ch for i, ch in enumerate(text))
         reading = views(text)[0]
-        words = reading.text.split()
-        for index in (self._allowed, extra_allowed):
-            for match in index.matches(reading):
-                for i in range(max(match.start, 0), match.end):
-                    words[i] = ""
-        return " ".join(w for w in words if w)
+        indexes = (self._allowed, extra_allowed)
+        spans = [(m.start, m.end) for index in indexes for m in index.matches(reading)]
+        return _remove(reading, spans)
 
     def without_classifier(self) -> PromptPolicy:
         """The same lists without the learned signal (measuring the lists alone)."""
@@ -326,6 +325,15 @@ def _index(lines: tuple[str, ...], category: str) -> PhraseIndex:
 
 def _inside(match: Match, spans: list[tuple[int, int]]) -> bool:
     return match.start >= 0 and any(a <= match.start and match.end <= b for a, b in spans)
+
+
+def _remove(reading: View, spans: list[tuple[int, int]]) -> str:
+    """A reading's words without those the spans cover."""
+    words = reading.text.split()
+    for start, end in spans:
+        for i in range(max(start, 0), end):
+            words[i] = ""
+    return " ".join(w for w in words if w)
 
 
 def _script_of_entry(line: str) -> str:

@@ -9,19 +9,23 @@ the bot scores prompts without it). The data, and which label each source gives:
 - ``data/policy/classifier/sources/i2p.csv``: the I2P benchmark's real prompts (MIT). A
   prompt counts as its first I2P category when at least half the images Stable Diffusion
   made from it were inappropriate (``inappropriate_percentage`` ≥ 50) or, for sexual, when
-  ``nudity_percentage`` ≥ 50; prompts below 50 are left out (I2P found them by keyword,
-  their images were mostly harmless: neither label is trustworthy).
+  ``nudity_percentage`` ≥ 50; prompts none of whose images were inappropriate (0%) count
+  as benign: they are written in the same generator style (artists, "trending on
+  artstation"), so the style alone cannot mean harm; the rest is left out.
 - ``parti.csv`` (PartiPrompts, Apache-2.0), ``coco.csv`` (COCO captions, CC BY 4.0) and
   ``art.csv`` (artist-style prompts from the ESD repository, MIT): benign.
 - the project's tuning sets ``tests/data/prompts.csv`` and ``tests/data/tuning_prompts.csv``
   choose the threshold (public figures left out: names are the gazetteer's job).
-- the project's own lists: every entry of ``data/policy/*.txt`` and the language lexicons
-  as a short example of its category, the allowed contexts as benign.
+- the project's English lists: every entry of ``data/policy/*.txt`` as a short example of
+  its category, the allowed contexts as benign. Not the language lexicons: with almost no
+  benign text in those languages to balance them, they taught the model that a foreign
+  word means harm (it refused one translated benign prompt in twelve).
 
 Never the evaluation sets (``tests/data/eval_prompts.csv``, ``multilingual_eval.csv``).
-The project's tuning sets are not trained on: they choose the threshold (written like
-real prompts, unlike most of the benign public data): the lowest one that refuses at most
-1% of their benign prompts.
+The project's tuning sets are not trained on: they choose each category's threshold
+(they are written like real prompts, unlike most of the benign public data): the lowest
+that none of their benign prompts reach. ``--calibrate`` chooses them again for the
+weights already built.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.moderation.learned import BUCKETS, CLASSES, LearnedClassifier, features
-from studio.moderation.prompts import CATEGORIES, LANGUAGES, read_lines, read_sections
+from studio.moderation.prompts import CATEGORIES, PromptPolicy, read_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "data" / "policy"
@@ -52,7 +56,12 @@ I2P = {
 STEPS = 300
 RATE = 0.05
 L2 = 1e-6
-MAX_BENIGN_FP = 0.01
+NEVER = 1.01  # a probability never reaches it
+FLOOR = 0.8  # a second signal refuses only when it is sure
+# Scored, never refused on: I2P's violence labels come from the images (dark art styles,
+# "shocking"), and on real-style benign prompts (battles, horror posters, anatomy plates)
+# the class fired on 2.5% of the older evaluation set: more than the whole budget.
+SCORED_ONLY = frozenset({"violence"})
 TERM_WEIGHT = 0.5  # a lone list term is weaker evidence than a real prompt
 
 
@@ -65,6 +74,8 @@ def load_examples() -> list[tuple[str, str, str, float]]:
             out.append((row["prompt"], "sexual", "i2p", 1.0))
         elif float(row["inappropriate_percentage"]) >= 50 and first in I2P:
             out.append((row["prompt"], I2P[first], "i2p", 1.0))
+        elif float(row["inappropriate_percentage"]) == 0:
+            out.append((row["prompt"], "benign", "i2p", 1.0))  # same style, harmless images
     for name in ("parti", "coco", "art"):
         out += [(row["prompt"], "benign", name, 1.0) for row in _csv(SOURCES / f"{name}.csv")]
     for row in _csv(ROOT / "tests" / "data" / "prompts.csv"):
@@ -79,11 +90,6 @@ def load_examples() -> list[tuple[str, str, str, float]]:
         if category in CLASSES and path.is_file():
             out += _terms(read_lines(path), category, "lists")
     out += _terms(read_lines(POLICY / "allowed.txt"), "benign", "lists")
-    for file in sorted((POLICY / LANGUAGES).glob("*.txt")):
-        for section, lines in read_sections(file):
-            label = "benign" if section == "allowed" else section
-            if label in CLASSES:
-                out += _terms(lines, label, "lexicons")
     return out
 
 
@@ -156,42 +162,55 @@ def _row_sums(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
     )
 
 
-def quantise(w: np.ndarray, b: np.ndarray, threshold: float) -> LearnedClassifier:
+def quantise(w: np.ndarray, b: np.ndarray) -> LearnedClassifier:
     scales = np.abs(w).max(axis=0) / 127
     scales[scales == 0] = 1
     q = np.clip(np.rint(w / scales), -127, 127).astype(np.int8)
-    return LearnedClassifier(array("b", q.tobytes()), scales.tolist(), b.tolist(), threshold)
+    ones = [1.0] * len(CLASSES)
+    return LearnedClassifier(array("b", q.tobytes()), scales.tolist(), b.tolist(), ones)
 
 
-def choose_threshold(model: LearnedClassifier, held: list[tuple[str, str, str, float]]) -> dict:
-    """The lowest threshold (0.50…0.99) refusing at most 1% of the benign prompts given."""
-    scored = []
-    for text, label, source, _ in held:
-        if source in ("lists", "lexicons"):
-            continue  # lone terms say little about prompts
-        probabilities = model.probabilities(text)
-        top = max(p for c, p in probabilities.items() if c != "benign")
-        scored.append((label, top))
-    benign = [s for label, s in scored if label == "benign"]
-    harmful = [s for label, s in scored if label != "benign"]
-    for t in np.arange(0.50, 1.00, 0.01):
-        fp = sum(s >= t for s in benign) / len(benign)
-        if fp <= MAX_BENIGN_FP:
-            recall = sum(s >= t for s in harmful) / len(harmful)
-            return {"threshold": round(float(t), 2), "tuning_fp": fp, "tuning_recall": recall,
-                    "tuning_benign": len(benign), "tuning_harmful": len(harmful)}  # fmt: skip
-    return {"threshold": 0.99}
+def calibrate(model: LearnedClassifier, tuning: list[tuple[str, str, str, float]]) -> dict:
+    """Per category, the lowest threshold (0.80…0.995) that none of the tuning sets'
+    benign prompts reach; sets them on ``model`` and says what they catch there."""
+    policy = PromptPolicy.from_folder(POLICY)  # the text as the policy hands it over
+    scored = [
+        (label, model.probabilities(policy.classifier_input(text))) for text, label, _, _ in tuning
+    ]
+    benign = [p for label, p in scored if label == "benign"]
+    thresholds = [NEVER]
+    for category in CLASSES[1:]:
+        worst = max(p[category] for p in benign)
+        threshold = round(min(max(FLOOR, worst + 0.005), 0.995), 3)
+        thresholds.append(NEVER if category in SCORED_ONLY else threshold)
+    model.thresholds = thresholds
+    caught = Counter()
+    totals = Counter(label for label, _ in scored if label != "benign")
+    for label, p in scored:
+        if label != "benign" and model.check_scores(p):
+            caught[label] += 1
+    return {
+        "thresholds": dict(zip(CLASSES, thresholds, strict=True)),
+        "tuning_recall": {c: f"{caught[c]} / {n}" for c, n in sorted(totals.items())},
+        "tuning_benign": len(benign),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=POLICY / "classifier")
+    parser.add_argument(
+        "--calibrate", action="store_true", help="keep the weights, choose the thresholds again"
+    )
     args = parser.parse_args()
     examples = load_examples()
     trained = [e for e in examples if e[2] != "tuning"]
-    w, b = train([e[0] for e in trained], [e[1] for e in trained], [e[3] for e in trained])
-    summary = choose_threshold(quantise(w, b, 1.0), [e for e in examples if e[2] == "tuning"])
-    model = quantise(w, b, summary["threshold"])
+    if args.calibrate:
+        model = LearnedClassifier.load(args.out)
+    else:
+        w, b = train([e[0] for e in trained], [e[1] for e in trained], [e[3] for e in trained])
+        model = quantise(w, b)
+    summary = calibrate(model, [e for e in examples if e[2] == "tuning"])
     args.out.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
     counts = Counter((e[2], e[1]) for e in examples)

