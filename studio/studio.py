@@ -501,7 +501,10 @@ class Studio:
         if parent is not None:
             return parent.negative
         defaults = await self.preferences.for_user(user)
-        return self.clean_prompt(defaults.negative, required=False)
+        negative = self.clean_prompt(defaults.negative, required=False)
+        if negative:  # the member's or the server's: it passes the policy like any other
+            await self._screen(user, None, None, negative)
+        return negative
 
     def _job(
         self,

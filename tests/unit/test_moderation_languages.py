@@ -215,3 +215,19 @@ async def test_a_style_presets_words_and_negative_pass_the_policy(runtime):
     assert prefix.value.term == "desnud"
     with pytest.raises(ContentBlocked, match="negative prompt"):
         await studio.imagine(member, "a statue", ImagineOptions(style="Uncovered"), origin=GUILD)
+
+
+async def test_a_members_settings_negative_passes_the_policy_on_uploads_too(runtime):
+    import io
+
+    from PIL import Image
+
+    await runtime.studio.preferences.update_member(ALICE.id, negative="underwear, blurry")
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), "white").save(buffer, format="PNG")
+    with pytest.raises(ContentBlocked, match="negative prompt"):
+        await runtime.studio.vary(ALICE, buffer.getvalue(), origin=GUILD)
+    with pytest.raises(ContentBlocked, match="negative prompt"):
+        await runtime.studio.imagine(ALICE, "a fox", origin=GUILD)
+    (jobs,) = await runtime.store.fetchone("SELECT COUNT(*) FROM jobs")
+    assert jobs == 0
