@@ -76,11 +76,7 @@ class PromptDecision:
         return LABELS.get(self.category or "", self.category or "")
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "allowed": self.allowed,
-            "category": self.category,
-            "term": self.term,
-        }
+        return {"allowed": self.allowed, "category": self.category, "term": self.term}
 
 
 ALLOWED = PromptDecision(True)
@@ -99,7 +95,8 @@ class PromptPolicy:
     ) -> None:
         """``lists``: entry lines per category; ``allowed``: entry lines of harmless
         contexts; ``people``: (titles, entry lines) per gazetteer file; ``lexicons``:
-        (category or ``allowed``, entry lines) per section of the language files;
+        (category or ``allowed``, entry lines) per section of the language files (every
+        spelling is its own entry, named by itself: "desnuda", "голая", "裸体");
         ``classifier``: the learned signal consulted when no term matched."""
         phrases = [p for c, lines in lists.items() for p in parse_entries(lines, c)]
         for titles, lines in people:
@@ -115,8 +112,7 @@ class PromptPolicy:
                 script = _script_of_entry(line)
                 if script in UNSPACED:
                     into = unspaced_allowed if category == ALLOWED_SECTION else unspaced
-                    spellings = [x.strip() for x in line.split("|") if x.strip()]
-                    into += [(spelling, category, spelling) for spelling in spellings]
+                    into.append((line, category, line))
                 elif script == "LATIN":
                     if category == ALLOWED_SECTION:
                         allowed.append(line)
@@ -184,7 +180,7 @@ class PromptPolicy:
                 if section == ALLOWED_SECTION:
                     policy.negative_allowed += lines
                 else:
-                    policy.negative_blocked += [f"{line}" for line in lines]
+                    policy.negative_blocked += lines
         return policy
 
     def check(
