@@ -75,6 +75,18 @@ class PromptDecision:
     def label(self) -> str:
         return LABELS.get(self.category or "", self.category or "")
 
+    @property
+    def reason(self) -> str:
+        """Why it was refused, as users and moderators are told: the category and the
+        matched term, or which classifier and its score."""
+        if self.source == "classifier":
+            return f"{self.label}, by the built-in classifier ({self.term})"
+        if self.source == "model":
+            return f"{self.label}, by the prompt classifier model ({self.term})"
+        if self.source == "script":
+            return f"words in the {self.term} script, which the content policy cannot read yet"
+        return f"{self.label} (“{self.term}”)"
+
     def as_dict(self) -> dict[str, object]:
         return {"allowed": self.allowed, "category": self.category, "term": self.term}
 

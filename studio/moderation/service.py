@@ -338,13 +338,7 @@ def _pick(stored: bool | None, default: bool) -> bool:
 
 def _refusal(what: str, decision: PromptDecision) -> str:
     """Why a prompt was refused: the category, and the matched term or the classifier."""
-    if decision.source == "classifier":
-        reason = f"{decision.label}, by the built-in classifier ({decision.term})"
-    elif decision.source == "model":
-        reason = f"{decision.label}, by the prompt classifier model ({decision.term})"
-    else:
-        reason = f"{decision.label} (“{decision.term}”)"
-    return f"This {what} was blocked by the content policy: {reason}. Nothing was charged."
+    return f"This {what} was blocked by the content policy: {decision.reason}. Nothing was charged."
 
 
 def _suspension_note(until: float | None) -> str:

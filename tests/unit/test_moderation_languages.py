@@ -126,6 +126,15 @@ def test_the_shipped_classifier_scores_offline_in_well_under_a_millisecond():
     assert best < 0.001, f"{best * 1e3:.3f} ms"
 
 
+def test_every_refusal_explains_itself(policy):
+    """What /mod check and the refusal message say, for each thing that can refuse."""
+    assert policy.check("una mujer desnuda").reason == "sexual content (“desnud”)"
+    learned = policy.check("a skinny girl measuring her thigh gap").reason
+    assert learned.startswith("sexual content, by the built-in classifier (score 0.")
+    unread = policy.check("해변의 고양이").reason
+    assert unread == "words in the Hangul script, which the content policy cannot read yet"
+
+
 def test_a_server_allowed_phrase_also_overrides_the_classifier(policy):
     prompt = "a skinny girl measuring her thigh gap"
     assert not policy.check(prompt).allowed
