@@ -48,10 +48,10 @@ def script_of(ch: str) -> str | None:
         name = unicodedata.name(ch)
     except ValueError:
         return "UNKNOWN"
-    first = name.split()[0]
-    if first in ("HALFWIDTH", "FULLWIDTH"):  # NFKC makes them ordinary letters
-        return script_of(unicodedata.normalize("NFKC", ch)[0])
-    return first
+    plain = unicodedata.normalize("NFKC", ch)
+    if plain and plain[0] != ch:  # full-width, "𝓷𝓪𝓴𝓮𝓭" fancy fonts: their ordinary letter
+        return script_of(plain[0])
+    return name.split()[0]
 
 
 def unread_script(text: str) -> str | None:

@@ -89,6 +89,8 @@ def test_an_unknown_script_is_refused_with_its_name_not_guessed(policy):
     decision = policy.check("해변의 벌거벗은 여자")
     assert (decision.allowed, decision.source, decision.term) == (False, "script", "Hangul")
     assert policy.check("a cat, 🐱✨ → ★").allowed  # symbols and emoji are not a script
+    assert policy.check("𝓪 𝓬𝓾𝓽𝓮 𝓬𝓪𝓽, ｗａｔｅｒｃｏｌｏｒ").allowed  # fancy fonts are Latin
+    assert policy.check("𝓪 𝓷𝓪𝓴𝓮𝓭 𝔀𝓸𝓶𝓪𝓷").category == "sexual"
 
 
 def test_the_learned_signal_catches_what_no_list_names(policy):
