@@ -166,7 +166,7 @@ def _serve_api(settings: Settings, **options) -> int:
 
 async def _api_key(settings: Settings, args: argparse.Namespace) -> int:
     """Keys for operators; ``create`` prints the key alone on the last line of stdout."""
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database_location)
     keys = ApiKeys(store)
     try:
         if args.action == "create":
@@ -191,7 +191,7 @@ async def _api_key(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _queue_overview(settings: Settings, failures: int = 5) -> int:
     """Print what the workers are doing, for an operator (any backend, any machine)."""
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database_location)
     try:
         queue = await open_bot_queue(settings, store)
     except BaseException:
@@ -240,7 +240,7 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
     from bot.moderation import Moderator
     from bot.uploads import open_upload
 
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database_location)
     try:
         moderator = Moderator(store, moderation_defaults(settings))
         if args.command == "check-prompt":

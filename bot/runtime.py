@@ -27,7 +27,7 @@ class Runtime:
 
     @classmethod
     async def start(cls, settings: Settings, *, quiet_worker: bool = False) -> Runtime:
-        store = await Store.open(settings.database_path)
+        store = await Store.open(settings.database_location)
         try:
             queue = await open_bot_queue(settings, store)
         except BaseException:
@@ -65,8 +65,8 @@ class Runtime:
 
 async def open_bot_queue(settings: Settings, store: Store) -> JobQueue:
     """The queue QUEUE names; the embedded default shares the bot's store (one connection
-    to the one database file) instead of opening it again."""
-    if settings.queue_url == f"sqlite:///{settings.database_path}":
+    to the one database file, or one pool to PostgreSQL) instead of opening it again."""
+    if settings.queue_url == settings.store_queue_url:
         return SqliteQueue(
             store,
             max_attempts=settings.job_max_attempts,

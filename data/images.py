@@ -162,7 +162,8 @@ async def unmeasured(db: aiosqlite.Connection, owner_id: int | None) -> list[tup
     """(id, path) of images (of one owner, or all) whose size on disk is not recorded yet."""
     rows = await (
         await db.execute(
-            "SELECT id, path FROM images WHERE bytes IS NULL AND (? IS NULL OR owner_id = ?)",
+            "SELECT id, path FROM images WHERE bytes IS NULL"
+            " AND (CAST(? AS BIGINT) IS NULL OR owner_id = ?)",
             (owner_id, owner_id),
         )
     ).fetchall()
@@ -189,8 +190,8 @@ async def disk_use(db: aiosqlite.Connection, owner_id: int | None, limit: int) -
         await db.execute(
             "SELECT i.owner_id, COALESCE(u.name, ''), COUNT(*), COALESCE(SUM(i.bytes), 0)"
             " FROM images i LEFT JOIN users u ON u.id = i.owner_id"
-            " WHERE ? IS NULL OR i.owner_id = ?"
-            " GROUP BY i.owner_id ORDER BY 4 DESC, 1 LIMIT ?",
+            " WHERE CAST(? AS BIGINT) IS NULL OR i.owner_id = ?"
+            " GROUP BY i.owner_id, u.name ORDER BY 4 DESC, 1 LIMIT ?",
             (owner_id, owner_id, limit),
         )
     ).fetchall()

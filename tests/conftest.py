@@ -61,14 +61,53 @@ def redis_url(tmp_path: Path):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the test session (Debian's binaries); skipped, with
+    the reason, only where PostgreSQL is not installed."""
+    from tests.postgres_server import INSTALL_HINT, PostgresServer, binaries
+
+    if binaries() is None:
+        pytest.skip(INSTALL_HINT)
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty database on the session's PostgreSQL server."""
+    return postgres_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request, settings) -> Path | str:
+    """Where a store lives, on each engine: a SQLite file or a PostgreSQL database."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    return settings.database_path
+
+
+@pytest.fixture
+async def any_store(store_location):
+    """The store on each engine: the contract tests run on SQLite and on PostgreSQL."""
+    from data.store import Store
+
+    opened = await Store.open(store_location)
+    yield opened
+    await opened.close()
+
+
 OpenQueue = Callable[..., Awaitable["JobQueue"]]
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "redis", "postgresql"])
 async def queues(request, settings) -> AsyncIterator[OpenQueue]:
     """Opens queues on one backend; every one of them is closed after the test."""
     if request.param == "redis":
         url = request.getfixturevalue("redis_url")
+    elif request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
     else:
         settings.database_path.parent.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{settings.database_path}"
