@@ -10,6 +10,8 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import asyncpg
+
 if TYPE_CHECKING:
     from bot.config import Settings
 
@@ -254,6 +256,16 @@ class PostFailed(StudioError):
         super().__init__(f"{where} did not take the gallery post; try again.")
 
 
+# PostgreSQL (DATABASE=postgresql://…) gone, restarting, or out of connections.
+_DATABASE_UNREACHABLE = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+    ConnectionRefusedError,
+)
+
+
 def explain_failure(error: BaseException) -> str:
     """What a user reads when our side failed before the request was recorded.
 
@@ -266,7 +278,13 @@ def explain_failure(error: BaseException) -> str:
             "The studio is too busy to take your request (its database is locked). "
             "Nothing was charged; try again in a minute."
         )
+    if isinstance(error, _DATABASE_UNREACHABLE):
+        return (
+            "The studio cannot reach its database right now. Nothing was charged; "
+            "try again in a minute."
+        )
     disk_full = isinstance(error, OSError) and error.errno == errno.ENOSPC
+    disk_full = disk_full or isinstance(error, asyncpg.DiskFullError)
     if disk_full or (isinstance(error, sqlite3.OperationalError) and "disk is full" in text):
         return (
             "The studio's disk is full, so it cannot take requests. Nothing was charged; "

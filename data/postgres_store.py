@@ -95,6 +95,10 @@ class PostgresStore(Store):
         return store
 
     @property
+    def location(self) -> str:
+        return self.url
+
+    @property
     def bell_key(self) -> str:
         # Wake-ups reach the processes of this machine; others fall back to polling.
         return "postgresql:" + hashlib.sha1(self.url.encode()).hexdigest()

@@ -64,6 +64,11 @@ class Store:
         return await SqliteStore.open_file(Path(location))
 
     @property
+    def location(self) -> Path | str:
+        """What :meth:`open` takes to open this database again (another connection)."""
+        raise NotImplementedError
+
+    @property
     def bell_key(self) -> str:
         """What names this database for the queue's wake-ups (:mod:`data.doorbell`)."""
         raise NotImplementedError
@@ -132,6 +137,10 @@ class SqliteStore(Store):
             await conn.close()  # aiosqlite's thread would keep the process alive
             raise
         return store
+
+    @property
+    def location(self) -> Path:
+        return self.path
 
     @property
     def bell_key(self) -> str:

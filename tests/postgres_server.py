@@ -96,10 +96,12 @@ class PostgresServer:
         """A new, empty database on this server; returns its URL."""
         self._databases += 1
         name = f"test_{os.getpid()}_{self._databases}"
+        where = ["-h", "127.0.0.1", "-p", str(self.port), "-U", self.user]
         subprocess.run(
-            [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port)]
-            + ["-U", self.user, "-T", "template0", name],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [str(self.bin / "createdb"), *where, "-T", "template0", name],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         return self.url(name)
 

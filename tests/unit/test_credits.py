@@ -17,6 +17,12 @@ START = datetime(2026, 1, 31, 12, tzinfo=UTC).timestamp()  # month ends make ann
 DAY = 86_400.0
 
 
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
+
+
 async def new_user(store: Store, user_id: int = 1, now: float = START) -> None:
     async with store.transaction() as db:
         await users.ensure_user(db, user_id, "u", now)
@@ -34,7 +40,7 @@ async def charge(store: Store, job: str, cost: int = 1, now: float = START) -> b
 
 async def test_concurrent_spends_never_go_below_zero(store: Store):
     await new_user(store)
-    other = await Store.open(store.path)  # a second process's connection
+    other = await Store.open(store.location)  # a second process's connection
     try:
         stores = [store, other]
         results = await asyncio.gather(*(charge(stores[i % 2], f"job{i}") for i in range(80)))
