@@ -20,13 +20,13 @@ import pytest
 import torch
 from PIL import Image
 
-from bot import canvas
 from data.families import FAMILIES, TINY_MODELS, defaults_for
 from data.jobs import Job, JobKind
 from inference.batching import BatchRunner
 from inference.engine import Engine
 from inference.latent_rgb import LATENT_FORMATS
 from inference.previews import LinearDecoder, Previewer
+from studio import canvas
 
 MODELS = list(TINY_MODELS)
 # Pixel levels (of 255) a picture may move when its batch holds other jobs' pictures:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import RateLimited
-from bot.rate_limit import JobRateLimit
+from studio.errors import RateLimited
+from studio.rate_limit import JobRateLimit
 
 
 def test_each_user_gets_their_own_bucket_and_it_refills_after_the_window():

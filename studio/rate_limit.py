@@ -1,0 +1,46 @@
+"""A per-member rate limit on starting jobs, shared by every adapter of one studio.
+
+/imagine, /vary, the buttons, reply-to-edit and the Images API all start jobs; a spammer
+would switch from one to another if each had its own limit (discord.py's command cooldowns
+guard one command at a time). One limit per studio, keyed by member, is checked before
+anything is charged or queued, so Discord and the API of one process share it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from studio.errors import RateLimited
+
+FORGET_AFTER = 4096  # windows kept before the ended ones are dropped: memory stays flat
+
+
+class JobRateLimit:
+    """At most ``jobs`` new requests per member per window; a window starts with the first
+    request after the previous one ended and lasts ``seconds``. A refusal does not count."""
+
+    def __init__(
+        self, jobs: int, seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.jobs = jobs
+        self.seconds = seconds
+        self._clock = clock
+        self._windows: dict[int, tuple[float, int]] = {}  # member → (window start, used)
+
+    def check(self, user_id: int, now: float | None = None) -> None:
+        """Count one request for the member, or raise :class:`RateLimited` with the wait."""
+        now = self._clock() if now is None else now
+        start, used = self._windows.get(user_id, (now, 0))
+        if now >= start + self.seconds:
+            start, used = now, 0
+        if used >= self.jobs:
+            raise RateLimited(self.jobs, self.seconds, start + self.seconds - now)
+        self._windows[user_id] = (start, used + 1)
+        if len(self._windows) > FORGET_AFTER:
+            self._forget_ended(now)
+
+    def _forget_ended(self, now: float) -> None:
+        ended = [user for user, (start, _) in self._windows.items() if now >= start + self.seconds]
+        for user in ended:
+            del self._windows[user]
