@@ -333,7 +333,7 @@ async def test_forgetting_a_user_removes_their_rows_and_keeps_the_ledger(store: 
 
 async def test_the_studio_runs_whole_on_postgresql(settings, engine, postgres_url):
     """DATABASE=postgresql://…: store and queue in PostgreSQL, an image made and saved."""
-    from bot.studio import ImagineOptions, Requester
+    from studio.studio import ImagineOptions, Requester
     from tests.conftest import running_studio
 
     on_postgres = settings.model_copy(update={"database": postgres_url})
@@ -353,8 +353,8 @@ async def test_the_studio_runs_whole_on_postgresql(settings, engine, postgres_ur
 
 
 def test_database_names_its_engine_or_says_what_is_wrong(tmp_path):
-    from bot.config import Settings
     from data.settings import SettingsError, load_settings
+    from studio.settings import Settings
 
     url = "postgresql://imagine:secret@db:5432/imagine"
     on_postgres = load_settings(Settings, _env_file=None, data_dir=tmp_path, database=url)
