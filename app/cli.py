@@ -7,7 +7,6 @@ import asyncio
 import importlib
 import json
 import os
-import shutil
 import sys
 import time
 from datetime import UTC, datetime
@@ -284,7 +283,7 @@ async def _studio_command(settings: Settings, args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for image in outcome.images:
         target = args.out / f"{image.position}.png"
-        shutil.copyfile(runtime.studio.files.absolute(image), target)
+        target.write_bytes(await asyncio.to_thread(runtime.studio.files.read, image))
         print(target)
     return 0
 

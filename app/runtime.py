@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from app.local_worker import LocalWorker
-from data.images import ImageFiles
+from data.images import ImageFiles, open_image_files
 from data.queue import JobQueue, open_queue
+from data.settings import SettingsError
 from data.sqlite_queue import SqliteQueue
 from data.store import Store
 from studio.credits import CreditRules
@@ -27,13 +29,13 @@ class Runtime:
 
     @classmethod
     async def start(cls, settings: Settings, *, quiet_worker: bool = False) -> Runtime:
+        files = await open_checked_files(settings)
         store = await Store.open(settings.database_location)
         try:
             queue = await open_bot_queue(settings, store)
         except BaseException:
             await store.close()  # its thread would keep the process alive
             raise
-        files = ImageFiles(settings.data_dir)
         credits = CreditRules(
             settings.welcome_credits, settings.monthly_credits, settings.pack_credits
         )
@@ -77,6 +79,22 @@ async def open_bot_queue(settings: Settings, store: Store) -> JobQueue:
         max_attempts=settings.job_max_attempts,
         paid_first_after=settings.paid_first_after,
     )
+
+
+async def open_checked_files(settings: Settings) -> ImageFiles:
+    """Where images live (STORAGE), checked now: a missing bucket or an unwritable folder
+    stops the start with one sentence, not the first delivery."""
+    try:
+        files = open_image_files(
+            settings.storage,
+            settings.data_dir,
+            endpoint_url=settings.s3_endpoint_url,
+            signed_links=settings.storage_signed_links,
+        )
+        await asyncio.to_thread(files.check)
+    except (OSError, ValueError) as error:
+        raise SettingsError(f"Configuration error: {error}") from None
+    return files
 
 
 def moderation_defaults(settings: Settings) -> ModerationDefaults:

@@ -7,7 +7,6 @@ collection exists only for its owner (others get the same answer as for a missin
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import re
@@ -290,13 +289,7 @@ class Library:
             return await images.disk_use(db, owner_id, limit)
 
     def _measure(self, pending: list[tuple[str, str]]) -> dict[str, int]:
-        sizes = {}
-        for image_id, path in pending:
-            try:
-                sizes[image_id] = (self.files.root / path).stat().st_size
-            except FileNotFoundError:
-                sizes[image_id] = 0
-        return sizes
+        return {image_id: self.files.size(path) for image_id, path in pending}
 
     async def forget(self, user_id: int) -> Forgotten:
         """Delete the user's images (files and rows), jobs, collections and shares."""
@@ -317,11 +310,14 @@ class Library:
         return Forgotten(len(paths), removed, posted)
 
     def _delete_files(self, paths: list[str]) -> int:
+        """Delete the files (the rows are gone already); one that cannot be deleted now is
+        logged and the others still go."""
         removed = 0
         for path in paths:
-            with contextlib.suppress(FileNotFoundError):
-                (self.files.root / path).unlink()
-                removed += 1
+            try:
+                removed += self.files.delete(path)
+            except OSError:
+                log.exception("could not delete %s from %s", path, self.files.where)
         return removed
 
 

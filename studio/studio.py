@@ -21,7 +21,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from PIL import Image, ImageOps
@@ -538,8 +537,8 @@ class Studio:
                 await self.moderator.screen_upload(user.id, _guild_of(user, origin), screened)
             return image, None
         parent = await self.image(source)
-        path = self.files.absolute(parent)
-        return await self._image_work(lambda: _open_fitted(path, longest)), parent
+        fitted = await self._image_work(lambda: _open_fitted(self.files.read(parent), longest))
+        return fitted, parent
 
     async def _image_work(self, work: Callable[[], T]) -> T:
         """Decode, resize or encode in a thread (0.1–0.3 s of CPU for a 4096² upload: the
@@ -651,10 +650,10 @@ def _guild_of(user: Requester, origin: Origin | None) -> int | None:
     return origin.guild_id if origin is not None else None
 
 
-def _open_fitted(path: Path, longest: int | None) -> Image.Image:
+def _open_fitted(png: bytes, longest: int | None) -> Image.Image:
     """One of our stored images, scaled for the model (None: as it is; in a thread)."""
-    image = Image.open(path)
-    image.load()  # reads the file and closes it (a PNG has one frame)
+    image = Image.open(io.BytesIO(png))
+    image.load()
     return canvas.fit(image, longest) if longest else image
 
 

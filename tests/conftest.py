@@ -14,7 +14,10 @@ if TYPE_CHECKING:
     from data.queue import JobQueue
 
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-for _name in ("DISCORD_TOKEN", "MODEL", "DATA_DIR", "DATABASE", "QUEUE", "IMAGE_SIZE"):
+for _name in (
+    "DISCORD_TOKEN", "MODEL", "DATA_DIR", "DATABASE", "QUEUE", "IMAGE_SIZE", "STORAGE",
+    "S3_ENDPOINT_URL", "STORAGE_SIGNED_LINKS",
+):  # fmt: skip
     os.environ.pop(_name, None)  # tests never read a developer's environment
 
 
@@ -96,6 +99,27 @@ async def any_store(store_location):
     opened = await Store.open(store_location)
     yield opened
     await opened.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """One local S3-compatible server for the session (moto's, on 127.0.0.1)."""
+    from tests.s3_server import S3Server
+
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server, monkeypatch) -> str:
+    """A fresh bucket on the local S3 server, with credentials for it in the environment
+    (boto3 reads them as it would on a real deployment); returns its name."""
+    from tests.s3_server import CREDENTIALS
+
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    return s3_server.new_bucket()
 
 
 OpenQueue = Callable[..., Awaitable["JobQueue"]]

@@ -2,8 +2,10 @@
 
 A ``url`` is ``/v1/results/<token>.png``: 32 random bytes, stored with the image id and an
 expiry (60 minutes by default, as OpenAI's), served by the studio itself without the key
-(like OpenAI's signed links). The images themselves live in the studio's history either
-way: a client that disconnects before the answer loses nothing.
+(like OpenAI's signed links). With images in a bucket and ``STORAGE_SIGNED_LINKS``, a
+``url`` is the bucket's own presigned link with the same lifetime instead. The images
+themselves live in the studio's history either way: a client that disconnects before the
+answer loses nothing.
 """
 
 from __future__ import annotations
@@ -96,6 +98,11 @@ class Results:
             )
             return [ImageData(b64_json=base64.b64encode(png).decode()) for png in pngs]
         now = self.clock()
+        signed = await asyncio.gather(
+            *(asyncio.to_thread(self._signed, record, size) for record in records)
+        )
+        if all(signed):  # the bucket serves them itself: no token, no bytes through here
+            return [ImageData(url=url) for url in signed]
         links = [
             LinkRow(
                 token=secrets.token_urlsafe(32),
@@ -120,6 +127,13 @@ class Results:
         if link is None or record is None:
             return None
         return await asyncio.to_thread(self._png, record, (link.width, link.height))
+
+    def _signed(self, image: ImageRecord, size: tuple[int, int] | None) -> str | None:
+        """A URL signed by the image store (STORAGE_SIGNED_LINKS) when the stored PNG is
+        the answer as it is; None when the API must serve (or scale) it."""
+        if size is not None and size != (image.width, image.height):
+            return None
+        return self.files.signed_url(image.path, self.link_seconds)
 
     def _png(self, image: ImageRecord, size: tuple[int, int] | None) -> bytes:
         return scaled_png(self.files.read(image), size)
