@@ -3,6 +3,7 @@ server (moto's, tests/s3_server.py), and the same calls on a folder."""
 
 from __future__ import annotations
 
+import asyncio
 import urllib.error
 import urllib.request
 
@@ -131,3 +132,31 @@ async def test_the_studio_keeps_images_in_the_bucket_and_forgets_them_there(
         assert (forgotten.images, forgotten.files) == (5, 5)
         assert keys() == set()
         assert fetch(signed.url)[0] == 404  # the signed link dies with the object
+
+
+async def test_a_bucket_that_fails_keeps_the_job_open_until_it_answers_again(
+    settings, engine, s3_server, s3_bucket, caplog
+):
+    """Writes refused by the store (here: the bucket is gone) leave the finished job in the
+    queue, charged once and not lost; it is stored when the bucket is back."""
+    from tests.e2e.conftest import wait_until
+
+    on_s3 = settings.model_copy(
+        update={"storage": f"s3://{s3_bucket}/x", "s3_endpoint_url": s3_server.endpoint_url}
+    )
+    async with running_studio(on_s3, engine) as runtime:
+        bucket = s3_server.client()
+        bucket.delete_bucket(Bucket=s3_bucket)
+        handle = await runtime.studio.imagine(ALICE, "owls", ImagineOptions(count=1))
+        await wait_until(lambda: f"cannot store the images of job {handle.job_id}" in caplog.text)
+        (status,) = await runtime.store.fetchone(
+            "SELECT status FROM jobs WHERE id = ?", (handle.job_id,)
+        )
+        assert status == "queued"  # not failed, not refunded: waiting for the bucket
+        bucket.create_bucket(Bucket=s3_bucket)
+        outcome = await asyncio.wait_for(handle.outcome(), 30)
+        assert outcome.ok and runtime.studio.files.size(outcome.images[0].path) > 0
+        (spent,) = await runtime.store.fetchone(
+            "SELECT COUNT(*) FROM ledger WHERE kind = 'spend' AND user_id = ?", (ALICE.id,)
+        )
+        assert spent == 1
