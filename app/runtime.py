@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from app.local_worker import LocalWorker
 from data.images import ImageFiles, open_image_files
 from data.queue import JobQueue, open_queue
+from data.redis_queue import RedisQueue
+from data.redis_rate_limit import RedisRateCounter
 from data.settings import SettingsError
 from data.sqlite_queue import SqliteQueue
 from data.store import Store
 from studio.credits import CreditRules
 from studio.moderation import ModerationDefaults, Moderator
+from studio.rate_limit import JobRateLimit
 from studio.settings import Settings
 from studio.studio import Studio
 from studio.watcher import JobWatcher
@@ -51,6 +54,7 @@ class Runtime:
             credits,
             moderator=moderator,
             unavailable=(lambda: worker.unavailable) if worker else (lambda: None),
+            rate_limit=rate_limit_for(settings, queue),
         )
         runtime = cls(settings, store, queue, watcher, studio, worker)
         if worker:
@@ -79,6 +83,15 @@ async def open_bot_queue(settings: Settings, store: Store) -> JobQueue:
         max_attempts=settings.job_max_attempts,
         paid_first_after=settings.paid_first_after,
     )
+
+
+def rate_limit_for(settings: Settings, queue: JobQueue) -> JobRateLimit:
+    """The per-member limit; on a Redis queue its counts live in that Redis, so every bot
+    and API process on it shares one limit."""
+    shared = None
+    if isinstance(queue, RedisQueue):
+        shared = RedisRateCounter(queue.client, queue.prefix)
+    return JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds, shared=shared)
 
 
 async def open_checked_files(settings: Settings) -> ImageFiles:

@@ -3,42 +3,67 @@
 /imagine, /vary, the buttons, reply-to-edit and the Images API all start jobs; a spammer
 would switch from one to another if each had its own limit (discord.py's command cooldowns
 guard one command at a time). One limit per studio, keyed by member, is checked before
-anything is charged or queued, so Discord and the API of one process share it.
+anything is charged or queued, so Discord and the API of one process share it. With
+``QUEUE=redis://…`` the counts live in Redis (:mod:`data.redis_rate_limit`), so several bot
+and API processes share one limit too.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from studio.errors import RateLimited
 
 FORGET_AFTER = 4096  # windows kept before the ended ones are dropped: memory stays flat
 
 
+class SharedCounter(Protocol):
+    """Counts kept outside this process (:class:`data.redis_rate_limit.RedisRateCounter`)."""
+
+    async def take(self, user_id: int, jobs: int, seconds: float) -> float | None:
+        """Count one request; None when counted, else the seconds until it may be."""
+        ...
+
+
 class JobRateLimit:
     """At most ``jobs`` new requests per member per window; a window starts with the first
-    request after the previous one ended and lasts ``seconds``. A refusal does not count."""
+    request after the previous one ended and lasts ``seconds``. A refusal does not count.
+    The counts are this process's, or ``shared`` ones every process sees."""
 
     def __init__(
-        self, jobs: int, seconds: float, clock: Callable[[], float] = time.monotonic
+        self,
+        jobs: int,
+        seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        shared: SharedCounter | None = None,
     ) -> None:
         self.jobs = jobs
         self.seconds = seconds
+        self.shared = shared
         self._clock = clock
         self._windows: dict[int, tuple[float, int]] = {}  # member → (window start, used)
 
-    def check(self, user_id: int, now: float | None = None) -> None:
+    async def check(self, user_id: int, now: float | None = None) -> None:
         """Count one request for the member, or raise :class:`RateLimited` with the wait."""
-        now = self._clock() if now is None else now
+        if self.shared is not None:
+            wait = await self.shared.take(user_id, self.jobs, self.seconds)
+        else:
+            wait = self._take(user_id, self._clock() if now is None else now)
+        if wait is not None:
+            raise RateLimited(self.jobs, self.seconds, wait)
+
+    def _take(self, user_id: int, now: float) -> float | None:
         start, used = self._windows.get(user_id, (now, 0))
         if now >= start + self.seconds:
             start, used = now, 0
         if used >= self.jobs:
-            raise RateLimited(self.jobs, self.seconds, start + self.seconds - now)
+            return start + self.seconds - now
         self._windows[user_id] = (start, used + 1)
         if len(self._windows) > FORGET_AFTER:
             self._forget_ended(now)
+        return None
 
     def _forget_ended(self, now: float) -> None:
         ended = [user for user, (start, _) in self._windows.items() if now >= start + self.seconds]

@@ -120,6 +120,7 @@ class Studio:
         moderator: Moderator | None = None,
         unavailable: Callable[[], str | None] = lambda: None,
         member_roles: MemberRoles | None = None,
+        rate_limit: JobRateLimit | None = None,
     ) -> None:
         self.settings = settings
         self._decodes = asyncio.Semaphore(settings.max_image_decodes)
@@ -133,7 +134,9 @@ class Studio:
         self.credits = credits
         self.clock = clock
         self.preferences = Preferences(settings, store, clock)
-        self.rate_limit = JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds)
+        self.rate_limit = rate_limit or JobRateLimit(
+            settings.rate_limit_jobs, settings.rate_limit_seconds
+        )
         self.styles = Styles(settings, store, clock)
 
     # -- use-cases ---------------------------------------------------------------------

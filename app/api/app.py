@@ -115,7 +115,7 @@ class Api:
         still run and are returned: they are paid for and in the member's history.
         """
         try:
-            self.studio.rate_limit.check(member.id)  # Discord's limit too
+            await self.studio.rate_limit.check(member.id)  # Discord's limit too
         except StudioError as error:
             raise from_studio(error) from None
         handles: list[JobHandle] = []

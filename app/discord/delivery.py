@@ -58,7 +58,7 @@ class Delivery:
         is told when to come back before anything is deferred, charged or queued.
         """
         try:
-            self.studio.rate_limit.check(interaction.user.id)  # the API's limit too
+            await self.studio.rate_limit.check(interaction.user.id)  # the API's limit too
         except StudioError as error:
             await self.refuse(interaction, words(error))
             return
