@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from app.discord.delivery import Delivery
 from app.discord.errors import words
-from app.refills import RefillScheduler
+from app.refills import RefillScheduler, refill_lease
 from app.runtime import Runtime
 from studio.errors import StudioError, explain_failure
 from studio.settings import Settings
@@ -97,6 +97,7 @@ class ImagineBot(commands.Bot):
             self.runtime.store,
             self.runtime.studio.credits,
             every_minutes=self.settings.refill_check_minutes,
+            lease=refill_lease(self.runtime.queue),  # one bot process runs them
         )
         await self.refills.start()
         if self.settings.api_enabled:
@@ -176,7 +177,7 @@ class ImagineBot(commands.Bot):
         then the worker (it finishes its job) and the store."""
         runtime, self.runtime = self.runtime, None
         if self.refills:
-            self.refills.stop()
+            await self.refills.stop()
         if self.api_runner is not None:
             with contextlib.suppress(Exception):
                 await self.api_runner.cleanup()
