@@ -18,7 +18,7 @@ from data.jobs import JobState
 from data.origins import TerminalOrigin
 from data.queue import QueueUnavailable
 from data.settings import load_settings
-from data.store import Store
+from data.store import Store, StoreUnavailable, redacted
 from studio.api_keys import ApiKeys
 from studio.errors import BadRequest, StudioError
 from studio.settings import Settings
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(Settings)
     try:
         return _dispatch(settings, args)
-    except QueueUnavailable as error:  # one sentence naming QUEUE, no traceback
+    except (QueueUnavailable, StoreUnavailable) as error:  # one sentence, no traceback
         print(error, file=sys.stderr)
         return 1
 
@@ -203,7 +203,8 @@ async def _queue_overview(settings: Settings, failures: int = 5) -> int:
     finally:
         await queue.close()
         await store.close()
-    print(f"{settings.queue_url}: {overview.waiting} waiting, {len(overview.running)} running")
+    running = len(overview.running)
+    print(f"{redacted(settings.queue_url)}: {overview.waiting} waiting, {running} running")
     for job in overview.running:
         progress = f"step {job.step}/{job.total_steps}" if job.total_steps else "starting"
         print(

@@ -20,7 +20,7 @@ from typing import Any
 import asyncpg
 
 from data.sql_dialect import returns_rows, status_count, to_postgres
-from data.store import Store, migration_scripts
+from data.store import Store, StoreUnavailable, migration_scripts, redacted
 
 # pg_advisory_xact_lock keys: one for every write transaction, one for migrations.
 WRITE_LOCK = 0x1A6_0001
@@ -85,7 +85,14 @@ class PostgresStore(Store):
 
     @classmethod
     async def connect(cls, url: str) -> PostgresStore:
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE, init=_setup)
+        try:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE, init=_setup)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            raise StoreUnavailable(
+                f"Configuration error: the PostgreSQL store {redacted(url)} cannot be used"
+                f" ({error}). Start PostgreSQL there, or fix DATABASE (and QUEUE) in the"
+                " environment or in .env."
+            ) from None
         store = cls(pool, url)
         try:
             await store.migrate()

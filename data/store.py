@@ -9,6 +9,7 @@ keep SQLite's one rule the code relies on: one write transaction at a time.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -24,6 +25,17 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+class StoreUnavailable(Exception):
+    """The database server a URL names cannot be reached or refuses us (PostgreSQL down,
+    wrong host or password). An ordinary exception; the entry points print it as one
+    sentence naming the setting."""
+
+
+def redacted(url: str) -> str:
+    """A URL fit to print: its password replaced by ***."""
+    return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
 
 
 def is_postgres(location: Path | str) -> bool:

@@ -380,3 +380,35 @@ def test_sqlite_statements_in_postgresql_s_dialect():
     )
     assert returns_rows("UPDATE q SET a = 1 RETURNING id") and not returns_rows("DELETE FROM q")
     assert (status_count("INSERT 0 1"), status_count("UPDATE 12")) == (1, 12)
+
+
+async def test_a_postgresql_server_that_cannot_be_reached_is_one_sentence(postgres_server):
+    from data.store import StoreUnavailable, redacted
+    from tests.redis_server import free_port
+
+    nowhere = f"postgresql://imagine:hunter2@127.0.0.1:{free_port()}/imagine"
+    with pytest.raises(StoreUnavailable, match=r"imagine:\*\*\*@127.0.0.1.*fix DATABASE") as e:
+        await Store.open(nowhere)
+    assert "hunter2" not in str(e.value)
+    wrong_db = postgres_server.url("no_such_database")
+    with pytest.raises(StoreUnavailable, match="no_such_database"):
+        await Store.open(wrong_db)
+    assert redacted("redis://:pw@host:6379/0") == "redis://:***@host:6379/0"
+    assert redacted("sqlite:///var/imagine.db") == "sqlite:///var/imagine.db"
+
+
+def test_the_cli_prints_an_unreachable_store_as_one_sentence(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.redis_server import free_port
+
+    url = f"postgresql://imagine:hunter2@127.0.0.1:{free_port()}/imagine"
+    env = dict(os.environ, DATABASE=url, DATA_DIR=str(tmp_path), MODEL="tiny")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "queue"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "hunter2" not in done.stderr
+    assert "the PostgreSQL store postgresql://imagine:***@" in done.stderr
