@@ -2,10 +2,17 @@
 
 /imagine, /vary, the buttons, reply-to-edit and the Images API all start jobs; a spammer
 would switch from one to another if each had its own limit (discord.py's command cooldowns
-guard one command at a time). One limit per studio, keyed by member, is checked before
-anything is charged or queued, so Discord and the API of one process share it. With
-``QUEUE=redis://…`` the counts live in Redis (:mod:`data.redis_rate_limit`), so several bot
-and API processes share one limit too.
+guard one command at a time). One limit per studio, keyed by member, is checked by every
+use-case that starts a job (``Studio.admit``), before anything is charged or queued, so no
+adapter can skip it and Discord and the API of one process share it.
+
+A request is counted once however many use-cases it runs: an API request for 10 images is
+several jobs, an edit without a mask becomes a variation, and an adapter that must refuse
+before reading a body or downloading an attachment admits the request early. Each carries
+its request's key (the interaction, the reply, the HTTP request id).
+
+With ``QUEUE=redis://…`` the counts and keys live in Redis (:mod:`data.redis_rate_limit`),
+so several bot and API processes share one limit too.
 """
 
 from __future__ import annotations
@@ -22,8 +29,11 @@ FORGET_AFTER = 4096  # windows kept before the ended ones are dropped: memory st
 class SharedCounter(Protocol):
     """Counts kept outside this process (:class:`data.redis_rate_limit.RedisRateCounter`)."""
 
-    async def take(self, user_id: int, jobs: int, seconds: float) -> float | None:
-        """Count one request; None when counted, else the seconds until it may be."""
+    async def take(
+        self, user_id: int, jobs: int, seconds: float, request: str | None
+    ) -> float | None:
+        """Count one request (once per ``request`` key in a window); None when counted or
+        already admitted, else the seconds until it may be."""
         ...
 
 
@@ -44,23 +54,34 @@ class JobRateLimit:
         self.shared = shared
         self._clock = clock
         self._windows: dict[int, tuple[float, int]] = {}  # member → (window start, used)
+        self._admitted: dict[int, set[str]] = {}  # member → request keys of the window
 
-    async def check(self, user_id: int, now: float | None = None) -> None:
-        """Count one request for the member, or raise :class:`RateLimited` with the wait."""
+    async def check(
+        self, user_id: int, now: float | None = None, request: str | None = None
+    ) -> None:
+        """Count one request for the member, or raise :class:`RateLimited` with the wait.
+
+        ``request``: the request's key; a request already admitted in this window passes
+        without counting again (None: every call counts)."""
         if self.shared is not None:
-            wait = await self.shared.take(user_id, self.jobs, self.seconds)
+            wait = await self.shared.take(user_id, self.jobs, self.seconds, request)
         else:
-            wait = self._take(user_id, self._clock() if now is None else now)
+            wait = self._take(user_id, self._clock() if now is None else now, request)
         if wait is not None:
             raise RateLimited(self.jobs, self.seconds, wait)
 
-    def _take(self, user_id: int, now: float) -> float | None:
+    def _take(self, user_id: int, now: float, request: str | None) -> float | None:
         start, used = self._windows.get(user_id, (now, 0))
         if now >= start + self.seconds:
             start, used = now, 0
+            self._admitted.pop(user_id, None)
+        if request is not None and request in self._admitted.get(user_id, ()):
+            return None
         if used >= self.jobs:
             return start + self.seconds - now
         self._windows[user_id] = (start, used + 1)
+        if request is not None:  # at most `jobs` keys a window: bounded
+            self._admitted.setdefault(user_id, set()).add(request)
         if len(self._windows) > FORGET_AFTER:
             self._forget_ended(now)
         return None
@@ -69,3 +90,4 @@ class JobRateLimit:
         ended = [user for user, (start, _) in self._windows.items() if now >= start + self.seconds]
         for user in ended:
             del self._windows[user]
+            self._admitted.pop(user, None)

@@ -101,6 +101,7 @@ class Api:
         self,
         request: web.Request,
         member: Requester,
+        origin: HttpOrigin,
         submit: Submit,
         n: int,
         per_job: int,
@@ -110,12 +111,13 @@ class Api:
     ) -> web.Response:
         """Run the request as ceil(n / per_job) jobs (each paid as one request), wait, answer.
 
-        The rate limit counts the HTTP request once, as it counts one command on Discord.
+        The rate limit counts the HTTP request once (its origin's key), as it counts one
+        command on Discord.
         When a later job is refused (credits ran out meanwhile) the jobs already taken
         still run and are returned: they are paid for and in the member's history.
         """
         try:
-            await self.studio.rate_limit.check(member.id)  # Discord's limit too
+            await self.studio.admit(member, origin)  # Discord's limit too
         except StudioError as error:
             raise from_studio(error) from None
         handles: list[JobHandle] = []
@@ -164,7 +166,7 @@ async def generations(request: web.Request) -> web.Response:
         return api.studio.imagine(member, prompt, options, origin=origin)
 
     return await api.answer(
-        request, member, submit, body.n, IMAGES_PER_CREDIT, body.seed, body.response_format,
+        request, member, origin, submit, body.n, IMAGES_PER_CREDIT, body.seed, body.response_format,
         size.output,
     )  # fmt: skip
 
@@ -205,8 +207,9 @@ async def edits(request: web.Request) -> web.Response:
 
     per_job = api.settings.images_per_edit
     return await api.answer(
-        request, member, submit, fields.n, per_job, fields.seed, fields.response_format, size
-    )
+        request, member, origin, submit, fields.n, per_job, fields.seed, fields.response_format,
+        size,
+    )  # fmt: skip
 
 
 async def variations(request: web.Request) -> web.Response:
@@ -224,8 +227,9 @@ async def variations(request: web.Request) -> web.Response:
 
     per_job = api.settings.images_per_edit
     return await api.answer(
-        request, member, submit, fields.n, per_job, fields.seed, fields.response_format, size
-    )
+        request, member, origin, submit, fields.n, per_job, fields.seed, fields.response_format,
+        size,
+    )  # fmt: skip
 
 
 def _image(api: Api, files: dict[str, bytes], name: str):
