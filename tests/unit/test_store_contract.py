@@ -38,7 +38,7 @@ def store(any_store: Store) -> Store:
 
 async def tables(store: Store) -> set[str]:
     if store.engine == "postgresql":
-        sql = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
     else:
         sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
     return {row[0] for row in await store.fetchall(sql)}
@@ -47,7 +47,9 @@ async def tables(store: Store) -> set[str]:
 async def columns(store: Store, table: str) -> set[str]:
     if store.engine == "postgresql":
         rows = await store.fetchall(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", (table,)
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ?",
+            (table,),
         )
     else:
         rows = await store.fetchall(f"SELECT name FROM pragma_table_info('{table}')")
