@@ -27,7 +27,6 @@ from data.store import Store
 from studio.access import MemberRoles
 from studio.credits import CreditRules
 from studio.moderation import ModerationDefaults, Moderator
-from studio.rate_limit import JobRateLimit
 from studio.settings import Settings
 from studio.studio import Studio
 from studio.watcher import JobWatcher
@@ -89,7 +88,7 @@ class Runtime:
             credits,
             moderator=moderator,
             unavailable=(lambda: worker.unavailable) if worker else (lambda: None),
-            rate_limit=rate_limit_for(settings, queue),
+            shared_rate_counts=shared_rate_counts(queue),
             member_roles=member_roles,
         )
         runtime = cls(settings, store, queue, watcher, studio, worker)
@@ -166,13 +165,12 @@ async def open_bot_queue(settings: Settings, store: Store) -> JobQueue:
     )
 
 
-def rate_limit_for(settings: Settings, queue: JobQueue) -> JobRateLimit:
-    """The per-member limit; on a Redis queue its counts live in that Redis, so every bot
-    and API process on it shares one limit."""
-    shared = None
+def shared_rate_counts(queue: JobQueue) -> RedisRateCounter | None:
+    """On a Redis queue the rate limit's counts live in that Redis, so every bot and API
+    process on it shares one limit; None: this process counts alone."""
     if isinstance(queue, RedisQueue):
-        shared = RedisRateCounter(queue.client, queue.prefix)
-    return JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds, shared=shared)
+        return RedisRateCounter(queue.client, queue.prefix)
+    return None
 
 
 async def open_checked_files(settings: Settings) -> ImageFiles:

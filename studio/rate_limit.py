@@ -47,10 +47,14 @@ class JobRateLimit:
         jobs: int,
         seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        own_limits: dict[int, int] | None = None,
         shared: SharedCounter | None = None,
     ) -> None:
         self.jobs = jobs
         self.seconds = seconds
+        # Members with a limit of their own (the operator's terminal account); 0: unlimited.
+        self.own_limits = dict(own_limits or {})
         self.shared = shared
         self._clock = clock
         self._windows: dict[int, tuple[float, int]] = {}  # member → (window start, used)
@@ -63,21 +67,24 @@ class JobRateLimit:
 
         ``request``: the request's key; a request already admitted in this window passes
         without counting again (None: every call counts)."""
+        jobs = self.own_limits.get(user_id, self.jobs)
+        if jobs == 0:
+            return
         if self.shared is not None:
-            wait = await self.shared.take(user_id, self.jobs, self.seconds, request)
+            wait = await self.shared.take(user_id, jobs, self.seconds, request)
         else:
-            wait = self._take(user_id, self._clock() if now is None else now, request)
+            wait = self._take(user_id, jobs, self._clock() if now is None else now, request)
         if wait is not None:
-            raise RateLimited(self.jobs, self.seconds, wait)
+            raise RateLimited(jobs, self.seconds, wait)
 
-    def _take(self, user_id: int, now: float, request: str | None) -> float | None:
+    def _take(self, user_id: int, jobs: int, now: float, request: str | None) -> float | None:
         start, used = self._windows.get(user_id, (now, 0))
         if now >= start + self.seconds:
             start, used = now, 0
             self._admitted.pop(user_id, None)
         if request is not None and request in self._admitted.get(user_id, ()):
             return None
-        if used >= self.jobs:
+        if used >= jobs:
             return start + self.seconds - now
         self._windows[user_id] = (start, used + 1)
         if request is not None:  # at most `jobs` keys a window: bounded
