@@ -89,6 +89,7 @@ async def test_runtime_refuses_a_bucket_that_does_not_exist(settings, s3_server,
 async def test_the_studio_keeps_images_in_the_bucket_and_forgets_them_there(
     settings, engine, s3_server, s3_bucket
 ):
+    from app.api.formats import Encoding
     from app.api.results import Results
 
     on_s3 = settings.model_copy(
@@ -120,8 +121,11 @@ async def test_the_studio_keeps_images_in_the_bucket_and_forgets_them_there(
             Bucket=s3_bucket, Key=f"imagine/{first.path}")["Body"].read())  # fmt: skip
         (scaled,) = await results.render([first], "url", (32, 32), "http://api.invalid")
         assert scaled.url.startswith("http://api.invalid/v1/results/")  # the API scales it
-        token = scaled.url.rsplit("/", 1)[1].removesuffix(".png")
-        assert (await results.link_png(token))[:8] == b"\x89PNG\r\n\x1a\n"
+        served, _ = await results.link_image(scaled.url.rsplit("/", 1)[1])
+        assert served[:8] == b"\x89PNG\r\n\x1a\n"  # read from the bucket, scaled here
+        jpeg = Encoding("jpeg", 80)
+        (converted,) = await results.render([first], "url", None, "http://api.invalid", jpeg)
+        assert converted.url.startswith("http://api.invalid/v1/results/")  # converted here
 
         library = Library.of(studio)
         (use,) = await library.disk_use(ALICE.id)
