@@ -73,6 +73,8 @@ class Settings(SharedSettings):
     # API ``url`` results signed by the bucket itself (the bytes skip the API); the bucket's
     # endpoint must then be reachable by the API's clients
     storage_signed_links: bool = False
+    # The web editor's signed links (Edit button, /edit-link): how long one may be opened.
+    web_link_minutes: float = Field(default=15, gt=0, le=24 * 60)
     discord_api_base: str | None = None  # another Discord-compatible REST endpoint (tests)
     discord_gateway: str | None = None  # and its gateway URL
 

@@ -75,13 +75,17 @@ class ImagineOptions:
 
 @dataclass(frozen=True)
 class EditOptions:
-    """How to pick the area to paint: exactly one of mask, region, extend or zoom (or none)."""
+    """How to pick the area to paint: exactly one of mask, region, extend, zoom or frame
+    (or none)."""
 
     mask: bytes | None = None  # a black/white mask, or a PNG whose transparent pixels are the area
     region: str | None = None
     extend: str | None = None
     extend_pixels: int | None = None
     zoom: float | None = None
+    # the web editor's frame dragged outward: (left, top, right, bottom) growth as a
+    # fraction of the picture's width or height (see :func:`studio.canvas.grow`)
+    frame: tuple[float, float, float, float] | None = None
     # Further images the model conditions on besides the source (a reference family
     # only, e.g. FLUX.2 [klein]); with no area to paint, the edit is a whole-image one.
     references: tuple[bytes, ...] = ()
@@ -196,7 +200,7 @@ class Studio:
             preset = await self.styles.get(_guild_of(user, origin), options.style)
             prompt, negative = styles.apply(preset, prompt, negative)
             negative = negative if works else ""  # a preset's negative where the model uses one
-        await self._screen(user, origin, prompt)  # with the preset's words
+        await self._screen(user, origin, prompt, negative)  # with the preset's words
         width, height = self.size_of(options.ratio or options.size or defaults.shape)
         count = options.count if options.count is not None else defaults.count
         if not 1 <= count <= 4:
@@ -336,9 +340,9 @@ class Studio:
         prompt = self.clean_prompt(prompt)
         await self._screen(user, origin, prompt)
         image, parent = await self._source(user, source, origin)
-        chosen = [o for o in (options.mask, options.region, options.extend, options.zoom) if o]
-        if len(chosen) > 1:
-            raise BadRequest("Pick one of: a mask, --region, --extend or --zoom.")
+        picks = (options.mask, options.region, options.extend, options.zoom, options.frame)
+        if len([o for o in picks if o]) > 1:
+            raise BadRequest("Pick one of: a mask, --region, --extend, --zoom or a frame.")
         self.check_references(options.references)
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
         if edit_area is None:
@@ -467,6 +471,14 @@ class Studio:
             raise NotFound("That image no longer exists.")
         return record
 
+    async def job_of(self, user: Requester, job_id: str) -> job_records.JobRecord:
+        """One of the member's own requests (someone else's answers like a missing one)."""
+        async with self.store.read() as db:
+            record = await job_records.get(db, job_id)
+        if record is None or record.user_id != user.id:
+            raise NotFound("That request does not exist.")
+        return record
+
     async def images_of_job(self, job_id: str) -> list[ImageRecord]:
         """Every image a job made, in order (position 1 first)."""
         async with self.store.read() as db:
@@ -560,7 +572,10 @@ class Studio:
         if parent is not None:
             return parent.negative
         defaults = await self.preferences.for_user(user)
-        return self.clean_prompt(defaults.negative, required=False)
+        negative = self.clean_prompt(defaults.negative, required=False)
+        if negative:  # the member's or the server's: it passes the policy like any other
+            await self._screen(user, None, None, negative)
+        return negative
 
     def check_references(self, references: tuple[bytes, ...]) -> None:
         """Several input images need a family that conditions on references; a clear
@@ -604,9 +619,12 @@ class Studio:
             **extra,
         )
 
-    async def _screen(self, user: Requester, origin: Origin | None, prompt: str | None) -> None:
+    async def _screen(
+        self, user: Requester, origin: Origin | None, prompt: str | None, negative: str = ""
+    ) -> None:
         """DMs (when off), suspended users, role rules seen from DMs and blocked prompts
-        stop here, before any credit is taken."""
+        (and negative prompts: the member's, the server's /settings one, a preset's) stop
+        here, before any credit is taken."""
         guilds = [_guild_of(user, origin)]
         if user.dm:
             if not self.settings.allow_dms:
@@ -619,6 +637,8 @@ class Studio:
                 await self.moderator.screen_prompt(user.id, guild_id, prompt)
             else:
                 await self.moderator.ensure_allowed(user.id, guild_id)
+            if negative:
+                await self.moderator.screen_prompt(user.id, guild_id, negative, negative=True)
 
     async def _source(
         self,
@@ -675,6 +695,8 @@ class Studio:
             return canvas.extend(image, options.extend, options.extend_pixels, limit)
         if options.zoom:
             return canvas.zoom_out(image, options.zoom, limit)
+        if options.frame:
+            return canvas.grow(image, options.frame, limit)
         rgb = image.convert("RGB")
         if options.region:
             return canvas.Canvas(rgb, canvas.region_mask(image.size, options.region))
