@@ -250,6 +250,16 @@ async def test_gallery_shares_votes_and_ranking(store: Store):
         await shares.unvote(db, 2**55 + 2, BOB, None)
         await shares.unvote(db, 2**55 + 2, None, "👍")
         assert [r.votes for r in await shares.top(db, GUILD, 0.0, 10)] == [1, 0]
+        page = await shares.live_page(db, GUILD, 10, 0)
+        assert [(s.share.image_id, s.author, s.votes) for s in page] == [
+            ("cc0000000002", "bobby", 0),
+            ("cc0000000001", "bobby", 1),
+        ]  # newest first
+        assert await shares.live_count(db, GUILD) == 2
+        assert await shares.web_enabled(db, GUILD)
+        assert await shares.set_web_enabled(db, GUILD, False, ALICE, 8.0)
+        assert not await shares.set_web_enabled(db, GUILD, False, ALICE, 9.0)
+        assert not await shares.web_enabled(db, GUILD)
         await shares.mark_removed(db, first.id, ALICE, 7.0)
         assert not await shares.is_live(db, "cc0000000001")
         assert (await shares.live_by_message(db, 2**55 + 2)).image_id == "cc0000000002"
