@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from data import api_keys, users
 from data.api_keys import ApiKeyRow
 from data.store import Store
-from studio.errors import BadRequest, NotFound, StudioError
+from studio.errors import BadName, KeyNotFound, LimitReached, StudioError
 from studio.requester import Requester
 from studio.studio import Studio
 
@@ -52,7 +52,7 @@ def digest(secret: str) -> bytes:
 def clean_name(name: str | None) -> str:
     name = " ".join((name or "").split())
     if len(name) > MAX_NAME:
-        raise BadRequest(f"A key name is at most {MAX_NAME} characters.")
+        raise BadName("key", MAX_NAME)
     return name
 
 
@@ -87,9 +87,7 @@ class ApiKeys:
             await users.ensure_user(db, member.id, member.name, now)
             active = [k for k in await api_keys.keys_of(db, member.id) if k.active]
             if len(active) >= MAX_KEYS:
-                raise BadRequest(
-                    f"You have {len(active)} keys, the most there can be; revoke one first."
-                )
+                raise LimitReached("keys", MAX_KEYS, undo="revoke")
             await api_keys.insert_key(db, row)
         return NewKey(row, secret)
 
@@ -110,7 +108,7 @@ class ApiKeys:
             key_id = match.group(1)
         async with self.store.transaction() as db:
             if not await api_keys.revoke_key(db, user_id, key_id, self.clock()):
-                raise NotFound(f"You have no active key {key_id!r}; list yours to see their ids.")
+                raise KeyNotFound(key_id)
             row = await api_keys.get_key(db, key_id)
         assert row is not None
         return row

@@ -30,20 +30,24 @@ from data import images, job_records, users
 from data.images import ImageFiles, ImageRecord
 from data.jobs import Job, JobKind, OutputRules, Priority
 from data.ledger import Pool
-from data.origins import HttpOrigin, Origin
+from data.origins import Origin
 from data.queue import JobQueue
 from data.store import Store
 from studio import access, aspect, canvas, styles
 from studio.access import MemberRoles
 from studio.credits import CreditRules
 from studio.errors import (
-    BadRequest,
+    BadCount,
+    BadSeed,
+    BadStrength,
+    ConflictingEditOptions,
     DirectMessagesOff,
+    ImageNotFound,
     NegativePromptUnsupported,
-    NotFound,
     TooLarge,
     TooManyJobs,
     Unavailable,
+    UnknownSize,
 )
 from studio.library import Library, visible_to
 from studio.moderation import Moderator
@@ -87,6 +91,7 @@ log = logging.getLogger(__name__)
 
 ImageSource = str | bytes  # an image id from this studio, or uploaded file bytes
 
+MIN_STRENGTH = 0.05  # below it a variation is the same picture
 MAX_SEED = 2**32 - 16
 MAX_SIDE = 2048  # the job contract's longest side
 SCREEN_SIDE = 1024  # uploads are screened at most this big (the detector looks at 320²)
@@ -167,7 +172,8 @@ class Studio:
             A handle with live updates and the outcome.
 
         Raises:
-            StudioError: a bad prompt or option (``bad_request``), ``content_blocked``,
+            StudioError: a bad prompt or option (a BadRequest: ``prompt_empty``,
+                ``text_too_long``, ``unknown_size``, ``bad_count``…), ``content_blocked``,
                 ``suspended``, ``no_access``, ``not_enough_credits``, ``unavailable``.
                 Nothing was charged or queued.
         """
@@ -187,7 +193,7 @@ class Studio:
         width, height = self.size_of(options.ratio or options.size or defaults.shape)
         count = options.count if options.count is not None else defaults.count
         if not 1 <= count <= 4:
-            raise BadRequest("Ask for 1 to 4 images.")
+            raise BadCount
         job = self._job(JobKind.GENERATE, prompt, negative, options.seed, count, width, height)
         if self.moderator is not None:  # people diversity, where the server opted in
             job = await self.moderator.diversify(_guild_of(user, origin), job)
@@ -205,9 +211,7 @@ class Studio:
             ratio = aspect.parse_ratio(shape)
             multiple = self.settings.family.multiple  # the model's (data/families.py)
             return aspect.size_for_ratio(ratio, budget, multiple, self.settings.max_canvas)
-        raise BadRequest(
-            f"Unknown size {shape!r}; use {', '.join(self.settings.sizes)} or a ratio like 3:2."
-        )
+        raise UnknownSize(shape, list(self.settings.sizes))
 
     async def vary(
         self,
@@ -231,7 +235,7 @@ class Studio:
             origin: where the answer goes, kept with the job.
 
         Raises:
-            StudioError: as :meth:`imagine`, plus ``image_rejected`` and ``not_found``.
+            StudioError: as :meth:`imagine`, plus ``image_rejected`` and ``image_not_found``.
         """
         self.admit(user, origin)
         return await self._vary(user, source, strength, prompt, seed, origin)
@@ -247,8 +251,8 @@ class Studio:
     ) -> JobHandle:
         """:meth:`vary` once the request is admitted (an edit without a mask ends here)."""
         strength = self.settings.vary_strength if strength is None else strength
-        if not 0.05 <= strength <= 1:
-            raise BadRequest("Strength must be between 0.05 and 1.")
+        if not MIN_STRENGTH <= strength <= 1:
+            raise BadStrength(MIN_STRENGTH, 1)
         text = self.clean_prompt(prompt) if prompt else None
         await self._screen(user, origin, text)
         image, parent = await self._source(user, source, origin)
@@ -288,7 +292,8 @@ class Studio:
             seed: for reproducible results; default a random one.
 
         Raises:
-            StudioError: as :meth:`vary`; two ways to pick the area are ``bad_request``.
+            StudioError: as :meth:`vary`; two ways to pick the area are
+                ``conflicting_edit_options``.
         """
         self.admit(user, origin)
         prompt = self.clean_prompt(prompt)
@@ -296,7 +301,7 @@ class Studio:
         image, parent = await self._source(user, source, origin)
         chosen = [o for o in (options.mask, options.region, options.extend, options.zoom) if o]
         if len(chosen) > 1:
-            raise BadRequest("Pick one of: a mask, --region, --extend or --zoom.")
+            raise ConflictingEditOptions(["mask", "region", "extend", "zoom"])
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
         if edit_area is None:
             return await self._vary(user, source, None, prompt, seed, origin)
@@ -334,7 +339,7 @@ class Studio:
             prompt: remix: a new prompt instead of the job's (through the content policy).
 
         Raises:
-            StudioError: ``not_found`` when the image is gone; else as :meth:`imagine`.
+            StudioError: ``image_not_found`` when the image is gone; else as :meth:`imagine`.
         """
         self.admit(user, origin)
         text = self.clean_prompt(prompt) if prompt else None
@@ -405,7 +410,7 @@ class Studio:
         own prompt unless a new one is given (remix)."""
         self.admit(user, origin)
         if (direction is None) == (zoom is None):
-            raise BadRequest("Pan in one direction or zoom out, not both.")
+            raise ConflictingEditOptions(["direction", "zoom"])
         parent = await self.image(image_id)
         text = self.clean_prompt(prompt) if prompt else parent.prompt
         options = EditOptions(extend=direction, zoom=zoom)
@@ -432,11 +437,11 @@ class Studio:
     # -- queries -----------------------------------------------------------------------
 
     async def image(self, image_id: str) -> ImageRecord:
-        """The record of one image; ``not_found`` when it is gone (forgotten, never was)."""
+        """The record of one image; ``image_not_found`` when it is gone (forgotten, never was)."""
         async with self.store.read() as db:
             record = await images.get(db, image_id)
         if record is None:
-            raise NotFound("That image no longer exists.")
+            raise ImageNotFound(image_id)
         return record
 
     async def images_of_job(self, job_id: str) -> list[ImageRecord]:
@@ -457,7 +462,7 @@ class Studio:
         async with self.store.read() as db:
             record = await images.get(db, image_id)
             if record is None or not await visible_to(db, user.id, record, channel_id):
-                raise NotFound("That image no longer exists.")
+                raise ImageNotFound(image_id)
         return record
 
     async def save(
@@ -515,7 +520,7 @@ class Studio:
         **extra: Any,
     ) -> Job:
         if seed is not None and not 0 <= seed <= MAX_SEED:
-            raise BadRequest(f"The seed must be between 0 and {MAX_SEED}.")
+            raise BadSeed(MAX_SEED)
         return Job(
             id=uuid.uuid4().hex,
             kind=kind,
@@ -645,7 +650,7 @@ class Studio:
                 now,
                 credit_scope(self.settings, user),
                 user.guild_id,
-                via_api=isinstance(origin, HttpOrigin),  # the ledger says where it came from
+                tag=origin.ledger_tag if origin is not None else None,
             )
             # The queue takes turns by user and serves bought credits first when it is long
             # (granted credits never: anyone can make a server and grant themselves some).

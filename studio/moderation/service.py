@@ -27,7 +27,7 @@ from data.image_checks import FACES, ImageChecker, ImageRules, ImageVerdict
 from data.jobs import Job, JobKind, OutputRules, Result
 from data.moderation import Block, GuildRules, Suspension, Term
 from data.store import Store
-from studio.errors import BadRequest, ContentBlocked, Suspended
+from studio.errors import BadName, ContentBlocked, Suspended, TermExists, TermNotListed
 from studio.moderation.classifier import PromptClassifier
 from studio.moderation.diversity import diversify
 from studio.moderation.normalize import canonical
@@ -260,20 +260,20 @@ class Moderator:
         """Add a blocked or allowed term for a server; returns it as stored."""
         stored = canonical(term.rstrip("*")) + ("*" if term.strip().endswith("*") else "")
         if not stored.strip("*"):
-            raise BadRequest("Give a word or phrase with letters or digits.")
+            raise BadName("term")
         if len(stored) > MAX_TERM_LENGTH:
-            raise BadRequest(f"Terms are at most {MAX_TERM_LENGTH} characters.")
+            raise BadName("term", MAX_TERM_LENGTH)
         now = self.clock()
         async with self.store.transaction() as db:
             if not await moderation.add_term(db, guild_id, stored, kind, moderator_id, now):
-                raise BadRequest(f"“{stored}” is already on this server's {kind} list.")
+                raise TermExists(stored, kind)
         return stored
 
     async def remove_term(self, guild_id: int, term: str) -> str:
         stored = canonical(term.rstrip("*")) + ("*" if term.strip().endswith("*") else "")
         async with self.store.transaction() as db:
             if not await moderation.remove_term(db, guild_id, stored):
-                raise BadRequest(f"“{stored}” is not on this server's lists.")
+                raise TermNotListed(stored)
         return stored
 
     async def terms(self, guild_id: int) -> list[Term]:
