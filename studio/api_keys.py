@@ -16,6 +16,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from data import api_keys, users
 from data.api_keys import ApiKeyRow
@@ -32,9 +33,20 @@ _SHAPE = re.compile(rf"^{PREFIX}_([0-9a-f]{{16}})_([A-Za-z0-9_-]{{43}})$")
 
 
 class InvalidKey(StudioError):
-    """No key, a malformed or unknown key, or a revoked one (HTTP 401)."""
+    """No key (``problem`` "missing"), a malformed or unknown one ("incorrect"), or a
+    revoked one ("revoked"): HTTP 401. How to send a key is the HTTP adapter's to say."""
 
     code = "invalid_api_key"
+    fields = ("problem",)
+    _SENTENCES: ClassVar[dict[str, str]] = {
+        "missing": "You didn't provide an API key.",
+        "incorrect": "Incorrect API key provided.",
+        "revoked": "This API key was revoked.",
+    }
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(self._SENTENCES[problem])
 
 
 @dataclass(frozen=True)
@@ -116,10 +128,7 @@ class ApiKeys:
     async def authenticate(self, secret: str | None) -> ApiKeyRow:
         """The active key behind ``secret``, or :class:`InvalidKey`. Never logs the secret."""
         if not secret:
-            raise InvalidKey(
-                "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'; "
-                "make one with /api-key create in Discord."
-            )
+            raise InvalidKey("missing")
         match = _SHAPE.match(secret)
         row = None
         if match:
@@ -128,9 +137,9 @@ class ApiKeys:
         # Compare a digest even when no row matched, so timing tells nothing either way.
         expected = row.secret_sha256 if row else bytes(32)
         if not hmac.compare_digest(digest(secret), expected) or row is None:
-            raise InvalidKey("Incorrect API key provided.")
+            raise InvalidKey("incorrect")
         if not row.active:
-            raise InvalidKey("This API key was revoked.")
+            raise InvalidKey("revoked")
         return row
 
     async def used(self, key: ApiKeyRow, roles: frozenset[int] | None = None) -> None:

@@ -68,6 +68,11 @@ def policy_violation(message: str, param: str | None = None) -> ApiError:
 NO_RETRY = {"x-should-retry": "false"}  # OpenAI's clients honour it: retrying cannot help
 
 
+# What an OpenAI client's user needs to hear besides the studio's sentence, by the problem.
+KEY_HINTS = {
+    "missing": " Send it as 'Authorization: Bearer KEY'; make one with /api-key create in Discord."
+}
+
 # The request field a refusal concerns, by its code, where the caller did not name one.
 PARAMS = {BadCount.code: "n", UnknownSize.code: "size", ImageRejected.code: "image"}
 
@@ -80,7 +85,8 @@ def from_studio(error: StudioError, param: str | None = None) -> ApiError:
     param = param or PARAMS.get(error.code)
     match error.code:
         case InvalidKey.code:
-            return ApiError(401, str(error), code=InvalidKey.code)
+            hint = KEY_HINTS.get(details["problem"], "")
+            return ApiError(401, f"{error}{hint}", code="invalid_api_key")  # OpenAI's code
         case ContentBlocked.code:
             return policy_violation(str(error), param)
         case Suspended.code | NoAccess.code:
