@@ -10,6 +10,7 @@ from data.jobs import Job, JobKind
 from data.origins import (
     DiscordOrigin,
     HttpOrigin,
+    Privacy,
     TerminalOrigin,
     dump_origin,
     load_origin,
@@ -64,3 +65,38 @@ async def test_a_job_row_keeps_its_typed_origin(tmp_path):
     finally:
         await store.close()
     assert record.origin == origin and record.origin.guild_id == 7
+
+
+def test_every_origin_has_the_common_fields_the_core_reads():
+    public = DiscordOrigin(channel_id=9, user_id=1, created_at=1.0)
+    private = DiscordOrigin(channel_id=9, user_id=1, created_at=1.0, privacy=Privacy.EPHEMERAL)
+    by_dm = DiscordOrigin(channel_id=9, user_id=1, created_at=1.0, privacy=Privacy.DM)
+    http = HttpOrigin(api_key_id="key_1", request_id="req_1", created_at=1.0, guild_id=7)
+    terminal = TerminalOrigin()
+    assert [o.shown_in for o in (public, private, by_dm, http, terminal)] == [
+        9,
+        None,
+        None,
+        None,
+        None,
+    ]
+    assert [o.ledger_tag for o in (public, http, terminal)] == [None, "API", None]
+    assert [o.guild_id for o in (public, http, terminal)] == [None, 7, None]
+
+
+def test_the_core_never_names_an_adapters_origin():
+    """Each adapter reads its own kind; the core (studio/) only the common fields."""
+    import ast
+    from pathlib import Path
+
+    import studio
+
+    kinds = {"DiscordOrigin", "HttpOrigin", "TerminalOrigin"}
+    found = []
+    for path in sorted(Path(studio.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = {a.name for a in node.names} if isinstance(node, ast.ImportFrom) else set()
+            if isinstance(node, ast.Name):
+                names = {node.id}
+            found += [f"{path.name}:{node.lineno} {name}" for name in names & kinds]
+    assert not found, found
