@@ -300,23 +300,26 @@ class NotAnImageId(BadRequest):
 
 
 class BadName(BadRequest):
-    """A name (a collection's, a style's, a key's) or a moderation term that is empty,
-    too long (``limit``) or made of characters it may not use."""
+    """A name (a ``collection``'s, a ``style``'s, a ``key``'s) or a moderation ``term``
+    that is empty, longer than ``limit``, or made of characters it may not use
+    (``problem``: "empty", "too_long", "characters")."""
 
     code = "bad_name"
-    fields = ("what", "limit")
+    fields = ("what", "problem", "limit")
     _EMPTY: ClassVar[dict[str, str]] = {
         "style": "Name the style.",
         "term": "Give a word or phrase with letters or digits.",
     }
 
-    def __init__(self, what: str, limit: int | None = None, *, allowed: str | None = None):
+    def __init__(self, what: str, limit: int | None = None, *, allowed: str | None = None) -> None:
         self.what, self.limit = what, limit
+        noun = what if what == "term" else f"{what} name"
         if allowed is not None:
-            sentence = f"A {what} name uses {allowed} only."
+            self.problem, sentence = "characters", f"A {noun} uses {allowed} only."
         elif limit is not None:
-            sentence = f"A {what} {'' if what == 'term' else 'name '}is at most {limit} characters."
+            self.problem, sentence = "too_long", f"A {noun} is at most {limit} characters."
         else:
+            self.problem = "empty"
             sentence = self._EMPTY.get(what, f"Give the {what} a name.")
         super().__init__(sentence)
 
