@@ -263,6 +263,26 @@ class ConflictingEditOptions(BadRequest):
             super().__init__(f"Pick one of: {', '.join(others)} or {last}.")
 
 
+class BadReferences(BadRequest):
+    """Reference images (further input images of an edit) the studio cannot use:
+    ``problem`` "unsupported" (the model edits one image at a time), "too_many" (more than
+    ``limit`` images in all) or "with_mask" (references condition a whole-image edit)."""
+
+    code = "bad_references"
+    fields = ("problem", "limit")
+
+    def __init__(self, problem: str, *, limit: int | None = None, model: str = "") -> None:
+        self.problem, self.limit = problem, limit
+        sentences = {
+            "unsupported": f"This studio's model ({model}) edits one image at a time; several "
+            "input images need a model that takes reference images, like FLUX.2 [klein].",
+            "too_many": f"Send at most {limit} images to edit together.",
+            "with_mask": "Further images condition a whole-image edit: send them without a "
+            "mask or transparent area.",
+        }
+        super().__init__(sentences[problem])
+
+
 class EmptyMask(BadRequest):
     code = "empty_mask"
 
