@@ -22,7 +22,8 @@ class StudioError(Exception):
     ``code`` is stable and machine-readable (the CLI and the Images API show it); the typed
     attributes a subclass lists in ``fields`` carry the details (a balance, role ids, when
     to retry). ``str(error)`` is plain text with no adapter's markup: each adapter may
-    write its own words from the code and the fields (Discord: :mod:`bot.discord.errors`).
+    write its own words from the code and the fields (Discord: :mod:`app.discord.errors`,
+    the Images API: :mod:`app.api.errors`).
     """
 
     code: ClassVar[str] = "refused"
@@ -34,7 +35,9 @@ class StudioError(Exception):
 
 
 class BadRequest(StudioError):
-    """The request itself is wrong (empty prompt, unknown size, too many open jobs)."""
+    """The request itself is wrong. The base of the specific refusals below (each with its
+    own code: ``prompt_empty``, ``unknown_size``, ``too_many_jobs``…); the core raises
+    those, so ``except BadRequest`` catches them all and a client can tell them apart."""
 
     code = "bad_request"
 

@@ -1,7 +1,7 @@
 """OpenAI-shaped errors: ``{"error": {"message", "type", "param", "code"}}`` and the status
 codes OpenAI uses, so an OpenAI client raises its usual exception for each refusal.
 
-The studio's refusals (:class:`bot.errors.StudioError`) are translated here in one table,
+The studio's refusals (:class:`studio.errors.StudioError`) are translated here in one table,
 by their stable ``code``; their text is plain (no Discord markup), so it is the message.
 """
 
