@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageStat
 
-from studio.errors import BadExtent, CanvasTooLarge, EmptyMask, UnknownChoice
+from studio.errors import BadExtent, BadFrame, CanvasTooLarge, EmptyMask, UnknownChoice
 
 ALIGN = 8
 
@@ -111,6 +111,25 @@ def extend(image: Image.Image, direction: str, pixels: int | None, max_side: int
     top = grow_y if direction in ("up", "all") else 0
     bottom = grow_y if direction in ("down", "all") else 0
     return _pad(image, (left, top, right, bottom), max_side)
+
+
+MAX_GROWTH = 1.0  # the frame may grow each side by up to the image's own width or height
+
+
+def grow(image: Image.Image, frame: tuple[float, float, float, float], max_side: int) -> Canvas:
+    """Outpaint a frame dragged outward: ``frame`` is how far each side (left, top, right,
+    bottom) moves out, as a fraction of the image's width or height (0 to 1)."""
+    if any(not 0 <= side <= MAX_GROWTH for side in frame):
+        raise BadFrame("range")
+    left, top, right, bottom = frame
+    width, height = image.size
+    borders = tuple(
+        align(fraction * length) if fraction > 0 else 0
+        for fraction, length in ((left, width), (top, height), (right, width), (bottom, height))
+    )
+    if not any(borders):
+        raise BadFrame("inward")
+    return _pad(image, borders, max_side)  # type: ignore[arg-type]
 
 
 def zoom_out(image: Image.Image, factor: float, max_side: int) -> Canvas:

@@ -286,6 +286,22 @@ class BadReferences(BadRequest):
         super().__init__(sentences[problem])
 
 
+class BadFrame(BadRequest):
+    """An outpaint frame (the web editor's) with a side grown past the picture's own size
+    (``problem`` "range") or not grown at all ("inward")."""
+
+    code = "bad_frame"
+    fields = ("problem",)
+    _SENTENCES: ClassVar[dict[str, str]] = {
+        "range": "Each side of the frame may grow by 0 to 100% of the picture.",
+        "inward": "Drag the frame outward to make room to paint.",
+    }
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(self._SENTENCES[problem])
+
+
 class EmptyMask(BadRequest):
     code = "empty_mask"
 
@@ -520,6 +536,17 @@ class NotInCollection(NotFound):
     def __init__(self, image_id: str, collection: str) -> None:
         self.image_id, self.collection = image_id, collection
         super().__init__(f"{image_id} is not in {collection}.")
+
+
+class JobNotFound(NotFound):
+    """A request (job) that is not the member's own, or does not exist."""
+
+    code = "job_not_found"
+    fields = ("job_id",)
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        super().__init__("That request does not exist.")
 
 
 class NotInGallery(NotFound):

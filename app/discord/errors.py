@@ -58,7 +58,8 @@ def _collection_not_found(e: CollectionNotFound) -> str:
 
 def _edit_options(e: ConflictingEditOptions) -> str:
     """The reply syntax (``--region``) for the options an edit reply can name."""
-    named = ["a mask" if o == "mask" else f"--{o}" for o in e.options]
+    plain = {"mask": "a mask", "frame": "a frame"}  # not reply options: the editor's
+    named = [plain.get(o, f"--{o}") for o in e.options]
     if "mask" not in e.options:
         return str(e)
     return f"Pick one of: {', '.join(named[:-1])} or {named[-1]}."

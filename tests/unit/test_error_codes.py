@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import studio.edit_links
 import studio.errors
 import studio.gallery
 import studio.library
@@ -227,9 +228,9 @@ def test_bad_requests_have_specific_codes_and_typed_fields():
             "`3f9a0c12be47` is not in **Best cats**.",
         ),
         (
-            ConflictingEditOptions(["mask", "region", "extend", "zoom"]),
-            "Pick one of: mask, region, extend or zoom.",
-            "Pick one of: a mask, --region, --extend or --zoom.",
+            ConflictingEditOptions(["mask", "region", "extend", "zoom", "frame"]),
+            "Pick one of: mask, region, extend, zoom or frame.",
+            "Pick one of: a mask, --region, --extend, --zoom or a frame.",
         ),
         (
             LimitReached("styles", 100, server=True),
@@ -289,23 +290,33 @@ def test_specific_bad_requests_reach_api_clients_with_their_code_and_field():
     assert "`" not in from_studio(StyleNotFound("Noir")).message
 
 
+def _literals_matched_against_codes(tree: ast.Module) -> list[tuple[int, object]]:
+    """String literals an adapter compares a code with: ``case "x":``, ``.code == "x"``,
+    and the keys of a table looked up by code (``{"x": 403}.get(error.code)``)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.MatchValue) and isinstance(node.value, ast.Constant):
+            found.append((node.lineno, node.value.value))
+        elif (
+            isinstance(node, ast.Compare)
+            and isinstance(node.left, ast.Attribute)
+            and node.left.attr == "code"
+        ):
+            found += [
+                (node.lineno, c.value) for c in node.comparators if isinstance(c, ast.Constant)
+            ]
+        elif isinstance(node, ast.Dict):
+            found += [(node.lineno, k.value) for k in node.keys if isinstance(k, ast.Constant)]
+    return found
+
+
 def test_no_adapter_matches_a_studio_code_by_a_string_literal():
     root = CORE.parent / "app"
     codes = {sub.code for sub in _all_subclasses(StudioError)}
-    found = []
-    for path in sorted(root.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.MatchValue) and isinstance(node.value, ast.Constant):
-                literal = node.value.value
-            elif (
-                isinstance(node, ast.Compare)
-                and isinstance(node.left, ast.Attribute)
-                and node.left.attr == "code"
-                and isinstance(node.comparators[0], ast.Constant)
-            ):
-                literal = node.comparators[0].value
-            else:
-                continue
-            if literal in codes:
-                found.append(f"{path.relative_to(root)}:{node.lineno} {literal!r}")
+    found = [
+        f"{path.relative_to(root)}:{line} {literal!r}"
+        for path in sorted(root.rglob("*.py"))
+        for line, literal in _literals_matched_against_codes(ast.parse(path.read_text()))
+        if literal in codes
+    ]
     assert not found, found
