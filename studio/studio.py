@@ -207,7 +207,7 @@ class Studio:
             preset = await self.styles.get(_guild_of(user, origin), options.style)
             prompt, negative = styles.apply(preset, prompt, negative)
             negative = negative if works else ""  # a preset's negative where the model uses one
-        await self._screen(user, origin, prompt)  # with the preset's words
+        await self._screen(user, origin, prompt, negative)  # with the preset's words
         width, height = self.size_of(options.ratio or options.size or defaults.shape)
         count = options.count if options.count is not None else defaults.count
         if not 1 <= count <= 4:
@@ -575,7 +575,10 @@ class Studio:
         if parent is not None:
             return parent.negative
         defaults = await self.preferences.for_user(user)
-        return self.clean_prompt(defaults.negative, required=False)
+        negative = self.clean_prompt(defaults.negative, required=False)
+        if negative:  # the member's or the server's: it passes the policy like any other
+            await self._screen(user, None, None, negative)
+        return negative
 
     def check_references(self, references: tuple[bytes, ...]) -> None:
         """Several input images need a family that conditions on references; a clear
@@ -616,9 +619,12 @@ class Studio:
             **extra,
         )
 
-    async def _screen(self, user: Requester, origin: Origin | None, prompt: str | None) -> None:
+    async def _screen(
+        self, user: Requester, origin: Origin | None, prompt: str | None, negative: str = ""
+    ) -> None:
         """DMs (when off), suspended users, role rules seen from DMs and blocked prompts
-        stop here, before any credit is taken."""
+        (and negative prompts: the member's, the server's /settings one, a preset's) stop
+        here, before any credit is taken."""
         guilds = [_guild_of(user, origin)]
         if user.dm:
             if not self.settings.allow_dms:
@@ -631,6 +637,8 @@ class Studio:
                 await self.moderator.screen_prompt(user.id, guild_id, prompt)
             else:
                 await self.moderator.ensure_allowed(user.id, guild_id)
+            if negative:
+                await self.moderator.screen_prompt(user.id, guild_id, negative, negative=True)
 
     async def _source(
         self,
