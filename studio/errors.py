@@ -143,6 +143,21 @@ class ControlCharacters(BadRequest):
         super().__init__(f"The {what} contains control characters; remove them and try again.")
 
 
+class UnreadableScript(BadRequest):
+    """A prompt in a script the content policy cannot read yet (refused, no strike):
+    ``script`` names it, ``languages`` what the policy reads."""
+
+    code = "unreadable_script"
+    fields = ("what", "script", "languages")
+
+    def __init__(self, what: str, script: str, languages: str) -> None:
+        self.what, self.script, self.languages = what, script, languages
+        super().__init__(
+            f"This {what} has words in the {script} script, which the content policy cannot "
+            f"read yet; write it in {languages}. Nothing was charged."
+        )
+
+
 class UnknownSize(BadRequest):
     """A size that is neither one of the studio's named sizes nor a ratio W:H."""
 

@@ -27,7 +27,14 @@ from data.image_checks import FACES, ImageChecker, ImageRules, ImageVerdict
 from data.jobs import Job, JobKind, OutputRules, Result
 from data.moderation import Block, GuildRules, Suspension, Term
 from data.store import Store
-from studio.errors import BadName, ContentBlocked, Suspended, TermExists, TermNotListed
+from studio.errors import (
+    BadName,
+    ContentBlocked,
+    Suspended,
+    TermExists,
+    TermNotListed,
+    UnreadableScript,
+)
 from studio.moderation.classifier import PromptClassifier
 from studio.moderation.diversity import diversify
 from studio.moderation.normalize import canonical
@@ -195,10 +202,7 @@ class Moderator:
             return
         what = "negative prompt" if negative else "prompt"
         if decision.source == "script":
-            raise BadRequest(
-                f"This {what} has words in the {decision.term} script, which the content "
-                f"policy cannot read yet; write it in {LANGUAGES_READ}. Nothing was charged."
-            )
+            raise UnreadableScript(what, decision.term or "", LANGUAGES_READ)
         assert decision.category is not None
         term = decision.term or ""
         until = await self._block(guild_id, user_id, "prompt", decision.category, term, text)
