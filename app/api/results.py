@@ -25,10 +25,9 @@ from data import api_keys, images
 from data.api_keys import LinkRow
 from data.images import ImageFiles, ImageRecord
 from data.store import Store
-from studio.watcher import WITHHELD, JobHandle, JobOutcome, JobWatcher
+from studio.watcher import JobHandle, JobOutcome, JobWatcher
 
 PNG = Encoding()
-WITHHELD_START = WITHHELD.split("{", 1)[0]
 
 
 class Results:
@@ -61,11 +60,13 @@ class Results:
         produced = [record for outcome in outcomes if outcome.ok for record in outcome.images]
         if produced:
             return produced[:n]
-        errors = [outcome.error or "" for outcome in outcomes]
-        withheld = next((e for e in errors if e.startswith(WITHHELD_START)), None)
+        withheld = next((outcome.withheld for outcome in outcomes if outcome.withheld), None)
         if withheld:
-            reason = withheld.removeprefix("the images were ")
-            raise policy_violation(f"The images were {reason}; the credits were refunded.")
+            raise policy_violation(
+                f"The images were withheld by the content filter ({withheld}); "
+                "the credits were refunded."
+            )
+        errors = [outcome.error or "" for outcome in outcomes]
         raise ApiError(
             500,
             f"The generation failed ({errors[0]}); the credits were refunded.",
