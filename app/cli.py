@@ -21,7 +21,7 @@ from data.jobs import JobState
 from data.origins import TerminalOrigin
 from data.queue import QueueUnavailable
 from data.settings import load_settings
-from data.store import Store
+from data.store import Store, StoreUnavailable, redacted
 from studio.api_keys import LOCAL_KEY_NAME, ApiKeys
 from studio.errors import BadRequest, StudioError
 from studio.requester import CONSOLE, Requester
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(Settings)
     try:
         return _dispatch(settings, args)
-    except QueueUnavailable as error:  # one sentence naming QUEUE, no traceback
+    except (QueueUnavailable, StoreUnavailable) as error:  # one sentence, no traceback
         print(error, file=sys.stderr)
         return 1
 
@@ -184,7 +184,7 @@ async def _sync(settings: Settings, guild_id: int | None) -> int:
 
 async def _api_key(settings: Settings, args: argparse.Namespace) -> int:
     """Keys for operators; ``create`` prints the key alone on the last line of stdout."""
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database_location)
     keys = ApiKeys(store)
     try:
         if args.action == "create" and args.user is None and args.name is None:
@@ -221,7 +221,8 @@ async def _queue_overview(settings: Settings, failures: int = 5) -> int:
             failed = await job_records.recent_failures(db, failures)
     finally:
         await runtime.stop()
-    print(f"{settings.queue_url}: {overview.waiting} waiting, {len(overview.running)} running")
+    running = len(overview.running)
+    print(f"{redacted(settings.queue_url)}: {overview.waiting} waiting, {running} running")
     for job in overview.running:
         progress = f"step {job.step}/{job.total_steps}" if job.total_steps else "starting"
         print(
@@ -244,14 +245,14 @@ async def _export(settings: Settings, image_id: str, out: Path | None) -> int:
     from data import images
     from data.images import ImageFiles
 
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database_location)
     try:
         async with store.read() as db:
             record = await images.get(db, image_id.strip())
     finally:
         await store.close()
     if record is None:
-        print(f"error: no image {image_id!r} in {settings.database_path}", file=sys.stderr)
+        print(f"error: no image {image_id!r} in this studio", file=sys.stderr)
         return 1
     target = out or Path(f"imagine-{record.id}.png")
     shutil.copyfile(ImageFiles(settings.data_dir).absolute(record), target)
@@ -277,7 +278,7 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
     from studio.moderation import Moderator
     from studio.uploads import open_upload
 
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database_location)
     try:
         moderator = Moderator(store, moderation_defaults(settings))
         if args.command == "check-prompt":
@@ -321,7 +322,7 @@ async def _studio_command(settings: Settings, args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for image in outcome.images:
         target = args.out / f"{image.position}.png"
-        shutil.copyfile(runtime.studio.files.absolute(image), target)
+        target.write_bytes(await asyncio.to_thread(runtime.studio.files.read, image))
         print(target)
     return 0
 
