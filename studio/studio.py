@@ -49,7 +49,7 @@ from studio.library import Library, visible_to
 from studio.moderation import Moderator
 from studio.preferences import Preferences
 from studio.provenance import has_credentials
-from studio.rate_limit import JobRateLimit
+from studio.rate_limit import JobRateLimit, request_key
 from studio.requester import Requester
 from studio.settings import Settings
 from studio.styles import Styles
@@ -138,6 +138,20 @@ class Studio:
         self.styles = Styles(settings, store, clock)
 
     # -- use-cases ---------------------------------------------------------------------
+
+    def admit(self, user: Requester, origin: Origin | None) -> None:
+        """Count one request of ``user`` against the rate limit, once per origin's request
+        (an adapter refusing early calls it first; the use-case then does not count again).
+
+        Raises:
+            RateLimited: over the limit; nothing was read, charged or queued.
+        """
+        self.rate_limit.admit(user.id, request_key(origin))
+
+    async def image_work(self, work: Callable[[], T]) -> T:
+        """Run an adapter's image decoding in the studio's bounded thread pool (see
+        :meth:`_image_work`): one limit for every way an upload comes in."""
+        return await self._image_work(work)
 
     async def imagine(
         self,

@@ -22,6 +22,7 @@ from app.api import openapi
 from app.api.errors import ApiError, bad_field, from_studio
 from app.api.forms import decode_image, read_form, read_json, validate
 from app.api.results import Results
+from app.api.roles import RolesCache, RolesLookup
 from app.api.schemas import (
     EditForm,
     GenerationRequest,
@@ -47,7 +48,6 @@ DALL_E_2 = "dall-e-2"  # clients written for DALL·E 2 send it; it means "the se
 IMAGES_PER_CREDIT = 4  # DALL·E 2: up to 4 generated images for one GENERATION_COST
 STARTED = int(time.time())
 
-RolesLookup = Callable[[int, int], Awaitable[frozenset[int] | None]]
 Submit = Callable[[int, int | None], Awaitable[JobHandle]]  # (images, seed) -> one job
 
 
@@ -65,16 +65,27 @@ class Api:
     def settings(self) -> Settings:
         return self.studio.settings
 
-    async def member(self, request: web.Request) -> tuple[Requester, ApiKeyRow]:
-        """The member behind the request's key (401 for a missing, wrong or revoked key)."""
+    async def authenticate(self, request: web.Request) -> ApiKeyRow:
+        """The request's key (401 for a missing, wrong or revoked key); reads no body."""
         header = request.headers.get("Authorization", "")
         scheme, _, secret = header.partition(" ")
-        key = await self.keys.authenticate(secret.strip() if scheme.lower() == "bearer" else "")
+        return await self.keys.authenticate(secret.strip() if scheme.lower() == "bearer" else "")
+
+    async def admit(self, request: web.Request) -> tuple[Requester, ApiKeyRow, HttpOrigin]:
+        """The member behind a request that starts jobs, admitted by the rate limit.
+
+        In this order, before any body is read: the key (401), the rate limit (429; every
+        request admitted counts, also one refused later for a bad body), and only then the
+        member's current roles (one Discord call per member a minute at most, see
+        :mod:`app.api.roles`)."""
+        key = await self.authenticate(request)
+        origin = origin_of(key)
+        self.studio.admit(member_of(key), origin)  # Discord's limit too
         roles = None
         if self.member_roles is not None and key.guild_id is not None:
             roles = await self.member_roles(key.guild_id, key.user_id)
         await self.keys.used(key, roles)
-        return member_of(key, roles), key
+        return member_of(key, roles), key, origin
 
     def check_model(self, model: str | None) -> None:
         """The served model, or none; ``dall-e-2`` names it too, as clients made for DALL·E 2
@@ -110,14 +121,11 @@ class Api:
     ) -> web.Response:
         """Run the request as ceil(n / per_job) jobs (each paid as one request), wait, answer.
 
-        The rate limit counts the HTTP request once, as it counts one command on Discord.
-        When a later job is refused (credits ran out meanwhile) the jobs already taken
-        still run and are returned: they are paid for and in the member's history.
+        The rate limit counted the HTTP request once (:meth:`admit`: the jobs share its
+        origin), as it counts one command on Discord. When a later job is refused (credits
+        ran out meanwhile) the jobs already taken still run and are returned: they are
+        paid for and in the member's history.
         """
-        try:
-            self.studio.rate_limit.check(member.id)  # Discord's limit too
-        except StudioError as error:
-            raise from_studio(error) from None
         handles: list[JobHandle] = []
         for index in range(math.ceil(n / per_job)):
             images = min(per_job, n - index * per_job)
@@ -151,13 +159,12 @@ def origin_of(key: ApiKeyRow) -> HttpOrigin:
 
 async def generations(request: web.Request) -> web.Response:
     api = request.app[KEY]
-    member, key = await api.member(request)
+    member, _, origin = await api.admit(request)
     body = validate(GenerationRequest, await read_json(request))
     api.check_model(body.model)
     size = parse_size(body.size, api.settings.sizes)
     prompt = api.clean(body.prompt, "prompt")
     negative = api.clean(body.negative_prompt, "negative_prompt", required=False)
-    origin = origin_of(key)
 
     def submit(count: int, seed: int | None) -> Awaitable[JobHandle]:
         options = ImagineOptions(negative=negative, size=size.shape, seed=seed, count=count)
@@ -171,14 +178,32 @@ async def generations(request: web.Request) -> web.Response:
 
 async def edits(request: web.Request) -> web.Response:
     api = request.app[KEY]
-    member, key = await api.member(request)
+    member, _, origin = await api.admit(request)
     form = await read_form(request, api.settings.api_max_image_bytes)
     fields = validate(EditForm, form.fields)
     api.check_model(fields.model)
-    image = _image(api, form.files, "image")
-    mask_bytes = form.files.get("mask")
-    if mask_bytes is not None:
-        mask = _image(api, form.files, "mask")
+    _require(form.files, "image")
+    await api.studio.image_work(lambda: _check_edit(api.settings, form.files))
+    prompt = api.clean(fields.prompt, "prompt")
+    size = output_size(fields.size, api.settings.sizes)
+    source, mask_bytes = form.files["image"], form.files.get("mask")
+
+    def submit(count: int, seed: int | None) -> Awaitable[JobHandle]:
+        options = EditOptions(mask=mask_bytes)
+        return api.studio.edit(member, source, prompt, options, origin=origin, seed=seed)
+
+    per_job = api.settings.images_per_edit
+    return await api.answer(
+        request, member, submit, fields.n, per_job, fields.seed, fields.response_format, size
+    )
+
+
+def _check_edit(settings: Settings, files: dict[str, bytes]) -> None:
+    """The image and its mask decode, match and mark an area to paint, or a 400 naming
+    the field (in the studio's image threads: a 4096² upload is CPU work)."""
+    image = _decode(settings, files, "image")
+    if "mask" in files:
+        mask = _decode(settings, files, "mask")
         if mask.size != image.size:
             raise bad_field(
                 "mask",
@@ -195,29 +220,18 @@ async def edits(request: web.Request) -> web.Response:
             "The image has no transparent area to paint: send a mask, or a PNG whose "
             "transparent pixels mark the area.",
         )
-    prompt = api.clean(fields.prompt, "prompt")
-    size = output_size(fields.size, api.settings.sizes)
-    origin, source = origin_of(key), form.files["image"]
-
-    def submit(count: int, seed: int | None) -> Awaitable[JobHandle]:
-        options = EditOptions(mask=mask_bytes)
-        return api.studio.edit(member, source, prompt, options, origin=origin, seed=seed)
-
-    per_job = api.settings.images_per_edit
-    return await api.answer(
-        request, member, submit, fields.n, per_job, fields.seed, fields.response_format, size
-    )
 
 
 async def variations(request: web.Request) -> web.Response:
     api = request.app[KEY]
-    member, key = await api.member(request)
+    member, _, origin = await api.admit(request)
     form = await read_form(request, api.settings.api_max_image_bytes)
     fields = validate(VariationForm, form.fields)
     api.check_model(fields.model)
-    _image(api, form.files, "image")
+    _require(form.files, "image")
+    await api.studio.image_work(lambda: _decode(api.settings, form.files, "image"))
     size = output_size(fields.size, api.settings.sizes)
-    origin, source = origin_of(key), form.files["image"]
+    source = form.files["image"]
 
     def submit(count: int, seed: int | None) -> Awaitable[JobHandle]:
         return api.studio.vary(member, source, seed=seed, origin=origin)
@@ -228,14 +242,19 @@ async def variations(request: web.Request) -> web.Response:
     )
 
 
-def _image(api: Api, files: dict[str, bytes], name: str):
+def _require(files: dict[str, bytes], name: str) -> None:
     if name not in files:
         raise bad_field(name, f"Missing required file {name!r}.")
+
+
+def _decode(settings: Settings, files: dict[str, bytes], name: str):
+    """One uploaded file, safely decoded, or a 400 (runs in the studio's image threads)."""
+    _require(files, name)
     return decode_image(
         files[name],
         name,
-        max_bytes=api.settings.api_max_image_bytes,
-        max_pixels=api.settings.max_upload_pixels,
+        max_bytes=settings.api_max_image_bytes,
+        max_pixels=settings.max_upload_pixels,
     )
 
 
@@ -245,13 +264,13 @@ def _models(api: Api) -> ModelList:
 
 async def models(request: web.Request) -> web.Response:
     api = request.app[KEY]
-    await api.member(request)
+    await api.keys.used(await api.authenticate(request))  # no roles needed: no Discord call
     return web.json_response(_models(api).model_dump())
 
 
 async def model(request: web.Request) -> web.Response:
     api = request.app[KEY]
-    await api.member(request)
+    await api.keys.used(await api.authenticate(request))
     for served in _models(api).data:
         if served.id == request.match_info["model"]:
             return web.json_response(served.model_dump())
@@ -298,7 +317,7 @@ def build_app(studio: Studio, *, member_roles: RolesLookup | None = None) -> web
         results=Results(
             studio.store, studio.files, studio.watcher, link_minutes=settings.api_url_minutes
         ),
-        member_roles=member_roles,
+        member_roles=RolesCache(member_roles) if member_roles is not None else None,
         public_url=settings.api_public_url,
     )
     app.router.add_post("/v1/images/generations", generations)
