@@ -317,7 +317,11 @@ def build_app(studio: Studio, *, member_roles: RolesLookup | None = None) -> web
         results=Results(
             studio.store, studio.files, studio.watcher, link_minutes=settings.api_url_minutes
         ),
-        member_roles=RolesCache(member_roles) if member_roles is not None else None,
+        member_roles=(
+            RolesCache(member_roles, settings.api_roles_seconds)
+            if member_roles is not None
+            else None
+        ),
         public_url=settings.api_public_url,
     )
     app.router.add_post("/v1/images/generations", generations)

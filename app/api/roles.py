@@ -3,7 +3,8 @@
 The role rule must see a member's current roles (one who lost the role loses the API
 too), but one Discord REST call per HTTP request would spend the bot's Discord rate-limit
 budget on API traffic. A short cache bounds that: a changed role takes effect within
-``ROLES_SECONDS``. Failures are not cached: the next request asks again.
+``API_ROLES_SECONDS`` (default ``ROLES_SECONDS``; 0 asks every time). Failures are not
+cached: the next request asks again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Awaitable, Callable
 
 RolesLookup = Callable[[int, int], Awaitable[frozenset[int] | None]]
 
-ROLES_SECONDS = 60.0  # how stale a member's roles may be for the API's role rule
+ROLES_SECONDS = 60.0  # how stale a member's roles may be for the API's role rule (default)
 MAX_MEMBERS = 4096  # (server, member) pairs kept; the oldest go first
 
 
