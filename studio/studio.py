@@ -38,6 +38,7 @@ from studio.access import MemberRoles
 from studio.credits import CreditRules
 from studio.errors import (
     BadRequest,
+    ContentBlocked,
     DirectMessagesOff,
     NegativePromptUnsupported,
     NotFound,
@@ -48,7 +49,7 @@ from studio.errors import (
 from studio.library import Library, visible_to
 from studio.moderation import Moderator
 from studio.preferences import Preferences
-from studio.provenance import has_credentials
+from studio.provenance import is_own_image, own_certificate, reference_of
 from studio.rate_limit import JobRateLimit, request_key
 from studio.requester import Requester
 from studio.settings import Settings
@@ -133,7 +134,7 @@ class Studio:
         self.files = files
         self.credits = credits
         self.clock = clock
-        self.preferences = Preferences(settings, store, clock)
+        self.preferences = Preferences(settings, store, clock, screen=self._screen_text)
         self.rate_limit = JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds)
         self.styles = Styles(settings, store, clock)
 
@@ -187,7 +188,7 @@ class Studio:
             preset = await self.styles.get(_guild_of(user, origin), options.style)
             prompt, negative = styles.apply(preset, prompt, negative)
             negative = negative if works else ""  # a preset's negative where the model uses one
-        await self._screen(user, origin, prompt)  # with the preset's words
+        await self._screen(user, origin, prompt, negative)  # with the preset's words
         width, height = self.size_of(options.ratio or options.size or defaults.shape)
         count = options.count if options.count is not None else defaults.count
         if not 1 <= count <= 4:
@@ -476,7 +477,7 @@ class Studio:
     ) -> JobHandle:
         """Queue a job made from an image (vary, edit, upscale, pan, zoom): the source goes
         with it as its credentials' ingredient, and a studio image is linked to the spend."""
-        job = job.model_copy(update={"parent": await self._stored(parent, source)})
+        job = job.model_copy(update=await self._stored(parent, source))
         return await self._submit(user, job, cost, parent.id if parent else None, origin)
 
     async def _negative_for(self, user: Requester, parent: ImageRecord | None) -> str:
@@ -517,9 +518,12 @@ class Studio:
             **extra,
         )
 
-    async def _screen(self, user: Requester, origin: Origin | None, prompt: str | None) -> None:
+    async def _screen(
+        self, user: Requester, origin: Origin | None, prompt: str | None, negative: str = ""
+    ) -> None:
         """DMs (when off), suspended users, role rules seen from DMs and blocked prompts
-        stop here, before any credit is taken."""
+        stop here, before any credit is taken. A negative prompt passes the same policy:
+        it is stored with the job and shown with the result."""
         guilds = [_guild_of(user, origin)]
         if user.dm:
             if not self.settings.allow_dms:
@@ -532,6 +536,19 @@ class Studio:
                 await self.moderator.screen_prompt(user.id, guild_id, prompt)
             else:
                 await self.moderator.ensure_allowed(user.id, guild_id)
+            if negative:
+                await self._screen_text(user.id, guild_id, negative)
+
+    async def _screen_text(self, user_id: int, guild_id: int | None, negative: str) -> None:
+        """The content policy for a negative prompt (with a request, or kept in /settings),
+        worded as one: the member knows which text to change."""
+        if self.moderator is None:
+            return
+        try:
+            await self.moderator.screen_prompt(user_id, guild_id, negative)
+        except ContentBlocked as error:
+            message = str(error).replace("This prompt", "This negative prompt", 1)
+            raise ContentBlocked(message, error.category, error.term) from None
 
     async def _source(
         self,
@@ -572,15 +589,22 @@ class Studio:
         screened = ImageOps.contain(image, (SCREEN_SIDE, SCREEN_SIDE))
         return screened, canvas.fit(image, longest) if longest else image
 
-    async def _stored(self, parent: ImageRecord | None, source: ImageSource) -> bytes | None:
-        """The source as the worker should record it (its C2PA ingredient): a studio
-        image's stored PNG, or an upload that carries Content Credentials of its own
-        (read in a thread: c2pa hashes the whole file)."""
+    async def _stored(self, parent: ImageRecord | None, source: ImageSource) -> dict[str, Any]:
+        """The source as the worker records it (its C2PA ingredient, as ``Job`` fields).
+
+        A studio image brings its stored PNG, its manifest chain included; so does an
+        upload that is one of ours, intact and signed by this studio's own certificate.
+        Any other upload is only named (title, format, hash, the state of its own
+        credentials): its manifests and thumbnails were never screened and stay out.
+        (In threads: c2pa hashes the whole file.)"""
         if parent is not None:
-            return await asyncio.to_thread(self.files.read, parent)
-        if isinstance(source, bytes) and await asyncio.to_thread(has_credentials, source):
-            return source
-        return None
+            return {"parent": await asyncio.to_thread(self.files.read, parent)}
+        if not isinstance(source, bytes):
+            return {}
+        own = await asyncio.to_thread(own_certificate, self.settings.data_dir)
+        if await asyncio.to_thread(is_own_image, source, own):
+            return {"parent": source}
+        return {"source": await asyncio.to_thread(reference_of, source, own)}
 
     def _edit_area(self, image: Image.Image, options: EditOptions) -> canvas.Canvas | None:
         limit = self.settings.max_canvas

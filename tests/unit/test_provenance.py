@@ -49,7 +49,7 @@ def job(kind: JobKind = JobKind.GENERATE, **fields) -> Job:
 
 @pytest.fixture
 def key(tmp_path):
-    return load_signing_key(tmp_path, None, None)
+    return load_signing_key(tmp_path / "var", None, None)  # settings.data_dir: the bot sees it
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from studio.errors import BadRequest
-from studio.provenance import CannotInspect, describe, inspect
+from studio.provenance import CannotInspect, describe, inspect, own_certificate
 
 if TYPE_CHECKING:
     from studio.client import ImagineBot
@@ -75,8 +75,9 @@ class SignatureCog(
         data = await self.bot.delivery.read_attachment(attachment)
         settings = self.bot.settings
         try:
+            own = await asyncio.to_thread(own_certificate, settings.data_dir)
             report = await asyncio.to_thread(
-                inspect, data, (settings.model,), settings.max_upload_pixels
+                inspect, data, (settings.model,), settings.max_upload_pixels, own
             )
         except CannotInspect as error:
             raise BadRequest(str(error)) from None
