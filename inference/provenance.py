@@ -33,6 +33,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from data import watermark
+from data.images import mime_of
 from data.jobs import Job, JobKind, SourceReference
 from inference.certificates import CertificateError, SigningKey
 
@@ -232,7 +233,7 @@ def source_reference(job: Job) -> SourceReference:
         raise ValueError(f"a {job.kind.value} job has no source image to record")
     return SourceReference(
         title="source image",
-        format=_mime(data),
+        format=mime_of(data) or "image/png",
         sha256=hashlib.sha256(data).hexdigest(),
         credentials="studio" if job.parent else "none",  # ours: its chain cut for size
     )
@@ -257,14 +258,3 @@ def credentials_size(png: bytes) -> int:
             total += length
         at += 12 + length
     return total
-
-
-def _mime(data: bytes) -> str:
-    """The source's format, for c2pa (uploads may be JPEG or WebP)."""
-    if data.startswith(b"\x89PNG"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8"):
-        return "image/jpeg"
-    if data[8:12] == b"WEBP":
-        return "image/webp"
-    return "image/png"

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from data import collections, erasure, images, job_records, shares, users
 from data.collections import Collection
 from data.images import DiskUse, ImageFiles, ImageRecord
-from data.origins import DiscordOrigin
+from data.origins import DiscordOrigin, Privacy
 from data.queue import JobQueue
 from data.shares import Share, ShareStatus
 from data.store import Store
@@ -345,7 +345,7 @@ async def visible_to(
     return (
         isinstance(origin, DiscordOrigin)
         and origin.channel_id == channel_id
-        and origin.privacy == "public"  # an ephemeral or DM result (/settings) is private
+        and origin.privacy == Privacy.PUBLIC  # an ephemeral or DM result (/settings) is private
     )
 
 

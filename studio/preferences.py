@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from data import preferences
+from data.origins import Privacy
 from data.preferences import FIELDS, Defaults
 from data.store import Store
 from studio import aspect
@@ -22,15 +23,6 @@ from studio.settings import Settings
 
 if TYPE_CHECKING:
     from studio.requester import Requester
-
-
-class Privacy:
-    """Where results go: in the channel (as today), only to the member, or by DM."""
-
-    PUBLIC = "public"
-    EPHEMERAL = "ephemeral"
-    DM = "dm"
-    ALL = (PUBLIC, EPHEMERAL, DM)
 
 
 UNSET: Any = object()  # "leave this field as it is" in an update
@@ -191,8 +183,8 @@ class Preferences:
                 raise BadRequest("Remix is on or off.")
             return value
         if name == "privacy":
-            if value not in Privacy.ALL:
-                raise BadRequest(f"Results go to one of: {', '.join(Privacy.ALL)}.")
+            if value not in set(Privacy):
+                raise BadRequest(f"Results go to one of: {', '.join(Privacy)}.")
             return value
         raise BadRequest(f"Unknown setting {name!r}.")
 

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import hashes
 from PIL import Image, UnidentifiedImageError
 
 from data import watermark
+from data.images import mime_of
 from data.jobs import SourceReference
 
 UNTRUSTED = "signingCredential.untrusted"  # a self-made chain: intact, but nobody vouches
@@ -133,7 +134,7 @@ def inspect(
 def is_own_image(data: bytes, own: StudioCertificate | None) -> bool:
     """Whether an upload is one of this studio's images, its credentials intact and signed
     by the studio's own certificate: only then may its manifest chain into a new result."""
-    mime = _sniff(data)
+    mime = mime_of(data)
     if own is None or mime is None:
         return False
     found = credentials(data, mime, own)
@@ -143,23 +144,13 @@ def is_own_image(data: bytes, own: StudioCertificate | None) -> bool:
 def reference_of(data: bytes, own: StudioCertificate | None = None) -> SourceReference:
     """An upload as a result's manifest names it: title, format, hash and the state of
     its own credentials, never their content (read in a thread: c2pa hashes the file)."""
-    mime = _sniff(data) or "application/octet-stream"
+    mime = mime_of(data) or "application/octet-stream"
     found = credentials(data, mime, own) if mime.startswith("image/") else None
     return SourceReference(
         format=mime,
         sha256=hashlib.sha256(data).hexdigest(),
         credentials=found["state"] if found else "none",
     )
-
-
-def _sniff(data: bytes) -> str | None:
-    if data.startswith(b"\x89PNG"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8"):
-        return "image/jpeg"
-    if data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def credentials(

@@ -19,3 +19,6 @@ class Requester:
     role_ids: frozenset[int] = frozenset()
     dm: bool = False  # a Discord direct message: refused unless ALLOW_DMS, then every
     # server's suspensions and role rules apply (no server's rules would otherwise)
+
+
+CONSOLE = Requester(id=0, name="console")  # the operator's terminal account (and its API key)

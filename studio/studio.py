@@ -50,7 +50,7 @@ from studio.library import Library, visible_to
 from studio.moderation import Moderator
 from studio.preferences import Preferences
 from studio.provenance import is_own_image, own_certificate, reference_of
-from studio.rate_limit import JobRateLimit, request_key
+from studio.rate_limit import JobRateLimit
 from studio.requester import Requester
 from studio.settings import Settings
 from studio.styles import Styles
@@ -140,14 +140,14 @@ class Studio:
 
     # -- use-cases ---------------------------------------------------------------------
 
-    def admit(self, user: Requester, origin: Origin | None) -> None:
-        """Count one request of ``user`` against the rate limit, once per origin's request
-        (an adapter refusing early calls it first; the use-case then does not count again).
+    def admit(self, user: Requester, origin: Origin | None = None) -> None:
+        """Count this request against the member's rate limit, or raise ``rate_limited``.
 
-        Raises:
-            RateLimited: over the limit; nothing was read, charged or queued.
+        Every use-case that starts a job calls it first; an adapter that must refuse before
+        reading a body or downloading an attachment calls it earlier, and the request is
+        still counted once (see :mod:`studio.rate_limit`).
         """
-        self.rate_limit.admit(user.id, request_key(origin))
+        self.rate_limit.check(user.id, request=origin.request_key if origin else None)
 
     async def image_work(self, work: Callable[[], T]) -> T:
         """Run an adapter's image decoding in the studio's bounded thread pool (see
@@ -177,6 +177,7 @@ class Studio:
                 ``suspended``, ``no_access``, ``not_enough_credits``, ``unavailable``.
                 Nothing was charged or queued.
         """
+        self.admit(user, origin)
         prompt = self.clean_prompt(prompt)
         negative = self.clean_prompt(options.negative, required=False)
         NegativePromptUnsupported.check(self.settings, negative)  # never dropped silently
@@ -238,6 +239,19 @@ class Studio:
         Raises:
             StudioError: as :meth:`imagine`, plus ``image_rejected`` and ``not_found``.
         """
+        self.admit(user, origin)
+        return await self._vary(user, source, strength, prompt, seed, origin)
+
+    async def _vary(
+        self,
+        user: Requester,
+        source: ImageSource,
+        strength: float | None,
+        prompt: str | None,
+        seed: int | None,
+        origin: Origin | None,
+    ) -> JobHandle:
+        """:meth:`vary` once the request is admitted (an edit without a mask ends here)."""
         strength = self.settings.vary_strength if strength is None else strength
         if not 0.05 <= strength <= 1:
             raise BadRequest("Strength must be between 0.05 and 1.")
@@ -282,6 +296,7 @@ class Studio:
         Raises:
             StudioError: as :meth:`vary`; two ways to pick the area are ``bad_request``.
         """
+        self.admit(user, origin)
         prompt = self.clean_prompt(prompt)
         await self._screen(user, origin, prompt)
         image, parent = await self._source(user, source, origin)
@@ -290,7 +305,7 @@ class Studio:
             raise BadRequest("Pick one of: a mask, --region, --extend or --zoom.")
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
         if edit_area is None:
-            return await self.vary(user, source, prompt=prompt, seed=seed, origin=origin)
+            return await self._vary(user, source, None, prompt, seed, origin)
         init_image, mask = await self._image_work(
             lambda: (_png(edit_area.image), _png(edit_area.mask))
         )
@@ -327,6 +342,7 @@ class Studio:
         Raises:
             StudioError: ``not_found`` when the image is gone; else as :meth:`imagine`.
         """
+        self.admit(user, origin)
         text = self.clean_prompt(prompt) if prompt else None
         record = await self.image(image_id)
         async with self.store.read() as db:
@@ -353,6 +369,7 @@ class Studio:
     ) -> JobHandle:
         """Twice the width and height: the model repaints the enlarged image at a low
         strength (Subtle) or a higher one (Creative). Refuses results over the pixel limit."""
+        self.admit(user, origin)
         await self._screen(user, origin, None)
         image, parent = await self._source(user, source, origin, fit=False)
         width, height = image.width * 2, image.height * 2
@@ -392,6 +409,7 @@ class Studio:
     ) -> JobHandle:
         """Pan (⬅ ➡ ⬆ ⬇: extend one side by half) or zoom out one of our images, with its
         own prompt unless a new one is given (remix)."""
+        self.admit(user, origin)
         if (direction is None) == (zoom is None):
             raise BadRequest("Pan in one direction or zoom out, not both.")
         parent = await self.image(image_id)

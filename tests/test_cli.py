@@ -195,3 +195,20 @@ def test_an_unreachable_queue_is_one_sentence_not_a_traceback(tmp_path: Path):
     assert down.returncode == 1
     assert "cannot be reached" in down.stderr and "Traceback" not in down.stderr
     assert len(down.stderr.strip().splitlines()) == 1
+
+
+def test_imagine_python_m_app_and_python_m_bot_are_one_command(tmp_path: Path):
+    """The installed ``imagine`` command, ``python -m app`` and the documented alias
+    ``python -m bot`` run the same command line."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    script = Path(sys.executable).parent / "imagine"
+    commands = [[str(script)], [sys.executable, "-m", "app"], [sys.executable, "-m", "bot"]]
+    outputs = []
+    for command in commands:
+        done = subprocess.run(
+            [*command, "--help"], cwd=tmp_path, env=environment, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert "imagine" in outputs[0] and "api-key" in outputs[0]
+    assert outputs[0] == outputs[1] == outputs[2]

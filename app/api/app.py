@@ -112,6 +112,7 @@ class Api:
         self,
         request: web.Request,
         member: Requester,
+        origin: HttpOrigin,
         submit: Submit,
         n: int,
         per_job: int,
@@ -171,7 +172,7 @@ async def generations(request: web.Request) -> web.Response:
         return api.studio.imagine(member, prompt, options, origin=origin)
 
     return await api.answer(
-        request, member, submit, body.n, IMAGES_PER_CREDIT, body.seed, body.response_format,
+        request, member, origin, submit, body.n, IMAGES_PER_CREDIT, body.seed, body.response_format,
         size.output,
     )  # fmt: skip
 
@@ -194,8 +195,9 @@ async def edits(request: web.Request) -> web.Response:
 
     per_job = api.settings.images_per_edit
     return await api.answer(
-        request, member, submit, fields.n, per_job, fields.seed, fields.response_format, size
-    )
+        request, member, origin, submit, fields.n, per_job, fields.seed, fields.response_format,
+        size,
+    )  # fmt: skip
 
 
 def _check_edit(settings: Settings, files: dict[str, bytes]) -> None:
@@ -238,8 +240,9 @@ async def variations(request: web.Request) -> web.Response:
 
     per_job = api.settings.images_per_edit
     return await api.answer(
-        request, member, submit, fields.n, per_job, fields.seed, fields.response_format, size
-    )
+        request, member, origin, submit, fields.n, per_job, fields.seed, fields.response_format,
+        size,
+    )  # fmt: skip
 
 
 def _require(files: dict[str, bytes], name: str) -> None:

@@ -23,7 +23,7 @@ import discord
 
 from app.discord import buttons, recovery, render
 from app.discord.errors import words
-from app.discord.people import interaction_origin, mention_only
+from app.discord.people import interaction_origin, mention_only, requester
 from app.discord.visible_mark import VisibleMarks
 from data.images import ImageRecord
 from data.origins import DiscordOrigin
@@ -61,7 +61,8 @@ class Delivery:
         is told when to come back before anything is deferred, charged or queued.
         """
         try:
-            self.studio.rate_limit.check(interaction.user.id)  # the API's limit too
+            # Before deferring: the use-case counts this interaction once (the API's limit too)
+            self.studio.admit(requester(interaction.user), interaction_origin(interaction))
         except StudioError as error:
             await self.refuse(interaction, words(error))
             return
@@ -87,7 +88,7 @@ class Delivery:
         self._followers.add(task)
         task.add_done_callback(self._followers.discard)
 
-    async def _privacy(self, interaction: discord.Interaction) -> str:
+    async def _privacy(self, interaction: discord.Interaction) -> Privacy:
         """Where this member's results go (/settings: theirs, else the server's)."""
         defaults = await self.studio.preferences.effective(
             interaction.user.id, interaction.guild_id

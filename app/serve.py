@@ -1,0 +1,103 @@
+"""``run`` and ``api``: start the runtime with the adapters asked for and serve until
+SIGINT/SIGTERM. Without a Discord token ``run`` serves the Images API only and prints a
+ready-made key for the local operator account and a curl line that uses it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shlex
+import signal
+import sys
+
+from app.api.server import HttpAdapter
+from app.runtime import Adapter, Runtime
+from studio.api_keys import LOCAL_KEY_NAME, ApiKeys
+from studio.requester import CONSOLE
+from studio.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def curl_example(url: str, key: str, size: str) -> str:
+    """One line that makes an image through the API and saves it as image.png."""
+    body = f'{{"prompt": "a purple mammoth riding a motorcycle", "size": "{size}"}}'
+    return (
+        f"curl -s {url}/v1/images/generations -H {shlex.quote('Authorization: Bearer ' + key)}"
+        f" -H 'Content-Type: application/json' -d {shlex.quote(body)}"
+    )
+
+
+def serve(settings: Settings, *, discord: bool, api: bool, local_key: bool = False,
+          note: str = "") -> int:  # fmt: skip
+    """Serve until a signal; 2 with one sentence when an adapter cannot run as configured."""
+    try:
+        return asyncio.run(_serve(settings, discord=discord, api=api, local_key=local_key,
+                                  note=note))  # fmt: skip
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _serve(settings: Settings, *, discord: bool, api: bool, local_key: bool,
+                 note: str) -> int:  # fmt: skip
+    adapters: list[Adapter] = []
+    roles = None
+    failures: tuple[type[BaseException], ...] = ()
+    if discord:  # discord.py only where the bot runs: an API-only process never loads it
+        from app.discord.client import AdapterFailed, DiscordAdapter
+
+        bot = DiscordAdapter(settings)
+        bot.setup_logging()
+        adapters.append(bot)
+        roles, failures = bot, (AdapterFailed,)
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    http = None
+    if api:
+        http = HttpAdapter(settings, member_roles=roles.key_roles if roles else None)
+        adapters.append(http)
+    runtime = await Runtime.start(settings, member_roles=roles.member_roles if roles else None)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    serving = asyncio.create_task(runtime.serve(adapters, stop))
+    try:
+        if http is not None:
+            await _announce(runtime, http, serving, local_key=local_key, note=note)
+        await serving
+    except OSError as error:
+        print(
+            f"error: cannot serve the API on {settings.api_host}:{settings.api_port} "
+            f"({error.strerror}); set API_PORT to a free port.",
+            file=sys.stderr,
+        )
+        return 2
+    except failures as error:
+        log.error("%s", error)
+        return 2
+    return 0
+
+
+async def _announce(
+    runtime: Runtime, http: HttpAdapter, serving: asyncio.Task, *, local_key: bool, note: str
+) -> None:
+    """Once the API listens: where, and (``local_key``) a new key for the local operator
+    (the previous one printed this way is revoked) with a curl line that uses it."""
+    while http.url is None:
+        if serving.done():
+            return  # it failed to start: `await serving` raises why
+        await asyncio.sleep(0.05)
+    url = http.url
+    lines = [f"Images API: {url}/v1 (OpenAI-compatible; OpenAPI description at {url}/openapi.json)"]
+    if local_key:
+        key = await ApiKeys.of(runtime.studio).replace_named(CONSOLE, LOCAL_KEY_NAME)
+        width, height = runtime.settings.sizes["square"]
+        lines += [
+            f"API key for the local operator account: {key.secret}",
+            "Make an image (the JSON answer has its URL):",
+            f"    {curl_example(url, key.secret, f'{width}x{height}')}",
+        ]
+    if note:
+        lines += ["", note]
+    print("\n".join(lines), flush=True)
