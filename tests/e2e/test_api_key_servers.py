@@ -11,7 +11,7 @@ from openai import AsyncOpenAI, AuthenticationError
 
 from studio.api_keys import ApiKeys
 from studio.requester import Requester
-from tests.e2e.conftest import BOB, bot_settings, start_bot, stop_bot
+from tests.e2e.conftest import BOB, api_url_of, bot_settings, start_bot, stop_bot
 from tests.fakediscord import FLAG_EPHEMERAL
 
 BEFORE_THE_FIX = 20  # the schema version before 0021 revoked server-less member keys
@@ -44,7 +44,9 @@ async def test_a_key_is_never_made_in_a_dm_and_old_dm_keys_stop(fake, tmp_path):
     clients = []
     try:
         for secret in (old.secret, console.secret):
-            clients.append(AsyncOpenAI(base_url=f"{bot.api_url}/v1", api_key=secret, max_retries=0))
+            clients.append(
+                AsyncOpenAI(base_url=f"{api_url_of(bot)}/v1", api_key=secret, max_retries=0)
+            )
         with pytest.raises(AuthenticationError, match="revoked"):
             await clients[0].models.list()
         assert [m.id for m in (await clients[1].models.list()).data] == ["tiny"]

@@ -13,6 +13,7 @@ from tests.e2e.conftest import (
     BOB,
     RESULT_TIMEOUT,
     bot_settings,
+    runtime_of,
     start_bot,
     stop_bot,
     wait_until,
@@ -95,7 +96,7 @@ async def test_a_failed_private_request_is_not_named_in_the_channel(fake, tmp_pa
                 "UPDATE queue SET payload = json_set(payload, '$.kind', 'vary',"
                 " '$.init_image', 'eA==')"
             )
-        worker = asyncio.create_task(Worker(bot.runtime.queue, engine).run(stop))
+        worker = asyncio.create_task(Worker(runtime_of(bot).queue, engine).run(stop))
         notice = await fake.wait_for_call(
             lambda c: c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages",
             timeout=RESULT_TIMEOUT,
