@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app import operator
 from app.runtime import Runtime, moderation_defaults
 from app.serve import serve
 from data import job_records, private
@@ -21,7 +22,7 @@ from data.origins import TerminalOrigin
 from data.queue import QueueUnavailable
 from data.settings import load_settings
 from data.store import Store
-from studio.api_keys import ApiKeys
+from studio.api_keys import LOCAL_KEY_NAME, ApiKeys
 from studio.errors import BadRequest, StudioError
 from studio.requester import CONSOLE, Requester
 from studio.settings import Settings
@@ -42,17 +43,24 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the Discord bot (and a local worker)")
     commands.add_parser("queue", help="the queue at a glance: waiting, running, recent failures")
     commands.add_parser("api", help="serve the OpenAI-compatible Images API (and a local worker)")
-    api_key = commands.add_parser("api-key", help="make, list or revoke a member's API keys")
+    api_key = commands.add_parser(
+        "api-key", help="make, list or revoke API keys (the operator's, or a member's: --user)"
+    )
     key_commands = api_key.add_subparsers(dest="action", required=True)
-    create = key_commands.add_parser("create", help="a new key; printed alone on the last line")
-    create.add_argument("--user", type=int, required=True, help="the member's Discord user id")
+    create = key_commands.add_parser(
+        "create",
+        help="a new key, printed alone on the last line; without --user or --name the "
+        "operator's key that `make run` uses, replacing the previous one",
+    )
+    create.add_argument("--user", type=int, help="the member's Discord user id")
     create.add_argument("--name", help="a label to tell keys apart")
     create.add_argument("--guild", type=int, help="act on this server (its credits and rules)")
-    listing = key_commands.add_parser("list", help="a member's keys (ids, never secrets)")
-    listing.add_argument("--user", type=int, required=True)
+    listing = key_commands.add_parser("list", help="keys (ids, never secrets)")
+    listing.add_argument("--user", type=int, default=CONSOLE.id)
     revoke = key_commands.add_parser("revoke", help="revoke a key at once")
-    revoke.add_argument("--user", type=int, required=True)
+    revoke.add_argument("--user", type=int, default=CONSOLE.id)
     revoke.add_argument("key", help="the key's id (from list) or the key itself")
+    operator.add_commands(commands)
     sync = commands.add_parser("sync", help="publish the slash commands to Discord")
     sync.add_argument("--guild", type=int, help="only this server (instant); default global")
 
@@ -137,6 +145,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return serve(settings, discord=False, api=True)
     if args.command == "api-key":
         return asyncio.run(_api_key(settings, args))
+    if args.command in operator.COMMANDS:
+        return asyncio.run(operator.run(settings, args))
     if args.command == "sync":
         return asyncio.run(_sync(settings, args.guild))
     if args.command in ("check-prompt", "check-image"):
@@ -170,10 +180,15 @@ async def _api_key(settings: Settings, args: argparse.Namespace) -> int:
     store = await Store.open(settings.database_path)
     keys = ApiKeys(store)
     try:
-        if args.action == "create":
-            made = await keys.create(Requester(args.user, guild_id=args.guild), args.name)
+        if args.action == "create" and args.user is None and args.name is None:
+            made = await keys.replace_named(CONSOLE, LOCAL_KEY_NAME)
+            print(f"key {made.row.id} for the operator (replaces any earlier one); shown once:")
+            print(made.secret)
+        elif args.action == "create":
+            user = CONSOLE.id if args.user is None else args.user
+            made = await keys.create(Requester(user, guild_id=args.guild), args.name)
             where = f"server {made.row.guild_id}" if made.row.guild_id else "no server"
-            print(f"key {made.row.id} for user {args.user} ({where}); shown once:")
+            print(f"key {made.row.id} for user {user} ({where}); shown once:")
             print(made.secret)
         elif args.action == "list":
             for row in await keys.list(args.user):

@@ -1,6 +1,6 @@
 """``run`` and ``api``: start the runtime with the adapters asked for and serve until
-SIGINT/SIGTERM. Without a Discord token ``run`` serves the Images API only and prints a
-ready-made key for the local operator account and a curl line that uses it."""
+SIGINT/SIGTERM. Without a Discord token ``run`` serves the Images API only and prints the
+local operator's key (in full when it is made, on the first run) and a curl line."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ log = logging.getLogger(__name__)
 def curl_example(url: str, key: str, size: str) -> str:
     """One line that makes an image through the API and saves it as image.png."""
     body = f'{{"prompt": "a purple mammoth riding a motorcycle", "size": "{size}"}}'
+    header = f"Authorization: Bearer {key}"
+    header = f'"{header}"' if key.startswith("$") else shlex.quote(header)  # $VAR expands
     return (
-        f"curl -s {url}/v1/images/generations -H {shlex.quote('Authorization: Bearer ' + key)}"
+        f"curl -s {url}/v1/images/generations -H {header}"
         f" -H 'Content-Type: application/json' -d {shlex.quote(body)}"
     )
 
@@ -82,8 +84,8 @@ async def _serve(settings: Settings, *, discord: bool, api: bool, local_key: boo
 async def _announce(
     runtime: Runtime, http: HttpAdapter, serving: asyncio.Task, *, local_key: bool, note: str
 ) -> None:
-    """Once the API listens: where, and (``local_key``) a new key for the local operator
-    (the previous one printed this way is revoked) with a curl line that uses it."""
+    """Once the API listens: where, and (``local_key``) the local operator's key (made on
+    the first run, kept after) with a curl line that uses it."""
     while http.url is None:
         if serving.done():
             return  # it failed to start: `await serving` raises why
@@ -91,13 +93,29 @@ async def _announce(
     url = http.url
     lines = [f"Images API: {url}/v1 (OpenAI-compatible; OpenAPI description at {url}/openapi.json)"]
     if local_key:
-        key = await ApiKeys.of(runtime.studio).replace_named(CONSOLE, LOCAL_KEY_NAME)
-        width, height = runtime.settings.sizes["square"]
-        lines += [
-            f"API key for the local operator account: {key.secret}",
-            "Make an image (the JSON answer has its URL):",
-            f"    {curl_example(url, key.secret, f'{width}x{height}')}",
-        ]
+        lines += await operator_key_lines(ApiKeys.of(runtime.studio), url, runtime.settings)
     if note:
         lines += ["", note]
     print("\n".join(lines), flush=True)
+
+
+async def operator_key_lines(keys: ApiKeys, url: str, settings: Settings) -> list[str]:
+    """The operator's key, made on the first run and kept: only its digest is stored, so
+    it is printed in full once; later runs name it (``api-key create`` makes a new one)."""
+    width, height = settings.sizes["square"]
+    size = f"{width}x{height}"
+    kept = [k for k in await keys.list(CONSOLE.id) if k.active and k.name == LOCAL_KEY_NAME]
+    if kept:
+        return [
+            f"API key for the local operator account: {kept[0].id} (made on an earlier run and "
+            "shown in full then; `python -m bot api-key create` replaces it with a new one)",
+            "Make an image (the JSON answer has its URL), with the key in IMAGINE_API_KEY:",
+            f"    {curl_example(url, '$IMAGINE_API_KEY', size)}",
+        ]
+    key = await keys.create(CONSOLE, LOCAL_KEY_NAME)
+    return [
+        f"API key for the local operator account: {key.secret}",
+        "(shown once: keep it; later runs keep using it)",
+        "Make an image (the JSON answer has its URL):",
+        f"    {curl_example(url, key.secret, size)}",
+    ]

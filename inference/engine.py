@@ -48,6 +48,7 @@ class Picture:
     init: Image.Image | None = None
     mask: Image.Image | None = None
     prompt: str = ""  # this image's prompt (Job.prompt_for)
+    references: tuple[Image.Image, ...] = ()  # the job's further reference images
 
 
 class Engine:
@@ -99,8 +100,11 @@ class Engine:
         mask = None
         if job.kind is JobKind.EDIT:
             mask = _decode(job.mask, "mask", job).convert("L").resize(init.size)
+        references = tuple(
+            _decode(data, "references", job).convert("RGB") for data in job.references
+        )
         return [
-            Picture(job, seed, init, mask, job.prompt_for(i))
+            Picture(job, seed, init, mask, job.prompt_for(i), references)
             for i, seed in enumerate(job.image_seeds())
         ]
 
@@ -165,9 +169,12 @@ class Engine:
             return _at_size(images.images, size)
         if first.kind is JobKind.VARY and spec.uses_reference:
             # FLUX.2 has no img2img: its authors edit by conditioning on reference images.
-            # All of a call's pictures are one job's, so one reference conditions them.
+            # All of a call's pictures are one job's, so its references condition them all.
+            references = [_reference(inits[0])] + [
+                _reference(image) for image in pictures[0].references
+            ]
             images = self.pipelines.text2img(
-                image=[_reference(inits[0])], num_inference_steps=first.steps, **sized, **common
+                image=references, num_inference_steps=first.steps, **sized, **common
             )
             return _at_size(images.images, size)
         # img2img runs int(steps * strength) steps: make that at least one.

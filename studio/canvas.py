@@ -41,10 +41,15 @@ class Canvas:
     mask: Image.Image
 
 
+def fitted_size(size: tuple[int, int], longest: int) -> tuple[int, int]:
+    """The size :func:`fit` gives an image of ``size``."""
+    scale = min(1.0, longest / max(size))
+    return align(size[0] * scale), align(size[1] * scale)
+
+
 def fit(image: Image.Image, longest: int) -> Image.Image:
     """Scale down so the longest side is at most ``longest``; sides become multiples of 8."""
-    scale = min(1.0, longest / max(image.size))
-    size = (align(image.width * scale), align(image.height * scale))
+    size = fitted_size(image.size, longest)
     return image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
 
 

@@ -21,4 +21,6 @@ class Requester:
     # server's suspensions and role rules apply (no server's rules would otherwise)
 
 
-CONSOLE = Requester(id=0, name="console")  # the operator's terminal account (and its API key)
+# The operator's own account: the terminal (``python -m bot imagine``) and its API key (the
+# one ``make run`` prints). It has its own rate limit (CONSOLE_RATE_LIMIT_JOBS, 0: none).
+CONSOLE = Requester(id=0, name="console")

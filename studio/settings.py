@@ -38,6 +38,8 @@ class Settings(SharedSettings):
     refill_check_minutes: float = Field(default=60, gt=0)  # how often refills are granted
     rate_limit_jobs: int = Field(default=6, ge=1)  # new requests per user per window…
     rate_limit_seconds: float = Field(default=60, gt=0)  # …of this many seconds
+    # The operator's terminal account (the console user and its API keys): 0 = unlimited.
+    console_rate_limit_jobs: int = Field(default=0, ge=0)
     generation_cost: int = Field(default=1, ge=0)
     edit_cost: int = Field(default=1, ge=0)
     upscale_cost: int = Field(default=1, ge=0)

@@ -50,8 +50,9 @@ from studio.library import Library, visible_to
 from studio.moderation import Moderator
 from studio.preferences import Preferences
 from studio.provenance import is_own_image, own_certificate, reference_of
+from studio.quality import Quality, steps_for
 from studio.rate_limit import JobRateLimit
-from studio.requester import Requester
+from studio.requester import CONSOLE, Requester
 from studio.settings import Settings
 from studio.styles import Styles
 from studio.text import clean_text
@@ -71,6 +72,7 @@ class ImagineOptions:
     count: int | None = None
     ratio: str | None = None  # W:H from 1:4 to 4:1; wins over size
     style: str | None = None  # a server's style preset
+    quality: Quality | None = None  # steps within the model's range (studio/quality.py)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,11 @@ class EditOptions:
     extend: str | None = None
     extend_pixels: int | None = None
     zoom: float | None = None
+    # Further images the model conditions on besides the source (a reference family
+    # only, e.g. FLUX.2 [klein]); with no area to paint, the edit is a whole-image one.
+    references: tuple[bytes, ...] = ()
+    quality: Quality | None = None
+    strength: float | None = None  # a whole-image edit's variation strength (img2img models)
 
 
 log = logging.getLogger(__name__)
@@ -90,6 +97,7 @@ ImageSource = str | bytes  # an image id from this studio, or uploaded file byte
 
 MAX_SEED = 2**32 - 16
 MAX_SIDE = 2048  # the job contract's longest side
+MAX_INPUT_IMAGES = 4  # an edit's source and its reference images, together
 SCREEN_SIDE = 1024  # uploads are screened at most this big (the detector looks at 320²)
 T = TypeVar("T")
 
@@ -135,7 +143,11 @@ class Studio:
         self.credits = credits
         self.clock = clock
         self.preferences = Preferences(settings, store, clock, screen=self._screen_text)
-        self.rate_limit = JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds)
+        self.rate_limit = JobRateLimit(
+            settings.rate_limit_jobs,
+            settings.rate_limit_seconds,
+            own_limits={CONSOLE.id: settings.console_rate_limit_jobs},
+        )
         self.styles = Styles(settings, store, clock)
 
     # -- use-cases ---------------------------------------------------------------------
@@ -194,7 +206,10 @@ class Studio:
         count = options.count if options.count is not None else defaults.count
         if not 1 <= count <= 4:
             raise BadRequest("Ask for 1 to 4 images.")
-        job = self._job(JobKind.GENERATE, prompt, negative, options.seed, count, width, height)
+        job = self._job(
+            JobKind.GENERATE, prompt, negative, options.seed, count, width, height,
+            steps=steps_for(options.quality, self.settings.steps),
+        )  # fmt: skip
         if self.moderator is not None:  # people diversity, where the server opted in
             job = await self.moderator.diversify(_guild_of(user, origin), job)
         return await self._submit(user, job, self.settings.generation_cost, None, origin)
@@ -215,6 +230,15 @@ class Studio:
             f"Unknown size {shape!r}; use {', '.join(self.settings.sizes)} or a ratio like 3:2."
         )
 
+    @property
+    def work_side(self) -> int:
+        """The longest side an image is worked at (vary, edit): 1.5 × the model's side."""
+        return canvas.align(self.settings.image_size * 3 / 2)
+
+    def work_size(self, size: tuple[int, int]) -> tuple[int, int]:
+        """The size an uploaded image of ``size`` is varied or edited at."""
+        return canvas.fitted_size(size, self.work_side)
+
     async def vary(
         self,
         user: Requester,
@@ -224,6 +248,8 @@ class Studio:
         prompt: str | None = None,
         seed: int | None = None,
         origin: Origin | None = None,
+        references: tuple[bytes, ...] = (),
+        quality: Quality | None = None,
     ) -> JobHandle:
         """Variations of an image (image-to-image with fresh seeds), 3 by default.
 
@@ -235,12 +261,17 @@ class Studio:
             prompt: a new prompt; default the source image's own prompt.
             seed: for reproducible results; default a random one.
             origin: where the answer goes, kept with the job.
+            references: further uploaded images the model conditions on (a family that
+                takes reference images, like FLUX.2 [klein]; refused elsewhere).
+            quality: steps within the model's range (default its own).
 
         Raises:
             StudioError: as :meth:`imagine`, plus ``image_rejected`` and ``not_found``.
         """
         self.admit(user, origin)
-        return await self._vary(user, source, strength, prompt, seed, origin)
+        return await self._vary(
+            user, source, strength, prompt, seed, origin, references=references, quality=quality
+        )
 
     async def _vary(
         self,
@@ -250,8 +281,12 @@ class Studio:
         prompt: str | None,
         seed: int | None,
         origin: Origin | None,
+        *,
+        references: tuple[bytes, ...] = (),
+        quality: Quality | None = None,
     ) -> JobHandle:
         """:meth:`vary` once the request is admitted (an edit without a mask ends here)."""
+        self.check_references(references)
         strength = self.settings.vary_strength if strength is None else strength
         if not 0.05 <= strength <= 1:
             raise BadRequest("Strength must be between 0.05 and 1.")
@@ -260,6 +295,10 @@ class Studio:
         image, parent = await self._source(user, source, origin)
         text = text if text is not None else (parent.prompt if parent else "")
         init_image = await self._image_work(lambda: _png(image.convert("RGB")))
+        extra = []
+        for reference in references:  # each checked like any upload
+            picture, _ = await self._source(user, reference, origin)
+            extra.append(await self._image_work(lambda p=picture: _png(p.convert("RGB"))))
         job = self._job(
             JobKind.VARY,
             text,
@@ -270,6 +309,8 @@ class Studio:
             image.height,
             strength=strength,
             init_image=init_image,
+            references=tuple(extra),
+            steps=steps_for(quality, self.settings.steps),
         )
         return await self._submit_from(user, job, parent, source, self.settings.edit_cost, origin)
 
@@ -303,25 +344,26 @@ class Studio:
         chosen = [o for o in (options.mask, options.region, options.extend, options.zoom) if o]
         if len(chosen) > 1:
             raise BadRequest("Pick one of: a mask, --region, --extend or --zoom.")
+        self.check_references(options.references)
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
         if edit_area is None:
-            return await self._vary(user, source, None, prompt, seed, origin)
-        init_image, mask = await self._image_work(
-            lambda: (_png(edit_area.image), _png(edit_area.mask))
-        )
-        job = self._job(
-            JobKind.EDIT,
-            prompt,
-            await self._negative_for(user, parent),
-            seed,
-            self.settings.images_per_edit,
-            edit_area.image.width,
-            edit_area.image.height,
-            strength=1.0,
-            init_image=init_image,
-            mask=mask,
-        )
-        return await self._submit_from(user, job, parent, source, self.settings.edit_cost, origin)
+            return await self._vary(
+                user,
+                source,
+                options.strength,
+                prompt,
+                seed,
+                origin,
+                references=options.references,
+                quality=options.quality,
+            )
+        if options.references:
+            raise BadRequest(
+                "Further images condition a whole-image edit: send them without a mask "
+                "or transparent area."
+            )
+        steps = steps_for(options.quality, self.settings.steps)
+        return await self._paint(user, edit_area, prompt, parent, source, seed, origin, steps)
 
     async def reroll(
         self,
@@ -418,22 +460,7 @@ class Studio:
         await self._screen(user, origin, text or None)
         image, _ = await self._source(user, image_id, origin)
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
-        init_image, mask = await self._image_work(
-            lambda: (_png(edit_area.image), _png(edit_area.mask))
-        )
-        job = self._job(
-            JobKind.EDIT,
-            text,
-            await self._negative_for(user, parent),
-            None,
-            self.settings.images_per_edit,
-            edit_area.image.width,
-            edit_area.image.height,
-            strength=1.0,
-            init_image=init_image,
-            mask=mask,
-        )
-        return await self._submit_from(user, job, parent, image_id, self.settings.edit_cost, origin)
+        return await self._paint(user, edit_area, text, parent, image_id, None, origin)
 
     # -- queries -----------------------------------------------------------------------
 
@@ -484,6 +511,37 @@ class Studio:
         """A prompt as the model gets it (see :func:`bot.text.clean_text`)."""
         return clean_text(text, self.settings.max_prompt_length, required=required)
 
+    async def _paint(
+        self,
+        user: Requester,
+        edit_area: canvas.Canvas,
+        prompt: str,
+        parent: ImageRecord | None,
+        source: ImageSource,
+        seed: int | None,
+        origin: Origin | None,
+        steps: int | None = None,
+    ) -> JobHandle:
+        """Queue an inpaint of ``edit_area`` (a masked area, or a grown canvas whose new
+        part is the mask): the tail of :meth:`edit` and :meth:`outpaint`."""
+        init_image, mask = await self._image_work(
+            lambda: (_png(edit_area.image), _png(edit_area.mask))
+        )
+        job = self._job(
+            JobKind.EDIT,
+            prompt,
+            await self._negative_for(user, parent),
+            seed,
+            self.settings.images_per_edit,
+            edit_area.image.width,
+            edit_area.image.height,
+            strength=1.0,
+            init_image=init_image,
+            mask=mask,
+            steps=steps,
+        )
+        return await self._submit_from(user, job, parent, source, self.settings.edit_cost, origin)
+
     async def _submit_from(
         self,
         user: Requester,
@@ -509,6 +567,20 @@ class Studio:
         defaults = await self.preferences.for_user(user)
         return self.clean_prompt(defaults.negative, required=False)
 
+    def check_references(self, references: tuple[bytes, ...]) -> None:
+        """Several input images need a family that conditions on references; a clear
+        refusal elsewhere (an img2img model would silently use only the first)."""
+        if not references:
+            return
+        family = self.settings.family
+        if family.variation != "reference":
+            raise BadRequest(
+                f"This studio's model ({family.title}) edits one image at a time; several "
+                "input images need a model that takes reference images, like FLUX.2 [klein]."
+            )
+        if len(references) + 1 > MAX_INPUT_IMAGES:
+            raise BadRequest(f"Send at most {MAX_INPUT_IMAGES} images to edit together.")
+
     def _job(
         self,
         kind: JobKind,
@@ -518,6 +590,7 @@ class Studio:
         n: int,
         width: int,
         height: int,
+        steps: int | None = None,
         **extra: Any,
     ) -> Job:
         if seed is not None and not 0 <= seed <= MAX_SEED:
@@ -531,7 +604,7 @@ class Studio:
             n=n,
             width=width,
             height=height,
-            steps=self.settings.steps,
+            steps=self.settings.steps if steps is None else steps,
             guidance=self.settings.guidance,
             **extra,
         )
@@ -580,7 +653,7 @@ class Studio:
         and its record when it is ours. An upload passes the image checks (nudity, faces)
         first, on a copy scaled down to at most SCREEN_SIDE: the full-size decode never
         outlives its thread."""
-        longest = canvas.align(self.settings.image_size * 3 / 2) if fit else None
+        longest = self.work_side if fit else None
         if isinstance(source, bytes):
             screened, image = await self._image_work(lambda: self._open_upload(source, longest))
             if self.moderator is not None:

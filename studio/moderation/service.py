@@ -293,6 +293,17 @@ class Moderator:
         async with self.store.read() as db:
             return await moderation.active_suspensions(db, guild_id, self.clock())
 
+    async def standing(self, user_id: int) -> tuple[list[Block], list[Suspension]]:
+        """A user's blocked requests within the strike window and running suspensions, on
+        every server (the operator's view, from the terminal)."""
+        now = self.clock()
+        async with self.store.read() as db:
+            since = now - self.defaults.strike_window_seconds
+            return (
+                await moderation.blocks_of(db, user_id, since),
+                await moderation.suspensions_of(db, user_id, now),
+            )
+
     async def lift(self, guild_id: int, user_id: int, moderator_id: int) -> bool:
         """End a suspension now; strikes before it no longer count."""
         async with self.store.transaction() as db:
