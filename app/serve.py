@@ -9,12 +9,17 @@ import logging
 import shlex
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from app.api.server import HttpAdapter
 from app.runtime import Adapter, Runtime
+from app.web import routes as web_pages
 from studio.api_keys import LOCAL_KEY_NAME, ApiKeys
 from studio.requester import CONSOLE
 from studio.settings import Settings
+
+if TYPE_CHECKING:
+    from app.discord.client import DiscordAdapter
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,21 @@ def serve(settings: Settings, *, discord: bool, api: bool, local_key: bool = Fal
         return 130
 
 
+def http_adapter(settings: Settings, bot: DiscordAdapter | None, **options) -> HttpAdapter:
+    """The one HTTP server: the Images API and the web pages (editor, gallery). With the
+    bot in this process, keys act with members' current roles and the Edit button links to
+    this server (API_PUBLIC_URL, else where it listens)."""
+    http = HttpAdapter(
+        settings,
+        member_roles=bot.key_roles if bot else None,
+        install=[web_pages.install],
+        **options,
+    )
+    if bot is not None:
+        bot.web_url = lambda: settings.api_public_url or http.url
+    return http
+
+
 async def _serve(settings: Settings, *, discord: bool, api: bool, local_key: bool,
                  note: str) -> int:  # fmt: skip
     adapters: list[Adapter] = []
@@ -56,7 +76,7 @@ async def _serve(settings: Settings, *, discord: bool, api: bool, local_key: boo
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     http = None
     if api:
-        http = HttpAdapter(settings, member_roles=roles.key_roles if roles else None)
+        http = http_adapter(settings, roles)
         adapters.append(http)
     runtime = await Runtime.start(settings, member_roles=roles.member_roles if roles else None)
     stop = asyncio.Event()
@@ -91,7 +111,10 @@ async def _announce(
             return  # it failed to start: `await serving` raises why
         await asyncio.sleep(0.05)
     url = http.url
-    lines = [f"Images API: {url}/v1 (OpenAI-compatible; OpenAPI description at {url}/openapi.json)"]
+    lines = [
+        f"Images API: {url}/v1 (OpenAI-compatible; OpenAPI description at {url}/openapi.json)",
+        f"Web pages: the editor (Edit under an image on Discord) and {url}/gallery/SERVER_ID",
+    ]
     if local_key:
         lines += await operator_key_lines(ApiKeys.of(runtime.studio), url, runtime.settings)
     if note:

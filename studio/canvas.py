@@ -113,6 +113,25 @@ def extend(image: Image.Image, direction: str, pixels: int | None, max_side: int
     return _pad(image, (left, top, right, bottom), max_side)
 
 
+MAX_GROWTH = 1.0  # the frame may grow each side by up to the image's own width or height
+
+
+def grow(image: Image.Image, frame: tuple[float, float, float, float], max_side: int) -> Canvas:
+    """Outpaint a frame dragged outward: ``frame`` is how far each side (left, top, right,
+    bottom) moves out, as a fraction of the image's width or height (0 to 1)."""
+    if any(not 0 <= side <= MAX_GROWTH for side in frame):
+        raise BadRequest("Each side of the frame may grow by 0 to 100% of the picture.")
+    left, top, right, bottom = frame
+    width, height = image.size
+    borders = tuple(
+        align(fraction * length) if fraction > 0 else 0
+        for fraction, length in ((left, width), (top, height), (right, width), (bottom, height))
+    )
+    if not any(borders):
+        raise BadRequest("Drag the frame outward to make room to paint.")
+    return _pad(image, borders, max_side)  # type: ignore[arg-type]
+
+
 def zoom_out(image: Image.Image, factor: float, max_side: int) -> Canvas:
     """Shrink the picture into a canvas ``factor`` times larger, centred; paint the frame."""
     if factor not in ZOOMS:

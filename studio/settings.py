@@ -69,6 +69,8 @@ class Settings(SharedSettings):
     api_url_minutes: float = Field(default=60, gt=0)  # how long a ``url`` result lives
     # How long a key's member's roles are kept before Discord is asked again (0: every time).
     api_roles_seconds: float = Field(default=60, ge=0)
+    # The web editor's signed links (Edit button, /edit-link): how long one may be opened.
+    web_link_minutes: float = Field(default=15, gt=0, le=24 * 60)
     discord_api_base: str | None = None  # another Discord-compatible REST endpoint (tests)
     discord_gateway: str | None = None  # and its gateway URL
 

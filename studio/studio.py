@@ -77,13 +77,17 @@ class ImagineOptions:
 
 @dataclass(frozen=True)
 class EditOptions:
-    """How to pick the area to paint: exactly one of mask, region, extend or zoom (or none)."""
+    """How to pick the area to paint: exactly one of mask, region, extend, zoom or frame
+    (or none)."""
 
     mask: bytes | None = None  # a black/white mask, or a PNG whose transparent pixels are the area
     region: str | None = None
     extend: str | None = None
     extend_pixels: int | None = None
     zoom: float | None = None
+    # the web editor's frame dragged outward: (left, top, right, bottom) growth as a
+    # fraction of the picture's width or height (see :func:`studio.canvas.grow`)
+    frame: tuple[float, float, float, float] | None = None
     # Further images the model conditions on besides the source (a reference family
     # only, e.g. FLUX.2 [klein]); with no area to paint, the edit is a whole-image one.
     references: tuple[bytes, ...] = ()
@@ -341,9 +345,9 @@ class Studio:
         prompt = self.clean_prompt(prompt)
         await self._screen(user, origin, prompt)
         image, parent = await self._source(user, source, origin)
-        chosen = [o for o in (options.mask, options.region, options.extend, options.zoom) if o]
-        if len(chosen) > 1:
-            raise BadRequest("Pick one of: a mask, --region, --extend or --zoom.")
+        picks = (options.mask, options.region, options.extend, options.zoom, options.frame)
+        if len([o for o in picks if o]) > 1:
+            raise BadRequest("Pick one of: a mask, --region, --extend, --zoom or a frame.")
         self.check_references(options.references)
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
         if edit_area is None:
@@ -470,6 +474,14 @@ class Studio:
             record = await images.get(db, image_id)
         if record is None:
             raise NotFound("That image no longer exists.")
+        return record
+
+    async def job_of(self, user: Requester, job_id: str) -> job_records.JobRecord:
+        """One of the member's own requests (someone else's answers like a missing one)."""
+        async with self.store.read() as db:
+            record = await job_records.get(db, job_id)
+        if record is None or record.user_id != user.id:
+            raise NotFound("That request does not exist.")
         return record
 
     async def images_of_job(self, job_id: str) -> list[ImageRecord]:
@@ -703,6 +715,8 @@ class Studio:
             return canvas.extend(image, options.extend, options.extend_pixels, limit)
         if options.zoom:
             return canvas.zoom_out(image, options.zoom, limit)
+        if options.frame:
+            return canvas.grow(image, options.frame, limit)
         rgb = image.convert("RGB")
         if options.region:
             return canvas.Canvas(rgb, canvas.region_mask(image.size, options.region))

@@ -119,6 +119,11 @@ class JobWatcher:
         """Called with every outcome, including jobs submitted before a restart."""
         self._listeners.append(listener)
 
+    def latest(self, job_id: str) -> JobUpdate | None:
+        """The last progress seen of a watched, unfinished job (None: none yet, or done).
+        For callers that poll (a web page) rather than hold the job's handle."""
+        return self._last.get(job_id)
+
     def watch(self, job_id: str) -> JobHandle:
         handle = self._handles.get(job_id)
         if handle is None:

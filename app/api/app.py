@@ -17,7 +17,7 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -413,8 +413,15 @@ async def openai_errors(request: web.Request, handler) -> web.StreamResponse:
         return ApiError(500, explain_failure(error), type="server_error").response()
 
 
-def build_app(studio: Studio, *, member_roles: RolesLookup | None = None) -> web.Application:
-    """The API over ``studio``; the studio's rate limit is the one Discord counts against."""
+# Adds another adapter's routes to this server (the composition root passes the web pages').
+Install = Callable[[web.Application, Studio], None]
+
+
+def build_app(
+    studio: Studio, *, member_roles: RolesLookup | None = None, install: Sequence[Install] = ()
+) -> web.Application:
+    """The API over ``studio``; the studio's rate limit is the one Discord counts against.
+    ``install``: what else this server serves (the composition root passes the web pages)."""
     settings = studio.settings
     app = web.Application(middlewares=[openai_errors])
     app[KEY] = Api(
@@ -437,6 +444,8 @@ def build_app(studio: Studio, *, member_roles: RolesLookup | None = None) -> web
     app.router.add_get("/v1/models/{model}", model)
     app.router.add_get("/v1/results/{file}", result)
     app.router.add_get("/openapi.json", openapi_document)
+    for add_routes in install:
+        add_routes(app, studio)
     return app
 
 
@@ -447,13 +456,14 @@ async def start_api(
     *,
     member_roles: RolesLookup | None = None,
     shutdown_seconds: float = 10,
+    install: Sequence[Install] = (),
 ) -> tuple[web.AppRunner, str]:
     """Serve the API on ``host:port`` (0: any free port); returns the runner and its URL.
 
     On shutdown, requests still waiting get ``shutdown_seconds`` to finish; their jobs
     stay in the queue and in history either way.
     """
-    app = build_app(studio, member_roles=member_roles)
+    app = build_app(studio, member_roles=member_roles, install=install)
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=shutdown_seconds)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 
 from aiohttp import web
 
-from app.api.app import RolesLookup, start_api
+from app.api.app import Install, RolesLookup, start_api
 from studio.settings import Settings
 from studio.studio import Studio
 
@@ -16,7 +17,8 @@ class HttpAdapter:
     """Serve the API on ``API_HOST:API_PORT`` (0: any free port; :attr:`url` says which).
 
     ``member_roles``: a member's current roles on a key's server (the Discord adapter's
-    lookup when the bot runs in this process).
+    lookup when the bot runs in this process). ``install``: what else the server serves
+    (the composition root passes the web pages).
     """
 
     def __init__(
@@ -25,8 +27,10 @@ class HttpAdapter:
         *,
         member_roles: RolesLookup | None = None,
         shutdown_seconds: float = 10,
+        install: Sequence[Install] = (),
     ) -> None:
         self.settings = settings
+        self.install = install
         self.member_roles = member_roles
         self.shutdown_seconds = shutdown_seconds
         self.url: str | None = None
@@ -41,6 +45,7 @@ class HttpAdapter:
             self.settings.api_port,
             member_roles=self.member_roles,
             shutdown_seconds=self.shutdown_seconds,
+            install=self.install,
         )
 
     async def wait(self) -> None:

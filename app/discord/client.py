@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 import discord
 import yarl
@@ -68,6 +69,7 @@ class ImagineBot(commands.Bot):
         self.settings = settings
         self.studio = studio
         self.delivery = Delivery(self, studio)
+        self.web_url: Callable[[], str | None] = lambda: None  # the web pages' base URL
         self._delivered_pending = False
         self._closing: asyncio.Future | None = None
         self.tree.on_error = self.on_app_command_error
@@ -156,6 +158,9 @@ class DiscordAdapter:
         self.guild_ready_timeout = guild_ready_timeout  # discord.py's default: 2 s
         self.bot: ImagineBot | None = None
         self._connection: asyncio.Task | None = None
+        # Where members reach the web pages (the editor): the root links it to the HTTP
+        # adapter; None while no HTTP server runs.
+        self.web_url: Callable[[], str | None] = lambda: None
 
     @staticmethod
     def setup_logging() -> None:
@@ -165,6 +170,7 @@ class DiscordAdapter:
     async def start(self, studio: Studio) -> None:
         point_at(self.settings)
         self.bot = ImagineBot(self.settings, studio)
+        self.bot.web_url = self.web_url
         if self.guild_ready_timeout is not None:  # tests: on_ready without the wait
             self.bot._connection.guild_ready_timeout = self.guild_ready_timeout
         try:

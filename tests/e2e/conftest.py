@@ -19,6 +19,7 @@ from PIL import Image
 from app.api.server import HttpAdapter
 from app.discord.client import DiscordAdapter, ImagineBot
 from app.runtime import Runtime
+from app.serve import http_adapter
 from studio.settings import Settings
 from studio.studio import Requester
 from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord
@@ -69,8 +70,8 @@ async def start_bot(fake: FakeDiscord, settings: Settings) -> tuple[ImagineBot, 
     bot_adapter = DiscordAdapter(settings, guild_ready_timeout=0.05)  # on_ready at once
     adapters: list = [bot_adapter]
     http = None
-    if settings.api_enabled:
-        http = HttpAdapter(settings, member_roles=bot_adapter.key_roles, shutdown_seconds=1)
+    if settings.api_enabled:  # the API and the web pages, as app/serve.py builds them
+        http = http_adapter(settings, bot_adapter, shutdown_seconds=1)
         adapters.append(http)
     runtime = await Runtime.start(settings, member_roles=bot_adapter.member_roles)
     task = await start_and_wait(
