@@ -15,6 +15,7 @@ from tests.e2e.conftest import BOB, api_url_of, bot_settings, start_bot, stop_bo
 from tests.fakediscord import FLAG_EPHEMERAL
 
 BEFORE_THE_FIX = 20  # the schema version before 0021 revoked server-less member keys
+# (if that migration is renumbered, this is its number minus one)
 
 
 async def test_a_key_is_never_made_in_a_dm_and_old_dm_keys_stop(fake, tmp_path):
@@ -49,7 +50,7 @@ async def test_a_key_is_never_made_in_a_dm_and_old_dm_keys_stop(fake, tmp_path):
             )
         with pytest.raises(AuthenticationError, match="revoked"):
             await clients[0].models.list()
-        assert [m.id for m in (await clients[1].models.list()).data] == ["tiny"]
+        assert (await clients[1].models.list()).data[0].id == "tiny"  # the terminal's key works
     finally:
         for client in clients:
             await client.close()
