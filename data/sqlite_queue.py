@@ -1,7 +1,10 @@
-"""The embedded queue: the ``queue`` table of the SQLite database, leased claims.
+"""The embedded queue: the ``queue`` table of the store's database, leased claims.
+
+The database is the SQLite file by default, or PostgreSQL when the store is there
+(``QUEUE=postgresql://…``, the default with ``DATABASE=postgresql://…``).
 
 Every state change is a single conditional UPDATE, so claims are atomic across processes
-(SQLite serialises writers) and a worker that lost its lease cannot overwrite the job.
+(the store serialises writers) and a worker that lost its lease cannot overwrite the job.
 A job's lane and turn (the fair order, see :mod:`data.queue`) are set in the transaction
 that inserts it. A result is stored as a BLOB (:meth:`Result.to_bytes`: the PNGs as they
 are, not base64 JSON; the column is declared TEXT, and SQLite keeps a blob a blob).
@@ -40,7 +43,7 @@ class SqliteQueue(JobQueue):
         self._paid_first_after = paid_first_after
         self._clock = clock
         self._owns_store = owns_store
-        self._bell = Doorbell(str(store.path.resolve()))
+        self._bell = Doorbell(store.bell_key)
 
     async def submit(self, job: Job) -> None:
         now = self._clock()
@@ -112,12 +115,13 @@ class SqliteQueue(JobQueue):
         """Found by a read (no write lock when there are none), taken by one UPDATE that
         skips any another worker took in between."""
         key = like.model_dump(mode="json", include=set(BATCH_FIELDS))
-        same = " AND ".join(f"json_extract(payload, '$.{field}') = ?" for field in BATCH_FIELDS)
-        fitting = await self._store.fetchall(
-            "SELECT id FROM (SELECT id, SUM(json_extract(payload, '$.n'))"
+        store = self._store
+        same = " AND ".join(store.json_equals("payload", field) for field in BATCH_FIELDS)
+        fitting = await store.fetchall(
+            f"SELECT id FROM (SELECT id, SUM({store.json_number('payload', 'n')})"
             " OVER (ORDER BY lane, turn, enqueued_at, id) AS images"
-            f" FROM queue WHERE status = 'queued' AND {same}) WHERE images <= ?",
-            (*(key[field] for field in BATCH_FIELDS), max_images),
+            f" FROM queue WHERE status = 'queued' AND {same}) AS batch WHERE images <= ?",
+            (*(store.json_value(key[field]) for field in BATCH_FIELDS), max_images),
         )
         if not fitting:
             return []
@@ -198,7 +202,7 @@ class SqliteQueue(JobQueue):
             "     PARTITION BY status = 'queued' ORDER BY lane, turn, enqueued_at, id) - 1"
             "     + (SELECT COUNT(*) FROM queue WHERE status = 'running')"
             "   ELSE 0 END AS ahead"
-            f"  FROM queue WHERE status = 'queued' OR id IN ({marks}))"
+            f"  FROM queue WHERE status = 'queued' OR id IN ({marks})) AS positions"
             f" WHERE id IN ({marks})",
             [*job_ids, *job_ids],
         )

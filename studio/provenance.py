@@ -4,7 +4,8 @@
 :func:`inspect`'s report: the C2PA manifest (who signed, what was done, the chain of
 source images) with its validation state, the invisible watermark, the PNG text chunks.
 The worker writes all three (``inference/provenance.py``); this side only reads, with
-no key and no torch.
+no key and no torch. The report is data (JSON); each adapter words it (Discord's few bold
+lines are in ``app/discord/cogs/provenance.py``).
 
 Anyone can make a certificate with this studio's names, so the report compares the
 signer with the studio's own certificate (``DATA_DIR/c2pa/certificate.pem``, the chain
@@ -242,59 +243,3 @@ def _chain(manifest: dict[str, Any], manifests: dict[str, Any]) -> list[dict[str
         seen.add(label)
         manifest = manifests.get(label, {})
     return steps
-
-
-def describe(report: dict[str, Any]) -> str:
-    """A few lines for people: what the credentials, the watermark and the text say."""
-    lines = []
-    credentials_ = report["c2pa"]
-    if credentials_ is None:
-        lines.append("**Content Credentials:** none (never signed, or stripped by a re-save)")
-    elif credentials_["state"] == "unreadable":
-        lines.append(f"**Content Credentials:** unreadable ({credentials_['error']})")
-    else:
-        verdict = (
-            "valid"
-            if credentials_["state"] == "valid"
-            else "INVALID: " + ", ".join(credentials_["problems"])
-        )
-        lines.append(f"**Content Credentials:** {verdict}; {_signer_words(credentials_)}")
-        for depth, step in enumerate(credentials_["chain"]):
-            made = step.get("generation", {})
-            what = " + ".join(action.removeprefix("c2pa.") for action in step["actions"])
-            model = f" with {made['model']}" if made.get("model") else ""
-            source_type = step["digital_source_type"] or ""
-            ai = " (AI-generated)" if "trainedAlgorithmic" in source_type else ""
-            lines.append(f"{'↳ ' if depth else ''}{what}{model}{ai}")
-    mark = report["watermark"]
-    if mark is None:
-        lines.append("**Invisible watermark:** none found")
-    else:
-        model = mark.get("model", f"model code {mark['model_code']}")
-        lines.append(
-            f"**Invisible watermark:** {mark['studio']} ({model}): made with Imagine"
-            " software, not proof of which studio (the mark is not secret)"
-        )
-    text = report["text"]
-    lines.append("**PNG text:** " + (", ".join(sorted(text)) if text else "none"))
-    return "\n".join(lines)
-
-
-def _signer_words(found: dict[str, Any]) -> str:
-    """Who signed, worded by what is known: this studio, a trust-listed signer, or a name
-    anyone could have put on a certificate."""
-    signer = found["signer"]
-    name = f"“{signer['common_name']}” ({signer['issuer']})"
-    if signer.get("own"):
-        return f"signed by this studio's own certificate (SHA-256 {signer['fingerprint']})"
-    if signer["trusted"]:
-        return f"signed by {name}, a trusted signer that is not this studio"
-    if signer.get("own") is False:
-        return (
-            f"signed by an UNKNOWN certificate named {name}: NOT this studio's. Anyone can "
-            "make a certificate with any name; this does not show who made the image"
-        )
-    return (
-        f"signed by {name}, a certificate on no trust list; this studio's own certificate"
-        " is not known here, so it cannot tell its images from a lookalike"
-    )

@@ -110,7 +110,7 @@ class Api:
         :mod:`app.api.roles`)."""
         key = await self.authenticate(request)
         origin = origin_of(key)
-        self.studio.admit(member_of(key), origin)  # Discord's limit too
+        await self.studio.admit(member_of(key), origin)  # Discord's limit too
         roles = None
         if self.member_roles is not None and key.guild_id is not None:
             roles = await self.member_roles(key.guild_id, key.user_id)

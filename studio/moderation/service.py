@@ -27,11 +27,19 @@ from data.image_checks import FACES, ImageChecker, ImageRules, ImageVerdict
 from data.jobs import Job, JobKind, OutputRules, Result
 from data.moderation import Block, GuildRules, Suspension, Term
 from data.store import Store
-from studio.errors import BadRequest, ContentBlocked, Suspended
+from studio.errors import (
+    BadName,
+    ContentBlocked,
+    Suspended,
+    TermExists,
+    TermNotListed,
+    UnreadableScript,
+)
 from studio.moderation.classifier import PromptClassifier
 from studio.moderation.diversity import diversify
 from studio.moderation.normalize import canonical
 from studio.moderation.prompts import LABELS, PromptDecision, PromptPolicy
+from studio.moderation.scripts import LANGUAGES as LANGUAGES_READ
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +124,16 @@ class Moderator:
             decision = await self.classifier.check_async(text)
         return decision
 
+    async def evaluate_negative(self, guild_id: int | None, text: str) -> PromptDecision:
+        """A negative prompt, by :meth:`PromptPolicy.check_negative` with the server's terms."""
+        async with self.store.read() as db:
+            terms = await moderation.terms(db, guild_id or NO_GUILD)
+        return self.policy.check_negative(
+            text,
+            blocked=[t.term for t in terms if t.kind == "block"],
+            allowed=[t.term for t in terms if t.kind == "allow"],
+        )
+
     async def diversifies(self, guild_id: int | None) -> bool:
         """Whether a server adds people diversity (its choice, or the bot's default)."""
         async with self.store.read() as db:
@@ -170,19 +188,27 @@ class Moderator:
                 active.until,
             )
 
-    async def screen_prompt(self, user_id: int, guild_id: int | None, text: str) -> None:
+    async def screen_prompt(
+        self, user_id: int, guild_id: int | None, text: str, *, negative: bool = False
+    ) -> None:
+        """Refuse a blocked prompt (or negative prompt) with its reason, and count a
+        strike. A prompt in a script the policy cannot read is refused without a strike."""
         await self.ensure_allowed(user_id, guild_id)
-        decision = await self.evaluate_prompt(guild_id, text)
+        if negative:
+            decision = await self.evaluate_negative(guild_id, text)
+        else:
+            decision = await self.evaluate_prompt(guild_id, text)
         if decision.allowed:
             return
+        what = "negative prompt" if negative else "prompt"
+        if decision.source == "script":
+            raise UnreadableScript(what, decision.term or "", LANGUAGES_READ)
         assert decision.category is not None
         term = decision.term or ""
         until = await self._block(guild_id, user_id, "prompt", decision.category, term, text)
-        message = (
-            f"This prompt was blocked by the content policy: {decision.label} "
-            f"(“{decision.term}”). Nothing was charged."
+        raise ContentBlocked(
+            _refusal(what, decision) + _suspension_note(until), decision.category, decision.term
         )
-        raise ContentBlocked(message + _suspension_note(until), decision.category, decision.term)
 
     async def screen_upload(
         self, user_id: int, guild_id: int | None, image: Image.Image, prompt: str = ""
@@ -260,20 +286,20 @@ class Moderator:
         """Add a blocked or allowed term for a server; returns it as stored."""
         stored = canonical(term.rstrip("*")) + ("*" if term.strip().endswith("*") else "")
         if not stored.strip("*"):
-            raise BadRequest("Give a word or phrase with letters or digits.")
+            raise BadName("term")
         if len(stored) > MAX_TERM_LENGTH:
-            raise BadRequest(f"Terms are at most {MAX_TERM_LENGTH} characters.")
+            raise BadName("term", MAX_TERM_LENGTH)
         now = self.clock()
         async with self.store.transaction() as db:
             if not await moderation.add_term(db, guild_id, stored, kind, moderator_id, now):
-                raise BadRequest(f"“{stored}” is already on this server's {kind} list.")
+                raise TermExists(stored, kind)
         return stored
 
     async def remove_term(self, guild_id: int, term: str) -> str:
         stored = canonical(term.rstrip("*")) + ("*" if term.strip().endswith("*") else "")
         async with self.store.transaction() as db:
             if not await moderation.remove_term(db, guild_id, stored):
-                raise BadRequest(f"“{stored}” is not on this server's lists.")
+                raise TermNotListed(stored)
         return stored
 
     async def terms(self, guild_id: int) -> list[Term]:
@@ -312,6 +338,11 @@ class Moderator:
 
 def _pick(stored: bool | None, default: bool) -> bool:
     return default if stored is None else stored
+
+
+def _refusal(what: str, decision: PromptDecision) -> str:
+    """Why a prompt was refused: the category, and the matched term or the classifier."""
+    return f"This {what} was blocked by the content policy: {decision.reason}. Nothing was charged."
 
 
 def _suspension_note(until: float | None) -> str:

@@ -14,7 +14,7 @@ from studio.requester import Requester
 from tests.e2e.conftest import BOB, api_url_of, bot_settings, start_bot, stop_bot
 from tests.fakediscord import FLAG_EPHEMERAL
 
-BEFORE_THE_FIX = 20  # the schema version before 0021 revoked server-less member keys
+BEFORE_THE_FIX = 22  # the schema version before 0023 revoked server-less member keys
 # (if that migration is renumbered, this is its number minus one)
 
 

@@ -16,6 +16,7 @@ import c2pa
 import pytest
 from PIL import Image
 
+from app.discord.cogs.provenance import describe
 from data.jobs import Job, JobKind
 from inference.certificates import SigningKey, load_signing_key, make_chain
 from inference.engine import Engine
@@ -24,7 +25,7 @@ from inference.provenance import (
     Provenance,
     credentials_size,
 )
-from studio.provenance import describe, inspect, own_certificate
+from studio.provenance import inspect, own_certificate
 
 MARKER = "private note: a face photo the studio refused"
 CAMERA = "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"

@@ -6,21 +6,77 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from studio.errors import BadRequest
-from studio.provenance import CannotInspect, describe, inspect, own_certificate
+from studio.provenance import CannotInspect, inspect, own_certificate
 
 if TYPE_CHECKING:
-    from studio.client import ImagineBot
+    from app.discord.client import ImagineBot
 
 MENU_NAME = "Check provenance"
 REPORT_FILENAME = "provenance.json"
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+
+
+def describe(report: dict[str, Any]) -> str:
+    """What the credentials, the watermark and the text say, in a few lines for Discord."""
+    lines = []
+    credentials_ = report["c2pa"]
+    if credentials_ is None:
+        lines.append("**Content Credentials:** none (never signed, or stripped by a re-save)")
+    elif credentials_["state"] == "unreadable":
+        lines.append(f"**Content Credentials:** unreadable ({credentials_['error']})")
+    else:
+        verdict = (
+            "valid"
+            if credentials_["state"] == "valid"
+            else "INVALID: " + ", ".join(credentials_["problems"])
+        )
+        lines.append(f"**Content Credentials:** {verdict}; {_signer_words(credentials_)}")
+        for depth, step in enumerate(credentials_["chain"]):
+            made = step.get("generation", {})
+            what = " + ".join(action.removeprefix("c2pa.") for action in step["actions"])
+            model = f" with {made['model']}" if made.get("model") else ""
+            source_type = step["digital_source_type"] or ""
+            ai = " (AI-generated)" if "trainedAlgorithmic" in source_type else ""
+            lines.append(f"{'↳ ' if depth else ''}{what}{model}{ai}")
+    mark = report["watermark"]
+    if mark is None:
+        lines.append("**Invisible watermark:** none found")
+    else:
+        model = mark.get("model", f"model code {mark['model_code']}")
+        lines.append(
+            f"**Invisible watermark:** {mark['studio']} ({model}): made with Imagine"
+            " software, not proof of which studio (the mark is not secret)"
+        )
+    text = report["text"]
+    lines.append("**PNG text:** " + (", ".join(sorted(text)) if text else "none"))
+    return "\n".join(lines)
+
+
+def _signer_words(found: dict[str, Any]) -> str:
+    """Who signed, worded by what is known: this studio (its certificate's fingerprint), a
+    trust-listed signer, or a name anyone could have put on a certificate."""
+    signer = found["signer"]
+    name = f"“{signer['common_name']}” ({signer['issuer']})"
+    if signer.get("own"):
+        return f"signed by this studio's own certificate (SHA-256 {signer['fingerprint']})"
+    if signer["trusted"]:
+        return f"signed by {name}, a trusted signer that is not this studio"
+    if signer.get("own") is False:
+        return (
+            f"signed by an UNKNOWN certificate named {name}: NOT this studio's. Anyone can "
+            "make a certificate with any name; this does not show who made the image"
+        )
+    return (
+        f"signed by {name}, a certificate on no trust list; this studio's own certificate"
+        " is not known here, so it cannot tell its images from a lookalike"
+    )
 
 
 @app_commands.guild_only()
