@@ -109,7 +109,7 @@ async def test_forums_that_require_a_tag_refuse_a_post_without_one(fake: FakeDis
 
 async def test_missing_permissions_and_closed_dms_answer_403(fake: FakeDiscord):
     fake.bot_denied[CHANNEL_ID] = p.PERM_SEND_MESSAGES
-    fake.closed_dms.add(USER_ID)
+    fake.close_dms(USER_ID)
     dm = fake.dm_channel(USER_ID)["id"]
     async with aiohttp.ClientSession() as session:
         for channel, code in ((CHANNEL_ID, 50013), (dm, 50007)):

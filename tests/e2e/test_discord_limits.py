@@ -163,7 +163,7 @@ async def test_a_refused_take_down_keeps_the_post_up_and_says_why(studio: Studio
 async def test_a_dm_result_for_someone_whose_dms_are_closed_arrives_ephemerally(studio: Studio):
     fake = studio.fake
     await studio.bot.studio.preferences.update_member(BOB, privacy=Privacy.DM)
-    fake.closed_dms.add(BOB)  # Discord: 403 50007 Cannot send messages to this user
+    fake.close_dms(BOB)  # Discord: 403 50007 Cannot send messages to this user
     inter = await fake.slash_command(
         "imagine", {"prompt": "a sealed letter", "count": 1}, user_id=BOB
     )

@@ -348,10 +348,10 @@ class RestApi:
 
     async def post_message(self, request: web.Request, call: RestCall) -> Reply:
         channel_id = int(request.match_info["channel"])
+        if self.fake.refuses_dm(channel_id):
+            raise ApiError(403, "Cannot send messages to this user", 50007)
         channel, body = self.fake.channel(channel_id), call.json or {}
-        if "guild_id" not in channel:
-            self.fake.require_dm_open(channel_id)
-        else:
+        if "guild_id" in channel:
             send = p.PERM_SEND_MESSAGES_IN_THREADS if channel.get("parent_id") else 0
             needed = (send or p.PERM_SEND_MESSAGES) | (p.PERM_ATTACH_FILES if call.files else 0)
             needed |= p.PERM_EMBED_LINKS if body.get("embeds") else 0

@@ -1,9 +1,9 @@
 """What Discord refuses, as the fake refuses it: embed sizes, upload sizes, forum tags,
-missing permissions and closed DMs, each with Discord's status and JSON error code.
+and missing permissions, each with Discord's status and JSON error code.
 
 Sources: Discord's API reference (Message resource "Embed Limits"; Channel resource
 "Start Thread in Forum or Media Channel", REQUIRE_TAG; Interaction
-``attachment_size_limit``) and its JSON error codes (40005, 40067, 50007, 50013, 50035).
+``attachment_size_limit``) and its JSON error codes (40005, 40067, 50013, 50035).
 """
 
 from __future__ import annotations
@@ -97,7 +97,3 @@ def check_forum_tags(forum: dict, applied: list | None) -> None:
 
 def missing_permissions() -> ApiError:
     return ApiError(403, "Missing Permissions", 50013)
-
-
-def closed_dms() -> ApiError:
-    return ApiError(403, "Cannot send messages to this user", 50007)

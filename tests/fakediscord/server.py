@@ -71,6 +71,7 @@ class FakeDiscord:
             channel_id: p.text_channel_payload(channel_id, guild_id, "general")
         }
         self.dm_channels: dict[int, dict] = {}
+        self.closed_dms: set[int] = set()  # users who take no DMs from the bot (403 50007)
         self.permission_overrides: dict[int, int] = {}
         self.roles: dict[int, str] = {}  # the guild's roles besides @everyone: id → name
         self.member_roles: dict[int, list[int]] = {}  # user id → their role ids
@@ -79,7 +80,6 @@ class FakeDiscord:
         # What the bot may not do per channel (a thread inherits its parent's): Discord
         # answers 403 50013 Missing Permissions. Everything else is allowed.
         self.bot_denied: dict[int, int] = {}
-        self.closed_dms: set[int] = set()  # users whose DMs refuse the bot (403 50007)
         self.entitlements: list[dict] = []  # the application's, as GET .../entitlements lists
         self.store = MessageStore(self.ids, self.user, lambda: f"{self.base_url}/cdn")
         self.interactions: dict[str, FakeInteraction] = {}
@@ -173,12 +173,6 @@ class FakeDiscord:
             denied |= self.bot_denied.get(int(channel["parent_id"]), 0)
         if denied & permissions:
             raise rules.missing_permissions()
-
-    def require_dm_open(self, channel_id: int) -> None:
-        """403 50007 for a DM channel whose recipient does not take the bot's messages."""
-        for user_id, dm in self.dm_channels.items():
-            if int(dm["id"]) == channel_id and user_id in self.closed_dms:
-                raise rules.closed_dms()
 
     # -- the world: users, guild, channels ---------------------------------------------------
 
@@ -782,6 +776,18 @@ class FakeDiscord:
             event["guild_id"] = message["guild_id"]
         await self._dispatch_for(p.INTENT_GUILD_MESSAGE_REACTIONS, "MESSAGE_REACTION_REMOVE", event)
         self.changed.notify()
+
+    def close_dms(self, user_id: int) -> None:
+        """The user takes no direct messages from server members (their privacy setting):
+        the bot may open the DM channel, but a message to it answers 403 (50007)."""
+        self.closed_dms.add(user_id)
+
+    def refuses_dm(self, channel_id: int) -> bool:
+        """Whether ``channel_id`` is the DM channel of a user who closed their DMs."""
+        return any(
+            int(channel["id"]) == channel_id and user_id in self.closed_dms
+            for user_id, channel in self.dm_channels.items()
+        )
 
     def expire_token(self, token: str | FakeInteraction) -> None:
         """Later webhook calls for this token answer 401 Invalid Webhook Token (50027)."""
