@@ -228,7 +228,7 @@ class Studio:
             raise BadRequest("Strength must be between 0.05 and 1.")
         text = self.clean_prompt(prompt) if prompt else None
         await self._screen(user, origin, text)
-        image, parent = await self._source(user, source, origin)
+        image, parent = await self._source(user, source, origin, longest=self._kept_side)
         text = text if text is not None else (parent.prompt if parent else "")
         init_image = await self._image_work(lambda: _png(image.convert("RGB")))
         job = self._job(
@@ -269,7 +269,9 @@ class Studio:
         """
         prompt = self.clean_prompt(prompt)
         await self._screen(user, origin, prompt)
-        image, parent = await self._source(user, source, origin)
+        grows = bool(options.extend or options.zoom)  # the canvas grows: the source is fitted
+        longest = self._grown_side if grows else self._kept_side
+        image, parent = await self._source(user, source, origin, longest=longest)
         chosen = [o for o in (options.mask, options.region, options.extend, options.zoom) if o]
         if len(chosen) > 1:
             raise BadRequest("Pick one of: a mask, --region, --extend or --zoom.")
@@ -339,7 +341,7 @@ class Studio:
         """Twice the width and height: the model repaints the enlarged image at a low
         strength (Subtle) or a higher one (Creative). Refuses results over the pixel limit."""
         await self._screen(user, origin, None)
-        image, parent = await self._source(user, source, origin, fit=False)
+        image, parent = await self._source(user, source, origin, longest=None)
         width, height = image.width * 2, image.height * 2
         limit = self.settings.upscale_max_pixels
         if width * height > limit or max(width, height) > MAX_SIDE:
@@ -383,7 +385,7 @@ class Studio:
         text = self.clean_prompt(prompt) if prompt else parent.prompt
         options = EditOptions(extend=direction, zoom=zoom)
         await self._screen(user, origin, text or None)
-        image, _ = await self._source(user, image_id, origin)
+        image, _ = await self._source(user, image_id, origin, longest=self._grown_side)
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
         init_image, mask = await self._image_work(
             lambda: (_png(edit_area.image), _png(edit_area.mask))
@@ -525,13 +527,12 @@ class Studio:
         source: ImageSource,
         origin: Origin | None = None,
         *,
-        fit: bool = True,
+        longest: int | None,
     ) -> tuple[Image.Image, ImageRecord | None]:
-        """The image to work on, scaled for the model (unless ``fit`` is False: as it is),
-        and its record when it is ours. An upload passes the image checks (nudity, faces)
-        first, on a copy scaled down to at most SCREEN_SIDE: the full-size decode never
-        outlives its thread."""
-        longest = canvas.align(self.settings.image_size * 3 / 2) if fit else None
+        """The image to work on, scaled down to at most ``longest`` a side (None: as it
+        is), and its record when it is ours. An upload passes the image checks (nudity,
+        faces) first, on a copy scaled down to at most SCREEN_SIDE: the full-size decode
+        never outlives its thread."""
         if isinstance(source, bytes):
             screened, image = await self._image_work(lambda: self._open_upload(source, longest))
             if self.moderator is not None:
@@ -540,6 +541,18 @@ class Studio:
         parent = await self.image(source)
         path = self.files.absolute(parent)
         return await self._image_work(lambda: _open_fitted(path, longest)), parent
+
+    @property
+    def _kept_side(self) -> int:
+        """The longest side of a variation or edit: the source's own up to MAX_CANVAS (the
+        worker paints it within the model's pixel budget and brings it back to this)."""
+        return self.settings.max_canvas
+
+    @property
+    def _grown_side(self) -> int:
+        """The longest side of a source to pan or zoom out: 1.5 × the model's side, so that
+        the grown canvas still fits MAX_CANVAS for a model at its default size."""
+        return min(canvas.align(self.settings.image_size * 3 / 2), self.settings.max_canvas)
 
     async def _image_work(self, work: Callable[[], T]) -> T:
         """Decode, resize or encode in a thread (0.1–0.3 s of CPU for a 4096² upload: the
