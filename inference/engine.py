@@ -32,8 +32,6 @@ ProgressCallback = Callable[[int, int], None]  # (step done, total steps)
 PreviewCallback = Callable[[dict[str, bytes]], None]  # job id -> JPEG sheet of its pictures
 
 
-
-
 class JobInputError(ValueError):
     """The job cannot run as given (missing or unreadable image); retrying won't help."""
 
@@ -250,7 +248,8 @@ def run_size(size: tuple[int, int], multiple: int, longest: int | None) -> tuple
     """The size a pipeline paints ``size`` at: scaled down (aspect kept) to at most
     ``longest`` a side when that is given, then up to the architecture's multiple."""
     scale = min(1.0, longest / max(size)) if longest else 1.0
-    return (_round_up(round(size[0] * scale), multiple), _round_up(round(size[1] * scale), multiple))
+    width, height = (_round_up(round(side * scale), multiple) for side in size)
+    return width, height
 
 
 def _resized(image: Image.Image | None, size: tuple[int, int]) -> Image.Image | None:

@@ -45,6 +45,26 @@ def tiny_pipelines():
 
 
 @pytest.fixture(scope="session")
+def tiny_engines(tiny_pipelines):
+    """The engine of any tiny build (``tiny:flux2``, …), built on first use and kept for the
+    whole session, so every test module shares one build per family."""
+    import torch
+
+    from inference.engine import Engine
+    from inference.models import load_pipelines
+
+    built = {"tiny": Engine(tiny_pipelines)}
+
+    def engine_of(model: str) -> Engine:
+        if model not in built:
+            torch.set_num_threads(2)
+            built[model] = Engine(load_pipelines(model, "cpu"))
+        return built[model]
+
+    return engine_of
+
+
+@pytest.fixture(scope="session")
 def engine(tiny_pipelines):
     from inference.engine import Engine
 
