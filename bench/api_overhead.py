@@ -33,11 +33,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-from api.app import start_api
-from bot.api_keys import ApiKeys
-from bot.config import Settings
-from bot.runtime import Runtime
-from bot.studio import ImagineOptions, Requester
+from app.api.app import start_api
+from app.runtime import Runtime
+from studio.api_keys import ApiKeys
+from studio.settings import Settings
+from studio.studio import ImagineOptions, Requester
 
 PROMPT = "a purple mammoth riding a motorcycle"
 USER = Requester(0, "console")  # the terminal's account; the API key acts as it too

@@ -37,11 +37,11 @@ async def alternate(settings, runs: int) -> tuple[list[float], list[float], list
     """(end-to-end, bare, engine) seconds per run, the three measured turn about."""
     import torch
 
-    from bot.runtime import Runtime
-    from bot.studio import ImagineOptions, Requester
+    from app.runtime import Runtime
     from data.jobs import Job, JobKind
     from inference.engine import Engine
     from inference.models import load_pipelines
+    from studio.studio import ImagineOptions, Requester
 
     pipelines = load_pipelines(settings.model, "cpu")
     engine = Engine(pipelines)
@@ -108,8 +108,8 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["OMP_NUM_THREADS"] = str(args.threads)  # before torch loads; workers inherit it
     os.chdir(ROOT)
-    from bot.config import Settings
     from data.families import TINY_MODELS
+    from studio.settings import Settings
 
     for model in args.models.split(",") if args.models else list(TINY_MODELS):
         with tempfile.TemporaryDirectory() as data_dir:

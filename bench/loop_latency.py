@@ -28,9 +28,9 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 from PIL import Image, ImageDraw
 
-from bot.config import Settings
-from bot.runtime import Runtime
-from bot.studio import ImagineOptions, Requester
+from app.runtime import Runtime
+from studio.settings import Settings
+from studio.studio import ImagineOptions, Requester
 
 TICK = 0.010
 

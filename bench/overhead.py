@@ -27,9 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-from bot.config import Settings
-from bot.runtime import Runtime
-from bot.studio import ImagineOptions, Requester
+from app.runtime import Runtime
+from studio.settings import Settings
+from studio.studio import ImagineOptions, Requester
 
 PROMPT = "a purple mammoth riding a motorcycle"
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.moderation.prompts import PromptDecision, PromptPolicy
+from studio.moderation.prompts import PromptDecision, PromptPolicy
 
 ORDER = ("political", "public_figures", "sexual", "violence", "self_harm", "hate")
 
@@ -56,7 +56,7 @@ def main() -> None:
     policy = PromptPolicy.from_folder(args.policy) if args.policy else PromptPolicy.default()
     classify = None
     if args.classifier:
-        from bot.moderation.classifier import PromptClassifier
+        from studio.moderation.classifier import PromptClassifier
 
         classify = PromptClassifier(args.classifier, args.threshold).check
 

@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.moderation.classifier import PromptClassifier
-from bot.moderation.prompts import PromptPolicy
+from studio.moderation.classifier import PromptClassifier
+from studio.moderation.prompts import PromptPolicy
 
 
 def build_model(folder: Path, prompts: list[str]) -> None:

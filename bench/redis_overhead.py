@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.runtime import Runtime
 from bench.overhead import PROMPT
-from bot.config import Settings
-from bot.runtime import Runtime
-from bot.studio import ImagineOptions, Requester
+from studio.settings import Settings
+from studio.studio import ImagineOptions, Requester
 from tests.redis_server import RedisServer
 
 WARM_UP = 2

@@ -156,7 +156,7 @@ def start_bot(fake, data_dir: Path, url: str, profile: str | None) -> subprocess
         "MAX_JOBS_PER_USER": "100",
         "RATE_LIMIT_JOBS": "100000",
     }
-    log = open(data_dir / "bot.log", "wb")  # noqa: SIM115 (lives with the process)
+    log = open(data_dir / "studio.log", "wb")  # noqa: SIM115 (lives with the process)
     profiler = ["-m", "cProfile", "-o", profile] if profile else []
     return subprocess.Popen(
         [sys.executable, *profiler, "-m", "bot", "run"], env=env, cwd=ROOT, stdout=log, stderr=log

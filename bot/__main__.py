@@ -1,5 +1,5 @@
-import sys
+"""``python -m bot …`` runs the same command line as ``imagine …`` and ``python -m app …``."""
 
-from bot.cli import main
+from app.cli import main
 
-sys.exit(main())
+raise SystemExit(main())

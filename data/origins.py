@@ -10,11 +10,20 @@ origins, the Images API answers ``http`` ones, the terminal waits on its own han
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Privacy(StrEnum):
+    """Where a result goes (the member's /settings)."""
+
+    PUBLIC = "public"  #: in the channel, as always
+    EPHEMERAL = "ephemeral"  #: only visible to the member
+    DM = "dm"  #: by direct message
 
 
 class DiscordOrigin(BaseModel):
@@ -36,7 +45,14 @@ class DiscordOrigin(BaseModel):
     token: str | None = None
     reply_to: int | None = None
     # Where the result goes (the member's /settings): the channel, only them, or a DM.
-    privacy: Literal["public", "ephemeral", "dm"] = "public"
+    privacy: Privacy = Privacy.PUBLIC
+
+    @property
+    def request_key(self) -> str | None:
+        """One interaction or one reply: what the rate limit counts once."""
+        if self.token:
+            return f"interaction:{self.token}"
+        return f"reply:{self.reply_to}" if self.reply_to else None
 
 
 class HttpOrigin(BaseModel):
@@ -50,6 +66,11 @@ class HttpOrigin(BaseModel):
     created_at: float
     guild_id: int | None = None  # the server whose rules apply, when the key belongs to one
 
+    @property
+    def request_key(self) -> str:
+        """One HTTP request (several jobs for ``n`` > 3): what the rate limit counts once."""
+        return f"http:{self.request_id}"
+
 
 class TerminalOrigin(BaseModel):
     """``python -m bot imagine …``: the command waits on the job itself."""
@@ -59,6 +80,11 @@ class TerminalOrigin(BaseModel):
     kind: Literal["terminal"] = "terminal"
     created_at: float = 0.0
     guild_id: None = None  # no server's rules apply in a terminal
+
+    @property
+    def request_key(self) -> None:
+        """Every terminal command counts on its own."""
+        return None
 
 
 Origin = DiscordOrigin | HttpOrigin | TerminalOrigin

@@ -20,7 +20,7 @@ for _name in ("DISCORD_TOKEN", "MODEL", "DATA_DIR", "DATABASE", "QUEUE", "IMAGE_
 
 @pytest.fixture
 def settings(tmp_path: Path):
-    from bot.config import Settings
+    from studio.settings import Settings
 
     return Settings(_env_file=None, data_dir=tmp_path / "var", model="tiny", local_worker=False)
 
@@ -110,7 +110,7 @@ async def running_studio(settings, engine) -> AsyncIterator:
     """The bot's runtime (store, queue, watcher, studio) with an in-process worker."""
     import asyncio
 
-    from bot.runtime import Runtime
+    from app.runtime import Runtime
     from inference.worker import Worker
 
     started = await Runtime.start(settings)

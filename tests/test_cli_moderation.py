@@ -10,8 +10,8 @@ from pathlib import Path
 import skimage.data
 from PIL import Image
 
-from bot.moderation import Moderator
 from data.store import Store
+from studio.moderation import Moderator
 from tests.test_cli import run_cli as run_any_cli
 
 ROOT = Path(__file__).parents[1]

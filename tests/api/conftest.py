@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from bot.requester import Requester
-from bot.runtime import Runtime
+from app.runtime import Runtime
+from studio.requester import Requester
 
 
 @dataclass
@@ -21,7 +21,7 @@ class Served:
     clients: list = field(default_factory=list)
 
     async def key(self, user_id: int, guild_id: int | None = None, roles=frozenset()) -> str:
-        from bot.api_keys import ApiKeys
+        from studio.api_keys import ApiKeys
 
         member = Requester(user_id, f"user{user_id}", guild_id, frozenset(roles))
         return (await ApiKeys.of(self.runtime.studio).create(member, "test")).secret
@@ -52,7 +52,7 @@ class Served:
 @asynccontextmanager
 async def serving(settings) -> AsyncIterator[Served]:
     """The API over a runtime without a worker: jobs wait in the queue until a test runs one."""
-    from api.app import start_api
+    from app.api.app import start_api
 
     runtime = await Runtime.start(settings)
     await runtime.watcher.start()

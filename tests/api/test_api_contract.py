@@ -22,8 +22,8 @@ from openai import (
 )
 from PIL import Image
 
-from api.app import KEY, build_app
-from bot.errors import RateLimited
+from app.api.app import KEY, build_app
+from studio.errors import RateLimited
 from tests.api.conftest import png, serving, with_hole
 
 USER = 701
@@ -43,7 +43,7 @@ async def wait_for(condition, timeout: float = 60) -> None:
 
 
 async def test_keys_missing_wrong_and_revoked_are_401(settings):
-    from bot.api_keys import ApiKeys
+    from studio.api_keys import ApiKeys
 
     async with serving(settings) as api:
         key = await api.key(USER)
@@ -159,8 +159,8 @@ async def test_no_credits_and_the_rate_limit_are_429s(settings):
 
 
 async def test_in_flight_limit_then_a_disconnected_client_still_gets_its_job(settings, engine):
-    from bot.library import Library
     from inference.worker import Worker
+    from studio.library import Library
 
     settings.max_jobs_per_user = 1
     async with serving(settings) as api:
@@ -194,7 +194,7 @@ async def test_a_key_acts_with_its_servers_roles_and_credits(settings):
     settings.credits_per_server = True
     guild, member_role, other_role = 9001, 9101, 9102
     async with serving(settings) as api:
-        from bot.access import Access
+        from studio.access import Access
 
         access = Access.of(api.runtime.studio)
         client = api.client(await api.key(USER, guild, {member_role}))
@@ -216,7 +216,7 @@ async def test_a_key_acts_with_its_servers_roles_and_credits(settings):
 
 
 def studio_admin():
-    from bot.requester import Requester
+    from studio.requester import Requester
 
     return Requester(1, "admin")
 
@@ -254,7 +254,7 @@ async def test_the_openapi_document_describes_every_route(settings):
         session.get(f"{api.url}/openapi.json") as answer,
     ):
         document = await answer.json()
-    from api.app import build_app
+    from app.api.app import build_app
 
     assert document["openapi"].startswith("3.")
     served = {
@@ -287,8 +287,8 @@ def _walk(node):
 async def test_a_withheld_result_is_a_policy_violation_and_refunded(settings):
     import skimage
 
-    from bot.moderation import ImageChecker
     from data.jobs import GeneratedImage, Result
+    from studio.moderation import ImageChecker
 
     async with serving(settings) as api:
         # Without its skin gate the detector reads the colour wheel as nudity: a real
@@ -314,7 +314,7 @@ async def test_a_withheld_result_is_a_policy_violation_and_refunded(settings):
 
 def test_fields_sent_as_null_take_their_defaults():
     """Some clients send every field, the unset ones as null: that is not a bad request."""
-    from api.schemas import EditForm, GenerationRequest, VariationForm
+    from app.api.schemas import EditForm, GenerationRequest, VariationForm
 
     sent = {"prompt": "a cat", "n": None, "size": None, "response_format": None, "model": None}
     request = GenerationRequest.model_validate({**sent, "quality": None, "style": "vivid"})

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.config import Settings
-from bot.discord.client import ImagineBot, point_at
-from bot.studio import Requester
+from app.discord.client import ImagineBot, point_at
+from studio.settings import Settings
+from studio.studio import Requester
 from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord
 
 ALICE = 501

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.studio import Requester
+from studio.studio import Requester
 from tests.e2e.conftest import ALICE, BOB, bot_settings, ephemeral_answer, start_bot, stop_bot
 from tests.fakediscord import FLAG_EPHEMERAL, OWNER_ID
 

@@ -7,7 +7,7 @@ import io
 
 from PIL import Image
 
-from bot.discord.client import point_at
+from app.discord.client import point_at
 from tests.e2e.conftest import (
     ALICE,
     BOB,

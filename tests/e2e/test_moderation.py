@@ -102,8 +102,8 @@ async def test_mod_commands_are_for_moderators(studio: Studio):
 
 
 async def test_a_flagged_result_is_not_posted_and_is_refunded(fake, tmp_path):
-    from bot.moderation import ImageChecker
     from data.jobs import GeneratedImage, Result
+    from studio.moderation import ImageChecker
 
     settings = bot_settings(fake, tmp_path / "var", local_worker=False)
     bot, task = await start_bot(fake, settings)

@@ -10,8 +10,8 @@ import json
 import numpy as np
 from PIL import Image
 
-from bot.provenance import inspect
-from bot.visible_mark import COLOURS
+from app.discord.visible_mark import COLOURS
+from studio.provenance import inspect
 from tests.e2e.answers import answer, channel_option, is_ephemeral
 from tests.e2e.conftest import (
     ALICE,

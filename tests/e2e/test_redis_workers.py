@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import redis.asyncio as redis
 
-from bot.config import Settings
 from data.jobs import JobState
+from studio.settings import Settings
 from tests.e2e.conftest import (
     ALICE,
     BOB,

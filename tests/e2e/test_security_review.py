@@ -8,9 +8,9 @@ import time
 
 from PIL import Image
 
-from bot.studio import Requester
 from data import job_records, moderation
 from data.jobs import Priority
+from studio.studio import Requester
 from tests.e2e.conftest import ALICE, BOB, bot_settings, png, start_bot, stop_bot
 from tests.e2e.test_access import BETA, role_option
 from tests.e2e.test_credits import member_option

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.api_keys import MAX_KEYS, ApiKeys, InvalidKey, digest
-from bot.errors import BadRequest, NotFound
-from bot.requester import Requester
 from data import api_keys, erasure, images, job_records
 from data.api_keys import LinkRow
 from data.images import ImageRecord
 from data.jobs import Job, JobKind
+from studio.api_keys import MAX_KEYS, ApiKeys, InvalidKey, digest
+from studio.errors import BadRequest, NotFound
+from studio.requester import Requester
 
 ALICE = Requester(11, "alice", guild_id=77, role_ids=frozenset({5, 6}))
 

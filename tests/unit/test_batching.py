@@ -12,10 +12,10 @@ import pytest
 import torch
 from PIL import Image
 
-from bot import canvas
 from data.jobs import Job, JobKind, Result
 from inference.batching import BatchRunner, JobFailure, is_out_of_memory
 from inference.engine import Engine, Picture
+from studio import canvas
 
 
 def job(job_id: str, kind: JobKind = JobKind.GENERATE, **fields) -> Job:

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot import canvas
-from bot.errors import BadRequest, ImageRejected
-from bot.uploads import open_upload
+from studio import canvas
+from studio.errors import BadRequest, ImageRejected
+from studio.uploads import open_upload
 
 LIMITS = dict(max_bytes=1024 * 1024, max_pixels=2048 * 2048)
 

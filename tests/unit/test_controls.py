@@ -6,12 +6,12 @@ import io
 import pytest
 from PIL import Image
 
-from bot import aspect
-from bot.errors import BadRequest, NotFound
-from bot.library import Library
-from bot.preferences import Preferences
-from bot.studio import EditOptions, ImagineOptions, Requester
 from data import job_records
+from studio import aspect
+from studio.errors import BadRequest, NotFound
+from studio.library import Library
+from studio.preferences import Preferences
+from studio.studio import EditOptions, ImagineOptions, Requester
 from tests.conftest import running_studio
 
 ALICE = Requester(1, "alice", guild_id=500)
@@ -316,9 +316,9 @@ async def test_pan_and_zoom_grow_the_canvas_and_remix_changes_the_prompt(runtime
 async def test_a_stored_negative_the_model_ignores_is_refused_when_set(tmp_path, store):
     """/settings and style presets refuse a negative prompt the model would ignore, as a
     typed one is refused: it is never kept to be dropped silently later."""
-    from bot.config import Settings
-    from bot.errors import NegativePromptUnsupported
-    from bot.styles import Styles
+    from studio.errors import NegativePromptUnsupported
+    from studio.settings import Settings
+    from studio.styles import Styles
 
     flux2 = Settings(_env_file=None, data_dir=tmp_path / "var", model="tiny:flux2")
     prefs = Preferences(flux2, store)

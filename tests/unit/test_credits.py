@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.credits import CreditRules, add_months
-from bot.errors import NotEnoughCredits
-from bot.refills import RefillScheduler
+from app.refills import RefillScheduler
 from data import ledger, users
 from data.ledger import EntryKind, Pool
 from data.store import Store
+from studio.credits import CreditRules, add_months
+from studio.errors import NotEnoughCredits
 
 RULES = CreditRules(welcome_credits=50, monthly_credits=15, pack_credits=115)
 START = datetime(2026, 1, 31, 12, tzinfo=UTC).timestamp()  # month ends make anniversaries hard

@@ -3,14 +3,14 @@ one delivered (once). Delivery uses these instead of the store."""
 
 from __future__ import annotations
 
-from bot.credits import CreditRules
-from bot.watcher import JobWatcher
 from data import job_records, users
 from data.images import ImageFiles
 from data.job_records import RecordStatus
 from data.jobs import Job, JobKind
 from data.origins import DiscordOrigin, TerminalOrigin
 from data.sqlite_queue import SqliteQueue
+from studio.credits import CreditRules
+from studio.watcher import JobWatcher
 
 
 def _job(job_id: str) -> Job:

@@ -5,8 +5,8 @@ import io
 import numpy as np
 from PIL import Image
 
-from bot import canvas
 from data.jobs import Job, JobKind
+from studio import canvas
 
 
 def job(kind: JobKind = JobKind.GENERATE, **fields) -> Job:

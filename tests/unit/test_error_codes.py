@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-import bot.discord.buttons
-import bot.gallery
-import bot.library
-import bot.moderation
-import bot.studio  # noqa: F401
-from bot.discord.errors import words
-from bot.errors import (
+import studio.gallery
+import studio.library
+import studio.moderation
+import studio.studio  # noqa: F401
+from app.discord.errors import words
+from studio.errors import (
     EveryoneRole,
     GalleryUnreachable,
     NoAccess,
@@ -20,8 +19,8 @@ from bot.errors import (
     RateLimited,
     StudioError,
 )
-from bot.gallery import NoGalleryChannel
-from bot.library import CollectionFull
+from studio.gallery import NoGalleryChannel
+from studio.library import CollectionFull
 
 MARKUP = re.compile(r"<[@#&t:][^>]*>|`/")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import sqlite3
 
-from bot.errors import SORRY, explain_failure
+from studio.errors import SORRY, explain_failure
 
 
 def test_a_locked_database_and_a_full_disk_are_named():

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Settings
-from bot.errors import BadRequest
-from bot.runtime import Runtime
-from bot.studio import ImagineOptions, Requester
-from bot.wallet import Wallet
+from app.runtime import Runtime
 from data import job_records, ledger
 from data.jobs import Priority
 from inference.worker import Worker
+from studio.errors import BadRequest
+from studio.settings import Settings
+from studio.studio import ImagineOptions, Requester
+from studio.wallet import Wallet
 
 BOB, DAVE, CAROL = Requester(11, "bob"), Requester(12, "dave"), Requester(13, "carol")
 ONE = ImagineOptions(count=1)

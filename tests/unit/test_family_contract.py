@@ -22,13 +22,13 @@ import pytest
 import torch
 from PIL import Image
 
-from bot import aspect, canvas
 from data.families import FAMILIES, TINY_MODELS, defaults_for
 from data.jobs import Job, JobKind
 from inference.batching import BatchRunner
 from inference.engine import Engine, default_upscaler
 from inference.latent_rgb import LATENT_FORMATS
 from inference.previews import LinearDecoder, Previewer
+from studio import aspect, canvas
 
 MODELS = list(TINY_MODELS)
 # Pixel levels (of 255) a picture may move when its batch holds other jobs' pictures:

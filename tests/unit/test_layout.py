@@ -8,41 +8,113 @@ from pathlib import Path
 
 import discord
 
-from bot.discord import buttons, custom_ids
+from app.discord import buttons, custom_ids
 from data.images import ImageRecord
 
 ROOT = Path(__file__).resolve().parents[2]
-ADAPTER = (ROOT / "cogs", ROOT / "bot" / "discord")
-COMPOSITION_ROOT = ROOT / "bot" / "cli.py"  # `run` starts the Discord adapter (lazily)
-CORE = [ROOT / "bot", ROOT / "data", ROOT / "inference", ROOT / "api"]  # api: the HTTP adapter
+APP = ROOT / "app"  # the composition root: configuration, CLI, start-up, and the adapters
+ADAPTERS = {"discord": APP / "discord", "http": APP / "api"}
+CORE = [ROOT / "studio", ROOT / "data", ROOT / "inference"]  # use-cases, persistence, worker
+PACKAGES = {"app", "bot", "data", "inference", "studio"}  # bot: only the `python -m bot` door
 
 
-def _core_modules() -> list[Path]:
+def _python_files(*folders: Path) -> list[Path]:
+    return sorted(path for folder in folders for path in folder.rglob("*.py"))
+
+
+def _imports(path: Path) -> list[str]:
+    """Every module a file imports, and every string that names one of ours by dotted path
+    (``importlib.import_module("app.api.server")`` is an import too)."""
     found = []
-    for folder in CORE:
-        for path in folder.rglob("*.py"):
-            if not any(path.is_relative_to(room) for room in ADAPTER):
-                found.append(path)
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append(node.module)
+        elif isinstance(node, ast.Constant) and _names_a_module(node.value):
+            found.append(node.value)
     return found
 
 
-def test_only_the_discord_adapter_imports_discord():
-    """The core and the HTTP adapter run without discord.py (an API-only deployment)."""
+def _names_a_module(value: object) -> bool:
+    """A string like ``"app.api.server"``: one of our packages and dotted identifiers."""
+    if not isinstance(value, str) or "." not in value:
+        return False
+    parts = value.split(".")
+    return parts[0] in PACKAGES and all(part.isidentifier() for part in parts)
+
+
+def _top(name: str) -> str:
+    return name.split(".")[0]
+
+
+def _core_modules() -> list[Path]:
+    return _python_files(*CORE)
+
+
+def test_the_house_has_only_its_rooms():
+    """Adapters live only under the composition root; ``bot/`` is only the CLI's alias."""
+    packages = {p.parent.name for p in ROOT.glob("*/__init__.py")}
+    assert packages == PACKAGES
+    assert sorted(p.name for p in (ROOT / "bot").iterdir() if p.suffix == ".py") == [
+        "__init__.py",
+        "__main__.py",
+    ]
+    assert not (ROOT / "imagine.db").exists()  # a stray database never sits at the root
+
+
+def test_arrows_point_down_even_by_name():
+    """app → adapters → studio → data; inference → data. The core never names the root or
+    an adapter, not even in a string handed to importlib."""
+    allowed = {
+        "studio": {"studio", "data"},
+        "data": {"data"},
+        "inference": {"inference", "data"},
+    }
     offenders = []
     for path in _core_modules():
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            if any(  # the Discord package would bring discord.py in too
-                name.split(".")[0] == "discord"
-                or (name.startswith("bot.discord") and path != COMPOSITION_ROOT)
-                for name in names
-            ):
-                offenders.append(str(path.relative_to(ROOT)))
+        room = path.relative_to(ROOT).parts[0]
+        for name in _imports(path):
+            top = _top(name)
+            if top in PACKAGES and top not in allowed[room]:
+                offenders.append(f"{path.relative_to(ROOT)} -> {name}")
     assert _core_modules() and offenders == []
+
+
+def test_adapters_do_not_reach_into_each_other_or_the_root():
+    """The HTTP adapter runs without discord.py (an API-only deployment), the Discord
+    adapter without aiohttp's server; neither imports the composition root's start-up."""
+    offenders = []
+    for kind, folder in ADAPTERS.items():
+        others = [f"app.{other.name}" for k, other in ADAPTERS.items() if k != kind]
+        for path in _python_files(folder):
+            for name in _imports(path):
+                sibling = any(name == o or name.startswith(o + ".") for o in others)
+                root_module = _top(name) == "app" and not name.startswith(f"app.{folder.name}")
+                outside = kind == "http" and _top(name) == "discord"
+                if sibling or outside or (root_module and name != "app.settings"):
+                    offenders.append(f"{path.relative_to(ROOT)} -> {name}")
+    assert offenders == []
+
+
+def test_only_the_discord_adapter_imports_discord():
+    offenders = []
+    for path in _python_files(ROOT / "app", *CORE):
+        if path.is_relative_to(ADAPTERS["discord"]) or path == APP / "cli.py":
+            continue  # cli.py starts the Discord adapter (lazily, only for `run` and `sync`)
+        if any(_top(name) == "discord" for name in _imports(path)):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def test_adapters_never_call_the_rate_limit_the_use_cases_check_it():
+    """Every use-case entry counts the request itself, so a new entry point cannot skip it."""
+    offenders = []
+    for path in _python_files(*ADAPTERS.values(), APP):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in ("rate_limit", "JobRateLimit"):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
 
 
 def test_no_origin_is_read_as_an_untyped_dict_outside_the_adapter():

@@ -2,9 +2,9 @@
 
 import pytest
 
-from bot.errors import BadRequest, NotFound
-from bot.library import CollectionFull, Library, clean_name, image_id_in
-from bot.studio import ImagineOptions, Requester
+from studio.errors import BadRequest, NotFound
+from studio.library import CollectionFull, Library, clean_name, image_id_in
+from studio.studio import ImagineOptions, Requester
 from tests.conftest import running_studio
 
 ALICE = Requester(1, "alice")

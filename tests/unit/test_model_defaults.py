@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from data.families import DEFAULT_MODEL, FAMILIES, PRESETS, TINY_MODELS, family_of
 from data.settings import SettingsError, load_settings
+from studio.settings import Settings
 
 
 def settings(**values) -> Settings:
@@ -75,7 +75,7 @@ def test_the_family_comes_from_the_override_a_folder_or_the_id(tmp_path: Path):
 
 
 def test_the_bot_reads_the_table_without_importing_torch():
-    code = "import sys, bot.config, data.families; print('torch' in sys.modules)"
+    code = "import sys, studio.settings, data.families; print('torch' in sys.modules)"
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True

@@ -7,11 +7,11 @@ import random
 
 import pytest
 
-from bot.moderation.diversity import ETHNICITIES, GENDERS, diversify, open_attributes
-from bot.runtime import Runtime
-from bot.studio import ImagineOptions, Requester
+from app.runtime import Runtime
 from data import job_records
 from data.origins import DiscordOrigin
+from studio.moderation.diversity import ETHNICITIES, GENDERS, diversify, open_attributes
+from studio.studio import ImagineOptions, Requester
 
 ALICE = Requester(11, "alice")
 

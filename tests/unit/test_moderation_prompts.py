@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.moderation.normalize import fold, views
-from bot.moderation.prompts import CATEGORIES, PromptPolicy
+from studio.moderation.normalize import fold, views
+from studio.moderation.prompts import CATEGORIES, PromptPolicy
 
 DATA = Path(__file__).parents[1] / "data"
 LABELLED = DATA / "prompts.csv"

@@ -9,13 +9,13 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from bot.errors import ContentBlocked, Suspended
-from bot.moderation import BlockEvent, ImageChecker
-from bot.runtime import Runtime
-from bot.studio import ImagineOptions, Requester
+from app.runtime import Runtime
 from data import ledger
 from data.jobs import GeneratedImage, Result
 from data.origins import DiscordOrigin
+from studio.errors import ContentBlocked, Suspended
+from studio.moderation import BlockEvent, ImageChecker
+from studio.studio import ImagineOptions, Requester
 
 ALICE = Requester(11, "alice")
 GUILD = DiscordOrigin(guild_id=77, channel_id=770, user_id=1, created_at=0)

@@ -19,8 +19,7 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from bot.runtime import Runtime
-from bot.studio import ImagineOptions, Requester
+from app.runtime import Runtime
 from data import ledger
 from data.image_checks import ImageChecker, ImageRules
 from data.jobs import Job, JobKind, OutputRules
@@ -29,6 +28,7 @@ from data.store import Store
 from inference.engine import Engine, Picture
 from inference.postprocess import UNCHECKABLE, PostProcessor
 from inference.worker import Worker
+from studio.studio import ImagineOptions, Requester
 
 ALICE = Requester(11, "alice", guild_id=77)
 WHEEL = Image.fromarray(skimage.data.colorwheel()).convert("RGB")
@@ -77,7 +77,7 @@ def test_a_flagged_job_gets_its_verdict_and_no_pngs(gateless):
 
 
 def test_the_worker_lays_out_the_grid_the_bot_would_have_made():
-    from bot.discord.render import grid_png
+    from app.discord.render import grid_png
 
     images = [COFFEE, WHEEL.resize(COFFEE.size), COFFEE.rotate(90), COFFEE.rotate(180)]
     result = PostProcessor("tiny").finish(make_job("j", n=4), images, 0.1)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.moderation.classifier import PromptClassifier, category_of
-from bot.moderation.service import ModerationDefaults, Moderator
 from data.store import Store
+from studio.moderation.classifier import PromptClassifier, category_of
+from studio.moderation.service import ModerationDefaults, Moderator
 
 WORDS = [
     "a",
@@ -164,7 +164,7 @@ async def test_the_model_runs_in_a_worker_thread(nsfw_model):
 
 def test_the_bot_imports_neither_torch_nor_transformers_without_a_classifier():
     code = (
-        "import sys, bot.moderation, bot.moderation.classifier, bot.runtime;"
+        "import sys, studio.moderation, studio.moderation.classifier, app.runtime;"
         "print('torch' in sys.modules, 'transformers' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

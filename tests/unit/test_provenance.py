@@ -13,7 +13,6 @@ import pytest
 from PIL import Image
 from skimage import data as samples
 
-from bot.provenance import UNTRUSTED, CannotInspect, inspect
 from data import watermark
 from data.jobs import Job, JobKind
 from inference.certificates import (
@@ -24,6 +23,7 @@ from inference.certificates import (
 )
 from inference.engine import Engine
 from inference.provenance import Provenance, check_key
+from studio.provenance import UNTRUSTED, CannotInspect, inspect
 
 TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 COMPOSITE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
@@ -250,7 +250,7 @@ def _chunk(png: bytes, kind: bytes) -> bytes:
 
 
 def test_the_visible_signature_is_drawn_on_a_copy_and_keeps_the_rest(signing_engine):
-    from bot.visible_mark import COLOURS, stamp
+    from app.discord.visible_mark import COLOURS, stamp
 
     png = signing_engine.run(job(width=256, height=256)).images[0].png
     marked = stamp(png)
@@ -272,14 +272,15 @@ def test_the_bot_side_of_provenance_imports_no_torch():
     import sys
 
     code = (
-        "import sys, bot.provenance, bot.visible_mark, cogs.provenance, bot.cli;"
+        "import sys, studio.provenance, app.discord.visible_mark, app.discord.cogs.provenance;"
+        "import app.cli;"
         "sys.exit('torch' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 async def test_the_studio_passes_stored_and_credentialed_sources_along(settings, signing_engine):
-    from bot.studio import EditOptions, ImagineOptions, Requester
+    from studio.studio import EditOptions, ImagineOptions, Requester
     from tests.conftest import running_studio
 
     alice = Requester(1, "alice")

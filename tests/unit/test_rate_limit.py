@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import RateLimited
-from bot.rate_limit import JobRateLimit
+from app.runtime import Runtime
+from data.origins import HttpOrigin
+from studio.errors import RateLimited
+from studio.rate_limit import JobRateLimit
+from studio.studio import EditOptions, ImagineOptions, Requester
+from tests.conftest import running_studio
 
 
 def test_each_user_gets_their_own_bucket_and_it_refills_after_the_window():
@@ -29,3 +33,43 @@ def test_a_refusal_does_not_extend_the_wait():
         with pytest.raises(RateLimited):
             limit.check(7, now=moment)
     limit.check(7, now=10.6)
+
+
+def test_a_request_is_counted_once_however_many_use_cases_it_runs():
+    """An API request for 10 images is several jobs; an early admission (before a body is
+    read) and the use-case's own check are one request. Without a key, every call counts."""
+    limit = JobRateLimit(jobs=2, seconds=60)
+    for _ in range(4):
+        limit.check(1, now=0.0, request="http:a")
+    limit.check(1, now=1.0, request="http:b")
+    with pytest.raises(RateLimited):
+        limit.check(1, now=2.0, request="http:c")
+    limit.check(1, now=3.0, request="http:a")  # still the admitted request
+    limit.check(1, now=61.0, request="http:a")  # a new window counts it afresh
+    limit.check(1, now=62.0)
+    with pytest.raises(RateLimited):
+        limit.check(1, now=63.0)
+
+
+async def test_every_use_case_that_starts_a_job_checks_the_limit_itself(settings, engine):
+    """No adapter in between: the use-cases refuse a member over the limit, and an edit
+    without a mask (which becomes a variation) counts as one request."""
+    settings.rate_limit_jobs = 2
+    member = Requester(5, "eve")
+    async with running_studio(settings, engine) as runtime:
+        assert isinstance(runtime, Runtime)
+        first = await runtime.studio.imagine(member, "a fox", ImagineOptions(count=1))
+        image = (await first.outcome()).images[0]
+        origin = HttpOrigin(api_key_id="k", request_id="r1", created_at=0.0)
+        await runtime.studio.edit(member, image.id, "a hat", EditOptions(), origin=origin)
+        calls = [
+            lambda: runtime.studio.imagine(member, "a cat"),
+            lambda: runtime.studio.vary(member, image.id),
+            lambda: runtime.studio.edit(member, image.id, "a hat", EditOptions(region="top")),
+            lambda: runtime.studio.reroll(member, image.id),
+            lambda: runtime.studio.upscale(member, image.id),
+            lambda: runtime.studio.outpaint(member, image.id, direction="left"),
+        ]
+        for call in calls:
+            with pytest.raises(RateLimited):
+                await call()

@@ -5,9 +5,9 @@ import sys
 import pytest
 from PIL import Image
 
-from bot.discord import render
-from bot.errors import BadRequest
-from bot.reply_edit import parse_reply
+from app.discord import render
+from app.discord.reply_edit import parse_reply
+from studio.errors import BadRequest
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,8 @@ def test_grid_puts_four_images_on_two_rows():
 
 def test_the_bot_process_never_imports_torch():
     code = (
-        "import sys, bot.discord.client, bot.cli, cogs.studio, cogs.buttons, cogs.edit;"
+        "import sys, app.discord.client, app.cli, app.discord.cogs.studio;"
+        "import app.discord.cogs.buttons, app.discord.cogs.edit;"
         "print(sorted(m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -6,12 +6,12 @@ import io
 import pytest
 from PIL import Image
 
-from bot.errors import BadRequest, ImageRejected, NotEnoughCredits
-from bot.runtime import Runtime
-from bot.studio import EditOptions, ImagineOptions, Requester
+from app.runtime import Runtime
 from data import ledger
 from data.jobs import JobState
 from inference.worker import Worker
+from studio.errors import BadRequest, ImageRejected, NotEnoughCredits
+from studio.studio import EditOptions, ImagineOptions, Requester
 from tests.conftest import running_studio
 
 ALICE = Requester(1, "alice")

@@ -11,9 +11,9 @@ import time
 import pytest
 from PIL import Image
 
-import bot.studio
-from bot.runtime import Runtime
-from bot.studio import SCREEN_SIDE, Requester
+import studio.studio
+from app.runtime import Runtime
+from studio.studio import SCREEN_SIDE, Requester
 
 
 def png(image: Image.Image) -> bytes:
@@ -37,7 +37,7 @@ async def test_uploads_decode_in_threads_within_the_cap_and_are_screened_small(
 
         monkeypatch.setattr(runtime.studio.moderator, "screen_upload", recording)
         lock, active, peak, on_loop_thread = threading.Lock(), [0], [0], []
-        real_open = bot.studio.open_upload
+        real_open = studio.studio.open_upload
 
         def counting(data, **limits):
             with lock:
@@ -51,7 +51,7 @@ async def test_uploads_decode_in_threads_within_the_cap_and_are_screened_small(
                 with lock:
                     active[0] -= 1
 
-        monkeypatch.setattr(bot.studio, "open_upload", counting)
+        monkeypatch.setattr(studio.studio, "open_upload", counting)
         upload = png(Image.new("RGB", (4096, 2048), "grey"))
         users = [Requester(100 + n, f"u{n}") for n in range(6)]
         await asyncio.gather(*(runtime.studio.vary(user, upload) for user in users))

@@ -1,0 +1,134 @@
+"""Canvas geometry for edits: masks from alpha, from a drawing or a named region; outpainting.
+
+Masks follow the OpenAI images-edit convention turned into diffusers' one: white = paint
+here, black = keep. Sizes stay multiples of 8, which every Stable Diffusion VAE needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw, ImageStat
+
+from studio.errors import BadRequest
+
+ALIGN = 8
+
+REGIONS = (
+    "left",
+    "right",
+    "top",
+    "bottom",
+    "center",
+    "top-left",
+    "top-right",
+    "bottom-left",
+    "bottom-right",
+)
+DIRECTIONS = ("left", "right", "up", "down", "all")
+ZOOMS = (1.5, 2.0)
+
+
+def align(value: float) -> int:
+    return max(ALIGN, round(value / ALIGN) * ALIGN)
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """An image to edit and the mask of where to paint."""
+
+    image: Image.Image
+    mask: Image.Image
+
+
+def fit(image: Image.Image, longest: int) -> Image.Image:
+    """Scale down so the longest side is at most ``longest``; sides become multiples of 8."""
+    scale = min(1.0, longest / max(image.size))
+    size = (align(image.width * scale), align(image.height * scale))
+    return image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
+
+
+def mask_from_alpha(image: Image.Image) -> Image.Image | None:
+    """Transparent pixels are the area to edit (OpenAI semantics); None when nothing is."""
+    if "A" not in image.getbands():
+        return None
+    mask = image.getchannel("A").point(lambda a: 255 if a < 128 else 0)
+    return mask if mask.getbbox() else None
+
+
+def mask_from_drawing(mask: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """A separate black/white mask, scaled to the image: white (or transparent) = edit."""
+    if "A" in mask.getbands() and mask.getchannel("A").getextrema()[0] < 128:
+        alpha_mask = mask_from_alpha(mask)
+        if alpha_mask is not None:
+            return alpha_mask.resize(size, Image.Resampling.NEAREST)
+    grey = mask.convert("L").resize(size, Image.Resampling.NEAREST)
+    binary = grey.point(lambda v: 255 if v >= 128 else 0)
+    if not binary.getbbox():
+        raise BadRequest("The mask is all black: paint the area to edit white.")
+    return binary
+
+
+def region_mask(size: tuple[int, int], region: str) -> Image.Image:
+    """A mask covering a named part of the picture (halves, quarters or the centre)."""
+    width, height = size
+    half_w, half_h = width // 2, height // 2
+    boxes = {
+        "left": (0, 0, half_w, height),
+        "right": (half_w, 0, width, height),
+        "top": (0, 0, width, half_h),
+        "bottom": (0, half_h, width, height),
+        "center": (width // 4, height // 4, width - width // 4, height - height // 4),
+        "top-left": (0, 0, half_w, half_h),
+        "top-right": (half_w, 0, width, half_h),
+        "bottom-left": (0, half_h, half_w, height),
+        "bottom-right": (half_w, half_h, width, height),
+    }
+    if region not in boxes:
+        raise BadRequest(f"Unknown region {region!r}; use one of: {', '.join(REGIONS)}.")
+    mask = Image.new("L", size, 0)
+    left, top, right, bottom = boxes[region]
+    ImageDraw.Draw(mask).rectangle((left, top, right - 1, bottom - 1), fill=255)
+    return mask
+
+
+def extend(image: Image.Image, direction: str, pixels: int | None, max_side: int) -> Canvas:
+    """Grow the canvas on one side (or all); only the new area is masked."""
+    if direction not in DIRECTIONS:
+        raise BadRequest(f"Unknown direction {direction!r}; use one of: {', '.join(DIRECTIONS)}.")
+    width, height = image.size
+    if pixels is not None and pixels <= 0:
+        raise BadRequest("Extend by a positive number of pixels.")
+    grow_x = align(pixels if pixels is not None else width / 2)
+    grow_y = align(pixels if pixels is not None else height / 2)
+    left = grow_x if direction in ("left", "all") else 0
+    right = grow_x if direction in ("right", "all") else 0
+    top = grow_y if direction in ("up", "all") else 0
+    bottom = grow_y if direction in ("down", "all") else 0
+    return _pad(image, (left, top, right, bottom), max_side)
+
+
+def zoom_out(image: Image.Image, factor: float, max_side: int) -> Canvas:
+    """Shrink the picture into a canvas ``factor`` times larger, centred; paint the frame."""
+    if factor not in ZOOMS:
+        raise BadRequest(f"Zoom must be one of {', '.join(str(z) for z in ZOOMS)}.")
+    width, height = image.size
+    new_w, new_h = align(width * factor), align(height * factor)
+    left, top = (new_w - width) // 2, (new_h - height) // 2
+    return _pad(image, (left, top, new_w - width - left, new_h - height - top), max_side)
+
+
+def _pad(image: Image.Image, borders: tuple[int, int, int, int], max_side: int) -> Canvas:
+    left, top, right, bottom = borders
+    width, height = image.size
+    size = (width + left + right, height + top + bottom)
+    if max(size) > max_side:
+        raise BadRequest(
+            f"The canvas would be {size[0]}×{size[1]}; the limit is {max_side} pixels a side."
+        )
+    mean = tuple(int(c) for c in ImageStat.Stat(image.convert("RGB")).mean)
+    canvas = Image.new("RGB", size, mean)
+    canvas.paste(image.convert("RGB"), (left, top))
+    mask = Image.new("L", size, 255)
+    mask.paste(0, (left, top, left + width, top + height))
+    return Canvas(canvas, mask)

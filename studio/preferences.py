@@ -1,0 +1,178 @@
+"""/settings as a use-case: a member's and a server's stored defaults, and how they combine.
+
+Resolution, most specific first: what the request says → the member's own defaults →
+the server's defaults (set by its admins) → the bot's settings. Every stored value starts
+unset, so nobody sees a change until someone opens /settings.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from data import preferences
+from data.origins import Privacy
+from data.preferences import FIELDS, Defaults
+from data.store import Store
+from studio import aspect
+from studio.errors import BadRequest, NegativePromptUnsupported
+from studio.settings import Settings
+
+if TYPE_CHECKING:
+    from studio.requester import Requester
+
+
+UNSET: Any = object()  # "leave this field as it is" in an update
+
+# How long a resolved default is reused. Every Discord request reads one before it may answer
+# (ephemeral or not), within Discord's 3 s; under a burst the database queue is long, so reads
+# come from memory. Changes made in this process show at once; another process (a separate
+# API server) sees them within this many seconds.
+CACHE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Effective:
+    """Every default resolved: what a request that says nothing gets."""
+
+    shape: str
+    count: int
+    negative: str
+    remix: bool
+    privacy: str
+
+
+class Preferences:
+    """Reads and changes the stored defaults; validates every value before it is stored."""
+
+    def __init__(
+        self, settings: Settings, store: Store, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self._resolved: dict[tuple[int, int | None], tuple[float, Effective]] = {}
+
+    def base(self) -> Defaults:
+        """The bot's settings as the lowest level."""
+        return Defaults(
+            shape="square",
+            count=self.settings.images_per_prompt,
+            negative="",
+            remix=False,
+            privacy=Privacy.PUBLIC,
+        )
+
+    async def effective(self, user_id: int, guild_id: int | None) -> Effective:
+        key = (user_id, guild_id)
+        cached = self._resolved.get(key)
+        if cached is not None and time.monotonic() < cached[0]:
+            return cached[1]
+        effective = await self._read_effective(user_id, guild_id)
+        if len(self._resolved) > 10_000:  # bounded: a big server's members come and go
+            self._resolved.clear()
+        self._resolved[key] = (time.monotonic() + CACHE_SECONDS, effective)
+        return effective
+
+    def forget(self, user_id: int) -> None:
+        """Drop what is kept in memory for a member (/forget-me erased their rows)."""
+        for key in [key for key in self._resolved if key[0] == user_id]:
+            del self._resolved[key]
+
+    async def _read_effective(self, user_id: int, guild_id: int | None) -> Effective:
+        async with self.store.read() as db:
+            mine = await preferences.member(db, user_id)
+            server = await preferences.guild(db, guild_id) if guild_id is not None else Defaults()
+        merged = mine.over(server.over(self.base()))
+        return Effective(
+            shape=merged.shape or "square",
+            count=merged.count or self.settings.images_per_prompt,
+            negative=merged.negative or "",
+            remix=bool(merged.remix),
+            privacy=merged.privacy or Privacy.PUBLIC,
+        )
+
+    async def for_user(self, user: Requester) -> Effective:
+        return await self.effective(user.id, user.guild_id)
+
+    async def member(self, user_id: int) -> Defaults:
+        async with self.store.read() as db:
+            return await preferences.member(db, user_id)
+
+    async def guild(self, guild_id: int) -> Defaults:
+        async with self.store.read() as db:
+            return await preferences.guild(db, guild_id)
+
+    async def update_member(self, user_id: int, **changes: Any) -> Defaults:
+        """Change some of a member's defaults (None clears one: the server's applies again)."""
+        async with self.store.transaction() as db:
+            current = await preferences.member(db, user_id)
+            updated = self._apply(current, changes)
+            await preferences.put_member(db, user_id, updated, self.clock())
+        self._resolved.clear()
+        return updated
+
+    async def update_guild(self, guild_id: int, by: int, **changes: Any) -> Defaults:
+        """An admin changes the server's defaults (the caller checks the permission)."""
+        async with self.store.transaction() as db:
+            current = await preferences.guild(db, guild_id)
+            updated = self._apply(current, changes)
+            await preferences.put_guild(db, guild_id, updated, by, self.clock())
+        self._resolved.clear()
+        return updated
+
+    def _apply(self, current: Defaults, changes: dict[str, Any]) -> Defaults:
+        unknown = set(changes) - set(FIELDS)
+        if unknown:
+            raise BadRequest(f"Unknown setting {sorted(unknown)[0]!r}.")
+        values = {
+            name: self.check(name, value) for name, value in changes.items() if value is not UNSET
+        }
+        return replace(current, **values)
+
+    def check(self, name: str, value: Any) -> Any:
+        """The value to store for one setting, or BadRequest naming what is wrong."""
+        if value is None:
+            return None
+        if name == "shape":
+            return self.check_shape(str(value))
+        if name == "count":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
+                raise BadRequest("The image count must be 1 to 4.")
+            return value
+        if name == "negative":
+            text = str(value).replace("\n", " ").replace("\t", " ")
+            if any(unicodedata.category(ch) == "Cc" for ch in text):
+                raise BadRequest("The negative prompt contains control characters; remove them.")
+            text = " ".join("".join(ch for ch in text if unicodedata.category(ch) != "Cf").split())
+            limit = self.settings.max_prompt_length
+            if len(text) > limit:
+                raise BadRequest(
+                    f"The negative prompt is {len(text)} characters long; the limit is {limit}."
+                )
+            NegativePromptUnsupported.check(self.settings, text)  # it would do nothing
+            return text or None
+        if name == "remix":
+            if not isinstance(value, bool):
+                raise BadRequest("Remix is on or off.")
+            return value
+        if name == "privacy":
+            if value not in set(Privacy):
+                raise BadRequest(f"Results go to one of: {', '.join(Privacy)}.")
+            return value
+        raise BadRequest(f"Unknown setting {name!r}.")
+
+    def check_shape(self, shape: str) -> str:
+        """A size name (square, portrait, landscape) or a ratio W:H from 1:4 to 4:1."""
+        shape = shape.strip().lower()
+        if shape in self.settings.sizes:
+            return shape
+        if aspect.is_ratio(shape):
+            width, height = aspect.parse_ratio(shape)
+            return f"{width:g}:{height:g}"
+        raise BadRequest(
+            f"Unknown shape {shape!r}; use {', '.join(self.settings.sizes)} or a ratio like 3:2."
+        )

@@ -1,0 +1,62 @@
+"""A per-member rate limit on starting jobs, shared by every adapter of one studio.
+
+/imagine, /vary, the buttons, reply-to-edit and the Images API all start jobs; a spammer
+would switch from one to another if each had its own limit (discord.py's command cooldowns
+guard one command at a time). One limit per studio, keyed by member, is checked by every
+use-case that starts a job (``Studio.admit``), before anything is charged or queued, so no
+adapter can skip it and Discord and the API of one process share it.
+
+A request is counted once however many use-cases it runs: an API request for 10 images is
+several jobs, an edit without a mask becomes a variation, and an adapter that must refuse
+before reading a body or downloading an attachment admits the request early. Each carries
+its request's key (the interaction, the reply, the HTTP request id).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from studio.errors import RateLimited
+
+FORGET_AFTER = 4096  # windows kept before the ended ones are dropped: memory stays flat
+
+
+class JobRateLimit:
+    """At most ``jobs`` new requests per member per window; a window starts with the first
+    request after the previous one ended and lasts ``seconds``. A refusal does not count."""
+
+    def __init__(
+        self, jobs: int, seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.jobs = jobs
+        self.seconds = seconds
+        self._clock = clock
+        self._windows: dict[int, tuple[float, int]] = {}  # member → (window start, used)
+        self._admitted: dict[int, set[str]] = {}  # member → request keys of the window
+
+    def check(self, user_id: int, now: float | None = None, request: str | None = None) -> None:
+        """Count one request for the member, or raise :class:`RateLimited` with the wait.
+
+        ``request``: the request's key; a request already admitted in this window passes
+        without counting again (None: every call counts)."""
+        now = self._clock() if now is None else now
+        start, used = self._windows.get(user_id, (now, 0))
+        if now >= start + self.seconds:
+            start, used = now, 0
+            self._admitted.pop(user_id, None)
+        if request is not None and request in self._admitted.get(user_id, ()):
+            return
+        if used >= self.jobs:
+            raise RateLimited(self.jobs, self.seconds, start + self.seconds - now)
+        self._windows[user_id] = (start, used + 1)
+        if request is not None:  # at most `jobs` keys a window: bounded
+            self._admitted.setdefault(user_id, set()).add(request)
+        if len(self._windows) > FORGET_AFTER:
+            self._forget_ended(now)
+
+    def _forget_ended(self, now: float) -> None:
+        ended = [user for user, (start, _) in self._windows.items() if now >= start + self.seconds]
+        for user in ended:
+            del self._windows[user]
+            self._admitted.pop(user, None)

@@ -1,0 +1,704 @@
+"""Generation, the studio's main use-cases, independent of any adapter: imagine, vary,
+edit, reroll.
+
+The other areas are services of their own, made from a studio the same way:
+:class:`bot.wallet.Wallet` (credits), :class:`bot.access.Access` (who may use it on a
+server), :class:`bot.library.Library` (history, collections, forgetting) and
+:class:`bot.gallery.Gallery` (sharing). Every refusal is a coded :class:`bot.errors.
+StudioError`; every request carries a typed :mod:`origin <data.origins>`.
+
+Each generation use-case validates its input, passes the content policy (suspensions,
+prompt, uploads) before any credit is taken, charges the credit in the same transaction
+that records the job, submits the job to the queue and returns a :class:`JobHandle`."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PIL import Image, ImageOps
+
+from data import images, job_records, users
+from data.images import ImageFiles, ImageRecord
+from data.jobs import Job, JobKind, OutputRules, Priority
+from data.ledger import Pool
+from data.origins import HttpOrigin, Origin
+from data.queue import JobQueue
+from data.store import Store
+from studio import access, aspect, canvas, styles
+from studio.access import MemberRoles
+from studio.credits import CreditRules
+from studio.errors import (
+    BadRequest,
+    DirectMessagesOff,
+    NegativePromptUnsupported,
+    NotFound,
+    TooLarge,
+    TooManyJobs,
+    Unavailable,
+)
+from studio.library import Library, visible_to
+from studio.moderation import Moderator
+from studio.preferences import Preferences
+from studio.provenance import has_credentials
+from studio.rate_limit import JobRateLimit
+from studio.requester import Requester
+from studio.settings import Settings
+from studio.styles import Styles
+from studio.text import clean_text
+from studio.uploads import open_upload
+from studio.wallet import Wallet, credit_scope
+from studio.watcher import JobHandle, JobWatcher
+
+
+@dataclass(frozen=True)
+class ImagineOptions:
+    """What a request says; None takes the member's /settings, then the server's, then
+    the bot's settings (a member who never opened /settings gets the bot's)."""
+
+    negative: str | None = None
+    size: str | None = None  # square, portrait, landscape, or a ratio W:H
+    seed: int | None = None
+    count: int | None = None
+    ratio: str | None = None  # W:H from 1:4 to 4:1; wins over size
+    style: str | None = None  # a server's style preset
+
+
+@dataclass(frozen=True)
+class EditOptions:
+    """How to pick the area to paint: exactly one of mask, region, extend or zoom (or none)."""
+
+    mask: bytes | None = None  # a black/white mask, or a PNG whose transparent pixels are the area
+    region: str | None = None
+    extend: str | None = None
+    extend_pixels: int | None = None
+    zoom: float | None = None
+
+
+log = logging.getLogger(__name__)
+
+ImageSource = str | bytes  # an image id from this studio, or uploaded file bytes
+
+MAX_SEED = 2**32 - 16
+MAX_SIDE = 2048  # the job contract's longest side
+SCREEN_SIDE = 1024  # uploads are screened at most this big (the detector looks at 320²)
+T = TypeVar("T")
+
+
+class Studio:
+    """Generation: turn requests into paid, queued jobs.
+
+    Args:
+        settings: sizes, costs, limits and the model's steps and guidance.
+        store: the database (job rows, ledger, users).
+        queue: where jobs go for the workers.
+        watcher: follows submitted jobs; :meth:`imagine` & co. return its handles.
+        files: where image PNGs live (sources for vary and edit).
+        credits: the credit rules that charge each job.
+        clock: the time (tests pass a fake one).
+        moderator: the content policy; None runs without one (Runtime always gives one).
+        unavailable: why no job can run now (the model failed to load), or None.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        queue: JobQueue,
+        watcher: JobWatcher,
+        files: ImageFiles,
+        credits: CreditRules,
+        *,
+        clock: Callable[[], float] = time.time,
+        moderator: Moderator | None = None,
+        unavailable: Callable[[], str | None] = lambda: None,
+        member_roles: MemberRoles | None = None,
+    ) -> None:
+        self.settings = settings
+        self._decodes = asyncio.Semaphore(settings.max_image_decodes)
+        self.member_roles = member_roles  # set by the Discord client; None: DMs find no roles
+        self.moderator = moderator  # None: no content policy (Runtime always gives one)
+        self.unavailable = unavailable  # why no job can run now (no model), or None
+        self.store = store
+        self.queue = queue
+        self.watcher = watcher
+        self.files = files
+        self.credits = credits
+        self.clock = clock
+        self.preferences = Preferences(settings, store, clock)
+        self.rate_limit = JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds)
+        self.styles = Styles(settings, store, clock)
+
+    # -- use-cases ---------------------------------------------------------------------
+
+    def admit(self, user: Requester, origin: Origin | None = None) -> None:
+        """Count this request against the member's rate limit, or raise ``rate_limited``.
+
+        Every use-case that starts a job calls it first; an adapter that must refuse before
+        reading a body or downloading an attachment calls it earlier, and the request is
+        still counted once (see :mod:`studio.rate_limit`).
+        """
+        self.rate_limit.check(user.id, request=origin.request_key if origin else None)
+
+    async def imagine(
+        self,
+        user: Requester,
+        prompt: str,
+        options: ImagineOptions = ImagineOptions(),
+        origin: Origin | None = None,
+    ) -> JobHandle:
+        """Make images from a prompt (text to image).
+
+        Args:
+            user: who asks and pays; their server's access rules and credits apply.
+            prompt: what to draw (cleaned; at most ``MAX_PROMPT_LENGTH`` characters).
+            options: negative prompt, size name, seed and image count (1–4).
+            origin: where the answer goes (the adapter's typed origin), kept with the job.
+
+        Returns:
+            A handle with live updates and the outcome.
+
+        Raises:
+            StudioError: a bad prompt or option (``bad_request``), ``content_blocked``,
+                ``suspended``, ``no_access``, ``not_enough_credits``, ``unavailable``.
+                Nothing was charged or queued.
+        """
+        self.admit(user, origin)
+        prompt = self.clean_prompt(prompt)
+        negative = self.clean_prompt(options.negative, required=False)
+        NegativePromptUnsupported.check(self.settings, negative)  # never dropped silently
+        works = self.settings.negative_prompt_works
+        defaults = await self.preferences.for_user(user)
+        if options.negative is None and works:  # the member's or the server's /settings
+            negative = self.clean_prompt(defaults.negative, required=False)
+        if options.style:
+            preset = await self.styles.get(_guild_of(user, origin), options.style)
+            prompt, negative = styles.apply(preset, prompt, negative)
+            negative = negative if works else ""  # a preset's negative where the model uses one
+        await self._screen(user, origin, prompt)  # with the preset's words
+        width, height = self.size_of(options.ratio or options.size or defaults.shape)
+        count = options.count if options.count is not None else defaults.count
+        if not 1 <= count <= 4:
+            raise BadRequest("Ask for 1 to 4 images.")
+        job = self._job(JobKind.GENERATE, prompt, negative, options.seed, count, width, height)
+        if self.moderator is not None:  # people diversity, where the server opted in
+            job = await self.moderator.diversify(_guild_of(user, origin), job)
+        return await self._submit(user, job, self.settings.generation_cost, None, origin)
+
+    def size_of(self, shape: str) -> tuple[int, int]:
+        """Width and height for a size name or an aspect ratio W:H (1:4 to 4:1).
+
+        A ratio keeps the model's pixel budget (IMAGE_SIZE²) and sides in multiples of 8.
+        """
+        if shape in self.settings.sizes:
+            return self.settings.sizes[shape]
+        if aspect.is_ratio(shape):
+            budget = self.settings.image_size**2
+            ratio = aspect.parse_ratio(shape)
+            multiple = self.settings.family.multiple  # the model's (data/families.py)
+            return aspect.size_for_ratio(ratio, budget, multiple, self.settings.max_canvas)
+        raise BadRequest(
+            f"Unknown size {shape!r}; use {', '.join(self.settings.sizes)} or a ratio like 3:2."
+        )
+
+    async def vary(
+        self,
+        user: Requester,
+        source: ImageSource,
+        *,
+        strength: float | None = None,
+        prompt: str | None = None,
+        seed: int | None = None,
+        origin: Origin | None = None,
+    ) -> JobHandle:
+        """Variations of an image (image-to-image with fresh seeds), 3 by default.
+
+        Args:
+            user: who asks and pays (they own the variations).
+            source: an image id of this studio, or uploaded file bytes (checked like any
+                upload: size, format, content policy).
+            strength: how far to stray from the image, 0.05–1 (default ``VARY_STRENGTH``).
+            prompt: a new prompt; default the source image's own prompt.
+            seed: for reproducible results; default a random one.
+            origin: where the answer goes, kept with the job.
+
+        Raises:
+            StudioError: as :meth:`imagine`, plus ``image_rejected`` and ``not_found``.
+        """
+        self.admit(user, origin)
+        return await self._vary(user, source, strength, prompt, seed, origin)
+
+    async def _vary(
+        self,
+        user: Requester,
+        source: ImageSource,
+        strength: float | None,
+        prompt: str | None,
+        seed: int | None,
+        origin: Origin | None,
+    ) -> JobHandle:
+        """:meth:`vary` once the request is admitted (an edit without a mask ends here)."""
+        strength = self.settings.vary_strength if strength is None else strength
+        if not 0.05 <= strength <= 1:
+            raise BadRequest("Strength must be between 0.05 and 1.")
+        text = self.clean_prompt(prompt) if prompt else None
+        await self._screen(user, origin, text)
+        image, parent = await self._source(user, source, origin, longest=self._kept_side)
+        text = text if text is not None else (parent.prompt if parent else "")
+        init_image = await self._image_work(lambda: _png(image.convert("RGB")))
+        job = self._job(
+            JobKind.VARY,
+            text,
+            await self._negative_for(user, parent),
+            seed,
+            self.settings.images_per_edit,
+            image.width,
+            image.height,
+            strength=strength,
+            init_image=init_image,
+        )
+        return await self._submit_from(user, job, parent, source, self.settings.edit_cost, origin)
+
+    async def edit(
+        self,
+        user: Requester,
+        source: ImageSource,
+        prompt: str,
+        options: EditOptions = EditOptions(),
+        origin: Origin | None = None,
+        seed: int | None = None,
+    ) -> JobHandle:
+        """Inpaint a masked area or outpaint a grown canvas; without a mask, a remix.
+
+        Args:
+            user: who asks and pays.
+            source: an image id of this studio, or uploaded file bytes.
+            prompt: what to paint in the area.
+            options: at most one of a mask, a region, an extension or a zoom-out; none
+                uses the upload's transparent pixels, or else varies the whole image.
+            origin: where the answer goes, kept with the job.
+            seed: for reproducible results; default a random one.
+
+        Raises:
+            StudioError: as :meth:`vary`; two ways to pick the area are ``bad_request``.
+        """
+        self.admit(user, origin)
+        prompt = self.clean_prompt(prompt)
+        await self._screen(user, origin, prompt)
+        grows = bool(options.extend or options.zoom)  # the canvas grows: the source is fitted
+        longest = self._grown_side if grows else self._kept_side
+        image, parent = await self._source(user, source, origin, longest=longest)
+        chosen = [o for o in (options.mask, options.region, options.extend, options.zoom) if o]
+        if len(chosen) > 1:
+            raise BadRequest("Pick one of: a mask, --region, --extend or --zoom.")
+        edit_area = await self._image_work(lambda: self._edit_area(image, options))
+        if edit_area is None:
+            return await self._vary(user, source, None, prompt, seed, origin)
+        init_image, mask = await self._image_work(
+            lambda: (_png(edit_area.image), _png(edit_area.mask))
+        )
+        job = self._job(
+            JobKind.EDIT,
+            prompt,
+            await self._negative_for(user, parent),
+            seed,
+            self.settings.images_per_edit,
+            edit_area.image.width,
+            edit_area.image.height,
+            strength=1.0,
+            init_image=init_image,
+            mask=mask,
+        )
+        return await self._submit_from(user, job, parent, source, self.settings.edit_cost, origin)
+
+    async def reroll(
+        self,
+        user: Requester,
+        image_id: str,
+        origin: Origin | None = None,
+        *,
+        prompt: str | None = None,
+    ) -> JobHandle:
+        """Run the job that made ``image_id`` again with a new seed (🔄).
+
+        Args:
+            user: who asks and pays (anyone may reroll what they can see).
+            image_id: any image of the job to run again.
+            origin: where the answer goes, kept with the job.
+            prompt: remix: a new prompt instead of the job's (through the content policy).
+
+        Raises:
+            StudioError: ``not_found`` when the image is gone; else as :meth:`imagine`.
+        """
+        self.admit(user, origin)
+        text = self.clean_prompt(prompt) if prompt else None
+        record = await self.image(image_id)
+        async with self.store.read() as db:
+            made_by = await job_records.get(db, record.job_id)
+        await self._screen(user, origin, text or made_by.job.prompt or None)  # terms may be new
+        update: dict[str, Any] = {"id": uuid.uuid4().hex, "seed": secrets.randbelow(MAX_SEED)}
+        if text:
+            update["prompt"] = text
+        job = made_by.job.model_copy(update=update)
+        cost = {
+            JobKind.GENERATE: self.settings.generation_cost,
+            JobKind.UPSCALE: self.settings.upscale_cost,
+        }.get(job.kind, self.settings.edit_cost)
+        return await self._submit(user, job, cost, made_by.source_image_id, origin)
+
+    async def upscale(
+        self,
+        user: Requester,
+        source: ImageSource,
+        *,
+        creative: bool = False,
+        seed: int | None = None,
+        origin: Origin | None = None,
+    ) -> JobHandle:
+        """Twice the width and height: the model repaints the enlarged image at a low
+        strength (Subtle) or a higher one (Creative). Refuses results over the pixel limit."""
+        self.admit(user, origin)
+        await self._screen(user, origin, None)
+        image, parent = await self._source(user, source, origin, longest=None)
+        width, height = image.width * 2, image.height * 2
+        limit = self.settings.upscale_max_pixels
+        if width * height > limit or max(width, height) > MAX_SIDE:
+            raise TooLarge(image.size, (width, height), limit, MAX_SIDE)
+        strength = (
+            self.settings.upscale_creative_strength
+            if creative
+            else self.settings.upscale_subtle_strength
+        )
+        init_image = await self._image_work(lambda: _png(image.convert("RGB")))
+        job = self._job(
+            JobKind.UPSCALE,
+            parent.prompt if parent else "",
+            await self._negative_for(user, parent),
+            seed,
+            1,
+            width,
+            height,
+            strength=strength,
+            init_image=init_image,
+        )
+        return await self._submit_from(
+            user, job, parent, source, self.settings.upscale_cost, origin
+        )
+
+    async def outpaint(
+        self,
+        user: Requester,
+        image_id: str,
+        *,
+        direction: str | None = None,
+        zoom: float | None = None,
+        prompt: str | None = None,
+        origin: Origin | None = None,
+    ) -> JobHandle:
+        """Pan (⬅ ➡ ⬆ ⬇: extend one side by half) or zoom out one of our images, with its
+        own prompt unless a new one is given (remix)."""
+        self.admit(user, origin)
+        if (direction is None) == (zoom is None):
+            raise BadRequest("Pan in one direction or zoom out, not both.")
+        parent = await self.image(image_id)
+        text = self.clean_prompt(prompt) if prompt else parent.prompt
+        options = EditOptions(extend=direction, zoom=zoom)
+        await self._screen(user, origin, text or None)
+        image, _ = await self._source(user, image_id, origin, longest=self._grown_side)
+        edit_area = await self._image_work(lambda: self._edit_area(image, options))
+        init_image, mask = await self._image_work(
+            lambda: (_png(edit_area.image), _png(edit_area.mask))
+        )
+        job = self._job(
+            JobKind.EDIT,
+            text,
+            await self._negative_for(user, parent),
+            None,
+            self.settings.images_per_edit,
+            edit_area.image.width,
+            edit_area.image.height,
+            strength=1.0,
+            init_image=init_image,
+            mask=mask,
+        )
+        return await self._submit_from(user, job, parent, image_id, self.settings.edit_cost, origin)
+
+    # -- queries -----------------------------------------------------------------------
+
+    async def image(self, image_id: str) -> ImageRecord:
+        """The record of one image; ``not_found`` when it is gone (forgotten, never was)."""
+        async with self.store.read() as db:
+            record = await images.get(db, image_id)
+        if record is None:
+            raise NotFound("That image no longer exists.")
+        return record
+
+    async def images_of_job(self, job_id: str) -> list[ImageRecord]:
+        """Every image a job made, in order (position 1 first)."""
+        async with self.store.read() as db:
+            return await images.of_job(db, job_id)
+
+    async def balance(self, user: Requester) -> int:
+        """What the user can spend where they are: :meth:`bot.wallet.Wallet.balance`,
+        here too because every adapter shows it next to generation."""
+        return await Wallet.of(self).balance(user)
+
+    async def visible_image(
+        self, user: Requester, image_id: str, channel_id: int | None = None
+    ) -> ImageRecord:
+        """The image if the user may see it (see :func:`bot.library.visible_to`); a private
+        one answers exactly like a missing one."""
+        async with self.store.read() as db:
+            record = await images.get(db, image_id)
+            if record is None or not await visible_to(db, user.id, record, channel_id):
+                raise NotFound("That image no longer exists.")
+        return record
+
+    async def save(
+        self,
+        user: Requester,
+        image_ids: list[str],
+        collection: str = "Saved",
+        *,
+        seen_in: int | None = None,
+    ) -> int:
+        """Add images to a collection: :meth:`bot.library.Library.save`, here too because
+        the buttons under every result save."""
+        return await Library.of(self).save(user, image_ids, collection, seen_in=seen_in)
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def clean_prompt(self, text: str | None, *, required: bool = True) -> str:
+        """A prompt as the model gets it (see :func:`bot.text.clean_text`)."""
+        return clean_text(text, self.settings.max_prompt_length, required=required)
+
+    async def _submit_from(
+        self,
+        user: Requester,
+        job: Job,
+        parent: ImageRecord | None,
+        source: ImageSource,
+        cost: int,
+        origin: Origin | None,
+    ) -> JobHandle:
+        """Queue a job made from an image (vary, edit, upscale, pan, zoom): the source goes
+        with it as its credentials' ingredient, and a studio image is linked to the spend."""
+        job = job.model_copy(update={"parent": await self._stored(parent, source)})
+        return await self._submit(user, job, cost, parent.id if parent else None, origin)
+
+    async def _negative_for(self, user: Requester, parent: ImageRecord | None) -> str:
+        """The negative prompt of a job made from an image: the source image's own, or for
+        an upload the member's /settings one; either only where this model uses negative
+        prompts (an image made under another model may carry one that would do nothing)."""
+        if not self.settings.negative_prompt_works:
+            return ""
+        if parent is not None:
+            return parent.negative
+        defaults = await self.preferences.for_user(user)
+        return self.clean_prompt(defaults.negative, required=False)
+
+    def _job(
+        self,
+        kind: JobKind,
+        prompt: str,
+        negative: str,
+        seed: int | None,
+        n: int,
+        width: int,
+        height: int,
+        **extra: Any,
+    ) -> Job:
+        if seed is not None and not 0 <= seed <= MAX_SEED:
+            raise BadRequest(f"The seed must be between 0 and {MAX_SEED}.")
+        return Job(
+            id=uuid.uuid4().hex,
+            kind=kind,
+            prompt=prompt,
+            negative_prompt=negative,
+            seed=secrets.randbelow(MAX_SEED) if seed is None else seed,
+            n=n,
+            width=width,
+            height=height,
+            steps=self.settings.steps,
+            guidance=self.settings.guidance,
+            **extra,
+        )
+
+    async def _screen(self, user: Requester, origin: Origin | None, prompt: str | None) -> None:
+        """DMs (when off), suspended users, role rules seen from DMs and blocked prompts
+        stop here, before any credit is taken."""
+        guilds = [_guild_of(user, origin)]
+        if user.dm:
+            if not self.settings.allow_dms:
+                raise DirectMessagesOff()
+            guilds += await access.check_from_dm(self.store, user, self.member_roles)
+        if self.moderator is None:
+            return
+        for guild_id in guilds:  # from a DM: the bot's terms, then each server's own
+            if prompt:
+                await self.moderator.screen_prompt(user.id, guild_id, prompt)
+            else:
+                await self.moderator.ensure_allowed(user.id, guild_id)
+
+    async def _source(
+        self,
+        user: Requester,
+        source: ImageSource,
+        origin: Origin | None = None,
+        *,
+        longest: int | None,
+    ) -> tuple[Image.Image, ImageRecord | None]:
+        """The image to work on, scaled down to at most ``longest`` a side (None: as it
+        is), and its record when it is ours. An upload passes the image checks (nudity,
+        faces) first, on a copy scaled down to at most SCREEN_SIDE: the full-size decode
+        never outlives its thread."""
+        if isinstance(source, bytes):
+            screened, image = await self._image_work(lambda: self._open_upload(source, longest))
+            if self.moderator is not None:
+                await self.moderator.screen_upload(user.id, _guild_of(user, origin), screened)
+            return image, None
+        parent = await self.image(source)
+        path = self.files.absolute(parent)
+        return await self._image_work(lambda: _open_fitted(path, longest)), parent
+
+    @property
+    def _kept_side(self) -> int:
+        """The longest side of a variation or edit: the source's own up to MAX_CANVAS (the
+        worker paints it within the model's pixel budget and brings it back to this)."""
+        return self.settings.max_canvas
+
+    @property
+    def _grown_side(self) -> int:
+        """The longest side of a source to pan or zoom out: 1.5 × the model's side, so that
+        the grown canvas still fits MAX_CANVAS for a model at its default size."""
+        return min(canvas.align(self.settings.image_size * 3 / 2), self.settings.max_canvas)
+
+    async def _image_work(self, work: Callable[[], T]) -> T:
+        """Decode, resize or encode in a thread (0.1–0.3 s of CPU for a 4096² upload: the
+        event loop keeps answering Discord), at most MAX_IMAGE_DECODES at once (each holds
+        a full-size image in memory)."""
+        async with self._decodes:
+            return await asyncio.to_thread(work)
+
+    def _open_upload(self, data: bytes, longest: int | None) -> tuple[Image.Image, Image.Image]:
+        """(the copy to screen, the image for the model) from upload bytes; in a thread."""
+        image = open_upload(
+            data,
+            max_bytes=self.settings.max_upload_bytes,
+            max_pixels=self.settings.max_upload_pixels,
+        )
+        screened = ImageOps.contain(image, (SCREEN_SIDE, SCREEN_SIDE))
+        return screened, canvas.fit(image, longest) if longest else image
+
+    async def _stored(self, parent: ImageRecord | None, source: ImageSource) -> bytes | None:
+        """The source as the worker should record it (its C2PA ingredient): a studio
+        image's stored PNG, or an upload that carries Content Credentials of its own
+        (read in a thread: c2pa hashes the whole file)."""
+        if parent is not None:
+            return await asyncio.to_thread(self.files.read, parent)
+        if isinstance(source, bytes) and await asyncio.to_thread(has_credentials, source):
+            return source
+        return None
+
+    def _edit_area(self, image: Image.Image, options: EditOptions) -> canvas.Canvas | None:
+        limit = self.settings.max_canvas
+        if options.extend:
+            return canvas.extend(image, options.extend, options.extend_pixels, limit)
+        if options.zoom:
+            return canvas.zoom_out(image, options.zoom, limit)
+        rgb = image.convert("RGB")
+        if options.region:
+            return canvas.Canvas(rgb, canvas.region_mask(image.size, options.region))
+        if options.mask:
+            drawing = open_upload(
+                options.mask,
+                max_bytes=self.settings.max_upload_bytes,
+                max_pixels=self.settings.max_upload_pixels,
+            )
+            return canvas.Canvas(rgb, canvas.mask_from_drawing(drawing, image.size))
+        alpha = canvas.mask_from_alpha(image)
+        return canvas.Canvas(rgb, alpha) if alpha is not None else None
+
+    async def _submit(
+        self,
+        user: Requester,
+        job: Job,
+        cost: int,
+        source_image_id: str | None,
+        origin: Origin | None,
+    ) -> JobHandle:
+        if (reason := self.unavailable()) is not None:
+            raise Unavailable(reason)
+        # The worker checks the images with the server's rules as they are now.
+        rules = (
+            await self.moderator.output_rules(_guild_of(user, origin))
+            if self.moderator is not None
+            else OutputRules(block_nudity=False)
+        )
+        now = self.clock()
+        async with self.store.transaction() as db:
+            await access.check(db, user)
+            await users.ensure_user(db, user.id, user.name, now)
+            limit = self.settings.max_jobs_per_user
+            if (busy := await job_records.open_count(db, user.id)) >= limit:
+                raise TooManyJobs(busy, limit)
+            pools = await self.credits.charge(
+                db,
+                user.id,
+                cost,
+                job.id,
+                now,
+                credit_scope(self.settings, user),
+                user.guild_id,
+                via_api=isinstance(origin, HttpOrigin),  # the ledger says where it came from
+            )
+            # The queue takes turns by user and serves bought credits first when it is long
+            # (granted credits never: anyone can make a server and grant themselves some).
+            priority = Priority.PAID if Pool.PAID in pools else Priority.FREE
+            job = job.model_copy(
+                update={"user_id": user.id, "priority": priority, "output_rules": rules}
+            )
+            await job_records.insert(
+                db,
+                job,
+                user_id=user.id,
+                cost=cost,
+                source_image_id=source_image_id,
+                origin=origin,
+                now=now,
+            )
+        handle = self.watcher.watch(job.id)
+        # After the commit: if we die here, the watcher finds the job open and submits it.
+        try:
+            await self.queue.submit(job)
+        except Exception:  # recorded and paid for: the watcher submits it on a later tick
+            log.warning("job %s: the queue refused it for now; retrying", job.id, exc_info=True)
+        return handle
+
+
+def _guild_of(user: Requester, origin: Origin | None) -> int | None:
+    """The server a request comes from: the member's, else where the result goes."""
+    if user.guild_id is not None:
+        return user.guild_id
+    return origin.guild_id if origin is not None else None
+
+
+def _open_fitted(path: Path, longest: int | None) -> Image.Image:
+    """One of our stored images, scaled for the model (None: as it is; in a thread)."""
+    image = Image.open(path)
+    image.load()  # reads the file and closes it (a PNG has one frame)
+    return canvas.fit(image, longest) if longest else image
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

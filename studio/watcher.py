@@ -1,0 +1,331 @@
+"""The result watcher: follows jobs in the queue, stores their outcome once, tells listeners.
+
+It polls the queue for the jobs the bot still owes an answer for (one query a tick), turns
+progress into updates for whoever waits on a :class:`JobHandle`, and on completion writes
+the PNGs and image rows (or refunds a failed job) exactly once, then lets the queue forget
+the job. After a restart it picks up every job still open in the ``jobs`` table.
+Generated images pass the content policy's image check first (the worker's verdict, see
+:meth:`bot.moderation.Moderator.screen_output`): a flagged result is not stored or posted,
+and its credit is refunded like a failed job's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from data import images, job_records
+from data.images import ImageFiles, ImageRecord, new_image_id
+from data.job_records import JobRecord, RecordStatus
+from data.jobs import JobState, JobStatus
+from data.queue import JobQueue
+from data.store import Store
+from studio.credits import CreditRules
+
+if TYPE_CHECKING:
+    from studio.moderation import Moderator
+
+log = logging.getLogger(__name__)
+
+WITHHELD = "the images were withheld by the content filter ({reason})"
+
+
+@dataclass(frozen=True)
+class JobUpdate:
+    job_id: str
+    state: JobState
+    ahead: int
+    step: int
+    total_steps: int
+    preview: bytes | None = None  # a rough JPEG of the job so far, when the worker makes them
+
+    @property
+    def fraction(self) -> float:
+        return self.step / self.total_steps if self.total_steps else 0.0
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    job: JobRecord
+    images: list[ImageRecord]
+    error: str | None = None
+    grid: bytes | None = None  # the worker's grid of the images, when it sent one
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+OutcomeListener = Callable[[JobOutcome], Awaitable[None]]
+
+
+class JobHandle:
+    """What a caller holds for a submitted job: live updates, then the outcome."""
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        self._updates: asyncio.Queue[JobUpdate | None] = asyncio.Queue()
+        self._outcome: asyncio.Future[JobOutcome] = asyncio.get_running_loop().create_future()
+
+    async def updates(self) -> AsyncIterator[JobUpdate]:
+        """Progress updates (state, queue position, step) until the job finishes."""
+        while (update := await self._updates.get()) is not None:
+            yield update
+
+    async def outcome(self) -> JobOutcome:
+        return await asyncio.shield(self._outcome)
+
+    def _publish(self, update: JobUpdate) -> None:
+        self._updates.put_nowait(update)
+
+    def _finish(self, outcome: JobOutcome) -> None:
+        if not self._outcome.done():
+            self._outcome.set_result(outcome)
+        self._updates.put_nowait(None)
+
+
+class JobWatcher:
+    def __init__(
+        self,
+        store: Store,
+        queue: JobQueue,
+        files: ImageFiles,
+        credits: CreditRules,
+        *,
+        poll_seconds: float = 0.25,
+        clock: Callable[[], float] = time.time,
+        moderator: Moderator | None = None,
+    ) -> None:
+        self.store = store
+        self.moderator = moderator
+        self.queue = queue
+        self.files = files
+        self.credits = credits
+        self.poll_seconds = poll_seconds
+        self.clock = clock
+        self._handles: dict[str, JobHandle] = {}
+        self._last: dict[str, JobUpdate] = {}
+        self._listeners: list[OutcomeListener] = []
+        self._task: asyncio.Task | None = None
+        self._listener_tasks: set[asyncio.Task] = set()
+        self._storage_errors: set[str] = set()  # jobs whose images could not be written yet
+
+    def add_listener(self, listener: OutcomeListener) -> None:
+        """Called with every outcome, including jobs submitted before a restart."""
+        self._listeners.append(listener)
+
+    def watch(self, job_id: str) -> JobHandle:
+        handle = self._handles.get(job_id)
+        if handle is None:
+            handle = self._handles[job_id] = JobHandle(job_id)
+        return handle
+
+    async def start(self) -> None:
+        """Adopt every job still open in the database and start polling."""
+        async with self.store.read() as db:
+            for job_id in await job_records.open_ids(db):
+                self.watch(job_id)
+        self._task = asyncio.create_task(self._run(), name="job-watcher")
+
+    async def stop(self) -> None:
+        if self._listener_tasks:
+            await asyncio.wait(self._listener_tasks, timeout=10)
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("result watcher tick failed; retrying")
+            await self.queue.wait_for_changes(self.poll_seconds)
+
+    async def tick(self) -> None:
+        ids = list(self._handles)
+        if not ids:
+            return
+        statuses = await self.queue.statuses(ids)
+        for job_id in ids:
+            status = statuses.get(job_id)
+            if status is None:
+                await self._resubmit_or_settle(job_id)
+            elif status.state in (JobState.DONE, JobState.FAILED):
+                await self._settle(job_id, status)
+            else:
+                self._publish(job_id, status)
+
+    def _publish(self, job_id: str, status: JobStatus) -> None:
+        update = JobUpdate(
+            job_id, status.state, status.ahead, status.step, status.total_steps, status.preview
+        )
+        if self._last.get(job_id) != update:
+            self._last[job_id] = update
+            self._handles[job_id]._publish(update)
+
+    async def _resubmit_or_settle(self, job_id: str) -> None:
+        """A job the queue does not know: never sent (crash after commit), or settled already."""
+        async with self.store.read() as db:
+            record = await job_records.get(db, job_id)
+        if record is None:
+            self._handles.pop(job_id, None)
+        elif record.status is RecordStatus.QUEUED:
+            log.warning("job %s was not in the queue; submitting it again", job_id)
+            await self.queue.submit(record.job)
+        else:
+            await self._announce(record)
+
+    async def _settle(self, job_id: str, status: JobStatus) -> None:
+        now = self.clock()
+        async with self.store.read() as db:
+            record = await job_records.get(db, job_id)
+        if record is None:
+            log.error("queue reported job %s that the database does not know", job_id)
+            self._handles.pop(job_id, None)
+            return
+        withheld = await self._withheld(record, status)
+        if withheld is None and status.state is JobState.DONE and status.result is not None:
+            generated = status.result.images
+            image_ids = [new_image_id() for _ in generated]
+            try:  # one trip to a thread for all of them: the event loop's time is the limit
+                paths = await asyncio.to_thread(
+                    self._write_all, image_ids, [image.png for image in generated]
+                )
+            except OSError as error:
+                self._storage_failed(job_id, error)
+                return  # the result stays in the queue; the next tick tries again
+            new_rows = [
+                ImageRecord(
+                    id=image_id,
+                    job_id=job_id,
+                    position=position,
+                    owner_id=record.user_id,
+                    path=path,
+                    prompt=record.job.prompt,
+                    negative=record.job.negative_prompt,
+                    seed=image.seed,
+                    model=status.result.model,
+                    width=status.result.width,
+                    height=status.result.height,
+                    parent_id=record.source_image_id,
+                    created_at=now,
+                )
+                for position, (image_id, path, image) in enumerate(
+                    zip(image_ids, paths, generated, strict=True), start=1
+                )
+            ]
+            async with self.store.transaction() as db:
+                if await job_records.finish(db, job_id, RecordStatus.DONE, None, now):
+                    for row in new_rows:
+                        await images.insert(db, row)
+        else:
+            reason = withheld or status.error or "the job failed"
+            async with self.store.transaction() as db:
+                if await job_records.finish(db, job_id, RecordStatus.FAILED, reason, now):
+                    await self.credits.refund(
+                        db, record.user_id, record.cost, job_id, f"refund: {reason}"[:200], now
+                    )
+        self._storage_errors.discard(job_id)
+        await self.queue.forget(job_id)
+        async with self.store.read() as db:
+            settled = await job_records.get(db, job_id)
+        grid = status.result.grid if status.result is not None and withheld is None else None
+        await self._announce(settled, grid)
+
+    async def _withheld(self, record: JobRecord, status: JobStatus) -> str | None:
+        """Why a finished job's images must not be shown: the worker's verdict, or a check
+        here (off the event loop) when no worker made one."""
+        result = status.result
+        if status.state is not JobState.DONE or result is None:
+            return None
+        if self.moderator is None:
+            flagged = result.verdict is not None and not result.verdict.allowed
+            return WITHHELD.format(reason=result.verdict.reason) if flagged else None
+        guild_id = record.origin.guild_id if record.origin is not None else None
+        try:
+            verdict = await self.moderator.screen_output(
+                record.user_id, guild_id, result, record.job.output_rules, record.job.prompt
+            )
+        except Exception:  # unreadable PNGs, a broken detector: never show unchecked images
+            log.exception("could not check the images of job %s", record.id)
+            return WITHHELD.format(reason="they could not be checked")
+        return None if verdict.allowed else WITHHELD.format(reason=verdict.reason)
+
+    def _write_all(self, image_ids: list[str], pngs: list[bytes]) -> list[str]:
+        """Write a job's PNG files; on an error none of them is left behind."""
+        paths: list[str] = []
+        try:
+            for image_id, png in zip(image_ids, pngs, strict=True):
+                paths.append(self.files.write(image_id, png))
+        except OSError:
+            for path in paths:
+                self.files.remove(path)
+            raise
+        return paths
+
+    def _storage_failed(self, job_id: str, error: OSError) -> None:
+        """A full disk or a read-only folder: keep the job open, and say so once per job."""
+        if job_id not in self._storage_errors:
+            self._storage_errors.add(job_id)
+            log.error(
+                "cannot store the images of job %s (%s); its result stays in the queue and "
+                "is stored and delivered once writing works again",
+                job_id,
+                error,
+            )
+
+    # -- delivery bookkeeping: what an adapter that answers later asks ------------------
+
+    async def awaits_delivery(self, job_id: str) -> bool:
+        """True while the job is finished and its answer has not been marked delivered
+        (the outcome a listener got may be stale: another task may have delivered it)."""
+        async with self.store.read() as db:
+            record = await job_records.get(db, job_id)
+        return record is not None and record.delivered_at is None
+
+    async def undelivered(self) -> list[JobOutcome]:
+        """Finished jobs whose answer has not reached their user yet, oldest first."""
+        async with self.store.read() as db:
+            waiting = await job_records.undelivered(db)
+        return [await self._outcome_of(record) for record in waiting]
+
+    async def mark_delivered(self, job_id: str) -> bool:
+        """Record that the job's answer reached its user; False when it was marked before."""
+        async with self.store.transaction() as db:
+            return await job_records.mark_delivered(db, job_id, self.clock())
+
+    async def _outcome_of(self, record: JobRecord) -> JobOutcome:
+        async with self.store.read() as db:
+            produced = await images.of_job(db, record.id)
+        return JobOutcome(
+            record, produced, record.error if record.status is RecordStatus.FAILED else None
+        )
+
+    async def _announce(self, record: JobRecord, grid: bytes | None = None) -> None:
+        outcome = await self._outcome_of(record)
+        if grid is not None and outcome.images:
+            outcome = replace(outcome, grid=grid)  # the worker's grid, for the first delivery
+        handle = self._handles.pop(record.id, None)
+        self._last.pop(record.id, None)
+        if handle:
+            handle._finish(outcome)
+        for listener in self._listeners:
+            # A slow listener (a Discord upload) must not hold up the other jobs' updates.
+            task = asyncio.create_task(self._notify(listener, outcome))
+            self._listener_tasks.add(task)
+            task.add_done_callback(self._listener_tasks.discard)
+
+    @staticmethod
+    async def _notify(listener: OutcomeListener, outcome: JobOutcome) -> None:
+        try:
+            await listener(outcome)
+        except Exception:
+            log.exception("outcome listener failed for job %s", outcome.job.id)
