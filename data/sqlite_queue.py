@@ -73,13 +73,17 @@ class SqliteQueue(JobQueue):
             )
         self._bell.ring("jobs")
 
-    async def claim(self, worker_id: str, lease_seconds: float) -> Claim | None:
+    async def claim(
+        self, worker_id: str, lease_seconds: float, model: str | None = None
+    ) -> Claim | None:
         now = self._clock()
+        # Jobs asked of ``model`` or of none ("" or, in rows from before, no field at all).
+        served = "(? IS NULL OR COALESCE(json_extract(payload, '$.model'), '') IN (?, ''))"
         # A read first: an idle worker polls often and should not take the write lock.
         waiting = await self._store.fetchone(
-            "SELECT 1 FROM queue WHERE status = 'queued' OR (status = 'running'"
-            " AND lease_until < ?) LIMIT 1",
-            (now,),
+            "SELECT 1 FROM queue WHERE (status = 'queued' OR (status = 'running'"
+            f" AND lease_until < ?)) AND {served} LIMIT 1",
+            (now, model, model),
         )
         if waiting is None:
             return None
@@ -94,11 +98,11 @@ class SqliteQueue(JobQueue):
                 await db.execute(
                     "UPDATE queue SET status = 'running', worker = ?, lease_until = ?,"
                     " attempts = attempts + 1, step = 0, preview = NULL, updated_at = ?"
-                    " WHERE id = (SELECT id FROM queue WHERE status = 'queued'"
-                    "   OR (status = 'running' AND lease_until < ?)"
+                    " WHERE id = (SELECT id FROM queue WHERE (status = 'queued'"
+                    f"   OR (status = 'running' AND lease_until < ?)) AND {served}"
                     "   ORDER BY status = 'queued', lane, turn, enqueued_at, id LIMIT 1)"
                     " RETURNING payload, attempts",
-                    (worker_id, now + lease_seconds, now, now),
+                    (worker_id, now + lease_seconds, now, now, model, model),
                 )
             ).fetchone()
         if row is None:
@@ -112,7 +116,13 @@ class SqliteQueue(JobQueue):
         """Found by a read (no write lock when there are none), taken by one UPDATE that
         skips any another worker took in between."""
         key = like.model_dump(mode="json", include=set(BATCH_FIELDS))
-        same = " AND ".join(f"json_extract(payload, '$.{field}') = ?" for field in BATCH_FIELDS)
+        # A job from before jobs named their model has none: it counts as "".
+        same = " AND ".join(
+            f"COALESCE(json_extract(payload, '$.{field}'), '') = ?"
+            if field == "model"
+            else f"json_extract(payload, '$.{field}') = ?"
+            for field in BATCH_FIELDS
+        )
         fitting = await self._store.fetchall(
             "SELECT id FROM (SELECT id, SUM(json_extract(payload, '$.n'))"
             " OVER (ORDER BY lane, turn, enqueued_at, id) AS images"
@@ -141,6 +151,27 @@ class SqliteQueue(JobQueue):
             Claim(job=Job.model_validate_json(row["payload"]), attempt=row["attempts"])
             for row in rows
         ]
+
+    async def announce(self, worker_id: str, model: str, ttl_seconds: float) -> None:
+        async with self._store.transaction() as db:
+            await db.execute(
+                "INSERT INTO queue_workers (worker, model, expires_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (worker) DO UPDATE SET model = excluded.model,"
+                " expires_at = excluded.expires_at",
+                (worker_id, model, self._clock() + ttl_seconds),
+            )
+
+    async def retire(self, worker_id: str) -> None:
+        async with self._store.transaction() as db:
+            await db.execute("DELETE FROM queue_workers WHERE worker = ?", (worker_id,))
+
+    async def served_models(self) -> dict[str, int]:
+        rows = await self._store.fetchall(
+            "SELECT model, COUNT(*) AS workers FROM queue_workers WHERE expires_at > ?"
+            " GROUP BY model",
+            (self._clock(),),
+        )
+        return {row["model"]: row["workers"] for row in rows}
 
     async def heartbeat(
         self,

@@ -344,7 +344,11 @@ class Studio:
         async with self.store.read() as db:
             made_by = await job_records.get(db, record.job_id)
         await self._screen(user, origin, text or made_by.job.prompt or None)  # terms may be new
-        update: dict[str, Any] = {"id": uuid.uuid4().hex, "seed": secrets.randbelow(MAX_SEED)}
+        update: dict[str, Any] = {
+            "id": uuid.uuid4().hex,
+            "seed": secrets.randbelow(MAX_SEED),
+            **self._model_fields,  # the model this studio runs now, not the old job's
+        }
         if text:
             update["prompt"] = text
         job = made_by.job.model_copy(update=update)
@@ -529,8 +533,30 @@ class Studio:
             height=height,
             steps=self.settings.steps,
             guidance=self.settings.guidance,
+            **self._model_fields,
             **extra,
         )
+
+    @property
+    def _model_fields(self) -> dict[str, str]:
+        """What a job says of the model it is asked of: workers claim only their own."""
+        return {"model": self.settings.model, "family": self.settings.family.name}
+
+    async def _check_served(self, model: str) -> None:
+        """Refuse (before charging) a job for a model no live worker serves while workers
+        of other models are up: it would wait forever. No live worker at all (the local
+        worker still loading, workers restarting) is no reason: the job waits for them."""
+        try:
+            served = await self.queue.served_models()
+        except Exception:  # the queue is away: submit() copes with that on its own
+            log.warning("could not read which models the workers serve", exc_info=True)
+            return
+        if served and model not in served:
+            raise Unavailable(
+                f"no worker serves the model {model!r} (the workers on this queue serve "
+                f"{', '.join(repr(name) for name in sorted(served))}); start a worker with "
+                "that MODEL or set MODEL to a model a worker serves"
+            )
 
     async def _screen(self, user: Requester, origin: Origin | None, prompt: str | None) -> None:
         """DMs (when off), suspended users, role rules seen from DMs and blocked prompts
@@ -637,6 +663,7 @@ class Studio:
     ) -> JobHandle:
         if (reason := self.unavailable()) is not None:
             raise Unavailable(reason)
+        await self._check_served(job.model)
         # The worker checks the images with the server's rules as they are now.
         rules = (
             await self.moderator.output_rules(_guild_of(user, origin))

@@ -195,3 +195,20 @@ def test_an_unreachable_queue_is_one_sentence_not_a_traceback(tmp_path: Path):
     assert down.returncode == 1
     assert "cannot be reached" in down.stderr and "Traceback" not in down.stderr
     assert len(down.stderr.strip().splitlines()) == 1
+
+
+def test_the_cli_warns_when_the_worker_that_answered_serves_another_model():
+    """Jobs name their model and workers claim only their own, but a job queued before
+    that (no model named) can be taken by any worker: the CLI says so when it happens."""
+    from app.cli import other_model_warning
+    from data.images import ImageRecord
+
+    def made_by(model: str) -> ImageRecord:
+        return ImageRecord("i", "j", 1, 1, "p.png", "a fox", "", 1, model, 64, 64, None, 0.0)
+
+    assert other_model_warning("tiny:flux2", [made_by("tiny:flux2")] * 2) is None
+    warning = other_model_warning("tiny:flux2", [made_by("tiny"), made_by("tiny")])
+    assert warning == (
+        "warning: the worker that answered serves tiny, not MODEL=tiny:flux2; "
+        "the images say so in their metadata"
+    )

@@ -186,3 +186,23 @@ async def test_a_job_whose_worker_keeps_dying_fails_and_refunds(settings):
         assert await balance(started) == settings.welcome_credits
     finally:
         await started.stop()
+
+
+async def test_a_job_for_a_model_no_live_worker_serves_is_refused_before_charging(settings):
+    """MODEL=tiny beside workers of tiny:flux2 only (a CLI run next to another studio's
+    worker): the job would wait forever, so it is refused at once, naming both models,
+    with nothing charged or queued. Once a worker of the model announces, it goes."""
+    from studio.errors import Unavailable
+
+    started = await Runtime.start(settings)
+    try:
+        await started.queue.announce("flux-worker", "tiny:flux2", 30)
+        with pytest.raises(Unavailable, match="no worker serves the model 'tiny'.*'tiny:flux2'"):
+            await started.studio.imagine(ALICE, "a fox")
+        assert await balance(started) == 0 and await count(started, "queue") == 0
+        await started.queue.announce("sd-worker", "tiny", 30)
+        handle = await started.studio.imagine(ALICE, "a fox")
+        (queued,) = await started.store.fetchall("SELECT payload FROM queue")
+        assert handle.job_id in queued["payload"] and '"model":"tiny"' in queued["payload"]
+    finally:
+        await started.stop()
