@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from data.queue import JobQueue
 
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+# The model the end-to-end and command-line tests run on: the default model's family
+# (FLUX.2 [klein]) in its offline build, unless a test names another. TEST_MODEL=tiny runs
+# them on the SD build (`TEST_MODEL=tiny make test`); unit tests name their builds.
+TEST_MODEL = os.environ.get("TEST_MODEL", "tiny:flux2")
 for _name in ("DISCORD_TOKEN", "MODEL", "DATA_DIR", "DATABASE", "QUEUE", "IMAGE_SIZE"):
     os.environ.pop(_name, None)  # tests never read a developer's environment
 

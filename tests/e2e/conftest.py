@@ -1,4 +1,5 @@
-"""The real bot, a real worker process (tiny model) and a local fake Discord on 127.0.0.1."""
+"""The real bot, a real worker process (``TEST_MODEL``: the default family's tiny build) and a
+local fake Discord on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from PIL import Image
 from app.discord.client import ImagineBot, point_at
 from studio.settings import Settings
 from studio.studio import Requester
+from tests.conftest import TEST_MODEL
 from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord
 
 ALICE = 501
@@ -46,7 +48,7 @@ def bot_settings(fake: FakeDiscord, data_dir: Path, **overrides) -> Settings:
     values = dict(
         _env_file=None,
         data_dir=data_dir,
-        model="tiny",
+        model=TEST_MODEL,
         discord_token="fake-token",
         discord_api_base=fake.api_base,
         discord_gateway=str(fake.gateway_url),
@@ -110,7 +112,7 @@ def run_bot_process(settings: Settings) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATA_DIR": str(settings.data_dir),
-        "MODEL": "tiny",
+        "MODEL": settings.model,
         "DISCORD_TOKEN": "fake-token",
         "DISCORD_API_BASE": settings.discord_api_base,
         "DISCORD_GATEWAY": settings.discord_gateway,
