@@ -225,9 +225,3 @@ class Upscaler:
         out = blend(tiles, painted, canvas.size, self.overlap)
         return out.crop((0, 0, *size)) if out.size != size else out
 
-
-def native_size(pipe) -> int:
-    """The side the model was trained at: the UNet's sample size times the VAE's factor."""
-    sample = pipe.unet.config.sample_size
-    side = sample if isinstance(sample, int) else min(sample)
-    return int(side * pipe.vae_scale_factor)
