@@ -89,6 +89,13 @@ async def ephemeral_answer(inter) -> str:
 
 
 @pytest.fixture
+def engine(tiny_engines):
+    """An in-process worker's engine for the model the e2e bot asks for (``TEST_MODEL``):
+    a worker serves only its own model's jobs."""
+    return tiny_engines(TEST_MODEL)
+
+
+@pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
     server = FakeDiscord()
     await server.start()
