@@ -197,7 +197,7 @@ async def test_a_job_for_a_model_no_live_worker_serves_is_refused_before_chargin
     started = await Runtime.start(settings)
     try:
         await started.queue.announce("flux-worker", "tiny:flux2", 30)
-        with pytest.raises(Unavailable, match="no worker serves the model 'tiny'.*'tiny:flux2'"):
+        with pytest.raises(Unavailable, match=r"no worker serves the model 'tiny'.*'tiny:flux2'"):
             await started.studio.imagine(ALICE, "a fox")
         assert await balance(started) == 0 and await count(started, "queue") == 0
         await started.queue.announce("sd-worker", "tiny", 30)
