@@ -224,4 +224,3 @@ class Upscaler:
             done += per_call
         out = blend(tiles, painted, canvas.size, self.overlap)
         return out.crop((0, 0, *size)) if out.size != size else out
-
