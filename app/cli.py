@@ -1,10 +1,10 @@
-"""The command line: run the bot, sync its commands, or use the studio without Discord."""
+"""The command line (`imagine`, or its alias `python -m bot`): run the bot or the API, sync
+its commands, manage keys, or use the studio without Discord."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import os
 import shutil
@@ -13,7 +13,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.runtime import Runtime, moderation_defaults, open_bot_queue
+from app import operator
+from app.runtime import Runtime, moderation_defaults
+from app.serve import serve
 from data import job_records, private
 from data.images import ImageRecord
 from data.jobs import JobState
@@ -21,13 +23,12 @@ from data.origins import TerminalOrigin
 from data.queue import QueueUnavailable
 from data.settings import load_settings
 from data.store import Store
-from studio.api_keys import ApiKeys
+from studio.api_keys import LOCAL_KEY_NAME, ApiKeys
 from studio.errors import BadRequest, StudioError
+from studio.requester import CONSOLE, Requester
 from studio.settings import Settings
-from studio.studio import EditOptions, ImagineOptions, Requester
+from studio.studio import EditOptions, ImagineOptions
 from studio.watcher import JobHandle, JobOutcome
-
-CONSOLE_USER = Requester(id=0, name="console")
 
 NO_TOKEN = """\
 DISCORD_TOKEN is not set, so the bot does not log in to Discord: serving the Images API only.
@@ -38,22 +39,29 @@ You can also make images from the terminal:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser = argparse.ArgumentParser(prog="imagine", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the Discord bot (and a local worker)")
     commands.add_parser("queue", help="the queue at a glance: waiting, running, recent failures")
     commands.add_parser("api", help="serve the OpenAI-compatible Images API (and a local worker)")
-    api_key = commands.add_parser("api-key", help="make, list or revoke a member's API keys")
+    api_key = commands.add_parser(
+        "api-key", help="make, list or revoke API keys (the operator's, or a member's: --user)"
+    )
     key_commands = api_key.add_subparsers(dest="action", required=True)
-    create = key_commands.add_parser("create", help="a new key; printed alone on the last line")
-    create.add_argument("--user", type=int, required=True, help="the member's Discord user id")
+    create = key_commands.add_parser(
+        "create",
+        help="a new key, printed alone on the last line; without --user or --name the "
+        "operator's key that `make run` uses, replacing the previous one",
+    )
+    create.add_argument("--user", type=int, help="the member's Discord user id")
     create.add_argument("--name", help="a label to tell keys apart")
     create.add_argument("--guild", type=int, help="act on this server (its credits and rules)")
-    listing = key_commands.add_parser("list", help="a member's keys (ids, never secrets)")
-    listing.add_argument("--user", type=int, required=True)
+    listing = key_commands.add_parser("list", help="keys (ids, never secrets)")
+    listing.add_argument("--user", type=int, default=CONSOLE.id)
     revoke = key_commands.add_parser("revoke", help="revoke a key at once")
-    revoke.add_argument("--user", type=int, required=True)
+    revoke.add_argument("--user", type=int, default=CONSOLE.id)
     revoke.add_argument("key", help="the key's id (from list) or the key itself")
+    operator.add_commands(commands)
     sync = commands.add_parser("sync", help="publish the slash commands to Discord")
     sync.add_argument("--guild", type=int, help="only this server (instant); default global")
 
@@ -132,18 +140,16 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "run":
         if not settings.discord_token:
-            return _serve_api(settings, local_key=True, note=NO_TOKEN)
-        from app.discord.client import run_bot
-
-        return run_bot(settings)
+            return serve(settings, discord=False, api=True, local_key=True, note=NO_TOKEN)
+        return serve(settings, discord=True, api=settings.api_enabled)
     if args.command == "api":
-        return _serve_api(settings)
+        return serve(settings, discord=False, api=True)
     if args.command == "api-key":
         return asyncio.run(_api_key(settings, args))
+    if args.command in operator.COMMANDS:
+        return asyncio.run(operator.run(settings, args))
     if args.command == "sync":
-        from app.discord.client import sync_commands
-
-        return sync_commands(settings, args.guild)
+        return asyncio.run(_sync(settings, args.guild))
     if args.command in ("check-prompt", "check-image"):
         return asyncio.run(_check(settings, args))
     if args.command == "queue":
@@ -156,13 +162,18 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return 130
 
 
-def _serve_api(settings: Settings, **options) -> int:
-    """The HTTP adapter is loaded by name, as the cogs are: the bot does not import it."""
-    serve = importlib.import_module("app.api.server").serve
+async def _sync(settings: Settings, guild_id: int | None) -> int:
+    """Publish the slash commands (the cogs need a studio to load; no worker is started)."""
+    if not settings.discord_token:
+        print("DISCORD_TOKEN is not set: sync needs the bot's token.")
+        return 2
+    from app.discord.client import sync_commands
+
+    runtime = await Runtime.start(settings.model_copy(update={"local_worker": False}))
     try:
-        return asyncio.run(serve(settings, **options))
-    except KeyboardInterrupt:
-        return 130
+        return await sync_commands(runtime.settings, runtime.studio, guild_id)
+    finally:
+        await runtime.stop()
 
 
 async def _api_key(settings: Settings, args: argparse.Namespace) -> int:
@@ -170,10 +181,15 @@ async def _api_key(settings: Settings, args: argparse.Namespace) -> int:
     store = await Store.open(settings.database_path)
     keys = ApiKeys(store)
     try:
-        if args.action == "create":
-            made = await keys.create(Requester(args.user, guild_id=args.guild), args.name)
+        if args.action == "create" and args.user is None and args.name is None:
+            made = await keys.replace_named(CONSOLE, LOCAL_KEY_NAME)
+            print(f"key {made.row.id} for the operator (replaces any earlier one); shown once:")
+            print(made.secret)
+        elif args.action == "create":
+            user = CONSOLE.id if args.user is None else args.user
+            made = await keys.create(Requester(user, guild_id=args.guild), args.name)
             where = f"server {made.row.guild_id}" if made.row.guild_id else "no server"
-            print(f"key {made.row.id} for user {args.user} ({where}); shown once:")
+            print(f"key {made.row.id} for user {user} ({where}); shown once:")
             print(made.secret)
         elif args.action == "list":
             for row in await keys.list(args.user):
@@ -192,19 +208,13 @@ async def _api_key(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _queue_overview(settings: Settings, failures: int = 5) -> int:
     """Print what the workers are doing, for an operator (any backend, any machine)."""
-    store = await Store.open(settings.database_path)
+    runtime = await Runtime.start(settings.model_copy(update={"local_worker": False}))
     try:
-        queue = await open_bot_queue(settings, store)
-    except BaseException:
-        await store.close()  # its thread would keep the process alive
-        raise
-    try:
-        overview = await queue.overview()
-        async with store.read() as db:
+        overview = await runtime.queue.overview()
+        async with runtime.store.read() as db:
             failed = await job_records.recent_failures(db, failures)
     finally:
-        await queue.close()
-        await store.close()
+        await runtime.stop()
     print(f"{settings.queue_url}: {overview.waiting} waiting, {len(overview.running)} running")
     for job in overview.running:
         progress = f"step {job.step}/{job.total_steps}" if job.total_steps else "starting"
@@ -266,7 +276,7 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _studio_command(settings: Settings, args: argparse.Namespace) -> int:
     runtime = await Runtime.start(settings)
-    await runtime.watcher.start()
+    await runtime.open(refills=False)  # follows this command's job; no schedule
     try:
         handle = await _submit(runtime, args)
         outcome = await _follow(runtime, handle)
@@ -314,13 +324,13 @@ async def _submit(runtime: Runtime, args: argparse.Namespace) -> JobHandle:
             seed=args.seed,
             count=args.count,
         )
-        return await studio.imagine(CONSOLE_USER, args.prompt, options, origin=_here())
+        return await studio.imagine(CONSOLE, args.prompt, options, origin=_here())
     source = _read(args.image)
     if args.command == "upscale":
-        return await studio.upscale(CONSOLE_USER, source, creative=args.creative, seed=args.seed)
+        return await studio.upscale(CONSOLE, source, creative=args.creative, seed=args.seed)
     if args.command == "vary":
         return await studio.vary(
-            CONSOLE_USER,
+            CONSOLE,
             source,
             strength=args.strength,
             prompt=args.prompt,
@@ -334,9 +344,7 @@ async def _submit(runtime: Runtime, args: argparse.Namespace) -> JobHandle:
         extend_pixels=args.pixels,
         zoom=args.zoom,
     )
-    return await studio.edit(
-        CONSOLE_USER, source, args.prompt, options, origin=_here(), seed=args.seed
-    )
+    return await studio.edit(CONSOLE, source, args.prompt, options, origin=_here(), seed=args.seed)
 
 
 def _here() -> TerminalOrigin:

@@ -1,19 +1,42 @@
-"""Assembles the studio: store, queue, watcher, files, use-cases, and the local worker."""
+"""The one runtime: opens the store and the queue, builds the studio, starts the local
+worker, then the adapters it is given, the job watcher and the refill schedule; and stops
+them all, in reverse, once.
+
+Adapters (Discord, HTTP) know only the core: each gets the started :class:`Studio` in
+``start`` and gives its connections back in ``stop``. The watcher starts after them, so no
+job settles before every adapter listens for it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from app.local_worker import LocalWorker
+from app.refills import RefillScheduler
 from data.images import ImageFiles
 from data.queue import JobQueue, open_queue
 from data.sqlite_queue import SqliteQueue
 from data.store import Store
+from studio.access import MemberRoles
 from studio.credits import CreditRules
 from studio.moderation import ModerationDefaults, Moderator
 from studio.settings import Settings
 from studio.studio import Studio
 from studio.watcher import JobWatcher
+
+
+class Adapter(Protocol):
+    """One way in: Discord, HTTP. ``wait`` returns (or raises) when it ends by itself."""
+
+    async def start(self, studio: Studio) -> None: ...
+
+    async def wait(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 @dataclass
@@ -24,9 +47,22 @@ class Runtime:
     watcher: JobWatcher
     studio: Studio
     worker: LocalWorker | None
+    adapters: list[Adapter] = field(default_factory=list)
+    refills: RefillScheduler | None = None
 
     @classmethod
-    async def start(cls, settings: Settings, *, quiet_worker: bool = False) -> Runtime:
+    async def start(
+        cls,
+        settings: Settings,
+        *,
+        quiet_worker: bool = False,
+        member_roles: MemberRoles | None = None,
+    ) -> Runtime:
+        """Open everything a use-case needs and start the local worker (LOCAL_WORKER).
+
+        ``member_roles``: how the studio learns a member's roles on other servers (the
+        Discord adapter's lookup; None where there is no Discord).
+        """
         store = await Store.open(settings.database_path)
         try:
             queue = await open_bot_queue(settings, store)
@@ -49,14 +85,57 @@ class Runtime:
             credits,
             moderator=moderator,
             unavailable=(lambda: worker.unavailable) if worker else (lambda: None),
+            member_roles=member_roles,
         )
         runtime = cls(settings, store, queue, watcher, studio, worker)
         if worker:
             await worker.start()
         return runtime
 
+    async def open(self, adapters: Sequence[Adapter] = (), *, refills: bool = True) -> None:
+        """Start the adapters (each adds its listeners), then follow the jobs and run the
+        monthly refills. An adapter that fails to start stops nothing itself: call
+        :meth:`stop`."""
+        for adapter in adapters:
+            self.adapters.append(adapter)
+            await adapter.start(self.studio)
+        await self.watcher.start()
+        if refills:
+            self.refills = RefillScheduler(
+                self.store, self.studio.credits, every_minutes=self.settings.refill_check_minutes
+            )
+            await self.refills.start()
+
+    async def serve(self, adapters: Sequence[Adapter], stop: asyncio.Event) -> None:
+        """Open ``adapters`` and run until ``stop`` is set or one of them ends (its error
+        is raised here); everything is stopped either way."""
+        try:
+            await self.open(adapters)
+            waits = [asyncio.ensure_future(adapter.wait()) for adapter in adapters]
+            stopping = asyncio.ensure_future(stop.wait())
+            try:
+                done, _ = await asyncio.wait(
+                    [*waits, stopping], return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                for task in (*waits, stopping):
+                    task.cancel()
+            for task in done - {stopping}:
+                task.result()  # an adapter's own end: re-raise what ended it
+        finally:
+            await self.stop()
+
     async def stop(self) -> None:
+        """Stop following jobs first (nothing is delivered on a closing connection), then
+        the adapters, then the worker (it finishes its job), the queue and the store."""
+        if self.refills:
+            self.refills.stop()
+            self.refills = None
         await self.watcher.stop()  # idempotent
+        adapters, self.adapters = self.adapters, []
+        for adapter in reversed(adapters):
+            with contextlib.suppress(Exception):
+                await adapter.stop()
         if self.worker:
             await self.worker.stop()
         await self.queue.close()

@@ -1,16 +1,20 @@
-"""The prompt policy on a labelled CSV: recall per category, benign false positives, cost.
+"""The prompt policy on a labelled CSV: recall per category and language, confusions, cost.
 
+    .venv/bin/python bench/policy_eval.py --set multilingual      # the held-out set (issue 31)
     .venv/bin/python bench/policy_eval.py tests/data/eval_prompts.csv [--failures]
-        [--policy FOLDER] [--classifier ID_OR_FOLDER --threshold 0.8]
+        [--policy FOLDER] [--lists-only] [--classifier ID_OR_FOLDER --threshold 0.8]
 
-Reads either layout: ``prompt,category`` (``benign`` for allowed prompts, the evaluation
-set's) or ``label,category,prompt`` (``benign``/``violation``, the older tuning set's).
-Prints one row per category (caught, recall, caught under the right category), the benign
-false-positive rate, and the median and 95th-percentile time of one ``check`` (all prompts,
-after one warm-up pass; the least of three runs each), with the learned layer when
-``--classifier`` is given.
-``--failures`` lists the misses and false positives: use it on a tuning set, and on the
-evaluation set once at most (see tests/data/README.md).
+Reads any of the layouts in tests/data: ``prompt,category`` (``benign`` for allowed
+prompts), ``label,category,prompt`` (the older tuning set), or ``id,lang,kind,category,
+prompt`` (the multilingual set). Prints one row per category (caught, recall, caught
+under the right category, and the confusion: which category each caught prompt was
+refused under), one row per language and per kind when the set has them, the benign
+false-positive rate, and the median and 95th-percentile time of one check (all prompts,
+after one warm-up pass; the least of three runs each). The policy is the shipped one:
+the lists, the language lexicons and the built-in classifier (``--lists-only``: without
+the classifier), plus ``PROMPT_CLASSIFIER``'s model when ``--classifier`` is given.
+``--failures`` lists the misses and false positives: use it on a tuning set only (see
+tests/data/README.md).
 """
 
 from __future__ import annotations
@@ -20,18 +24,26 @@ import csv
 import statistics
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from studio.moderation.prompts import PromptDecision, PromptPolicy
+from studio.moderation.prompts import PromptDecision, PromptPolicy  # noqa: E402
 
 ORDER = ("political", "public_figures", "sexual", "violence", "self_harm", "hate")
+SETS = {
+    "multilingual": ROOT / "tests/data/multilingual_eval.csv",
+    "eval": ROOT / "tests/data/eval_prompts.csv",
+    "tuning": ROOT / "tests/data/tuning_prompts.csv",
+    "prompts": ROOT / "tests/data/prompts.csv",
+}
 
 
-def read_rows(path: Path) -> list[tuple[str, str]]:
-    """(prompt, category) pairs; category ``benign`` for prompts that must pass."""
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """Rows with ``prompt``, ``category`` (``benign`` for prompts that must pass) and,
+    where the set has them, ``lang`` and ``kind``."""
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     out = []
@@ -40,20 +52,31 @@ def read_rows(path: Path) -> list[tuple[str, str]]:
             category = "benign" if row["label"] == "benign" else row["category"]
         else:
             category = row["category"]
-        out.append((row["prompt"], category))
+        out.append({**row, "category": category})
     return out
+
+
+def ratio(k: int, n: int) -> str:
+    return f"{k / n:.3f}" if n else "–"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("csv", type=Path)
+    parser.add_argument("csv", type=Path, nargs="?")
+    parser.add_argument("--set", choices=sorted(SETS), help="a set in tests/data by name")
     parser.add_argument("--failures", action="store_true", help="list misses and false positives")
     parser.add_argument("--policy", type=Path, help="a folder of lists instead of data/policy")
+    parser.add_argument("--lists-only", action="store_true", help="without the built-in classifier")
     parser.add_argument("--classifier", help="PROMPT_CLASSIFIER: a hub id or a local folder")
     parser.add_argument("--threshold", type=float, default=0.8)
     args = parser.parse_args()
+    path = SETS[args.set] if args.set else args.csv
+    if path is None:
+        parser.error("give a CSV file or --set NAME")
 
     policy = PromptPolicy.from_folder(args.policy) if args.policy else PromptPolicy.default()
+    if args.lists_only:
+        policy = policy.without_classifier()
     classify = None
     if args.classifier:
         from studio.moderation.classifier import PromptClassifier
@@ -66,53 +89,86 @@ def main() -> None:
             decision = classify(text)
         return decision
 
-    rows = read_rows(args.csv)
-    for prompt, _ in rows:  # warm-up: lazy loads, caches
-        check(prompt)
+    rows = read_rows(path)
+    for row in rows:  # warm-up: lazy loads, caches
+        check(row["prompt"])
     decisions, times = {}, []
-    for prompt, _ in rows:
+    for row in rows:
         best = float("inf")
         for _ in range(3):  # the least of three: a busy shared machine only adds time
             started = time.perf_counter()
-            decisions[prompt] = check(prompt)
+            decisions[row["prompt"]] = check(row["prompt"])
             best = min(best, time.perf_counter() - started)
         times.append(best)
 
     totals, caught, right = Counter(), Counter(), Counter()
+    confusion: dict[str, Counter] = defaultdict(Counter)
+    by = Counter()
+    groups: dict[str, dict[str, Counter]] = {
+        "lang": defaultdict(Counter),
+        "kind": defaultdict(Counter),
+    }
     misses, false_positives = [], []
-    for prompt, category in rows:
+    for row in rows:
+        prompt, category = row["prompt"], row["category"]
         decision = decisions[prompt]
         totals[category] += 1
+        for key, table in groups.items():
+            if row.get(key):
+                counts = table[row[key]]
+                if category == "benign":
+                    counts["benign"] += 1
+                    counts["fp"] += not decision.allowed
+                else:
+                    counts["violations"] += 1
+                    counts["caught"] += not decision.allowed
         if category == "benign":
             if not decision.allowed:
                 false_positives.append((prompt, decision))
             continue
+        confusion[category][decision.category or "allowed"] += 1
         if decision.allowed:
             misses.append((prompt, category))
         else:
             caught[category] += 1
             right[category] += decision.category == category
+            by[decision.source] += 1
 
-    print(f"{args.csv}: {len(rows)} prompts")
-    print("| category | caught | recall | right category |")
-    print("| --- | --- | --- | --- |")
+    print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {len(rows)} prompts")
+    print("| category | caught | recall | right category | refused as (or allowed) |")
+    print("| --- | --- | --- | --- | --- |")
     for category in [c for c in ORDER if totals[c]] + sorted(set(totals) - {*ORDER, "benign"}):
         n, k = totals[category], caught[category]
-        print(f"| {category} | {k} / {n} | {k / n:.3f} | {right[category]} / {k} |")
+        cells = ", ".join(f"{c} {m}" for c, m in confusion[category].most_common())
+        print(f"| {category} | {k} / {n} | {ratio(k, n)} | {right[category]} / {k} | {cells} |")
     violations = sum(n for c, n in totals.items() if c != "benign")
     found = sum(caught.values())
+    sources = ", ".join(f"{s} {m}" for s, m in by.most_common())
     print(
-        f"| **all violations** | {found} / {violations} | **{found / violations:.3f}** | "
-        f"{sum(right.values())} / {found} |"
+        f"| **all violations** | {found} / {violations} | **{ratio(found, violations)}** | "
+        f"{sum(right.values())} / {found} | by {sources} |"
     )
     benign = totals["benign"]
+    fp_by = Counter(d.category for _, d in false_positives)
     print(
         f"| benign false positives | {len(false_positives)} / {benign} | "
-        f"**{len(false_positives) / max(benign, 1):.3f}** | |"
+        f"**{ratio(len(false_positives), benign)}** | | "
+        f"{', '.join(f'{c} {m}' for c, m in fp_by.most_common())} |"
     )
+    for key, table in groups.items():
+        if not table:
+            continue
+        print(f"\n| {key} | violations caught | recall | benign refused | false-positive rate |")
+        print("| --- | --- | --- | --- | --- |")
+        for name, c in sorted(table.items(), key=lambda item: -sum(item[1].values())):
+            recall = ratio(c["caught"], c["violations"])
+            print(
+                f"| {name} | {c['caught']} / {c['violations']} | {recall}"
+                f" | {c['fp']} / {c['benign']} | {ratio(c['fp'], c['benign'])} |"
+            )
     per = sorted(times)
     print(
-        f"per prompt: median {statistics.median(per) * 1e3:.3f} ms, "
+        f"\nper prompt: median {statistics.median(per) * 1e3:.3f} ms, "
         f"p95 {per[int(0.95 * (len(per) - 1))] * 1e3:.3f} ms"
     )
     if args.failures:

@@ -28,7 +28,8 @@ class Family:
     (``guidance > 1``), see :meth:`negative_prompt_works`. ``variation``: how a variation
     noises the source to a strength and denoises it: the ``img2img`` pipeline, or the
     ``inpaint`` one with every pixel masked (FLUX.2 [klein] has no img2img class; its
-    reference-image mode ignores strength).
+    reference-image mode ignores strength). ``references``: the model conditions on further
+    reference images besides the one it varies (FLUX.2 [klein]: ``image_reference``).
     """
 
     name: str
@@ -40,6 +41,7 @@ class Family:
     vary_strength: float = 0.6
     negative_prompt: bool = True
     variation: Variation = "img2img"
+    references: bool = False
 
     def sizes(self, side: int | None = None) -> dict[str, tuple[int, int]]:
         """Square, portrait (2:3) and landscape (3:2) at the pixel budget ``side``²."""
@@ -73,6 +75,7 @@ FAMILIES: dict[str, Family] = {
             guidance=1.0,
             negative_prompt=False,
             variation="inpaint",
+            references=True,
         ),
         Family("zimage", "Z-Image", 1024, 16, steps=9, guidance=0.0),
     )

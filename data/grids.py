@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from PIL import Image
 
 BACKGROUND = "#2b2d31"  # Discord's dark theme, so the gaps disappear
+GAP = 4  # pixels between images: the result grid, its previews and the contact sheets
 
 
-def grid_png(images: Sequence[Image.Image], gap: int = 4) -> bytes:
+def grid_png(images: Sequence[Image.Image], gap: int = GAP) -> bytes:
     """Up to four images on a 2×2 grid (one or two images: a single row), as PNG bytes."""
     width, height = images[0].size
     columns = 1 if len(images) == 1 else 2

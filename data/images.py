@@ -195,3 +195,14 @@ async def disk_use(db: aiosqlite.Connection, owner_id: int | None, limit: int) -
         )
     ).fetchall()
     return [DiskUse(*r) for r in rows]
+
+
+def mime_of(data: bytes) -> str | None:
+    """PNG, JPEG or WebP by their first bytes (the formats the studio takes); None else."""
+    if data.startswith(b"\x89PNG"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    if data[8:12] == b"WEBP":
+        return "image/webp"
+    return None

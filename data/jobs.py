@@ -87,6 +87,8 @@ class Job(BaseModel):
     strength: float = Field(default=0.6, gt=0, le=1)
     init_image: bytes | None = None
     mask: bytes | None = None  # white = paint here, black = keep
+    # Further images a reference-conditioned variation (FLUX.2) looks at besides init_image.
+    references: tuple[bytes, ...] = Field(default=(), max_length=8)
     output_rules: OutputRules = OutputRules()
     image_prompts: tuple[str, ...] = ()  # one prompt per image (people diversity); () = prompt
     # The source image as stored (a studio image, its Content Credentials included): the

@@ -121,6 +121,31 @@ async def remove_term(db: aiosqlite.Connection, guild_id: int, term: str) -> int
     return cursor.rowcount
 
 
+async def blocks_of(db: aiosqlite.Connection, user_id: int, since: float) -> list[Block]:
+    """A user's blocked requests on every server since a moment, newest first."""
+    rows = await (
+        await db.execute(
+            "SELECT guild_id, user_id, source, category, term, prompt, created_at"
+            " FROM moderation_blocks WHERE user_id = ? AND created_at > ?"
+            " ORDER BY created_at DESC",
+            (user_id, since),
+        )
+    ).fetchall()
+    return [Block(*row) for row in rows]
+
+
+async def suspensions_of(db: aiosqlite.Connection, user_id: int, now: float) -> list[Suspension]:
+    """A user's running suspensions on every server."""
+    rows = await (
+        await db.execute(
+            f"SELECT {_SUSPENSION} FROM moderation_suspensions WHERE user_id = ?"
+            " AND lifted_at IS NULL AND until > ? ORDER BY until",
+            (user_id, now),
+        )
+    ).fetchall()
+    return [Suspension(*row) for row in rows]
+
+
 async def record_block(db: aiosqlite.Connection, block: Block) -> None:
     await db.execute(
         "INSERT INTO moderation_blocks"

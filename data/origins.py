@@ -65,6 +65,8 @@ class HttpOrigin(BaseModel):
     request_id: str
     created_at: float
     guild_id: int | None = None  # the server whose rules apply, when the key belongs to one
+    # The client's own end user (OpenAI's ``safety_identifier``/``user``), as it sent it.
+    end_user: str | None = None
 
     @property
     def request_key(self) -> str:

@@ -197,3 +197,66 @@ async def top(db: aiosqlite.Connection, guild_id: int, since: float, limit: int)
         )
     ).fetchall()
     return [Ranked(Share(*r[:9]), r[9], r[10]) for r in rows]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One live share as the gallery page lists it."""
+
+    share: Share
+    prompt: str
+    author: str  # the author's display name when last seen
+    votes: int
+    width: int
+    height: int
+
+
+async def live_page(
+    db: aiosqlite.Connection, guild_id: int, limit: int, offset: int
+) -> list[Shown]:
+    """Live shares of a server, newest first: what its gallery channel shows."""
+    rows = await (
+        await db.execute(
+            f"SELECT {_SHARE}, i.prompt, COALESCE(u.name, ''),"
+            " (SELECT COUNT(DISTINCT v.user_id) FROM share_votes v"
+            "  WHERE v.message_id = s.message_id),"
+            " i.width, i.height"
+            " FROM shares s JOIN images i ON i.id = s.image_id"
+            " LEFT JOIN users u ON u.id = s.author_id"
+            " WHERE s.guild_id = ? AND s.status = 'live'"
+            " ORDER BY s.shared_at DESC, s.id DESC LIMIT ? OFFSET ?",
+            (guild_id, limit, offset),
+        )
+    ).fetchall()
+    return [Shown(Share(*r[:9]), *r[9:]) for r in rows]
+
+
+async def live_count(db: aiosqlite.Connection, guild_id: int) -> int:
+    row = await (
+        await db.execute(
+            "SELECT COUNT(*) FROM shares WHERE guild_id = ? AND status = 'live'", (guild_id,)
+        )
+    ).fetchone()
+    return row[0]
+
+
+async def web_enabled(db: aiosqlite.Connection, guild_id: int) -> bool:
+    """Whether the server's gallery has a web page (no row: yes)."""
+    row = await (
+        await db.execute("SELECT enabled FROM guild_gallery_web WHERE guild_id = ?", (guild_id,))
+    ).fetchone()
+    return row is None or bool(row[0])
+
+
+async def set_web_enabled(
+    db: aiosqlite.Connection, guild_id: int, on: bool, changed_by: int, now: float
+) -> bool:
+    """Store the server's choice; True when it changed."""
+    before = await web_enabled(db, guild_id)
+    await db.execute(
+        "INSERT INTO guild_gallery_web (guild_id, enabled, changed_by, changed_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET enabled = excluded.enabled,"
+        " changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+        (guild_id, int(on), changed_by, now),
+    )
+    return before != on

@@ -15,3 +15,9 @@ async def ensure_user(db: aiosqlite.Connection, user_id: int, name: str, now: fl
         return True
     await db.execute("UPDATE users SET name = ? WHERE id = ? AND name != ?", (name, user_id, name))
     return False
+
+
+async def name_of(db: aiosqlite.Connection, user_id: int) -> str | None:
+    """The display name last seen for a user (None: never seen)."""
+    row = await (await db.execute("SELECT name FROM users WHERE id = ?", (user_id,))).fetchone()
+    return row[0] if row else None

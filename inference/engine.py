@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 import torch
@@ -28,6 +29,7 @@ from inference.provenance import Provenance
 from inference.strength import strength_call
 from inference.upscale import MIN_STEPS_RUN, Upscaler
 
+REFERENCE_MIN_SIDE = 64  # Flux2ImageProcessor.check_image_input's minimum
 ProgressCallback = Callable[[int, int], None]  # (step done, total steps)
 PreviewCallback = Callable[[dict[str, bytes]], None]  # job id -> JPEG sheet of its pictures
 
@@ -45,6 +47,7 @@ class Picture:
     init: Image.Image | None = None
     mask: Image.Image | None = None
     prompt: str = ""  # this image's prompt (Job.prompt_for)
+    references: tuple[Image.Image, ...] = ()  # the job's further reference images
 
 
 class Engine:
@@ -96,8 +99,11 @@ class Engine:
         mask = None
         if job.kind is JobKind.EDIT:
             mask = _decode(job.mask, "mask", job).convert("L").resize(init.size)
+        references = tuple(
+            _decode(data, "references", job).convert("RGB") for data in job.references
+        )
         return [
-            Picture(job, seed, init, mask, job.prompt_for(i))
+            Picture(job, seed, init, mask, job.prompt_for(i), references)
             for i, seed in enumerate(job.image_seeds())
         ]
 
@@ -108,7 +114,8 @@ class Engine:
         on_preview: PreviewCallback | None = None,
     ) -> list[Image.Image]:
         """One pipeline call for pictures whose jobs share a ``Job.batch_key`` (upscales:
-        one tiled pass per picture).
+        one tiled pass per picture), except for jobs with further reference images, whose
+        references condition every picture of a call: each of those gets its own call.
 
         Each picture has its own prompt and CPU generator, so it comes out as it would
         alone (same seed, same pixels, up to last-bit rounding of batched kernels).
@@ -119,6 +126,9 @@ class Engine:
             raise ValueError("paint() needs pictures of jobs with one batch key")
         if first.kind is JobKind.UPSCALE:
             return [self._upscale(picture, on_step) for picture in pictures]
+        if any(picture.references for picture in pictures):
+            calls = [list(own) for _, own in groupby(pictures, key=lambda p: p.job.id)]
+            return [image for call in calls for image in self._call(call, on_step, on_preview)]
         return self._call(pictures, on_step, on_preview)
 
     def _call(
@@ -160,6 +170,10 @@ class Engine:
         # img2img runs int(steps * strength) steps: at least MIN_STEPS_RUN of them, or one
         # step starts at the schedule's last timestep whatever the strength (Subtle = Strong).
         steps = max(first.steps, math.ceil(MIN_STEPS_RUN / first.strength))
+        if pictures[0].references:
+            # Further images a whole-image edit looks at (FLUX.2: its inpainting pipeline's
+            # image_reference); all of a call's pictures are one job's (see paint()).
+            common["image_reference"] = [_reference(image) for image in pictures[0].references]
         if first.kind is JobKind.VARY:
             images = strength_call(
                 self.pipelines.img2img,
@@ -256,6 +270,14 @@ def _resized(image: Image.Image | None, size: tuple[int, int]) -> Image.Image | 
     if image is None or image.size == size:
         return image
     return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def _reference(image: Image.Image, shortest: int = REFERENCE_MIN_SIDE) -> Image.Image:
+    """A reference image FLUX.2 accepts: it refuses sides under 64 pixels."""
+    if min(image.size) >= shortest:
+        return image
+    scale = shortest / min(image.size)
+    return image.resize((math.ceil(image.width * scale), math.ceil(image.height * scale)))
 
 
 def _at_size(images: list[Image.Image], size: tuple[int, int]) -> list[Image.Image]:

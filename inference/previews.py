@@ -23,6 +23,7 @@ import torch
 from diffusers import AutoencoderTiny
 from PIL import Image
 
+from data import grids
 from data.settings import TINY_PRESET
 from inference.latent_rgb import LatentFormat
 
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 PREVIEW_SIDE = 384  # pixels on the sheet's longer side: enough to see the compositions
 PREVIEW_QUALITY = 70  # JPEG: a 384-pixel 2×2 sheet of photos is ~26 KB (noise ~37 KB)
-GAP = 4  # the result grid's layout (bot/discord/render.py), so the preview turns into the result
+GAP = grids.GAP  # the result grid's layout (data/grids.py): the preview turns into the result
 OFF = ("off", "none")  # PREVIEW_DECODER values that turn previews off
 
 

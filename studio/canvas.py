@@ -41,10 +41,15 @@ class Canvas:
     mask: Image.Image
 
 
+def fitted_size(size: tuple[int, int], longest: int) -> tuple[int, int]:
+    """The size :func:`fit` gives an image of ``size``."""
+    scale = min(1.0, longest / max(size))
+    return align(size[0] * scale), align(size[1] * scale)
+
+
 def fit(image: Image.Image, longest: int) -> Image.Image:
     """Scale down so the longest side is at most ``longest``; sides become multiples of 8."""
-    scale = min(1.0, longest / max(image.size))
-    size = (align(image.width * scale), align(image.height * scale))
+    size = fitted_size(image.size, longest)
     return image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
 
 
@@ -106,6 +111,25 @@ def extend(image: Image.Image, direction: str, pixels: int | None, max_side: int
     top = grow_y if direction in ("up", "all") else 0
     bottom = grow_y if direction in ("down", "all") else 0
     return _pad(image, (left, top, right, bottom), max_side)
+
+
+MAX_GROWTH = 1.0  # the frame may grow each side by up to the image's own width or height
+
+
+def grow(image: Image.Image, frame: tuple[float, float, float, float], max_side: int) -> Canvas:
+    """Outpaint a frame dragged outward: ``frame`` is how far each side (left, top, right,
+    bottom) moves out, as a fraction of the image's width or height (0 to 1)."""
+    if any(not 0 <= side <= MAX_GROWTH for side in frame):
+        raise BadRequest("Each side of the frame may grow by 0 to 100% of the picture.")
+    left, top, right, bottom = frame
+    width, height = image.size
+    borders = tuple(
+        align(fraction * length) if fraction > 0 else 0
+        for fraction, length in ((left, width), (top, height), (right, width), (bottom, height))
+    )
+    if not any(borders):
+        raise BadRequest("Drag the frame outward to make room to paint.")
+    return _pad(image, borders, max_side)  # type: ignore[arg-type]
 
 
 def zoom_out(image: Image.Image, factor: float, max_side: int) -> Canvas:

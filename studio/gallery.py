@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from data import images, shares, users
 from data.images import ImageRecord
-from data.shares import GalleryChannel, Ranked, Share, ShareStatus
+from data.shares import GalleryChannel, Ranked, Share, ShareStatus, Shown
 from data.store import Store
 from studio.errors import BadRequest, NotFound
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 DAY = 24 * 60 * 60
 PERIODS: dict[str, float | None] = {"week": 7 * DAY, "month": 30 * DAY, "all": None}
 TOP_SIZE = 10
+WEB_PAGE_SIZE = 24  # thumbnails per gallery web page (4 rows of 6, 12 rows of 2 on a phone)
 
 
 def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
@@ -62,6 +63,24 @@ class Slot:
     share: Share
     image: ImageRecord
     channel: GalleryChannel
+
+
+class GalleryPageOff(NotFound):
+    """The server turned its gallery's web page off (or never had a gallery)."""
+
+    code = "gallery_page_off"
+
+    def __init__(self) -> None:
+        super().__init__("This server's gallery is not shown on the web.")
+
+
+@dataclass(frozen=True)
+class WebPage:
+    """One page of a server's gallery on the web (``page`` counts from 1)."""
+
+    items: list[Shown]
+    page: int
+    pages: int
 
 
 @dataclass(frozen=True)
@@ -207,6 +226,48 @@ class Gallery:
     async def unreacted(self, message_id: int, user_id: int | None, emoji: str | None) -> None:
         async with self.store.transaction() as db:
             await shares.unvote(db, message_id, user_id, emoji)
+
+    # -- the gallery's web page: exactly what the channel shows, read at every request ----
+
+    async def web_page(self, guild_id: int, page: int) -> WebPage:
+        """A page of the server's live shares, newest first; an unshared or removed image
+        is gone from the next request on.
+
+        Raises:
+            GalleryPageOff: the server turned its gallery page off.
+        """
+        async with self.store.read() as db:
+            if not await shares.web_enabled(db, guild_id):
+                raise GalleryPageOff()
+            total = await shares.live_count(db, guild_id)
+            pages = max(1, -(-total // WEB_PAGE_SIZE))
+            page = min(max(1, page), pages)
+            items = await shares.live_page(db, guild_id, WEB_PAGE_SIZE, (page - 1) * WEB_PAGE_SIZE)
+        return WebPage(items, page, pages)
+
+    async def web_image(self, guild_id: int, image_id: str) -> ImageRecord:
+        """An image the server's gallery page may show: live there now, page on.
+
+        Raises:
+            NotFound: not (or no longer) in that gallery, or the page is off.
+        """
+        async with self.store.read() as db:
+            if not await shares.web_enabled(db, guild_id):
+                raise GalleryPageOff()
+            share = await shares.get(db, guild_id, image_id)
+            record = await images.get(db, image_id)
+        if share is None or share.status is not ShareStatus.LIVE or record is None:
+            raise NotFound("That image is not in this server's gallery.")
+        return record
+
+    async def web_shown(self, guild_id: int) -> bool:
+        async with self.store.read() as db:
+            return await shares.web_enabled(db, guild_id)
+
+    async def show_on_web(self, guild_id: int, on: bool, by: int) -> bool:
+        """Turn the server's gallery page on or off; True when that changed something."""
+        async with self.store.transaction() as db:
+            return await shares.set_web_enabled(db, guild_id, on, by, self.clock())
 
     async def top(self, guild_id: int | None, period: str) -> list[Ranked]:
         """The most liked images shared in the last week, month, or ever."""

@@ -17,6 +17,7 @@ import c2pa
 from PIL import Image, UnidentifiedImageError
 
 from data import watermark
+from data.images import mime_of
 
 UNTRUSTED = "signingCredential.untrusted"  # a self-made chain: intact, but nobody vouches
 # Pillow's format name → the MIME type c2pa reads (others carry no manifest c2pa can find).
@@ -81,7 +82,7 @@ def inspect(
 
 def has_credentials(data: bytes) -> bool:
     """Whether the file carries a C2PA manifest (valid or not): worth passing along."""
-    image_format = _sniff(data)
+    image_format = mime_of(data)
     if image_format is None:
         return False
     try:
@@ -89,16 +90,6 @@ def has_credentials(data: bytes) -> bool:
     except c2pa.C2paError:
         return False
     return True
-
-
-def _sniff(data: bytes) -> str | None:
-    if data.startswith(b"\x89PNG"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8"):
-        return "image/jpeg"
-    if data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def credentials(data: bytes, mime: str) -> dict[str, Any] | None:

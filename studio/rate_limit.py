@@ -27,10 +27,17 @@ class JobRateLimit:
     request after the previous one ended and lasts ``seconds``. A refusal does not count."""
 
     def __init__(
-        self, jobs: int, seconds: float, clock: Callable[[], float] = time.monotonic
+        self,
+        jobs: int,
+        seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        own_limits: dict[int, int] | None = None,
     ) -> None:
         self.jobs = jobs
         self.seconds = seconds
+        # Members with a limit of their own (the operator's terminal account); 0: unlimited.
+        self.own_limits = dict(own_limits or {})
         self._clock = clock
         self._windows: dict[int, tuple[float, int]] = {}  # member → (window start, used)
         self._admitted: dict[int, set[str]] = {}  # member → request keys of the window
@@ -40,6 +47,9 @@ class JobRateLimit:
 
         ``request``: the request's key; a request already admitted in this window passes
         without counting again (None: every call counts)."""
+        jobs = self.own_limits.get(user_id, self.jobs)
+        if jobs == 0:
+            return
         now = self._clock() if now is None else now
         start, used = self._windows.get(user_id, (now, 0))
         if now >= start + self.seconds:
@@ -47,8 +57,8 @@ class JobRateLimit:
             self._admitted.pop(user_id, None)
         if request is not None and request in self._admitted.get(user_id, ()):
             return
-        if used >= self.jobs:
-            raise RateLimited(self.jobs, self.seconds, start + self.seconds - now)
+        if used >= jobs:
+            raise RateLimited(jobs, self.seconds, start + self.seconds - now)
         self._windows[user_id] = (start, used + 1)
         if request is not None:  # at most `jobs` keys a window: bounded
             self._admitted.setdefault(user_id, set()).add(request)

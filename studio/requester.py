@@ -19,3 +19,8 @@ class Requester:
     role_ids: frozenset[int] = frozenset()
     dm: bool = False  # a Discord direct message: refused unless ALLOW_DMS, then every
     # server's suspensions and role rules apply (no server's rules would otherwise)
+
+
+# The operator's own account: the terminal (``python -m bot imagine``) and its API key (the
+# one ``make run`` prints). It has its own rate limit (CONSOLE_RATE_LIMIT_JOBS, 0: none).
+CONSOLE = Requester(id=0, name="console")

@@ -38,6 +38,8 @@ class Settings(SharedSettings):
     refill_check_minutes: float = Field(default=60, gt=0)  # how often refills are granted
     rate_limit_jobs: int = Field(default=6, ge=1)  # new requests per user per window…
     rate_limit_seconds: float = Field(default=60, gt=0)  # …of this many seconds
+    # The operator's terminal account (the console user and its API keys): 0 = unlimited.
+    console_rate_limit_jobs: int = Field(default=0, ge=0)
     generation_cost: int = Field(default=1, ge=0)
     edit_cost: int = Field(default=1, ge=0)
     upscale_cost: int = Field(default=1, ge=0)
@@ -65,6 +67,8 @@ class Settings(SharedSettings):
     api_public_url: str | None = None  # the base of result URLs behind a proxy; default: Host
     api_max_image_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)  # DALL·E 2's 4 MB
     api_url_minutes: float = Field(default=60, gt=0)  # how long a ``url`` result lives
+    # The web editor's signed links (Edit button, /edit-link): how long one may be opened.
+    web_link_minutes: float = Field(default=15, gt=0, le=24 * 60)
     discord_api_base: str | None = None  # another Discord-compatible REST endpoint (tests)
     discord_gateway: str | None = None  # and its gateway URL
 

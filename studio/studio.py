@@ -49,8 +49,9 @@ from studio.library import Library, visible_to
 from studio.moderation import Moderator
 from studio.preferences import Preferences
 from studio.provenance import has_credentials
+from studio.quality import Quality, steps_for
 from studio.rate_limit import JobRateLimit
-from studio.requester import Requester
+from studio.requester import CONSOLE, Requester
 from studio.settings import Settings
 from studio.styles import Styles
 from studio.text import clean_text
@@ -70,17 +71,27 @@ class ImagineOptions:
     count: int | None = None
     ratio: str | None = None  # W:H from 1:4 to 4:1; wins over size
     style: str | None = None  # a server's style preset
+    quality: Quality | None = None  # steps within the model's range (studio/quality.py)
 
 
 @dataclass(frozen=True)
 class EditOptions:
-    """How to pick the area to paint: exactly one of mask, region, extend or zoom (or none)."""
+    """How to pick the area to paint: exactly one of mask, region, extend, zoom or frame
+    (or none)."""
 
     mask: bytes | None = None  # a black/white mask, or a PNG whose transparent pixels are the area
     region: str | None = None
     extend: str | None = None
     extend_pixels: int | None = None
     zoom: float | None = None
+    # the web editor's frame dragged outward: (left, top, right, bottom) growth as a
+    # fraction of the picture's width or height (see :func:`studio.canvas.grow`)
+    frame: tuple[float, float, float, float] | None = None
+    # Further images the model conditions on besides the source (a reference family
+    # only, e.g. FLUX.2 [klein]); with no area to paint, the edit is a whole-image one.
+    references: tuple[bytes, ...] = ()
+    quality: Quality | None = None
+    strength: float | None = None  # a whole-image edit's variation strength (img2img models)
 
 
 log = logging.getLogger(__name__)
@@ -89,6 +100,7 @@ ImageSource = str | bytes  # an image id from this studio, or uploaded file byte
 
 MAX_SEED = 2**32 - 16
 MAX_SIDE = 2048  # the job contract's longest side
+MAX_INPUT_IMAGES = 4  # an edit's source and its reference images, together
 SCREEN_SIDE = 1024  # uploads are screened at most this big (the detector looks at 320²)
 T = TypeVar("T")
 
@@ -134,7 +146,11 @@ class Studio:
         self.credits = credits
         self.clock = clock
         self.preferences = Preferences(settings, store, clock)
-        self.rate_limit = JobRateLimit(settings.rate_limit_jobs, settings.rate_limit_seconds)
+        self.rate_limit = JobRateLimit(
+            settings.rate_limit_jobs,
+            settings.rate_limit_seconds,
+            own_limits={CONSOLE.id: settings.console_rate_limit_jobs},
+        )
         self.styles = Styles(settings, store, clock)
 
     # -- use-cases ---------------------------------------------------------------------
@@ -183,12 +199,15 @@ class Studio:
             preset = await self.styles.get(_guild_of(user, origin), options.style)
             prompt, negative = styles.apply(preset, prompt, negative)
             negative = negative if works else ""  # a preset's negative where the model uses one
-        await self._screen(user, origin, prompt)  # with the preset's words
+        await self._screen(user, origin, prompt, negative)  # with the preset's words
         width, height = self.size_of(options.ratio or options.size or defaults.shape)
         count = options.count if options.count is not None else defaults.count
         if not 1 <= count <= 4:
             raise BadRequest("Ask for 1 to 4 images.")
-        job = self._job(JobKind.GENERATE, prompt, negative, options.seed, count, width, height)
+        job = self._job(
+            JobKind.GENERATE, prompt, negative, options.seed, count, width, height,
+            steps=steps_for(options.quality, self.settings.steps),
+        )  # fmt: skip
         if self.moderator is not None:  # people diversity, where the server opted in
             job = await self.moderator.diversify(_guild_of(user, origin), job)
         return await self._submit(user, job, self.settings.generation_cost, None, origin)
@@ -209,6 +228,16 @@ class Studio:
             f"Unknown size {shape!r}; use {', '.join(self.settings.sizes)} or a ratio like 3:2."
         )
 
+    @property
+    def work_side(self) -> int:
+        """The longest side the model paints an image at (vary, edit): 1.5 × its side."""
+        return canvas.align(self.settings.image_size * 3 / 2)
+
+    def work_size(self, size: tuple[int, int]) -> tuple[int, int]:
+        """The size a variation or edit of an uploaded image of ``size`` comes back at: its
+        own, up to MAX_CANVAS (the worker paints it within ``work_side`` and scales back)."""
+        return canvas.fitted_size(size, self._kept_side)
+
     async def vary(
         self,
         user: Requester,
@@ -218,6 +247,8 @@ class Studio:
         prompt: str | None = None,
         seed: int | None = None,
         origin: Origin | None = None,
+        references: tuple[bytes, ...] = (),
+        quality: Quality | None = None,
     ) -> JobHandle:
         """Variations of an image (image-to-image with fresh seeds), 3 by default.
 
@@ -229,12 +260,17 @@ class Studio:
             prompt: a new prompt; default the source image's own prompt.
             seed: for reproducible results; default a random one.
             origin: where the answer goes, kept with the job.
+            references: further uploaded images the model conditions on (a family that
+                takes reference images, like FLUX.2 [klein]; refused elsewhere).
+            quality: steps within the model's range (default its own).
 
         Raises:
             StudioError: as :meth:`imagine`, plus ``image_rejected`` and ``not_found``.
         """
         self.admit(user, origin)
-        return await self._vary(user, source, strength, prompt, seed, origin)
+        return await self._vary(
+            user, source, strength, prompt, seed, origin, references=references, quality=quality
+        )
 
     async def _vary(
         self,
@@ -244,8 +280,12 @@ class Studio:
         prompt: str | None,
         seed: int | None,
         origin: Origin | None,
+        *,
+        references: tuple[bytes, ...] = (),
+        quality: Quality | None = None,
     ) -> JobHandle:
         """:meth:`vary` once the request is admitted (an edit without a mask ends here)."""
+        self.check_references(references)
         strength = self.settings.vary_strength if strength is None else strength
         if not 0.05 <= strength <= 1:
             raise BadRequest("Strength must be between 0.05 and 1.")
@@ -254,6 +294,11 @@ class Studio:
         image, parent = await self._source(user, source, origin, longest=self._kept_side)
         text = text if text is not None else (parent.prompt if parent else "")
         init_image = await self._image_work(lambda: _png(image.convert("RGB")))
+        extra = []
+        for reference in references:  # each checked like any upload
+            # A reference conditions the painting: the model sees it at most work_side.
+            picture, _ = await self._source(user, reference, origin, longest=self.work_side)
+            extra.append(await self._image_work(lambda p=picture: _png(p.convert("RGB"))))
         job = self._job(
             JobKind.VARY,
             text,
@@ -264,6 +309,8 @@ class Studio:
             image.height,
             strength=strength,
             init_image=init_image,
+            references=tuple(extra),
+            steps=steps_for(quality, self.settings.steps),
         )
         return await self._submit_from(user, job, parent, source, self.settings.edit_cost, origin)
 
@@ -296,28 +343,29 @@ class Studio:
         grows = bool(options.extend or options.zoom)  # the canvas grows: the source is fitted
         longest = self._grown_side if grows else self._kept_side
         image, parent = await self._source(user, source, origin, longest=longest)
-        chosen = [o for o in (options.mask, options.region, options.extend, options.zoom) if o]
-        if len(chosen) > 1:
-            raise BadRequest("Pick one of: a mask, --region, --extend or --zoom.")
+        picks = (options.mask, options.region, options.extend, options.zoom, options.frame)
+        if len([o for o in picks if o]) > 1:
+            raise BadRequest("Pick one of: a mask, --region, --extend, --zoom or a frame.")
+        self.check_references(options.references)
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
         if edit_area is None:
-            return await self._vary(user, source, None, prompt, seed, origin)
-        init_image, mask = await self._image_work(
-            lambda: (_png(edit_area.image), _png(edit_area.mask))
-        )
-        job = self._job(
-            JobKind.EDIT,
-            prompt,
-            await self._negative_for(user, parent),
-            seed,
-            self.settings.images_per_edit,
-            edit_area.image.width,
-            edit_area.image.height,
-            strength=1.0,
-            init_image=init_image,
-            mask=mask,
-        )
-        return await self._submit_from(user, job, parent, source, self.settings.edit_cost, origin)
+            return await self._vary(
+                user,
+                source,
+                options.strength,
+                prompt,
+                seed,
+                origin,
+                references=options.references,
+                quality=options.quality,
+            )
+        if options.references:
+            raise BadRequest(
+                "Further images condition a whole-image edit: send them without a mask "
+                "or transparent area."
+            )
+        steps = steps_for(options.quality, self.settings.steps)
+        return await self._paint(user, edit_area, prompt, parent, source, seed, origin, steps)
 
     async def reroll(
         self,
@@ -418,22 +466,7 @@ class Studio:
         await self._screen(user, origin, text or None)
         image, _ = await self._source(user, image_id, origin, longest=self._grown_side)
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
-        init_image, mask = await self._image_work(
-            lambda: (_png(edit_area.image), _png(edit_area.mask))
-        )
-        job = self._job(
-            JobKind.EDIT,
-            text,
-            await self._negative_for(user, parent),
-            None,
-            self.settings.images_per_edit,
-            edit_area.image.width,
-            edit_area.image.height,
-            strength=1.0,
-            init_image=init_image,
-            mask=mask,
-        )
-        return await self._submit_from(user, job, parent, image_id, self.settings.edit_cost, origin)
+        return await self._paint(user, edit_area, text, parent, image_id, None, origin)
 
     # -- queries -----------------------------------------------------------------------
 
@@ -443,6 +476,14 @@ class Studio:
             record = await images.get(db, image_id)
         if record is None:
             raise NotFound("That image no longer exists.")
+        return record
+
+    async def job_of(self, user: Requester, job_id: str) -> job_records.JobRecord:
+        """One of the member's own requests (someone else's answers like a missing one)."""
+        async with self.store.read() as db:
+            record = await job_records.get(db, job_id)
+        if record is None or record.user_id != user.id:
+            raise NotFound("That request does not exist.")
         return record
 
     async def images_of_job(self, job_id: str) -> list[ImageRecord]:
@@ -484,6 +525,37 @@ class Studio:
         """A prompt as the model gets it (see :func:`bot.text.clean_text`)."""
         return clean_text(text, self.settings.max_prompt_length, required=required)
 
+    async def _paint(
+        self,
+        user: Requester,
+        edit_area: canvas.Canvas,
+        prompt: str,
+        parent: ImageRecord | None,
+        source: ImageSource,
+        seed: int | None,
+        origin: Origin | None,
+        steps: int | None = None,
+    ) -> JobHandle:
+        """Queue an inpaint of ``edit_area`` (a masked area, or a grown canvas whose new
+        part is the mask): the tail of :meth:`edit` and :meth:`outpaint`."""
+        init_image, mask = await self._image_work(
+            lambda: (_png(edit_area.image), _png(edit_area.mask))
+        )
+        job = self._job(
+            JobKind.EDIT,
+            prompt,
+            await self._negative_for(user, parent),
+            seed,
+            self.settings.images_per_edit,
+            edit_area.image.width,
+            edit_area.image.height,
+            strength=1.0,
+            init_image=init_image,
+            mask=mask,
+            steps=steps,
+        )
+        return await self._submit_from(user, job, parent, source, self.settings.edit_cost, origin)
+
     async def _submit_from(
         self,
         user: Requester,
@@ -507,7 +579,24 @@ class Studio:
         if parent is not None:
             return parent.negative
         defaults = await self.preferences.for_user(user)
-        return self.clean_prompt(defaults.negative, required=False)
+        negative = self.clean_prompt(defaults.negative, required=False)
+        if negative:  # the member's or the server's: it passes the policy like any other
+            await self._screen(user, None, None, negative)
+        return negative
+
+    def check_references(self, references: tuple[bytes, ...]) -> None:
+        """Several input images need a family that conditions on references; a clear
+        refusal elsewhere (an img2img model would silently use only the first)."""
+        if not references:
+            return
+        family = self.settings.family
+        if not family.references:
+            raise BadRequest(
+                f"This studio's model ({family.title}) edits one image at a time; several "
+                "input images need a model that takes reference images, like FLUX.2 [klein]."
+            )
+        if len(references) + 1 > MAX_INPUT_IMAGES:
+            raise BadRequest(f"Send at most {MAX_INPUT_IMAGES} images to edit together.")
 
     def _job(
         self,
@@ -518,6 +607,7 @@ class Studio:
         n: int,
         width: int,
         height: int,
+        steps: int | None = None,
         **extra: Any,
     ) -> Job:
         if seed is not None and not 0 <= seed <= MAX_SEED:
@@ -531,7 +621,7 @@ class Studio:
             n=n,
             width=width,
             height=height,
-            steps=self.settings.steps,
+            steps=self.settings.steps if steps is None else steps,
             guidance=self.settings.guidance,
             **self._model_fields,
             **extra,
@@ -558,9 +648,12 @@ class Studio:
                 "that MODEL or set MODEL to a model a worker serves"
             )
 
-    async def _screen(self, user: Requester, origin: Origin | None, prompt: str | None) -> None:
+    async def _screen(
+        self, user: Requester, origin: Origin | None, prompt: str | None, negative: str = ""
+    ) -> None:
         """DMs (when off), suspended users, role rules seen from DMs and blocked prompts
-        stop here, before any credit is taken."""
+        (and negative prompts: the member's, the server's /settings one, a preset's) stop
+        here, before any credit is taken."""
         guilds = [_guild_of(user, origin)]
         if user.dm:
             if not self.settings.allow_dms:
@@ -573,6 +666,8 @@ class Studio:
                 await self.moderator.screen_prompt(user.id, guild_id, prompt)
             else:
                 await self.moderator.ensure_allowed(user.id, guild_id)
+            if negative:
+                await self.moderator.screen_prompt(user.id, guild_id, negative, negative=True)
 
     async def _source(
         self,
@@ -605,7 +700,7 @@ class Studio:
     def _grown_side(self) -> int:
         """The longest side of a source to pan or zoom out: 1.5 × the model's side, so that
         the grown canvas still fits MAX_CANVAS for a model at its default size."""
-        return min(canvas.align(self.settings.image_size * 3 / 2), self.settings.max_canvas)
+        return min(self.work_side, self.settings.max_canvas)
 
     async def _image_work(self, work: Callable[[], T]) -> T:
         """Decode, resize or encode in a thread (0.1–0.3 s of CPU for a 4096² upload: the
@@ -640,6 +735,8 @@ class Studio:
             return canvas.extend(image, options.extend, options.extend_pixels, limit)
         if options.zoom:
             return canvas.zoom_out(image, options.zoom, limit)
+        if options.frame:
+            return canvas.grow(image, options.frame, limit)
         rgb = image.convert("RGB")
         if options.region:
             return canvas.Canvas(rgb, canvas.region_mask(image.size, options.region))

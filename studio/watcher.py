@@ -119,6 +119,11 @@ class JobWatcher:
         """Called with every outcome, including jobs submitted before a restart."""
         self._listeners.append(listener)
 
+    def latest(self, job_id: str) -> JobUpdate | None:
+        """The last progress seen of a watched, unfinished job (None: none yet, or done).
+        For callers that poll (a web page) rather than hold the job's handle."""
+        return self._last.get(job_id)
+
     def watch(self, job_id: str) -> JobHandle:
         handle = self._handles.get(job_id)
         if handle is None:
@@ -181,9 +186,15 @@ class JobWatcher:
             log.warning("job %s was not in the queue; submitting it again", job_id)
             await self.queue.submit(record.job)
         else:
-            await self._announce(record)
+            self._announce(await self._outcome_of(record))
 
     async def _settle(self, job_id: str, status: JobStatus) -> None:
+        """Store a finished job's outcome once: its images (files, then rows) or its refund.
+
+        Two store sessions: a read for the record (the output check may then run in a
+        thread, never inside a write transaction that would hold up every other writer),
+        and one transaction that finishes the job and reads back what it announces.
+        """
         now = self.clock()
         async with self.store.read() as db:
             record = await job_records.get(db, job_id)
@@ -192,53 +203,65 @@ class JobWatcher:
             self._handles.pop(job_id, None)
             return
         withheld = await self._withheld(record, status)
+        new_rows: list[ImageRecord] = []
         if withheld is None and status.state is JobState.DONE and status.result is not None:
-            generated = status.result.images
-            image_ids = [new_image_id() for _ in generated]
-            try:  # one trip to a thread for all of them: the event loop's time is the limit
-                paths = await asyncio.to_thread(
-                    self._write_all, image_ids, [image.png for image in generated]
-                )
+            try:
+                new_rows = await self._write_images(record, status, now)
             except OSError as error:
                 self._storage_failed(job_id, error)
                 return  # the result stays in the queue; the next tick tries again
-            new_rows = [
-                ImageRecord(
-                    id=image_id,
-                    job_id=job_id,
-                    position=position,
-                    owner_id=record.user_id,
-                    path=path,
-                    prompt=record.job.prompt,
-                    negative=record.job.negative_prompt,
-                    seed=image.seed,
-                    model=status.result.model,
-                    width=status.result.width,
-                    height=status.result.height,
-                    parent_id=record.source_image_id,
-                    created_at=now,
-                )
-                for position, (image_id, path, image) in enumerate(
-                    zip(image_ids, paths, generated, strict=True), start=1
-                )
-            ]
-            async with self.store.transaction() as db:
+        async with self.store.transaction() as db:
+            if new_rows:
                 if await job_records.finish(db, job_id, RecordStatus.DONE, None, now):
                     for row in new_rows:
                         await images.insert(db, row)
-        else:
-            reason = withheld or status.error or "the job failed"
-            async with self.store.transaction() as db:
+            else:
+                reason = withheld or status.error or "the job failed"
                 if await job_records.finish(db, job_id, RecordStatus.FAILED, reason, now):
                     await self.credits.refund(
                         db, record.user_id, record.cost, job_id, f"refund: {reason}"[:200], now
                     )
+            settled = await job_records.get(db, job_id)
+            produced = await images.of_job(db, job_id)
         self._storage_errors.discard(job_id)
         await self.queue.forget(job_id)
-        async with self.store.read() as db:
-            settled = await job_records.get(db, job_id)
+        if settled is None:  # forgotten (/forget-me) meanwhile: nobody to tell
+            self._handles.pop(job_id, None)
+            return
         grid = status.result.grid if status.result is not None and withheld is None else None
-        await self._announce(settled, grid)
+        self._announce(_outcome(settled, produced), grid)
+
+    async def _write_images(
+        self, record: JobRecord, status: JobStatus, now: float
+    ) -> list[ImageRecord]:
+        """Write the PNGs (one trip to a thread for all: the event loop's time is the limit)
+        and return their rows, not yet inserted."""
+        result = status.result
+        assert result is not None
+        image_ids = [new_image_id() for _ in result.images]
+        paths = await asyncio.to_thread(
+            self._write_all, image_ids, [image.png for image in result.images]
+        )
+        return [
+            ImageRecord(
+                id=image_id,
+                job_id=record.id,
+                position=position,
+                owner_id=record.user_id,
+                path=path,
+                prompt=record.job.prompt,
+                negative=record.job.negative_prompt,
+                seed=image.seed,
+                model=result.model,
+                width=result.width,
+                height=result.height,
+                parent_id=record.source_image_id,
+                created_at=now,
+            )
+            for position, (image_id, path, image) in enumerate(
+                zip(image_ids, paths, result.images, strict=True), start=1
+            )
+        ]
 
     async def _withheld(self, record: JobRecord, status: JobStatus) -> str | None:
         """Why a finished job's images must not be shown: the worker's verdict, or a check
@@ -304,17 +327,13 @@ class JobWatcher:
 
     async def _outcome_of(self, record: JobRecord) -> JobOutcome:
         async with self.store.read() as db:
-            produced = await images.of_job(db, record.id)
-        return JobOutcome(
-            record, produced, record.error if record.status is RecordStatus.FAILED else None
-        )
+            return _outcome(record, await images.of_job(db, record.id))
 
-    async def _announce(self, record: JobRecord, grid: bytes | None = None) -> None:
-        outcome = await self._outcome_of(record)
+    def _announce(self, outcome: JobOutcome, grid: bytes | None = None) -> None:
         if grid is not None and outcome.images:
             outcome = replace(outcome, grid=grid)  # the worker's grid, for the first delivery
-        handle = self._handles.pop(record.id, None)
-        self._last.pop(record.id, None)
+        handle = self._handles.pop(outcome.job.id, None)
+        self._last.pop(outcome.job.id, None)
         if handle:
             handle._finish(outcome)
         for listener in self._listeners:
@@ -329,3 +348,10 @@ class JobWatcher:
             await listener(outcome)
         except Exception:
             log.exception("outcome listener failed for job %s", outcome.job.id)
+
+
+def _outcome(record: JobRecord, produced: list[ImageRecord]) -> JobOutcome:
+    """What a settled job tells its waiters: its images, or why it failed."""
+    return JobOutcome(
+        record, produced, record.error if record.status is RecordStatus.FAILED else None
+    )

@@ -215,3 +215,20 @@ def test_the_cli_warns_when_the_worker_that_answered_serves_another_model():
         "warning: the worker that answered serves tiny, not MODEL=tiny:flux2; "
         "the images say so in their metadata"
     )
+
+
+def test_imagine_python_m_app_and_python_m_bot_are_one_command(tmp_path: Path):
+    """The installed ``imagine`` command, ``python -m app`` and the documented alias
+    ``python -m bot`` run the same command line."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    script = Path(sys.executable).parent / "imagine"
+    commands = [[str(script)], [sys.executable, "-m", "app"], [sys.executable, "-m", "bot"]]
+    outputs = []
+    for command in commands:
+        done = subprocess.run(
+            [*command, "--help"], cwd=tmp_path, env=environment, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert "imagine" in outputs[0] and "api-key" in outputs[0]
+    assert outputs[0] == outputs[1] == outputs[2]

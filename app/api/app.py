@@ -1,26 +1,33 @@
 """The OpenAI-compatible Images API (aiohttp.web): routes, keys, and OpenAI-shaped answers.
 
 A thin adapter, as the cogs are on Discord: each route authenticates the key, parses and
-bounds its input, then calls the studio's use-cases (``imagine``, ``edit``, ``vary``) as
-the member the key belongs to, on the server where the key was made. Credits, the content
+bounds its input (:mod:`app.api.asked` reads every field of the spec, honouring or
+refusing it), then calls the studio's use-cases (``imagine``, ``edit``, ``vary``) as the
+member the key belongs to, on the server where the key was made. Credits, the content
 policy, the rate and in-flight limits, the queue's fair order and history are the
-studio's; nothing here decides them. A request waits for its images.
+studio's; nothing here decides them. A request waits for its images, or streams them
+(:mod:`app.api.stream`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import math
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 
 from aiohttp import web
+from PIL import Image
 
-from app.api import openapi
+from app.api import openapi, stream
+from app.api.asked import Asked, read, styled, usage
 from app.api.errors import ApiError, bad_field, from_studio
 from app.api.forms import decode_image, read_form, read_json, validate
+from app.api.models import ModelId, check_model, model_ids
 from app.api.results import Results
 from app.api.schemas import (
     EditForm,
@@ -30,8 +37,9 @@ from app.api.schemas import (
     ModelObject,
     VariationForm,
 )
-from app.api.sizes import output_size, parse_size
+from app.api.sizes import Size, parse_size, size_text
 from data.api_keys import ApiKeyRow
+from data.images import ImageRecord
 from data.origins import HttpOrigin
 from studio.api_keys import ApiKeys, member_of
 from studio.canvas import mask_from_alpha
@@ -43,12 +51,27 @@ from studio.watcher import JobHandle
 
 log = logging.getLogger(__name__)
 
-DALL_E_2 = "dall-e-2"  # clients written for DALL·E 2 send it; it means "the served model"
 IMAGES_PER_CREDIT = 4  # DALL·E 2: up to 4 generated images for one GENERATION_COST
 STARTED = int(time.time())
 
 RolesLookup = Callable[[int, int], Awaitable[frozenset[int] | None]]
 Submit = Callable[[int, int | None], Awaitable[JobHandle]]  # (images, seed) -> one job
+
+
+@dataclass(frozen=True)
+class Work:
+    """One request's jobs as the answer needs them."""
+
+    submit: Submit
+    n: int
+    per_job: int
+    seed: int | None
+    asked: Asked
+    output: tuple[int, int] | None  # scale results to this (DALL·E 2's 256/512 squares)
+    prompt: str = ""
+    inputs: list[tuple[int, int]] = field(default_factory=list)  # input image sizes
+    expected: tuple[int, int] | None = None  # the size the model will make (stream events)
+    kind: str = "image_generation"  # the stream's event prefix
 
 
 @dataclass
@@ -65,6 +88,13 @@ class Api:
     def settings(self) -> Settings:
         return self.studio.settings
 
+    @property
+    def models(self) -> dict[str, ModelId]:
+        return model_ids(self.settings.model)
+
+    def model(self, name: str | None) -> ModelId:
+        return check_model(self.models, self.settings.model, name)
+
     async def member(self, request: web.Request) -> tuple[Requester, ApiKeyRow]:
         """The member behind the request's key (401 for a missing, wrong or revoked key)."""
         header = request.headers.get("Authorization", "")
@@ -76,18 +106,6 @@ class Api:
         await self.keys.used(key, roles)
         return member_of(key, roles), key
 
-    def check_model(self, model: str | None) -> None:
-        """The served model, or none; ``dall-e-2`` names it too, as clients made for DALL·E 2
-        send that id (another OpenAI model, e.g. ``dall-e-3``, is refused)."""
-        if model not in (None, "", DALL_E_2, self.settings.model):
-            raise ApiError(
-                400,
-                f"The model {model!r} does not exist here; this studio serves "
-                f"{self.settings.model!r} (see GET /v1/models).",
-                param="model",
-                code="model_not_found",
-            )
-
     def clean(self, text: str | None, param: str, *, required: bool = True) -> str:
         try:
             return self.studio.clean_prompt(text, required=required)
@@ -98,89 +116,148 @@ class Api:
         return (self.public_url or f"{request.scheme}://{request.host}").rstrip("/")
 
     async def answer(
-        self,
-        request: web.Request,
-        member: Requester,
-        origin: HttpOrigin,
-        submit: Submit,
-        n: int,
-        per_job: int,
-        seed: int | None,
-        response_format: str,
-        size: tuple[int, int] | None,
-    ) -> web.Response:
-        """Run the request as ceil(n / per_job) jobs (each paid as one request), wait, answer.
+        self, request: web.Request, member: Requester, origin: HttpOrigin, work: Work
+    ) -> web.StreamResponse:
+        """Run the request as ceil(n / per_job) jobs (each paid as one request), then answer
+        with the images, or stream them.
 
         The rate limit counts the HTTP request once (its origin's key), as it counts one
-        command on Discord.
-        When a later job is refused (credits ran out meanwhile) the jobs already taken
-        still run and are returned: they are paid for and in the member's history.
+        command on Discord. When a later job is refused (credits ran out meanwhile) the
+        jobs already taken still run and are returned: they are paid for and in the
+        member's history.
         """
         try:
             self.studio.admit(member, origin)  # Discord's limit too
         except StudioError as error:
             raise from_studio(error) from None
         handles: list[JobHandle] = []
-        for index in range(math.ceil(n / per_job)):
-            images = min(per_job, n - index * per_job)
+        for index in range(math.ceil(work.n / work.per_job)):
+            images = min(work.per_job, work.n - index * work.per_job)
             try:
-                job_seed = None if seed is None else seed + index * per_job
-                handles.append(await submit(images, job_seed))
+                job_seed = None if work.seed is None else work.seed + index * work.per_job
+                handles.append(await work.submit(images, job_seed))
             except StudioError:
                 if not handles:
                     raise
                 log.info("user %s: request stopped after %d jobs", member.id, len(handles))
                 break
-        records = await self.results.collect(handles, n)
-        data = await self.results.render(records, response_format, size, self.base_url(request))
+        if work.asked.stream:
+            return await self._stream(request, handles, work)
+        records = await self.results.collect(handles, work.n)
+        data = await self.results.render(
+            records, work.asked.response_format, work.output, self.base_url(request),
+            work.asked.encoding,
+        )  # fmt: skip
         body = ImagesResponse(created=int(time.time()), data=data)
+        if work.asked.gpt_image:
+            made = [self._made(record, work) for record in records]
+            body.size = size_text(made[0])
+            body.quality = work.asked.quality.value
+            body.background = "opaque"
+            body.output_format = work.asked.encoding.format
+            body.usage = usage(work.prompt, made, work.inputs, self.settings.family.multiple)
+            body.safety_identifier = work.asked.end_user
         return web.json_response(body.model_dump(exclude_none=True))
+
+    async def _stream(
+        self, request: web.Request, handles: list[JobHandle], work: Work
+    ) -> web.StreamResponse:
+        asked = work.asked
+        expected = work.output or work.expected or self.studio.size_of("square")
+        echo = stream.Echo(size_text(expected), asked.quality.value, asked.encoding.format)
+        events = await stream.open_stream(request)
+        try:
+            await self._events(events, handles, work, echo)
+        finally:
+            await events.close()
+        return events.response
+
+    async def _events(
+        self, events: stream.EventStream, handles: list[JobHandle], work: Work, echo: stream.Echo
+    ) -> None:
+        asked = work.asked
+        if asked.partial_images:
+            await stream.send_partials(events, work.kind, handles[0], asked, echo)
+        try:
+            records = await self.results.collect(handles, work.n)
+        except ApiError as error:
+            await stream.send_error(events, error)
+            return
+        made = [self._made(record, work) for record in records]
+        echo = stream.Echo(size_text(made[0]), asked.quality.value, asked.encoding.format)
+        data = await self.results.render(records, "b64_json", work.output, "", asked.encoding)
+        patch = self.settings.family.multiple
+        usages = [
+            usage(work.prompt if i == 0 else "", [size], work.inputs if i == 0 else [], patch)
+            for i, size in enumerate(made)
+        ]
+        images = [item.b64_json or "" for item in data]
+        await stream.send_completed(events, work.kind, images, usages, echo, asked.end_user)
+
+    @staticmethod
+    def _made(record: ImageRecord, work: Work) -> tuple[int, int]:
+        return work.output or (record.width, record.height)
 
 
 KEY = web.AppKey("api", Api)
 
 
-def origin_of(key: ApiKeyRow) -> HttpOrigin:
-    """Where an API job comes from: the key that asked (its id, never the secret) and the
-    server whose rules apply; Discord's delivery leaves ``http`` origins alone."""
+def origin_of(key: ApiKeyRow, end_user: str | None = None) -> HttpOrigin:
+    """Where an API job comes from: the key that asked (its id, never the secret), the
+    server whose rules apply and the client's own end user; Discord's delivery leaves
+    ``http`` origins alone."""
     return HttpOrigin(
         api_key_id=key.id,
         request_id=uuid.uuid4().hex,
         created_at=time.time(),
         guild_id=key.guild_id,
+        end_user=end_user,
     )
 
 
-async def generations(request: web.Request) -> web.Response:
+async def generations(request: web.Request) -> web.StreamResponse:
     api = request.app[KEY]
     member, key = await api.member(request)
     body = validate(GenerationRequest, await read_json(request))
-    api.check_model(body.model)
-    size = parse_size(body.size, api.settings.sizes)
+    asked = read(body, api.model(body.model))
+    size = parse_size(body.size)
+    made = api.studio.size_of(size.ratio)  # a ratio the model cannot make is refused here
     prompt = api.clean(body.prompt, "prompt")
+    if body.style:
+        prompt = api.clean(styled(prompt, body.style), "prompt")
     negative = api.clean(body.negative_prompt, "negative_prompt", required=False)
-    origin = origin_of(key)
+    origin = origin_of(key, asked.end_user)
 
     def submit(count: int, seed: int | None) -> Awaitable[JobHandle]:
-        options = ImagineOptions(negative=negative, size=size.shape, seed=seed, count=count)
+        options = ImagineOptions(
+            negative=negative, ratio=size.ratio, seed=seed, count=count, quality=asked.quality
+        )
         return api.studio.imagine(member, prompt, options, origin=origin)
 
-    return await api.answer(
-        request, member, origin, submit, body.n, IMAGES_PER_CREDIT, body.seed, body.response_format,
-        size.output,
-    )  # fmt: skip
+    work = Work(
+        submit, body.n, IMAGES_PER_CREDIT, body.seed, asked, size.output, prompt, expected=made
+    )
+    return await api.answer(request, member, origin, work)
 
 
-async def edits(request: web.Request) -> web.Response:
+async def edits(request: web.Request) -> web.StreamResponse:
+    """gpt-image's edit: a mask (or a DALL·E client's transparent area) picks what to
+    paint; without one the whole image is edited as the prompt says, with the further
+    ``image[]`` files as references where the model takes them."""
     api = request.app[KEY]
     member, key = await api.member(request)
     form = await read_form(request, api.settings.api_max_image_bytes)
     fields = validate(EditForm, form.fields)
-    api.check_model(fields.model)
-    image = _image(api, form.files, "image")
-    mask_bytes = form.files.get("mask")
+    asked = read(fields, api.model(fields.model))
+    sources = form.files.get("image", [])
+    if not sources:
+        raise bad_field("image", "Missing required file 'image'.")
+    pictures = [_image(api, data, "image") for data in sources]
+    image = pictures[0]
+    masks = form.files.get("mask", [])
+    mask_bytes = masks[0] if masks else None
     if mask_bytes is not None:
-        mask = _image(api, form.files, "mask")
+        mask = _image(api, mask_bytes, "mask")
         if mask.size != image.size:
             raise bad_field(
                 "mask",
@@ -191,52 +268,66 @@ async def edits(request: web.Request) -> web.Response:
             raise bad_field(
                 "mask", "The mask has no transparent pixels: make the area to paint transparent."
             )
-    elif mask_from_alpha(image) is None:
-        raise bad_field(
-            "image",
-            "The image has no transparent area to paint: send a mask, or a PNG whose "
-            "transparent pixels mark the area.",
-        )
+        if len(sources) > 1:
+            raise bad_field(
+                "mask", "A mask edits one image: send one 'image' with it, or several without."
+            )
+    # DALL·E 2 painted an image's transparent area; the GPT image models edit the whole
+    # image unless a mask says otherwise.
+    try:
+        api.studio.check_references(tuple(sources[1:]))
+    except BadRequest as error:
+        raise from_studio(error, "image") from None
+    whole = mask_bytes is None and (asked.gpt_image or mask_from_alpha(image) is None)
     prompt = api.clean(fields.prompt, "prompt")
-    size = output_size(fields.size, api.settings.sizes)
-    origin, source = origin_of(key), form.files["image"]
+    size = parse_size(fields.size)
+    origin, source, references = origin_of(key, asked.end_user), sources[0], tuple(sources[1:])
+    strength = None
+    if fields.input_fidelity == "high":  # keep closer to the input (img2img models)
+        strength = api.settings.vary_strength / 2
 
     def submit(count: int, seed: int | None) -> Awaitable[JobHandle]:
-        options = EditOptions(mask=mask_bytes)
+        options = EditOptions(
+            mask=mask_bytes, references=references, quality=asked.quality, strength=strength
+        )
+        if whole:
+            return api.studio.vary(
+                member, source, prompt=prompt, seed=seed, origin=origin, strength=strength,
+                references=references, quality=asked.quality,
+            )  # fmt: skip
         return api.studio.edit(member, source, prompt, options, origin=origin, seed=seed)
 
-    per_job = api.settings.images_per_edit
-    return await api.answer(
-        request, member, origin, submit, fields.n, per_job, fields.seed, fields.response_format,
-        size,
+    inputs = [api.studio.work_size(picture.size) for picture in pictures]  # as the model sees
+    work = Work(
+        submit, fields.n, api.settings.images_per_edit, fields.seed, asked, size.output,
+        prompt, inputs, expected=api.studio.work_size(image.size), kind="image_edit",
     )  # fmt: skip
+    return await api.answer(request, member, origin, work)
 
 
-async def variations(request: web.Request) -> web.Response:
+async def variations(request: web.Request) -> web.StreamResponse:
     api = request.app[KEY]
     member, key = await api.member(request)
     form = await read_form(request, api.settings.api_max_image_bytes)
     fields = validate(VariationForm, form.fields)
-    api.check_model(fields.model)
-    _image(api, form.files, "image")
-    size = output_size(fields.size, api.settings.sizes)
-    origin, source = origin_of(key), form.files["image"]
+    asked = read(fields, api.model(fields.model))
+    sources = form.files.get("image", [])
+    if len(sources) != 1:
+        raise bad_field("image", "Send one 'image' file to vary.")
+    _image(api, sources[0], "image")
+    size: Size = parse_size(fields.size)
+    origin, source = origin_of(key, asked.end_user), sources[0]
 
     def submit(count: int, seed: int | None) -> Awaitable[JobHandle]:
         return api.studio.vary(member, source, seed=seed, origin=origin)
 
-    per_job = api.settings.images_per_edit
-    return await api.answer(
-        request, member, origin, submit, fields.n, per_job, fields.seed, fields.response_format,
-        size,
-    )  # fmt: skip
+    work = Work(submit, fields.n, api.settings.images_per_edit, fields.seed, asked, size.output)
+    return await api.answer(request, member, origin, work)
 
 
-def _image(api: Api, files: dict[str, bytes], name: str):
-    if name not in files:
-        raise bad_field(name, f"Missing required file {name!r}.")
+def _image(api: Api, data: bytes, name: str) -> Image.Image:
     return decode_image(
-        files[name],
+        data,
         name,
         max_bytes=api.settings.api_max_image_bytes,
         max_pixels=api.settings.max_upload_pixels,
@@ -244,7 +335,7 @@ def _image(api: Api, files: dict[str, bytes], name: str):
 
 
 def _models(api: Api) -> ModelList:
-    return ModelList(data=[ModelObject(id=api.settings.model, created=STARTED)])
+    return ModelList(data=[ModelObject(id=name, created=STARTED) for name in api.models])
 
 
 async def models(request: web.Request) -> web.Response:
@@ -264,10 +355,16 @@ async def model(request: web.Request) -> web.Response:
 
 async def result(request: web.Request) -> web.Response:
     """A ``url`` result: no key needed, the token is the secret; gone once expired."""
-    png = await request.app[KEY].results.link_png(request.match_info["token"])
-    if png is None:
+    quality = 100
+    with contextlib.suppress(ValueError):
+        quality = max(1, min(100, int(request.query.get("quality", "100"))))
+    found = await request.app[KEY].results.link_image(request.match_info["file"], quality)
+    if found is None:
         raise ApiError(404, "This image link expired or never existed.", code="not_found")
-    return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "private"})
+    image, encoding = found
+    return web.Response(
+        body=image, content_type=encoding.media_type, headers={"Cache-Control": "private"}
+    )
 
 
 async def openapi_document(request: web.Request) -> web.Response:
@@ -287,13 +384,22 @@ async def openai_errors(request: web.Request, handler) -> web.StreamResponse:
         if error.status < 400:
             raise
         return ApiError(error.status, error.reason, code=None).response()
+    except (asyncio.CancelledError, ConnectionResetError):
+        raise
     except Exception as error:
         log.exception("API request %s %s failed", request.method, request.path)
         return ApiError(500, explain_failure(error), type="server_error").response()
 
 
-def build_app(studio: Studio, *, member_roles: RolesLookup | None = None) -> web.Application:
-    """The API over ``studio``; the studio's rate limit is the one Discord counts against."""
+# Adds another adapter's routes to this server (the composition root passes the web pages').
+Install = Callable[[web.Application, Studio], None]
+
+
+def build_app(
+    studio: Studio, *, member_roles: RolesLookup | None = None, install: Sequence[Install] = ()
+) -> web.Application:
+    """The API over ``studio``; the studio's rate limit is the one Discord counts against.
+    ``install``: what else this server serves (the composition root passes the web pages)."""
     settings = studio.settings
     app = web.Application(middlewares=[openai_errors])
     app[KEY] = Api(
@@ -310,8 +416,10 @@ def build_app(studio: Studio, *, member_roles: RolesLookup | None = None) -> web
     app.router.add_post("/v1/images/variations", variations)
     app.router.add_get("/v1/models", models)
     app.router.add_get("/v1/models/{model}", model)
-    app.router.add_get("/v1/results/{token}.png", result)
+    app.router.add_get("/v1/results/{file}", result)
     app.router.add_get("/openapi.json", openapi_document)
+    for add_routes in install:
+        add_routes(app, studio)
     return app
 
 
@@ -322,13 +430,14 @@ async def start_api(
     *,
     member_roles: RolesLookup | None = None,
     shutdown_seconds: float = 10,
+    install: Sequence[Install] = (),
 ) -> tuple[web.AppRunner, str]:
     """Serve the API on ``host:port`` (0: any free port); returns the runner and its URL.
 
     On shutdown, requests still waiting get ``shutdown_seconds`` to finish; their jobs
     stay in the queue and in history either way.
     """
-    app = build_app(studio, member_roles=member_roles)
+    app = build_app(studio, member_roles=member_roles, install=install)
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=shutdown_seconds)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -18,12 +18,15 @@ from pydantic import BaseModel, ValidationError
 
 from app.api.errors import ApiError, bad_field
 from studio.errors import ImageRejected
+from studio.studio import MAX_INPUT_IMAGES
 from studio.uploads import open_upload
 
 JSON_LIMIT = 64 * 1024  # a prompt is 400 characters; this is generous
 FIELD_LIMIT = 4 * 1024  # one text field of a multipart form
 MAX_PARTS = 16
 FILE_FIELDS = ("image", "mask")
+MAX_IMAGES_IN = MAX_INPUT_IMAGES  # ``image[]`` parts of one edit
+REFUSED_FILES = {"markup": "a markup overlay is not supported here; send a mask instead"}
 CHUNK = 64 * 1024
 
 M = TypeVar("M", bound=BaseModel)
@@ -32,7 +35,7 @@ M = TypeVar("M", bound=BaseModel)
 @dataclass
 class Form:
     fields: dict[str, str] = field(default_factory=dict)
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, list[bytes]] = field(default_factory=dict)  # by name; ``image`` repeats
 
 
 def _megabytes(size: int) -> str:
@@ -62,7 +65,7 @@ async def read_form(request: web.Request, max_image_bytes: int) -> Form:
     """The multipart form's text fields and files, each within its limit."""
     if not request.content_type.startswith("multipart/"):
         raise bad_field("image", "Send the image in a multipart/form-data request.")
-    whole = len(FILE_FIELDS) * max_image_bytes + MAX_PARTS * FIELD_LIMIT + 64 * 1024
+    whole = (MAX_IMAGES_IN + 1) * max_image_bytes + MAX_PARTS * FIELD_LIMIT + 64 * 1024
     if (request.content_length or 0) > whole:
         raise bad_field(
             "image",
@@ -77,10 +80,14 @@ async def read_form(request: web.Request, max_image_bytes: int) -> Form:
         if parts > MAX_PARTS or not isinstance(part, BodyPartReader):
             raise ApiError(400, "The form has too many or nested parts.")
         name = (part.name or "").removesuffix("[]")
+        if name in REFUSED_FILES:
+            raise bad_field(name, f"{name!r} is not supported: {REFUSED_FILES[name]}.")
         if name in FILE_FIELDS:
-            if name in form.files:
-                raise bad_field(name, f"Send one {name!r} file.")
-            form.files[name] = await _read_part(part, name, max_image_bytes)
+            sent = form.files.setdefault(name, [])
+            most = MAX_IMAGES_IN if name == "image" else 1
+            if len(sent) >= most:
+                raise bad_field(name, f"Send at most {most} {name!r} file(s).")
+            sent.append(await _read_part(part, name, max_image_bytes))
         else:
             data = await _read_part(part, name, FIELD_LIMIT)
             try:

@@ -71,8 +71,12 @@ def _images_operation(summary: str, body: dict[str, Any]) -> dict[str, Any]:
         "requestBody": {"required": True, "content": body},
         "responses": {
             "200": {
-                "description": "The images",
-                "content": {"application/json": {"schema": _ref(ImagesResponse)}},
+                "description": "The images; with `stream: true`, server-sent events "
+                "(`image_generation.partial_image`/`.completed`, `image_edit.*` for edits)",
+                "content": {
+                    "application/json": {"schema": _ref(ImagesResponse)},
+                    "text/event-stream": {"schema": {"type": "string"}},
+                },
             },
             **_errors(400, 401, 403, 429, 500, 503),
         },
@@ -87,9 +91,10 @@ def document(model_id: str) -> dict[str, Any]:
             "title": "Imagine Images API",
             "version": "1",
             "description": (
-                "OpenAI's Images API (DALL·E 2's fields) served by a self-hosted Imagine "
-                f"studio. Model: {model_id}. Point an OpenAI client's base URL at /v1 and use "
-                "a key from /api-key create."
+                "OpenAI's Images API (DALL·E 2, DALL·E 3 and GPT image fields) served by a "
+                f"self-hosted Imagine studio. Model: {model_id}, also under OpenAI's image "
+                "model ids. Point an OpenAI client's base URL at /v1 and use a key from "
+                "/api-key create or `python -m bot api-key create`."
             ),
         },
         "servers": [{"url": "/"}],
@@ -106,7 +111,8 @@ def document(model_id: str) -> dict[str, Any]:
             },
             "/v1/images/edits": {
                 "post": _images_operation(
-                    "Paint the transparent (or masked) area of an image",
+                    "Edit an image: its masked (for DALL·E ids also its transparent) area, "
+                    "or the whole image as the prompt says",
                     {multipart: {"schema": {"$ref": "#/components/schemas/EditFormUpload"}}},
                 )
             },
@@ -144,12 +150,26 @@ def document(model_id: str) -> dict[str, Any]:
                     },
                 }
             },
-            "/v1/results/{token}.png": {
+            "/v1/results/{file}": {
                 "get": {
-                    "summary": "A `url` result (no key: the token is the secret; it expires)",
-                    "parameters": [_path_parameter("token")],
+                    "summary": (
+                        "A `url` result, `<token>.<png|jpeg|webp>` (no key: the token is the "
+                        "secret; it expires)"
+                    ),
+                    "parameters": [
+                        _path_parameter("file"),
+                        {
+                            "name": "quality",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                        },
+                    ],
                     "responses": {
-                        "200": {"description": "The PNG", "content": {"image/png": {}}},
+                        "200": {
+                            "description": "The image",
+                            "content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}},
+                        },
                         "404": {"description": "Expired or unknown"},
                     },
                 }

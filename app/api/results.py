@@ -1,23 +1,23 @@
 """Answering with images: wait for a request's jobs, then ``url`` links or ``b64_json``.
 
-A ``url`` is ``/v1/results/<token>.png``: 32 random bytes, stored with the image id and an
-expiry (60 minutes by default, as OpenAI's), served by the studio itself without the key
-(like OpenAI's signed links). The images themselves live in the studio's history either
-way: a client that disconnects before the answer loses nothing.
+A ``url`` is ``/v1/results/<token>.<png|jpeg|webp>``: 32 random bytes, stored with the
+image id and an expiry (60 minutes by default, as OpenAI's), served by the studio itself
+without the key (like OpenAI's signed links), in the format the request asked for. The
+images themselves live in the studio's history either way: a client that disconnects
+before the answer loses nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import io
 import secrets
 import time
 from collections.abc import Callable
-
-from PIL import Image
+from urllib.parse import urlencode
 
 from app.api.errors import NO_RETRY, ApiError, policy_violation
+from app.api.formats import EXTENSIONS, Encoding, encode
 from app.api.schemas import ImageData
 from data import api_keys, images
 from data.api_keys import LinkRow
@@ -25,19 +25,8 @@ from data.images import ImageFiles, ImageRecord
 from data.store import Store
 from studio.watcher import WITHHELD, JobHandle, JobOutcome, JobWatcher
 
+PNG = Encoding()
 WITHHELD_START = WITHHELD.split("{", 1)[0]
-
-
-def scaled_png(png: bytes, size: tuple[int, int] | None) -> bytes:
-    """The PNG at ``size`` (Lanczos), or as it is when it already has that size."""
-    if size is None:
-        return png
-    image = Image.open(io.BytesIO(png))
-    if image.size == size:
-        return png
-    buffer = io.BytesIO()
-    image.convert("RGB").resize(size, Image.Resampling.LANCZOS).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 class Results:
@@ -89,12 +78,13 @@ class Results:
         response_format: str,
         size: tuple[int, int] | None,
         base_url: str,
+        encoding: Encoding = PNG,
     ) -> list[ImageData]:
         if response_format == "b64_json":
-            pngs = await asyncio.gather(
-                *(asyncio.to_thread(self._png, record, size) for record in records)
+            images = await asyncio.gather(
+                *(asyncio.to_thread(self.encoded, record, size, encoding) for record in records)
             )
-            return [ImageData(b64_json=base64.b64encode(png).decode()) for png in pngs]
+            return [ImageData(b64_json=base64.b64encode(image).decode()) for image in images]
         now = self.clock()
         links = [
             LinkRow(
@@ -110,16 +100,30 @@ class Results:
             await api_keys.drop_expired_links(db, now)
             for link in links:
                 await api_keys.insert_link(db, link)
-        return [ImageData(url=f"{base_url}/v1/results/{link.token}.png") for link in links]
+        query = (
+            f"?{urlencode({'quality': encoding.compression})}" if encoding.compression < 100 else ""
+        )
+        return [
+            ImageData(url=f"{base_url}/v1/results/{link.token}.{encoding.format}{query}")
+            for link in links
+        ]
 
-    async def link_png(self, token: str) -> bytes | None:
-        """The PNG behind a result link, or None once it expired (or the image was erased)."""
+    async def link_image(self, file: str, quality: int = 100) -> tuple[bytes, Encoding] | None:
+        """The image behind a result link (``<token>.<format>``), or None once it expired
+        (or the image was erased, or the name is not one we make)."""
+        token, _, extension = file.rpartition(".")
+        if extension not in EXTENSIONS or not token:
+            return None
+        encoding = Encoding(EXTENSIONS[extension], quality)  # type: ignore[arg-type]
         async with self.store.read() as db:
             link = await api_keys.get_link(db, token, self.clock())
             record = await images.get(db, link.image_id) if link else None
         if link is None or record is None:
             return None
-        return await asyncio.to_thread(self._png, record, (link.width, link.height))
+        image = await asyncio.to_thread(self.encoded, record, (link.width, link.height), encoding)
+        return image, encoding
 
-    def _png(self, image: ImageRecord, size: tuple[int, int] | None) -> bytes:
-        return scaled_png(self.files.read(image), size)
+    def encoded(
+        self, image: ImageRecord, size: tuple[int, int] | None, encoding: Encoding
+    ) -> bytes:
+        return encode(self.files.read(image), encoding, size)

@@ -1,43 +1,56 @@
-"""OpenAI's ``size`` strings mapped onto the studio's shapes.
+"""OpenAI's ``size`` strings as the sizes this studio's model makes.
 
-DALL·E 2's square sizes (256, 512, 1024) are made at the model's own square size and
-scaled to the size asked for; the model's own sizes (its square, landscape and portrait)
-are served as made, pixel for pixel.
+Every size of the spec (``auto``, ``1024x1024``, ``1536x1024``, ``1024x1536``,
+``1792x1024``, ``1024x1792``, ``256x256``, ``512x512``) and any other ``WxH`` is read as an
+aspect ratio and made at the model's own pixel budget with the sides its architecture needs
+(:func:`studio.aspect.size_for_ratio` via ``Studio.size_of``): a model is at its best at its
+own pixel count, and drawing 1792×1024 with a 1024² model would only cost time. ``auto`` is
+the model's square. DALL·E 2's small squares (256, 512) are made at the model's square and
+scaled down to the size asked, as a DALL·E 2 client expects its thumbnails. The response's
+``size`` says what was made.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 
 from app.api.errors import bad_field
+from studio.aspect import MAX_RATIO, MIN_RATIO
 
-OPENAI_SQUARES = (256, 512, 1024)
+AUTO = "auto"
+SCALED_SQUARES = (256, 512)  # DALL·E 2's thumbnails: scaled down to the size asked
+SPEC_SIZES = (AUTO, "1024x1024", "1536x1024", "1024x1536", "1792x1024", "1024x1792")
+_SIZE = re.compile(r"^(\d{1,4})x(\d{1,4})$")
 
 
 @dataclass(frozen=True)
 class Size:
-    shape: str  # the studio's named size: square, portrait, landscape
+    ratio: str  # W:H for Studio.size_of
     output: tuple[int, int] | None  # scale results to this; None: as the model made them
 
 
-def sizes(shapes: dict[str, tuple[int, int]]) -> dict[str, Size]:
-    """Every size string the API accepts, from the studio's named sizes."""
-    accepted = {f"{side}x{side}": Size("square", (side, side)) for side in OPENAI_SQUARES}
-    for shape, (width, height) in shapes.items():
-        accepted[f"{width}x{height}"] = Size(shape, None)
-    return accepted
+def parse_size(value: str | None) -> Size:
+    """The size asked for as a ratio to make and, for 256/512 squares, a size to scale to."""
+    if value is None or value == AUTO:
+        return Size("1:1", None)
+    match = _SIZE.match(value.strip().lower())
+    if not match:
+        raise bad_field(
+            "size", f"Invalid size {value!r}; use WIDTHxHEIGHT or one of: {', '.join(SPEC_SIZES)}."
+        )
+    width, height = int(match[1]), int(match[2])
+    if width == 0 or height == 0 or not MIN_RATIO <= width / height <= MAX_RATIO:
+        raise bad_field(
+            "size", f"The size {value} is outside the aspect ratios this studio makes (1:4 to 4:1)."
+        )
+    divisor = math.gcd(width, height)
+    ratio = f"{width // divisor}:{height // divisor}"
+    if width == height and width in SCALED_SQUARES:
+        return Size(ratio, (width, height))
+    return Size(ratio, None)
 
 
-def parse_size(value: str, shapes: dict[str, tuple[int, int]]) -> Size:
-    accepted = sizes(shapes)
-    if value not in accepted:
-        raise bad_field("size", f"Invalid size {value!r}; use one of: {', '.join(accepted)}.")
-    return accepted[value]
-
-
-def output_size(value: str | None, shapes: dict[str, tuple[int, int]]) -> tuple[int, int] | None:
-    """For edits and variations: the size to scale results to (None: as made)."""
-    if value is None:
-        return None
-    size = parse_size(value, shapes)
-    return size.output or shapes[size.shape]
+def size_text(size: tuple[int, int]) -> str:
+    return f"{size[0]}x{size[1]}"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 
-from app.discord import custom_ids, gallery_posts, pages, render
+from app.discord import custom_ids, gallery_posts, pages, render, web_links
 from app.discord.errors import words
 from app.discord.people import mention_only, requester
 from data.images import ImageRecord
@@ -343,6 +343,16 @@ class ShareButton(ImageButton, action=custom_ids.SHARE):
         )
 
 
+class EditButton(ImageButton, action=custom_ids.EDIT):
+    """Edit: a link, only for the clicker, to the web editor (paint the area to change or
+    drag the frame outward), valid for minutes; the job it makes is theirs and they pay."""
+
+    look: ClassVar[Look] = {"label": "Edit", "emoji": "🖌️"}
+
+    async def act(self, bot: ImagineBot, interaction: discord.Interaction) -> None:
+        await web_links.send_editor_link(bot, interaction, self.image_id)
+
+
 class UnshareButton(ImageButton, action=custom_ids.UNSHARE):
     """Under a gallery post: the author unshares it, a moderator removes it."""
 
@@ -488,6 +498,7 @@ IMAGE_BUTTONS: tuple[type[ImageButton], ...] = (
     SaveButton,
     SaveAllButton,
     ShareButton,
+    EditButton,
     UnshareButton,
     ReopenButton,
 )
@@ -518,7 +529,7 @@ def result_view(images: list[ImageRecord]) -> discord.ui.View:
 
 def single_view(image: ImageRecord) -> discord.ui.View:
     """Buttons under one opened image: upscale, vary (subtle, strong), zoom out, pan ⬅ ➡ ⬆ ⬇,
-    save, share."""
+    save, share, and edit in the browser."""
     view = discord.ui.View(timeout=None)
     for control in (UpscaleSubtleButton, UpscaleCreativeButton, VarySubtleButton, VaryStrongButton):
         view.add_item(control(image.id, row=0))
@@ -528,6 +539,7 @@ def single_view(image: ImageRecord) -> discord.ui.View:
         view.add_item(control(image.id, row=2))
     view.add_item(SaveButton(image.id, row=3))
     view.add_item(ShareButton(image.id, row=3))
+    view.add_item(EditButton(image.id, row=3))
     return view
 
 

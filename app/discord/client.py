@@ -1,12 +1,12 @@
-"""The Discord client: a commands.Bot that owns the studio runtime and loads the cogs."""
+"""The Discord adapter: a commands.Bot over the started studio, loading the cogs, and
+:class:`DiscordAdapter`, which the runtime starts and stops like any other adapter."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
-import signal
+from collections.abc import Callable
 
 import discord
 import yarl
@@ -15,8 +15,6 @@ from discord.ext import commands
 
 from app.discord.delivery import Delivery
 from app.discord.errors import words
-from app.refills import RefillScheduler
-from app.runtime import Runtime
 from studio.errors import StudioError, explain_failure
 from studio.settings import Settings
 from studio.studio import Studio
@@ -39,7 +37,6 @@ COGS = (
     "app.discord.cogs.provenance",
     "app.discord.cogs.api_keys",
 )
-API = "app.api.app"  # the HTTP adapter, loaded by name like the cogs (API_ENABLED=true)
 
 
 def intents(settings: Settings) -> discord.Intents:
@@ -57,7 +54,7 @@ def point_at(settings: Settings) -> None:
 
 
 class ImagineBot(commands.Bot):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, studio: Studio) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(settings),
@@ -70,48 +67,19 @@ class ImagineBot(commands.Bot):
             ),
         )
         self.settings = settings
-        self.runtime: Runtime | None = None
-        self.delivery: Delivery
+        self.studio = studio
+        self.delivery = Delivery(self, studio)
+        self.web_url: Callable[[], str | None] = lambda: None  # the web pages' base URL
         self._delivered_pending = False
         self._closing: asyncio.Future | None = None
-        self.refills: RefillScheduler | None = None
-        self.api_runner = None  # the Images API's aiohttp runner, when API_ENABLED
-        self.api_url: str | None = None  # where it listens (API_PORT=0 picks a free port)
         self.tree.on_error = self.on_app_command_error
 
-    @property
-    def studio(self) -> Studio:
-        assert self.runtime is not None, "setup_hook has not run"
-        return self.runtime.studio
-
     async def setup_hook(self) -> None:
-        """Open the store, start the local worker, load the cogs, then follow the jobs."""
-        self.runtime = await Runtime.start(self.settings)
-        self.delivery = Delivery(self, self.runtime.studio)
-        self.runtime.studio.member_roles = self.member_roles
-        self.runtime.watcher.add_listener(self.delivery.deliver)
+        """Load the cogs and listen for outcomes (the runtime follows jobs once every
+        adapter listens)."""
+        self.studio.watcher.add_listener(self.delivery.deliver)
         for cog in COGS:
             await self.load_extension(cog)
-        await self.runtime.watcher.start()
-        self.refills = RefillScheduler(
-            self.runtime.store,
-            self.runtime.studio.credits,
-            every_minutes=self.settings.refill_check_minutes,
-        )
-        await self.refills.start()
-        if self.settings.api_enabled:
-            await self._start_api()
-
-    async def _start_api(self) -> None:
-        """The Images API in this process: the same studio, and the same rate limit."""
-        start_api = importlib.import_module(API).start_api
-        self.api_runner, self.api_url = await start_api(
-            self.studio,
-            self.settings.api_host,
-            self.settings.api_port,
-            member_roles=self.key_roles,
-        )
-        log.info("Images API on %s/v1", self.api_url)
 
     async def key_roles(self, guild_id: int, user_id: int) -> frozenset[int] | None:
         """The roles an API key's member has now on the key's server (empty once they
@@ -172,73 +140,91 @@ class ImagineBot(commands.Bot):
         await asyncio.shield(self._closing)
 
     async def _close_once(self) -> None:
-        """Stop following jobs first (no delivery on a closing connection), then Discord,
-        then the worker (it finishes its job) and the store."""
-        runtime, self.runtime = self.runtime, None
-        if self.refills:
-            self.refills.stop()
-        if self.api_runner is not None:
-            with contextlib.suppress(Exception):
-                await self.api_runner.cleanup()
-            self.api_runner = None
-        if runtime:
-            await runtime.watcher.stop()
+        """Stop following jobs first (no delivery on a closing connection), then Discord.
+        The runtime stops the rest (the worker finishes its job, then the store)."""
+        await self.studio.watcher.stop()  # idempotent; the runtime stops it first anyway
         await super().close()
-        if runtime:
-            await runtime.stop()
 
 
-def run_bot(settings: Settings) -> int:
-    """Run until Ctrl-C or SIGTERM; both stop the worker and close the store cleanly."""
-    point_at(settings)
-    discord.utils.setup_logging()
-    bot = ImagineBot(settings)
+class DiscordAdapter:
+    """The bot as the runtime sees it: logs in on ``start``, runs until closed.
 
-    async def serve() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        async with bot:
-            running = asyncio.create_task(bot.start(settings.discord_token or ""))
-            stopping = asyncio.create_task(stop.wait())
-            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
-            await bot.close()
-            await running  # re-raises a login or intents error
+    Its :meth:`member_roles` and :meth:`key_roles` are the studio's and the Images API's
+    way to learn a member's roles; they answer None/nothing until the bot has started.
+    """
 
-    try:
-        asyncio.run(serve())
-    except discord.LoginFailure:
-        log.error("DISCORD_TOKEN was refused by Discord: copy the bot token again.")
-        return 2
-    except discord.PrivilegedIntentsRequired:
-        log.error(
-            "Discord refused the Message Content intent. Enable it in the developer portal "
-            "(your application → Bot → Privileged Gateway Intents), or set "
-            "MESSAGE_CONTENT=false to run without reply-to-edit."
-        )
-        return 2
-    return 0
+    def __init__(self, settings: Settings, *, guild_ready_timeout: float | None = None) -> None:
+        self.settings = settings
+        self.guild_ready_timeout = guild_ready_timeout  # discord.py's default: 2 s
+        self.bot: ImagineBot | None = None
+        self._connection: asyncio.Task | None = None
+        # Where members reach the web pages (the editor): the root links it to the HTTP
+        # adapter; None while no HTTP server runs.
+        self.web_url: Callable[[], str | None] = lambda: None
+
+    @staticmethod
+    def setup_logging() -> None:
+        """discord.py's log format for the whole process (``run`` with a token)."""
+        discord.utils.setup_logging()
+
+    async def start(self, studio: Studio) -> None:
+        point_at(self.settings)
+        self.bot = ImagineBot(self.settings, studio)
+        self.bot.web_url = self.web_url
+        if self.guild_ready_timeout is not None:  # tests: on_ready without the wait
+            self.bot._connection.guild_ready_timeout = self.guild_ready_timeout
+        try:
+            await self.bot.login(self.settings.discord_token or "")  # runs setup_hook
+        except discord.LoginFailure:
+            raise AdapterFailed(
+                "DISCORD_TOKEN was refused by Discord: copy the bot token again."
+            ) from None
+        self._connection = asyncio.create_task(self.bot.connect(), name="discord")
+
+    async def wait(self) -> None:
+        """Until the connection ends; Discord's refusal of the intents is explained."""
+        assert self._connection is not None, "start first"
+        try:
+            await asyncio.shield(self._connection)
+        except discord.PrivilegedIntentsRequired:
+            raise AdapterFailed(
+                "Discord refused the Message Content intent. Enable it in the developer "
+                "portal (your application → Bot → Privileged Gateway Intents), or set "
+                "MESSAGE_CONTENT=false to run without reply-to-edit."
+            ) from None
+
+    async def stop(self) -> None:
+        if self.bot is not None:
+            await self.bot.close()
+        if self._connection is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self._connection
+
+    async def member_roles(self, user_id: int, guild_ids: list[int]) -> dict[int, frozenset[int]]:
+        if self.bot is None:
+            return {}
+        return await self.bot.member_roles(user_id, guild_ids)
+
+    async def key_roles(self, guild_id: int, user_id: int) -> frozenset[int] | None:
+        if self.bot is None:
+            return None
+        return await self.bot.key_roles(guild_id, user_id)
 
 
-def sync_commands(settings: Settings, guild_id: int | None) -> int:
+class AdapterFailed(Exception):
+    """The adapter cannot run as configured; the message says what to change."""
+
+
+async def sync_commands(settings: Settings, studio: Studio, guild_id: int | None) -> int:
     """Publish the slash commands: explicit, not at every start (Discord rate-limits it)."""
-    if not settings.discord_token:
-        print("DISCORD_TOKEN is not set: sync needs the bot's token.")
-        return 2
     point_at(settings)
-
-    async def sync() -> int:
-        bot = ImagineBot(settings.model_copy(update={"local_worker": False}))
-        async with bot:
-            await bot.login(settings.discord_token or "")  # runs setup_hook: loads the cogs
-            guild = discord.Object(guild_id) if guild_id else None
-            if guild:
-                bot.tree.copy_global_to(guild=guild)
-            synced = await bot.tree.sync(guild=guild)
-            where = f"to guild {guild_id}" if guild else "globally"
-            print(f"synced {len(synced)} commands {where}: {', '.join(c.name for c in synced)}")
-        return 0
-
-    return asyncio.run(sync())
+    bot = ImagineBot(settings, studio)
+    async with bot:
+        await bot.login(settings.discord_token or "")  # runs setup_hook: loads the cogs
+        guild = discord.Object(guild_id) if guild_id else None
+        if guild:
+            bot.tree.copy_global_to(guild=guild)
+        synced = await bot.tree.sync(guild=guild)
+        where = f"to guild {guild_id}" if guild else "globally"
+        print(f"synced {len(synced)} commands {where}: {', '.join(c.name for c in synced)}")
+    return 0

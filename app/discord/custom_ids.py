@@ -16,6 +16,7 @@ SAVE_ALL = "saveall"  # every image of a result
 SHARE = "share"
 REOPEN = "reopen"  # a /history entry: its result again, with its buttons
 UNSHARE = "unshare"  # under a gallery post: its author unshares, a moderator removes
+EDIT = "edit"  # under an opened image: a short-lived link to the web editor
 HISTORY = "history"  # ◀ ▶ of /history (key: the owner)
 COLLECTION = "collection"  # ◀ ▶ of /collection show (key: the collection)
 # Under one opened image (issue 15's controls):
@@ -40,7 +41,7 @@ CONTROLS = (
 )
 
 
-ACTIONS = (VARY, OPEN, REROLL, SAVE, SAVE_ALL, SHARE, *CONTROLS)
+ACTIONS = (VARY, OPEN, REROLL, SAVE, SAVE_ALL, SHARE, EDIT, *CONTROLS)
 
 
 def template(action: str) -> str:

@@ -14,6 +14,7 @@ import discord
 from PIL import Image, ImageDraw, ImageOps
 
 from app.discord import render
+from data import grids
 from data.collections import Collection
 from data.images import ImageFiles, ImageRecord
 from data.shares import Ranked
@@ -22,7 +23,7 @@ from studio.library import COLLECTION_PAGE, HISTORY_PAGE, CollectionPage, Page
 
 SHEET_FILENAME = "page.png"
 THUMB = 96
-GAP = 4
+GAP = grids.GAP
 LABEL = 24  # the strip on the left of a history row, for its number
 BACKGROUND = "#2b2d31"
 

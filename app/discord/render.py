@@ -20,7 +20,7 @@ PREVIEW_FILENAME = "preview.jpg"
 TITLE_LIMIT = 256
 
 
-def grid_png(pngs: Sequence[bytes], gap: int = 4) -> bytes:
+def grid_png(pngs: Sequence[bytes], gap: int = grids.GAP) -> bytes:
     """Up to four images on a 2×2 grid (one or two images: a single row). Workers send
     the grid with the result; this makes it from stored PNGs when none came."""
     return grids.grid_png([Image.open(io.BytesIO(png)) for png in pngs], gap)

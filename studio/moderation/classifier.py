@@ -88,7 +88,7 @@ class PromptClassifier:
         if not unsafe:
             return ALLOWED
         score, label = max(unsafe)
-        return PromptDecision(False, category_of(label), f"{label} {score:.2f}")
+        return PromptDecision(False, category_of(label), f"{label} {score:.2f}", source="model")
 
     async def check_async(self, text: str) -> PromptDecision:
         """The same check in a worker thread: the event loop keeps answering Discord."""

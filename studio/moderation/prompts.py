@@ -9,20 +9,34 @@ together, run into the next word, one typo away, or after an office title the fi
 (``#! titles: president, senator``). ``allowed.txt`` lists contexts that make a term
 harmless ("shooting star", "bloody mary"): a match that lies inside an allowed phrase is
 ignored. Servers add their own blocked and allowed terms on top. Matching is a set of dict
-look-ups per prompt (:mod:`bot.moderation.phrases`), so list size barely changes its cost.
+look-ups per prompt (:mod:`studio.moderation.phrases`), so list size barely changes its cost.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from studio.moderation.normalize import canonical, views
+from studio.moderation.normalize import View, canonical, views
 from studio.moderation.phrases import Match, Phrase, PhraseIndex
+from studio.moderation.scripts import (
+    UNSPACED,
+    NameSkeletons,
+    SubstringIndex,
+    has_unspaced,
+    normalise,
+    script_of,
+    unread_script,
+)
+
+if TYPE_CHECKING:
+    from studio.moderation.learned import LearnedClassifier
 
 # Checked in this order; the first category that matches names the decision.
 CATEGORIES = ("custom", "sexual", "self_harm", "hate", "violence", "political", "public_figures")
@@ -36,20 +50,42 @@ LABELS = {
     "public_figures": "a public figure",
     "faces": "a realistic human face",  # uploads only
     "classifier": "the prompt classifier",  # PROMPT_CLASSIFIER, a label with no category
+    "script": "a script the content policy cannot read yet",
 }
 TITLE_DIRECTIVE = "#! titles:"
 PEOPLE = "people"  # the gazetteer's folder, all of it public_figures
+NEGATIVE = "negative.txt"  # what a negative prompt may not ask to avoid, and may
+LANGUAGES = "languages"  # lexicons of other languages, one file each, [category] sections
+ALLOWED_SECTION = "allowed"
+SECTION = re.compile(r"^\[([a-z_]+)(?: [a-z]+)?\]$")
 
 
 @dataclass(frozen=True)
 class PromptDecision:
+    """``source`` says what refused: ``list`` (a listed term, named by ``term``),
+    ``classifier`` (the built-in learned signal; ``term`` is its score) or ``model``
+    (``PROMPT_CLASSIFIER``)."""
+
     allowed: bool
     category: str | None = None
     term: str | None = None
+    source: str = "list"
 
     @property
     def label(self) -> str:
         return LABELS.get(self.category or "", self.category or "")
+
+    @property
+    def reason(self) -> str:
+        """Why it was refused, as users and moderators are told: the category and the
+        matched term, or which classifier and its score."""
+        if self.source == "classifier":
+            return f"{self.label}, by the built-in classifier ({self.term})"
+        if self.source == "model":
+            return f"{self.label}, by the prompt classifier model ({self.term})"
+        if self.source == "script":
+            return f"words in the {self.term} script, which the content policy cannot read yet"
+        return f"{self.label} (“{self.term}”)"
 
     def as_dict(self) -> dict[str, object]:
         return {"allowed": self.allowed, "category": self.category, "term": self.term}
@@ -66,14 +102,52 @@ class PromptPolicy:
         lists: dict[str, list[str]],
         allowed: list[str],
         people: Iterable[tuple[str, list[str]]] = (),
+        lexicons: Iterable[tuple[str, list[str]]] = (),
+        classifier: LearnedClassifier | None = None,
     ) -> None:
         """``lists``: entry lines per category; ``allowed``: entry lines of harmless
-        contexts; ``people``: (titles, entry lines) per gazetteer file."""
+        contexts; ``people``: (titles, entry lines) per gazetteer file; ``lexicons``:
+        (category or ``allowed``, entry lines) per section of the language files (every
+        spelling is its own entry, named by itself: "desnuda", "голая", "裸体");
+        ``classifier``: the learned signal consulted when no term matched."""
         phrases = [p for c, lines in lists.items() for p in parse_entries(lines, c)]
         for titles, lines in people:
             phrases += parse_entries(lines, "public_figures", person=True, titles=titles)
+        self._names = NameSkeletons((p.term, p.words) for p in phrases if p.person)
+        allowed = list(allowed)
+        unspaced: list[tuple[str, str, str]] = []
+        unspaced_allowed: list[tuple[str, str, str]] = []
+        scripted: dict[str, list[str]] = {}  # script → entry lines, "category\tline"
+        foreign: list[Phrase] = []  # Latin-script lexicon entries, after the English lists
+        for category, lines in lexicons:  # each spelling its own entry: it names itself
+            for line in (x.strip() for entry in lines for x in entry.split("|") if x.strip()):
+                script = _script_of_entry(line)
+                if script in UNSPACED:
+                    into = unspaced_allowed if category == ALLOWED_SECTION else unspaced
+                    into.append((line, category, line))
+                elif script == "LATIN":
+                    if category == ALLOWED_SECTION:
+                        allowed.append(line)
+                    else:
+                        foreign += parse_entries([line], category)
+                else:
+                    scripted.setdefault(script, []).append(f"{category}\t{line}")
         self._index = PhraseIndex(phrases)
+        self._foreign = PhraseIndex(foreign)
         self._allowed = PhraseIndex(parse_entries(allowed, "allowed"))
+        self._unspaced = SubstringIndex(unspaced)
+        self._unspaced_allowed = SubstringIndex(unspaced_allowed)
+        self._scripted = {
+            script: (
+                PhraseIndex(_section_phrases(entries, allowed=False)),
+                PhraseIndex(_section_phrases(entries, allowed=True)),
+            )
+            for script, entries in scripted.items()
+        }
+        self.classifier = classifier
+        self._parts = (lists, allowed, people, lexicons)
+        self.negative_blocked: list[str] = []
+        self.negative_allowed: list[str] = []
         self._terms: dict[str, list[str]] = {}
         for phrase in phrases:
             listed = self._terms.setdefault(phrase.category, [])
@@ -83,11 +157,17 @@ class PromptPolicy:
     @classmethod
     @functools.cache
     def default(cls) -> PromptPolicy:
-        """The policy shipped in ``data/policy`` (read once per process)."""
-        return cls.from_folder(resources.files("data") / "policy")
+        """The policy shipped in ``data/policy``, with the learned classifier built from
+        the weights shipped beside it (read once per process)."""
+        from studio.moderation.learned import LearnedClassifier
+
+        folder = resources.files("data") / "policy"
+        return cls.from_folder(folder, classifier=LearnedClassifier.default())
 
     @classmethod
-    def from_folder(cls, folder: Traversable | Path) -> PromptPolicy:
+    def from_folder(
+        cls, folder: Traversable | Path, classifier: LearnedClassifier | None = None
+    ) -> PromptPolicy:
         """The lists in a folder laid out like ``data/policy``."""
         folder = Path(str(folder)) if isinstance(folder, str) else folder
         lists = {
@@ -101,7 +181,19 @@ class PromptPolicy:
                 if file.name.endswith(".txt"):
                     lines = file.read_text("utf-8").splitlines()
                     people.append((_titles(lines), read_lines(file)))
-        return cls(lists, read_lines(folder / "allowed.txt"), people)
+        lexicons: list[tuple[str, list[str]]] = []
+        if (folder / LANGUAGES).is_dir():
+            for file in sorted((folder / LANGUAGES).iterdir(), key=lambda f: f.name):
+                if file.name.endswith(".txt"):
+                    lexicons += read_sections(file)
+        policy = cls(lists, read_lines(folder / "allowed.txt"), people, lexicons, classifier)
+        if (folder / NEGATIVE).is_file():
+            for section, lines in read_sections(folder / NEGATIVE):
+                if section == ALLOWED_SECTION:
+                    policy.negative_allowed += lines
+                else:
+                    policy.negative_blocked += lines
+        return policy
 
     def check(
         self, text: str, *, blocked: Iterable[str] = (), allowed: Iterable[str] = ()
@@ -109,26 +201,95 @@ class PromptPolicy:
         """The first blocked term found outside an allowed context, or ALLOWED.
 
         Categories are tried in :data:`CATEGORIES` order (the server's own terms first),
-        every reading of the prompt (:func:`~bot.moderation.normalize.views`) in each."""
+        every reading of the prompt (:func:`~studio.moderation.normalize.views`) in each."""
         custom = _index(tuple(blocked), "custom")
         extra_allowed = _index(tuple(allowed), "allowed")
         best: dict[str, str] = {}
-        for number, reading in enumerate(views(text)):
-            spans = [
-                (m.start, m.end)
-                for index in (self._allowed, extra_allowed)
-                for m in index.matches(reading)
-            ]
+        readings = views(text)
+        allowed_spans = [
+            [(m.start, m.end) for index in (self._allowed, extra_allowed) for m in index.matches(r)]
+            for r in readings
+        ]
+        for number, (reading, spans) in enumerate(zip(readings, allowed_spans, strict=True)):
             for index in (custom, self._index):
                 for match in index.matches(reading, near=number == 0):
                     if not _inside(match, spans):
                         best.setdefault(match.phrase.category, match.phrase.term)
             if "custom" in best:
                 break
+        if "custom" not in best:
+            self._other_scripts(text, best)  # named as the prompt wrote them ("голая")
+            for reading, spans in zip(readings, allowed_spans, strict=True):
+                for match in self._foreign.matches(reading):  # then "desnuda", "golaya"
+                    if not _inside(match, spans):
+                        best.setdefault(match.phrase.category, match.phrase.term)
         for category in CATEGORIES:
             if category in best:
                 return PromptDecision(False, category, best[category])
+        script = unread_script(text)
+        if script is not None:
+            return PromptDecision(False, "script", script.title(), source="script")
+        if self.classifier is not None:
+            if has_unspaced(text):
+                return self.classifier.check(self._without_allowed(text, extra_allowed))
+            return self.classifier.check(_remove(readings[0], allowed_spans[0]))
         return ALLOWED
+
+    def classifier_input(self, text: str) -> str:
+        """What the classifier reads of a prompt: folded, the allowed contexts taken out
+        (the threshold is chosen on this, as :meth:`check` scores it)."""
+        return self._without_allowed(text, _index((), "allowed"))
+
+    def check_negative(
+        self, text: str, *, blocked: Iterable[str] = (), allowed: Iterable[str] = ()
+    ) -> PromptDecision:
+        """A negative prompt: the same policy, plus ``negative.txt``: avoiding clothing is
+        asking for nudity (refused as sexual), and avoiding what the policy forbids
+        ("nsfw, gore") is the usual safe use (allowed there)."""
+        avoid = _index(tuple(self.negative_blocked), "sexual")
+        for reading in views(text):
+            for match in avoid.matches(reading):
+                return PromptDecision(False, "sexual", f"no {match.phrase.term}")
+        return self.check(text, blocked=blocked, allowed=[*self.negative_allowed, *allowed])
+
+    def _other_scripts(self, text: str, best: dict[str, str]) -> None:
+        """Terms of the language lexicons written in other scripts, and names written by
+        their sound (:mod:`studio.moderation.scripts`), added to ``best``."""
+        if has_unspaced(text):
+            spans = [(f.start, f.end) for f in self._unspaced_allowed.matches(text)]
+            for found in self._unspaced.matches(text):
+                if not any(a <= found.start and found.end <= b for a, b in spans):
+                    best.setdefault(found.category, found.term)
+        for script, (index, allowed) in self._scripted.items():
+            only = _in_script(text, script)
+            if only is None:
+                continue
+            for reading in views(only):
+                spans = [(m.start, m.end) for m in allowed.matches(reading)]
+                for match in index.matches(reading):
+                    if not _inside(match, spans):
+                        best.setdefault(match.phrase.category, match.phrase.term)
+        for term in self._names.matches(text):
+            best.setdefault("public_figures", term)
+            break
+
+    def _without_allowed(self, text: str, extra_allowed: PhraseIndex) -> str:
+        """The prompt as the classifier reads it: folded, with every allowed context
+        (the shipped ones and the server's ``/mod allow`` phrases) taken out."""
+        if has_unspaced(text):  # 裸色 is allowed: the classifier must not read it either
+            text = normalise(text)
+            hidden = set()
+            for found in self._unspaced_allowed.matches(text):
+                hidden.update(range(found.start, found.end))
+            text = "".join(" " if i in hidden else ch for i, ch in enumerate(text))
+        reading = views(text)[0]
+        indexes = (self._allowed, extra_allowed)
+        spans = [(m.start, m.end) for index in indexes for m in index.matches(reading)]
+        return _remove(reading, spans)
+
+    def without_classifier(self) -> PromptPolicy:
+        """The same lists without the learned signal (measuring the lists alone)."""
+        return type(self)(*self._parts)
 
     def terms(self, category: str) -> list[str]:
         """The entries of one category, as the lists name them (first spelling)."""
@@ -172,6 +333,60 @@ def _index(lines: tuple[str, ...], category: str) -> PhraseIndex:
 
 def _inside(match: Match, spans: list[tuple[int, int]]) -> bool:
     return match.start >= 0 and any(a <= match.start and match.end <= b for a, b in spans)
+
+
+def _remove(reading: View, spans: list[tuple[int, int]]) -> str:
+    """A reading's words without those the spans cover."""
+    words = reading.text.split()
+    for start, end in spans:
+        for i in range(max(start, 0), end):
+            words[i] = ""
+    return " ".join(w for w in words if w)
+
+
+def _script_of_entry(line: str) -> str:
+    """The script an entry is written in: its first letter's (CJK and kana count as one)."""
+    for ch in line:
+        script = script_of(ch)
+        if script is not None:
+            return script
+    return "LATIN"
+
+
+def _section_phrases(entries: list[str], *, allowed: bool) -> list[Phrase]:
+    phrases = []
+    for entry in entries:
+        category, line = entry.split("\t", 1)
+        if (category == ALLOWED_SECTION) == allowed:
+            phrases += parse_entries([line], category)
+    return phrases
+
+
+def _in_script(text: str, script: str) -> str | None:
+    """The prompt with every word not written in ``script`` made a clause break, so that
+    a lexicon of that script matches its own words only ("दम" is not the Arabic "دم");
+    None when no word is in that script."""
+    out, seen = [], False
+    for token in text.split():
+        scripts = {script_of(ch) for ch in token} - {None}
+        if scripts == {script}:
+            out.append(token)
+            seen = True
+        else:
+            out.append(",")
+    return " ".join(out) if seen else None
+
+
+def read_sections(resource: Traversable | Path) -> list[tuple[str, list[str]]]:
+    """A language file's sections: (``[category]`` name, entry lines) in file order."""
+    sections: list[tuple[str, list[str]]] = []
+    for line in read_lines(resource):
+        header = SECTION.match(line)
+        if header:
+            sections.append((header.group(1), []))
+        elif sections:
+            sections[-1][1].append(line)
+    return sections
 
 
 def _titles(lines: list[str]) -> list[str]:

@@ -32,6 +32,7 @@ from studio.moderation.classifier import PromptClassifier
 from studio.moderation.diversity import diversify
 from studio.moderation.normalize import canonical
 from studio.moderation.prompts import LABELS, PromptDecision, PromptPolicy
+from studio.moderation.scripts import LANGUAGES as LANGUAGES_READ
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,16 @@ class Moderator:
             decision = await self.classifier.check_async(text)
         return decision
 
+    async def evaluate_negative(self, guild_id: int | None, text: str) -> PromptDecision:
+        """A negative prompt, by :meth:`PromptPolicy.check_negative` with the server's terms."""
+        async with self.store.read() as db:
+            terms = await moderation.terms(db, guild_id or NO_GUILD)
+        return self.policy.check_negative(
+            text,
+            blocked=[t.term for t in terms if t.kind == "block"],
+            allowed=[t.term for t in terms if t.kind == "allow"],
+        )
+
     async def diversifies(self, guild_id: int | None) -> bool:
         """Whether a server adds people diversity (its choice, or the bot's default)."""
         async with self.store.read() as db:
@@ -170,19 +181,30 @@ class Moderator:
                 active.until,
             )
 
-    async def screen_prompt(self, user_id: int, guild_id: int | None, text: str) -> None:
+    async def screen_prompt(
+        self, user_id: int, guild_id: int | None, text: str, *, negative: bool = False
+    ) -> None:
+        """Refuse a blocked prompt (or negative prompt) with its reason, and count a
+        strike. A prompt in a script the policy cannot read is refused without a strike."""
         await self.ensure_allowed(user_id, guild_id)
-        decision = await self.evaluate_prompt(guild_id, text)
+        if negative:
+            decision = await self.evaluate_negative(guild_id, text)
+        else:
+            decision = await self.evaluate_prompt(guild_id, text)
         if decision.allowed:
             return
+        what = "negative prompt" if negative else "prompt"
+        if decision.source == "script":
+            raise BadRequest(
+                f"This {what} has words in the {decision.term} script, which the content "
+                f"policy cannot read yet; write it in {LANGUAGES_READ}. Nothing was charged."
+            )
         assert decision.category is not None
         term = decision.term or ""
         until = await self._block(guild_id, user_id, "prompt", decision.category, term, text)
-        message = (
-            f"This prompt was blocked by the content policy: {decision.label} "
-            f"(“{decision.term}”). Nothing was charged."
+        raise ContentBlocked(
+            _refusal(what, decision) + _suspension_note(until), decision.category, decision.term
         )
-        raise ContentBlocked(message + _suspension_note(until), decision.category, decision.term)
 
     async def screen_upload(
         self, user_id: int, guild_id: int | None, image: Image.Image, prompt: str = ""
@@ -293,6 +315,17 @@ class Moderator:
         async with self.store.read() as db:
             return await moderation.active_suspensions(db, guild_id, self.clock())
 
+    async def standing(self, user_id: int) -> tuple[list[Block], list[Suspension]]:
+        """A user's blocked requests within the strike window and running suspensions, on
+        every server (the operator's view, from the terminal)."""
+        now = self.clock()
+        async with self.store.read() as db:
+            since = now - self.defaults.strike_window_seconds
+            return (
+                await moderation.blocks_of(db, user_id, since),
+                await moderation.suspensions_of(db, user_id, now),
+            )
+
     async def lift(self, guild_id: int, user_id: int, moderator_id: int) -> bool:
         """End a suspension now; strikes before it no longer count."""
         async with self.store.transaction() as db:
@@ -301,6 +334,11 @@ class Moderator:
 
 def _pick(stored: bool | None, default: bool) -> bool:
     return default if stored is None else stored
+
+
+def _refusal(what: str, decision: PromptDecision) -> str:
+    """Why a prompt was refused: the category, and the matched term or the classifier."""
+    return f"This {what} was blocked by the content policy: {decision.reason}. Nothing was charged."
 
 
 def _suspension_note(until: float | None) -> str:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import pytest
 from PIL import Image
 
 from app.runtime import Runtime
@@ -80,3 +81,57 @@ def with_hole(size: int = 64) -> Image.Image:
     alpha.paste(0, (size // 2, 0, size, size))
     picture.putalpha(alpha)
     return picture
+
+
+@asynccontextmanager
+async def working(served: Served, engine) -> AsyncIterator[None]:
+    """A worker on the served runtime's queue while the block runs (the real engine)."""
+    import asyncio
+
+    from inference.worker import Worker
+
+    stop = asyncio.Event()
+    worker = asyncio.create_task(Worker(served.runtime.queue, engine).run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await worker
+
+
+async def job_rows(served: Served) -> list:
+    """Every job row's stored Job and origin, oldest first."""
+    import json
+
+    from data.jobs import Job
+
+    rows = await served.runtime.store.fetchall(
+        "SELECT request, origin FROM jobs ORDER BY created_at, rowid"
+    )
+    return [(Job.model_validate_json(job), json.loads(origin or "null")) for job, origin in rows]
+
+
+@pytest.fixture
+def flux2_settings(tmp_path):
+    """The default family's offline build (FLUX.2 [klein]: reference-image editing); one
+    member makes each test's requests, more than 6 a minute."""
+    from studio.settings import Settings
+
+    return Settings(
+        _env_file=None,
+        data_dir=tmp_path / "flux2",
+        model="tiny:flux2",
+        local_worker=False,
+        rate_limit_jobs=100,
+    )
+
+
+@pytest.fixture(scope="session")
+def flux2_engine():
+    import torch
+
+    from inference.engine import Engine
+    from inference.models import load_pipelines
+
+    torch.set_num_threads(2)
+    return Engine(load_pipelines("tiny:flux2", "cpu"))

@@ -9,6 +9,7 @@ import io
 import os
 import subprocess
 import sys
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.discord.client import ImagineBot, point_at
+from app.api.server import HttpAdapter
+from app.discord.client import DiscordAdapter, ImagineBot
+from app.runtime import Runtime
+from app.serve import http_adapter
 from studio.settings import Settings
 from studio.studio import Requester
 from tests.conftest import TEST_MODEL
@@ -57,14 +61,39 @@ def bot_settings(fake: FakeDiscord, data_dir: Path, **overrides) -> Settings:
     return Settings(**values)
 
 
+_RUNNING: weakref.WeakKeyDictionary[ImagineBot, tuple[Runtime, HttpAdapter | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 async def start_bot(fake: FakeDiscord, settings: Settings) -> tuple[ImagineBot, asyncio.Task]:
-    point_at(settings)
-    bot = ImagineBot(settings)
-    bot._connection.guild_ready_timeout = 0.05  # on_ready (pending deliveries) without delay
+    """Start the studio as ``make run`` does (the runtime with the Discord adapter, and the
+    HTTP one with API_ENABLED), in this process; the task ends once everything stopped."""
+    bot_adapter = DiscordAdapter(settings, guild_ready_timeout=0.05)  # on_ready at once
+    adapters: list = [bot_adapter]
+    http = None
+    if settings.api_enabled:  # the API and the web pages, as app/serve.py builds them
+        http = http_adapter(settings, bot_adapter, shutdown_seconds=1)
+        adapters.append(http)
+    runtime = await Runtime.start(settings, member_roles=bot_adapter.member_roles)
     task = await start_and_wait(
-        fake, lambda: asyncio.create_task(bot.start(settings.discord_token))
+        fake, lambda: asyncio.create_task(runtime.serve(adapters, asyncio.Event()))
     )
-    return bot, task
+    assert bot_adapter.bot is not None
+    _RUNNING[bot_adapter.bot] = (runtime, http)
+    return bot_adapter.bot, task
+
+
+def runtime_of(bot: ImagineBot) -> Runtime:
+    """The runtime a test's bot runs in (its local worker, its queue)."""
+    return _RUNNING[bot][0]
+
+
+def api_url_of(bot: ImagineBot) -> str:
+    """Where the Images API of that bot's process listens (API_ENABLED=true)."""
+    http = _RUNNING[bot][1]
+    assert http is not None and http.url is not None, "start the bot with api_enabled=True"
+    return http.url
 
 
 async def start_and_wait(fake: FakeDiscord, start):

@@ -9,7 +9,7 @@ import re
 import pytest
 from openai import AsyncOpenAI, AuthenticationError, PermissionDeniedError
 
-from tests.e2e.conftest import BOB, bot_settings, start_bot, stop_bot
+from tests.e2e.conftest import BOB, api_url_of, bot_settings, start_bot, stop_bot
 from tests.e2e.test_access import role_option
 from tests.fakediscord import FLAG_EPHEMERAL, OWNER_ID
 
@@ -43,7 +43,9 @@ async def test_a_members_key_follows_their_roles_and_stops_when_revoked(fake, tm
                 "access", subcommand="allow", user_id=OWNER_ID, **role_option(fake, BETA)
             )
         )
-        client = AsyncOpenAI(base_url=f"{bot.api_url}/v1", api_key=key, max_retries=0, timeout=60)
+        client = AsyncOpenAI(
+            base_url=f"{api_url_of(bot)}/v1", api_key=key, max_retries=0, timeout=60
+        )
         waiting = asyncio.create_task(
             client.images.generate(prompt="a purple mammoth", size="256x256")
         )
@@ -59,13 +61,13 @@ async def test_a_members_key_follows_their_roles_and_stops_when_revoked(fake, tm
         (scope_guild,) = await store.fetchone("SELECT guild_id FROM api_keys")
         assert scope_guild == fake.guild_id
         stop = asyncio.Event()
-        worker = asyncio.create_task(Worker(bot.runtime.queue, engine).run(stop))
+        worker = asyncio.create_task(Worker(bot.studio.queue, engine).run(stop))
         try:
             result = await asyncio.wait_for(waiting, 120)
         finally:
             stop.set()
             await worker
-        assert len(result.data) == 1 and result.data[0].url.startswith(bot.api_url)
+        assert len(result.data) == 1 and result.data[0].url.startswith(api_url_of(bot))
         assert not [call for call in fake.calls if call.files]  # answered over HTTP only
         (delivered,) = await store.fetchone("SELECT delivered_at IS NOT NULL FROM jobs")
         assert delivered

@@ -36,6 +36,7 @@ CONTROLS = (
     "pandown",
     "save",
     "share",
+    "edit",
 )
 
 

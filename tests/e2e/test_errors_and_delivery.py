@@ -15,6 +15,7 @@ from tests.e2e.conftest import (
     ephemeral_answer,
     is_result,
     png,
+    runtime_of,
     start_bot,
     stop_bot,
 )
@@ -87,7 +88,7 @@ async def test_an_expired_token_posts_the_result_in_the_channel(studio: Studio):
 async def test_a_job_in_flight_over_a_restart_is_delivered(fake, tmp_path):
     settings = bot_settings(fake, tmp_path / "var")
     bot, task = await start_bot(fake, settings)
-    await bot.runtime.worker.stop()  # no worker: the job waits in the queue
+    await runtime_of(bot).worker.stop()  # no worker: the job waits in the queue
     inter = await fake.slash_command("imagine", {"prompt": "patience"}, user_id=ALICE)
     await inter.wait_original_edit(lambda c: "queued" in c.json.get("content", ""))
     await stop_bot(bot, task)
@@ -117,7 +118,7 @@ async def test_a_failed_job_tells_the_user_and_refunds(fake, tmp_path, engine):
         await inter.wait_original_edit(lambda c: "queued" in c.json.get("content", ""))
         async with bot.studio.store.transaction() as db:  # the worker will find it unreadable
             await db.execute("UPDATE queue SET payload = json_set(payload, '$.init_image', 'eA==')")
-        worker = asyncio.create_task(Worker(bot.runtime.queue, engine).run(stop))
+        worker = asyncio.create_task(Worker(bot.studio.queue, engine).run(stop))
         answer = await inter.wait_followup(lambda c: "failed" in (c.json or {}).get("content", ""))
         assert "Your credit was refunded." in answer.json["content"]
         assert await Studio(fake, bot, settings, task).balance(BOB) == settings.welcome_credits

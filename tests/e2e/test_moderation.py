@@ -113,13 +113,13 @@ async def test_a_flagged_result_is_not_posted_and_is_refunded(fake, tmp_path):
         bot.studio.moderator.images = ImageChecker(min_skin=0.0)
         inter = await fake.slash_command("imagine", {"prompt": "a colour wheel"}, user_id=BOB)
         await inter.wait_original_edit(lambda c: "queued" in c.json.get("content", ""))
-        claim = await bot.runtime.queue.claim("test-worker", 60)
+        claim = await bot.studio.queue.claim("test-worker", 60)
         wheel = png(Image.fromarray(skimage.data.colorwheel()))
         images = [GeneratedImage(png=wheel, seed=s) for s in range(claim.job.n)]
         result = Result(
             job_id=claim.job.id, model="tiny", width=370, height=371, images=images, seconds=1
         )
-        await bot.runtime.queue.complete(claim.job.id, "test-worker", result)
+        await bot.studio.queue.complete(claim.job.id, "test-worker", result)
         answer = await inter.wait_followup(
             lambda c: "withheld" in (c.json or {}).get("content", "")
         )

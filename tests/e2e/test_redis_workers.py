@@ -134,7 +134,7 @@ async def test_a_worker_killed_mid_job_loses_it_to_another(redis_studio, redis_u
         lambda: store.fetchall("SELECT id FROM jobs"), timeout=RESULT_TIMEOUT, interval=0.02
     )
     (job_id,) = [row[0] for row in rows]
-    queue = studio.bot.runtime.queue
+    queue = studio.bot.studio.queue
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     try:
         key = f"imagine:job:{job_id}"

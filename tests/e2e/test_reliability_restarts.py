@@ -20,6 +20,7 @@ from tests.e2e.conftest import (
     button,
     is_result,
     run_bot_process,
+    runtime_of,
     start_and_wait,
     start_bot,
     stop_bot,
@@ -127,7 +128,7 @@ async def test_a_worker_killed_mid_job_is_restarted_and_the_job_runs_again(
     settings = bot_settings(fake, tmp_path / "var", steps=12)
     bot, task = await start_bot(fake, settings)
     try:
-        worker = bot.runtime.worker
+        worker = runtime_of(bot).worker
         inter = await fake.slash_command("imagine", {"prompt": "interrupted"}, user_id=ALICE)
         await inter.wait_original_edit(lambda c: "generating" in c.json.get("content", ""), 60)
         first_pid = worker.process.pid
@@ -153,7 +154,7 @@ async def test_a_model_that_cannot_load_keeps_the_bot_up_and_charges_nothing(fak
     bot, task = await start_bot(fake, settings)
     studio = Studio(fake, bot, settings, task)
     try:
-        await wait_until(lambda: bot.runtime.worker.unavailable is not None, timeout=90)
+        await wait_until(lambda: runtime_of(bot).worker.unavailable is not None, timeout=90)
         inter = await fake.slash_command("imagine", {"prompt": "anything"}, user_id=ALICE)
         answer = await inter.wait_followup(lambda c: c.json and "content" in c.json)
         assert answer.json["content"].startswith("Image generation is unavailable right now")
@@ -162,6 +163,6 @@ async def test_a_model_that_cannot_load_keeps_the_bot_up_and_charges_nothing(fak
         credits = await fake.slash_command("credits", user_id=ALICE)  # the bot is still up
         assert "You have **50** credits" in (await credits.wait_callback()).json["data"]["content"]
         assert await studio.job_count() == 0
-        assert bot.runtime.worker.restarts == 0  # the same MODEL would fail the same way
+        assert runtime_of(bot).worker.restarts == 0  # the same MODEL would fail the same way
     finally:
         await stop_bot(bot, task)

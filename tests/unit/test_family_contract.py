@@ -358,3 +358,15 @@ def test_a_negative_prompt_the_model_ignores_is_refused_not_dropped(tmp_path: Pa
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "does not use negative prompts" in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_flux2_variations_look_at_further_reference_images_at_their_strength(tiny_engines):
+    """The API's several-image edit on FLUX.2: the source is varied at the strength, the
+    further images condition it (its inpainting pipeline's ``image_reference``)."""
+    engine = tiny_engines("tiny:flux2")
+    source = engine.run(job("tiny:flux2", n=1)).images[0].png
+    red = png_bytes(Image.new("RGB", (48, 48), "red"))  # under 64 px: enlarged for FLUX.2
+    plain = engine.run(job("tiny:flux2", JobKind.VARY, init_image=source))
+    looked = engine.run(job("tiny:flux2", JobKind.VARY, init_image=source, references=(red,)))
+    assert (looked.width, looked.height) == (64, 64) and len(looked.images) == 2
+    assert [i.png for i in looked.images] != [i.png for i in plain.images]

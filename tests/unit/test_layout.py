@@ -13,7 +13,7 @@ from data.images import ImageRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"  # the composition root: configuration, CLI, start-up, and the adapters
-ADAPTERS = {"discord": APP / "discord", "http": APP / "api"}
+ADAPTERS = {"discord": APP / "discord", "http": APP / "api", "web": APP / "web"}
 CORE = [ROOT / "studio", ROOT / "data", ROOT / "inference"]  # use-cases, persistence, worker
 PACKAGES = {"app", "bot", "data", "inference", "studio"}  # bot: only the `python -m bot` door
 
@@ -91,17 +91,19 @@ def test_adapters_do_not_reach_into_each_other_or_the_root():
             for name in _imports(path):
                 sibling = any(name == o or name.startswith(o + ".") for o in others)
                 root_module = _top(name) == "app" and not name.startswith(f"app.{folder.name}")
-                outside = kind == "http" and _top(name) == "discord"
+                outside = kind != "discord" and _top(name) == "discord"
                 if sibling or outside or (root_module and name != "app.settings"):
                     offenders.append(f"{path.relative_to(ROOT)} -> {name}")
     assert offenders == []
 
 
 def test_only_the_discord_adapter_imports_discord():
+    """The root loads the Discord adapter only to run the bot: an API-only process and the
+    terminal commands never import discord.py."""
     offenders = []
     for path in _python_files(ROOT / "app", *CORE):
-        if path.is_relative_to(ADAPTERS["discord"]) or path == APP / "cli.py":
-            continue  # cli.py starts the Discord adapter (lazily, only for `run` and `sync`)
+        if path.is_relative_to(ADAPTERS["discord"]):
+            continue
         if any(_top(name) == "discord" for name in _imports(path)):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
@@ -183,7 +185,7 @@ def test_the_result_view_is_built_from_the_button_classes_with_the_old_look():
     ]
     success = discord.ButtonStyle.success.value
     single = buttons.single_view(images[1])
-    assert [len(row["components"]) for row in single.to_components()] == [4, 2, 4, 2]
+    assert [len(row["components"]) for row in single.to_components()] == [4, 2, 4, 3]
     assert _layout(single) == [
         (custom_ids.build("upscale", second), "Upscale (Subtle)", None, success),
         (custom_ids.build("upcreative", second), "Upscale (Creative)", None, success),
@@ -197,6 +199,7 @@ def test_the_result_view_is_built_from_the_button_classes_with_the_old_look():
         (custom_ids.build("pandown", second), None, "⬇️", secondary),
         (custom_ids.build("save", second), "Save", None, secondary),
         (custom_ids.build("share", second), "Share", None, secondary),
+        (custom_ids.build("edit", second), "Edit", "🖌️", secondary),
     ]
 
 

@@ -73,3 +73,38 @@ async def test_every_use_case_that_starts_a_job_checks_the_limit_itself(settings
         for call in calls:
             with pytest.raises(RateLimited):
                 await call()
+
+
+def test_a_member_with_a_limit_of_their_own_and_an_unlimited_one():
+    """The operator's console account has its own setting (CONSOLE_RATE_LIMIT_JOBS)."""
+    limit = JobRateLimit(2, 60, clock=lambda: 0.0, own_limits={0: 0, 5: 3})
+    for _ in range(50):
+        limit.check(0)  # 0: unlimited
+    for _ in range(3):
+        limit.check(5)
+    with pytest.raises(RateLimited) as refused:
+        limit.check(5)
+    assert refused.value.jobs == 3
+    limit.check(7)
+    limit.check(7)
+    with pytest.raises(RateLimited):
+        limit.check(7)  # everyone else: the common limit
+
+
+def test_the_studio_gives_the_console_account_its_own_setting(tmp_path):
+    from studio.requester import CONSOLE
+    from studio.settings import Settings
+    from studio.studio import Studio
+
+    def studio(**settings) -> Studio:
+        chosen = Settings(_env_file=None, data_dir=tmp_path, model="tiny", **settings)
+        return Studio(chosen, None, None, None, None, None)  # the limit needs none of them
+
+    unlimited = studio(rate_limit_jobs=1)
+    for _ in range(20):
+        unlimited.admit(CONSOLE)
+    limited = studio(rate_limit_jobs=1, console_rate_limit_jobs=2)
+    limited.admit(CONSOLE)
+    limited.admit(CONSOLE)
+    with pytest.raises(RateLimited):
+        limited.admit(CONSOLE)

@@ -13,13 +13,15 @@ import re
 from typing import TYPE_CHECKING
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
-from app.discord import custom_ids
+from app.discord import custom_ids, web_links
 from app.discord.errors import words
 from app.discord.people import message_origin, requester
 from app.discord.reply_edit import parse_reply
 from studio.errors import BadRequest, DirectMessagesOff, StudioError, explain_failure
+from studio.library import image_id_in
 from studio.studio import EditOptions, ImageSource
 
 if TYPE_CHECKING:
@@ -38,6 +40,16 @@ NEEDS_CONTENT_INTENT = (
 class EditCog(commands.Cog):
     def __init__(self, bot: ImagineBot) -> None:
         self.bot = bot
+
+    @app_commands.command(name="edit-link", description="Edit one of your images in the browser")
+    @app_commands.describe(image="The image id (from /history, /collection show or a result)")
+    async def edit_link(self, interaction: discord.Interaction, image: str) -> None:
+        """The web editor for an image the member may see: a short-lived, private link."""
+        try:
+            image_id = image_id_in(image)
+            await web_links.send_editor_link(self.bot, interaction, image_id)
+        except StudioError as error:
+            await self.bot.delivery.refuse(interaction, words(error))
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

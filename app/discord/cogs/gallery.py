@@ -10,8 +10,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from app.discord import pages
+from app.discord import pages, web_links
 from app.discord.buttons import take_down, took_down
+from studio.edit_links import EditorOff
 from studio.gallery import Gallery
 from studio.library import Library, image_id_in
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
 PERIODS = [app_commands.Choice(name=p, value=p) for p in ("week", "month", "all")]
+ON_OFF = [app_commands.Choice(name=p, value=p) for p in ("on", "off")]
 
 
 def human_bytes(size: int) -> str:
@@ -44,6 +46,25 @@ class GalleryCog(commands.Cog):
     @property
     def rules(self) -> Gallery:
         return Gallery.of(self.bot.studio)
+
+    @gallery.command(name="web", description="Show the gallery as a web page, or not (admins)")
+    @app_commands.describe(show="on (the default): a read-only web page of what is shared here")
+    @app_commands.choices(show=ON_OFF)
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def web(self, interaction: discord.Interaction, show: app_commands.Choice[str]) -> None:
+        assert interaction.guild_id is not None
+        on = show.value == "on"
+        await self.rules.show_on_web(interaction.guild_id, on, interaction.user.id)
+        if not on:
+            text = "The gallery's web page is off: it shows nothing from now on."
+        else:
+            try:
+                url = f"{web_links.editor_base(self.bot)}/gallery/{interaction.guild_id}"
+                text = f"The gallery's web page: {url}"
+            except EditorOff:
+                text = "The gallery may be shown on the web; this studio serves no web pages."
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @gallery.command(name="channel", description="Where Share posts images (admins)")
     @app_commands.describe(channel="A text channel, or a forum channel (one post per image)")

@@ -111,7 +111,7 @@ class ModerationCog(commands.Cog):
     @mod.command(name="check", description="What the policy says about a prompt here (no strike)")
     async def check(self, interaction: discord.Interaction, prompt: str) -> None:
         decision = await self.moderator.evaluate_prompt(interaction.guild_id, prompt)
-        verdict = f"Blocked: {decision.label} (“{decision.term}”)."
+        verdict = f"Blocked: {decision.reason}."
         await _reply(interaction, "Allowed." if decision.allowed else verdict)
 
     # -- settings ------------------------------------------------------------------------

@@ -1,0 +1,132 @@
+"""The built-in learned signal: a hashed character-n-gram linear classifier, pure Python.
+
+It reads what the word lists cannot: euphemisms, a word in an inflection no list has,
+a sentence that says it without a listed word. It reads the transliterated prompt
+(``голая`` and ``golaya`` give the same n-grams) but is trained on English. It is trained at build
+time by ``python -m studio.moderation.training`` on labelled public prompt sets and the
+project's English lists (sources, licences and counts: ``data/policy/classifier/README.md``),
+and ships as a small weight file (``data/policy/classifier/weights.bin``): int8 weights,
+one row of scores per hashed feature, per class a scale. Scoring a prompt is a few
+hundred dictionary-free array look-ups (about 0.1 ms); nothing is downloaded, no
+framework is imported.
+
+A prompt is refused when a category's probability reaches that category's threshold,
+stored with the weights (chosen at build time on the project's tuning sets, which are not
+trained on: none of their benign prompts may reach it); the refusal says it was the
+classifier and gives the score.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import math
+import struct
+import zlib
+from array import array
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+
+from studio.moderation.normalize import WORD, fold
+
+CLASSES = ("benign", "sexual", "violence", "self_harm", "hate", "political")
+BUCKETS = 1 << 17  # hashed feature space
+NGRAMS = (3, 4, 5)  # character n-grams of each word, padded with spaces
+MAGIC = b"IMPC1"
+
+
+def features(text: str) -> list[int]:
+    """The hashed features of a prompt (deduplicated): words, word pairs, and character
+    n-grams of each word (`` word `` padded), over the folded ASCII text."""
+    words = WORD.findall(fold(text))
+    grams = {f"w {w}" for w in words}
+    grams.update(f"b {a} {b}" for a, b in itertools.pairwise(words))
+    for word in words:
+        padded = f" {word} "
+        for n in NGRAMS:
+            grams.update(f"c{padded[i : i + n]}" for i in range(len(padded) - n + 1))
+    return sorted({zlib.crc32(g.encode()) % BUCKETS for g in grams})
+
+
+class LearnedClassifier:
+    """Scores prompts with int8 weights; ``check`` turns the scores into a decision."""
+
+    def __init__(
+        self, weights: array, scales: list[float], bias: list[float], thresholds: list[float]
+    ) -> None:
+        self.weights = weights  # BUCKETS × len(CLASSES) int8, row-major
+        self.scales = scales
+        self.bias = bias
+        self.thresholds = thresholds  # per class (benign's unused)
+
+    @classmethod
+    @functools.cache
+    def default(cls) -> LearnedClassifier | None:
+        """The weights shipped in ``data/policy/classifier`` (None if they are missing)."""
+        folder = resources.files("data") / "policy" / "classifier"
+        if not (folder / "weights.bin").is_file():
+            return None
+        return cls.load(folder)
+
+    @classmethod
+    def load(cls, folder: Traversable | Path) -> LearnedClassifier:
+        raw = zlib.decompress((folder / "weights.bin").read_bytes())
+        if not raw.startswith(MAGIC):
+            raise ValueError("not a prompt-classifier weight file")
+        k = len(CLASSES)
+        offset = len(MAGIC)
+        header = struct.unpack_from(f"<{3 * k}d", raw, offset)
+        offset += struct.calcsize(f"<{3 * k}d")
+        weights = array("b")
+        weights.frombytes(raw[offset:])
+        if len(weights) != BUCKETS * k:
+            raise ValueError("the weight file does not match BUCKETS × CLASSES")
+        scales, bias, thresholds = list(header[:k]), list(header[k : 2 * k]), list(header[2 * k :])
+        return cls(weights, scales, bias, thresholds)
+
+    def save(self, folder: Path) -> None:
+        header = struct.pack(f"<{3 * len(CLASSES)}d", *self.scales, *self.bias, *self.thresholds)
+        blob = MAGIC + header + self.weights.tobytes()
+        (folder / "weights.bin").write_bytes(zlib.compress(blob, 9))
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Each class's probability (softmax of the linear scores)."""
+        found = features(text)
+        k = len(CLASSES)
+        sums = [0] * k
+        weights = self.weights
+        for f in found:
+            row = f * k
+            for c in range(k):
+                sums[c] += weights[row + c]
+        norm = 1 / math.sqrt(len(found)) if found else 0.0
+        scores = [self.bias[c] + sums[c] * self.scales[c] * norm for c in range(k)]
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        return {name: e / total for name, e in zip(CLASSES, exps, strict=True)}
+
+    def check_scores(self, probabilities: dict[str, float]) -> tuple[float, str] | None:
+        """The strongest category at or over its threshold, as (score, category)."""
+        over = [
+            (p, c)
+            for (c, p), t in zip(probabilities.items(), self.thresholds, strict=True)
+            if c != "benign" and p >= t
+        ]
+        return max(over) if over else None
+
+    def check(self, text: str):  # -> PromptDecision (imported late: prompts imports us)
+        from studio.moderation.prompts import ALLOWED, PromptDecision
+
+        found = self.check_scores(self.probabilities(text))
+        if found is None:
+            return ALLOWED
+        score, category = found
+        return PromptDecision(False, category, f"score {score:.2f}", source="classifier")
+
+
+def describe(folder: Traversable | Path) -> dict[str, object]:
+    """The training summary stored beside the weights (sources, counts, threshold)."""
+    return json.loads((folder / "training.json").read_text("utf-8"))

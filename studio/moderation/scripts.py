@@ -1,0 +1,196 @@
+"""Reading prompts in other writing systems: substrings for scripts without spaces, names
+by their sound for scripts that spell them differently, and the rule for unknown scripts.
+
+The word lists match folded ASCII words (:mod:`studio.moderation.normalize`): a Cyrillic,
+Arabic or Devanagari prompt is transliterated letter by letter by anyascii, so the
+lexicons in ``data/policy/languages/`` are matched like the English lists. Three things
+transliteration does not give:
+
+- **Chinese and Japanese** write no spaces, so a term is a substring, not a word:
+  :class:`SubstringIndex` looks up every substring of each run of Han/kana characters
+  (NFKC, so half-width katakana match too), with allowed contexts ("裸色", "鸡胸肉")
+  found the same way.
+- **Names** are spelled by sound in other scripts ("Тейлор Свифт", "دونالد ترامب",
+  "डोनाल्ड ट्रंप"); :class:`NameSkeletons` compares consonant skeletons of the
+  transliterated words with those of the gazetteer's names of two words or more.
+- **Unknown scripts** (:func:`unread_script`): a prompt with a word in a script no
+  lexicon covers (Hangul, Thai, Greek, Hebrew, …) is not guessed at; the caller refuses
+  it with a message that names the script and the languages that are read (no strike).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from anyascii import anyascii
+
+# Scripts with a lexicon (data/policy/languages) or read as Latin after folding.
+READ_SCRIPTS = frozenset(
+    {"LATIN", "CYRILLIC", "ARABIC", "DEVANAGARI", "CJK", "HIRAGANA", "KATAKANA"}
+)
+UNSPACED = frozenset({"CJK", "HIRAGANA", "KATAKANA"})
+MIN_UNKNOWN_RUN = 2  # letters in a row of an unread script that make a word
+MIN_SKELETON = 5  # consonants in a name's skeleton (two words or more) to match by sound
+LANGUAGES = (
+    "English, Spanish, Portuguese, French, German, Russian, Turkish, Polish, Japanese, "
+    "Chinese, Arabic and Hindi"
+)
+
+
+def script_of(ch: str) -> str | None:
+    """The Unicode script of a letter (first word of its name), None for non-letters."""
+    if not unicodedata.category(ch).startswith("L"):
+        return None
+    try:
+        name = unicodedata.name(ch)
+    except ValueError:
+        return "UNKNOWN"
+    plain = unicodedata.normalize("NFKC", ch)
+    if plain and plain[0] != ch:  # full-width, "𝓷𝓪𝓴𝓮𝓭" fancy fonts: their ordinary letter
+        return script_of(plain[0])
+    return name.split()[0]
+
+
+def unread_script(text: str) -> str | None:
+    """The first script no lexicon reads that has a word (two letters in a row) in the
+    prompt, e.g. ``"HANGUL"``; None when every word is in a script that is read."""
+    run_script, run = None, 0
+    for ch in text:
+        script = script_of(ch)
+        if script is None or script in READ_SCRIPTS:
+            run_script, run = None, 0
+            continue
+        run = run + 1 if script == run_script else 1
+        run_script = script
+        if run >= MIN_UNKNOWN_RUN:
+            return script
+    return None
+
+
+def has_unspaced(text: str) -> bool:
+    return any(script_of(ch) in UNSPACED for ch in text)
+
+
+def normalise(text: str) -> str:
+    """How CJK text and terms are compared: NFKC (half-width kana, full-width Latin),
+    case-folded, invisible characters dropped."""
+    visible = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc"))
+    return unicodedata.normalize("NFKC", visible).casefold()
+
+
+@dataclass(frozen=True)
+class Found:
+    term: str
+    category: str
+    start: int
+    end: int
+
+
+class SubstringIndex:
+    """Terms written in scripts without spaces, found as substrings of the prompt."""
+
+    def __init__(self, entries: Iterable[tuple[str, str, str]]) -> None:
+        """``entries``: (term shown, category, spelling) triples."""
+        self._terms: dict[str, tuple[str, str]] = {}
+        for term, category, spelling in entries:
+            key = normalise(spelling)
+            if key:
+                self._terms.setdefault(key, (term, category))
+        self._lengths = sorted({len(key) for key in self._terms}, reverse=True)
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def matches(self, text: str) -> Iterator[Found]:
+        if not self._terms:
+            return
+        text = normalise(text)
+        for start in range(len(text)):
+            for size in self._lengths:
+                hit = self._terms.get(text[start : start + size])
+                if hit is not None:
+                    yield Found(hit[0], hit[1], start, start + size)
+
+
+# -- names by sound -------------------------------------------------------------------
+
+_SOUNDS = (
+    ("tsch", "ch"), ("sch", "sh"), ("ph", "f"), ("ck", "k"), ("ts", "s"), ("c", "k"),
+    ("q", "k"), ("x", "ks"), ("z", "s"), ("p", "b"), ("g", "k"), ("d", "t"), ("f", "v"),
+)  # fmt: skip
+_VOWELS = re.compile(r"[aeiouyh]")
+_DOUBLES = re.compile(r"(.)\1+")
+_NASAL = re.compile(r"m(?=[^aeiouyhw])")
+
+
+def skeletons(word: str) -> set[str]:
+    """The consonant skeletons of a transliterated word: letters that sound alike merged,
+    vowels (and h, w and y, which other scripts use for vowels) dropped, doubles
+    squeezed. ``w`` is read both as ``v`` (Russian "Свифт") and as a vowel (Arabic)."""
+    word = "".join(ch for ch in word.lower() if "a" <= ch <= "z")
+    for old, new in _SOUNDS:
+        word = word.replace(old, new)
+    word = _NASAL.sub("n", word)  # Devanagari's anusvara: "ट्रंप" is trmp, "नरेंद्र" nremdr
+    out = set()
+    for w in ("v", ""):
+        skeleton = _DOUBLES.sub(r"\1", _VOWELS.sub("", word.replace("w", w)))
+        if skeleton:
+            out.add(skeleton)
+    return out
+
+
+class NameSkeletons:
+    """The gazetteer's names of two words or more, looked up by skeleton in the words of
+    a prompt that were written in a non-Latin script."""
+
+    def __init__(self, names: Iterable[tuple[str, tuple[str, ...]]]) -> None:
+        """``names``: (term shown, folded words) pairs."""
+        self._keys: dict[tuple[str, ...], str] = {}
+        self.max_words = 1
+        for term, words in names:
+            if len(words) < 2:
+                continue
+            for key in _keys(words):
+                if sum(map(len, key)) >= MIN_SKELETON:
+                    self._keys.setdefault(key, term)
+            self.max_words = max(self.max_words, len(words))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def matches(self, text: str) -> Iterator[str]:
+        """The names found among runs of non-Latin words of a prompt."""
+        for run in _foreign_runs(text):
+            for i in range(len(run)):
+                for n in range(2, min(self.max_words, len(run) - i) + 1):
+                    for key in _keys(tuple(run[i : i + n])):
+                        term = self._keys.get(key)
+                        if term is not None:
+                            yield term
+
+
+def _keys(words: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    options = [sorted(skeletons(w)) for w in words]
+    if not all(options):
+        return
+    keys: list[tuple[str, ...]] = [()]
+    for choices in options:
+        keys = [(*key, choice) for key in keys for choice in choices]
+    yield from keys
+
+
+def _foreign_runs(text: str) -> Iterator[list[str]]:
+    """Runs of consecutive words written in a non-Latin, spaced script, transliterated."""
+    run: list[str] = []
+    for token in re.split(r"[\s,.;:!?()\[\]\"“”«»·・]+", text):
+        letters = [script_of(ch) for ch in token if script_of(ch)]
+        if letters and all(s not in ("LATIN", *UNSPACED) for s in letters):
+            run.append(anyascii(token).lower())
+        elif run:
+            yield run
+            run = []
+    if run:
+        yield run

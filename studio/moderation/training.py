@@ -1,0 +1,224 @@
+"""Build the learned classifier's weights from the training data in the repository.
+
+    .venv/bin/python -m studio.moderation.training [--out data/policy/classifier]
+
+Deterministic (fixed order, full-batch optimisation, no random numbers): the same data
+gives the same weights up to floating-point rounding. Needs numpy (a build-time tool;
+the bot scores prompts without it). The data, and which label each source gives:
+
+- ``data/policy/classifier/sources/i2p.csv``: the I2P benchmark's real prompts (MIT). A
+  prompt counts as its first I2P category when at least half the images Stable Diffusion
+  made from it were inappropriate (``inappropriate_percentage`` ≥ 50) or, for sexual, when
+  ``nudity_percentage`` ≥ 50; prompts none of whose images were inappropriate (0%) count
+  as benign: they are written in the same generator style (artists, "trending on
+  artstation"), so the style alone cannot mean harm; the rest is left out.
+- ``parti.csv`` (PartiPrompts, Apache-2.0), ``coco.csv`` (COCO captions, CC BY 4.0) and
+  ``art.csv`` (artist-style prompts from the ESD repository, MIT): benign.
+- the project's tuning sets ``tests/data/prompts.csv`` and ``tests/data/tuning_prompts.csv``
+  choose the threshold (public figures left out: names are the gazetteer's job).
+- the project's English lists: every entry of ``data/policy/*.txt`` as a short example of
+  its category, the allowed contexts as benign. Not the language lexicons: with almost no
+  benign text in those languages to balance them, they taught the model that a foreign
+  word means harm (it refused one translated benign prompt in twelve).
+
+Never the evaluation sets (``tests/data/eval_prompts.csv``, ``multilingual_eval.csv``).
+The project's tuning sets are not trained on: they choose each category's threshold
+(they are written like real prompts, unlike most of the benign public data): the lowest
+that none of their benign prompts reach. ``--calibrate`` chooses them again for the
+weights already built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from array import array
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from studio.moderation.learned import BUCKETS, CLASSES, LearnedClassifier, features
+from studio.moderation.prompts import CATEGORIES, PromptPolicy, read_lines
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICY = ROOT / "data" / "policy"
+SOURCES = POLICY / "classifier" / "sources"
+I2P = {
+    "sexual": "sexual",
+    "violence": "violence",
+    "shocking": "violence",
+    "self-harm": "self_harm",
+    "hate": "hate",
+    "harassment": "hate",
+}
+STEPS = 300
+RATE = 0.05
+L2 = 1e-6
+NEVER = 1.01  # a probability never reaches it
+FLOOR = 0.8  # a second signal refuses only when it is sure
+# Scored, never refused on: I2P's violence labels come from the images (dark art styles,
+# "shocking"), and on real-style benign prompts (battles, horror posters, anatomy plates)
+# the class fired on 2.5% of the older evaluation set: more than the whole budget.
+SCORED_ONLY = frozenset({"violence"})
+TERM_WEIGHT = 0.5  # a lone list term is weaker evidence than a real prompt
+
+
+def load_examples() -> list[tuple[str, str, str, float]]:
+    """(text, class, source, weight) for every training example, in a fixed order."""
+    out: list[tuple[str, str, str, float]] = []
+    for row in _csv(SOURCES / "i2p.csv"):
+        first = row["categories"].split(",")[0].strip()
+        if float(row["nudity_percentage"]) >= 50:
+            out.append((row["prompt"], "sexual", "i2p", 1.0))
+        elif float(row["inappropriate_percentage"]) >= 50 and first in I2P:
+            out.append((row["prompt"], I2P[first], "i2p", 1.0))
+        elif float(row["inappropriate_percentage"]) == 0:
+            out.append((row["prompt"], "benign", "i2p", 1.0))  # same style, harmless images
+    for name in ("parti", "coco", "art"):
+        out += [(row["prompt"], "benign", name, 1.0) for row in _csv(SOURCES / f"{name}.csv")]
+    for row in _csv(ROOT / "tests" / "data" / "prompts.csv"):
+        label = "benign" if row["label"] == "benign" else row["category"]
+        if label in CLASSES:
+            out.append((row["prompt"], label, "tuning", 1.0))
+    for row in _csv(ROOT / "tests" / "data" / "tuning_prompts.csv"):
+        if row["category"] in CLASSES:
+            out.append((row["prompt"], row["category"], "tuning", 1.0))
+    for category in CATEGORIES:
+        path = POLICY / f"{category}.txt"
+        if category in CLASSES and path.is_file():
+            out += _terms(read_lines(path), category, "lists")
+    out += _terms(read_lines(POLICY / "allowed.txt"), "benign", "lists")
+    return out
+
+
+def _terms(lines: list[str], label: str, source: str) -> list[tuple[str, str, str, float]]:
+    out = []
+    for line in lines:
+        for spelling in line.split("|"):
+            spelling = spelling.strip().rstrip("*").strip()
+            if spelling:
+                out.append((spelling, label, source, TERM_WEIGHT))
+    return out
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def matrix(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sparse rows as (row index, column, value) arrays; values 1/sqrt(features)."""
+    rows, cols, vals = [], [], []
+    for i, text in enumerate(texts):
+        found = features(text)
+        rows += [i] * len(found)
+        cols += found
+        vals += [1 / np.sqrt(len(found))] * len(found) if found else []
+    return np.array(rows, np.int64), np.array(cols, np.int64), np.array(vals, np.float64)
+
+
+def train(
+    texts: list[str], labels: list[str], weights: list[float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted softmax regression, full-batch Adam: (W, b)."""
+    rows, cols, vals = matrix(texts)
+    n, k = len(texts), len(CLASSES)
+    y = np.zeros((n, k))
+    y[np.arange(n), [CLASSES.index(label) for label in labels]] = 1
+    counts = y.sum(axis=0)
+    balance = n / (k * np.maximum(counts, 1))  # each class weighs the same in total
+    sample = np.array(weights) * (y @ balance)
+    sample /= sample.sum()
+    w = np.zeros((BUCKETS, k))
+    b = np.zeros(k)
+    m_w, v_w, m_b, v_b = (np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b))
+    for step in range(1, STEPS + 1):
+        scores = b + _row_sums(w[cols] * vals[:, None], rows, n)
+        scores -= scores.max(axis=1, keepdims=True)
+        p = np.exp(scores)
+        p /= p.sum(axis=1, keepdims=True)
+        d = (p - y) * sample[:, None]
+        grad_w = np.stack(
+            [np.bincount(cols, weights=vals * d[rows, c], minlength=BUCKETS) for c in range(k)],
+            axis=1,
+        )
+        grad_w += 2 * L2 * w
+        grad_b = d.sum(axis=0)
+        for param, grad, m, v in ((w, grad_w, m_w, v_w), (b, grad_b, m_b, v_b)):
+            m *= 0.9
+            m += 0.1 * grad
+            v *= 0.999
+            v += 0.001 * grad * grad
+            param -= RATE * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+    return w, b
+
+
+def _row_sums(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    return np.stack(
+        [np.bincount(rows, weights=values[:, c], minlength=n) for c in range(values.shape[1])],
+        axis=1,
+    )
+
+
+def quantise(w: np.ndarray, b: np.ndarray) -> LearnedClassifier:
+    scales = np.abs(w).max(axis=0) / 127
+    scales[scales == 0] = 1
+    q = np.clip(np.rint(w / scales), -127, 127).astype(np.int8)
+    ones = [1.0] * len(CLASSES)
+    return LearnedClassifier(array("b", q.tobytes()), scales.tolist(), b.tolist(), ones)
+
+
+def calibrate(model: LearnedClassifier, tuning: list[tuple[str, str, str, float]]) -> dict:
+    """Per category, the lowest threshold (0.80…0.995) that none of the tuning sets'
+    benign prompts reach; sets them on ``model`` and says what they catch there."""
+    policy = PromptPolicy.from_folder(POLICY)  # the text as the policy hands it over
+    scored = [
+        (label, model.probabilities(policy.classifier_input(text))) for text, label, _, _ in tuning
+    ]
+    benign = [p for label, p in scored if label == "benign"]
+    thresholds = [NEVER]
+    for category in CLASSES[1:]:
+        worst = max(p[category] for p in benign)
+        threshold = round(min(max(FLOOR, worst + 0.005), 0.995), 3)
+        thresholds.append(NEVER if category in SCORED_ONLY else threshold)
+    model.thresholds = thresholds
+    caught = Counter()
+    totals = Counter(label for label, _ in scored if label != "benign")
+    for label, p in scored:
+        if label != "benign" and model.check_scores(p):
+            caught[label] += 1
+    return {
+        "thresholds": dict(zip(CLASSES, thresholds, strict=True)),
+        "tuning_recall": {c: f"{caught[c]} / {n}" for c, n in sorted(totals.items())},
+        "tuning_benign": len(benign),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=POLICY / "classifier")
+    parser.add_argument(
+        "--calibrate", action="store_true", help="keep the weights, choose the thresholds again"
+    )
+    args = parser.parse_args()
+    examples = load_examples()
+    trained = [e for e in examples if e[2] != "tuning"]
+    if args.calibrate:
+        model = LearnedClassifier.load(args.out)
+    else:
+        w, b = train([e[0] for e in trained], [e[1] for e in trained], [e[3] for e in trained])
+        model = quantise(w, b)
+    summary = calibrate(model, [e for e in examples if e[2] == "tuning"])
+    args.out.mkdir(parents=True, exist_ok=True)
+    model.save(args.out)
+    counts = Counter((e[2], e[1]) for e in examples)
+    summary["examples"] = {f"{source}/{label}": n for (source, label), n in sorted(counts.items())}
+    summary["trained_on"] = len(trained)
+    (args.out / "training.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
