@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sd lint bench sync clean redis-server chromium
+.PHONY: run test test-sd lint bench sync clean redis-server postgresql chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ run: $(STAMP)
 
 # Two test processes: most end-to-end tests wait on a bot, a worker and the fake Discord.
 TEST_WORKERS ?= 2
-test: $(STAMP) redis-server chromium
+test: $(STAMP) redis-server postgresql chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
@@ -34,6 +34,13 @@ redis-server:
 	@command -v redis-server >/dev/null || { \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
+
+# The store's contract tests also run on PostgreSQL: they start a throwaway server from
+# Debian's binaries (initdb, pg_ctl under /usr/lib/postgresql/*/bin); install them if missing.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 
 # The web pages' browser tests drive Debian's chromium through Playwright's Python package
 # (never Playwright's own browser downloads); install it if missing.

@@ -7,7 +7,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import sys
 import time
 from datetime import UTC, datetime
@@ -22,7 +21,7 @@ from data.jobs import JobState
 from data.origins import TerminalOrigin
 from data.queue import QueueUnavailable
 from data.settings import load_settings
-from data.store import Store
+from data.store import Store, StoreUnavailable, redacted
 from studio.api_keys import LOCAL_KEY_NAME, ApiKeys
 from studio.errors import BadRequest, StudioError
 from studio.requester import CONSOLE, Requester
@@ -132,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(Settings)
     try:
         return _dispatch(settings, args)
-    except QueueUnavailable as error:  # one sentence naming QUEUE, no traceback
+    except (QueueUnavailable, StoreUnavailable) as error:  # one sentence, no traceback
         print(error, file=sys.stderr)
         return 1
 
@@ -178,7 +177,7 @@ async def _sync(settings: Settings, guild_id: int | None) -> int:
 
 async def _api_key(settings: Settings, args: argparse.Namespace) -> int:
     """Keys for operators; ``create`` prints the key alone on the last line of stdout."""
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database_location)
     keys = ApiKeys(store)
     try:
         if args.action == "create" and args.user is None and args.name is None:
@@ -215,7 +214,8 @@ async def _queue_overview(settings: Settings, failures: int = 5) -> int:
             failed = await job_records.recent_failures(db, failures)
     finally:
         await runtime.stop()
-    print(f"{settings.queue_url}: {overview.waiting} waiting, {len(overview.running)} running")
+    running = len(overview.running)
+    print(f"{redacted(settings.queue_url)}: {overview.waiting} waiting, {running} running")
     for job in overview.running:
         progress = f"step {job.step}/{job.total_steps}" if job.total_steps else "starting"
         print(
@@ -251,7 +251,7 @@ async def _check(settings: Settings, args: argparse.Namespace) -> int:
     from studio.moderation import Moderator
     from studio.uploads import open_upload
 
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database_location)
     try:
         moderator = Moderator(store, moderation_defaults(settings))
         if args.command == "check-prompt":
@@ -297,7 +297,7 @@ async def _studio_command(settings: Settings, args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for image in outcome.images:
         target = args.out / f"{image.position}.png"
-        shutil.copyfile(runtime.studio.files.absolute(image), target)
+        target.write_bytes(await asyncio.to_thread(runtime.studio.files.read, image))
         print(target)
     return 0
 

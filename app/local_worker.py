@@ -40,7 +40,7 @@ class LocalWorker:
         env = dict(os.environ)
         env.update(
             DATA_DIR=str(self.settings.data_dir),
-            DATABASE=str(self.settings.database_path),
+            DATABASE=str(self.settings.database_location),
             QUEUE=self.settings.queue_url,
             MODEL=self.settings.model,
             DEVICE=self.settings.device,

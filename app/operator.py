@@ -54,7 +54,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database_location)
     try:
         if args.command == "credits":
             return await _credits(settings, store, args)

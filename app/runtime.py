@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from app.local_worker import LocalWorker
-from app.refills import RefillScheduler
-from data.images import ImageFiles
+from app.refills import RefillScheduler, refill_lease
+from data.images import ImageFiles, open_image_files
 from data.queue import JobQueue, open_queue
+from data.redis_queue import RedisQueue
+from data.redis_rate_limit import RedisRateCounter
+from data.settings import SettingsError
 from data.sqlite_queue import SqliteQueue
 from data.store import Store
 from studio.access import MemberRoles
@@ -63,13 +66,13 @@ class Runtime:
         ``member_roles``: how the studio learns a member's roles on other servers (the
         Discord adapter's lookup; None where there is no Discord).
         """
-        store = await Store.open(settings.database_path)
+        files = await open_checked_files(settings)
+        store = await Store.open(settings.database_location)
         try:
             queue = await open_bot_queue(settings, store)
         except BaseException:
             await store.close()  # its thread would keep the process alive
             raise
-        files = ImageFiles(settings.data_dir)
         credits = CreditRules(
             settings.welcome_credits, settings.monthly_credits, settings.pack_credits
         )
@@ -85,6 +88,7 @@ class Runtime:
             credits,
             moderator=moderator,
             unavailable=(lambda: worker.unavailable) if worker else (lambda: None),
+            shared_rate_counts=shared_rate_counts(queue),
             member_roles=member_roles,
         )
         runtime = cls(settings, store, queue, watcher, studio, worker)
@@ -102,7 +106,10 @@ class Runtime:
         await self.watcher.start()
         if refills:
             self.refills = RefillScheduler(
-                self.store, self.studio.credits, every_minutes=self.settings.refill_check_minutes
+                self.store,
+                self.studio.credits,
+                every_minutes=self.settings.refill_check_minutes,
+                lease=refill_lease(self.queue),  # one process of several runs them
             )
             await self.refills.start()
 
@@ -129,7 +136,7 @@ class Runtime:
         """Stop following jobs first (nothing is delivered on a closing connection), then
         the adapters, then the worker (it finishes its job), the queue and the store."""
         if self.refills:
-            self.refills.stop()
+            await self.refills.stop()
             self.refills = None
         await self.watcher.stop()  # idempotent
         adapters, self.adapters = self.adapters, []
@@ -144,8 +151,8 @@ class Runtime:
 
 async def open_bot_queue(settings: Settings, store: Store) -> JobQueue:
     """The queue QUEUE names; the embedded default shares the bot's store (one connection
-    to the one database file) instead of opening it again."""
-    if settings.queue_url == f"sqlite:///{settings.database_path}":
+    to the one database file, or one pool to PostgreSQL) instead of opening it again."""
+    if settings.queue_url == settings.store_queue_url:
         return SqliteQueue(
             store,
             max_attempts=settings.job_max_attempts,
@@ -156,6 +163,30 @@ async def open_bot_queue(settings: Settings, store: Store) -> JobQueue:
         max_attempts=settings.job_max_attempts,
         paid_first_after=settings.paid_first_after,
     )
+
+
+def shared_rate_counts(queue: JobQueue) -> RedisRateCounter | None:
+    """On a Redis queue the rate limit's counts live in that Redis, so every bot and API
+    process on it shares one limit; None: this process counts alone."""
+    if isinstance(queue, RedisQueue):
+        return RedisRateCounter(queue.client, queue.prefix)
+    return None
+
+
+async def open_checked_files(settings: Settings) -> ImageFiles:
+    """Where images live (STORAGE), checked now: a missing bucket or an unwritable folder
+    stops the start with one sentence, not the first delivery."""
+    try:
+        files = open_image_files(
+            settings.storage,
+            settings.data_dir,
+            endpoint_url=settings.s3_endpoint_url,
+            signed_links=settings.storage_signed_links,
+        )
+        await asyncio.to_thread(files.check)
+    except (OSError, ValueError) as error:
+        raise SettingsError(f"Configuration error: {error}") from None
+    return files
 
 
 def moderation_defaults(settings: Settings) -> ModerationDefaults:

@@ -39,11 +39,13 @@ async def ensure(db: aiosqlite.Connection, owner_id: int, name: str, now: float)
 
 
 async def create(db: aiosqlite.Connection, owner_id: int, name: str, now: float) -> int:
-    cursor = await db.execute(
-        "INSERT INTO collections (owner_id, name, created_at) VALUES (?, ?, ?)",
-        (owner_id, name, now),
-    )
-    return cursor.lastrowid
+    row = await (
+        await db.execute(
+            "INSERT INTO collections (owner_id, name, created_at) VALUES (?, ?, ?) RETURNING id",
+            (owner_id, name, now),
+        )
+    ).fetchone()
+    return row[0]
 
 
 async def by_name(db: aiosqlite.Connection, owner_id: int, name: str) -> Collection | None:

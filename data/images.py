@@ -1,4 +1,10 @@
-"""Image files (PNGs under DATA_DIR) and the rows that reference them."""
+"""Image files and the rows that reference them.
+
+The files live under DATA_DIR (or another folder, e.g. a shared mount: ``STORAGE=/path``)
+in :class:`ImageFiles`, or in an S3-compatible bucket (``STORAGE=s3://bucket/prefix``,
+:class:`data.object_storage.S3ImageFiles`); both answer the same calls and store the same
+relative paths in the ``images`` rows, so moving between them is a copy of the files.
+"""
 
 from __future__ import annotations
 
@@ -35,10 +41,18 @@ class ImageRecord:
 
 
 class ImageFiles:
-    """PNG files under ``DATA_DIR/images``, written atomically (temp file, then rename)."""
+    """PNG files under ``DATA_DIR/images``, written atomically (temp file, then rename).
+
+    Every method may block (disk or network): callers on the event loop use a thread."""
+
+    signs_links = False  # a folder has no URLs of its own: the API serves the bytes
 
     def __init__(self, data_dir: Path) -> None:
         self.root = Path(data_dir)
+
+    @property
+    def where(self) -> str:
+        return str(self.root)
 
     def relative_path(self, image_id: str) -> str:
         return f"images/{image_id[:2]}/{image_id}.png"
@@ -63,10 +77,51 @@ class ImageFiles:
         (self.root / relative).unlink(missing_ok=True)
 
     def read(self, record: ImageRecord) -> bytes:
-        return (self.root / record.path).read_bytes()
+        return self.read_path(record.path)
+
+    def read_path(self, relative: str) -> bytes:
+        return (self.root / relative).read_bytes()
+
+    def size(self, relative: str) -> int:
+        """Bytes of a stored file; 0 when it is missing."""
+        try:
+            return (self.root / relative).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def delete(self, relative: str) -> bool:
+        """Delete a stored file for good; False when there was none."""
+        try:
+            (self.root / relative).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def signed_url(self, relative: str, seconds: float) -> str | None:
+        """A URL that serves the file for ``seconds`` without the API; None: no such URL."""
+        return None
+
+    def check(self) -> None:
+        """Raise OSError with a clear reason when the files cannot be written here."""
+        private.make_dir(self.root)
 
     def absolute(self, record: ImageRecord) -> Path:
         return self.root / record.path
+
+
+def open_image_files(
+    storage: str | None,
+    data_dir: Path,
+    *,
+    endpoint_url: str | None = None,
+    signed_links: bool = False,
+) -> ImageFiles:
+    """Where images live: ``s3://bucket/prefix``, a folder, or (None) DATA_DIR."""
+    if storage and storage.startswith("s3://"):
+        from data.object_storage import S3ImageFiles
+
+        return S3ImageFiles.from_url(storage, endpoint_url=endpoint_url, signed_links=signed_links)
+    return ImageFiles(Path(storage) if storage else data_dir)
 
 
 _COLUMNS = (
@@ -162,7 +217,8 @@ async def unmeasured(db: aiosqlite.Connection, owner_id: int | None) -> list[tup
     """(id, path) of images (of one owner, or all) whose size on disk is not recorded yet."""
     rows = await (
         await db.execute(
-            "SELECT id, path FROM images WHERE bytes IS NULL AND (? IS NULL OR owner_id = ?)",
+            "SELECT id, path FROM images WHERE bytes IS NULL"
+            " AND (CAST(? AS BIGINT) IS NULL OR owner_id = ?)",
             (owner_id, owner_id),
         )
     ).fetchall()
@@ -189,8 +245,8 @@ async def disk_use(db: aiosqlite.Connection, owner_id: int | None, limit: int) -
         await db.execute(
             "SELECT i.owner_id, COALESCE(u.name, ''), COUNT(*), COALESCE(SUM(i.bytes), 0)"
             " FROM images i LEFT JOIN users u ON u.id = i.owner_id"
-            " WHERE ? IS NULL OR i.owner_id = ?"
-            " GROUP BY i.owner_id ORDER BY 4 DESC, 1 LIMIT ?",
+            " WHERE CAST(? AS BIGINT) IS NULL OR i.owner_id = ?"
+            " GROUP BY i.owner_id, u.name ORDER BY 4 DESC, 1 LIMIT ?",
             (owner_id, owner_id, limit),
         )
     ).fetchall()

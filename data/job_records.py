@@ -41,11 +41,13 @@ class JobRecord:
     delivered_at: float | None
     created_at: float
     finished_at: float | None
+    # why the content filter withheld the images (``error`` says it in a sentence)
+    withheld: str | None = None
 
 
 _COLUMNS = (
     "id, user_id, kind, prompt, request, source_image_id, cost, status, error, origin,"
-    " delivered_at, created_at, finished_at"
+    " delivered_at, created_at, finished_at, withheld"
 )
 
 
@@ -64,6 +66,7 @@ def _record(row) -> JobRecord:
         delivered_at=row[10],
         created_at=row[11],
         finished_at=row[12],
+        withheld=row[13],
     )
 
 
@@ -143,12 +146,20 @@ async def recent_failures(db: aiosqlite.Connection, limit: int) -> list[JobRecor
 
 
 async def finish(
-    db: aiosqlite.Connection, job_id: str, status: RecordStatus, error: str | None, now: float
+    db: aiosqlite.Connection,
+    job_id: str,
+    status: RecordStatus,
+    error: str | None,
+    now: float,
+    *,
+    withheld: str | None = None,
 ) -> bool:
-    """Move a queued job to done/failed once; False when it was already finished."""
+    """Move a queued job to done/failed once; False when it was already finished.
+    ``withheld``: the content filter's reason, when it withheld the images."""
     cursor = await db.execute(
-        "UPDATE jobs SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status = 'queued'",
-        (status, error, now, job_id),
+        "UPDATE jobs SET status = ?, error = ?, finished_at = ?, withheld = ?"
+        " WHERE id = ? AND status = 'queued'",
+        (status, error, now, withheld, job_id),
     )
     return cursor.rowcount == 1
 

@@ -179,7 +179,8 @@ async def last_suspension_end(db: aiosqlite.Connection, guild_id: int, user_id: 
     """When the user's latest suspension ended or was lifted (0 if never suspended)."""
     (moment,) = await (
         await db.execute(
-            "SELECT MAX(MIN(until, COALESCE(lifted_at, until))) FROM moderation_suspensions"
+            "SELECT MAX(CASE WHEN lifted_at < until THEN lifted_at ELSE until END)"
+            " FROM moderation_suspensions"
             " WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
         )

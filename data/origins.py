@@ -5,6 +5,10 @@ so a job that finishes after a restart is still answered the way it was asked. T
 reads only what every origin has (the server whose rules apply, when it was made); each
 adapter reads its own kind and leaves the others alone (Discord delivers ``discord``
 origins, the Images API answers ``http`` ones, the terminal waits on its own handle).
+Every origin has the same few common fields the core may read: ``guild_id``,
+``created_at``, ``request_key`` (what the rate limit counts once), ``shown_in`` (the
+channel whose members all saw the result) and ``ledger_tag`` (how the ledger names where a
+request came from).
 """
 
 from __future__ import annotations
@@ -54,6 +58,17 @@ class DiscordOrigin(BaseModel):
             return f"interaction:{self.token}"
         return f"reply:{self.reply_to}" if self.reply_to else None
 
+    @property
+    def shown_in(self) -> int | None:
+        """The channel the result was posted in for all to see; None when it went only to
+        the member (ephemeral, or by DM: /settings' privacy)."""
+        return self.channel_id if self.privacy == Privacy.PUBLIC else None
+
+    @property
+    def ledger_tag(self) -> None:
+        """Discord is the usual way in: its ledger rows carry no tag."""
+        return None
+
 
 class HttpOrigin(BaseModel):
     """A request to the HTTP Images API: which key asked, and the request's own id."""
@@ -73,6 +88,16 @@ class HttpOrigin(BaseModel):
         """One HTTP request (several jobs for ``n`` > 3): what the rate limit counts once."""
         return f"http:{self.request_id}"
 
+    @property
+    def shown_in(self) -> None:
+        """An API answer goes to its client alone."""
+        return None
+
+    @property
+    def ledger_tag(self) -> str:
+        """The ledger marks what the Images API spent (``job … (API)``)."""
+        return "API"
+
 
 class TerminalOrigin(BaseModel):
     """``python -m bot imagine …``: the command waits on the job itself."""
@@ -86,6 +111,14 @@ class TerminalOrigin(BaseModel):
     @property
     def request_key(self) -> None:
         """Every terminal command counts on its own."""
+        return None
+
+    @property
+    def shown_in(self) -> None:
+        return None
+
+    @property
+    def ledger_tag(self) -> None:
         return None
 
 

@@ -187,12 +187,13 @@ class JobQueue(ABC):
 async def open_queue(
     url: str, *, max_attempts: int = 3, paid_first_after: int = PAID_FIRST_AFTER
 ) -> JobQueue:
-    """Open the queue a URL names: ``sqlite:///path/to.db`` (embedded) or ``redis://host``."""
-    if url.startswith("sqlite:///"):
+    """Open the queue a URL names: ``sqlite:///path/to.db`` (embedded), ``redis://host``,
+    or ``postgresql://…`` (the embedded queue's table in a PostgreSQL store)."""
+    if url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         from data.sqlite_queue import SqliteQueue
-        from data.store import Store
+        from data.store import Store, is_postgres
 
-        store = await Store.open(Path(url.removeprefix("sqlite:///")))
+        store = await Store.open(url if is_postgres(url) else Path(url.removeprefix("sqlite:///")))
         return SqliteQueue(
             store, max_attempts=max_attempts, paid_first_after=paid_first_after, owns_store=True
         )
@@ -204,5 +205,5 @@ async def open_queue(
         )
     scheme = url.split(":", 1)[0]
     raise ValueError(
-        f"QUEUE: unsupported queue backend {scheme!r} (use sqlite:///PATH or redis://HOST:PORT)"
+        f"QUEUE: unsupported queue backend {scheme!r} (use sqlite:///PATH, redis://HOST:PORT or postgresql://HOST/DB)"
     )

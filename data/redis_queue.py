@@ -359,6 +359,7 @@ class RedisQueue(JobQueue):
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._redis = client
+        self.client = client  # others keep their keys beside the queue's (the rate limit)
         self.prefix = prefix
         self._keys = [prefix + KEY_JOBS, prefix + KEY_READY]
         self._max_attempts = max_attempts

@@ -23,6 +23,7 @@ from data.families import (
     family_of,
     is_tiny,
 )
+from data.store import is_postgres
 
 __all__ = ["DEFAULT_MODEL", "TINY_PRESET", "SettingsError", "SharedSettings", "load_settings"]
 
@@ -31,8 +32,9 @@ class SharedSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", validate_default=True)
 
     data_dir: Path = Path("./var")
-    database: Path | None = None  # SQLite file; default DATA_DIR/imagine.db
-    queue: str | None = None  # queue URL; default the SQLite database itself
+    # The store: a SQLite file (default DATA_DIR/imagine.db) or postgresql://user@host/db.
+    database: str | None = None
+    queue: str | None = None  # queue URL; default the store's own database
     # A Hugging Face id, a local folder, or an offline build: 'tiny' (SD) or tiny:<family>.
     model: str = DEFAULT_MODEL
     # The model's family (data/families.py) when MODEL does not tell: sd, sdxl, sd3, flux,
@@ -81,13 +83,46 @@ class SharedSettings(BaseSettings):
     def model_defaults(self) -> ModelDefaults:
         return defaults_for(self.model, self.model_family)
 
+    @field_validator("database")
+    @classmethod
+    def _database_engine(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme and value.startswith(("postgresql://", "postgres://")) is False:
+            raise ValueError(
+                f"{scheme}:// is not a store this bot knows: give a SQLite file path"
+                " or a postgresql://user:password@host:5432/database URL"
+            )
+        return value
+
+    @property
+    def database_is_postgres(self) -> bool:
+        return self.database is not None and is_postgres(self.database)
+
     @property
     def database_path(self) -> Path:
-        return self.database or self.data_dir / "imagine.db"
+        """The SQLite file (also where DATA_DIR-relative tools look when on PostgreSQL)."""
+        if self.database and not self.database_is_postgres:
+            return Path(self.database)
+        return self.data_dir / "imagine.db"
+
+    @property
+    def database_location(self) -> Path | str:
+        """What :meth:`data.store.Store.open` takes: the PostgreSQL URL or the SQLite file."""
+        return self.database if self.database_is_postgres else self.database_path
+
+    @property
+    def store_queue_url(self) -> str:
+        """The embedded queue in the store's own database."""
+        if self.database_is_postgres:
+            return str(self.database)
+        return f"sqlite:///{self.database_path}"
 
     @property
     def queue_url(self) -> str:
-        return self.queue or f"sqlite:///{self.database_path}"
+        return self.queue or self.store_queue_url
 
     @property
     def is_tiny(self) -> bool:

@@ -178,7 +178,8 @@ async def unvote(
     """Take back one user's reaction, every reaction with an emoji, or all (None: any)."""
     await db.execute(
         "DELETE FROM share_votes WHERE message_id = ?"
-        " AND (? IS NULL OR user_id = ?) AND (? IS NULL OR emoji = ?)",
+        " AND (CAST(? AS BIGINT) IS NULL OR user_id = ?)"
+        " AND (CAST(? AS TEXT) IS NULL OR emoji = ?)",
         (message_id, user_id, user_id, emoji, emoji),
     )
 

@@ -1,7 +1,10 @@
-"""The embedded queue: the ``queue`` table of the SQLite database, leased claims.
+"""The embedded queue: the ``queue`` table of the store's database, leased claims.
+
+The database is the SQLite file by default, or PostgreSQL when the store is there
+(``QUEUE=postgresql://…``, the default with ``DATABASE=postgresql://…``).
 
 Every state change is a single conditional UPDATE, so claims are atomic across processes
-(SQLite serialises writers) and a worker that lost its lease cannot overwrite the job.
+(the store serialises writers) and a worker that lost its lease cannot overwrite the job.
 A job's lane and turn (the fair order, see :mod:`data.queue`) are set in the transaction
 that inserts it. A result is stored as a BLOB (:meth:`Result.to_bytes`: the PNGs as they
 are, not base64 JSON; the column is declared TEXT, and SQLite keeps a blob a blob).
@@ -40,7 +43,7 @@ class SqliteQueue(JobQueue):
         self._paid_first_after = paid_first_after
         self._clock = clock
         self._owns_store = owns_store
-        self._bell = Doorbell(str(store.path.resolve()))
+        self._bell = Doorbell(store.bell_key)
 
     async def submit(self, job: Job) -> None:
         now = self._clock()
@@ -78,12 +81,17 @@ class SqliteQueue(JobQueue):
     ) -> Claim | None:
         now = self._clock()
         # Jobs asked of ``model`` or of none ("" or, in rows from before, no field at all).
-        served = "(? IS NULL OR COALESCE(json_extract(payload, '$.model'), '') IN (?, ''))"
+        served, models = "", ()
+        if model is not None:
+            served, models = (
+                f" AND {self._store.json_text('payload', 'model')} IN (?, '')",
+                (model,),
+            )
         # A read first: an idle worker polls often and should not take the write lock.
         waiting = await self._store.fetchone(
             "SELECT 1 FROM queue WHERE (status = 'queued' OR (status = 'running'"
-            f" AND lease_until < ?)) AND {served} LIMIT 1",
-            (now, model, model),
+            f" AND lease_until < ?)){served} LIMIT 1",
+            (now, *models),
         )
         if waiting is None:
             return None
@@ -99,10 +107,10 @@ class SqliteQueue(JobQueue):
                     "UPDATE queue SET status = 'running', worker = ?, lease_until = ?,"
                     " attempts = attempts + 1, step = 0, preview = NULL, updated_at = ?"
                     " WHERE id = (SELECT id FROM queue WHERE (status = 'queued'"
-                    f"   OR (status = 'running' AND lease_until < ?)) AND {served}"
+                    f"   OR (status = 'running' AND lease_until < ?)){served}"
                     "   ORDER BY status = 'queued', lane, turn, enqueued_at, id LIMIT 1)"
                     " RETURNING payload, attempts",
-                    (worker_id, now + lease_seconds, now, now, model, model),
+                    (worker_id, now + lease_seconds, now, now, *models),
                 )
             ).fetchone()
         if row is None:
@@ -116,18 +124,22 @@ class SqliteQueue(JobQueue):
         """Found by a read (no write lock when there are none), taken by one UPDATE that
         skips any another worker took in between."""
         key = like.model_dump(mode="json", include=set(BATCH_FIELDS))
+        store = self._store
         # A job from before jobs named their model has none: it counts as "".
         same = " AND ".join(
-            f"COALESCE(json_extract(payload, '$.{field}'), '') = ?"
+            f"{store.json_text('payload', field)} = ?"
             if field == "model"
-            else f"json_extract(payload, '$.{field}') = ?"
+            else store.json_equals("payload", field)
             for field in BATCH_FIELDS
         )
-        fitting = await self._store.fetchall(
-            "SELECT id FROM (SELECT id, SUM(json_extract(payload, '$.n'))"
+        fitting = await store.fetchall(
+            f"SELECT id FROM (SELECT id, SUM({store.json_number('payload', 'n')})"
             " OVER (ORDER BY lane, turn, enqueued_at, id) AS images"
-            f" FROM queue WHERE status = 'queued' AND {same}) WHERE images <= ?",
-            (*(key[field] for field in BATCH_FIELDS), max_images),
+            f" FROM queue WHERE status = 'queued' AND {same}) AS batch WHERE images <= ?",
+            (
+                *(key[f] if f == "model" else store.json_value(key[f]) for f in BATCH_FIELDS),
+                max_images,
+            ),
         )
         if not fitting:
             return []
@@ -229,7 +241,7 @@ class SqliteQueue(JobQueue):
             "     PARTITION BY status = 'queued' ORDER BY lane, turn, enqueued_at, id) - 1"
             "     + (SELECT COUNT(*) FROM queue WHERE status = 'running')"
             "   ELSE 0 END AS ahead"
-            f"  FROM queue WHERE status = 'queued' OR id IN ({marks}))"
+            f"  FROM queue WHERE status = 'queued' OR id IN ({marks})) AS positions"
             f" WHERE id IN ({marks})",
             [*job_ids, *job_ids],
         )

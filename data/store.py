@@ -1,11 +1,18 @@
-"""The aiosqlite store: one connection, versioned migrations, serialised transactions."""
+"""The store: versioned migrations and serialised transactions on SQLite (the default) or
+PostgreSQL (``DATABASE=postgresql://…``, :mod:`data.postgres_store`).
+
+Every query in data/ is written once, in SQLite's dialect with ``?`` placeholders; the
+PostgreSQL store translates the few differences (:mod:`data.sql_dialect`). Both engines
+keep SQLite's one rule the code relies on: one write transaction at a time.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,9 +24,30 @@ from data import private
 BUSY_TIMEOUT_MS = 10_000
 
 
-def migration_scripts() -> list[tuple[int, str]]:
-    """Every ``NNNN_name.sql`` under data/migrations, in version order."""
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+class StoreUnavailable(Exception):
+    """The database server a URL names cannot be reached or refuses us (PostgreSQL down,
+    wrong host or password). An ordinary exception; the entry points print it as one
+    sentence naming the setting."""
+
+
+def redacted(url: str) -> str:
+    """A URL fit to print: its password replaced by ***."""
+    return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
+
+
+def is_postgres(location: Path | str) -> bool:
+    return str(location).startswith(POSTGRES_SCHEMES)
+
+
+def migration_scripts(engine: str = "sqlite") -> list[tuple[int, str]]:
+    """Every ``NNNN_name.sql`` of an engine, in version order: data/migrations for SQLite,
+    data/migrations/postgresql for PostgreSQL (the same versions, one file each)."""
     folder = resources.files("data") / "migrations"
+    if engine == "postgresql":
+        folder = folder / "postgresql"
     scripts = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sql"):
@@ -28,6 +56,70 @@ def migration_scripts() -> list[tuple[int, str]]:
 
 
 class Store:
+    """What the rest of the program sees of a store: ``transaction()`` (all or nothing, one
+    writer at a time), ``read()``, ``fetchone``/``fetchall``, ``migrate`` and ``close``.
+
+    :meth:`open` picks the engine from the location: a ``postgresql://`` URL or a SQLite
+    file path. ``IntegrityError`` is the engine's exception for a broken constraint.
+    """
+
+    IntegrityError: type[Exception] = sqlite3.IntegrityError
+    engine = "sqlite"
+    path: Path | None = None
+
+    @classmethod
+    async def open(cls, location: Path | str) -> Store:
+        if is_postgres(location):
+            from data.postgres_store import PostgresStore
+
+            return await PostgresStore.connect(str(location))
+        return await SqliteStore.open_file(Path(location))
+
+    @property
+    def location(self) -> Path | str:
+        """What :meth:`open` takes to open this database again (another connection)."""
+        raise NotImplementedError
+
+    @property
+    def bell_key(self) -> str:
+        """What names this database for the queue's wake-ups (:mod:`data.doorbell`)."""
+        raise NotImplementedError
+
+    def json_equals(self, column: str, field: str) -> str:
+        """SQL that is true where the JSON text in ``column`` has ``field`` equal to the
+        parameter :meth:`json_value` makes."""
+        return f"json_extract({column}, '$.{field}') = ?"
+
+    def json_value(self, value: object) -> object:
+        return value
+
+    def json_number(self, column: str, field: str) -> str:
+        return f"json_extract({column}, '$.{field}')"
+
+    def json_text(self, column: str, field: str) -> str:
+        """SQL for the text of ``field`` in the JSON of ``column``; '' when it is missing."""
+        return f"COALESCE(json_extract({column}, '$.{field}'), '')"
+
+    async def migrate(self) -> int:
+        raise NotImplementedError
+
+    def transaction(self) -> AbstractAsyncContextManager[Any]:
+        raise NotImplementedError
+
+    def read(self) -> AbstractAsyncContextManager[Any]:
+        raise NotImplementedError
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        raise NotImplementedError
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+
+class SqliteStore(Store):
     """A SQLite database shared by the bot and the local worker (WAL mode).
 
     aiosqlite runs every statement on one thread, but coroutines could still interleave
@@ -41,8 +133,7 @@ class Store:
         self.path = path
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
-        path = Path(path)
+    async def open_file(cls, path: Path) -> SqliteStore:
         private.make_dir(path.parent)
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
@@ -62,6 +153,14 @@ class Store:
             await conn.close()  # aiosqlite's thread would keep the process alive
             raise
         return store
+
+    @property
+    def location(self) -> Path:
+        return self.path
+
+    @property
+    def bell_key(self) -> str:
+        return str(self.path.resolve())
 
     async def migrate(self) -> int:
         """Apply the migrations this database has not seen; returns the schema version."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from data.queue import QueueUnavailable, open_queue
 from data.settings import load_settings
+from data.store import StoreUnavailable
 from inference.config import WorkerSettings
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def main() -> int:
     settings = load_settings(WorkerSettings)
     try:
         return asyncio.run(_serve(settings))
-    except QueueUnavailable as error:  # one sentence naming QUEUE, no traceback
+    except (QueueUnavailable, StoreUnavailable) as error:  # one sentence, no traceback
         print(error, file=sys.stderr)
         return 1
     except KeyboardInterrupt:

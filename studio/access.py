@@ -14,7 +14,7 @@ import aiosqlite
 
 from data import access, moderation
 from data.store import Store
-from studio.errors import BadRequest, EveryoneRole, NoAccess
+from studio.errors import EveryoneRole, NoAccess, ServerOnly
 from studio.requester import Requester
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ async def check_from_dm(
 
     Raises:
         NoAccess: a server the user is on allows only roles they lack.
-        BadRequest: roles cannot be checked from here.
+        ServerOnly: roles cannot be checked from here (a DM).
     """
     async with store.read() as db:
         ruled = await access.guilds_with_rules(db)
@@ -64,7 +64,7 @@ async def check_from_dm(
     if not ruled and not with_terms:
         return []
     if member_roles is None:
-        raise BadRequest("Imagine cannot check your roles from a DM; use it in a server.")
+        raise ServerOnly("roles")
     roles_on = await member_roles(user.id, sorted(set(ruled) | set(with_terms)))
     for guild_id, role_ids in roles_on.items():
         async with store.read() as db:

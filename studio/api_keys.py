@@ -16,11 +16,12 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from data import api_keys, users
 from data.api_keys import ApiKeyRow
 from data.store import Store
-from studio.errors import BadRequest, NotFound, StudioError
+from studio.errors import BadName, KeyNotFound, LimitReached, StudioError
 from studio.requester import Requester
 from studio.studio import Studio
 
@@ -32,9 +33,20 @@ _SHAPE = re.compile(rf"^{PREFIX}_([0-9a-f]{{16}})_([A-Za-z0-9_-]{{43}})$")
 
 
 class InvalidKey(StudioError):
-    """No key, a malformed or unknown key, or a revoked one (HTTP 401)."""
+    """No key (``problem`` "missing"), a malformed or unknown one ("incorrect"), or a
+    revoked one ("revoked"): HTTP 401. How to send a key is the HTTP adapter's to say."""
 
     code = "invalid_api_key"
+    fields = ("problem",)
+    _SENTENCES: ClassVar[dict[str, str]] = {
+        "missing": "You didn't provide an API key.",
+        "incorrect": "Incorrect API key provided.",
+        "revoked": "This API key was revoked.",
+    }
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(self._SENTENCES[problem])
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,7 @@ def digest(secret: str) -> bytes:
 def clean_name(name: str | None) -> str:
     name = " ".join((name or "").split())
     if len(name) > MAX_NAME:
-        raise BadRequest(f"A key name is at most {MAX_NAME} characters.")
+        raise BadName("key", MAX_NAME)
     return name
 
 
@@ -87,9 +99,7 @@ class ApiKeys:
             await users.ensure_user(db, member.id, member.name, now)
             active = [k for k in await api_keys.keys_of(db, member.id) if k.active]
             if len(active) >= MAX_KEYS:
-                raise BadRequest(
-                    f"You have {len(active)} keys, the most there can be; revoke one first."
-                )
+                raise LimitReached("keys", MAX_KEYS, undo="revoke")
             await api_keys.insert_key(db, row)
         return NewKey(row, secret)
 
@@ -110,7 +120,7 @@ class ApiKeys:
             key_id = match.group(1)
         async with self.store.transaction() as db:
             if not await api_keys.revoke_key(db, user_id, key_id, self.clock()):
-                raise NotFound(f"You have no active key {key_id!r}; list yours to see their ids.")
+                raise KeyNotFound(key_id)
             row = await api_keys.get_key(db, key_id)
         assert row is not None
         return row
@@ -118,10 +128,7 @@ class ApiKeys:
     async def authenticate(self, secret: str | None) -> ApiKeyRow:
         """The active key behind ``secret``, or :class:`InvalidKey`. Never logs the secret."""
         if not secret:
-            raise InvalidKey(
-                "You didn't provide an API key. Send it as 'Authorization: Bearer KEY'; "
-                "make one with /api-key create in Discord."
-            )
+            raise InvalidKey("missing")
         match = _SHAPE.match(secret)
         row = None
         if match:
@@ -130,9 +137,9 @@ class ApiKeys:
         # Compare a digest even when no row matched, so timing tells nothing either way.
         expected = row.secret_sha256 if row else bytes(32)
         if not hmac.compare_digest(digest(secret), expected) or row is None:
-            raise InvalidKey("Incorrect API key provided.")
+            raise InvalidKey("incorrect")
         if not row.active:
-            raise InvalidKey("This API key was revoked.")
+            raise InvalidKey("revoked")
         return row
 
     async def used(self, key: ApiKeyRow, roles: frozenset[int] | None = None) -> None:

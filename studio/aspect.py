@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 
-from studio.errors import BadRequest
+from studio.errors import BadAspectRatio
 
 MIN_RATIO = 1 / 4
 MAX_RATIO = 4.0
@@ -20,15 +20,15 @@ _RATIO = re.compile(r"^\s*(\d{1,4}(?:\.\d{1,3})?)\s*[:x×/]\s*(\d{1,4}(?:\.\d{1,
 
 
 def parse_ratio(text: str) -> tuple[float, float]:
-    """``"3:2"`` → (3.0, 2.0); raises BadRequest for anything else or outside 1:4…4:1."""
+    """``"3:2"`` → (3.0, 2.0); raises BadAspectRatio for anything else or outside 1:4…4:1."""
     match = _RATIO.match(text or "")
     if not match:
-        raise BadRequest(f"{text!r} is not an aspect ratio; write it as W:H, e.g. 3:2 or 9:16.")
+        raise BadAspectRatio(text or "", "unreadable")
     width, height = float(match[1]), float(match[2])
     if width <= 0 or height <= 0:
-        raise BadRequest("Both sides of an aspect ratio must be more than 0, e.g. 3:2.")
+        raise BadAspectRatio(text, "zero")
     if not MIN_RATIO - 1e-9 <= width / height <= MAX_RATIO + 1e-9:
-        raise BadRequest(f"The aspect ratio {text.strip()} is out of range; use 1:4 to 4:1.")
+        raise BadAspectRatio(text, "range")
     return width, height
 
 

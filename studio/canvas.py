@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageStat
 
-from studio.errors import BadRequest
+from studio.errors import BadExtent, BadFrame, CanvasTooLarge, EmptyMask, UnknownChoice
 
 ALIGN = 8
 
@@ -70,7 +70,7 @@ def mask_from_drawing(mask: Image.Image, size: tuple[int, int]) -> Image.Image:
     grey = mask.convert("L").resize(size, Image.Resampling.NEAREST)
     binary = grey.point(lambda v: 255 if v >= 128 else 0)
     if not binary.getbbox():
-        raise BadRequest("The mask is all black: paint the area to edit white.")
+        raise EmptyMask
     return binary
 
 
@@ -90,7 +90,7 @@ def region_mask(size: tuple[int, int], region: str) -> Image.Image:
         "bottom-right": (half_w, half_h, width, height),
     }
     if region not in boxes:
-        raise BadRequest(f"Unknown region {region!r}; use one of: {', '.join(REGIONS)}.")
+        raise UnknownChoice("region", region, list(REGIONS))
     mask = Image.new("L", size, 0)
     left, top, right, bottom = boxes[region]
     ImageDraw.Draw(mask).rectangle((left, top, right - 1, bottom - 1), fill=255)
@@ -100,10 +100,10 @@ def region_mask(size: tuple[int, int], region: str) -> Image.Image:
 def extend(image: Image.Image, direction: str, pixels: int | None, max_side: int) -> Canvas:
     """Grow the canvas on one side (or all); only the new area is masked."""
     if direction not in DIRECTIONS:
-        raise BadRequest(f"Unknown direction {direction!r}; use one of: {', '.join(DIRECTIONS)}.")
+        raise UnknownChoice("direction", direction, list(DIRECTIONS))
     width, height = image.size
     if pixels is not None and pixels <= 0:
-        raise BadRequest("Extend by a positive number of pixels.")
+        raise BadExtent
     grow_x = align(pixels if pixels is not None else width / 2)
     grow_y = align(pixels if pixels is not None else height / 2)
     left = grow_x if direction in ("left", "all") else 0
@@ -120,7 +120,7 @@ def grow(image: Image.Image, frame: tuple[float, float, float, float], max_side:
     """Outpaint a frame dragged outward: ``frame`` is how far each side (left, top, right,
     bottom) moves out, as a fraction of the image's width or height (0 to 1)."""
     if any(not 0 <= side <= MAX_GROWTH for side in frame):
-        raise BadRequest("Each side of the frame may grow by 0 to 100% of the picture.")
+        raise BadFrame("range")
     left, top, right, bottom = frame
     width, height = image.size
     borders = tuple(
@@ -128,14 +128,14 @@ def grow(image: Image.Image, frame: tuple[float, float, float, float], max_side:
         for fraction, length in ((left, width), (top, height), (right, width), (bottom, height))
     )
     if not any(borders):
-        raise BadRequest("Drag the frame outward to make room to paint.")
+        raise BadFrame("inward")
     return _pad(image, borders, max_side)  # type: ignore[arg-type]
 
 
 def zoom_out(image: Image.Image, factor: float, max_side: int) -> Canvas:
     """Shrink the picture into a canvas ``factor`` times larger, centred; paint the frame."""
     if factor not in ZOOMS:
-        raise BadRequest(f"Zoom must be one of {', '.join(str(z) for z in ZOOMS)}.")
+        raise UnknownChoice("zoom", factor, [str(z) for z in ZOOMS])
     width, height = image.size
     new_w, new_h = align(width * factor), align(height * factor)
     left, top = (new_w - width) // 2, (new_h - height) // 2
@@ -147,9 +147,7 @@ def _pad(image: Image.Image, borders: tuple[int, int, int, int], max_side: int) 
     width, height = image.size
     size = (width + left + right, height + top + bottom)
     if max(size) > max_side:
-        raise BadRequest(
-            f"The canvas would be {size[0]}×{size[1]}; the limit is {max_side} pixels a side."
-        )
+        raise CanvasTooLarge(size[0], size[1], max_side)
     mean = tuple(int(c) for c in ImageStat.Stat(image.convert("RGB")).mean)
     canvas = Image.new("RGB", size, mean)
     canvas.paste(image.convert("RGB"), (left, top))

@@ -30,7 +30,7 @@ import aiosqlite
 
 from data import ledger
 from data.ledger import Balance, EntryKind, LedgerEntry, Pool
-from studio.errors import BadRequest, NotEnoughCredits
+from studio.errors import BadAmount, NotEnoughCredits
 
 Source = tuple[int, Pool, int]  # (scope, pool, credits available there)
 
@@ -147,13 +147,14 @@ class CreditRules:
         scope: int = 0,
         guild: int | None = None,
         *,
-        via_api: bool = False,
+        tag: str | None = None,
     ) -> list[Pool]:
         """Take ``cost`` credits for a job inside the caller's transaction, or refuse.
 
         Returns the pools that paid (in spending order), which decide the job's queue
         priority: only :attr:`Pool.PAID` (bought credit) earns the paid lane.
-        ``via_api`` marks the rows of a request made through the Images API.
+        ``tag`` marks the rows with where the request came from (the origin's
+        ``ledger_tag``: ``API`` for the Images API).
         """
         await self.top_up(db, user_id, now, scope)
         sources = await self._sources(db, user_id, scope, guild)
@@ -166,7 +167,7 @@ class CreditRules:
             sources,
             cost,
             EntryKind.SPEND,
-            f"job {job_id} (API)" if via_api else f"job {job_id}",
+            f"job {job_id} ({tag})" if tag else f"job {job_id}",
             f"spend:{job_id}",
             now,
         )
@@ -249,9 +250,7 @@ class CreditRules:
             if source[0] == where
         ]
         if (available := _total(sources)) < -amount:
-            raise BadRequest(
-                f"They have {available} credits within your reach; you can take at most that."
-            )
+            raise BadAmount(high=available)
         await self._take(
             db, user_id, sources, -amount, EntryKind.ADMIN_GRANT, reason, f"admin:{key}", now
         )

@@ -10,6 +10,8 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import asyncpg
+
 if TYPE_CHECKING:
     from studio.settings import Settings
 
@@ -22,7 +24,8 @@ class StudioError(Exception):
     ``code`` is stable and machine-readable (the CLI and the Images API show it); the typed
     attributes a subclass lists in ``fields`` carry the details (a balance, role ids, when
     to retry). ``str(error)`` is plain text with no adapter's markup: each adapter may
-    write its own words from the code and the fields (Discord: :mod:`bot.discord.errors`).
+    write its own words from the code and the fields (Discord: :mod:`app.discord.errors`,
+    the Images API: :mod:`app.api.errors`).
     """
 
     code: ClassVar[str] = "refused"
@@ -34,7 +37,9 @@ class StudioError(Exception):
 
 
 class BadRequest(StudioError):
-    """The request itself is wrong (empty prompt, unknown size, too many open jobs)."""
+    """The request itself is wrong. The base of the specific refusals below (each with its
+    own code: ``prompt_empty``, ``unknown_size``, ``too_many_jobs``…); the core raises
+    those, so ``except BadRequest`` catches them all and a client can tell them apart."""
 
     code = "bad_request"
 
@@ -106,6 +111,398 @@ class TooManyJobs(BadRequest):
         )
 
 
+# -- bad requests: the request's own text and numbers --------------------------------------
+
+
+class EmptyPrompt(BadRequest):
+    """A prompt with nothing left once cleaned (blank, or only invisible characters)."""
+
+    code = "prompt_empty"
+
+    def __init__(self) -> None:
+        super().__init__("Write a prompt: describe the image you want.")
+
+
+class TextTooLong(BadRequest):
+    """A prompt, a negative prompt or a style's text past ``MAX_PROMPT_LENGTH``."""
+
+    code = "text_too_long"
+    fields = ("what", "length", "limit")
+
+    def __init__(self, what: str, length: int, limit: int) -> None:
+        self.what, self.length, self.limit = what, length, limit
+        super().__init__(f"The {what} is {length} characters long; the limit is {limit}.")
+
+
+class ControlCharacters(BadRequest):
+    """Text with control characters (a pasted terminal escape, a NUL byte)."""
+
+    code = "control_characters"
+    fields = ("what",)
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(f"The {what} contains control characters; remove them and try again.")
+
+
+class UnreadableScript(BadRequest):
+    """A prompt in a script the content policy cannot read yet (refused, no strike):
+    ``script`` names it, ``languages`` what the policy reads."""
+
+    code = "unreadable_script"
+    fields = ("what", "script", "languages")
+
+    def __init__(self, what: str, script: str, languages: str) -> None:
+        self.what, self.script, self.languages = what, script, languages
+        super().__init__(
+            f"This {what} has words in the {script} script, which the content policy cannot "
+            f"read yet; write it in {languages}. Nothing was charged."
+        )
+
+
+class UnknownSize(BadRequest):
+    """A size that is neither one of the studio's named sizes nor a ratio W:H."""
+
+    code = "unknown_size"
+    fields = ("size", "sizes")
+
+    def __init__(self, size: str, sizes: list[str], what: str = "size") -> None:
+        self.size, self.sizes = size, list(sizes)
+        super().__init__(f"Unknown {what} {size!r}; use {', '.join(sizes)} or a ratio like 3:2.")
+
+
+class BadAspectRatio(BadRequest):
+    """A ratio W:H that cannot be read (``problem`` "unreadable"), has a side of 0 ("zero")
+    or is outside ``low``…``high`` ("range")."""
+
+    code = "bad_aspect_ratio"
+    fields = ("ratio", "problem", "low", "high")
+    _SENTENCES: ClassVar[dict[str, str]] = {
+        "unreadable": "{ratio!r} is not an aspect ratio; write it as W:H, e.g. 3:2 or 9:16.",
+        "zero": "Both sides of an aspect ratio must be more than 0, e.g. 3:2.",
+        "range": "The aspect ratio {ratio} is out of range; use {low} to {high}.",
+    }
+
+    def __init__(self, ratio: str, problem: str, low: str = "1:4", high: str = "4:1") -> None:
+        self.ratio, self.problem, self.low, self.high = ratio.strip(), problem, low, high
+        super().__init__(self._SENTENCES[problem].format(ratio=self.ratio, low=low, high=high))
+
+
+class OutOfRange(BadRequest):
+    """A number outside what the studio takes; ``name`` says which (the subclasses)."""
+
+    code = "out_of_range"
+    fields = ("low", "high")
+
+    def __init__(self, sentence: str, low: float, high: float) -> None:
+        self.low, self.high = low, high
+        super().__init__(sentence)
+
+
+class BadCount(OutOfRange):
+    """How many images one request makes (1 to 4)."""
+
+    code = "bad_count"
+
+    def __init__(self, low: int = 1, high: int = 4) -> None:
+        super().__init__(f"Ask for {low} to {high} images.", low, high)
+
+
+class BadStrength(OutOfRange):
+    """A variation's strength (how far it may move from its source)."""
+
+    code = "bad_strength"
+
+    def __init__(self, low: float, high: float) -> None:
+        super().__init__(f"Strength must be between {low:g} and {high:g}.", low, high)
+
+
+class BadSeed(OutOfRange):
+    code = "bad_seed"
+
+    def __init__(self, high: int) -> None:
+        super().__init__(f"The seed must be between 0 and {high}.", 0, high)
+
+
+class BadAmount(OutOfRange):
+    """Credits to grant or take: not zero, and no more than the member has."""
+
+    code = "bad_amount"
+
+    def __init__(self, low: int = 0, high: int | None = None) -> None:
+        if high is None:
+            super().__init__("Give a non-zero amount (negative takes credits away).", low, math.inf)
+        else:
+            super().__init__(
+                f"They have {high} credits within your reach; you can take at most that.",
+                low,
+                high,
+            )
+
+
+class BadExtent(OutOfRange):
+    """An outpaint that grows the canvas by zero or fewer pixels."""
+
+    code = "bad_extent"
+
+    def __init__(self) -> None:
+        super().__init__("Extend by a positive number of pixels.", 1, math.inf)
+
+
+class UnknownChoice(BadRequest):
+    """A value that must be one of a few (a region, a direction, a period, a setting)."""
+
+    code = "unknown_choice"
+    fields = ("what", "value", "choices")
+
+    _SENTENCES: ClassVar[dict[str, str]] = {
+        "remix": "Remix is on or off.",
+        "zoom": "Zoom must be one of {choices}.",
+        "privacy": "Results go to one of: {choices}.",
+    }
+
+    def __init__(self, what: str, value: object, choices: list[str]) -> None:
+        self.what, self.value, self.choices = what, value, [str(c) for c in choices]
+        sentence = self._SENTENCES.get(what, "Unknown {what} {value!r}; use one of: {choices}.")
+        super().__init__(sentence.format(what=what, value=value, choices=", ".join(self.choices)))
+
+
+class ConflictingEditOptions(BadRequest):
+    """Two ways of choosing what to repaint at once (a mask and a region; panning and
+    zooming out), or none where one is needed: the studio does exactly one."""
+
+    code = "conflicting_edit_options"
+    fields = ("options",)
+
+    def __init__(self, options: list[str]) -> None:
+        self.options = list(options)
+        *others, last = self.options
+        if self.options == ["direction", "zoom"]:  # an outpaint's arrows and zoom buttons
+            super().__init__("Pan in one direction or zoom out, not both.")
+        else:
+            super().__init__(f"Pick one of: {', '.join(others)} or {last}.")
+
+
+class BadReferences(BadRequest):
+    """Reference images (further input images of an edit) the studio cannot use:
+    ``problem`` "unsupported" (the model edits one image at a time), "too_many" (more than
+    ``limit`` images in all) or "with_mask" (references condition a whole-image edit)."""
+
+    code = "bad_references"
+    fields = ("problem", "limit")
+
+    def __init__(self, problem: str, *, limit: int | None = None, model: str = "") -> None:
+        self.problem, self.limit = problem, limit
+        sentences = {
+            "unsupported": f"This studio's model ({model}) edits one image at a time; several "
+            "input images need a model that takes reference images, like FLUX.2 [klein].",
+            "too_many": f"Send at most {limit} images to edit together.",
+            "with_mask": "Further images condition a whole-image edit: send them without a "
+            "mask or transparent area.",
+        }
+        super().__init__(sentences[problem])
+
+
+class BadFrame(BadRequest):
+    """An outpaint frame (the web editor's) with a side grown past the picture's own size
+    (``problem`` "range") or not grown at all ("inward")."""
+
+    code = "bad_frame"
+    fields = ("problem",)
+    _SENTENCES: ClassVar[dict[str, str]] = {
+        "range": "Each side of the frame may grow by 0 to 100% of the picture.",
+        "inward": "Drag the frame outward to make room to paint.",
+    }
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(self._SENTENCES[problem])
+
+
+class EmptyMask(BadRequest):
+    code = "empty_mask"
+
+    def __init__(self) -> None:
+        super().__init__("The mask is all black: paint the area to edit white.")
+
+
+class CanvasTooLarge(BadRequest):
+    """An outpaint whose canvas would pass the longest side allowed."""
+
+    code = "canvas_too_large"
+    fields = ("width", "height", "max_side")
+
+    def __init__(self, width: int, height: int, max_side: int) -> None:
+        self.width, self.height, self.max_side = width, height, max_side
+        super().__init__(
+            f"The canvas would be {width}×{height}; the limit is {max_side} pixels a side."
+        )
+
+
+# -- bad requests: names, and what exists --------------------------------------------------
+
+
+class NotAnImageId(BadRequest):
+    code = "not_an_image_id"
+    fields = ("text",)
+    EXAMPLE: ClassVar[str] = "3f9a0c12be47"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        super().__init__(
+            "That is not an image id: use the 12-character id shown under the image "
+            f"(e.g. {self.EXAMPLE})."
+        )
+
+
+class BadName(BadRequest):
+    """A name (a ``collection``'s, a ``style``'s, a ``key``'s) or a moderation ``term``
+    that is empty, longer than ``limit``, or made of characters it may not use
+    (``problem``: "empty", "too_long", "characters")."""
+
+    code = "bad_name"
+    fields = ("what", "problem", "limit")
+    _EMPTY: ClassVar[dict[str, str]] = {
+        "style": "Name the style.",
+        "term": "Give a word or phrase with letters or digits.",
+    }
+
+    def __init__(self, what: str, limit: int | None = None, *, allowed: str | None = None) -> None:
+        self.what, self.limit = what, limit
+        noun = what if what == "term" else f"{what} name"
+        if allowed is not None:
+            self.problem, sentence = "characters", f"A {noun} uses {allowed} only."
+        elif limit is not None:
+            self.problem, sentence = "too_long", f"A {noun} is at most {limit} characters."
+        else:
+            self.problem = "empty"
+            sentence = self._EMPTY.get(what, f"Give the {what} a name.")
+        super().__init__(sentence)
+
+
+class LimitReached(BadRequest):
+    """The member (or the server, for styles) has the most ``what`` allowed."""
+
+    code = "limit_reached"
+    fields = ("what", "limit")
+
+    def __init__(
+        self, what: str, limit: int, *, server: bool = False, undo: str = "remove"
+    ) -> None:
+        self.what, self.limit = what, limit
+        whose = "This server has" if server else "You have"
+        super().__init__(f"{whose} {limit} {what}, the most allowed; {undo} one first.")
+
+
+class CollectionExists(BadRequest):
+    code = "collection_exists"
+    fields = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"You already have a collection named {name}.")
+
+
+class StyleExists(BadRequest):
+    code = "style_exists"
+    fields = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"A style named {name} exists; remove it first.")
+
+
+class EmptyStyle(BadRequest):
+    """A style preset with no text at all: applying it would change nothing."""
+
+    code = "style_empty"
+
+    def __init__(self) -> None:
+        super().__init__("Give the style a prefix, a suffix or a negative prompt.")
+
+
+class TermExists(BadRequest):
+    """The term is on one of the server's lists already (``kind``: block or allow)."""
+
+    code = "term_exists"
+    fields = ("term", "kind")
+
+    def __init__(self, term: str, kind: str) -> None:
+        self.term, self.kind = term, kind
+        super().__init__(f"“{term}” is already on this server's {kind} list.")
+
+
+class TermNotListed(BadRequest):
+    code = "term_not_listed"
+    fields = ("term",)
+
+    def __init__(self, term: str) -> None:
+        self.term = term
+        super().__init__(f"“{term}” is not on this server's lists.")
+
+
+# -- bad requests: where and who -----------------------------------------------------------
+
+
+class ServerOnly(BadRequest):
+    """Something that belongs to a server, asked for outside one (a DM, the terminal)."""
+
+    code = "server_only"
+    fields = ("feature",)
+    _SENTENCES: ClassVar[dict[str, str]] = {
+        "roles": "Imagine cannot check your roles from a DM; use it in a server.",
+        "styles": "Style presets belong to a server; use them in one.",
+        "sharing": "Sharing works in a server: its gallery channel shows the image.",
+        "gallery": "Galleries belong to servers: ask in a server.",
+    }
+
+    def __init__(self, feature: str) -> None:
+        self.feature = feature
+        super().__init__(self._SENTENCES.get(feature, f"{feature.capitalize()} needs a server."))
+
+
+class NotYours(BadRequest):
+    """An action only an image's author (or, to take it down, a moderator) may take."""
+
+    code = "not_yours"
+    fields = ("action",)
+    _SENTENCES: ClassVar[dict[str, str]] = {
+        "share": "Only the person who made this image can share it.",
+        "unshare": "Only the image's author or a moderator can take it out of the gallery.",
+    }
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+        super().__init__(self._SENTENCES[action])
+
+
+class RemovedFromGallery(BadRequest):
+    code = "removed_from_gallery"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A moderator removed this image from the gallery; it cannot be shared again."
+        )
+
+
+class ShareInProgress(BadRequest):
+    code = "share_in_progress"
+
+    def __init__(self) -> None:
+        super().__init__("This image is being shared right now.")
+
+
+class JobsStillRunning(BadRequest):
+    """Forgetting a member while their jobs run would leave results with no owner."""
+
+    code = "jobs_still_running"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "You have requests still running; wait for them to finish, then try again."
+        )
+
+
 class ImageRejected(StudioError):
     """An upload that is not a usable image (too big, unreadable, not downloadable)."""
 
@@ -116,6 +513,103 @@ class NotFound(StudioError):
     """What the request points at does not exist (any more)."""
 
     code = "not_found"
+
+
+class ImageNotFound(NotFound):
+    code = "image_not_found"
+    fields = ("image_id",)
+
+    def __init__(self, image_id: str) -> None:
+        self.image_id = image_id
+        super().__init__("That image no longer exists.")
+
+
+class NotInHistory(NotFound):
+    """An image that is not (or no longer) one of the member's own generations."""
+
+    code = "not_in_history"
+    fields = ("image_id",)
+
+    def __init__(self, image_id: str) -> None:
+        self.image_id = image_id
+        super().__init__("That generation is no longer in your history.")
+
+
+class NotAddable(NotFound):
+    """An image a member may not add to a collection (missing, or private to another)."""
+
+    code = "image_not_addable"
+    fields = ("image_id",)
+
+    def __init__(self, image_id: str) -> None:
+        self.image_id = image_id
+        super().__init__(f"There is no image {image_id} you can add.")
+
+
+class NotInCollection(NotFound):
+    code = "not_in_collection"
+    fields = ("image_id", "collection")
+
+    def __init__(self, image_id: str, collection: str) -> None:
+        self.image_id, self.collection = image_id, collection
+        super().__init__(f"{image_id} is not in {collection}.")
+
+
+class JobNotFound(NotFound):
+    """A request (job) that is not the member's own, or does not exist."""
+
+    code = "job_not_found"
+    fields = ("job_id",)
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        super().__init__("That request does not exist.")
+
+
+class NotInGallery(NotFound):
+    code = "not_in_gallery"
+    fields = ("image_id",)
+
+    def __init__(self, image_id: str) -> None:
+        self.image_id = image_id
+        super().__init__("That image is not in this server's gallery.")
+
+
+class CollectionNotFound(NotFound):
+    """No such collection, or another member's private one (told apart from neither).
+    ``name`` is None when it was asked for by id (a page button); ``yours`` when the asker
+    is its owner."""
+
+    code = "collection_not_found"
+    fields = ("name", "yours")
+
+    def __init__(self, name: str | None, *, yours: bool = False) -> None:
+        self.name, self.yours = name, yours
+        if name is None:
+            sentence = "That collection is not there any more."
+        elif yours:
+            sentence = f"You have no collection named {name}."
+        else:
+            sentence = f"There is no collection {name}."
+        super().__init__(sentence)
+
+
+class StyleNotFound(NotFound):
+    code = "style_not_found"
+    fields = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"This server has no style named {name}.")
+
+
+class KeyNotFound(NotFound):
+    code = "key_not_found"
+    fields = ("key_id",)
+
+    def __init__(self, key_id: str) -> None:
+        self.key_id = key_id
+        super().__init__(f"You have no active key {key_id!r}; list yours to see their ids.")
 
 
 class Unavailable(StudioError):
@@ -254,6 +748,16 @@ class PostFailed(StudioError):
         super().__init__(f"{where} did not take the gallery post; try again.")
 
 
+# PostgreSQL (DATABASE=postgresql://…) gone, restarting, or out of connections.
+_DATABASE_UNREACHABLE = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+    ConnectionRefusedError,
+)
+
+
 def explain_failure(error: BaseException) -> str:
     """What a user reads when our side failed before the request was recorded.
 
@@ -266,7 +770,13 @@ def explain_failure(error: BaseException) -> str:
             "The studio is too busy to take your request (its database is locked). "
             "Nothing was charged; try again in a minute."
         )
+    if isinstance(error, _DATABASE_UNREACHABLE):
+        return (
+            "The studio cannot reach its database right now. Nothing was charged; "
+            "try again in a minute."
+        )
     disk_full = isinstance(error, OSError) and error.errno == errno.ENOSPC
+    disk_full = disk_full or isinstance(error, asyncpg.DiskFullError)
     if disk_full or (isinstance(error, sqlite3.OperationalError) and "disk is full" in text):
         return (
             "The studio's disk is full, so it cannot take requests. Nothing was charged; "

@@ -17,7 +17,17 @@ from data import images, shares, users
 from data.images import ImageRecord
 from data.shares import GalleryChannel, Ranked, Share, ShareStatus, Shown
 from data.store import Store
-from studio.errors import BadRequest, NotFound
+from studio.errors import (
+    BadRequest,
+    ImageNotFound,
+    NotFound,
+    NotInGallery,
+    NotYours,
+    RemovedFromGallery,
+    ServerOnly,
+    ShareInProgress,
+    UnknownChoice,
+)
 
 if TYPE_CHECKING:
     from studio.studio import Studio
@@ -127,18 +137,19 @@ class Gallery:
             The reserved slot: post it, then :meth:`publish` or :meth:`abandon` it.
 
         Raises:
-            StudioError: ``not_found``, ``no_gallery_channel``, ``already_shared`` (with
-                the live share), or ``bad_request`` (not the author, removed, in progress).
+            StudioError: ``image_not_found``, ``no_gallery_channel``, ``already_shared``
+                (with the live share), ``not_yours``, ``removed_from_gallery``,
+                ``share_in_progress``.
         """
         if guild_id is None:
-            raise BadRequest("Sharing works in a server: its gallery channel shows the image.")
+            raise ServerOnly("sharing")
         now = self.clock()
         async with self.store.transaction() as db:
             image = await images.get(db, image_id)
             if image is None:
-                raise NotFound("That image no longer exists.")
+                raise ImageNotFound(image_id)
             if image.owner_id != user_id:
-                raise BadRequest("Only the person who made this image can share it.")
+                raise NotYours("share")
             channel = await shares.channel_of(db, guild_id)
             if channel is None:
                 raise NoGalleryChannel
@@ -150,11 +161,8 @@ class Gallery:
                 if taken.status is ShareStatus.LIVE:
                     raise AlreadyShared(taken)
                 if taken.status is ShareStatus.REMOVED:
-                    raise BadRequest(
-                        "A moderator removed this image from the gallery; it cannot be shared "
-                        "again."
-                    )
-                raise BadRequest("This image is being shared right now.")
+                    raise RemovedFromGallery
+                raise ShareInProgress
         return Slot(share, image, channel)
 
     async def publish(self, slot: Slot, channel_id: int, message_id: int) -> Share:
@@ -188,19 +196,17 @@ class Gallery:
             is_moderator: whether the adapter found the actor may moderate the post.
 
         Raises:
-            StudioError: ``not_found`` when not live here; ``bad_request`` for others.
+            StudioError: ``not_in_gallery`` when not live here; ``not_yours`` for others.
         """
         async with self.store.transaction() as db:
             share = await shares.get(db, guild_id or 0, image_id)
             if share is None or share.status is not ShareStatus.LIVE:
-                raise NotFound("That image is not in this server's gallery.")
+                raise NotInGallery(image_id)
             if share.author_id == actor_id:
                 await shares.drop(db, share.id)
                 return TakeDown(share, by_moderator=False)
             if not is_moderator:
-                raise BadRequest(
-                    "Only the image's author or a moderator can take it out of the gallery."
-                )
+                raise NotYours("unshare")
             await shares.mark_removed(db, share.id, actor_id, self.clock())
             return TakeDown(share, by_moderator=True)
 
@@ -249,7 +255,7 @@ class Gallery:
         """An image the server's gallery page may show: live there now, page on.
 
         Raises:
-            NotFound: not (or no longer) in that gallery, or the page is off.
+            NotInGallery: not (or no longer) in that gallery; GalleryPageOff: the page is off.
         """
         async with self.store.read() as db:
             if not await shares.web_enabled(db, guild_id):
@@ -257,7 +263,7 @@ class Gallery:
             share = await shares.get(db, guild_id, image_id)
             record = await images.get(db, image_id)
         if share is None or share.status is not ShareStatus.LIVE or record is None:
-            raise NotFound("That image is not in this server's gallery.")
+            raise NotInGallery(image_id)
         return record
 
     async def web_shown(self, guild_id: int) -> bool:
@@ -272,9 +278,9 @@ class Gallery:
     async def top(self, guild_id: int | None, period: str) -> list[Ranked]:
         """The most liked images shared in the last week, month, or ever."""
         if guild_id is None:
-            raise BadRequest("Galleries belong to servers: ask in a server.")
+            raise ServerOnly("gallery")
         if period not in PERIODS:
-            raise BadRequest(f"Pick a period: {', '.join(PERIODS)}.")
+            raise UnknownChoice("period", period, list(PERIODS))
         span = PERIODS[period]
         since = 0.0 if span is None else self.clock() - span
         async with self.store.read() as db:

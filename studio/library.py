@@ -7,7 +7,6 @@ collection exists only for its owner (others get the same answer as for a missin
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import re
@@ -20,11 +19,22 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from data import collections, erasure, images, job_records, shares, users
 from data.collections import Collection
 from data.images import DiskUse, ImageFiles, ImageRecord
-from data.origins import DiscordOrigin, Privacy
 from data.queue import JobQueue
 from data.shares import Share, ShareStatus
 from data.store import Store
-from studio.errors import BadRequest, NotFound
+from studio.errors import (
+    BadName,
+    BadRequest,
+    CollectionExists,
+    CollectionNotFound,
+    ImageNotFound,
+    JobsStillRunning,
+    LimitReached,
+    NotAddable,
+    NotAnImageId,
+    NotInCollection,
+    NotInHistory,
+)
 from studio.requester import Requester
 from studio.settings import Settings
 
@@ -69,19 +79,16 @@ def image_id_in(text: str) -> str:
     button's custom_id."""
     found = _IMAGE_ID.search(text.strip().lower())
     if found is None:
-        raise BadRequest(
-            "That is not an image id: use the 12-character id shown under the image "
-            "(e.g. `3f9a0c12be47`)."
-        )
+        raise NotAnImageId(text)
     return found.group(0)
 
 
 def clean_name(name: str) -> str:
     name = " ".join("".join(ch for ch in name if unicodedata.category(ch)[0] != "C").split())
     if not name:
-        raise BadRequest("Give the collection a name.")
+        raise BadName("collection")
     if len(name) > MAX_NAME:
-        raise BadRequest(f"Collection names are at most {MAX_NAME} characters.")
+        raise BadName("collection", MAX_NAME)
     return name
 
 
@@ -134,7 +141,7 @@ class Library:
         async with self.store.read() as db:
             record = await images.get(db, image_id)
             if record is None or record.owner_id != user_id:
-                raise NotFound("That generation is no longer in your history.")
+                raise NotInHistory(image_id)
             return await images.of_job(db, record.job_id)
 
     # -- collections -----------------------------------------------------------------------
@@ -157,7 +164,7 @@ class Library:
             seen_in: the channel of the button clicked (see :func:`visible_to`).
 
         Raises:
-            NotFound: an image the user may not see answers like a missing one.
+            ImageNotFound: an image the user may not see answers like a missing one.
             CollectionFull: the user's collections would pass ``COLLECTION_CAP``.
         """
         now = self.clock()
@@ -165,7 +172,7 @@ class Library:
             for image_id in image_ids:
                 record = await images.get(db, image_id)
                 if record is None or not await visible_to(db, user.id, record, seen_in):
-                    raise NotFound("That image no longer exists.")
+                    raise ImageNotFound(image_id)
             await users.ensure_user(db, user.id, user.name, now)
             collection_id = await collections.ensure(db, user.id, collection, now)
             cap = self.settings.collection_cap
@@ -182,9 +189,9 @@ class Library:
         async with self.store.transaction() as db:
             await users.ensure_user(db, user_id, user_name, now)
             if existing := await collections.by_name(db, user_id, name):
-                raise BadRequest(f"You already have a collection named **{existing.name}**.")
+                raise CollectionExists(existing.name)
             if len(await collections.of_owner(db, user_id)) >= MAX_COLLECTIONS:
-                raise BadRequest(f"You have {MAX_COLLECTIONS} collections, the most allowed.")
+                raise LimitReached("collections", MAX_COLLECTIONS)
             await collections.create(db, user_id, name, now)
             return await self._own(db, user_id, name)
 
@@ -194,7 +201,7 @@ class Library:
             collection = await self._own(db, user_id, name)
             other = await collections.by_name(db, user_id, new_name)
             if other is not None and other.id != collection.id:
-                raise BadRequest(f"You already have a collection named **{other.name}**.")
+                raise CollectionExists(other.name)
             await collections.rename(db, collection.id, new_name)
             return await self._own(db, user_id, new_name)
 
@@ -220,7 +227,7 @@ class Library:
             collection = await self._own(db, user_id, name)
             record = await images.get(db, image_id)
             if record is None or not await self._visible(db, user_id, record):
-                raise NotFound(f"There is no image `{image_id}` you can add.")
+                raise NotAddable(image_id)
             added = await collections.add_within_cap(
                 db, user_id, collection.id, [image_id], cap, self.clock()
             )
@@ -233,7 +240,7 @@ class Library:
         async with self.store.transaction() as db:
             collection = await self._own(db, user_id, name)
             if not await collections.remove(db, collection.id, image_id):
-                raise NotFound(f"`{image_id}` is not in **{collection.name}**.")
+                raise NotInCollection(image_id, collection.name)
             return await self._own(db, user_id, name)
 
     async def list_collections(self, viewer_id: int, owner_id: int) -> list[Collection]:
@@ -244,18 +251,19 @@ class Library:
     async def show(self, viewer_id: int, owner_id: int, name: str, page: int = 0) -> CollectionPage:
         async with self.store.read() as db:
             found = await collections.by_name(db, owner_id, clean_name(name))
-        return await self._show(viewer_id, found, page, f"There is no collection **{name}**.")
+        return await self._show(viewer_id, found, page, name)
 
     async def show_page(self, viewer_id: int, collection_id: int, page: int) -> CollectionPage:
         async with self.store.read() as db:
             found = await collections.by_id(db, collection_id)
-        return await self._show(viewer_id, found, page, "That collection is not there any more.")
+        return await self._show(viewer_id, found, page, None)
 
     async def _show(
-        self, viewer_id: int, found: Collection | None, page: int, missing: str
+        self, viewer_id: int, found: Collection | None, page: int, asked: str | None
     ) -> CollectionPage:
+        """``asked``: the name asked for (None: asked by id, from a page button)."""
         if found is None or (found.owner_id != viewer_id and not found.is_public):
-            raise NotFound(missing)  # a private collection: as if it did not exist
+            raise CollectionNotFound(asked)  # a private collection: as if it did not exist
         count = max(1, math.ceil(found.size / COLLECTION_PAGE))
         number = min(max(page, 0), count - 1)
         async with self.store.read() as db:
@@ -269,7 +277,7 @@ class Library:
         name = clean_name(name)
         found = await collections.by_name(db, user_id, name)
         if found is None:
-            raise NotFound(f"You have no collection named **{name}**.")
+            raise CollectionNotFound(name, yours=True)
         return found
 
     @staticmethod
@@ -290,21 +298,13 @@ class Library:
             return await images.disk_use(db, owner_id, limit)
 
     def _measure(self, pending: list[tuple[str, str]]) -> dict[str, int]:
-        sizes = {}
-        for image_id, path in pending:
-            try:
-                sizes[image_id] = (self.files.root / path).stat().st_size
-            except FileNotFoundError:
-                sizes[image_id] = 0
-        return sizes
+        return {image_id: self.files.size(path) for image_id, path in pending}
 
     async def forget(self, user_id: int) -> Forgotten:
         """Delete the user's images (files and rows), jobs, collections and shares."""
         async with self.store.transaction() as db:
             if await erasure.open_jobs(db, user_id):
-                raise BadRequest(
-                    "You have requests still running; wait for them to finish, then try again."
-                )
+                raise JobsStillRunning
             posted = [
                 s for s in await shares.of_author(db, user_id) if s.status is ShareStatus.LIVE
             ]
@@ -317,11 +317,14 @@ class Library:
         return Forgotten(len(paths), removed, posted)
 
     def _delete_files(self, paths: list[str]) -> int:
+        """Delete the files (the rows are gone already); one that cannot be deleted now is
+        logged and the others still go."""
         removed = 0
         for path in paths:
-            with contextlib.suppress(FileNotFoundError):
-                (self.files.root / path).unlink()
-                removed += 1
+            try:
+                removed += self.files.delete(path)
+            except OSError:
+                log.exception("could not delete %s from %s", path, self.files.where)
         return removed
 
 
@@ -342,11 +345,8 @@ async def visible_to(
         return False
     made_by = await job_records.get(db, record.job_id)
     origin = made_by.origin if made_by is not None else None
-    return (
-        isinstance(origin, DiscordOrigin)
-        and origin.channel_id == channel_id
-        and origin.privacy == Privacy.PUBLIC  # an ephemeral or DM result (/settings) is private
-    )
+    # an ephemeral or DM result (/settings) was shown in no channel: it stays private
+    return origin is not None and origin.shown_in == channel_id
 
 
 class CollectionFull(BadRequest):

@@ -8,7 +8,6 @@ unset, so nobody sees a change until someone opens /settings.
 from __future__ import annotations
 
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -18,8 +17,14 @@ from data.origins import Privacy
 from data.preferences import FIELDS, Defaults
 from data.store import Store
 from studio import aspect
-from studio.errors import BadRequest, NegativePromptUnsupported
+from studio.errors import (
+    BadCount,
+    NegativePromptUnsupported,
+    UnknownChoice,
+    UnknownSize,
+)
 from studio.settings import Settings
+from studio.text import clean_text
 
 if TYPE_CHECKING:
     from studio.requester import Requester
@@ -127,43 +132,36 @@ class Preferences:
     def _apply(self, current: Defaults, changes: dict[str, Any]) -> Defaults:
         unknown = set(changes) - set(FIELDS)
         if unknown:
-            raise BadRequest(f"Unknown setting {sorted(unknown)[0]!r}.")
+            raise UnknownChoice("setting", sorted(unknown)[0], list(FIELDS))
         values = {
             name: self.check(name, value) for name, value in changes.items() if value is not UNSET
         }
         return replace(current, **values)
 
     def check(self, name: str, value: Any) -> Any:
-        """The value to store for one setting, or BadRequest naming what is wrong."""
+        """The value to store for one setting, or a BadRequest (with its code) naming the fault."""
         if value is None:
             return None
         if name == "shape":
             return self.check_shape(str(value))
         if name == "count":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
-                raise BadRequest("The image count must be 1 to 4.")
+                raise BadCount
             return value
         if name == "negative":
-            text = str(value).replace("\n", " ").replace("\t", " ")
-            if any(unicodedata.category(ch) == "Cc" for ch in text):
-                raise BadRequest("The negative prompt contains control characters; remove them.")
-            text = " ".join("".join(ch for ch in text if unicodedata.category(ch) != "Cf").split())
             limit = self.settings.max_prompt_length
-            if len(text) > limit:
-                raise BadRequest(
-                    f"The negative prompt is {len(text)} characters long; the limit is {limit}."
-                )
+            text = clean_text(str(value), limit, required=False, what="negative prompt")
             NegativePromptUnsupported.check(self.settings, text)  # it would do nothing
             return text or None
         if name == "remix":
             if not isinstance(value, bool):
-                raise BadRequest("Remix is on or off.")
+                raise UnknownChoice("remix", value, ["on", "off"])
             return value
         if name == "privacy":
             if value not in set(Privacy):
-                raise BadRequest(f"Results go to one of: {', '.join(Privacy)}.")
+                raise UnknownChoice("privacy", value, list(Privacy))
             return value
-        raise BadRequest(f"Unknown setting {name!r}.")
+        raise UnknownChoice("setting", name, list(FIELDS))
 
     def check_shape(self, shape: str) -> str:
         """A size name (square, portrait, landscape) or a ratio W:H from 1:4 to 4:1."""
@@ -173,6 +171,4 @@ class Preferences:
         if aspect.is_ratio(shape):
             width, height = aspect.parse_ratio(shape)
             return f"{width:g}:{height:g}"
-        raise BadRequest(
-            f"Unknown shape {shape!r}; use {', '.join(self.settings.sizes)} or a ratio like 3:2."
-        )
+        raise UnknownSize(shape, list(self.settings.sizes), what="shape")

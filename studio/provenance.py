@@ -4,7 +4,8 @@
 :func:`inspect`'s report: the C2PA manifest (who signed, what was done, the chain of
 source images) with its validation state, the invisible watermark, the PNG text chunks.
 The worker writes all three (``inference/provenance.py``); this side only reads, with
-no key and no torch.
+no key and no torch. The report is data (JSON); each adapter words it (Discord's few bold
+lines are in ``app/discord/cogs/provenance.py``).
 """
 
 from __future__ import annotations
@@ -159,45 +160,3 @@ def _chain(manifest: dict[str, Any], manifests: dict[str, Any]) -> list[dict[str
         seen.add(label)
         manifest = manifests.get(label, {})
     return steps
-
-
-def describe(report: dict[str, Any]) -> str:
-    """A few lines for people: what the credentials, the watermark and the text say."""
-    lines = []
-    credentials_ = report["c2pa"]
-    if credentials_ is None:
-        lines.append("**Content Credentials:** none (never signed, or stripped by a re-save)")
-    elif credentials_["state"] == "unreadable":
-        lines.append(f"**Content Credentials:** unreadable ({credentials_['error']})")
-    else:
-        signer = credentials_["signer"]
-        trust = (
-            "a trusted signer"
-            if signer["trusted"]
-            else "a signer on no trust list (a studio's own certificate)"
-        )
-        verdict = (
-            "valid"
-            if credentials_["state"] == "valid"
-            else "INVALID: " + ", ".join(credentials_["problems"])
-        )
-        lines.append(
-            f"**Content Credentials:** {verdict}; signed by {signer['common_name']}"
-            f" ({signer['issuer']}), {trust}"
-        )
-        for depth, step in enumerate(credentials_["chain"]):
-            made = step.get("generation", {})
-            what = " + ".join(action.removeprefix("c2pa.") for action in step["actions"])
-            model = f" with {made['model']}" if made.get("model") else ""
-            source_type = step["digital_source_type"] or ""
-            ai = " (AI-generated)" if "trainedAlgorithmic" in source_type else ""
-            lines.append(f"{'↳ ' if depth else ''}{what}{model}{ai}")
-    mark = report["watermark"]
-    if mark is None:
-        lines.append("**Invisible watermark:** none found")
-    else:
-        model = mark.get("model", f"model code {mark['model_code']}")
-        lines.append(f"**Invisible watermark:** {mark['studio']} ({model})")
-    text = report["text"]
-    lines.append("**PNG text:** " + (", ".join(sorted(text)) if text else "none"))
-    return "\n".join(lines)

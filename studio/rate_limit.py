@@ -10,21 +10,37 @@ A request is counted once however many use-cases it runs: an API request for 10 
 several jobs, an edit without a mask becomes a variation, and an adapter that must refuse
 before reading a body or downloading an attachment admits the request early. Each carries
 its request's key (the interaction, the reply, the HTTP request id).
+
+With ``QUEUE=redis://…`` the counts and keys live in Redis (:mod:`data.redis_rate_limit`),
+so several bot and API processes share one limit too.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from studio.errors import RateLimited
 
 FORGET_AFTER = 4096  # windows kept before the ended ones are dropped: memory stays flat
 
 
+class SharedCounter(Protocol):
+    """Counts kept outside this process (:class:`data.redis_rate_limit.RedisRateCounter`)."""
+
+    async def take(
+        self, user_id: int, jobs: int, seconds: float, request: str | None
+    ) -> float | None:
+        """Count one request (once per ``request`` key in a window); None when counted or
+        already admitted, else the seconds until it may be."""
+        ...
+
+
 class JobRateLimit:
     """At most ``jobs`` new requests per member per window; a window starts with the first
-    request after the previous one ended and lasts ``seconds``. A refusal does not count."""
+    request after the previous one ended and lasts ``seconds``. A refusal does not count.
+    The counts are this process's, or ``shared`` ones every process sees."""
 
     def __init__(
         self,
@@ -33,16 +49,20 @@ class JobRateLimit:
         clock: Callable[[], float] = time.monotonic,
         *,
         own_limits: dict[int, int] | None = None,
+        shared: SharedCounter | None = None,
     ) -> None:
         self.jobs = jobs
         self.seconds = seconds
         # Members with a limit of their own (the operator's terminal account); 0: unlimited.
         self.own_limits = dict(own_limits or {})
+        self.shared = shared
         self._clock = clock
         self._windows: dict[int, tuple[float, int]] = {}  # member → (window start, used)
         self._admitted: dict[int, set[str]] = {}  # member → request keys of the window
 
-    def check(self, user_id: int, now: float | None = None, request: str | None = None) -> None:
+    async def check(
+        self, user_id: int, now: float | None = None, request: str | None = None
+    ) -> None:
         """Count one request for the member, or raise :class:`RateLimited` with the wait.
 
         ``request``: the request's key; a request already admitted in this window passes
@@ -50,20 +70,28 @@ class JobRateLimit:
         jobs = self.own_limits.get(user_id, self.jobs)
         if jobs == 0:
             return
-        now = self._clock() if now is None else now
+        if self.shared is not None:
+            wait = await self.shared.take(user_id, jobs, self.seconds, request)
+        else:
+            wait = self._take(user_id, jobs, self._clock() if now is None else now, request)
+        if wait is not None:
+            raise RateLimited(jobs, self.seconds, wait)
+
+    def _take(self, user_id: int, jobs: int, now: float, request: str | None) -> float | None:
         start, used = self._windows.get(user_id, (now, 0))
         if now >= start + self.seconds:
             start, used = now, 0
             self._admitted.pop(user_id, None)
         if request is not None and request in self._admitted.get(user_id, ()):
-            return
+            return None
         if used >= jobs:
-            raise RateLimited(jobs, self.seconds, start + self.seconds - now)
+            return start + self.seconds - now
         self._windows[user_id] = (start, used + 1)
         if request is not None:  # at most `jobs` keys a window: bounded
             self._admitted.setdefault(user_id, set()).add(request)
         if len(self._windows) > FORGET_AFTER:
             self._forget_ended(now)
+        return None
 
     def _forget_ended(self, now: float) -> None:
         ended = [user for user, (start, _) in self._windows.items() if now >= start + self.seconds]

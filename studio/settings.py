@@ -67,6 +67,12 @@ class Settings(SharedSettings):
     api_public_url: str | None = None  # the base of result URLs behind a proxy; default: Host
     api_max_image_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)  # DALL·E 2's 4 MB
     api_url_minutes: float = Field(default=60, gt=0)  # how long a ``url`` result lives
+    # Where images live: empty (DATA_DIR), a folder (e.g. a shared mount) or s3://bucket/prefix
+    storage: str | None = None
+    s3_endpoint_url: str | None = None  # an S3-compatible store other than AWS (MinIO, …)
+    # API ``url`` results signed by the bucket itself (the bytes skip the API); the bucket's
+    # endpoint must then be reachable by the API's clients
+    storage_signed_links: bool = False
     # The web editor's signed links (Edit button, /edit-link): how long one may be opened.
     web_link_minutes: float = Field(default=15, gt=0, le=24 * 60)
     discord_api_base: str | None = None  # another Discord-compatible REST endpoint (tests)

@@ -21,7 +21,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from PIL import Image, ImageOps
@@ -30,27 +29,33 @@ from data import images, job_records, users
 from data.images import ImageFiles, ImageRecord
 from data.jobs import Job, JobKind, OutputRules, Priority
 from data.ledger import Pool
-from data.origins import HttpOrigin, Origin
+from data.origins import Origin
 from data.queue import JobQueue
 from data.store import Store
 from studio import access, aspect, canvas, styles
 from studio.access import MemberRoles
 from studio.credits import CreditRules
 from studio.errors import (
-    BadRequest,
+    BadCount,
+    BadReferences,
+    BadSeed,
+    BadStrength,
+    ConflictingEditOptions,
     DirectMessagesOff,
+    ImageNotFound,
+    JobNotFound,
     NegativePromptUnsupported,
-    NotFound,
     TooLarge,
     TooManyJobs,
     Unavailable,
+    UnknownSize,
 )
 from studio.library import Library, visible_to
 from studio.moderation import Moderator
 from studio.preferences import Preferences
 from studio.provenance import has_credentials
 from studio.quality import Quality, steps_for
-from studio.rate_limit import JobRateLimit
+from studio.rate_limit import JobRateLimit, SharedCounter
 from studio.requester import CONSOLE, Requester
 from studio.settings import Settings
 from studio.styles import Styles
@@ -98,6 +103,7 @@ log = logging.getLogger(__name__)
 
 ImageSource = str | bytes  # an image id from this studio, or uploaded file bytes
 
+MIN_STRENGTH = 0.05  # below it a variation is the same picture
 MAX_SEED = 2**32 - 16
 MAX_SIDE = 2048  # the job contract's longest side
 MAX_INPUT_IMAGES = 4  # an edit's source and its reference images, together
@@ -133,6 +139,7 @@ class Studio:
         moderator: Moderator | None = None,
         unavailable: Callable[[], str | None] = lambda: None,
         member_roles: MemberRoles | None = None,
+        shared_rate_counts: SharedCounter | None = None,
     ) -> None:
         self.settings = settings
         self._decodes = asyncio.Semaphore(settings.max_image_decodes)
@@ -150,19 +157,20 @@ class Studio:
             settings.rate_limit_jobs,
             settings.rate_limit_seconds,
             own_limits={CONSOLE.id: settings.console_rate_limit_jobs},
+            shared=shared_rate_counts,  # several processes, one limit (QUEUE=redis)
         )
         self.styles = Styles(settings, store, clock)
 
     # -- use-cases ---------------------------------------------------------------------
 
-    def admit(self, user: Requester, origin: Origin | None = None) -> None:
+    async def admit(self, user: Requester, origin: Origin | None = None) -> None:
         """Count this request against the member's rate limit, or raise ``rate_limited``.
 
         Every use-case that starts a job calls it first; an adapter that must refuse before
         reading a body or downloading an attachment calls it earlier, and the request is
         still counted once (see :mod:`studio.rate_limit`).
         """
-        self.rate_limit.check(user.id, request=origin.request_key if origin else None)
+        await self.rate_limit.check(user.id, request=origin.request_key if origin else None)
 
     async def imagine(
         self,
@@ -183,11 +191,12 @@ class Studio:
             A handle with live updates and the outcome.
 
         Raises:
-            StudioError: a bad prompt or option (``bad_request``), ``content_blocked``,
+            StudioError: a bad prompt or option (a BadRequest: ``prompt_empty``,
+                ``text_too_long``, ``unknown_size``, ``bad_count``…), ``content_blocked``,
                 ``suspended``, ``no_access``, ``not_enough_credits``, ``unavailable``.
                 Nothing was charged or queued.
         """
-        self.admit(user, origin)
+        await self.admit(user, origin)
         prompt = self.clean_prompt(prompt)
         negative = self.clean_prompt(options.negative, required=False)
         NegativePromptUnsupported.check(self.settings, negative)  # never dropped silently
@@ -203,7 +212,7 @@ class Studio:
         width, height = self.size_of(options.ratio or options.size or defaults.shape)
         count = options.count if options.count is not None else defaults.count
         if not 1 <= count <= 4:
-            raise BadRequest("Ask for 1 to 4 images.")
+            raise BadCount
         job = self._job(
             JobKind.GENERATE, prompt, negative, options.seed, count, width, height,
             steps=steps_for(options.quality, self.settings.steps),
@@ -224,9 +233,7 @@ class Studio:
             ratio = aspect.parse_ratio(shape)
             multiple = self.settings.family.multiple  # the model's (data/families.py)
             return aspect.size_for_ratio(ratio, budget, multiple, self.settings.max_canvas)
-        raise BadRequest(
-            f"Unknown size {shape!r}; use {', '.join(self.settings.sizes)} or a ratio like 3:2."
-        )
+        raise UnknownSize(shape, list(self.settings.sizes))
 
     @property
     def work_side(self) -> int:
@@ -265,9 +272,9 @@ class Studio:
             quality: steps within the model's range (default its own).
 
         Raises:
-            StudioError: as :meth:`imagine`, plus ``image_rejected`` and ``not_found``.
+            StudioError: as :meth:`imagine`, plus ``image_rejected`` and ``image_not_found``.
         """
-        self.admit(user, origin)
+        await self.admit(user, origin)
         return await self._vary(
             user, source, strength, prompt, seed, origin, references=references, quality=quality
         )
@@ -287,8 +294,8 @@ class Studio:
         """:meth:`vary` once the request is admitted (an edit without a mask ends here)."""
         self.check_references(references)
         strength = self.settings.vary_strength if strength is None else strength
-        if not 0.05 <= strength <= 1:
-            raise BadRequest("Strength must be between 0.05 and 1.")
+        if not MIN_STRENGTH <= strength <= 1:
+            raise BadStrength(MIN_STRENGTH, 1)
         text = self.clean_prompt(prompt) if prompt else None
         await self._screen(user, origin, text)
         image, parent = await self._source(user, source, origin, longest=self._kept_side)
@@ -335,9 +342,10 @@ class Studio:
             seed: for reproducible results; default a random one.
 
         Raises:
-            StudioError: as :meth:`vary`; two ways to pick the area are ``bad_request``.
+            StudioError: as :meth:`vary`; two ways to pick the area are
+                ``conflicting_edit_options``.
         """
-        self.admit(user, origin)
+        await self.admit(user, origin)
         prompt = self.clean_prompt(prompt)
         await self._screen(user, origin, prompt)
         grows = bool(options.extend or options.zoom)  # the canvas grows: the source is fitted
@@ -345,7 +353,7 @@ class Studio:
         image, parent = await self._source(user, source, origin, longest=longest)
         picks = (options.mask, options.region, options.extend, options.zoom, options.frame)
         if len([o for o in picks if o]) > 1:
-            raise BadRequest("Pick one of: a mask, --region, --extend, --zoom or a frame.")
+            raise ConflictingEditOptions(["mask", "region", "extend", "zoom", "frame"])
         self.check_references(options.references)
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
         if edit_area is None:
@@ -360,10 +368,7 @@ class Studio:
                 quality=options.quality,
             )
         if options.references:
-            raise BadRequest(
-                "Further images condition a whole-image edit: send them without a mask "
-                "or transparent area."
-            )
+            raise BadReferences("with_mask")
         steps = steps_for(options.quality, self.settings.steps)
         return await self._paint(user, edit_area, prompt, parent, source, seed, origin, steps)
 
@@ -384,9 +389,9 @@ class Studio:
             prompt: remix: a new prompt instead of the job's (through the content policy).
 
         Raises:
-            StudioError: ``not_found`` when the image is gone; else as :meth:`imagine`.
+            StudioError: ``image_not_found`` when the image is gone; else as :meth:`imagine`.
         """
-        self.admit(user, origin)
+        await self.admit(user, origin)
         text = self.clean_prompt(prompt) if prompt else None
         record = await self.image(image_id)
         async with self.store.read() as db:
@@ -417,7 +422,7 @@ class Studio:
     ) -> JobHandle:
         """Twice the width and height: the model repaints the enlarged image at a low
         strength (Subtle) or a higher one (Creative). Refuses results over the pixel limit."""
-        self.admit(user, origin)
+        await self.admit(user, origin)
         await self._screen(user, origin, None)
         image, parent = await self._source(user, source, origin, longest=None)
         width, height = image.width * 2, image.height * 2
@@ -457,9 +462,9 @@ class Studio:
     ) -> JobHandle:
         """Pan (⬅ ➡ ⬆ ⬇: extend one side by half) or zoom out one of our images, with its
         own prompt unless a new one is given (remix)."""
-        self.admit(user, origin)
+        await self.admit(user, origin)
         if (direction is None) == (zoom is None):
-            raise BadRequest("Pan in one direction or zoom out, not both.")
+            raise ConflictingEditOptions(["direction", "zoom"])
         parent = await self.image(image_id)
         text = self.clean_prompt(prompt) if prompt else parent.prompt
         options = EditOptions(extend=direction, zoom=zoom)
@@ -471,11 +476,11 @@ class Studio:
     # -- queries -----------------------------------------------------------------------
 
     async def image(self, image_id: str) -> ImageRecord:
-        """The record of one image; ``not_found`` when it is gone (forgotten, never was)."""
+        """The record of one image; ``image_not_found`` when it is gone (forgotten, never was)."""
         async with self.store.read() as db:
             record = await images.get(db, image_id)
         if record is None:
-            raise NotFound("That image no longer exists.")
+            raise ImageNotFound(image_id)
         return record
 
     async def job_of(self, user: Requester, job_id: str) -> job_records.JobRecord:
@@ -483,7 +488,7 @@ class Studio:
         async with self.store.read() as db:
             record = await job_records.get(db, job_id)
         if record is None or record.user_id != user.id:
-            raise NotFound("That request does not exist.")
+            raise JobNotFound(job_id)
         return record
 
     async def images_of_job(self, job_id: str) -> list[ImageRecord]:
@@ -504,7 +509,7 @@ class Studio:
         async with self.store.read() as db:
             record = await images.get(db, image_id)
             if record is None or not await visible_to(db, user.id, record, channel_id):
-                raise NotFound("That image no longer exists.")
+                raise ImageNotFound(image_id)
         return record
 
     async def save(
@@ -591,12 +596,9 @@ class Studio:
             return
         family = self.settings.family
         if not family.references:
-            raise BadRequest(
-                f"This studio's model ({family.title}) edits one image at a time; several "
-                "input images need a model that takes reference images, like FLUX.2 [klein]."
-            )
+            raise BadReferences("unsupported", model=family.title)
         if len(references) + 1 > MAX_INPUT_IMAGES:
-            raise BadRequest(f"Send at most {MAX_INPUT_IMAGES} images to edit together.")
+            raise BadReferences("too_many", limit=MAX_INPUT_IMAGES)
 
     def _job(
         self,
@@ -611,7 +613,7 @@ class Studio:
         **extra: Any,
     ) -> Job:
         if seed is not None and not 0 <= seed <= MAX_SEED:
-            raise BadRequest(f"The seed must be between 0 and {MAX_SEED}.")
+            raise BadSeed(MAX_SEED)
         return Job(
             id=uuid.uuid4().hex,
             kind=kind,
@@ -687,8 +689,8 @@ class Studio:
                 await self.moderator.screen_upload(user.id, _guild_of(user, origin), screened)
             return image, None
         parent = await self.image(source)
-        path = self.files.absolute(parent)
-        return await self._image_work(lambda: _open_fitted(path, longest)), parent
+        fitted = await self._image_work(lambda: _open_fitted(self.files.read(parent), longest))
+        return fitted, parent
 
     @property
     def _kept_side(self) -> int:
@@ -782,7 +784,7 @@ class Studio:
                 now,
                 credit_scope(self.settings, user),
                 user.guild_id,
-                via_api=isinstance(origin, HttpOrigin),  # the ledger says where it came from
+                tag=origin.ledger_tag if origin is not None else None,
             )
             # The queue takes turns by user and serves bought credits first when it is long
             # (granted credits never: anyone can make a server and grant themselves some).
@@ -815,10 +817,10 @@ def _guild_of(user: Requester, origin: Origin | None) -> int | None:
     return origin.guild_id if origin is not None else None
 
 
-def _open_fitted(path: Path, longest: int | None) -> Image.Image:
+def _open_fitted(png: bytes, longest: int | None) -> Image.Image:
     """One of our stored images, scaled for the model (None: as it is; in a thread)."""
-    image = Image.open(path)
-    image.load()  # reads the file and closes it (a PNG has one frame)
+    image = Image.open(io.BytesIO(png))
+    image.load()
     return canvas.fit(image, longest) if longest else image
 
 

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from data import styles
 from data.store import Store
 from data.styles import Style
-from studio.errors import BadRequest, NegativePromptUnsupported, NotFound
+from studio.errors import (
+    BadName,
+    EmptyStyle,
+    LimitReached,
+    NegativePromptUnsupported,
+    ServerOnly,
+    StyleExists,
+    StyleNotFound,
+)
 from studio.settings import Settings
+from studio.text import clean_text
 
 if TYPE_CHECKING:
     from studio.studio import Studio
@@ -60,19 +68,19 @@ class Styles:
             self._text(negative, "negative prompt"),
         )
         if not (style.prefix or style.suffix or style.negative):
-            raise BadRequest("Give the style a prefix, a suffix or a negative prompt.")
+            raise EmptyStyle
         NegativePromptUnsupported.check(self.settings, style.negative)  # it would do nothing
         async with self.store.transaction() as db:
             if await styles.count(db, guild_id) >= MAX_STYLES:
-                raise BadRequest(f"This server has {MAX_STYLES} styles; remove one first.")
+                raise LimitReached("styles", MAX_STYLES, server=True)
             if not await styles.add(db, style, by, self.clock()):
-                raise BadRequest(f"A style named **{name}** exists; remove it first.")
+                raise StyleExists(name)
         return style
 
     async def remove(self, guild_id: int | None, name: str) -> None:
         async with self.store.transaction() as db:
             if not await styles.remove(db, _server(guild_id), name.strip()):
-                raise NotFound(f"This server has no style named **{name.strip()}**.")
+                raise StyleNotFound(name.strip())
 
     async def list(self, guild_id: int | None) -> list[Style]:
         if guild_id is None:
@@ -85,7 +93,7 @@ class Styles:
         async with self.store.read() as db:
             style = await styles.get(db, guild_id, name.strip())
         if style is None:
-            raise NotFound(f"This server has no style named **{name.strip()}**; see `/style list`.")
+            raise StyleNotFound(name.strip())
         return style
 
     async def names(self, guild_id: int | None, typed: str, limit: int = 25) -> list[str]:
@@ -97,14 +105,8 @@ class Styles:
         return (first + rest)[:limit]
 
     def _text(self, text: str, what: str) -> str:
-        text = (text or "").replace("\n", " ").replace("\t", " ")
-        if any(unicodedata.category(ch) == "Cc" for ch in text):
-            raise BadRequest(f"The style's {what} contains control characters; remove them.")
-        text = " ".join("".join(ch for ch in text if unicodedata.category(ch) != "Cf").split())
         limit = self.settings.max_prompt_length
-        if len(text) > limit:
-            raise BadRequest(f"The style's {what} is {len(text)} characters; the limit is {limit}.")
-        return text
+        return clean_text(text, limit, required=False, what=f"style's {what}")
 
 
 def apply(style: Style, prompt: str, negative: str) -> tuple[str, str]:
@@ -117,15 +119,15 @@ def apply(style: Style, prompt: str, negative: str) -> tuple[str, str]:
 def check_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise BadRequest("Name the style.")
+        raise BadName("style")
     if len(name) > MAX_NAME:
-        raise BadRequest(f"A style name is at most {MAX_NAME} characters.")
+        raise BadName("style", MAX_NAME)
     if not _NAME.match(name):
-        raise BadRequest("A style name uses letters, digits, spaces, - . and ' only.")
+        raise BadName("style", allowed="letters, digits, spaces, - . and '")
     return name
 
 
 def _server(guild_id: int | None) -> int:
     if guild_id is None:
-        raise BadRequest("Style presets belong to a server; use this command in one.")
+        raise ServerOnly("styles")
     return guild_id

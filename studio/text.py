@@ -4,27 +4,28 @@ from __future__ import annotations
 
 import unicodedata
 
-from studio.errors import BadRequest
+from studio.errors import ControlCharacters, EmptyPrompt, TextTooLong
 
 
-def clean_text(text: str | None, limit: int, *, required: bool = True) -> str:
+def clean_text(text: str | None, limit: int, *, required: bool = True, what: str = "prompt") -> str:
     """Trim, drop invisible format characters, refuse control characters and overlong text.
 
     Args:
         text: what the person typed (None: nothing).
         limit: the most characters allowed after cleaning.
         required: refuse empty text (a prompt) instead of returning ``""`` (a reason).
+        what: the text's name in a refusal (``prompt``, ``negative prompt``…).
 
     Raises:
-        BadRequest: control characters, nothing left when ``required``, or too long.
+        ControlCharacters, EmptyPrompt (nothing left when ``required``), TextTooLong.
     """
     text = (text or "").replace("\n", " ").replace("\t", " ")
     if any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise BadRequest("The prompt contains control characters; remove them and try again.")
+        raise ControlCharacters(what)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = " ".join(text.split())
     if required and not text:
-        raise BadRequest("Write a prompt: describe the image you want.")
+        raise EmptyPrompt
     if len(text) > limit:
-        raise BadRequest(f"The prompt is {len(text)} characters long; the limit is {limit}.")
+        raise TextTooLong(what, len(text), limit)
     return text

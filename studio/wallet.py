@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from data import ledger, users
 from data.store import Store
 from studio.credits import CreditRules
-from studio.errors import BadRequest
+from studio.errors import BadAmount
 from studio.requester import Requester
 from studio.settings import Settings
 from studio.text import clean_text
@@ -121,12 +121,12 @@ class Wallet:
             everywhere: an operator's grant, spent on every server.
 
         Raises:
-            BadRequest: a zero amount, or a reason with control characters.
+            BadAmount (zero), ControlCharacters (in the reason).
         """
         reason = clean_text(reason, self.settings.max_prompt_length, required=False)
         reason = reason or "admin grant"
         if amount == 0:
-            raise BadRequest("Give a non-zero amount (negative takes credits away).")
+            raise BadAmount
         now, scope = self.clock(), self.scope(target)
         where = 0 if everywhere or target.guild_id is None else target.guild_id
         async with self.store.transaction() as db:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WITHHELD = "the images were withheld by the content filter ({reason})"
+FLAGGED = "flagged"  # the reason when a verdict that refuses gives none
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,9 @@ class JobUpdate:
 class JobOutcome:
     job: JobRecord
     images: list[ImageRecord]
-    error: str | None = None
+    error: str | None = None  # why it failed, a sentence for people
     grid: bytes | None = None  # the worker's grid of the images, when it sent one
+    withheld: str | None = None  # the content filter's reason, when it withheld the images
 
     @property
     def ok(self) -> bool:
@@ -216,8 +218,11 @@ class JobWatcher:
                     for row in new_rows:
                         await images.insert(db, row)
             else:
-                reason = withheld or status.error or "the job failed"
-                if await job_records.finish(db, job_id, RecordStatus.FAILED, reason, now):
+                failure = status.error or "the job failed"
+                reason = WITHHELD.format(reason=withheld) if withheld else failure
+                if await job_records.finish(
+                    db, job_id, RecordStatus.FAILED, reason, now, withheld=withheld
+                ):
                     await self.credits.refund(
                         db, record.user_id, record.cost, job_id, f"refund: {reason}"[:200], now
                     )
@@ -264,14 +269,15 @@ class JobWatcher:
         ]
 
     async def _withheld(self, record: JobRecord, status: JobStatus) -> str | None:
-        """Why a finished job's images must not be shown: the worker's verdict, or a check
-        here (off the event loop) when no worker made one."""
+        """Why a finished job's images must not be shown (the filter's reason, None: they
+        may): the worker's verdict, or a check here (off the event loop) when no worker
+        made one."""
         result = status.result
         if status.state is not JobState.DONE or result is None:
             return None
         if self.moderator is None:
             flagged = result.verdict is not None and not result.verdict.allowed
-            return WITHHELD.format(reason=result.verdict.reason) if flagged else None
+            return (result.verdict.reason or FLAGGED) if flagged else None
         guild_id = record.origin.guild_id if record.origin is not None else None
         try:
             verdict = await self.moderator.screen_output(
@@ -279,8 +285,8 @@ class JobWatcher:
             )
         except Exception:  # unreadable PNGs, a broken detector: never show unchecked images
             log.exception("could not check the images of job %s", record.id)
-            return WITHHELD.format(reason="they could not be checked")
-        return None if verdict.allowed else WITHHELD.format(reason=verdict.reason)
+            return "they could not be checked"
+        return None if verdict.allowed else (verdict.reason or FLAGGED)
 
     def _write_all(self, image_ids: list[str], pngs: list[bytes]) -> list[str]:
         """Write a job's PNG files; on an error none of them is left behind."""
@@ -352,6 +358,10 @@ class JobWatcher:
 
 def _outcome(record: JobRecord, produced: list[ImageRecord]) -> JobOutcome:
     """What a settled job tells its waiters: its images, or why it failed."""
+    failed = record.status is RecordStatus.FAILED
     return JobOutcome(
-        record, produced, record.error if record.status is RecordStatus.FAILED else None
+        record,
+        produced,
+        record.error if failed else None,
+        withheld=record.withheld if failed else None,
     )

@@ -18,7 +18,10 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 # (FLUX.2 [klein]) in its offline build, unless a test names another. TEST_MODEL=tiny runs
 # them on the SD build (`TEST_MODEL=tiny make test`); unit tests name their builds.
 TEST_MODEL = os.environ.get("TEST_MODEL", "tiny:flux2")
-for _name in ("DISCORD_TOKEN", "MODEL", "DATA_DIR", "DATABASE", "QUEUE", "IMAGE_SIZE"):
+for _name in (
+    "DISCORD_TOKEN", "MODEL", "DATA_DIR", "DATABASE", "QUEUE", "IMAGE_SIZE", "STORAGE",
+    "S3_ENDPOINT_URL", "STORAGE_SIGNED_LINKS",
+):  # fmt: skip
     os.environ.pop(_name, None)  # tests never read a developer's environment
 
 
@@ -85,14 +88,74 @@ def redis_url(tmp_path: Path):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the test session (Debian's binaries); skipped, with
+    the reason, only where PostgreSQL is not installed."""
+    from tests.postgres_server import INSTALL_HINT, PostgresServer, binaries
+
+    if binaries() is None:
+        pytest.skip(INSTALL_HINT)
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty database on the session's PostgreSQL server."""
+    return postgres_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request, settings) -> Path | str:
+    """Where a store lives, on each engine: a SQLite file or a PostgreSQL database."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    return settings.database_path
+
+
+@pytest.fixture
+async def any_store(store_location):
+    """The store on each engine: the contract tests run on SQLite and on PostgreSQL."""
+    from data.store import Store
+
+    opened = await Store.open(store_location)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """One local S3-compatible server for the session (moto's, on 127.0.0.1)."""
+    from tests.s3_server import S3Server
+
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server, monkeypatch) -> str:
+    """A fresh bucket on the local S3 server, with credentials for it in the environment
+    (boto3 reads them as it would on a real deployment); returns its name."""
+    from tests.s3_server import CREDENTIALS
+
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    return s3_server.new_bucket()
+
+
 OpenQueue = Callable[..., Awaitable["JobQueue"]]
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "redis", "postgresql"])
 async def queues(request, settings) -> AsyncIterator[OpenQueue]:
     """Opens queues on one backend; every one of them is closed after the test."""
     if request.param == "redis":
         url = request.getfixturevalue("redis_url")
+    elif request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
     else:
         settings.database_path.parent.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{settings.database_path}"

@@ -81,7 +81,7 @@ def test_bad_input_and_bad_settings_get_one_sentence(tmp_path: Path):
     )
     coded = run_cli(tmp_path, "imagine", " ", "--out", "x", "--codes", LOCAL_WORKER="false")
     assert coded.returncode == 1 and coded.stderr.strip() == (
-        "error [bad_request]: Write a prompt: describe the image you want."
+        "error [prompt_empty]: Write a prompt: describe the image you want."
     )
     wrong = run_cli(tmp_path, "imagine", "a cat", "--out", "x", IMAGE_SIZE="huge")
     assert wrong.returncode == 1

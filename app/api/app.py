@@ -127,7 +127,7 @@ class Api:
         member's history.
         """
         try:
-            self.studio.admit(member, origin)  # Discord's limit too
+            await self.studio.admit(member, origin)  # Discord's limit too
         except StudioError as error:
             raise from_studio(error) from None
         handles: list[JobHandle] = []

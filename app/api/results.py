@@ -5,6 +5,8 @@ image id and an expiry (60 minutes by default, as OpenAI's), served by the studi
 without the key (like OpenAI's signed links), in the format the request asked for. The
 images themselves live in the studio's history either way: a client that disconnects
 before the answer loses nothing.
+With images in a bucket and ``STORAGE_SIGNED_LINKS``, a PNG ``url`` the API need not scale
+is the bucket's own presigned link with the same lifetime instead.
 """
 
 from __future__ import annotations
@@ -23,10 +25,9 @@ from data import api_keys, images
 from data.api_keys import LinkRow
 from data.images import ImageFiles, ImageRecord
 from data.store import Store
-from studio.watcher import WITHHELD, JobHandle, JobOutcome, JobWatcher
+from studio.watcher import JobHandle, JobOutcome, JobWatcher
 
 PNG = Encoding()
-WITHHELD_START = WITHHELD.split("{", 1)[0]
 
 
 class Results:
@@ -59,11 +60,13 @@ class Results:
         produced = [record for outcome in outcomes if outcome.ok for record in outcome.images]
         if produced:
             return produced[:n]
-        errors = [outcome.error or "" for outcome in outcomes]
-        withheld = next((e for e in errors if e.startswith(WITHHELD_START)), None)
+        withheld = next((outcome.withheld for outcome in outcomes if outcome.withheld), None)
         if withheld:
-            reason = withheld.removeprefix("the images were ")
-            raise policy_violation(f"The images were {reason}; the credits were refunded.")
+            raise policy_violation(
+                f"The images were withheld by the content filter ({withheld}); "
+                "the credits were refunded."
+            )
+        errors = [outcome.error or "" for outcome in outcomes]
         raise ApiError(
             500,
             f"The generation failed ({errors[0]}); the credits were refunded.",
@@ -86,6 +89,11 @@ class Results:
             )
             return [ImageData(b64_json=base64.b64encode(image).decode()) for image in images]
         now = self.clock()
+        signed = await asyncio.gather(
+            *(asyncio.to_thread(self._signed, record, size, encoding) for record in records)
+        )
+        if all(signed):  # the bucket serves them itself: no token, no bytes through here
+            return [ImageData(url=url) for url in signed]
         links = [
             LinkRow(
                 token=secrets.token_urlsafe(32),
@@ -122,6 +130,15 @@ class Results:
             return None
         image = await asyncio.to_thread(self.encoded, record, (link.width, link.height), encoding)
         return image, encoding
+
+    def _signed(
+        self, image: ImageRecord, size: tuple[int, int] | None, encoding: Encoding
+    ) -> str | None:
+        """A URL signed by the image store (STORAGE_SIGNED_LINKS) when the stored PNG is
+        the answer as it is; None when the API must serve (scale, convert) it."""
+        if encoding.format != "png" or size not in (None, (image.width, image.height)):
+            return None
+        return self.files.signed_url(image.path, self.link_seconds)
 
     def encoded(
         self, image: ImageRecord, size: tuple[int, int] | None, encoding: Encoding

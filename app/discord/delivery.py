@@ -59,7 +59,7 @@ class Delivery:
         """
         try:
             # Before deferring: the use-case counts this interaction once (the API's limit too)
-            self.studio.admit(requester(interaction.user), interaction_origin(interaction))
+            await self.studio.admit(requester(interaction.user), interaction_origin(interaction))
         except StudioError as error:
             await self.refuse(interaction, words(error))
             return

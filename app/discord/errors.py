@@ -11,11 +11,21 @@ from collections.abc import Callable
 from typing import Any
 
 from studio.errors import (
+    CollectionExists,
+    CollectionNotFound,
+    ConflictingEditOptions,
     EveryoneRole,
     GalleryUnreachable,
+    KeyNotFound,
+    LimitReached,
     NoAccess,
+    NotAddable,
+    NotAnImageId,
+    NotInCollection,
     RateLimited,
     StudioError,
+    StyleExists,
+    StyleNotFound,
 )
 from studio.gallery import NoGalleryChannel
 from studio.library import CollectionFull
@@ -23,6 +33,36 @@ from studio.library import CollectionFull
 
 def _plural(count: float, word: str) -> str:
     return f"{count:g} {word}{'s' if count != 1 else ''}"
+
+
+# The command that makes room, by what ran out (LimitReached.what).
+_MAKE_ROOM = {
+    "styles": "`/style remove`",
+    "collections": "`/collection delete`",
+    "keys": "`/api-key revoke`",
+}
+
+
+def _limit(e: LimitReached) -> str:
+    command = _MAKE_ROOM.get(e.what)
+    return f"{e} Use {command}." if command else str(e)
+
+
+def _collection_not_found(e: CollectionNotFound) -> str:
+    if e.name is None:
+        return str(e)
+    if e.yours:
+        return f"You have no collection named **{e.name}**; see `/collection list`."
+    return f"There is no collection **{e.name}**."
+
+
+def _edit_options(e: ConflictingEditOptions) -> str:
+    """The reply syntax (``--region``) for the options an edit reply can name."""
+    plain = {"mask": "a mask", "frame": "a frame"}  # not reply options: the editor's
+    named = [plain.get(o, f"--{o}") for o in e.options]
+    if "mask" not in e.options:
+        return str(e)
+    return f"Pick one of: {', '.join(named[:-1])} or {named[-1]}."
 
 
 WORDS: dict[str, Callable[[Any], str]] = {
@@ -47,6 +87,23 @@ WORDS: dict[str, Callable[[Any], str]] = {
         "Remove some with `/collection remove` first."
     ),
     EveryoneRole.code: lambda e: "@everyone already means everyone; use /access open instead.",
+    StyleExists.code: lambda e: f"A style named **{e.name}** exists; remove it first.",
+    StyleNotFound.code: lambda e: (
+        f"This server has no style named **{e.name}**; see `/style list`."
+    ),
+    CollectionExists.code: lambda e: f"You already have a collection named **{e.name}**.",
+    CollectionNotFound.code: _collection_not_found,
+    NotAddable.code: lambda e: f"There is no image `{e.image_id}` you can add.",
+    NotInCollection.code: lambda e: f"`{e.image_id}` is not in **{e.collection}**.",
+    NotAnImageId.code: lambda e: (
+        "That is not an image id: use the 12-character id shown under the image "
+        f"(e.g. `{e.EXAMPLE}`)."
+    ),
+    KeyNotFound.code: lambda e: (
+        f"You have no active key `{e.key_id}`; `/api-key list` shows their ids."
+    ),
+    LimitReached.code: _limit,
+    ConflictingEditOptions.code: _edit_options,
 }
 
 

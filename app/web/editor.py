@@ -29,7 +29,15 @@ from data.job_records import JobRecord, RecordStatus
 from data.origins import DiscordOrigin
 from studio import edit_links
 from studio.edit_links import EditLink, EditLinks, LinkTaken
-from studio.errors import BadRequest, StudioError
+from studio.errors import (
+    BadRequest,
+    NoAccess,
+    NotEnoughCredits,
+    NotFound,
+    RateLimited,
+    StudioError,
+    Unavailable,
+)
 from studio.requester import Requester
 from studio.studio import EditOptions, Studio
 from studio.watcher import JobUpdate
@@ -119,19 +127,22 @@ class Editor:
 KEY = web.AppKey("editor", Editor)
 
 
+# The HTTP status of a refusal, by the classes' codes (a NotFound of any kind is a 404).
+STATUS = {
+    edit_links.LinkInvalid.code: 403,
+    LinkTaken.code: 403,
+    edit_links.LinkExpired.code: 410,
+    edit_links.LeftServer.code: 403,
+    NoAccess.code: 403,
+    RateLimited.code: 429,
+    NotEnoughCredits.code: 402,
+    Unavailable.code: 503,
+}
+
+
 def refusal(error: StudioError) -> web.Response:
     """A refusal as JSON the page shows as it is (plain sentences, no markup)."""
-    status = {
-        "link_invalid": 403,
-        "link_taken": 403,
-        "link_expired": 410,
-        "left_server": 403,
-        "no_access": 403,
-        "not_found": 404,
-        "rate_limited": 429,
-        "not_enough_credits": 402,
-        "unavailable": 503,
-    }.get(error.code, 400)
+    status = STATUS.get(error.code, 404 if isinstance(error, NotFound) else 400)
     body = {"error": {"code": error.code, "message": str(error), **error.details()}}
     return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, default=str))
 
@@ -155,7 +166,7 @@ async def page(request: web.Request) -> web.Response:
     try:
         editor.link(request)
     except StudioError as error:
-        status = 410 if error.code == "link_expired" else 403
+        status = 410 if error.code == edit_links.LinkExpired.code else 403
         html = static_text("refused.html").replace("{message}", escape(str(error)))
         return web.Response(text=html, content_type="text/html", status=status)
     return web.Response(text=static_text("editor.html"), content_type="text/html")

@@ -27,7 +27,14 @@ from data.image_checks import FACES, ImageChecker, ImageRules, ImageVerdict
 from data.jobs import Job, JobKind, OutputRules, Result
 from data.moderation import Block, GuildRules, Suspension, Term
 from data.store import Store
-from studio.errors import BadRequest, ContentBlocked, Suspended
+from studio.errors import (
+    BadName,
+    ContentBlocked,
+    Suspended,
+    TermExists,
+    TermNotListed,
+    UnreadableScript,
+)
 from studio.moderation.classifier import PromptClassifier
 from studio.moderation.diversity import diversify
 from studio.moderation.normalize import canonical
@@ -195,10 +202,7 @@ class Moderator:
             return
         what = "negative prompt" if negative else "prompt"
         if decision.source == "script":
-            raise BadRequest(
-                f"This {what} has words in the {decision.term} script, which the content "
-                f"policy cannot read yet; write it in {LANGUAGES_READ}. Nothing was charged."
-            )
+            raise UnreadableScript(what, decision.term or "", LANGUAGES_READ)
         assert decision.category is not None
         term = decision.term or ""
         until = await self._block(guild_id, user_id, "prompt", decision.category, term, text)
@@ -282,20 +286,20 @@ class Moderator:
         """Add a blocked or allowed term for a server; returns it as stored."""
         stored = canonical(term.rstrip("*")) + ("*" if term.strip().endswith("*") else "")
         if not stored.strip("*"):
-            raise BadRequest("Give a word or phrase with letters or digits.")
+            raise BadName("term")
         if len(stored) > MAX_TERM_LENGTH:
-            raise BadRequest(f"Terms are at most {MAX_TERM_LENGTH} characters.")
+            raise BadName("term", MAX_TERM_LENGTH)
         now = self.clock()
         async with self.store.transaction() as db:
             if not await moderation.add_term(db, guild_id, stored, kind, moderator_id, now):
-                raise BadRequest(f"“{stored}” is already on this server's {kind} list.")
+                raise TermExists(stored, kind)
         return stored
 
     async def remove_term(self, guild_id: int, term: str) -> str:
         stored = canonical(term.rstrip("*")) + ("*" if term.strip().endswith("*") else "")
         async with self.store.transaction() as db:
             if not await moderation.remove_term(db, guild_id, stored):
-                raise BadRequest(f"“{stored}” is not on this server's lists.")
+                raise TermNotListed(stored)
         return stored
 
     async def terms(self, guild_id: int) -> list[Term]:

@@ -151,7 +151,7 @@ async def test_no_credits_and_the_rate_limit_are_429s(settings):
         assert 1 <= int(limited.value.response.headers["Retry-After"]) <= 60
         assert await api.job_count() == 0
         with pytest.raises(RateLimited):  # one limit per member: Discord counts the same
-            api.runtime.studio.rate_limit.check(USER)
+            await api.runtime.studio.rate_limit.check(USER)
 
 
 async def test_in_flight_limit_then_a_disconnected_client_still_gets_its_job(settings, engine):

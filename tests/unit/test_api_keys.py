@@ -16,6 +16,12 @@ from studio.requester import Requester
 ALICE = Requester(11, "alice", guild_id=77, role_ids=frozenset({5, 6}))
 
 
+@pytest.fixture
+def store(any_store):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
+
+
 async def test_a_key_is_stored_as_its_digest_and_acts_as_its_member_there(store):
     keys = ApiKeys(store)
     made = await keys.create(ALICE, "  my   script ")

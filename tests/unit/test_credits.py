@@ -17,6 +17,12 @@ START = datetime(2026, 1, 31, 12, tzinfo=UTC).timestamp()  # month ends make ann
 DAY = 86_400.0
 
 
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
+
+
 async def new_user(store: Store, user_id: int = 1, now: float = START) -> None:
     async with store.transaction() as db:
         await users.ensure_user(db, user_id, "u", now)
@@ -34,7 +40,7 @@ async def charge(store: Store, job: str, cost: int = 1, now: float = START) -> b
 
 async def test_concurrent_spends_never_go_below_zero(store: Store):
     await new_user(store)
-    other = await Store.open(store.path)  # a second process's connection
+    other = await Store.open(store.location)  # a second process's connection
     try:
         stores = [store, other]
         results = await asyncio.gather(*(charge(stores[i % 2], f"job{i}") for i in range(80)))
@@ -133,7 +139,7 @@ async def test_the_scheduler_grants_on_start_and_on_its_interval(store: Store):
             raise AssertionError("the interval job never granted the refills")
         assert len(grants) == 2  # refill #1 at start, #2 on the interval; never twice
     finally:
-        scheduler.stop()
+        await scheduler.stop()
 
 
 async def test_credits_per_server_are_separate_and_bought_packs_go_everywhere(store: Store):
@@ -151,3 +157,46 @@ async def test_credits_per_server_are_separate_and_bought_packs_go_everywhere(st
         assert not await RULES.refund(db, 1, 60, "big", "failed", START)
         assert await RULES.wallet(db, 1, server_a) == ledger.Balance(free=50, paid=115)
         assert await ledger.accounts(db) == [(1, server_a), (1, server_b)]
+
+
+class CountedRules(CreditRules):
+    """The real rules, counting how often a scheduler ran them."""
+
+    runs = 0
+
+    async def refill_everyone(self, db, now: float) -> None:
+        self.runs += 1
+        await super().refill_everyone(db, now)
+
+
+async def test_one_scheduler_of_several_on_a_redis_queue_holds_the_refills(store, redis_url):
+    """Bot processes on one Redis take turns by lease: one runs the refills; when it
+    stops another takes over at once, and when it dies, once its lease expires."""
+    from app.refills import refill_lease
+    from data.queue import open_queue
+    from tests.e2e.conftest import wait_until
+
+    await new_user(store)
+    later = START + 40 * DAY  # past the first anniversary: one refill is due
+    queues = [await open_queue(redis_url) for _ in range(3)]
+    rules = [CountedRules(50, 15, 115) for _ in queues]
+    first, second, third = (
+        RefillScheduler(
+            store, r, every_minutes=0.005, clock=lambda: later, lease=refill_lease(q, f"bot-{i}")
+        )
+        for i, (r, q) in enumerate(zip(rules, queues, strict=True))
+    )
+    try:
+        assert await first.run_once() and not await second.run_once()
+        assert await first.run_once()  # the holder renews
+        await first.stop()  # lets go
+        assert await second.run_once() and not await third.run_once()
+        # the second dies holding it (no stop): the third takes over once it expires
+        await wait_until(third.run_once, timeout=10)
+        assert [r.runs for r in rules] == [2, 1, 1]
+        async with store.read() as db:
+            grants = [e for e in await ledger.recent(db, 1, 100) if e.kind is EntryKind.FREE_GRANT]
+            assert len(grants) == 2  # the welcome and one refill, however many runs
+    finally:
+        for queue in queues:
+            await queue.close()

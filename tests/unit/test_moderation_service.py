@@ -167,6 +167,52 @@ async def test_a_flagged_result_is_withheld_and_refunded_once(runtime):
     await runtime.studio.imagine(ALICE, "a purple mammoth", origin=GUILD)
 
 
+async def test_withheld_is_a_typed_field_the_api_reads_whatever_the_sentence_says(
+    runtime, monkeypatch
+):
+    """The Images API learns that a result was withheld from the outcome's ``withheld``
+    field, not from the sentence people read: reworded, it is still a policy refusal, and
+    so is an outcome read back from the database (another process settled it)."""
+    import studio.watcher
+    from app.api.errors import ApiError
+    from app.api.results import Results
+
+    monkeypatch.setattr(studio.watcher, "WITHHELD", "Bilder vom Inhaltsfilter zurückgehalten")
+    runtime.studio.moderator.images = ImageChecker(min_skin=0.0)  # the wheel reads as nudity
+    handle = await runtime.studio.imagine(ALICE, "a colour wheel", ImagineOptions(count=1))
+    claim = await runtime.queue.claim("test-worker", 60)
+    wheel = png(Image.fromarray(skimage.data.colorwheel()))
+    result = Result(
+        job_id=claim.job.id,
+        model="tiny",
+        width=370,
+        height=371,
+        images=[GeneratedImage(png=wheel, seed=1)],
+        seconds=0.1,
+    )
+    assert await runtime.queue.complete(claim.job.id, "test-worker", result)
+    outcome = await handle.outcome()
+    assert outcome.withheld == "nudity" and outcome.error.startswith("Bilder")
+    (rebuilt,) = await runtime.watcher.undelivered()
+    assert rebuilt.withheld == "nudity" and rebuilt.job.withheld == "nudity"
+
+    results = Results(runtime.store, runtime.studio.files, runtime.watcher, link_minutes=60)
+    with pytest.raises(ApiError) as refused:
+        await results.collect([handle], 1)
+    answer = refused.value
+    assert (answer.status, answer.code) == (400, "content_policy_violation")
+    assert answer.message == (
+        "The images were withheld by the content filter (nudity); the credits were refunded."
+    )
+    # A job that failed for any other reason is no policy refusal, whatever its text says.
+    failing = await runtime.studio.imagine(ALICE, "a plain fox", ImagineOptions(count=1))
+    other = await runtime.queue.claim("test-worker", 60)
+    await runtime.queue.fail(other.job.id, "test-worker", "withheld by the content filter (x)")
+    with pytest.raises(ApiError) as failed:
+        await results.collect([failing], 1)
+    assert (failed.value.status, failed.value.code) == (500, "generation_failed")
+
+
 async def test_images_that_cannot_be_checked_are_not_shown(runtime):
     handle = await runtime.studio.imagine(ALICE, "a purple mammoth", ImagineOptions(count=1))
     claim = await runtime.queue.claim("test-worker", 60)

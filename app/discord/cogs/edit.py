@@ -80,7 +80,7 @@ class EditCog(commands.Cog):
         if message.guild is None and not self.bot.settings.allow_dms:
             raise DirectMessagesOff()  # before any download
         # Before any download: a flood of replies must not make the bot fetch 10 MB each.
-        self.bot.studio.admit(requester(message.author), message_origin(message))
+        await self.bot.studio.admit(requester(message.author), message_origin(message))
         source = await self._source(target, request.index)
         if source is None:
             return

@@ -6,21 +6,63 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from studio.errors import BadRequest
-from studio.provenance import CannotInspect, describe, inspect
+from studio.provenance import CannotInspect, inspect
 
 if TYPE_CHECKING:
-    from studio.client import ImagineBot
+    from app.discord.client import ImagineBot
 
 MENU_NAME = "Check provenance"
 REPORT_FILENAME = "provenance.json"
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+
+
+def describe(report: dict[str, Any]) -> str:
+    """What the credentials, the watermark and the text say, in a few lines for Discord."""
+    lines = []
+    credentials_ = report["c2pa"]
+    if credentials_ is None:
+        lines.append("**Content Credentials:** none (never signed, or stripped by a re-save)")
+    elif credentials_["state"] == "unreadable":
+        lines.append(f"**Content Credentials:** unreadable ({credentials_['error']})")
+    else:
+        signer = credentials_["signer"]
+        trust = (
+            "a trusted signer"
+            if signer["trusted"]
+            else "a signer on no trust list (a studio's own certificate)"
+        )
+        verdict = (
+            "valid"
+            if credentials_["state"] == "valid"
+            else "INVALID: " + ", ".join(credentials_["problems"])
+        )
+        lines.append(
+            f"**Content Credentials:** {verdict}; signed by {signer['common_name']}"
+            f" ({signer['issuer']}), {trust}"
+        )
+        for depth, step in enumerate(credentials_["chain"]):
+            made = step.get("generation", {})
+            what = " + ".join(action.removeprefix("c2pa.") for action in step["actions"])
+            model = f" with {made['model']}" if made.get("model") else ""
+            source_type = step["digital_source_type"] or ""
+            ai = " (AI-generated)" if "trainedAlgorithmic" in source_type else ""
+            lines.append(f"{'↳ ' if depth else ''}{what}{model}{ai}")
+    mark = report["watermark"]
+    if mark is None:
+        lines.append("**Invisible watermark:** none found")
+    else:
+        model = mark.get("model", f"model code {mark['model_code']}")
+        lines.append(f"**Invisible watermark:** {mark['studio']} ({model})")
+    text = report["text"]
+    lines.append("**PNG text:** " + (", ".join(sorted(text)) if text else "none"))
+    return "\n".join(lines)
 
 
 @app_commands.guild_only()
