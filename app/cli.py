@@ -235,10 +235,11 @@ async def _queue_overview(settings: Settings, failures: int = 5) -> int:
 
 def _provenance(settings: Settings, path: Path) -> int:
     """Print one JSON object about the file; exit 1 with one sentence if it is no image."""
-    from studio.provenance import CannotInspect, inspect
+    from studio.provenance import CannotInspect, inspect, own_certificate
 
     try:
-        report = inspect(_read(path), known_models=(settings.model,))
+        own = own_certificate(settings.data_dir)
+        report = inspect(_read(path), known_models=(settings.model,), own=own)
     except (StudioError, CannotInspect) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -294,7 +295,7 @@ async def _studio_command(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     if warning := other_model_warning(settings.model, outcome.images):
         print(warning, file=sys.stderr)
-    args.out.mkdir(parents=True, exist_ok=True)
+    private.make_dir(args.out)  # 0700: people's images, whatever the umask
     for image in outcome.images:
         target = args.out / f"{image.position}.png"
         target.write_bytes(await asyncio.to_thread(runtime.studio.files.read, image))

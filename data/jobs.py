@@ -65,6 +65,20 @@ class OutputVerdict(BaseModel):
     score: float | None = None
 
 
+class SourceReference(BaseModel):
+    """An uploaded source as a result's Content Credentials name it: what it was, never what
+    it carried (its own manifest store, thumbnails and assertions stay out, unscreened)."""
+
+    model_config = _CONTRACT
+
+    title: str = "uploaded image"
+    format: str  # its MIME type as uploaded
+    sha256: str  # of the uploaded file's bytes (hex)
+    # Its own Content Credentials: "none", "valid" (intact, any signer), "invalid",
+    # "unreadable"; "studio": one of ours whose chain was cut to keep the result small.
+    credentials: str = "none"
+
+
 class Job(BaseModel):
     model_config = _CONTRACT
 
@@ -94,6 +108,8 @@ class Job(BaseModel):
     # The source image as stored (a studio image, its Content Credentials included): the
     # worker records it as the result's C2PA ingredient; the pixels come from init_image.
     parent: bytes | None = None
+    # An upload instead: the ingredient is only this reference (no manifest, no thumbnail).
+    source: SourceReference | None = None
 
     def prompt_for(self, index: int) -> str:
         """The prompt image ``index`` is drawn from: its own, or the job's."""

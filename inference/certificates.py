@@ -8,7 +8,12 @@ c2pa-rs requires (SKI/AKI, digitalSignature, emailProtection), and keeps it in
 intact and says which studio made the image, but nobody vouches for that studio.
 
 Key and chain live in one file, created with a hard link that fails if it exists, so two
-workers starting at once on one ``DATA_DIR`` end up with the same chain.
+workers starting at once on one ``DATA_DIR`` end up with the same chain. The folder is
+0700 and the file 0600, whatever the worker's umask.
+
+The chain that signs (self-made or the operator's, never the key) is also written to
+``DATA_DIR/c2pa/certificate.pem``: the bot compares an image's signer with it, so "Check
+provenance" can tell this studio's images from a lookalike signed with the same names.
 """
 
 from __future__ import annotations
@@ -24,7 +29,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from data import private
+
 SELF_MADE = Path("c2pa") / "signer.pem"
+PUBLIC = Path("c2pa") / "certificate.pem"  # the signing chain only: what the bot compares
 _KEY_MARK = b"-----BEGIN PRIVATE KEY-----"
 _CERT_MARK = b"-----BEGIN CERTIFICATE-----"
 
@@ -43,7 +51,25 @@ class SigningKey:
 
 
 def load_signing_key(data_dir: Path, cert: Path | None, key: Path | None) -> SigningKey:
-    """The operator's certificate and key when both are set, else the studio's own."""
+    """The operator's certificate and key when both are set, else the studio's own; its
+    chain is published to ``DATA_DIR/c2pa/certificate.pem`` for the bot's checks."""
+    signing = _load(Path(data_dir), cert, key)
+    publish_chain(Path(data_dir) / PUBLIC, signing.chain)
+    return signing
+
+
+def publish_chain(path: Path, chain: bytes) -> None:
+    """Write ``chain`` to ``path`` (0600, atomically) unless it already holds it."""
+    private.make_dir(path.parent)
+    if path.exists() and path.read_bytes() == chain:
+        return
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as temporary:
+        temporary.write(chain)
+    os.chmod(temporary.name, 0o600)
+    os.replace(temporary.name, path)
+
+
+def _load(data_dir: Path, cert: Path | None, key: Path | None) -> SigningKey:
     if (cert is None) != (key is None):
         raise CertificateError("Set both C2PA_CERT and C2PA_KEY, or neither.")
     if cert is not None and key is not None:
@@ -56,12 +82,12 @@ def load_signing_key(data_dir: Path, cert: Path | None, key: Path | None) -> Sig
         if b"PRIVATE KEY-----" not in key_pem:
             raise CertificateError(f"C2PA_KEY ({key}) holds no PEM private key.")
         return SigningKey(chain, key_pem, self_made=False)
-    return _self_made(Path(data_dir) / SELF_MADE)
+    return _self_made(data_dir / SELF_MADE)
 
 
 def _self_made(path: Path) -> SigningKey:
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private.make_dir(path.parent)  # 0700 even without the CLI's umask
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as temporary:
             temporary.write(make_chain())
         try:

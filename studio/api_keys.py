@@ -49,6 +49,13 @@ class InvalidKey(StudioError):
         super().__init__(self._SENTENCES[problem])
 
 
+class KeyNeedsServer(StudioError):
+    """A member asked for a key outside a server (a DM): it would act under no server's
+    rules, so none is made."""
+
+    code = "key_needs_server"
+
+
 @dataclass(frozen=True)
 class NewKey:
     """A key just made: ``secret`` is the whole key, shown to its owner once."""

@@ -8,7 +8,7 @@ unset, so nobody sees a change until someone opens /settings.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -50,15 +50,24 @@ class Effective:
     privacy: str
 
 
+ScreenText = Callable[[int, int | None, str], Awaitable[None]]
+
+
 class Preferences:
     """Reads and changes the stored defaults; validates every value before it is stored."""
 
     def __init__(
-        self, settings: Settings, store: Store, clock: Callable[[], float] = time.time
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Callable[[], float] = time.time,
+        screen: ScreenText | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
+        # The content policy for a stored negative prompt (user, server, text); None: none.
+        self.screen = screen
         self._resolved: dict[tuple[int, int | None], tuple[float, Effective]] = {}
 
     def base(self) -> Defaults:
@@ -112,7 +121,10 @@ class Preferences:
             return await preferences.guild(db, guild_id)
 
     async def update_member(self, user_id: int, **changes: Any) -> Defaults:
-        """Change some of a member's defaults (None clears one: the server's applies again)."""
+        """Change some of a member's defaults (None clears one: the server's applies again).
+        A negative prompt passes the content policy first (the bot's terms): a blocked one
+        is not stored and nothing changes."""
+        await self._screen_negative(user_id, None, changes)
         async with self.store.transaction() as db:
             current = await preferences.member(db, user_id)
             updated = self._apply(current, changes)
@@ -121,13 +133,24 @@ class Preferences:
         return updated
 
     async def update_guild(self, guild_id: int, by: int, **changes: Any) -> Defaults:
-        """An admin changes the server's defaults (the caller checks the permission)."""
+        """An admin changes the server's defaults (the caller checks the permission); a
+        negative prompt passes that server's content policy first."""
+        await self._screen_negative(by, guild_id, changes)
         async with self.store.transaction() as db:
             current = await preferences.guild(db, guild_id)
             updated = self._apply(current, changes)
             await preferences.put_guild(db, guild_id, updated, by, self.clock())
         self._resolved.clear()
         return updated
+
+    async def _screen_negative(
+        self, user_id: int, guild_id: int | None, changes: dict[str, Any]
+    ) -> None:
+        value = changes.get("negative")
+        if self.screen is None or value is None or value is UNSET:
+            return
+        if text := self.check("negative", value):
+            await self.screen(user_id, guild_id, text)
 
     def _apply(self, current: Defaults, changes: dict[str, Any]) -> Defaults:
         unknown = set(changes) - set(FIELDS)

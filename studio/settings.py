@@ -67,6 +67,8 @@ class Settings(SharedSettings):
     api_public_url: str | None = None  # the base of result URLs behind a proxy; default: Host
     api_max_image_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)  # DALL·E 2's 4 MB
     api_url_minutes: float = Field(default=60, gt=0)  # how long a ``url`` result lives
+    # How long a key's member's roles are kept before Discord is asked again (0: every time).
+    api_roles_seconds: float = Field(default=60, ge=0)
     # Where images live: empty (DATA_DIR), a folder (e.g. a shared mount) or s3://bucket/prefix
     storage: str | None = None
     s3_endpoint_url: str | None = None  # an S3-compatible store other than AWS (MinIO, …)

@@ -53,7 +53,7 @@ from studio.errors import (
 from studio.library import Library, visible_to
 from studio.moderation import Moderator
 from studio.preferences import Preferences
-from studio.provenance import has_credentials
+from studio.provenance import is_own_image, own_certificate, reference_of
 from studio.quality import Quality, steps_for
 from studio.rate_limit import JobRateLimit, SharedCounter
 from studio.requester import CONSOLE, Requester
@@ -152,7 +152,7 @@ class Studio:
         self.files = files
         self.credits = credits
         self.clock = clock
-        self.preferences = Preferences(settings, store, clock)
+        self.preferences = Preferences(settings, store, clock, screen=self._screen_text)
         self.rate_limit = JobRateLimit(
             settings.rate_limit_jobs,
             settings.rate_limit_seconds,
@@ -171,6 +171,11 @@ class Studio:
         still counted once (see :mod:`studio.rate_limit`).
         """
         await self.rate_limit.check(user.id, request=origin.request_key if origin else None)
+
+    async def image_work(self, work: Callable[[], T]) -> T:
+        """Run an adapter's image decoding in the studio's bounded thread pool (see
+        :meth:`_image_work`): one limit for every way an upload comes in."""
+        return await self._image_work(work)
 
     async def imagine(
         self,
@@ -572,7 +577,7 @@ class Studio:
     ) -> JobHandle:
         """Queue a job made from an image (vary, edit, upscale, pan, zoom): the source goes
         with it as its credentials' ingredient, and a studio image is linked to the spend."""
-        job = job.model_copy(update={"parent": await self._stored(parent, source)})
+        job = job.model_copy(update=await self._stored(parent, source))
         return await self._submit(user, job, cost, parent.id if parent else None, origin)
 
     async def _negative_for(self, user: Requester, parent: ImageRecord | None) -> str:
@@ -671,6 +676,11 @@ class Studio:
             if negative:
                 await self.moderator.screen_prompt(user.id, guild_id, negative, negative=True)
 
+    async def _screen_text(self, user_id: int, guild_id: int | None, negative: str) -> None:
+        """The content policy for a negative prompt /settings keeps: stored only if allowed."""
+        if self.moderator is not None:
+            await self.moderator.screen_prompt(user_id, guild_id, negative, negative=True)
+
     async def _source(
         self,
         user: Requester,
@@ -721,15 +731,22 @@ class Studio:
         screened = ImageOps.contain(image, (SCREEN_SIDE, SCREEN_SIDE))
         return screened, canvas.fit(image, longest) if longest else image
 
-    async def _stored(self, parent: ImageRecord | None, source: ImageSource) -> bytes | None:
-        """The source as the worker should record it (its C2PA ingredient): a studio
-        image's stored PNG, or an upload that carries Content Credentials of its own
-        (read in a thread: c2pa hashes the whole file)."""
+    async def _stored(self, parent: ImageRecord | None, source: ImageSource) -> dict[str, Any]:
+        """The source as the worker records it (its C2PA ingredient, as ``Job`` fields).
+
+        A studio image brings its stored PNG, its manifest chain included; so does an
+        upload that is one of ours, intact and signed by this studio's own certificate.
+        Any other upload is only named (title, format, hash, the state of its own
+        credentials): its manifests and thumbnails were never screened and stay out.
+        (In threads: c2pa hashes the whole file.)"""
         if parent is not None:
-            return await asyncio.to_thread(self.files.read, parent)
-        if isinstance(source, bytes) and await asyncio.to_thread(has_credentials, source):
-            return source
-        return None
+            return {"parent": await asyncio.to_thread(self.files.read, parent)}
+        if not isinstance(source, bytes):
+            return {}
+        own = await asyncio.to_thread(own_certificate, self.settings.data_dir)
+        if await asyncio.to_thread(is_own_image, source, own):
+            return {"parent": source}
+        return {"source": await asyncio.to_thread(reference_of, source, own)}
 
     def _edit_area(self, image: Image.Image, options: EditOptions) -> canvas.Canvas | None:
         limit = self.settings.max_canvas

@@ -29,6 +29,7 @@ from app.api.errors import ApiError, bad_field, from_studio
 from app.api.forms import decode_image, read_form, read_json, validate
 from app.api.models import ModelId, check_model, model_ids
 from app.api.results import Results
+from app.api.roles import RolesCache, RolesLookup
 from app.api.schemas import (
     EditForm,
     GenerationRequest,
@@ -54,7 +55,6 @@ log = logging.getLogger(__name__)
 IMAGES_PER_CREDIT = 4  # DALL·E 2: up to 4 generated images for one GENERATION_COST
 STARTED = int(time.time())
 
-RolesLookup = Callable[[int, int], Awaitable[frozenset[int] | None]]
 Submit = Callable[[int, int | None], Awaitable[JobHandle]]  # (images, seed) -> one job
 
 
@@ -95,16 +95,27 @@ class Api:
     def model(self, name: str | None) -> ModelId:
         return check_model(self.models, self.settings.model, name)
 
-    async def member(self, request: web.Request) -> tuple[Requester, ApiKeyRow]:
-        """The member behind the request's key (401 for a missing, wrong or revoked key)."""
+    async def authenticate(self, request: web.Request) -> ApiKeyRow:
+        """The request's key (401 for a missing, wrong or revoked key); reads no body."""
         header = request.headers.get("Authorization", "")
         scheme, _, secret = header.partition(" ")
-        key = await self.keys.authenticate(secret.strip() if scheme.lower() == "bearer" else "")
+        return await self.keys.authenticate(secret.strip() if scheme.lower() == "bearer" else "")
+
+    async def admit(self, request: web.Request) -> tuple[Requester, ApiKeyRow, HttpOrigin]:
+        """The member behind a request that starts jobs, admitted by the rate limit.
+
+        In this order, before any body is read: the key (401), the rate limit (429; every
+        request admitted counts, also one refused later for a bad body), and only then the
+        member's current roles (one Discord call per member a minute at most, see
+        :mod:`app.api.roles`)."""
+        key = await self.authenticate(request)
+        origin = origin_of(key)
+        await self.studio.admit(member_of(key), origin)  # Discord's limit too
         roles = None
         if self.member_roles is not None and key.guild_id is not None:
             roles = await self.member_roles(key.guild_id, key.user_id)
         await self.keys.used(key, roles)
-        return member_of(key, roles), key
+        return member_of(key, roles), key, origin
 
     def clean(self, text: str | None, param: str, *, required: bool = True) -> str:
         try:
@@ -121,15 +132,11 @@ class Api:
         """Run the request as ceil(n / per_job) jobs (each paid as one request), then answer
         with the images, or stream them.
 
-        The rate limit counts the HTTP request once (its origin's key), as it counts one
-        command on Discord. When a later job is refused (credits ran out meanwhile) the
-        jobs already taken still run and are returned: they are paid for and in the
-        member's history.
+        The rate limit counted the HTTP request once (:meth:`admit`: the jobs share its
+        origin), as it counts one command on Discord. When a later job is refused (credits
+        ran out meanwhile) the jobs already taken still run and are returned: they are
+        paid for and in the member's history.
         """
-        try:
-            await self.studio.admit(member, origin)  # Discord's limit too
-        except StudioError as error:
-            raise from_studio(error) from None
         handles: list[JobHandle] = []
         for index in range(math.ceil(work.n / work.per_job)):
             images = min(work.per_job, work.n - index * work.per_job)
@@ -217,7 +224,7 @@ def origin_of(key: ApiKeyRow, end_user: str | None = None) -> HttpOrigin:
 
 async def generations(request: web.Request) -> web.StreamResponse:
     api = request.app[KEY]
-    member, key = await api.member(request)
+    member, _, origin = await api.admit(request)
     body = validate(GenerationRequest, await read_json(request))
     asked = read(body, api.model(body.model))
     size = parse_size(body.size)
@@ -226,7 +233,7 @@ async def generations(request: web.Request) -> web.StreamResponse:
     if body.style:
         prompt = api.clean(styled(prompt, body.style), "prompt")
     negative = api.clean(body.negative_prompt, "negative_prompt", required=False)
-    origin = origin_of(key, asked.end_user)
+    origin = origin.model_copy(update={"end_user": asked.end_user})  # same request
 
     def submit(count: int, seed: int | None) -> Awaitable[JobHandle]:
         options = ImagineOptions(
@@ -245,43 +252,29 @@ async def edits(request: web.Request) -> web.StreamResponse:
     paint; without one the whole image is edited as the prompt says, with the further
     ``image[]`` files as references where the model takes them."""
     api = request.app[KEY]
-    member, key = await api.member(request)
+    member, _, origin = await api.admit(request)
     form = await read_form(request, api.settings.api_max_image_bytes)
     fields = validate(EditForm, form.fields)
     asked = read(fields, api.model(fields.model))
     sources = form.files.get("image", [])
     if not sources:
         raise bad_field("image", "Missing required file 'image'.")
-    pictures = [_image(api, data, "image") for data in sources]
-    image = pictures[0]
     masks = form.files.get("mask", [])
     mask_bytes = masks[0] if masks else None
-    if mask_bytes is not None:
-        mask = _image(api, mask_bytes, "mask")
-        if mask.size != image.size:
-            raise bad_field(
-                "mask",
-                f"The mask is {mask.width}×{mask.height}; it must be the image's size, "
-                f"{image.width}×{image.height}.",
-            )
-        if mask_from_alpha(mask) is None:
-            raise bad_field(
-                "mask", "The mask has no transparent pixels: make the area to paint transparent."
-            )
-        if len(sources) > 1:
-            raise bad_field(
-                "mask", "A mask edits one image: send one 'image' with it, or several without."
-            )
+    sizes, painted = await api.studio.image_work(
+        lambda: _check_edit(api.settings, sources, mask_bytes)
+    )
     # DALL·E 2 painted an image's transparent area; the GPT image models edit the whole
     # image unless a mask says otherwise.
     try:
         api.studio.check_references(tuple(sources[1:]))
     except BadRequest as error:
         raise from_studio(error, "image") from None
-    whole = mask_bytes is None and (asked.gpt_image or mask_from_alpha(image) is None)
+    whole = mask_bytes is None and (asked.gpt_image or not painted)
     prompt = api.clean(fields.prompt, "prompt")
     size = parse_size(fields.size)
-    origin, source, references = origin_of(key, asked.end_user), sources[0], tuple(sources[1:])
+    origin = origin.model_copy(update={"end_user": asked.end_user})  # the same request
+    source, references = sources[0], tuple(sources[1:])
     strength = None
     if fields.input_fidelity == "high":  # keep closer to the input (img2img models)
         strength = api.settings.vary_strength / 2
@@ -297,26 +290,54 @@ async def edits(request: web.Request) -> web.StreamResponse:
             )  # fmt: skip
         return api.studio.edit(member, source, prompt, options, origin=origin, seed=seed)
 
-    inputs = [api.studio.work_size(picture.size) for picture in pictures]  # as the model sees
+    inputs = [api.studio.work_size(size) for size in sizes]  # as the model sees them
     work = Work(
         submit, fields.n, api.settings.images_per_edit, fields.seed, asked, size.output,
-        prompt, inputs, expected=api.studio.work_size(image.size), kind="image_edit",
+        prompt, inputs, expected=api.studio.work_size(sizes[0]), kind="image_edit",
     )  # fmt: skip
     return await api.answer(request, member, origin, work)
 
 
+def _check_edit(
+    settings: Settings, sources: list[bytes], mask_bytes: bytes | None
+) -> tuple[list[tuple[int, int]], bool]:
+    """Decode the images and the mask and check they fit, or a 400 naming the field; the
+    images' sizes and whether the first has a transparent area to paint. Runs in the
+    studio's image threads: a 4096² upload is CPU work, never the event loop's."""
+    pictures = [_decode(settings, data, "image") for data in sources]
+    image = pictures[0]
+    if mask_bytes is not None:
+        mask = _decode(settings, mask_bytes, "mask")
+        if mask.size != image.size:
+            raise bad_field(
+                "mask",
+                f"The mask is {mask.width}×{mask.height}; it must be the image's size, "
+                f"{image.width}×{image.height}.",
+            )
+        if mask_from_alpha(mask) is None:
+            raise bad_field(
+                "mask", "The mask has no transparent pixels: make the area to paint transparent."
+            )
+        if len(sources) > 1:
+            raise bad_field(
+                "mask", "A mask edits one image: send one 'image' with it, or several without."
+            )
+    return [picture.size for picture in pictures], mask_from_alpha(image) is not None
+
+
 async def variations(request: web.Request) -> web.StreamResponse:
     api = request.app[KEY]
-    member, key = await api.member(request)
+    member, _, origin = await api.admit(request)
     form = await read_form(request, api.settings.api_max_image_bytes)
     fields = validate(VariationForm, form.fields)
     asked = read(fields, api.model(fields.model))
     sources = form.files.get("image", [])
     if len(sources) != 1:
         raise bad_field("image", "Send one 'image' file to vary.")
-    _image(api, sources[0], "image")
+    await api.studio.image_work(lambda: _decode(api.settings, sources[0], "image"))
     size: Size = parse_size(fields.size)
-    origin, source = origin_of(key, asked.end_user), sources[0]
+    origin = origin.model_copy(update={"end_user": asked.end_user})  # the same request
+    source = sources[0]
 
     def submit(count: int, seed: int | None) -> Awaitable[JobHandle]:
         return api.studio.vary(member, source, seed=seed, origin=origin)
@@ -325,12 +346,13 @@ async def variations(request: web.Request) -> web.StreamResponse:
     return await api.answer(request, member, origin, work)
 
 
-def _image(api: Api, data: bytes, name: str) -> Image.Image:
+def _decode(settings: Settings, data: bytes, name: str) -> Image.Image:
+    """One uploaded file, safely decoded, or a 400 (runs in the studio's image threads)."""
     return decode_image(
         data,
         name,
-        max_bytes=api.settings.api_max_image_bytes,
-        max_pixels=api.settings.max_upload_pixels,
+        max_bytes=settings.api_max_image_bytes,
+        max_pixels=settings.max_upload_pixels,
     )
 
 
@@ -340,13 +362,13 @@ def _models(api: Api) -> ModelList:
 
 async def models(request: web.Request) -> web.Response:
     api = request.app[KEY]
-    await api.member(request)
+    await api.keys.used(await api.authenticate(request))  # no roles needed: no Discord call
     return web.json_response(_models(api).model_dump())
 
 
 async def model(request: web.Request) -> web.Response:
     api = request.app[KEY]
-    await api.member(request)
+    await api.keys.used(await api.authenticate(request))
     for served in _models(api).data:
         if served.id == request.match_info["model"]:
             return web.json_response(served.model_dump())
@@ -408,7 +430,11 @@ def build_app(
         results=Results(
             studio.store, studio.files, studio.watcher, link_minutes=settings.api_url_minutes
         ),
-        member_roles=member_roles,
+        member_roles=(
+            RolesCache(member_roles, settings.api_roles_seconds)
+            if member_roles is not None
+            else None
+        ),
         public_url=settings.api_public_url,
     )
     app.router.add_post("/v1/images/generations", generations)

@@ -54,6 +54,8 @@ async def read_json(request: web.Request) -> dict[str, Any]:
             raise ApiError(400, f"The request body is larger than {JSON_LIMIT // 1024} KB.")
     try:
         body = json.loads(raw)
+    except RecursionError:  # "[[[[…" nested deeper than the parser goes: not a 500
+        raise ApiError(400, "The request body is nested too deeply.") from None
     except ValueError:
         raise ApiError(400, "The request body is not valid JSON.") from None
     if not isinstance(body, dict):

@@ -2,6 +2,9 @@
 
 While the interaction token lives (15 minutes) the result is a followup to the command;
 after that, or when the followup fails, it is a channel message that mentions the user.
+A private result (/settings: only me, or by DM) never goes to the channel: without a token
+it is a DM, and when the member's DMs are closed it waits in /history and the channel only
+says so (no prompt, no image).
 Everything needed to deliver is kept in the job's ``origin``, so a job that finishes
 after a restart is still delivered.
 """
@@ -168,9 +171,13 @@ class Delivery:
                 channels.insert(0, await self._dm_channel(origin.user_id))
         content = (await self._message(outcome, origin.user_id))[0] if not outcome.ok else ""
         image_ids = {image.id for image in outcome.images}
-        for channel in channels:
+        looks = [(channel, image_ids, content) for channel in channels]
+        if origin.privacy != Privacy.PUBLIC:  # or only told, in the channel, where it waits
+            notice = render.private_notice(outcome.ok, origin.user_id, outcome.job.id)
+            looks.append((channels[-1], set(), notice))
+        for channel, ids, text in looks:
             found = await recovery.find_posted(
-                channel, self.client.user.id, origin.created_at, image_ids, content
+                channel, self.client.user.id, origin.created_at, ids, text
             )
             if found is not None:
                 log.info(
@@ -240,6 +247,12 @@ class Delivery:
                     "followup for job %s failed (%s); posting in the channel", outcome.job.id, error
                 )
                 kwargs = (await self._message(outcome, user_id, pngs))[1]  # a send consumes files
+        if private:  # a private result whose token expired (or failed): a DM if they take one
+            fresh = (await self._message(outcome, user_id, pngs))[1]  # files are new again
+            sent = await self._direct(outcome, user_id, content, fresh)
+            if sent is not None:
+                return sent
+            return await self._notice(outcome, origin)  # never the result in the channel
         channel = await self._channel(origin.channel_id)
         reference = None
         if origin.reply_to:
@@ -249,12 +262,17 @@ class Delivery:
                 fail_if_not_exists=False,
             )
         kwargs.pop("ephemeral", None)
-        if private:  # a private result whose token expired (or failed): a DM if they take one
-            fresh = (await self._message(outcome, user_id, pngs))[1]  # files are new again
-            sent = await self._direct(outcome, user_id, content, fresh)
-            if sent is not None:
-                return sent
         return await channel.send(content, reference=reference, **kwargs)
+
+    async def _notice(self, outcome: JobOutcome, origin: DiscordOrigin) -> discord.Message:
+        """Where a private result waits, told in its channel without any of it (no prompt,
+        no image, no buttons): the member's token expired and their DMs are closed."""
+        log.info("job %s: private, no token and no DM; waiting in /history", outcome.job.id)
+        channel = await self._channel(origin.channel_id)
+        return await channel.send(
+            render.private_notice(outcome.ok, origin.user_id, outcome.job.id),
+            allowed_mentions=mention_only(origin.user_id),
+        )
 
     async def _direct(
         self, outcome: JobOutcome, user_id: int, content: str, kwargs: dict[str, Any]

@@ -64,3 +64,19 @@ def _short(text: str, limit: int) -> str:
 
 
 short = _short  # one truncation rule for every page (bot.discord.pages)
+
+
+def private_notice(ok: bool, user_id: int, job_id: str) -> str:
+    """The channel's only word on a private result it could not send privately (token
+    expired, DMs closed): where to find it, with the job's short id and nothing of it."""
+    reference = job_id[:8]
+    if ok:
+        return (
+            f"<@{user_id}> your private result (request `{reference}`) is ready. I could not "
+            "send it to you privately (your direct messages are closed), so it waits in "
+            "`/history`."
+        )
+    return (
+        f"<@{user_id}> one of your private requests (`{reference}`) failed. "
+        "Your credit was refunded."
+    )

@@ -60,6 +60,7 @@ async def test_keys_missing_wrong_and_revoked_are_401(settings):
 
 async def test_bad_fields_name_the_field_and_change_nothing(settings):
     settings.api_max_image_bytes = 60_000
+    settings.rate_limit_jobs = 50  # every refused request counts against the limit too
     async with serving(settings) as api:
         client = api.client(await api.key(USER))
         hole = png(with_hole())

@@ -25,9 +25,10 @@ async def test_a_members_key_follows_their_roles_and_stops_when_revoked(fake, tm
 
     fake.roles[BETA] = "beta testers"
     fake.member_roles[BOB] = [BETA]
-    settings = bot_settings(
-        fake, tmp_path / "var", local_worker=False, api_enabled=True, api_port=0
-    )
+    settings = bot_settings(  # roles asked at every request: the change below shows at once
+        fake, tmp_path / "var", local_worker=False, api_enabled=True, api_port=0,
+        api_roles_seconds=0,
+    )  # fmt: skip
     bot, task = await start_bot(fake, settings)
     client = None
     try:

@@ -336,6 +336,8 @@ class RestApi:
 
     async def post_message(self, request: web.Request, call: RestCall) -> Reply:
         channel_id = int(request.match_info["channel"])
+        if self.fake.refuses_dm(channel_id):
+            raise ApiError(403, "Cannot send messages to this user", 50007)
         message = await self.fake.create_bot_message(channel_id, call.json or {}, call.files)
         return Reply(body=self.fake.store.render(message))
 

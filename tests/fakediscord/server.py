@@ -70,6 +70,7 @@ class FakeDiscord:
             channel_id: p.text_channel_payload(channel_id, guild_id, "general")
         }
         self.dm_channels: dict[int, dict] = {}
+        self.closed_dms: set[int] = set()  # users who take no DMs from the bot (403 50007)
         self.permission_overrides: dict[int, int] = {}
         self.roles: dict[int, str] = {}  # the guild's roles besides @everyone: id → name
         self.member_roles: dict[int, list[int]] = {}  # user id → their role ids
@@ -739,6 +740,18 @@ class FakeDiscord:
             event["guild_id"] = message["guild_id"]
         await self._dispatch_for(p.INTENT_GUILD_MESSAGE_REACTIONS, "MESSAGE_REACTION_REMOVE", event)
         self.changed.notify()
+
+    def close_dms(self, user_id: int) -> None:
+        """The user takes no direct messages from server members (their privacy setting):
+        the bot may open the DM channel, but a message to it answers 403 (50007)."""
+        self.closed_dms.add(user_id)
+
+    def refuses_dm(self, channel_id: int) -> bool:
+        """Whether ``channel_id`` is the DM channel of a user who closed their DMs."""
+        return any(
+            int(channel["id"]) == channel_id and user_id in self.closed_dms
+            for user_id, channel in self.dm_channels.items()
+        )
 
     def expire_token(self, token: str | FakeInteraction) -> None:
         """Later webhook calls for this token answer 401 Invalid Webhook Token (50027)."""

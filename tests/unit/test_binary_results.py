@@ -78,6 +78,10 @@ async def test_results_are_stored_as_bytes_on_both_queues(queues: OpenQueue, req
         raw = redis.Redis.from_url(request.getfixturevalue("redis_url"))
         stored = await raw.hget("imagine:job:j", "result")
         await raw.aclose()
+    elif "postgresql" in request.node.callspec.id:
+        row = await queue._store.fetchone("SELECT pg_typeof(result)::text, result FROM queue")
+        assert row[0] == "bytea"
+        stored = bytes(row[1])
     else:
         row = await queue._store.fetchone("SELECT typeof(result), result FROM queue")
         assert row[0] == "blob"

@@ -192,8 +192,8 @@ async def test_bad_settings_are_refused_and_nothing_is_stored(runtime, change, m
 
 
 async def test_forget_me_drops_the_members_settings(runtime):
-    await runtime.studio.preferences.update_member(ALICE.id, negative="my secret words")
-    assert (await runtime.studio.preferences.for_user(ALICE)).negative == "my secret words"
+    await runtime.studio.preferences.update_member(ALICE.id, negative="grainy, washed out")
+    assert (await runtime.studio.preferences.for_user(ALICE)).negative == "grainy, washed out"
     await Library.of(runtime.studio).forget(ALICE.id)
     assert (await runtime.studio.preferences.member(ALICE.id)).negative is None
     assert (await runtime.studio.preferences.for_user(ALICE)).negative == ""  # not from memory

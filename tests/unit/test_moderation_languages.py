@@ -233,7 +233,12 @@ async def test_a_members_settings_negative_passes_the_policy_on_uploads_too(runt
 
     from PIL import Image
 
-    await runtime.studio.preferences.update_member(ALICE.id, negative="underwear, blurry")
+    from studio.preferences import Preferences
+
+    # Kept before the terms blocked it (/settings screens a negative before keeping it now):
+    # every use still passes the policy of the moment.
+    unscreened = Preferences(runtime.studio.settings, runtime.store)
+    await unscreened.update_member(ALICE.id, negative="underwear, blurry")
     buffer = io.BytesIO()
     Image.new("RGB", (64, 64), "white").save(buffer, format="PNG")
     with pytest.raises(ContentBlocked, match="negative prompt"):

@@ -16,6 +16,7 @@ from skimage import data as samples
 from data import watermark
 from data.jobs import Job, JobKind
 from inference.certificates import (
+    PUBLIC,
     SELF_MADE,
     CertificateError,
     load_signing_key,
@@ -49,7 +50,7 @@ def job(kind: JobKind = JobKind.GENERATE, **fields) -> Job:
 
 @pytest.fixture
 def key(tmp_path):
-    return load_signing_key(tmp_path, None, None)
+    return load_signing_key(tmp_path / "var", None, None)  # settings.data_dir: the bot sees it
 
 
 @pytest.fixture
@@ -171,7 +172,9 @@ def test_workers_starting_together_share_one_self_made_chain(tmp_path):
     for thread in threads:
         thread.join()
     assert len({(key.chain, key.key) for key in keys}) == 1
-    assert list((tmp_path / "c2pa").iterdir()) == [tmp_path / SELF_MADE]  # no temp left
+    left = set((tmp_path / "c2pa").iterdir())  # the key file and its public chain, no temp
+    assert left == {tmp_path / SELF_MADE, tmp_path / PUBLIC}
+    assert (tmp_path / PUBLIC).read_bytes() == keys[0].chain
 
 
 def test_a_stripped_image_reports_none_instead_of_failing(signing_engine):

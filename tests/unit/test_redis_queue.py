@@ -70,7 +70,9 @@ async def test_an_unreachable_redis_is_one_clear_sentence():
 
 
 async def test_an_unknown_queue_scheme_is_refused():
-    with pytest.raises(ValueError, match="use sqlite:///PATH or redis://HOST:PORT"):
+    with pytest.raises(
+        ValueError, match="use sqlite:///PATH, redis://HOST:PORT or postgresql://HOST/DB"
+    ):
         await open_queue("amqp://localhost")
 
 

@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from app.discord.people import requester
 from data.api_keys import ApiKeyRow
-from studio.api_keys import MAX_NAME, ApiKeys
+from studio.api_keys import MAX_NAME, ApiKeys, KeyNeedsServer
 
 if TYPE_CHECKING:
     from app.discord.client import ImagineBot
@@ -54,12 +54,18 @@ class ApiKeysCog(
 
     @app_commands.command(name="create", description="A new API key (shown once, only to you)")
     @app_commands.describe(name="A label to tell your keys apart")
-    @app_commands.guild_only()  # a key acts on its server: made in a DM it would escape the rules
     async def create(
         self,
         interaction: discord.Interaction,
         name: app_commands.Range[str, 0, MAX_NAME] | None = None,
     ) -> None:
+        # A key acts on its server, under its rules: made in a DM it would escape them.
+        # Checked here, on the interaction: discord.py ignores guild_only on a subcommand.
+        if interaction.guild_id is None:
+            raise KeyNeedsServer(
+                "Make API keys in a server: a key acts as you on the server where you make "
+                "it, under that server's rules. Run `/api-key create` there."
+            )
         made = await self.keys.create(requester(interaction.user), name)
         await interaction.response.send_message(
             f"Your API key (shown once, keep it secret):\n```\n{made.secret}\n```\n"

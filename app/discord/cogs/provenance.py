@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from studio.errors import BadRequest
-from studio.provenance import CannotInspect, inspect
+from studio.provenance import CannotInspect, inspect, own_certificate
 
 if TYPE_CHECKING:
     from app.discord.client import ImagineBot
@@ -32,21 +32,12 @@ def describe(report: dict[str, Any]) -> str:
     elif credentials_["state"] == "unreadable":
         lines.append(f"**Content Credentials:** unreadable ({credentials_['error']})")
     else:
-        signer = credentials_["signer"]
-        trust = (
-            "a trusted signer"
-            if signer["trusted"]
-            else "a signer on no trust list (a studio's own certificate)"
-        )
         verdict = (
             "valid"
             if credentials_["state"] == "valid"
             else "INVALID: " + ", ".join(credentials_["problems"])
         )
-        lines.append(
-            f"**Content Credentials:** {verdict}; signed by {signer['common_name']}"
-            f" ({signer['issuer']}), {trust}"
-        )
+        lines.append(f"**Content Credentials:** {verdict}; {_signer_words(credentials_)}")
         for depth, step in enumerate(credentials_["chain"]):
             made = step.get("generation", {})
             what = " + ".join(action.removeprefix("c2pa.") for action in step["actions"])
@@ -59,10 +50,33 @@ def describe(report: dict[str, Any]) -> str:
         lines.append("**Invisible watermark:** none found")
     else:
         model = mark.get("model", f"model code {mark['model_code']}")
-        lines.append(f"**Invisible watermark:** {mark['studio']} ({model})")
+        lines.append(
+            f"**Invisible watermark:** {mark['studio']} ({model}): made with Imagine"
+            " software, not proof of which studio (the mark is not secret)"
+        )
     text = report["text"]
     lines.append("**PNG text:** " + (", ".join(sorted(text)) if text else "none"))
     return "\n".join(lines)
+
+
+def _signer_words(found: dict[str, Any]) -> str:
+    """Who signed, worded by what is known: this studio (its certificate's fingerprint), a
+    trust-listed signer, or a name anyone could have put on a certificate."""
+    signer = found["signer"]
+    name = f"“{signer['common_name']}” ({signer['issuer']})"
+    if signer.get("own"):
+        return f"signed by this studio's own certificate (SHA-256 {signer['fingerprint']})"
+    if signer["trusted"]:
+        return f"signed by {name}, a trusted signer that is not this studio"
+    if signer.get("own") is False:
+        return (
+            f"signed by an UNKNOWN certificate named {name}: NOT this studio's. Anyone can "
+            "make a certificate with any name; this does not show who made the image"
+        )
+    return (
+        f"signed by {name}, a certificate on no trust list; this studio's own certificate"
+        " is not known here, so it cannot tell its images from a lookalike"
+    )
 
 
 @app_commands.guild_only()
@@ -117,8 +131,9 @@ class SignatureCog(
         data = await self.bot.delivery.read_attachment(attachment)
         settings = self.bot.settings
         try:
+            own = await asyncio.to_thread(own_certificate, settings.data_dir)
             report = await asyncio.to_thread(
-                inspect, data, (settings.model,), settings.max_upload_pixels
+                inspect, data, (settings.model,), settings.max_upload_pixels, own
             )
         except CannotInspect as error:
             raise BadRequest(str(error)) from None
