@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench sync clean redis-server postgresql chromium
+.PHONY: run test test-sd lint bench sync clean redis-server postgresql chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ TEST_WORKERS ?= 2
 test: $(STAMP) redis-server postgresql chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
+
+# The end-to-end and command-line tests run on the default family's offline build
+# (TEST_MODEL=tiny:flux2); this runs them once more on the SD build (MODEL=tiny).
+test-sd: $(STAMP) redis-server
+	TEST_MODEL=tiny $(BIN)/python -m pytest -q -n $(TEST_WORKERS) tests/e2e tests/test_cli.py
 
 # The Redis queue's tests start a real redis-server (Debian's package); install it if missing.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

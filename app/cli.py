@@ -17,6 +17,7 @@ from app import operator
 from app.runtime import Runtime, moderation_defaults
 from app.serve import serve
 from data import job_records, private
+from data.images import ImageRecord
 from data.jobs import JobState
 from data.origins import TerminalOrigin
 from data.queue import QueueUnavailable
@@ -320,12 +321,26 @@ async def _studio_command(settings: Settings, args: argparse.Namespace) -> int:
     if not outcome.ok:
         print(f"error: the job failed ({outcome.error}); its credit was refunded", file=sys.stderr)
         return 1
+    if warning := other_model_warning(settings.model, outcome.images):
+        print(warning, file=sys.stderr)
     private.make_dir(args.out)  # 0700: people's images, whatever the umask
     for image in outcome.images:
         target = args.out / f"{image.position}.png"
         target.write_bytes(await asyncio.to_thread(runtime.studio.files.read, image))
         print(target)
     return 0
+
+
+def other_model_warning(model: str, images: list[ImageRecord]) -> str | None:
+    """A warning when the worker that answered serves another model than MODEL (a job from
+    before jobs named their model can still be taken by any worker)."""
+    others = sorted({image.model for image in images} - {model})
+    if not others:
+        return None
+    return (
+        f"warning: the worker that answered serves {', '.join(others)}, not MODEL={model}; "
+        "the images say so in their metadata"
+    )
 
 
 async def _submit(runtime: Runtime, args: argparse.Namespace) -> JobHandle:

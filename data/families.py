@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-Variation = Literal["img2img", "reference"]
+Variation = Literal["img2img", "inpaint"]
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,11 @@ class Family:
 
     ``multiple``: image sides must be multiples of it (VAE downsampling × latent patch).
     ``negative_prompt``: the pipelines take one; it only acts with classifier-free guidance
-    (``guidance > 1``), see :meth:`negative_prompt_works`. ``variation``: ``img2img`` noises
-    the source and denoises it (strength); ``reference`` conditions a fresh generation on the
-    source image, what FLUX.2's authors recommend for editing (it has no img2img class).
+    (``guidance > 1``), see :meth:`negative_prompt_works`. ``variation``: how a variation
+    noises the source to a strength and denoises it: the ``img2img`` pipeline, or the
+    ``inpaint`` one with every pixel masked (FLUX.2 [klein] has no img2img class; its
+    reference-image mode ignores strength). ``references``: the model conditions on further
+    reference images besides the one it varies (FLUX.2 [klein]: ``image_reference``).
     """
 
     name: str
@@ -39,6 +41,7 @@ class Family:
     vary_strength: float = 0.6
     negative_prompt: bool = True
     variation: Variation = "img2img"
+    references: bool = False
 
     def sizes(self, side: int | None = None) -> dict[str, tuple[int, int]]:
         """Square, portrait (2:3) and landscape (3:2) at the pixel budget ``side``²."""
@@ -71,7 +74,8 @@ FAMILIES: dict[str, Family] = {
             steps=4,
             guidance=1.0,
             negative_prompt=False,
-            variation="reference",
+            variation="inpaint",
+            references=True,
         ),
         Family("zimage", "Z-Image", 1024, 16, steps=9, guidance=0.0),
     )
@@ -82,9 +86,10 @@ FAMILIES: dict[str, Family] = {
 class Preset:
     """A checkpoint we know: its family, its authors' settings and its licence as published.
 
-    ``vram_gb``: peak GPU memory per memory mode, estimated from parameter counts (2 bytes
-    a weight in bf16/fp16, 1 in fp8 for the denoiser; with ``offload`` the biggest module
-    alone) plus activations at the native size; not measured here (no GPU was lent).
+    ``vram_gb``: peak GPU memory per memory mode, arithmetic from ``params_b``, not measured
+    (no GPU was lent): 2 bytes a weight in bf16/fp16, 1 in fp8 for the denoiser only (the
+    text encoders stay 16-bit); with ``offload`` the biggest module alone, so with fp8 the
+    unquantized text encoder often sets the peak; plus activations at the native size.
     ``lora``: a LoRA file fused into the SDXL base at load (SDXL-Lightning).
     """
 
@@ -99,6 +104,11 @@ class Preset:
     lora: tuple[str, str] | None = None  # (repo, weight file)
     scheduler: dict = field(default_factory=dict)  # scheduler config overrides
     note: str = ""
+    # Arguments every pipeline call takes, as the authors run the model.
+    call_extras: dict = field(default_factory=dict)
+    # Billions of parameters: (denoiser, text encoders together, largest text encoder);
+    # the VRAM estimates above are checked against them (tests/unit/test_model_defaults.py).
+    params_b: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
 DEFAULT_MODEL = "black-forest-labs/FLUX.2-klein-4B"
@@ -115,8 +125,9 @@ PRESETS: dict[str, Preset] = {
             True,
             steps=4,
             guidance=1.0,
-            vram_gb={"none": 17.0, "offload": 9.5, "fp8": 13.5, "fp8+offload": 8.0},
+            vram_gb={"none": 17.0, "offload": 9.5, "fp8": 13.5, "fp8+offload": 9.0},
             note="4B transformer + Qwen3-4B text encoder; step-distilled",
+            params_b=(4.0, 4.0, 4.0),
         ),
         Preset(
             "Tongyi-MAI/Z-Image-Turbo",
@@ -126,8 +137,9 @@ PRESETS: dict[str, Preset] = {
             True,
             steps=9,  # the authors' setting: 9 scheduler steps = 8 transformer evaluations
             guidance=0.0,
-            vram_gb={"none": 22.0, "offload": 14.0, "fp8": 16.0, "fp8+offload": 8.0},
+            vram_gb={"none": 22.0, "offload": 14.0, "fp8": 16.0, "fp8+offload": 9.0},
             note="6B transformer + Qwen3-4B text encoder",
+            params_b=(6.15, 4.0, 4.0),
         ),
         Preset(
             "black-forest-labs/FLUX.1-schnell",
@@ -139,6 +151,9 @@ PRESETS: dict[str, Preset] = {
             guidance=0.0,
             vram_gb={"none": 35.0, "offload": 25.5, "fp8": 23.0, "fp8+offload": 13.5},
             note="12B transformer + T5-XXL + CLIP-L",
+            # The authors' 256 text tokens for schnell (512 is FLUX.1 [dev]'s).
+            call_extras={"max_sequence_length": 256},
+            params_b=(11.9, 4.88, 4.76),
         ),
         Preset(
             "ByteDance/SDXL-Lightning",
@@ -152,6 +167,7 @@ PRESETS: dict[str, Preset] = {
             lora=("ByteDance/SDXL-Lightning", "sdxl_lightning_4step_lora.safetensors"),
             scheduler={"timestep_spacing": "trailing"},
             note="base stabilityai/stable-diffusion-xl-base-1.0 with the LoRA fused",
+            params_b=(2.57, 0.82, 0.70),
         ),
         Preset(
             "stabilityai/stable-diffusion-3.5-large-turbo",
@@ -161,7 +177,8 @@ PRESETS: dict[str, Preset] = {
             False,
             steps=4,
             guidance=0.0,
-            vram_gb={"none": 28.5, "offload": 17.5, "fp8": 20.5, "fp8+offload": 9.5},
+            vram_gb={"none": 28.5, "offload": 17.5, "fp8": 20.5, "fp8+offload": 10.5},
+            params_b=(8.1, 5.57, 4.76),
         ),
         Preset(
             FAST_NONCOMMERCIAL,
@@ -172,6 +189,7 @@ PRESETS: dict[str, Preset] = {
             steps=2,
             guidance=0.0,
             vram_gb={"none": 3.0, "offload": 2.3, "fp8": 2.3, "fp8+offload": 1.5},
+            params_b=(0.87, 0.34, 0.34),
         ),
     )
 }

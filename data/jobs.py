@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 _CONTRACT = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
 
-# Jobs equal in these fields can share one pipeline call (a worker has one model, so the
-# model is the same anyway). Prompts, seeds, image counts and input images may differ.
-BATCH_FIELDS = ("kind", "width", "height", "steps", "guidance", "strength")
+# Jobs equal in these fields can share one pipeline call (one model: a worker claims only
+# jobs for the model it serves). Prompts, seeds, image counts and input images may differ.
+BATCH_FIELDS = ("model", "kind", "width", "height", "steps", "guidance", "strength")
 
 
 class JobKind(StrEnum):
@@ -84,6 +84,10 @@ class Job(BaseModel):
 
     id: str
     kind: JobKind
+    # The model it was asked of (MODEL as the bot has it) and its family: a worker claims
+    # only jobs for the model it serves; "" (a job from before models were named): any.
+    model: str = ""
+    family: str = ""
     user_id: int = 0  # who asked: the queue takes turns between users
     priority: Priority = Priority.FREE
     prompt: str = ""

@@ -121,6 +121,9 @@ class PostgresStore(Store):
     def json_number(self, column: str, field: str) -> str:
         return f"({column}::jsonb ->> '{field}')::numeric"
 
+    def json_text(self, column: str, field: str) -> str:
+        return f"COALESCE({column}::jsonb ->> '{field}', '')"
+
     async def migrate(self) -> int:
         """Apply the PostgreSQL migrations this database has not seen, one process at a time."""
         async with self._pool.acquire() as conn, conn.transaction():

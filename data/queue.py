@@ -75,22 +75,32 @@ class JobQueue(ABC):
         """Enqueue a job; submitting the same job id twice enqueues it once."""
 
     @abstractmethod
-    async def claim(self, worker_id: str, lease_seconds: float) -> Claim | None:
-        """Atomically take the next job in fair order, or None; two workers never get one job."""
+    async def claim(
+        self, worker_id: str, lease_seconds: float, model: str | None = None
+    ) -> Claim | None:
+        """Atomically take the next job in fair order, or None; two workers never get one job.
+
+        ``model``: only a job asked of that model (or of none: ``Job.model`` empty), the
+        waiting ones and those whose worker died alike; None takes any job."""
 
     async def claim_batch(
-        self, worker_id: str, lease_seconds: float, max_images: int, like: Job | None = None
+        self,
+        worker_id: str,
+        lease_seconds: float,
+        max_images: int,
+        like: Job | None = None,
+        model: str | None = None,
     ) -> list[Claim]:
         """Claim jobs that can share one pipeline call, together at most ``max_images`` images.
 
         Without ``like``: the job :meth:`claim` would take, then its batch-mates (see
         :meth:`claim_like`; a first job bigger than ``max_images`` comes alone). With
-        ``like``: only batch-mates of that job (a worker topping up a batch). ``[]`` when
-        there is none.
+        ``like``: only batch-mates of that job (a worker topping up a batch; the model is
+        part of the batch key). ``[]`` when there is none.
         """
         claims: list[Claim] = []
         if like is None:
-            first = await self.claim(worker_id, lease_seconds)
+            first = await self.claim(worker_id, lease_seconds, model)
             if first is None:
                 return []
             claims.append(first)
@@ -107,6 +117,19 @@ class JobQueue(ABC):
         :meth:`claim` serves, while their running sum of images fits in ``max_images``.
         This default finds none (one job per call); a backend overrides it to batch."""
         return []
+
+    @abstractmethod
+    async def announce(self, worker_id: str, model: str, ttl_seconds: float) -> None:
+        """A worker serves ``model`` for the next ``ttl_seconds``; it repeats this while it
+        runs, so a worker that died drops out when its last announcement runs out."""
+
+    @abstractmethod
+    async def retire(self, worker_id: str) -> None:
+        """A worker stops: it serves nothing any more."""
+
+    @abstractmethod
+    async def served_models(self) -> dict[str, int]:
+        """The models live workers serve now, each with how many workers serve it."""
 
     @abstractmethod
     async def heartbeat(

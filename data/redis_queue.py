@@ -50,6 +50,8 @@ PENDING_SCAN = 1000  # running jobs a claim checks for expired leases (oldest fi
 # keeps its names in constants.py). The scripts get them as Lua locals of the same names.
 KEY_JOBS = ":jobs"  # the stream of running jobs, read through the GROUP consumer group
 KEY_READY = ":ready"  # sorted set of waiting jobs in fair order; KEY_READY + ":" + batch key
+KEY_MODEL = ":ready-model:"  # + model: the waiting jobs asked of that model ("" for none)
+KEY_WORKERS = ":workers"  # hash worker -> "expires_at model": what each live worker serves
 KEY_JOB = ":job:"  # + job id: the job's hash (payload, state, worker, result…)
 KEY_BELL = ":bell:"  # + topic: pub/sub channels that wake workers and the watcher
 KEY_USER_QUEUED = ":user:queued"  # hash lane:user -> how many jobs that user has waiting
@@ -65,7 +67,7 @@ local DEAD_LETTERS_KEPT, PENDING_SCAN = {DEAD_LETTERS_KEPT}, {PENDING_SCAN}
 local stream, ready, prefix = KEYS[1], KEYS[2], ARGV[1]
 local KEY_JOB, KEY_BELL, KEY_READY = '{KEY_JOB}', '{KEY_BELL}', '{KEY_READY}'
 local KEY_USER_QUEUED, KEY_USER_TURN = '{KEY_USER_QUEUED}', '{KEY_USER_TURN}'
-local KEY_SEQ, KEY_DEAD = '{KEY_SEQ}', '{KEY_DEAD}'
+local KEY_SEQ, KEY_DEAD, KEY_MODEL = '{KEY_SEQ}', '{KEY_DEAD}', '{KEY_MODEL}'
 local function job_key(id) return prefix .. KEY_JOB .. id end
 if redis.call('EXISTS', stream) == 0 then  -- a new (or restarted, empty) Redis
   redis.call('XGROUP', 'CREATE', stream, GROUP, '0', 'MKSTREAM')
@@ -85,6 +87,7 @@ local function finish(key, state, field, value, ttl)
   ring('changes')
 end
 local function batch_set(batch) return prefix .. KEY_READY .. ':' .. batch end
+local function model_set(model) return prefix .. KEY_MODEL .. model end
 local function start(key, worker, lease, entry, attempt)
   redis.call('HSET', key, 'state', 'running', 'worker', worker, 'entry', entry,
     'attempts', attempt, 'step', 0, 'total', 0, 'lease', lease)
@@ -96,8 +99,9 @@ local function take(member, worker, lease)
   local id = string.sub(member, 18)
   local key = job_key(id)
   redis.call('ZREM', ready, member)
-  local batch = redis.call('HGET', key, 'batch')
+  local batch, model = unpack(redis.call('HMGET', key, 'batch', 'model'))
   if batch then redis.call('ZREM', batch_set(batch), member) end
+  if model then redis.call('ZREM', model_set(model), member) end
   local field = redis.call('HGET', key, 'field')
   if redis.call('HINCRBY', prefix .. KEY_USER_QUEUED, field, -1) <= 0 then
     redis.call('HDEL', prefix .. KEY_USER_QUEUED, field)
@@ -116,7 +120,8 @@ local function dead_letter(key, id, reason)
 end
 """
 
-# ARGV: prefix, id, payload, user, priority, paid_first_after, max_attempts, now, batch, images
+# ARGV: prefix, id, payload, user, priority, paid_first_after, max_attempts, now, batch, images,
+# model
 _SUBMIT = (
     _COMMON
     + """
@@ -140,19 +145,26 @@ redis.call('HSET', prefix .. KEY_USER_TURN, field, turn)
 local member = string.format('%016d:%s', redis.call('INCR', prefix .. KEY_SEQ), ARGV[2])
 redis.call('ZADD', ready, lane * SPAN + turn, member)
 redis.call('ZADD', batch_set(ARGV[9]), lane * SPAN + turn, member)
+redis.call('ZADD', model_set(ARGV[11]), lane * SPAN + turn, member)
 redis.call('HSET', key, 'payload', ARGV[3], 'state', 'queued', 'user', ARGV[4],
   'member', member, 'field', field, 'attempts', 0, 'max_attempts', ARGV[7],
-  'step', 0, 'total', 0, 'enqueued_at', ARGV[8], 'batch', ARGV[9], 'images', ARGV[10])
+  'step', 0, 'total', 0, 'enqueued_at', ARGV[8], 'batch', ARGV[9], 'images', ARGV[10],
+  'model', ARGV[11])
 ring('jobs')
 return 1
 """
 )
 
-# ARGV: prefix, worker, lease in ms, ttl. Returns {payload, attempt} or nil.
+# ARGV: prefix, worker, lease in ms, ttl, filter ('1': only jobs of ARGV[6] or of no model),
+# model. Returns {payload, attempt} or nil.
 _CLAIM = (
     _COMMON
     + """
-local worker = ARGV[2]
+local worker, filter, model = ARGV[2], ARGV[5] == '1', ARGV[6]
+local function serves(key)
+  local asked = redis.call('HGET', key, 'model') or ''
+  return not filter or asked == '' or asked == model
+end
 -- Jobs whose worker has been silent for its lease run again first, or are given up on.
 -- The stream entry's idle time is the time since its holder last claimed or heartbeat it.
 for _, pending in ipairs(redis.call('XPENDING', stream, GROUP, '-', '+', PENDING_SCAN)) do
@@ -160,7 +172,8 @@ for _, pending in ipairs(redis.call('XPENDING', stream, GROUP, '-', '+', PENDING
   local id = redis.call('XRANGE', stream, entry_id, entry_id)[1][2][2]
   local key = job_key(id)
   local lease = tonumber(redis.call('HGET', key, 'lease') or '0')
-  if idle >= lease and #redis.call('XCLAIM', stream, GROUP, worker, lease, entry_id) > 0 then
+  if idle >= lease and serves(key)
+    and #redis.call('XCLAIM', stream, GROUP, worker, lease, entry_id) > 0 then
     if #redis.call('XPENDING', stream, GROUP, '-', '+', 1, holder) == 0 then
       redis.call('XGROUP', 'DELCONSUMER', stream, GROUP, holder)  -- a dead worker
     end
@@ -178,8 +191,20 @@ for _, pending in ipairs(redis.call('XPENDING', stream, GROUP, '-', '+', PENDING
     end
   end
 end
--- Then the next waiting job in fair order, delivered through the consumer group.
-local member = redis.call('ZRANGE', ready, 0, 0)[1]
+-- Then the next waiting job in fair order, delivered through the consumer group: of this
+-- worker's model or of none, whichever comes first (score, then arrival in the member).
+local member
+if filter then
+  local own = redis.call('ZRANGE', model_set(model), 0, 0, 'WITHSCORES')
+  local any = redis.call('ZRANGE', model_set(''), 0, 0, 'WITHSCORES')
+  member = own[1]
+  if any[1] and (not member or tonumber(any[2]) < tonumber(own[2])
+      or (tonumber(any[2]) == tonumber(own[2]) and any[1] < member)) then
+    member = any[1]
+  end
+else
+  member = redis.call('ZRANGE', ready, 0, 0)[1]
+end
 if not member then return nil end
 local taken = take(member, worker, ARGV[3])
 ring('changes')
@@ -386,11 +411,33 @@ class RedisQueue(JobQueue):
             self._clock(),
             batch_name(job),
             job.n,
+            job.model,
         )
 
-    async def claim(self, worker_id: str, lease_seconds: float) -> Claim | None:
-        taken = await self._run("claim", worker_id, int(lease_seconds * 1000), self._ttl)
+    async def claim(
+        self, worker_id: str, lease_seconds: float, model: str | None = None
+    ) -> Claim | None:
+        filtered = "1" if model is not None else "0"
+        lease = int(lease_seconds * 1000)
+        taken = await self._run("claim", worker_id, lease, self._ttl, filtered, model or "")
         return _claims(taken)[0] if taken else None
+
+    async def announce(self, worker_id: str, model: str, ttl_seconds: float) -> None:
+        expires = self._clock() + ttl_seconds
+        await self._redis.hset(self.prefix + KEY_WORKERS, worker_id, f"{expires} {model}")
+
+    async def retire(self, worker_id: str) -> None:
+        await self._redis.hdel(self.prefix + KEY_WORKERS, worker_id)
+
+    async def served_models(self) -> dict[str, int]:
+        """Live workers' models (a worker that stopped cleanly retired its entry; one that
+        died stays in the hash, counted only until its announcement runs out)."""
+        now, served = self._clock(), {}
+        for entry in (await self._redis.hgetall(self.prefix + KEY_WORKERS)).values():
+            expires, model = _text(entry).split(" ", 1)
+            if float(expires) > now:
+                served[model] = served.get(model, 0) + 1
+        return served
 
     async def claim_like(
         self, worker_id: str, lease_seconds: float, like: Job, max_images: int

@@ -76,13 +76,22 @@ class SqliteQueue(JobQueue):
             )
         self._bell.ring("jobs")
 
-    async def claim(self, worker_id: str, lease_seconds: float) -> Claim | None:
+    async def claim(
+        self, worker_id: str, lease_seconds: float, model: str | None = None
+    ) -> Claim | None:
         now = self._clock()
+        # Jobs asked of ``model`` or of none ("" or, in rows from before, no field at all).
+        served, models = "", ()
+        if model is not None:
+            served, models = (
+                f" AND {self._store.json_text('payload', 'model')} IN (?, '')",
+                (model,),
+            )
         # A read first: an idle worker polls often and should not take the write lock.
         waiting = await self._store.fetchone(
-            "SELECT 1 FROM queue WHERE status = 'queued' OR (status = 'running'"
-            " AND lease_until < ?) LIMIT 1",
-            (now,),
+            "SELECT 1 FROM queue WHERE (status = 'queued' OR (status = 'running'"
+            f" AND lease_until < ?)){served} LIMIT 1",
+            (now, *models),
         )
         if waiting is None:
             return None
@@ -97,11 +106,11 @@ class SqliteQueue(JobQueue):
                 await db.execute(
                     "UPDATE queue SET status = 'running', worker = ?, lease_until = ?,"
                     " attempts = attempts + 1, step = 0, preview = NULL, updated_at = ?"
-                    " WHERE id = (SELECT id FROM queue WHERE status = 'queued'"
-                    "   OR (status = 'running' AND lease_until < ?)"
+                    " WHERE id = (SELECT id FROM queue WHERE (status = 'queued'"
+                    f"   OR (status = 'running' AND lease_until < ?)){served}"
                     "   ORDER BY status = 'queued', lane, turn, enqueued_at, id LIMIT 1)"
                     " RETURNING payload, attempts",
-                    (worker_id, now + lease_seconds, now, now),
+                    (worker_id, now + lease_seconds, now, now, *models),
                 )
             ).fetchone()
         if row is None:
@@ -116,12 +125,21 @@ class SqliteQueue(JobQueue):
         skips any another worker took in between."""
         key = like.model_dump(mode="json", include=set(BATCH_FIELDS))
         store = self._store
-        same = " AND ".join(store.json_equals("payload", field) for field in BATCH_FIELDS)
+        # A job from before jobs named their model has none: it counts as "".
+        same = " AND ".join(
+            f"{store.json_text('payload', field)} = ?"
+            if field == "model"
+            else store.json_equals("payload", field)
+            for field in BATCH_FIELDS
+        )
         fitting = await store.fetchall(
             f"SELECT id FROM (SELECT id, SUM({store.json_number('payload', 'n')})"
             " OVER (ORDER BY lane, turn, enqueued_at, id) AS images"
             f" FROM queue WHERE status = 'queued' AND {same}) AS batch WHERE images <= ?",
-            (*(store.json_value(key[field]) for field in BATCH_FIELDS), max_images),
+            (
+                *(key[f] if f == "model" else store.json_value(key[f]) for f in BATCH_FIELDS),
+                max_images,
+            ),
         )
         if not fitting:
             return []
@@ -145,6 +163,27 @@ class SqliteQueue(JobQueue):
             Claim(job=Job.model_validate_json(row["payload"]), attempt=row["attempts"])
             for row in rows
         ]
+
+    async def announce(self, worker_id: str, model: str, ttl_seconds: float) -> None:
+        async with self._store.transaction() as db:
+            await db.execute(
+                "INSERT INTO queue_workers (worker, model, expires_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (worker) DO UPDATE SET model = excluded.model,"
+                " expires_at = excluded.expires_at",
+                (worker_id, model, self._clock() + ttl_seconds),
+            )
+
+    async def retire(self, worker_id: str) -> None:
+        async with self._store.transaction() as db:
+            await db.execute("DELETE FROM queue_workers WHERE worker = ?", (worker_id,))
+
+    async def served_models(self) -> dict[str, int]:
+        rows = await self._store.fetchall(
+            "SELECT model, COUNT(*) AS workers FROM queue_workers WHERE expires_at > ?"
+            " GROUP BY model",
+            (self._clock(),),
+        )
+        return {row["model"]: row["workers"] for row in rows}
 
     async def heartbeat(
         self,

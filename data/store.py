@@ -96,6 +96,10 @@ class Store:
     def json_number(self, column: str, field: str) -> str:
         return f"json_extract({column}, '$.{field}')"
 
+    def json_text(self, column: str, field: str) -> str:
+        """SQL for the text of ``field`` in the JSON of ``column``; '' when it is missing."""
+        return f"COALESCE(json_extract({column}, '$.{field}'), '')"
+
     async def migrate(self) -> int:
         raise NotImplementedError
 

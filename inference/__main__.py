@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import signal
@@ -63,6 +64,8 @@ async def _serve(settings: WorkerSettings) -> int:
     except ModelLoadError as error:
         print(error, file=sys.stderr)
         return 2
+    # Variations and edits are painted within the pixel budget IMAGE_SIZE² sets.
+    pipelines = dataclasses.replace(pipelines, side=settings.image_size)
     if settings.warm_up and (pipelines.device.type != "cpu" or settings.compile):
         await asyncio.to_thread(warm_up, pipelines, settings.image_size, settings.steps)
     previewer = await asyncio.to_thread(

@@ -1,20 +1,20 @@
 """The engine: turns a Job into PNGs with the right pipeline, seeded and reproducible.
 
 One code path for every model family: the family table (``inference.families``) says
-which pipeline makes each mode, whether it takes a negative prompt, how its latents look
-to the previewer, and whether variations condition on the source image (FLUX.2) instead
-of noising it (img2img).
+which pipeline makes each mode and how its latents look to the previewer; the call
+arguments of each pipeline come from its own signature (:mod:`inference.strength`).
+Results always come back at the job's size; the model paints at the nearest size its
+architecture takes within its pixel budget (an upload bigger than that is painted
+smaller, and an edit keeps every unmasked pixel of the full-size source).
 """
 
 from __future__ import annotations
 
-import inspect
 import io
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from itertools import groupby
 from typing import Any
 
@@ -26,13 +26,12 @@ from inference.models import Pipelines
 from inference.postprocess import PostProcessor
 from inference.previews import Previewer
 from inference.provenance import Provenance
-from inference.upscale import Upscaler
-
-ProgressCallback = Callable[[int, int], None]  # (step done, total steps)
-PreviewCallback = Callable[[dict[str, bytes]], None]  # job id -> JPEG sheet of its pictures
-
+from inference.strength import strength_call
+from inference.upscale import MIN_STEPS_RUN, Upscaler
 
 REFERENCE_MIN_SIDE = 64  # Flux2ImageProcessor.check_image_input's minimum
+ProgressCallback = Callable[[int, int], None]  # (step done, total steps)
+PreviewCallback = Callable[[dict[str, bytes]], None]  # job id -> JPEG sheet of its pictures
 
 
 class JobInputError(ValueError):
@@ -114,9 +113,9 @@ class Engine:
         on_step: ProgressCallback | None = None,
         on_preview: PreviewCallback | None = None,
     ) -> list[Image.Image]:
-        """Pipeline calls for pictures whose jobs share a ``Job.batch_key``: one call,
-        except for reference-conditioned variations, where a call's reference images
-        condition all of its pictures, so each job gets its own call.
+        """One pipeline call for pictures whose jobs share a ``Job.batch_key`` (upscales:
+        one tiled pass per picture), except for jobs with further reference images, whose
+        references condition every picture of a call: each of those gets its own call.
 
         Each picture has its own prompt and CPU generator, so it comes out as it would
         alone (same seed, same pixels, up to last-bit rounding of batched kernels).
@@ -127,7 +126,7 @@ class Engine:
             raise ValueError("paint() needs pictures of jobs with one batch key")
         if first.kind is JobKind.UPSCALE:
             return [self._upscale(picture, on_step) for picture in pictures]
-        if first.kind is JobKind.VARY and self.pipelines.spec.uses_reference:
+        if any(picture.references for picture in pictures):
             calls = [list(own) for _, own in groupby(pictures, key=lambda p: p.job.id)]
             return [image for call in calls for image in self._call(call, on_step, on_preview)]
         return self._call(pictures, on_step, on_preview)
@@ -142,7 +141,8 @@ class Engine:
         first = pictures[0].job
         spec = self.pipelines.spec
         size = (first.width, first.height)
-        run = tuple(_round_up(side, self.pipelines.multiple) for side in size)
+        longest = None if first.kind is JobKind.GENERATE else self.pipelines.max_side
+        run = run_size(size, self.pipelines.multiple, longest)
         inits = [_resized(p.init, run) for p in pictures]
         prompts = [p.prompt or p.job.prompt for p in pictures]
         negatives = [p.job.negative_prompt for p in pictures]
@@ -167,25 +167,24 @@ class Engine:
         if first.kind is JobKind.GENERATE:
             images = self.pipelines.text2img(num_inference_steps=first.steps, **sized, **common)
             return _at_size(images.images, size)
-        if first.kind is JobKind.VARY and spec.uses_reference:
-            # FLUX.2 has no img2img: its authors edit by conditioning on reference images.
-            # All of a call's pictures are one job's, so its references condition them all.
-            references = [_reference(inits[0])] + [
-                _reference(image) for image in pictures[0].references
-            ]
-            images = self.pipelines.text2img(
-                image=references, num_inference_steps=first.steps, **sized, **common
-            )
-            return _at_size(images.images, size)
-        # img2img runs int(steps * strength) steps: make that at least one.
-        steps = max(first.steps, math.ceil(1 / first.strength))
+        # img2img runs int(steps * strength) steps: at least MIN_STEPS_RUN of them, or one
+        # step starts at the schedule's last timestep whatever the strength (Subtle = Strong).
+        steps = max(first.steps, math.ceil(MIN_STEPS_RUN / first.strength))
+        if pictures[0].references:
+            # Further images a whole-image edit looks at (FLUX.2: its inpainting pipeline's
+            # image_reference); all of a call's pictures are one job's (see paint()).
+            common["image_reference"] = [_reference(image) for image in pictures[0].references]
         if first.kind is JobKind.VARY:
-            pipe = self.pipelines.img2img
-            extra = sized if _takes(type(pipe), "width") else {}
-            images = pipe(
-                image=inits, strength=first.strength, num_inference_steps=steps, **extra, **common
+            images = strength_call(
+                self.pipelines.img2img,
+                masked=self.pipelines.img2img_masked,
+                images=inits,
+                size=run,
+                strength=first.strength,
+                steps=steps,
+                **common,
             )
-            return _at_size(images.images, size)
+            return _at_size(images, size)
         painted = self.pipelines.inpaint(
             image=inits,
             mask_image=[_resized(p.mask, run) for p in pictures],
@@ -259,6 +258,14 @@ def _round_up(side: int, multiple: int) -> int:
     return -(-side // multiple) * multiple
 
 
+def run_size(size: tuple[int, int], multiple: int, longest: int | None) -> tuple[int, int]:
+    """The size a pipeline paints ``size`` at: scaled down (aspect kept) to at most
+    ``longest`` a side when that is given, then up to the architecture's multiple."""
+    scale = min(1.0, longest / max(size)) if longest else 1.0
+    width, height = (_round_up(round(side * scale), multiple) for side in size)
+    return width, height
+
+
 def _resized(image: Image.Image | None, size: tuple[int, int]) -> Image.Image | None:
     if image is None or image.size == size:
         return image
@@ -278,12 +285,6 @@ def _at_size(images: list[Image.Image], size: tuple[int, int]) -> list[Image.Ima
     return [_resized(image, size) for image in images]
 
 
-@cache
-def _takes(pipeline_class: type, argument: str) -> bool:
-    """Whether a pipeline's ``__call__`` has ``argument`` (SD's img2img has no width)."""
-    return argument in inspect.signature(pipeline_class.__call__).parameters
-
-
 def _decode(data: bytes | None, field: str, job: Job) -> Image.Image:
     if not data:
         raise JobInputError(f"a {job.kind.value} job needs {field}")
@@ -296,10 +297,13 @@ def _decode(data: bytes | None, field: str, job: Job) -> Image.Image:
 
 
 def default_upscaler(pipelines: Pipelines, **options) -> Upscaler:
-    """Tiles of the family's native size on its size multiple; a family without img2img
-    (FLUX.2 [klein]) paints them with its inpainting pipeline, the whole tile masked."""
-    spec = pipelines.spec
-    options.setdefault("tile", spec.family.native)
-    if spec.img2img is None:
-        return Upscaler(pipelines.inpaint, multiple=pipelines.multiple, masked=True, **options)
-    return Upscaler(pipelines.img2img, multiple=pipelines.multiple, **options)
+    """Tiles of the family's native size on its size multiple, painted by the family's
+    image-to-image call (FLUX.2 [klein]: its inpainting pipeline, the whole tile masked)."""
+    options.setdefault("tile", pipelines.spec.family.native)
+    return Upscaler(
+        pipelines.img2img,
+        multiple=pipelines.multiple,
+        masked=pipelines.img2img_masked,
+        call_extras=pipelines.call_extras,
+        **options,
+    )

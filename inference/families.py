@@ -40,8 +40,9 @@ from inference.latent_rgb import LATENT_FORMATS, LatentFormat
 class FamilySpec:
     """How the engine drives one family's pipelines.
 
-    ``img2img`` None: variations condition ``text2img`` on the source image (``image=``),
-    FLUX.2's editing mode, instead of noising and denoising the source. ``patch``: latent
+    ``img2img`` None: the family has no image-to-image class (FLUX.2 [klein]); variations
+    and upscales run ``inpaint`` with every pixel masked, which noises and denoises the
+    source at a strength as img2img does. ``patch``: latent
     patch side on top of the VAE's downscaling (sizes are multiples of both).
     ``negative_prompt``: the call takes ``negative_prompt``.
     """
@@ -61,10 +62,6 @@ class FamilySpec:
     @property
     def negative_prompt(self) -> bool:
         return self.family.negative_prompt
-
-    @property
-    def uses_reference(self) -> bool:
-        return self.img2img is None
 
 
 def _spec(name: str, text2img, img2img, inpaint, denoiser: str, patch: int) -> FamilySpec:

@@ -18,8 +18,9 @@ from typing import Any, Literal
 import torch
 from diffusers import AutoPipelineForText2Image, DiffusionPipeline
 
-from data.families import PRESETS, SDXL_BASE, Preset, family_of, is_tiny
+from data.families import PRESETS, SDXL_BASE, Preset, defaults_for, family_of, is_tiny
 from inference.families import SPECS, FamilySpec, spec_of
+from inference.strength import strength_call
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,11 @@ class MemoryOptions:
 
 @dataclass(frozen=True)
 class Pipelines:
-    """The three pipelines of one set of weights. ``img2img`` is ``text2img`` itself for a
-    family that makes variations by reference-image conditioning (FLUX.2)."""
+    """The three pipelines of one set of weights. ``img2img`` is ``inpaint`` itself for a
+    family without an image-to-image class (FLUX.2 [klein]): called with every pixel
+    masked (``img2img_masked``), it noises and denoises the source at a strength.
+    ``side``: the model's square side (its pixel budget); variations and edits paint at
+    most ``max_side`` a side and come back at the job's size."""
 
     name: str
     device: torch.device
@@ -78,7 +82,17 @@ class Pipelines:
     text2img: DiffusionPipeline
     img2img: DiffusionPipeline
     inpaint: DiffusionPipeline
-    call_extras: dict[str, Any] = field(default_factory=dict)  # the tiny builds' token limits
+    call_extras: dict[str, Any] = field(default_factory=dict)  # token limits (tiny, presets)
+    side: int = 1024
+
+    @property
+    def img2img_masked(self) -> bool:
+        return self.spec.img2img is None
+
+    @property
+    def max_side(self) -> int:
+        """Uploads and studio images are painted at most 1.5 × the model's side."""
+        return self.side * 3 // 2
 
     @property
     def denoiser(self) -> torch.nn.Module:
@@ -109,15 +123,22 @@ def pick_dtype(
     setting: DtypeSetting, device: torch.device, spec: FamilySpec | None = None
 ) -> torch.dtype:
     """``auto``: float32 on the CPU; on GPUs float16 for the UNet families and bfloat16 for
-    the transformer ones (FLUX and friends overflow in float16) where the GPU has it."""
+    the transformer ones (FLUX and friends overflow in float16) where the GPU computes it
+    natively (Ampere and later). ``is_bf16_supported()`` alone also says yes on Turing
+    and Volta, which only emulate bfloat16 (several times slower than float16)."""
     if setting != "auto":
         return getattr(torch, setting)
     if device.type not in ("cuda", "mps"):
         return torch.float32
     transformer = spec is not None and spec.denoiser == "transformer"
-    if transformer and (device.type == "mps" or torch.cuda.is_bf16_supported()):
+    if transformer and (device.type == "mps" or _native_bf16(device)):
         return torch.bfloat16
     return torch.float16
+
+
+def _native_bf16(device: torch.device) -> bool:
+    """bfloat16 in hardware: CUDA compute capability 8.0 or later (not emulation)."""
+    return torch.cuda.is_bf16_supported(including_emulation=False)
 
 
 def load_pipelines(
@@ -144,7 +165,7 @@ def load_pipelines(
             expected.name,
             spec.name,
         )
-    return derive_pipelines(model, text2img, device, speed, memory, extras)
+    return derive_pipelines(model, text2img, device, speed, memory, extras, family)
 
 
 def derive_pipelines(
@@ -154,10 +175,12 @@ def derive_pipelines(
     speed: SpeedOptions | None = None,
     memory: MemoryOptions | None = None,
     call_extras: dict[str, Any] | None = None,
+    family: str = "",
 ) -> Pipelines:
     """A text-to-image pipeline made ready: on the device in the memory and speed modes,
     with its img2img and inpaint siblings sharing its modules (bench/gpu_speed.py builds
-    real architectures in memory and comes in here)."""
+    real architectures in memory and comes in here). ``call_extras``: arguments every
+    call takes, on top of the preset's own (FLUX.1-schnell's 256 text tokens)."""
     speed = speed or SpeedOptions()
     memory = memory or MemoryOptions()
     spec = spec_of(text2img)
@@ -166,24 +189,30 @@ def derive_pipelines(
         text2img.to(dtype=dtype)
     # Siblings first: from_pipe casts shared modules back to one dtype, which would undo
     # fp8 storage; the memory modes and speed-ups below then act on the shared modules.
-    img2img = spec.img2img.from_pipe(text2img) if spec.img2img else text2img
     inpaint = spec.inpaint.from_pipe(text2img)
-    _fit_memory(text2img, spec, device, dtype, memory, PRESETS.get(name))
-    _tune([text2img, img2img, inpaint], spec, device, speed)
-    for pipe in (text2img, img2img, inpaint):
+    img2img = spec.img2img.from_pipe(text2img) if spec.img2img else inpaint
+    pipes = list({id(pipe): pipe for pipe in (text2img, img2img, inpaint)}.values())
+    preset = PRESETS.get(name)
+    offload = _offload_mode(memory, device, preset)
+    _fit_memory(pipes, spec, device, dtype, memory, offload)
+    _tune(pipes, spec, device, speed, fullgraph=fullgraph_allowed(memory.quantize, offload))
+    for pipe in pipes:
         pipe.set_progress_bar_config(disable=True)  # not inherited by from_pipe
-    return Pipelines(name, device, spec, text2img, img2img, inpaint, call_extras or {})
+    extras = {**(preset.call_extras if preset else {}), **(call_extras or {})}
+    side = defaults_for(name, family or spec.name).side
+    return Pipelines(name, device, spec, text2img, img2img, inpaint, extras, side)
 
 
 def _fit_memory(
-    pipe: DiffusionPipeline,
+    pipes: list[DiffusionPipeline],
     spec: FamilySpec,
     device: torch.device,
     dtype: torch.dtype,
     memory: MemoryOptions,
-    preset: Preset | None,
+    offload: str,
 ) -> None:
     """Move the weights (already in ``dtype``) to the device in the chosen memory mode."""
+    pipe = pipes[0]
     if memory.quantize == "fp8":
         # Weights stored in float8, each layer upcast to ``dtype`` when it runs.
         getattr(pipe, spec.denoiser).enable_layerwise_casting(
@@ -191,9 +220,8 @@ def _fit_memory(
         )
     if memory.vae_tiling:
         pipe.vae.enable_tiling()
-    offload = _offload_mode(memory, device, preset)
     if offload == "model":
-        pipe.enable_model_cpu_offload(device=device)
+        offload_by_model(pipes, device)
     elif offload == "sequential":
         pipe.enable_sequential_cpu_offload(device=device)
     else:
@@ -201,6 +229,19 @@ def _fit_memory(
     log.info(
         "memory: offload=%s, weights=%s, vae_tiling=%s", offload, memory.quantize, memory.vae_tiling
     )
+
+
+def offload_by_model(pipes: list[DiffusionPipeline], device: torch.device) -> None:
+    """Model offload on every pipeline of the set, not only the text-to-image one.
+
+    The hooks live on the shared modules, but each pipeline ends its call by offloading
+    what it holds (``maybe_free_model_hooks``) only when offload was enabled on it: a
+    derived pipeline without it leaves its last module (the VAE, or the denoiser) on the
+    GPU next to the text encoder the next call loads. Each enable re-hooks the shared
+    modules, so enabling on all three leaves one working set of hooks.
+    """
+    for pipe in pipes:
+        pipe.enable_model_cpu_offload(device=device)
 
 
 def _offload_mode(memory: MemoryOptions, device: torch.device, preset: Preset | None) -> str:
@@ -217,7 +258,12 @@ def _offload_mode(memory: MemoryOptions, device: torch.device, preset: Preset | 
 
 
 def _tune(
-    pipes: list[DiffusionPipeline], spec: FamilySpec, device: torch.device, speed: SpeedOptions
+    pipes: list[DiffusionPipeline],
+    spec: FamilySpec,
+    device: torch.device,
+    speed: SpeedOptions,
+    *,
+    fullgraph: bool = True,
 ) -> None:
     """Device-side speed-ups, applied once to the shared modules (from_pipe reuses them)."""
     pipe = pipes[0]
@@ -233,7 +279,7 @@ def _tune(
             pipe.vae.to(memory_format=torch.channels_last)
     processors = {type(p).__name__ for p in getattr(denoiser, "attn_processors", {}).values()}
     if speed.compile:
-        compiled = torch.compile(denoiser, fullgraph=True)
+        compiled = torch.compile(denoiser, fullgraph=fullgraph)
         for each in pipes:  # all three pipelines run the one compiled module
             setattr(each, spec.denoiser, compiled)
         pipe.vae.decode = torch.compile(pipe.vae.decode)
@@ -248,6 +294,13 @@ def _tune(
     )
 
 
+def fullgraph_allowed(quantize: str, offload: str) -> bool:
+    """One graph for the whole denoiser, unless hooks run inside it: fp8 layerwise
+    casting's per-layer hooks and accelerate's offload hooks break the graph, and
+    ``fullgraph=True`` turns each break into an error (COMPILE=true QUANTIZE=fp8 failed)."""
+    return quantize == "none" and offload == "none"
+
+
 def warm_up(pipelines: Pipelines, size: int, steps: int) -> None:
     """One small run of each pipeline so the first user does not pay for lazy set-up
     (CUDA kernels, cuDNN autotuning, torch.compile's graph capture)."""
@@ -260,13 +313,14 @@ def warm_up(pipelines: Pipelines, size: int, steps: int) -> None:
         guidance_scale=0,
         **extras,
     ).images
-    if pipelines.spec.uses_reference:
-        return
-    pipelines.img2img(
-        prompt="warm-up",
-        image=images,
+    strength_call(
+        pipelines.img2img,
+        masked=pipelines.img2img_masked,
+        images=images,
+        size=(size, size),
         strength=0.5,
-        num_inference_steps=max(steps, 2),
+        steps=max(steps, 4),
+        prompt="warm-up",
         guidance_scale=0,
         **extras,
     )

@@ -13,11 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
 from PIL import Image
+
+from inference.strength import strength_call
 
 ALIGN = 8  # every Stable Diffusion VAE needs sides in multiples of 8
 MIN_STEPS_RUN = 2
@@ -140,6 +142,7 @@ class Upscaler:
         enlarger: a super-resolution model for the first 2×, or None for Lanczos.
         multiple: tile sides and positions are multiples of it (the family's size multiple).
         masked: ``img2img`` is an inpainting pipeline, called with every pixel masked.
+        call_extras: arguments every call of this model takes (its token limits).
     """
 
     def __init__(
@@ -152,6 +155,7 @@ class Upscaler:
         enlarger: Enlarger | None = None,
         multiple: int = ALIGN,
         masked: bool = False,
+        call_extras: dict[str, Any] | None = None,
     ) -> None:
         self.img2img = img2img
         self.multiple = multiple
@@ -162,6 +166,7 @@ class Upscaler:
         # An inpainting pipeline with the whole tile masked does what image-to-image does:
         # the way for a family without an img2img pipeline (FLUX.2 [klein]).
         self.masked = masked
+        self.call_extras = call_extras or {}  # the build's own arguments (token limits)
 
     def upscale(
         self,
@@ -201,30 +206,21 @@ class Upscaler:
                     on_step(min(total, base + step + 1), total)
                 return callback_kwargs
 
-            extra = {}
-            if self.masked:
-                side = (chunk[0].width, chunk[0].height)
-                whole = Image.new("L", side, 255)
-                extra = {"mask_image": [whole] * len(chunk), "width": side[0], "height": side[1]}
-            painted += self.img2img(
-                prompt=prompt,
-                negative_prompt=negative or None,
-                num_images_per_prompt=len(chunk),
-                image=crops,
+            painted += strength_call(
+                self.img2img,
+                masked=self.masked,
+                images=crops,
+                size=(chunk[0].width, chunk[0].height),  # tiles may be under the native size
                 strength=strength,
-                num_inference_steps=steps,
+                steps=steps,
+                negative=negative or None,
+                prompt=prompt,
+                num_images_per_prompt=len(chunk),
                 guidance_scale=guidance,
                 generator=generators,
                 callback_on_step_end=report,
-                **extra,
-            ).images
+                **self.call_extras,
+            )
             done += per_call
         out = blend(tiles, painted, canvas.size, self.overlap)
         return out.crop((0, 0, *size)) if out.size != size else out
-
-
-def native_size(pipe) -> int:
-    """The side the model was trained at: the UNet's sample size times the VAE's factor."""
-    sample = pipe.unet.config.sample_size
-    side = sample if isinstance(sample, int) else min(sample)
-    return int(side * pipe.vae_scale_factor)

@@ -28,6 +28,8 @@ from inference.postprocess import PostProcessor
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.2  # seconds between progress writes while steps fly by
+ANNOUNCE_SECONDS = 10.0  # how often a worker tells the queue which model it serves
+ANNOUNCE_TTL_SECONDS = 45.0  # an announcement not renewed this long: the worker is gone
 
 
 def default_worker_id() -> str:
@@ -99,6 +101,7 @@ class Worker:
             "on" if self.post.checker else "left to the bot",
         )
         finishing: asyncio.Task | None = None  # the one batch being finished
+        announcing = asyncio.create_task(self._announce(stop))
         try:
             while not stop.is_set():
                 batch = await self._paint_next()
@@ -119,6 +122,24 @@ class Worker:
         finally:
             if finishing is not None:
                 await finishing
+            announcing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await announcing
+            with contextlib.suppress(Exception):  # the queue may be gone; the entry runs out
+                await self.queue.retire(self.worker_id)
+
+    async def _announce(self, stop: asyncio.Event) -> None:
+        """Tell the queue which model this worker serves, every ANNOUNCE_SECONDS while it
+        runs (painting included: the loop runs beside the paint thread), so the studio
+        can refuse jobs for a model nobody serves instead of letting them wait."""
+        model = self.engine.model_name
+        while not stop.is_set():
+            try:
+                await self.queue.announce(self.worker_id, model, ANNOUNCE_TTL_SECONDS)
+            except Exception:  # the queue is away: try again next time
+                log.warning("worker %s: could not announce its model", self.worker_id)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), ANNOUNCE_SECONDS)
 
     async def run_one(self) -> bool:
         """Paint and finish one batch of jobs if there are any; False when the queue was
@@ -184,7 +205,9 @@ class Worker:
         It waits only while requests come together (this or the last batch had several
         jobs): a lone user's jobs start at once, and a burst fills batches in full.
         """
-        claims = await self.queue.claim_batch(self.worker_id, self.lease_seconds, self.batch_images)
+        claims = await self.queue.claim_batch(
+            self.worker_id, self.lease_seconds, self.batch_images, model=self.engine.model_name
+        )
         if not claims:
             return []
         room = self.batch_images - sum(claim.job.n for claim in claims)

@@ -242,12 +242,13 @@ class Studio:
 
     @property
     def work_side(self) -> int:
-        """The longest side an image is worked at (vary, edit): 1.5 × the model's side."""
+        """The longest side the model paints an image at (vary, edit): 1.5 × its side."""
         return canvas.align(self.settings.image_size * 3 / 2)
 
     def work_size(self, size: tuple[int, int]) -> tuple[int, int]:
-        """The size an uploaded image of ``size`` is varied or edited at."""
-        return canvas.fitted_size(size, self.work_side)
+        """The size a variation or edit of an uploaded image of ``size`` comes back at: its
+        own, up to MAX_CANVAS (the worker paints it within ``work_side`` and scales back)."""
+        return canvas.fitted_size(size, self._kept_side)
 
     async def vary(
         self,
@@ -302,12 +303,13 @@ class Studio:
             raise BadStrength(MIN_STRENGTH, 1)
         text = self.clean_prompt(prompt) if prompt else None
         await self._screen(user, origin, text)
-        image, parent = await self._source(user, source, origin)
+        image, parent = await self._source(user, source, origin, longest=self._kept_side)
         text = text if text is not None else (parent.prompt if parent else "")
         init_image = await self._image_work(lambda: _png(image.convert("RGB")))
         extra = []
         for reference in references:  # each checked like any upload
-            picture, _ = await self._source(user, reference, origin)
+            # A reference conditions the painting: the model sees it at most work_side.
+            picture, _ = await self._source(user, reference, origin, longest=self.work_side)
             extra.append(await self._image_work(lambda p=picture: _png(p.convert("RGB"))))
         job = self._job(
             JobKind.VARY,
@@ -351,7 +353,9 @@ class Studio:
         await self.admit(user, origin)
         prompt = self.clean_prompt(prompt)
         await self._screen(user, origin, prompt)
-        image, parent = await self._source(user, source, origin)
+        grows = bool(options.extend or options.zoom)  # the canvas grows: the source is fitted
+        longest = self._grown_side if grows else self._kept_side
+        image, parent = await self._source(user, source, origin, longest=longest)
         picks = (options.mask, options.region, options.extend, options.zoom, options.frame)
         if len([o for o in picks if o]) > 1:
             raise ConflictingEditOptions(["mask", "region", "extend", "zoom", "frame"])
@@ -398,7 +402,11 @@ class Studio:
         async with self.store.read() as db:
             made_by = await job_records.get(db, record.job_id)
         await self._screen(user, origin, text or made_by.job.prompt or None)  # terms may be new
-        update: dict[str, Any] = {"id": uuid.uuid4().hex, "seed": secrets.randbelow(MAX_SEED)}
+        update: dict[str, Any] = {
+            "id": uuid.uuid4().hex,
+            "seed": secrets.randbelow(MAX_SEED),
+            **self._model_fields,  # the model this studio runs now, not the old job's
+        }
         if text:
             update["prompt"] = text
         job = made_by.job.model_copy(update=update)
@@ -421,7 +429,7 @@ class Studio:
         strength (Subtle) or a higher one (Creative). Refuses results over the pixel limit."""
         await self.admit(user, origin)
         await self._screen(user, origin, None)
-        image, parent = await self._source(user, source, origin, fit=False)
+        image, parent = await self._source(user, source, origin, longest=None)
         width, height = image.width * 2, image.height * 2
         limit = self.settings.upscale_max_pixels
         if width * height > limit or max(width, height) > MAX_SIDE:
@@ -466,7 +474,7 @@ class Studio:
         text = self.clean_prompt(prompt) if prompt else parent.prompt
         options = EditOptions(extend=direction, zoom=zoom)
         await self._screen(user, origin, text or None)
-        image, _ = await self._source(user, image_id, origin)
+        image, _ = await self._source(user, image_id, origin, longest=self._grown_side)
         edit_area = await self._image_work(lambda: self._edit_area(image, options))
         return await self._paint(user, edit_area, text, parent, image_id, None, origin)
 
@@ -592,7 +600,7 @@ class Studio:
         if not references:
             return
         family = self.settings.family
-        if family.variation != "reference":
+        if not family.references:
             raise BadReferences("unsupported", model=family.title)
         if len(references) + 1 > MAX_INPUT_IMAGES:
             raise BadReferences("too_many", limit=MAX_INPUT_IMAGES)
@@ -622,8 +630,30 @@ class Studio:
             height=height,
             steps=self.settings.steps if steps is None else steps,
             guidance=self.settings.guidance,
+            **self._model_fields,
             **extra,
         )
+
+    @property
+    def _model_fields(self) -> dict[str, str]:
+        """What a job says of the model it is asked of: workers claim only their own."""
+        return {"model": self.settings.model, "family": self.settings.family.name}
+
+    async def _check_served(self, model: str) -> None:
+        """Refuse (before charging) a job for a model no live worker serves while workers
+        of other models are up: it would wait forever. No live worker at all (the local
+        worker still loading, workers restarting) is no reason: the job waits for them."""
+        try:
+            served = await self.queue.served_models()
+        except Exception:  # the queue is away: submit() copes with that on its own
+            log.warning("could not read which models the workers serve", exc_info=True)
+            return
+        if served and model not in served:
+            raise Unavailable(
+                f"no worker serves the model {model!r} (the workers on this queue serve "
+                f"{', '.join(repr(name) for name in sorted(served))}); start a worker with "
+                "that MODEL or set MODEL to a model a worker serves"
+            )
 
     async def _screen(
         self, user: Requester, origin: Origin | None, prompt: str | None, negative: str = ""
@@ -657,13 +687,12 @@ class Studio:
         source: ImageSource,
         origin: Origin | None = None,
         *,
-        fit: bool = True,
+        longest: int | None,
     ) -> tuple[Image.Image, ImageRecord | None]:
-        """The image to work on, scaled for the model (unless ``fit`` is False: as it is),
-        and its record when it is ours. An upload passes the image checks (nudity, faces)
-        first, on a copy scaled down to at most SCREEN_SIDE: the full-size decode never
-        outlives its thread."""
-        longest = self.work_side if fit else None
+        """The image to work on, scaled down to at most ``longest`` a side (None: as it
+        is), and its record when it is ours. An upload passes the image checks (nudity,
+        faces) first, on a copy scaled down to at most SCREEN_SIDE: the full-size decode
+        never outlives its thread."""
         if isinstance(source, bytes):
             screened, image = await self._image_work(lambda: self._open_upload(source, longest))
             if self.moderator is not None:
@@ -672,6 +701,18 @@ class Studio:
         parent = await self.image(source)
         fitted = await self._image_work(lambda: _open_fitted(self.files.read(parent), longest))
         return fitted, parent
+
+    @property
+    def _kept_side(self) -> int:
+        """The longest side of a variation or edit: the source's own up to MAX_CANVAS (the
+        worker paints it within the model's pixel budget and brings it back to this)."""
+        return self.settings.max_canvas
+
+    @property
+    def _grown_side(self) -> int:
+        """The longest side of a source to pan or zoom out: 1.5 × the model's side, so that
+        the grown canvas still fits MAX_CANVAS for a model at its default size."""
+        return min(self.work_side, self.settings.max_canvas)
 
     async def _image_work(self, work: Callable[[], T]) -> T:
         """Decode, resize or encode in a thread (0.1–0.3 s of CPU for a 4096² upload: the
@@ -738,6 +779,7 @@ class Studio:
     ) -> JobHandle:
         if (reason := self.unavailable()) is not None:
             raise Unavailable(reason)
+        await self._check_served(job.model)
         # The worker checks the images with the server's rules as they are now.
         rules = (
             await self.moderator.output_rules(_guild_of(user, origin))

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from data.queue import JobQueue
 
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+# The model the end-to-end and command-line tests run on: the default model's family
+# (FLUX.2 [klein]) in its offline build, unless a test names another. TEST_MODEL=tiny runs
+# them on the SD build (`TEST_MODEL=tiny make test`); unit tests name their builds.
+TEST_MODEL = os.environ.get("TEST_MODEL", "tiny:flux2")
 for _name in (
     "DISCORD_TOKEN", "MODEL", "DATA_DIR", "DATABASE", "QUEUE", "IMAGE_SIZE", "STORAGE",
     "S3_ENDPOINT_URL", "STORAGE_SIGNED_LINKS",
@@ -45,6 +49,26 @@ def tiny_pipelines():
 
     torch.set_num_threads(2)
     return load_pipelines("tiny", "cpu")
+
+
+@pytest.fixture(scope="session")
+def tiny_engines(tiny_pipelines):
+    """The engine of any tiny build (``tiny:flux2``, …), built on first use and kept for the
+    whole session, so every test module shares one build per family."""
+    import torch
+
+    from inference.engine import Engine
+    from inference.models import load_pipelines
+
+    built = {"tiny": Engine(tiny_pipelines)}
+
+    def engine_of(model: str) -> Engine:
+        if model not in built:
+            torch.set_num_threads(2)
+            built[model] = Engine(load_pipelines(model, "cpu"))
+        return built[model]
+
+    return engine_of
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from PIL import Image
 
+from tests.conftest import TEST_MODEL
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "MODEL": "tiny", "DATA_DIR": str(tmp_path / "var"), **env}
+    environment = {**os.environ, "MODEL": TEST_MODEL, "DATA_DIR": str(tmp_path / "var"), **env}
     # This checkout's code, not whichever one the virtualenv's editable install points at.
     environment["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
@@ -57,7 +59,7 @@ def test_provenance_prints_the_credentials_of_a_made_image(tmp_path: Path):
     report = json.loads(shown.stdout)
     assert report["c2pa"]["state"] == "valid" and report["c2pa"]["problems"] == []
     assert report["c2pa"]["chain"][0]["actions"] == ["c2pa.created"]
-    assert report["c2pa"]["chain"][0]["generation"]["model"] == "tiny"
+    assert report["c2pa"]["chain"][0]["generation"]["model"] == TEST_MODEL
     assert report["text"]["prompt"] == "a quiet harbour"
     assert "a quiet harbour" not in json.dumps(report["c2pa"])
     # The worker made its own chain on first start, in DATA_DIR.
@@ -93,7 +95,7 @@ def serve_until(tmp_path: Path, command: str, marker: str) -> tuple[int, str]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "MODEL": "tiny",
+        "MODEL": TEST_MODEL,
         "DATA_DIR": str(tmp_path / "var"),
         "DISCORD_TOKEN": "",
         "LOCAL_WORKER": "false",
@@ -165,6 +167,7 @@ async def test_queue_shows_waiting_running_and_recent_failures(tmp_path: Path):
 
 
 def test_upscale_from_the_terminal_doubles_the_picture(tmp_path: Path):
+    """On the default family too: FLUX.2's upscale once failed on every call."""
     Image.new("RGB", (40, 24), "teal").save(tmp_path / "small.png")
     done = run_cli(tmp_path, "upscale", "small.png", "--out", "up", "--seed", "3")
     assert done.returncode == 0, done.stderr
@@ -195,6 +198,23 @@ def test_an_unreachable_queue_is_one_sentence_not_a_traceback(tmp_path: Path):
     assert down.returncode == 1
     assert "cannot be reached" in down.stderr and "Traceback" not in down.stderr
     assert len(down.stderr.strip().splitlines()) == 1
+
+
+def test_the_cli_warns_when_the_worker_that_answered_serves_another_model():
+    """Jobs name their model and workers claim only their own, but a job queued before
+    that (no model named) can be taken by any worker: the CLI says so when it happens."""
+    from app.cli import other_model_warning
+    from data.images import ImageRecord
+
+    def made_by(model: str) -> ImageRecord:
+        return ImageRecord("i", "j", 1, 1, "p.png", "a fox", "", 1, model, 64, 64, None, 0.0)
+
+    assert other_model_warning("tiny:flux2", [made_by("tiny:flux2")] * 2) is None
+    warning = other_model_warning("tiny:flux2", [made_by("tiny"), made_by("tiny")])
+    assert warning == (
+        "warning: the worker that answered serves tiny, not MODEL=tiny:flux2; "
+        "the images say so in their metadata"
+    )
 
 
 def test_imagine_python_m_app_and_python_m_bot_are_one_command(tmp_path: Path):

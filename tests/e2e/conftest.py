@@ -1,4 +1,5 @@
-"""The real bot, a real worker process (tiny model) and a local fake Discord on 127.0.0.1."""
+"""The real bot, a real worker process (``TEST_MODEL``: the default family's tiny build) and a
+local fake Discord on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from app.runtime import Runtime
 from app.serve import http_adapter
 from studio.settings import Settings
 from studio.studio import Requester
+from tests.conftest import TEST_MODEL
 from tests.fakediscord import FLAG_EPHEMERAL, FakeDiscord
 
 ALICE = 501
@@ -50,7 +52,7 @@ def bot_settings(fake: FakeDiscord, data_dir: Path, **overrides) -> Settings:
     values = dict(
         _env_file=None,
         data_dir=data_dir,
-        model="tiny",
+        model=TEST_MODEL,
         discord_token="fake-token",
         discord_api_base=fake.api_base,
         discord_gateway=str(fake.gateway_url),
@@ -116,6 +118,13 @@ async def ephemeral_answer(inter) -> str:
 
 
 @pytest.fixture
+def engine(tiny_engines):
+    """An in-process worker's engine for the model the e2e bot asks for (``TEST_MODEL``):
+    a worker serves only its own model's jobs."""
+    return tiny_engines(TEST_MODEL)
+
+
+@pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
     server = FakeDiscord()
     await server.start()
@@ -139,7 +148,7 @@ def run_bot_process(settings: Settings) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATA_DIR": str(settings.data_dir),
-        "MODEL": "tiny",
+        "MODEL": settings.model,
         "DISCORD_TOKEN": "fake-token",
         "DISCORD_API_BASE": settings.discord_api_base,
         "DISCORD_GATEWAY": settings.discord_gateway,

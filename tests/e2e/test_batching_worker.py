@@ -17,6 +17,7 @@ from PIL import Image
 
 from data.jobs import Job, JobKind, JobState
 from data.queue import open_queue
+from tests.conftest import TEST_MODEL
 from tests.e2e.conftest import (
     ALICE,
     BOB,
@@ -37,13 +38,15 @@ def make_job(job_id: str, kind: JobKind = JobKind.GENERATE, **fields) -> Job:
     return Job(**values)
 
 
-def start_worker(data_dir: Path, log_path: Path, queue_url: str = "") -> subprocess.Popen:
-    """``python -m inference`` on the tiny model with batches of up to 8 images."""
+def start_worker(
+    data_dir: Path, log_path: Path, queue_url: str = "", model: str = TEST_MODEL
+) -> subprocess.Popen:
+    """``python -m inference`` on a tiny build with batches of up to 8 images."""
     env = {
         **os.environ,
         "QUEUE": queue_url,  # empty: the SQLite database in DATA_DIR
         "DATA_DIR": str(data_dir),
-        "MODEL": "tiny",
+        "MODEL": model,
         "DEVICE": "cpu",
         "BATCH_SIZE": "8",
         "BATCH_WAIT_MS": "20",
@@ -75,8 +78,11 @@ def pixels(png: bytes) -> np.ndarray:
 
 @pytest.mark.parametrize("backend", ["sqlite", "redis"])
 async def test_queued_jobs_run_in_batches_in_a_worker_process(
-    tmp_path: Path, engine, backend, request
+    tmp_path: Path, tiny_engines, backend, request
 ):
+    """Pixel for pixel against an in-process engine of the same build: this test names
+    the SD build (its batches were measured within one level of a job alone)."""
+    engine = tiny_engines("tiny")
     data_dir = tmp_path / "var"
     data_dir.mkdir()
     queue_url = (
@@ -96,7 +102,7 @@ async def test_queued_jobs_run_in_batches_in_a_worker_process(
         await queue.submit(job)
         await asyncio.sleep(0.002)
     log_path = tmp_path / "worker.log"
-    worker = start_worker(data_dir, log_path, queue_url)
+    worker = start_worker(data_dir, log_path, queue_url, model="tiny")
     try:
         ids = [job.id for job in jobs]
         done: dict = {}

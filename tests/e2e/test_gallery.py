@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from tests.conftest import TEST_MODEL
 from tests.e2e.answers import answer, channel_option, is_ephemeral, user_option
 from tests.e2e.conftest import ALICE, BOB, Studio, button, custom_ids, imagine
 from tests.fakediscord import GUILD_ID, OWNER_ID
@@ -79,7 +80,7 @@ async def test_share_once_unshare_and_moderator_removal(studio: Studio):
     assert embed["title"] == "a red fox in the snow"
     assert embed["description"] == f"by <@{ALICE}>"
     fields = {field["name"]: field["value"] for field in embed["fields"]}
-    assert fields == {"Seed": "11", "Model": "tiny", "Size": "64×64"}
+    assert fields == {"Seed": "11", "Model": TEST_MODEL, "Size": "64×64"}
     assert post["attachments"][0]["filename"] == f"imagine-{image_id}.png"
     assert post["mentions"] == []  # provenance, not a ping
     assert fake.store.reactors[(int(post["id"]), "❤️")] == [fake.application_id]

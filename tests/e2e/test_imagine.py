@@ -46,10 +46,12 @@ async def test_imagine_defers_shows_status_and_posts_the_grid_with_buttons(studi
 
 
 async def test_a_long_job_shows_a_preview_on_its_status_line(fake, tmp_path, monkeypatch):
-    """With PREVIEW_DECODER set, the local worker's previews reach the status line."""
+    """With PREVIEW_DECODER set, the local worker's previews reach the status line (the
+    tiny TAESD-class decoder decodes SD latents: this runs on the SD build)."""
     monkeypatch.setenv("PREVIEW_DECODER", "tiny")  # the worker process reads its environment
     monkeypatch.setenv("PREVIEW_SECONDS", "0.2")
-    bot, task = await start_bot(fake, bot_settings(fake, tmp_path / "var", steps=30, image_size=64))
+    settings = bot_settings(fake, tmp_path / "var", model="tiny", steps=30, image_size=64)
+    bot, task = await start_bot(fake, settings)
     try:
         inter = await fake.slash_command("imagine", {"prompt": "a slow sunrise"}, user_id=ALICE)
         edit = await inter.wait_original_edit(

@@ -20,6 +20,7 @@ import redis.asyncio as redis
 
 from data.jobs import JobState
 from studio.settings import Settings
+from tests.conftest import TEST_MODEL
 from tests.e2e.conftest import (
     ALICE,
     BOB,
@@ -46,7 +47,7 @@ class WorkerProcess:
         env = {
             **os.environ,
             "QUEUE": queue_url,
-            "MODEL": "tiny",
+            "MODEL": TEST_MODEL,
             "DEVICE": "cpu",
             "DATA_DIR": str(folder / f"worker-{worker_id}"),
             "WORKER_ID": worker_id,

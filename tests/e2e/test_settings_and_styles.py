@@ -22,8 +22,9 @@ from tests.fakediscord import FLAG_EPHEMERAL, OWNER_ID
 
 @pytest.fixture
 async def studio(fake, tmp_path):
-    """With classifier-free guidance, so that negative prompts (defaults, presets) apply."""
-    settings = bot_settings(fake, tmp_path / "var", guidance=7.5)
+    """On the SD build with classifier-free guidance, so that negative prompts (defaults,
+    presets) apply: FLUX.2, the default family, has none."""
+    settings = bot_settings(fake, tmp_path / "var", model="tiny", guidance=7.5)
     bot, task = await start_bot(fake, settings)
     yield Studio(fake, bot, settings, task)
     if not task.done():

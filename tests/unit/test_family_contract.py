@@ -1,6 +1,8 @@
 """One contract for every model family, on its tiny random-weight build (real architecture).
 
-Each family makes the right number of images of the right size in all three modes, the
+Each family makes the right number of images of the right size in every operation the
+studio offers (imagine in each shape and a ratio, vary at two strengths, edit with a mask,
+extend, zoom out 1.5× and 2×, pan, upscale Subtle and Creative, remix), the
 same seed gives the same bytes, an edit keeps every unmasked pixel, a batch of mixed jobs
 gives each job what it would get alone (within a stated tolerance, with a control that
 the tolerance still catches a different image), and previews show without a download.
@@ -23,10 +25,10 @@ from PIL import Image
 from data.families import FAMILIES, TINY_MODELS, defaults_for
 from data.jobs import Job, JobKind
 from inference.batching import BatchRunner
-from inference.engine import Engine
+from inference.engine import Engine, default_upscaler
 from inference.latent_rgb import LATENT_FORMATS
 from inference.previews import LinearDecoder, Previewer
-from studio import canvas
+from studio import aspect, canvas
 
 MODELS = list(TINY_MODELS)
 # Pixel levels (of 255) a picture may move when its batch holds other jobs' pictures:
@@ -35,12 +37,9 @@ MODELS = list(TINY_MODELS)
 BATCH_TOLERANCE = 8
 
 
-@pytest.fixture(scope="module", params=MODELS)
-def family_engine(request) -> tuple[str, Engine]:
-    from inference.models import load_pipelines
-
-    torch.set_num_threads(2)
-    return request.param, Engine(load_pipelines(request.param, "cpu"))
+@pytest.fixture(params=MODELS)
+def family_engine(request, tiny_engines) -> tuple[str, Engine]:
+    return request.param, tiny_engines(request.param)
 
 
 def job(model: str, kind: JobKind = JobKind.GENERATE, **fields) -> Job:
@@ -116,6 +115,123 @@ def test_an_edit_keeps_every_unmasked_pixel_and_outpainting_grows_the_canvas(fam
     assert (extended.width, extended.height) == (96, 64)
     out = pixels(extended.images[0].png)
     assert (out[:, :64] == original).all()
+
+
+def test_imagine_makes_every_shape_and_a_ratio_at_the_familys_sizes(family_engine):
+    model, engine = family_engine
+    family = FAMILIES[TINY_MODELS[model]]
+    shapes = dict(family.sizes(64))
+    shapes["16:9"] = aspect.size_for_ratio(aspect.parse_ratio("16:9"), 64 * 64, family.multiple)
+    for name, (width, height) in shapes.items():
+        made = engine.run(job(model, n=1, width=width, height=height))
+        assert (made.width, made.height) == (width, height), name
+        assert Image.open(io.BytesIO(made.images[0].png)).size == (width, height), name
+
+
+def test_vary_subtle_and_strong_both_change_the_image_and_strong_changes_it_more(family_engine):
+    """Measured from what the model makes of the source at the lowest strength (with random
+    weights even the VAE round trip moves every pixel, so that is the source as the model
+    sees it): Subtle moves less than Strong. FLUX.2 once gave one image for both."""
+    model, engine = family_engine
+    source = engine.run(job(model, n=1)).images[0].png
+
+    def vary(strength: float) -> list[np.ndarray]:
+        made = engine.run(job(model, JobKind.VARY, strength=strength, init_image=source))
+        assert all(image.png != source for image in made.images)
+        return [pixels(image.png) for image in made.images]
+
+    lowest, subtle, strong = vary(0.05), vary(0.35), vary(0.8)
+
+    def moved(images: list[np.ndarray]) -> float:
+        return float(np.mean([np.abs(a - b).mean() for a, b in zip(images, lowest, strict=True)]))
+
+    assert 0 < moved(subtle) < moved(strong), (moved(subtle), moved(strong))
+
+
+@pytest.mark.parametrize("factor", [1.5, 2.0])
+def test_zoom_out_keeps_the_picture_in_the_middle_and_paints_the_frame(family_engine, factor):
+    model, engine = family_engine
+    source = Image.open(io.BytesIO(engine.run(job(model, n=1)).images[0].png)).convert("RGB")
+    zoomed = canvas.zoom_out(source, factor, max_side=256)
+    made = engine.run(
+        job(
+            model,
+            JobKind.EDIT,
+            n=1,
+            width=zoomed.image.width,
+            height=zoomed.image.height,
+            strength=1.0,
+            init_image=png_bytes(zoomed.image),
+            mask=png_bytes(zoomed.mask),
+        )
+    )
+    out = pixels(made.images[0].png)
+    assert out.shape[:2] == (zoomed.image.height, zoomed.image.width)
+    kept = np.asarray(zoomed.mask) == 0
+    assert (out[kept] == np.asarray(zoomed.image).astype(int)[kept]).all()
+    assert (out[~kept] != np.asarray(zoomed.image).astype(int)[~kept]).any()
+
+
+def test_pan_grows_the_canvas_up_and_keeps_the_picture(family_engine):
+    model, engine = family_engine
+    source = Image.open(io.BytesIO(engine.run(job(model, n=1)).images[0].png)).convert("RGB")
+    panned = canvas.extend(source, "up", None, max_side=256)
+    made = engine.run(
+        job(
+            model,
+            JobKind.EDIT,
+            n=1,
+            width=panned.image.width,
+            height=panned.image.height,
+            strength=1.0,
+            init_image=png_bytes(panned.image),
+            mask=png_bytes(panned.mask),
+        )
+    )
+    out = pixels(made.images[0].png)
+    assert out.shape[:2] == (96, 64)
+    assert (out[32:] == np.asarray(source).astype(int)).all()
+
+
+@pytest.mark.parametrize("tile", [None, 48])
+def test_upscale_subtle_and_creative_double_every_studio_shape(family_engine, tile):
+    """2× both sides for each shape the family makes, in one tile of the canvas's own size
+    (not the model's native one: SD3 and FLUX.1 resized such tiles and failed) or in
+    48-pixel tiles; FLUX.2 (no img2img) repaints through its inpainting pipeline."""
+    model, engine = family_engine
+    if tile is not None:
+        engine = Engine(engine.pipelines, upscaler=default_upscaler(engine.pipelines, tile=tile))
+    shapes = FAMILIES[TINY_MODELS[model]].sizes(48)
+    for width, height in shapes.values() if tile is None else [shapes["landscape"]]:
+        source = engine.run(job(model, n=1, width=width, height=height)).images[0].png
+        enlarged = Image.open(io.BytesIO(source)).resize((width * 2, height * 2))
+        made = {}
+        for strength in (0.2, 0.45):  # the Subtle and Creative defaults
+            upscale = job(
+                model,
+                JobKind.UPSCALE,
+                n=1,
+                width=width * 2,
+                height=height * 2,
+                strength=strength,
+                init_image=source,
+            )
+            result = engine.run(upscale)
+            assert (result.width, result.height) == (width * 2, height * 2)
+            made[strength] = pixels(result.images[0].png)
+            assert made[strength].shape[:2] == (height * 2, width * 2)
+            assert np.abs(made[strength] - np.asarray(enlarged).astype(int)).mean() > 1
+        assert not np.array_equal(made[0.2], made[0.45])
+
+
+def test_remix_paints_the_new_prompt_and_the_same_prompt_gives_the_same_bytes(family_engine):
+    model, engine = family_engine
+    source = engine.run(job(model, n=1)).images[0].png
+    first = engine.run(job(model, JobKind.VARY, n=1, init_image=source))
+    again = engine.run(job(model, JobKind.VARY, n=1, init_image=source))
+    remixed = engine.run(job(model, JobKind.VARY, n=1, init_image=source, prompt="a blue whale"))
+    assert again.images[0].png == first.images[0].png
+    assert remixed.images[0].png != first.images[0].png
 
 
 def test_a_batch_of_mixed_jobs_gives_each_job_what_it_gets_alone(family_engine):
@@ -242,3 +358,15 @@ def test_a_negative_prompt_the_model_ignores_is_refused_not_dropped(tmp_path: Pa
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "does not use negative prompts" in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_flux2_variations_look_at_further_reference_images_at_their_strength(tiny_engines):
+    """The API's several-image edit on FLUX.2: the source is varied at the strength, the
+    further images condition it (its inpainting pipeline's ``image_reference``)."""
+    engine = tiny_engines("tiny:flux2")
+    source = engine.run(job("tiny:flux2", n=1)).images[0].png
+    red = png_bytes(Image.new("RGB", (48, 48), "red"))  # under 64 px: enlarged for FLUX.2
+    plain = engine.run(job("tiny:flux2", JobKind.VARY, init_image=source))
+    looked = engine.run(job("tiny:flux2", JobKind.VARY, init_image=source, references=(red,)))
+    assert (looked.width, looked.height) == (64, 64) and len(looked.images) == 2
+    assert [i.png for i in looked.images] != [i.png for i in plain.images]

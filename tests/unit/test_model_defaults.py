@@ -81,3 +81,42 @@ def test_the_bot_reads_the_table_without_importing_torch():
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("model", list(PRESETS))
+def test_vram_estimates_hold_at_least_the_weights_each_memory_mode_keeps_resident(model):
+    """The table's VRAM figures are arithmetic, so the arithmetic must hold: 2 bytes a
+    weight (1 for an fp8 denoiser; the text encoders stay 16-bit), only the largest module
+    with model offload, plus at least half a GB of activations. fp8 + offload used to sit
+    below the unquantized text encoder's own size."""
+    preset = PRESETS[model]
+    denoiser, text, largest_text = preset.params_b
+    assert denoiser > 0 and text >= largest_text > 0, "parameter counts missing"
+    resident = {
+        "none": 2 * (denoiser + text),
+        "offload": 2 * max(denoiser, largest_text),
+        "fp8": denoiser + 2 * text,
+        "fp8+offload": max(denoiser, 2 * largest_text),
+    }
+    for mode, weights in resident.items():
+        assert preset.vram_gb[mode] >= weights + 0.5, f"{mode}: {preset.vram_gb[mode]} GB"
+
+
+def test_the_readme_shows_the_vram_table_as_the_presets_have_it():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for model, preset in PRESETS.items():
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{model}`"))
+        cells = [cell.strip() for cell in row.split("|")][-5:-1]
+        modes = ("none", "offload", "fp8", "fp8+offload")
+        assert cells == [f"{preset.vram_gb[mode]:g} GB" for mode in modes], model
+
+
+def test_diffusers_is_required_from_the_first_release_with_every_pipeline_we_use():
+    """Flux2KleinInpaintPipeline (FLUX.2 edits, variations, upscales) first shipped in
+    diffusers 0.38.0 (0.37.0 has Flux2KleinPipeline only; both wheels checked)."""
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    worker = project["project"]["optional-dependencies"]["worker"]
+    requirement = next(item for item in worker if item.startswith("diffusers"))
+    assert ">=0.38" in requirement

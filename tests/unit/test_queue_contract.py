@@ -15,10 +15,13 @@ from tests.conftest import OpenQueue
 LEASE = 0.3  # seconds
 
 
-def make_job(job_id: str, user_id: int = 1, priority: Priority = Priority.FREE) -> Job:
+def make_job(
+    job_id: str, user_id: int = 1, priority: Priority = Priority.FREE, model: str = ""
+) -> Job:
     return Job(
         id=job_id,
         kind=JobKind.GENERATE,
+        model=model,
         user_id=user_id,
         priority=priority,
         prompt="p",
@@ -277,3 +280,55 @@ async def test_forget_user_drops_only_that_users_finished_jobs(queues: OpenQueue
     assert await queue.forget_user(1) >= 2
     known = await queue.statuses(["mine-done", "mine-failed", "theirs", "mine-open"])
     assert set(known) == {"theirs", "mine-open"}  # another's result and an open job stay
+
+
+async def test_a_worker_claims_only_jobs_for_its_model_in_fair_order(queues: OpenQueue):
+    """Jobs name their model: a FLUX.2 worker never paints an SD job (its PNG would name
+    another model than the one asked), takes unnamed jobs (queued before models were
+    named) in their turn, and a claim without a model takes anything."""
+    queue = await queues()
+    for job_id, user, model in [
+        ("sd-1", 1, "tiny"),
+        ("flux-1", 2, "tiny:flux2"),
+        ("old", 3, ""),
+        ("sd-2", 4, "tiny"),
+        ("flux-2", 5, "tiny:flux2"),
+    ]:
+        await queue.submit(make_job(job_id, user, model=model))
+    flux = []
+    while (claim := await queue.claim("flux-worker", 30, model="tiny:flux2")) is not None:
+        flux.append(claim.job.id)
+    assert flux == ["flux-1", "old", "flux-2"]
+    assert await claim_all(queue, "any") == ["sd-1", "sd-2"]  # model None: whatever waits
+
+
+async def test_batch_mates_are_of_the_same_model(queues: OpenQueue):
+    queue = await queues()
+    for job_id, model in [("a", "tiny:flux2"), ("b", "tiny"), ("c", "tiny:flux2")]:
+        await queue.submit(make_job(job_id, model=model))
+    claims = await queue.claim_batch("w", 30, max_images=8, model="tiny:flux2")
+    assert [claim.job.id for claim in claims] == ["a", "c"]
+
+
+async def test_a_dead_workers_job_runs_again_only_on_a_worker_of_its_model(queues: OpenQueue):
+    queue = await queues()
+    await queue.submit(make_job("j", model="tiny:flux2"))
+    assert (await queue.claim("dead", LEASE, model="tiny:flux2")).job.id == "j"
+    await asyncio.sleep(LEASE + 0.2)  # the lease runs out: that is what is tested
+    assert await queue.claim("sd-worker", LEASE, model="tiny") is None
+    again = await queue.claim("flux-worker", LEASE, model="tiny:flux2")
+    assert again.job.id == "j" and again.attempt == 2
+
+
+async def test_workers_announce_the_model_they_serve_until_they_retire(queues: OpenQueue):
+    queue = await queues()
+    assert await queue.served_models() == {}
+    await queue.announce("w1", "tiny:flux2", 30)
+    await queue.announce("w2", "tiny:flux2", 30)
+    await queue.announce("w3", "tiny", 30)
+    await queue.announce("w3", "tiny:sd3", 30)  # a worker re-announced serves its new model
+    assert await queue.served_models() == {"tiny:flux2": 2, "tiny:sd3": 1}
+    await queue.retire("w2")
+    await queue.announce("gone", "tiny:zimage", LEASE)  # a worker that dies stops renewing
+    await asyncio.sleep(LEASE + 0.1)
+    assert await queue.served_models() == {"tiny:flux2": 1, "tiny:sd3": 1}

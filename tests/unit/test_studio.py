@@ -58,6 +58,38 @@ async def test_vary_and_edit_of_a_stored_image_link_the_parent(runtime):
     assert await balance(runtime) == runtime.settings.welcome_credits - 3
 
 
+async def test_an_upload_comes_back_at_its_own_size_painted_within_the_models_budget(runtime):
+    """A 200×136 upload to a 64² model: variations and a masked edit come back 200×136
+    (the README's promise), painted at most 1.5 × the model's side (96) and scaled back;
+    the edit keeps the upload's unmasked pixels exactly. One bigger than MAX_CANVAS comes
+    back at MAX_CANVAS."""
+    from inference.engine import run_size
+
+    upload = Image.effect_noise((200, 136), 50).convert("RGB")
+    data = io.BytesIO()
+    upload.save(data, format="PNG")
+    varied = await (await runtime.studio.vary(ALICE, data.getvalue())).outcome()
+    assert [(image.width, image.height) for image in varied.images] == [(200, 136)] * 3
+    drawing = Image.new("L", (200, 136), 0)
+    drawing.paste(255, (100, 0, 200, 136))
+    drawing_png = io.BytesIO()
+    drawing.save(drawing_png, format="PNG")
+    edited = await (
+        await runtime.studio.edit(
+            ALICE, data.getvalue(), "a hat", EditOptions(mask=drawing_png.getvalue())
+        )
+    ).outcome()
+    out = Image.open(runtime.studio.files.absolute(edited.images[0])).convert("RGB")
+    assert out.size == (200, 136)
+    assert out.crop((0, 0, 100, 136)).tobytes() == upload.crop((0, 0, 100, 136)).tobytes()
+    assert run_size((200, 136), 4, runtime.settings.image_size * 3 // 2) == (96, 68)
+
+    big = io.BytesIO()
+    Image.new("RGB", (512, 384), "teal").save(big, format="PNG")
+    varied = await (await runtime.studio.vary(ALICE, big.getvalue())).outcome()
+    assert (varied.images[0].width, varied.images[0].height) == (256, 192)  # MAX_CANVAS
+
+
 @pytest.mark.parametrize(
     ("prompt", "options", "message"),
     [
@@ -152,5 +184,25 @@ async def test_a_job_whose_worker_keeps_dying_fails_and_refunds(settings):
         outcome = await asyncio.wait_for(handle.outcome(), 10)
         assert "stopped responding 2 times" in outcome.error
         assert await balance(started) == settings.welcome_credits
+    finally:
+        await started.stop()
+
+
+async def test_a_job_for_a_model_no_live_worker_serves_is_refused_before_charging(settings):
+    """MODEL=tiny beside workers of tiny:flux2 only (a CLI run next to another studio's
+    worker): the job would wait forever, so it is refused at once, naming both models,
+    with nothing charged or queued. Once a worker of the model announces, it goes."""
+    from studio.errors import Unavailable
+
+    started = await Runtime.start(settings)
+    try:
+        await started.queue.announce("flux-worker", "tiny:flux2", 30)
+        with pytest.raises(Unavailable, match=r"no worker serves the model 'tiny'.*'tiny:flux2'"):
+            await started.studio.imagine(ALICE, "a fox")
+        assert await balance(started) == 0 and await count(started, "queue") == 0
+        await started.queue.announce("sd-worker", "tiny", 30)
+        handle = await started.studio.imagine(ALICE, "a fox")
+        (queued,) = await started.store.fetchall("SELECT payload FROM queue")
+        assert handle.job_id in queued["payload"] and '"model":"tiny"' in queued["payload"]
     finally:
         await started.stop()
