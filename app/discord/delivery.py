@@ -93,7 +93,7 @@ class Delivery:
         defaults = await self.studio.preferences.effective(
             interaction.user.id, interaction.guild_id
         )
-        return defaults.privacy
+        return Privacy(defaults.privacy)  # a typed origin field, whatever the store kept
 
     async def refuse(self, interaction: discord.Interaction, message: str) -> None:
         if interaction.response.is_done():

@@ -56,8 +56,7 @@ class ModerationCog(commands.Cog):
         self.moderator.add_listener(self.report)
 
     async def cog_unload(self) -> None:
-        if self.bot.runtime is not None:  # at shutdown the runtime is gone first
-            self.moderator.remove_listener(self.report)
+        self.moderator.remove_listener(self.report)  # the studio outlives the bot
 
     # -- the mod log ---------------------------------------------------------------------
 
