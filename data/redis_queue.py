@@ -347,6 +347,10 @@ def batch_name(job: Job) -> str:
     return ":".join(str(value) for value in job.batch_key())
 
 
+POOL_CONNECTIONS = 128  # per process; Redis's default limit is 10,000 clients
+POOL_WAIT_SECONDS = 30
+
+
 class RedisQueue(JobQueue):
     def __init__(
         self,
@@ -385,7 +389,16 @@ class RedisQueue(JobQueue):
     @classmethod
     async def connect(cls, url: str, **options) -> RedisQueue:
         """Connect and check the server answers (the scripts create the stream and group)."""
-        client = redis.Redis.from_url(url, decode_responses=False)
+        # A burst (200 members' /imagine at once, each admitted and submitted) waits for a
+        # connection instead of failing with "Too many connections".
+        client = redis.Redis.from_pool(  # the client closes its own pool
+            redis.BlockingConnectionPool.from_url(
+                url,
+                decode_responses=False,
+                max_connections=POOL_CONNECTIONS,
+                timeout=POOL_WAIT_SECONDS,
+            )
+        )
         try:
             await client.ping()
         except (redis.ConnectionError, redis.TimeoutError) as error:

@@ -119,7 +119,7 @@ async def test_check_provenance_answers_ephemerally_for_an_attached_image(studio
     message = reply.response or fake.message(asked.original_id)
     assert is_ephemeral(message)
     assert "**Content Credentials:** valid" in reply.json["content"]
-    assert "created with tiny (AI-generated)" in reply.json["content"]
+    assert f"created with {studio.settings.model} (AI-generated)" in reply.json["content"]
     (attached,) = reply.files
     assert json.loads(attached.data)["c2pa"]["state"] == "valid"
 

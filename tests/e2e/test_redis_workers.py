@@ -41,13 +41,21 @@ ROOT = Path(__file__).parents[2]
 class WorkerProcess:
     """One ``python -m inference`` worker on the tiny model, logging to a file."""
 
-    def __init__(self, queue_url: str, worker_id: str, folder: Path, lease_seconds: float = 60):
+    def __init__(
+        self,
+        queue_url: str,
+        worker_id: str,
+        folder: Path,
+        lease_seconds: float = 60,
+        model: str = TEST_MODEL,
+    ):
         self.worker_id = worker_id
+        self.model = model
         self.log = folder / f"worker-{worker_id}.log"
         env = {
             **os.environ,
             "QUEUE": queue_url,
-            "MODEL": TEST_MODEL,
+            "MODEL": model,
             "DEVICE": "cpu",
             "DATA_DIR": str(folder / f"worker-{worker_id}"),
             "WORKER_ID": worker_id,
@@ -69,7 +77,7 @@ class WorkerProcess:
         return self.log.read_text(errors="replace")
 
     async def ready(self, timeout: float = 120) -> None:
-        await wait_until(lambda: "ready (model tiny" in self.text(), timeout=timeout)
+        await wait_until(lambda: f"ready (model {self.model}" in self.text(), timeout=timeout)
 
     def jobs_done(self) -> list[str]:
         return re.findall(r"job (\w+) done in", self.text())
@@ -121,10 +129,12 @@ async def redis_studio(fake: FakeDiscord, tmp_path: Path, redis_url: str):
 
 
 async def test_a_worker_killed_mid_job_loses_it_to_another(redis_studio, redis_url, workers):
-    studio = await redis_studio(steps=40, image_size=32)
+    # The SD build: 40 of its steps last long enough to kill a worker mid-job (FLUX.2's tiny
+    # build finishes them in a tenth of a second).
+    studio = await redis_studio(steps=40, image_size=32, model="tiny")
     fake = studio.fake
-    pair = {w.worker_id: w for w in (workers(redis_url, "a", lease_seconds=2),
-                                     workers(redis_url, "b", lease_seconds=2))}  # fmt: skip
+    started = [workers(redis_url, name, lease_seconds=2, model="tiny") for name in "ab"]
+    pair = {w.worker_id: w for w in started}
     await asyncio.gather(*(w.ready() for w in pair.values()))
     inter = await fake.slash_command(
         "imagine", {"prompt": "a lighthouse", "count": 1}, user_id=ALICE
