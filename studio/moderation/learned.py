@@ -35,9 +35,9 @@ CLASSES = ("benign", "sexual", "violence", "self_harm", "hate", "political")
 BUCKETS = 1 << 17  # hashed feature space
 NGRAMS = (3, 4, 5)  # character n-grams of each word, padded with spaces
 MAGIC = b"IMPC1"
-# Too little text for n-gram scores to mean anything: a word or two ("anything" scored 0.97
-# hate) is left to the word lists, which read it exactly.
-MIN_WORDS, MIN_CHARACTERS = 3, 16
+# Too little text for n-gram scores to mean anything: a few words ("anything" scored 0.97
+# hate, "just for me" 0.89) are left to the word lists, which read them exactly.
+MIN_WORDS, MIN_CHARACTERS = 5, 24
 
 
 def features(text: str) -> list[int]:
