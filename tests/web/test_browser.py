@@ -10,6 +10,7 @@ import time
 from dataclasses import replace
 
 from PIL import Image, ImageChops
+from playwright.sync_api import expect
 
 from studio.edit_links import EditLinks
 from studio.gallery import Gallery
@@ -127,7 +128,8 @@ def test_links_that_must_not_work_are_refused(live_studio: LiveStudio, browser):
 
     not_theirs = first.new_page()  # a link made for another member to this private image
     not_theirs.goto(editor_url(live, other, image.id))
-    assert "no longer exists" in not_theirs.locator("#message").inner_text(timeout=10_000)
+    # The page fills #message once its script has asked the server: wait for the words.
+    expect(not_theirs.locator("#message")).to_contain_text("no longer exists", timeout=10_000)
     assert not_theirs.locator("#workspace").is_hidden()
 
     url = editor_url(live, member, image.id)
@@ -137,7 +139,7 @@ def test_links_that_must_not_work_are_refused(live_studio: LiveStudio, browser):
     forwarded = second.new_page()  # the same link, opened in someone else's browser
     forwarded.goto(url)
     message = forwarded.locator("#message")
-    assert "already opened in another browser" in message.inner_text(timeout=10_000)
+    expect(message).to_contain_text("already opened in another browser", timeout=10_000)
     image_answer = forwarded.request.get(url.replace("/edit/", "/web/edit/") + "/image.png")
     assert image_answer.status == 403
     first.close()
