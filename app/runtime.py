@@ -21,6 +21,7 @@ from data.images import ImageFiles, open_image_files
 from data.queue import JobQueue, open_queue
 from data.redis_queue import RedisQueue
 from data.redis_rate_limit import RedisRateCounter
+from data.redis_watch import WatchLeases
 from data.settings import SettingsError
 from data.sqlite_queue import SqliteQueue
 from data.store import Store
@@ -77,7 +78,14 @@ class Runtime:
             settings.welcome_credits, settings.monthly_credits, settings.pack_credits
         )
         moderator = Moderator(store, moderation_defaults(settings))
-        watcher = JobWatcher(store, queue, files, credits, moderator=moderator)
+        watcher = JobWatcher(
+            store,
+            queue,
+            files,
+            credits,
+            moderator=moderator,
+            leases=watch_leases(queue, settings.watch_lease_seconds),
+        )
         worker = LocalWorker(settings, quiet=quiet_worker) if settings.local_worker else None
         studio = Studio(
             settings,
@@ -163,6 +171,14 @@ async def open_bot_queue(settings: Settings, store: Store) -> JobQueue:
         max_attempts=settings.job_max_attempts,
         paid_first_after=settings.paid_first_after,
     )
+
+
+def watch_leases(queue: JobQueue, seconds: float) -> WatchLeases | None:
+    """On a Redis queue several bot and API processes may run: each follows its own jobs
+    and takes over those of one that died. None: this process follows every job."""
+    if isinstance(queue, RedisQueue):
+        return WatchLeases(queue.client, queue.prefix, seconds)
+    return None
 
 
 def shared_rate_counts(queue: JobQueue) -> RedisRateCounter | None:

@@ -104,10 +104,14 @@ async def get(db: aiosqlite.Connection, job_id: str) -> JobRecord | None:
     return _record(row) if row else None
 
 
-async def open_ids(db: aiosqlite.Connection) -> list[str]:
-    """Jobs whose outcome the bot has not stored yet (still in the queue, or never sent)."""
+async def open_ids(db: aiosqlite.Connection, *, created_before: float | None = None) -> list[str]:
+    """Jobs whose outcome the bot has not stored yet (still in the queue, or never sent);
+    ``created_before``: only those older than that time."""
+    older, args = ("AND created_at < ?", (created_before,)) if created_before else ("", ())
     rows = await (
-        await db.execute("SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at")
+        await db.execute(
+            f"SELECT id FROM jobs WHERE status = 'queued' {older} ORDER BY created_at", args
+        )
     ).fetchall()
     return [r[0] for r in rows]
 

@@ -80,6 +80,14 @@ class Settings(SharedSettings):
     storage_signed_links: bool = False
     # The web editor's signed links (Edit button, /edit-link): how long one may be opened.
     web_link_minutes: float = Field(default=15, gt=0, le=24 * 60)
+    # Several bot processes split Discord's shards: each runs SHARD_IDS (default: all) of
+    # SHARD_COUNT shards; unset, one process holds the one shard Discord needs below 2,500
+    # servers.
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
+    # With QUEUE=redis: a bot or API process silent this long is deemed gone, and another
+    # process takes over the jobs it followed (stores and delivers their results).
+    watch_lease_seconds: float = Field(default=20, ge=1)
     discord_api_base: str | None = None  # another Discord-compatible REST endpoint (tests)
     discord_gateway: str | None = None  # and its gateway URL
 
@@ -90,6 +98,33 @@ class Settings(SharedSettings):
         if isinstance(value, str):
             return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
         return value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_list(cls, value: object) -> object:
+        """``SHARD_IDS=0,2`` as well as a list from code; empty: unset."""
+        if isinstance(value, str):
+            parts = [part for part in value.replace(" ", "").split(",") if part]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError(f"SHARD_IDS must be shard numbers like 0,1 (got {value!r})")
+            return tuple(int(part) for part in parts) or None
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        """SHARD_IDS names shards of SHARD_COUNT, each once."""
+        if self.shard_ids is None:
+            return self
+        if self.shard_count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT (how many shards there are in all)")
+        if len(set(self.shard_ids)) != len(self.shard_ids):
+            raise ValueError(f"SHARD_IDS names a shard twice: {self.shard_ids}")
+        if wrong := [i for i in self.shard_ids if i >= self.shard_count]:
+            raise ValueError(
+                f"SHARD_IDS {wrong} are not shards of SHARD_COUNT={self.shard_count} "
+                f"(shards are numbered 0 to {self.shard_count - 1})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _model_defaults_for_the_bot(self) -> Settings:

@@ -7,6 +7,10 @@ the job. After a restart it picks up every job still open in the ``jobs`` table.
 Generated images pass the content policy's image check first (the worker's verdict, see
 :meth:`bot.moderation.Moderator.screen_output`): a flagged result is not stored or posted,
 and its credit is refunded like a failed job's.
+
+With several processes on one Redis queue (``leases``), each follows only the jobs it
+submitted or took over from a process that died (:mod:`data.redis_watch`), so every
+outcome is stored and delivered by one process.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from data.images import ImageFiles, ImageRecord, new_image_id
 from data.job_records import JobRecord, RecordStatus
 from data.jobs import JobState, JobStatus
 from data.queue import JobQueue
+from data.redis_watch import WatchLeases
 from data.store import Store
 from studio.credits import CreditRules
 
@@ -57,6 +62,8 @@ class JobOutcome:
     error: str | None = None  # why it failed, a sentence for people
     grid: bytes | None = None  # the worker's grid of the images, when it sent one
     withheld: str | None = None  # the content filter's reason, when it withheld the images
+    # finished by a process that died before marking it delivered: it may have been posted
+    recovered: bool = False
 
     @property
     def ok(self) -> bool:
@@ -102,6 +109,7 @@ class JobWatcher:
         poll_seconds: float = 0.25,
         clock: Callable[[], float] = time.time,
         moderator: Moderator | None = None,
+        leases: WatchLeases | None = None,
     ) -> None:
         self.store = store
         self.moderator = moderator
@@ -116,6 +124,10 @@ class JobWatcher:
         self._task: asyncio.Task | None = None
         self._listener_tasks: set[asyncio.Task] = set()
         self._storage_errors: set[str] = set()  # jobs whose images could not be written yet
+        self.leases = leases  # None: this process follows every job (one process)
+        self._unclaimed: set[str] = set()  # watched, not yet recorded as ours in the leases
+        self._recovered: set[str] = set()  # taken over as undelivered, until marked
+        self._lease_task: asyncio.Task | None = None
 
     def add_listener(self, listener: OutcomeListener) -> None:
         """Called with every outcome, including jobs submitted before a restart."""
@@ -130,23 +142,93 @@ class JobWatcher:
         handle = self._handles.get(job_id)
         if handle is None:
             handle = self._handles[job_id] = JobHandle(job_id)
+            if self.leases is not None:
+                self._unclaimed.add(job_id)  # recorded as ours on the next tick
         return handle
 
     async def start(self) -> None:
         """Adopt every job still open in the database and start polling."""
-        async with self.store.read() as db:
-            for job_id in await job_records.open_ids(db):
-                self.watch(job_id)
+        if self.leases is None:
+            async with self.store.read() as db:
+                for job_id in await job_records.open_ids(db):
+                    self.watch(job_id)
+        else:
+            await self.leases.renew()
+            await self._adopt_unfollowed()
+            self._lease_task = asyncio.create_task(self._keep_leases(), name="job-leases")
         self._task = asyncio.create_task(self._run(), name="job-watcher")
 
     async def stop(self) -> None:
         if self._listener_tasks:
             await asyncio.wait(self._listener_tasks, timeout=10)
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in (self._task, self._lease_task):
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._lease_task = None
+        if self.leases is not None:
+            with contextlib.suppress(Exception):  # Redis gone: the lease expires by itself
+                await self.leases.end()  # the others take our open jobs over now
+
+    # -- several processes: each follows its own jobs, and takes over those of the dead ----
+
+    async def _keep_leases(self) -> None:
+        """Renew this process's lease a few times per lease; once per lease, take over the
+        jobs of processes that died."""
+        assert self.leases is not None
+        every = self.leases.lease_seconds / 3
+        renewals = 0
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.leases.renew()
+                renewals += 1
+                if renewals % 3 == 0:
+                    await self._adopt_unfollowed()
+            except Exception:
+                log.exception("could not renew the job lease; retrying")
+
+    async def _adopt_unfollowed(self) -> None:
+        """Take over the jobs of processes whose lease expired, and open jobs nobody
+        follows (their process died between the commit and its next tick)."""
+        assert self.leases is not None
+        old = self.clock() - self.leases.lease_seconds  # a younger one's process ticks soon
+        async with self.store.read() as db:
+            unfollowed = await job_records.open_ids(db, created_before=old)
+        candidates = [*await self.leases.orphans(), *unfollowed]
+        mine = set(self._handles) | self._recovered
+        taken = await self.leases.take([i for i in dict.fromkeys(candidates) if i not in mine])
+        for job_id in taken:
+            await self._adopt(job_id)
+
+    async def _adopt(self, job_id: str) -> None:
+        """Follow a job taken over: open ones are watched, finished ones announced (their
+        process may have posted them: ``recovered``), the rest let go."""
+        assert self.leases is not None
+        async with self.store.read() as db:
+            record = await job_records.get(db, job_id)
+            produced = await images.of_job(db, job_id) if record is not None else []
+        if record is None or record.delivered_at is not None:
+            await self.leases.release([job_id])
+        elif record.status is RecordStatus.QUEUED:
+            log.info("following job %s: its process stopped", job_id)
+            self._handles.setdefault(job_id, JobHandle(job_id))
+        else:
+            log.info("delivering job %s: its process stopped before it was marked", job_id)
+            with contextlib.suppress(Exception):  # its result may still wait in the queue
+                await self.queue.forget(job_id)
+            self._announce(replace(_outcome(record, produced), recovered=True))
+
+    async def _claim_new(self) -> None:
+        """Record the jobs submitted here since the last tick as this process's."""
+        assert self.leases is not None
+        new, self._unclaimed = list(self._unclaimed), set()
+        taken = await self.leases.take(new)
+        for job_id in new:
+            if job_id not in taken:  # another process took it over first: it delivers it
+                log.warning("job %s is followed by another process", job_id)
+                self._handles.pop(job_id, None)
 
     async def _run(self) -> None:
         while True:
@@ -157,6 +239,8 @@ class JobWatcher:
             await self.queue.wait_for_changes(self.poll_seconds)
 
     async def tick(self) -> None:
+        if self._unclaimed:
+            await self._claim_new()
         ids = list(self._handles)
         if not ids:
             return
@@ -324,12 +408,20 @@ class JobWatcher:
         """Finished jobs whose answer has not reached their user yet, oldest first."""
         async with self.store.read() as db:
             waiting = await job_records.undelivered(db)
+        if self.leases is not None:  # those no other live process is delivering
+            taken = await self.leases.take([record.id for record in waiting])
+            waiting = [record for record in waiting if record.id in taken]
+            self._recovered |= taken
         return [await self._outcome_of(record) for record in waiting]
 
     async def mark_delivered(self, job_id: str) -> bool:
         """Record that the job's answer reached its user; False when it was marked before."""
         async with self.store.transaction() as db:
-            return await job_records.mark_delivered(db, job_id, self.clock())
+            marked = await job_records.mark_delivered(db, job_id, self.clock())
+        if self.leases is not None and job_id in self._recovered:
+            self._recovered.discard(job_id)
+            await self.leases.release([job_id])
+        return marked
 
     async def _outcome_of(self, record: JobRecord) -> JobOutcome:
         async with self.store.read() as db:
@@ -342,11 +434,19 @@ class JobWatcher:
         self._last.pop(outcome.job.id, None)
         if handle:
             handle._finish(outcome)
-        for listener in self._listeners:
-            # A slow listener (a Discord upload) must not hold up the other jobs' updates.
-            task = asyncio.create_task(self._notify(listener, outcome))
-            self._listener_tasks.add(task)
-            task.add_done_callback(self._listener_tasks.discard)
+        # A slow listener (a Discord upload) must not hold up the other jobs' updates.
+        task = asyncio.create_task(self._notify_all(outcome))
+        self._listener_tasks.add(task)
+        task.add_done_callback(self._listener_tasks.discard)
+
+    async def _notify_all(self, outcome: JobOutcome) -> None:
+        """Every listener, side by side; then the job is no longer this process's."""
+        await asyncio.gather(*(self._notify(listener, outcome) for listener in self._listeners))
+        if self.leases is not None:
+            try:
+                await self.leases.release([outcome.job.id])
+            except Exception:  # Redis away: whoever takes it over finds it delivered
+                log.warning("could not let go of job %s", outcome.job.id, exc_info=True)
 
     @staticmethod
     async def _notify(listener: OutcomeListener, outcome: JobOutcome) -> None:

@@ -54,8 +54,9 @@ def point_at(settings: Settings) -> None:
 
 
 class ImagineBot(commands.Bot):
-    def __init__(self, settings: Settings, studio: Studio) -> None:
+    def __init__(self, settings: Settings, studio: Studio, **shards: object) -> None:
         super().__init__(
+            **shards,
             command_prefix=commands.when_mentioned,
             intents=intents(settings),
             allowed_mentions=discord.AllowedMentions.none(),  # echoed prompts never ping
@@ -146,6 +147,23 @@ class ImagineBot(commands.Bot):
         await super().close()
 
 
+class ShardedImagineBot(ImagineBot, commands.AutoShardedBot):
+    """The bot holding SHARD_IDS of SHARD_COUNT shards (discord.py's AutoShardedBot: one
+    gateway connection per shard); other processes hold the others."""
+
+
+def make_bot(settings: Settings, studio: Studio) -> ImagineBot:
+    """One process, one shard (the default), or this process's share of SHARD_COUNT."""
+    if settings.shard_count is None:
+        return ImagineBot(settings, studio)
+    return ShardedImagineBot(
+        settings,
+        studio,
+        shard_count=settings.shard_count,
+        shard_ids=list(settings.shard_ids or range(settings.shard_count)),
+    )
+
+
 class DiscordAdapter:
     """The bot as the runtime sees it: logs in on ``start``, runs until closed.
 
@@ -169,7 +187,7 @@ class DiscordAdapter:
 
     async def start(self, studio: Studio) -> None:
         point_at(self.settings)
-        self.bot = ImagineBot(self.settings, studio)
+        self.bot = make_bot(self.settings, studio)
         self.bot.web_url = self.web_url
         if self.guild_ready_timeout is not None:  # tests: on_ready without the wait
             self.bot._connection.guild_ready_timeout = self.guild_ready_timeout

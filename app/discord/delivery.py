@@ -135,9 +135,11 @@ class Delivery:
     async def deliver(self, outcome: JobOutcome, *, after_restart: bool = False) -> None:
         """The watcher's listener: post the outcome where the request came from, once.
 
-        ``after_restart``: the bot may have died between posting and marking; look in the
-        channel first, and only mark the job if its result is already there.
+        ``after_restart`` (or a job taken over from a bot process that died): it may have
+        been posted before marking; look in the channel first, and only mark the job if its
+        result is already there.
         """
+        after_restart = after_restart or outcome.recovered
         record, origin = outcome.job, outcome.job.origin
         if not isinstance(origin, DiscordOrigin) or record.id in self._delivering:
             return  # another adapter's job (terminal, HTTP), or being delivered right now

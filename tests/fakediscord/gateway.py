@@ -32,6 +32,7 @@ OP_INVALID_SESSION = 9
 OP_HELLO = 10
 OP_HEARTBEAT_ACK = 11
 
+CLOSE_INVALID_SHARD = 4010
 CLOSE_DISALLOWED_INTENTS = 4014
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
 
@@ -89,14 +90,18 @@ class Gateway:
         return self._live is not None and not self._live.closed
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(max_msg_size=0)
-        await ws.prepare(request)
+        ws = await hello(request, self.heartbeat_interval_ms)
+        await self.serve(ws)
+        return ws
+
+    async def serve(self, ws: web.WebSocketResponse, first: dict | None = None) -> None:
+        """Answer a socket's frames (``first``: one a shard router read already)."""
         self._sockets.add(ws)
         self.connections += 1
         self.changed.notify()
         try:
-            hello = {"heartbeat_interval": self.heartbeat_interval_ms}
-            await self._send(ws, {"op": OP_HELLO, "d": hello, "s": None, "t": None})
+            if first is not None:
+                await self._on_frame(ws, first)
             async for message in ws:
                 if message.type is WSMsgType.TEXT:
                     await self._on_frame(ws, json.loads(message.data))
@@ -107,7 +112,6 @@ class Gateway:
             if self._live is ws:
                 self._live = None
             self.changed.notify()
-        return ws
 
     async def dispatch(self, event: str, data: Any) -> int:
         """Send a DISPATCH now, or keep it for the RESUME replay if the socket is down."""
@@ -230,3 +234,57 @@ class Gateway:
             await ws.send_str(json.dumps(frame))
         except ConnectionResetError:
             log.debug("gateway frame dropped: socket closing (%s)", frame.get("t"))
+
+
+async def hello(request: web.Request, heartbeat_interval_ms: int) -> web.WebSocketResponse:
+    """Open a gateway socket and greet it (op 10 HELLO), as Discord does first."""
+    ws = web.WebSocketResponse(max_msg_size=0)
+    await ws.prepare(request)
+    frame = {"op": OP_HELLO, "d": {"heartbeat_interval": heartbeat_interval_ms}}
+    await Gateway._send(ws, frame | {"s": None, "t": None})
+    return ws
+
+
+class ShardRouter:
+    """Serves ``/gw`` for a sharded bot: one :class:`Gateway` (session) per shard.
+
+    An IDENTIFY names its shard as ``[shard_id, num_shards]``; one whose count is not the
+    application's, or without one, is closed with 4010 Invalid shard, as Discord does. A
+    RESUME goes to the shard whose session it names.
+    """
+
+    def __init__(self, gateways: list[Gateway]) -> None:
+        self.gateways = gateways
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = await hello(request, self.gateways[0].heartbeat_interval_ms)
+        async for message in ws:
+            if message.type is not WSMsgType.TEXT:
+                continue
+            frame = json.loads(message.data)
+            if frame.get("op") == OP_HEARTBEAT:  # discord.py beats once before identifying
+                await Gateway._send(ws, {"op": OP_HEARTBEAT_ACK, "d": None, "s": None, "t": None})
+                continue
+            gateway = self._gateway_of(frame)
+            if gateway is None:
+                await ws.close(code=CLOSE_INVALID_SHARD, message=b"Invalid shard.")
+                break
+            await gateway.serve(ws, frame)
+            break
+        return ws
+
+    def _gateway_of(self, frame: dict) -> Gateway | None:
+        data = frame.get("d") or {}
+        if frame.get("op") == OP_RESUME:
+            found = (g for g in self.gateways if g.session_id == data.get("session_id"))
+            return next(found, self.gateways[0])  # unknown: that shard answers op 9
+        if frame.get("op") != OP_IDENTIFY:
+            return self.gateways[0]
+        shard = data.get("shard")
+        if not shard or shard[1] != len(self.gateways) or not 0 <= shard[0] < shard[1]:
+            return None
+        return self.gateways[shard[0]]
+
+    async def close_all(self) -> None:
+        for gateway in self.gateways:
+            await gateway.close_all()

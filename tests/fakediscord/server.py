@@ -26,7 +26,7 @@ from aiohttp import web
 
 from . import payloads as p
 from . import rules
-from .gateway import Gateway
+from .gateway import Gateway, ShardRouter
 from .records import FakeInteraction, Fault, Notifier, RestCall, UploadedFile
 from .rest import Reply, RestApi
 from .store import ApiError, MessageStore, emoji_payload
@@ -55,7 +55,9 @@ class FakeDiscord:
         token: str | None = None,
         callback_deadline: float | None = 3.0,
         heartbeat_interval_ms: int = 41_250,
+        shard_count: int = 1,
     ) -> None:
+        self.shard_count = shard_count  # >1: the bot must IDENTIFY that many shards
         self.application_id = application_id
         self.guild_id = guild_id
         self.channel_id = channel_id
@@ -88,12 +90,19 @@ class FakeDiscord:
         self.calls: list[RestCall] = []
         self.faults: list[Fault] = []
         self.changed = Notifier()
-        self.gateway = Gateway(
-            ready=self._ready_payload,
-            guild_creates=lambda: [self.guild_create()],
-            members_chunk=self._members_chunk,
-            heartbeat_interval_ms=heartbeat_interval_ms,
-        )
+        # One gateway session per shard; ``gateway`` is the guild's (all of it with one).
+        self.gateways = [
+            Gateway(
+                ready=lambda session, shard=shard: self._ready_payload(session, shard),
+                guild_creates=lambda shard=shard: (
+                    [self.guild_create()] if shard == self.shard_of(self.guild_id) else []
+                ),
+                members_chunk=self._members_chunk,
+                heartbeat_interval_ms=heartbeat_interval_ms,
+            )
+            for shard in range(shard_count)
+        ]
+        self.gateway = self.gateways[self.shard_of(guild_id)]
         self._joined_at = p.iso_now()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -104,7 +113,8 @@ class FakeDiscord:
     async def start(self) -> FakeDiscord:
         """Serve on 127.0.0.1 on a free port."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_get("/gw", self.gateway.handle)
+        sockets = self.gateway if self.shard_count == 1 else ShardRouter(self.gateways)
+        app.router.add_get("/gw", sockets.handle)
         RestApi(self).register(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -117,7 +127,8 @@ class FakeDiscord:
         """Close the gateway sockets and the server (close the bot first)."""
         if self._runner is None:
             return
-        await self.gateway.close_all()
+        for gateway in self.gateways:
+            await gateway.close_all()
         await self._runner.cleanup()
         self._runner = None
 
@@ -264,11 +275,31 @@ class FakeDiscord:
             joined_at=self._joined_at,
         )
 
-    def _ready_payload(self, session_id: str) -> dict:
+    def shard_of(self, guild_id: int | None) -> int:
+        """The shard that receives a guild's events (Discord's formula); DMs: shard 0."""
+        return (guild_id >> 22) % self.shard_count if guild_id else 0
+
+    def gateway_of(self, guild_id: int | None) -> Gateway:
+        return self.gateways[self.shard_of(guild_id)]
+
+    async def wait_shards_ready(self, timeout: float = 10) -> None:
+        """Every shard identified (READY; GUILD_CREATE on the guild's) and caught up."""
+        for gateway in self.gateways:
+            ready = (
+                (lambda g=gateway: g.guild_create_seq)
+                if gateway is self.gateway
+                else (lambda g=gateway: g.ready_seq)
+            )
+            await gateway.changed.wait_for(ready, timeout, "every shard's READY")
+            await gateway.sync(timeout)
+
+    def _ready_payload(self, session_id: str, shard: int = 0) -> dict:
+        guilds = [self.guild_id] if shard == self.shard_of(self.guild_id) else []
         return {
             "v": 10,
             "user": p.bot_self_payload(self.bot_user),
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "guilds": [{"id": str(guild), "unavailable": True} for guild in guilds],
+            "shard": [shard, self.shard_count],
             "session_id": session_id,
             "session_type": "normal",
             "resume_gateway_url": str(self.gateway_url),
@@ -388,10 +419,12 @@ class FakeDiscord:
 
     async def _dispatch_for(self, intent: int, event: str, data: Any) -> None:
         """Dispatch only what a real gateway would send for the identified intents."""
-        intents = self.gateway.identified_intents
-        if self.gateway.session_id is None or (intents is not None and not intents & intent):
+        guild = data.get("guild_id") if isinstance(data, dict) else self.guild_id
+        gateway = self.gateway_of(int(guild) if guild else None)  # DMs: shard 0
+        intents = gateway.identified_intents
+        if gateway.session_id is None or (intents is not None and not intents & intent):
             return
-        await self.gateway.dispatch(event, data)
+        await gateway.dispatch(event, data)
 
     def _require_session(self) -> None:
         if self.gateway.session_id is None:
@@ -872,9 +905,11 @@ class FakeDiscord:
         message: dict | None = None,
         locale: str = "en-US",
     ) -> FakeInteraction:
-        self._require_session()
         user_id = user_id or self.default_user_id
         channel_id = channel_id or self.channel_id
+        gateway = self.gateway_of(self._guild_of(channel_id))  # DMs: shard 0
+        if gateway.session_id is None:
+            raise RuntimeError("no client has identified that shard: await fake.wait_ready()")
         interaction_id = self.ids.next()
         token = f"fake-{interaction_id}-{secrets.token_urlsafe(24)}"
         payload: dict[str, Any] = {
@@ -916,7 +951,7 @@ class FakeDiscord:
             message_id=int(message["id"]) if message is not None else None,
         )
         self.interactions[token] = inter
-        await self.gateway.dispatch("INTERACTION_CREATE", payload)
+        await gateway.dispatch("INTERACTION_CREATE", payload)
         return inter
 
 

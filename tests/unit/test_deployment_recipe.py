@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = {"bot", "api-1", "api-2", "worker"}  # services that run this project's image
+OURS = {"bot-1", "bot-2", "api-1", "api-2", "worker"}  # services that run this project's image
 OTHER_VARIABLES = {  # read by boto3 and huggingface_hub, not by our settings
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "HF_HOME",
 }  # fmt: skip
@@ -51,14 +51,32 @@ def test_every_variable_is_a_setting_the_program_accepts(services):
             assert settings.database_is_postgres and settings.queue_url.startswith("redis://")
             assert settings.storage.startswith("s3://") and not settings.local_worker
     worker_queue = services["worker"]["environment"]["QUEUE"]
-    assert worker_queue == services["bot"]["environment"]["QUEUE"]
+    assert worker_queue == services["bot-1"]["environment"]["QUEUE"]
+
+
+def test_the_bot_processes_split_the_shards(services):
+    from studio.settings import Settings
+
+    shards = [
+        Settings(
+            _env_file=None,
+            **{
+                k.lower(): v
+                for k, v in services[name]["environment"].items()
+                if k.startswith("SHARD_")
+            },
+        )
+        for name in ("bot-1", "bot-2")
+    ]
+    assert {s.shard_count for s in shards} == {2}
+    assert sorted(i for s in shards for i in s.shard_ids) == [0, 1]  # each shard once
 
 
 def test_every_command_is_one_the_cli_has(services):
     from app.cli import build_parser
 
     parser = build_parser()
-    for name in ("bot", "api-1", "api-2"):
+    for name in ("bot-1", "bot-2", "api-1", "api-2"):
         parser.parse_args(services[name]["command"])  # exits on an unknown command
 
 
