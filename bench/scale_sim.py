@@ -1,7 +1,8 @@
 """How many images per second one bot process serves: the real bot side, simulated GPUs.
 
     .venv/bin/python bench/scale_sim.py [--workers 16] [--job-seconds 0.25] [--burst 120]
-                                        [--seconds 20] [--bot-checks]
+                                        [--seconds 20] [--bot-side] [--bots 2]
+                                        [--database postgresql] [--profile FILE]
 
 Three processes and a throwaway ``redis-server`` on loopback:
 
@@ -16,8 +17,16 @@ Three processes and a throwaway ``redis-server`` on loopback:
 
 Phases: a burst of ``--burst`` requests with workers faster than the bot (the rate the bot
 delivers at is its ceiling), then ``--seconds`` of steady requests at 50% and at 90% of
-that ceiling. For each: jobs/s and images/s delivered, the bot process's CPU seconds per
-image (from /proc), and the p50/p99 of submit → grid delivered. ``--bot-side`` completes
+that ceiling. For each: jobs/s and images/s delivered, the bot processes' CPU seconds per
+image (from /proc), and the p50/p99 of submit → grid delivered.
+
+The fake Discord has two shards (its server on shard 1, direct messages on shard 0, by
+Discord's formula) and the load alternates between the server and DMs. ``--bots 1``: one
+bot process holds both shards; ``--bots 2``: two processes (``SHARD_COUNT=2``,
+``SHARD_IDS=0`` and ``1``) share the Redis queue and the store, each taking its shard's
+half. ``--database postgresql`` puts the store on a throwaway PostgreSQL server (Debian's
+binaries, as the tests use) instead of one SQLite file. ``--profile FILE`` runs each bot
+under cProfile (``FILE.0``, ``FILE.1``…). ``--bot-side`` completes
 jobs without verdict and grid, so the bot checks every image and lays out the grid itself
 (the path before both moved into the workers), for comparison.
 """
@@ -40,7 +49,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = 4  # per /imagine (IMAGES_PER_PROMPT)
-SIZE = 512
+SHARDS = 2
+GUILD_ON_SHARD_1 = (1 << 22) + 2000  # (guild_id >> 22) % SHARDS == 1
+SIZE = int(os.environ.get("SCALE_SIM_SIZE", "512"))  # the images' side (512: the measured runs)
 PROMPTS = ["a purple mammoth riding a motorcycle", "a lighthouse in a storm", "a red fox"]
 
 
@@ -112,6 +123,18 @@ async def simulated_workers(url: str, count: int, job_seconds: float, bot_side: 
 # -- the bot process and the load ---------------------------------------------------------
 
 
+def thread_cpu_seconds(pid: int) -> dict[int, float]:
+    """Each thread's user + system CPU time (the event loop's is ``pid``'s own)."""
+    found = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended
+            continue
+        found[int(task.name)] = sum(int(v) for v in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (and its reaped children), from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -127,7 +150,7 @@ def make_fake():
         request bodies (thousands of grids would fill the memory)."""
 
         def __init__(self) -> None:
-            super().__init__()
+            super().__init__(guild_id=GUILD_ON_SHARD_1, shard_count=SHARDS)
             self.delivered: dict[str, float] = {}
 
         def record(self, call) -> None:
@@ -141,11 +164,16 @@ def make_fake():
     return DeliveryClock()
 
 
-def start_bot(fake, data_dir: Path, url: str, profile: str | None) -> subprocess.Popen:
+def start_bot(
+    fake, data_dir: Path, url: str, database: str | None, shards: str, profile: str | None
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATA_DIR": str(data_dir),
         "QUEUE": url,
+        "SHARD_COUNT": str(SHARDS),
+        "SHARD_IDS": shards,
+        "ALLOW_DMS": "true",
         "LOCAL_WORKER": "false",
         "MODEL": "tiny",  # the bot never loads it; it names the model in embeds
         "IMAGE_SIZE": str(SIZE),
@@ -156,7 +184,10 @@ def start_bot(fake, data_dir: Path, url: str, profile: str | None) -> subprocess
         "MAX_JOBS_PER_USER": "100",
         "RATE_LIMIT_JOBS": "100000",
     }
-    log = open(data_dir / "studio.log", "wb")  # noqa: SIM115 (lives with the process)
+    if database:
+        env["DATABASE"] = database
+    name = shards.replace(",", "-")
+    log = open(data_dir / f"bot-{name}.log", "wb")  # noqa: SIM115 (lives with the process)
     profiler = ["-m", "cProfile", "-o", profile] if profile else []
     return subprocess.Popen(
         [sys.executable, *profiler, "-m", "bot", "run"], env=env, cwd=ROOT, stdout=log, stderr=log
@@ -164,22 +195,33 @@ def start_bot(fake, data_dir: Path, url: str, profile: str | None) -> subprocess
 
 
 class Load:
-    def __init__(self, fake, bot: subprocess.Popen) -> None:
+    def __init__(self, fake, bots: list[subprocess.Popen]) -> None:
         self.fake = fake
-        self.bot = bot
+        self.bots = bots
         self.sent = 0
 
+    def cpu(self) -> float:
+        return sum(cpu_seconds(bot.pid) for bot in self.bots)
+
+    def loop_cpu(self) -> float:
+        """The CPU of the bots' event-loop threads (the rest: the store's thread, to_thread)."""
+        return sum(thread_cpu_seconds(bot.pid).get(bot.pid, 0.0) for bot in self.bots)
+
     async def send(self) -> tuple[str, float]:
+        """Every other request from a DM (shard 0), the others in the server (shard 1)."""
         user = 10_000 + self.sent % 500
         prompt = f"{PROMPTS[self.sent % len(PROMPTS)]} #{self.sent}"
+        channel = int(self.fake.dm_channel(user)["id"]) if self.sent % 2 else None
         self.sent += 1
-        inter = await self.fake.slash_command("imagine", {"prompt": prompt}, user_id=user)
+        inter = await self.fake.slash_command(
+            "imagine", {"prompt": prompt}, user_id=user, channel_id=channel
+        )
         return inter.token, inter.dispatched_at
 
     async def phase(self, rate: float | None, count: int, timeout: float) -> dict:
         """Send ``count`` requests (at ``rate`` a second; None: all at once), wait for
         their grids; what was delivered, how fast, at what CPU and latency."""
-        cpu_before = cpu_seconds(self.bot.pid)
+        cpu_before, loop_before = self.cpu(), self.loop_cpu()
         started = time.monotonic()
         sent: list[tuple[str, float]] = []
         for index in range(count):
@@ -191,7 +233,7 @@ class Load:
             if all(token in self.fake.delivered for token, _ in sent):
                 break
             await asyncio.sleep(0.05)
-        cpu = cpu_seconds(self.bot.pid) - cpu_before
+        cpu, loop_cpu = self.cpu() - cpu_before, self.loop_cpu() - loop_before
         done = [(self.fake.delivered[t], t0) for t, t0 in sent if t in self.fake.delivered]
         latencies = sorted(end - begin for end, begin in done)
         ends = sorted(end for end, _ in done)
@@ -203,6 +245,7 @@ class Load:
             "delivered": len(done),
             "jobs_per_s": steady,
             "cpu_per_image_ms": 1000 * cpu / max(1, len(done) * IMAGES),
+            "loop_per_image_ms": 1000 * loop_cpu / max(1, len(done) * IMAGES),
             "p50": percentile(latencies, 50),
             "p99": percentile(latencies, 99),
         }
@@ -216,22 +259,39 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-async def wait_for_bot(fake, bot: subprocess.Popen, timeout: float = 120) -> None:
+async def wait_for_bots(fake, bots: list[subprocess.Popen], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
-    while not fake.gateway.identify_payloads:
-        if bot.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the bot did not connect to the fake Discord (see bot.log)")
+    while not all(gateway.identify_payloads for gateway in fake.gateways):
+        if any(bot.poll() is not None for bot in bots) or time.monotonic() > deadline:
+            raise RuntimeError("a bot did not connect to the fake Discord (see its log)")
         await asyncio.sleep(0.1)
-    await fake.sync(timeout=60)
+    await fake.wait_shards_ready(timeout=60)
 
 
 async def run(args: argparse.Namespace, folder: Path) -> None:
     from tests.redis_server import RedisServer
 
     server = RedisServer(folder / "redis")
+    postgres = database = None
+    if args.database == "postgresql":
+        from tests.postgres_server import PostgresServer
+
+        postgres = PostgresServer()
+        database = postgres.new_database()
     fake = make_fake()
     await fake.start()
-    bot = start_bot(fake, folder, server.url, args.profile)
+    split = ["0", "1"] if args.bots == 2 else ["0,1"]
+    bots = [
+        start_bot(
+            fake,
+            folder,
+            server.url,
+            database,
+            shards,
+            f"{args.profile}.{index}" if args.profile else None,
+        )
+        for index, shards in enumerate(split)
+    ]
     workers = subprocess.Popen(
         [sys.executable, __file__, "--simulate", server.url, "--workers", str(args.workers)]
         + ["--job-seconds", str(args.job_seconds)]
@@ -239,13 +299,14 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
         cwd=ROOT,
     )
     try:
-        await wait_for_bot(fake, bot)
-        load = Load(fake, bot)
+        await wait_for_bots(fake, bots)
+        load = Load(fake, bots)
         capacity = args.workers / args.job_seconds
         print(
             f"{args.workers} simulated workers, {args.job_seconds}s a job of {IMAGES} {SIZE}² "
             f"images: capacity {capacity:.1f} jobs/s; "
-            f"{'the bot checks images, makes grids' if args.bot_side else 'workers did both'}"
+            f"{'the bot checks images, makes grids' if args.bot_side else 'workers did both'}; "
+            f"{args.bots} bot process(es), store on {args.database}"
         )
         await load.phase(None, 6, 60)  # warm-up: imports, first connections
         burst = await load.phase(None, args.burst, 300)
@@ -259,12 +320,12 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
                 await load.phase(rate, count, 120),
             )
         print(
-            f"one bot process serves up to {ceiling * IMAGES:.1f} images/s "
+            f"{args.bots} bot process(es) serve up to {ceiling * IMAGES:.1f} images/s "
             f"({ceiling:.2f} jobs/s of {IMAGES} images)"
         )
     finally:
-        for process in (workers, bot):
-            if process is bot and args.profile:
+        for process in (workers, *bots):
+            if process is not workers and args.profile:
                 process.send_signal(signal.SIGINT)  # cProfile writes its file on the way out
             else:
                 process.terminate()
@@ -274,13 +335,16 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
                 process.kill()
         await fake.stop()
         server.stop()
+        if postgres is not None:
+            postgres.stop()
 
 
 def report(name: str, phase: dict) -> None:
     print(
         f"{name}: {phase['delivered']}/{phase['sent']} delivered, "
         f"{phase['jobs_per_s']:.2f} jobs/s = {phase['jobs_per_s'] * IMAGES:.1f} images/s, "
-        f"bot CPU {phase['cpu_per_image_ms']:.1f} ms/image, "
+        f"bot CPU {phase['cpu_per_image_ms']:.2f} ms/image "
+        f"(event loop {phase['loop_per_image_ms']:.2f}), "
         f"submit→delivered p50 {phase['p50']:.3f} s p99 {phase['p99']:.3f} s"
     )
 
@@ -292,7 +356,9 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=120)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--bot-side", action="store_true", help="checks and grids in the bot")
-    parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile")
+    parser.add_argument("--profile", metavar="FILE", help="run the bots under cProfile")
+    parser.add_argument("--bots", type=int, choices=(1, 2), default=1, help="bot processes")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--simulate", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.simulate:

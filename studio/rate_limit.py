@@ -59,6 +59,9 @@ class JobRateLimit:
         self._clock = clock
         self._windows: dict[int, tuple[float, int]] = {}  # member → (window start, used)
         self._admitted: dict[int, set[str]] = {}  # member → request keys of the window
+        # Request keys this process had counted in the shared counts, until when: a
+        # request admitted early by its adapter, then by its use-case, asks Redis once.
+        self._counted: dict[str, float] = {}
 
     async def check(
         self, user_id: int, now: float | None = None, request: str | None = None
@@ -71,11 +74,21 @@ class JobRateLimit:
         if jobs == 0:
             return
         if self.shared is not None:
+            if request is not None and self._counted.get(request, 0.0) > self._clock():
+                return
             wait = await self.shared.take(user_id, jobs, self.seconds, request)
+            if wait is None and request is not None:
+                self._remember_counted(request)
         else:
             wait = self._take(user_id, jobs, self._clock() if now is None else now, request)
         if wait is not None:
             raise RateLimited(jobs, self.seconds, wait)
+
+    def _remember_counted(self, request: str) -> None:
+        now = self._clock()
+        if len(self._counted) > FORGET_AFTER:  # bounded: drop the ended windows' keys
+            self._counted = {key: end for key, end in self._counted.items() if end > now}
+        self._counted[request] = now + self.seconds
 
     def _take(self, user_id: int, jobs: int, now: float, request: str | None) -> float | None:
         start, used = self._windows.get(user_id, (now, 0))

@@ -105,6 +105,7 @@ ImageSource = str | bytes  # an image id from this studio, or uploaded file byte
 
 MIN_STRENGTH = 0.05  # below it a variation is the same picture
 MAX_SEED = 2**32 - 16
+SERVED_CACHE_SECONDS = 1.0  # how long "a live worker serves this model" is believed
 MAX_SIDE = 2048  # the job contract's longest side
 MAX_INPUT_IMAGES = 4  # an edit's source and its reference images, together
 SCREEN_SIDE = 1024  # uploads are screened at most this big (the detector looks at 320²)
@@ -149,6 +150,7 @@ class Studio:
         self.store = store
         self.queue = queue
         self.watcher = watcher
+        self._served_until: dict[str, float] = {}  # model → until when it was seen served
         self.files = files
         self.credits = credits
         self.clock = clock
@@ -643,11 +645,15 @@ class Studio:
         """Refuse (before charging) a job for a model no live worker serves while workers
         of other models are up: it would wait forever. No live worker at all (the local
         worker still loading, workers restarting) is no reason: the job waits for them."""
+        if self._served_until.get(model, 0.0) > time.monotonic():
+            return  # a live worker served it a moment ago: one look a second, not a request
         try:
             served = await self.queue.served_models()
         except Exception:  # the queue is away: submit() copes with that on its own
             log.warning("could not read which models the workers serve", exc_info=True)
             return
+        if model in served:
+            self._served_until[model] = time.monotonic() + SERVED_CACHE_SECONDS
         if served and model not in served:
             raise Unavailable(
                 f"no worker serves the model {model!r} (the workers on this queue serve "

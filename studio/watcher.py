@@ -127,6 +127,7 @@ class JobWatcher:
         self.leases = leases  # None: this process follows every job (one process)
         self._unclaimed: set[str] = set()  # watched, not yet recorded as ours in the leases
         self._recovered: set[str] = set()  # taken over as undelivered, until marked
+        self._done: set[str] = set()  # delivered: to let go of in the leases (in one trip)
         self._lease_task: asyncio.Task | None = None
 
     def add_listener(self, listener: OutcomeListener) -> None:
@@ -169,6 +170,7 @@ class JobWatcher:
         self._task = self._lease_task = None
         if self.leases is not None:
             with contextlib.suppress(Exception):  # Redis gone: the lease expires by itself
+                await self._let_go()
                 await self.leases.end()  # the others take our open jobs over now
 
     # -- several processes: each follows its own jobs, and takes over those of the dead ----
@@ -220,6 +222,13 @@ class JobWatcher:
                 await self.queue.forget(job_id)
             self._announce(replace(_outcome(record, produced), recovered=True))
 
+    async def _let_go(self) -> None:
+        """Tell the leases this process is done with the jobs delivered since the last
+        tick (a crash before that only makes another process find them delivered)."""
+        assert self.leases is not None
+        done, self._done = list(self._done), set()
+        await self.leases.release(done)
+
     async def _claim_new(self) -> None:
         """Record the jobs submitted here since the last tick as this process's."""
         assert self.leases is not None
@@ -241,6 +250,8 @@ class JobWatcher:
     async def tick(self) -> None:
         if self._unclaimed:
             await self._claim_new()
+        if self._done:
+            await self._let_go()
         ids = list(self._handles)
         if not ids:
             return
@@ -298,20 +309,27 @@ class JobWatcher:
                 return  # the result stays in the queue; the next tick tries again
         async with self.store.transaction() as db:
             if new_rows:
-                if await job_records.finish(db, job_id, RecordStatus.DONE, None, now):
-                    for row in new_rows:
-                        await images.insert(db, row)
+                finished = await job_records.finish(db, job_id, RecordStatus.DONE, None, now)
+                if finished:
+                    await images.insert_all(db, new_rows)
+                    # What was just written, without reading it back.
+                    settled, produced = (
+                        replace(record, status=RecordStatus.DONE, finished_at=now),
+                        new_rows,
+                    )
             else:
                 failure = status.error or "the job failed"
                 reason = WITHHELD.format(reason=withheld) if withheld else failure
+                finished = False
                 if await job_records.finish(
                     db, job_id, RecordStatus.FAILED, reason, now, withheld=withheld
                 ):
                     await self.credits.refund(
                         db, record.user_id, record.cost, job_id, f"refund: {reason}"[:200], now
                     )
-            settled = await job_records.get(db, job_id)
-            produced = await images.of_job(db, job_id)
+            if not finished:  # failed, or settled before (or forgotten): as the store has it
+                settled = await job_records.get(db, job_id)
+                produced = await images.of_job(db, job_id)
         self._storage_errors.discard(job_id)
         await self.queue.forget(job_id)
         if settled is None:  # forgotten (/forget-me) meanwhile: nobody to tell
@@ -443,10 +461,7 @@ class JobWatcher:
         """Every listener, side by side; then the job is no longer this process's."""
         await asyncio.gather(*(self._notify(listener, outcome) for listener in self._listeners))
         if self.leases is not None:
-            try:
-                await self.leases.release([outcome.job.id])
-            except Exception:  # Redis away: whoever takes it over finds it delivered
-                log.warning("could not let go of job %s", outcome.job.id, exc_info=True)
+            self._done.add(outcome.job.id)  # let go of on the next tick, with the others
 
     @staticmethod
     async def _notify(listener: OutcomeListener, outcome: JobOutcome) -> None:
