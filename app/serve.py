@@ -9,7 +9,6 @@ import logging
 import shlex
 import signal
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from app.api.server import HttpAdapter
@@ -40,22 +39,10 @@ def serve(settings: Settings, *, discord: bool, api: bool, local_key: bool = Fal
           note: str = "") -> int:  # fmt: skip
     """Serve until a signal; 2 with one sentence when an adapter cannot run as configured."""
     try:
-        with asyncio.Runner(loop_factory=fast_loop_factory()) as runner:
-            return runner.run(_serve(settings, discord=discord, api=api, local_key=local_key,
-                                     note=note))  # fmt: skip
+        return asyncio.run(_serve(settings, discord=discord, api=api, local_key=local_key,
+                                  note=note))  # fmt: skip
     except KeyboardInterrupt:
         return 130
-
-
-def fast_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop's event loop where it is installed (Linux, macOS): the bot's own CPU per
-    image is mostly the loop's (sockets to Discord, Redis, the store's thread), and uvloop
-    roughly halves it (bench/RESULTS.md, scale_sim); else asyncio's default loop."""
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
 
 
 def http_adapter(settings: Settings, bot: DiscordAdapter | None, **options) -> HttpAdapter:
