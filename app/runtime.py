@@ -19,6 +19,7 @@ from app.local_worker import LocalWorker
 from app.refills import RefillScheduler, refill_lease
 from data.images import ImageFiles, open_image_files
 from data.queue import JobQueue, open_queue
+from data.redis_changes import SettingsBell
 from data.redis_queue import RedisQueue
 from data.redis_rate_limit import RedisRateCounter
 from data.redis_watch import WatchLeases
@@ -53,6 +54,7 @@ class Runtime:
     worker: LocalWorker | None
     adapters: list[Adapter] = field(default_factory=list)
     refills: RefillScheduler | None = None
+    listening: asyncio.Task | None = None  # other processes' settings changes (Redis)
 
     @classmethod
     async def start(
@@ -98,6 +100,7 @@ class Runtime:
             unavailable=(lambda: worker.unavailable) if worker else (lambda: None),
             shared_rate_counts=shared_rate_counts(queue),
             member_roles=member_roles,
+            settings_bell=settings_bell(queue),
         )
         runtime = cls(settings, store, queue, watcher, studio, worker)
         if worker:
@@ -111,6 +114,11 @@ class Runtime:
         for adapter in adapters:
             self.adapters.append(adapter)
             await adapter.start(self.studio)
+        bell = self.studio.preferences.bell
+        if isinstance(bell, SettingsBell):  # forget defaults another process changed
+            self.listening = asyncio.create_task(
+                bell.listen(self.studio.preferences.clear), name="settings-changes"
+            )
         await self.watcher.start()
         if refills:
             self.refills = RefillScheduler(
@@ -146,6 +154,11 @@ class Runtime:
         if self.refills:
             await self.refills.stop()
             self.refills = None
+        if self.listening:
+            self.listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.listening
+            self.listening = None
         await self.watcher.stop()  # idempotent
         adapters, self.adapters = self.adapters, []
         for adapter in reversed(adapters):
@@ -178,6 +191,14 @@ def watch_leases(queue: JobQueue, seconds: float) -> WatchLeases | None:
     and takes over those of one that died. None: this process follows every job."""
     if isinstance(queue, RedisQueue):
         return WatchLeases(queue.client, queue.prefix, seconds)
+    return None
+
+
+def settings_bell(queue: JobQueue) -> SettingsBell | None:
+    """On a Redis queue other bot and API processes may cache the same defaults: a change
+    here tells them. None: no one else to tell."""
+    if isinstance(queue, RedisQueue):
+        return SettingsBell(queue.client, queue.prefix)
     return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from data import preferences
 from data.origins import Privacy
@@ -34,8 +34,8 @@ UNSET: Any = object()  # "leave this field as it is" in an update
 
 # How long a resolved default is reused. Every Discord request reads one before it may answer
 # (ephemeral or not), within Discord's 3 s; under a burst the database queue is long, so reads
-# come from memory. Changes made in this process show at once; another process (a separate
-# API server) sees them within this many seconds.
+# come from memory. Changes made in this process show at once; other processes on the same
+# Redis queue are told at once (a ``bell``), others see them within this many seconds.
 CACHE_SECONDS = 10.0
 
 
@@ -53,6 +53,12 @@ class Effective:
 ScreenText = Callable[[int, int | None, str], Awaitable[None]]
 
 
+class ChangeBell(Protocol):
+    """Tells the other processes that stored defaults changed (see data/redis_changes.py)."""
+
+    async def ring(self) -> None: ...
+
+
 class Preferences:
     """Reads and changes the stored defaults; validates every value before it is stored."""
 
@@ -62,8 +68,10 @@ class Preferences:
         store: Store,
         clock: Callable[[], float] = time.time,
         screen: ScreenText | None = None,
+        bell: ChangeBell | None = None,
     ) -> None:
         self.settings = settings
+        self.bell = bell  # None: no other process to tell
         self.store = store
         self.clock = clock
         # The content policy for a stored negative prompt (user, server, text); None: none.
@@ -90,6 +98,10 @@ class Preferences:
             self._resolved.clear()
         self._resolved[key] = (time.monotonic() + CACHE_SECONDS, effective)
         return effective
+
+    def clear(self) -> None:
+        """Forget every resolved default (another process changed some)."""
+        self._resolved.clear()
 
     def forget(self, user_id: int) -> None:
         """Drop what is kept in memory for a member (/forget-me erased their rows)."""
@@ -129,7 +141,7 @@ class Preferences:
             current = await preferences.member(db, user_id)
             updated = self._apply(current, changes)
             await preferences.put_member(db, user_id, updated, self.clock())
-        self._resolved.clear()
+        await self._changed()
         return updated
 
     async def update_guild(self, guild_id: int, by: int, **changes: Any) -> Defaults:
@@ -140,8 +152,13 @@ class Preferences:
             current = await preferences.guild(db, guild_id)
             updated = self._apply(current, changes)
             await preferences.put_guild(db, guild_id, updated, by, self.clock())
-        self._resolved.clear()
+        await self._changed()
         return updated
+
+    async def _changed(self) -> None:
+        self._resolved.clear()
+        if self.bell is not None:
+            await self.bell.ring()
 
     async def _screen_negative(
         self, user_id: int, guild_id: int | None, changes: dict[str, Any]

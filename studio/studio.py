@@ -52,7 +52,7 @@ from studio.errors import (
 )
 from studio.library import Library, visible_to
 from studio.moderation import Moderator
-from studio.preferences import Preferences
+from studio.preferences import ChangeBell, Preferences
 from studio.provenance import is_own_image, own_certificate, reference_of
 from studio.quality import Quality, steps_for
 from studio.rate_limit import JobRateLimit, SharedCounter
@@ -125,6 +125,7 @@ class Studio:
         clock: the time (tests pass a fake one).
         moderator: the content policy; None runs without one (Runtime always gives one).
         unavailable: why no job can run now (the model failed to load), or None.
+        settings_bell: tells other processes (bot, API) that stored defaults changed.
     """
 
     def __init__(
@@ -141,6 +142,7 @@ class Studio:
         unavailable: Callable[[], str | None] = lambda: None,
         member_roles: MemberRoles | None = None,
         shared_rate_counts: SharedCounter | None = None,
+        settings_bell: ChangeBell | None = None,
     ) -> None:
         self.settings = settings
         self._decodes = asyncio.Semaphore(settings.max_image_decodes)
@@ -154,7 +156,9 @@ class Studio:
         self.files = files
         self.credits = credits
         self.clock = clock
-        self.preferences = Preferences(settings, store, clock, screen=self._screen_text)
+        self.preferences = Preferences(
+            settings, store, clock, screen=self._screen_text, bell=settings_bell
+        )
         self.rate_limit = JobRateLimit(
             settings.rate_limit_jobs,
             settings.rate_limit_seconds,
