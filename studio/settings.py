@@ -87,7 +87,7 @@ class Settings(SharedSettings):
     shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
     # With QUEUE=redis: a bot or API process silent this long is deemed gone, and another
     # process takes over the jobs it followed (stores and delivers their results).
-    watch_lease_seconds: float = Field(default=20, ge=1)
+    watch_lease_seconds: float = Field(default=15, ge=1)
     discord_api_base: str | None = None  # another Discord-compatible REST endpoint (tests)
     discord_gateway: str | None = None  # and its gateway URL
 

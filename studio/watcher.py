@@ -176,20 +176,31 @@ class JobWatcher:
     # -- several processes: each follows its own jobs, and takes over those of the dead ----
 
     async def _keep_leases(self) -> None:
-        """Renew this process's lease a few times per lease; once per lease, take over the
-        jobs of processes that died."""
+        """Renew this process's lease a few times per lease, and each time take over the
+        jobs of processes that died. After renewals failed for longer than the lease (Redis
+        away), others may have taken this process's jobs: keep only those still ours."""
         assert self.leases is not None
         every = self.leases.lease_seconds / 3
-        renewals = 0
+        renewed = time.monotonic()
         while True:
             await asyncio.sleep(every)
             try:
                 await self.leases.renew()
-                renewals += 1
-                if renewals % 3 == 0:
-                    await self._adopt_unfollowed()
+                if time.monotonic() - renewed >= self.leases.lease_seconds:
+                    await self._keep_only_ours()
+                renewed = time.monotonic()
+                await self._adopt_unfollowed()
             except Exception:
                 log.exception("could not renew the job lease; retrying")
+
+    async def _keep_only_ours(self) -> None:
+        assert self.leases is not None
+        watched = list(self._handles)
+        ours = await self.leases.take(watched)
+        for job_id in watched:
+            if job_id not in ours:
+                log.warning("job %s was taken over while this process was cut off", job_id)
+                self._handles.pop(job_id, None)
 
     async def _adopt_unfollowed(self) -> None:
         """Take over the jobs of processes whose lease expired, and open jobs nobody
