@@ -27,5 +27,7 @@ def install(app: web.Application, studio: Studio) -> None:
     app.router.add_post("/web/edit/{token}/upscale", editor.refusing(editor.submit_upscale))
     app.router.add_get("/web/edit/{token}/jobs/{job_id}/events", editor.refusing(editor.job_events))
     app.router.add_get("/gallery/{guild_id}", gallery_page.gallery)
+    app.router.add_get("/gallery/{guild_id}/collections", gallery_page.collections)
+    app.router.add_get("/gallery/{guild_id}/collections/{collection_id}", gallery_page.collection)
     app.router.add_get("/gallery/{guild_id}/images/{image_id}.png", gallery_page.thumbnail)
     app.router.add_static("/web/static/", STATIC, append_version=False)
