@@ -9,6 +9,7 @@ from aiohttp import web
 from app.web import editor, gallery_page
 from app.web.headers import add_headers
 from studio.edit_links import EditLinks
+from studio.link_owners import LinkOwners
 from studio.studio import Studio
 
 STATIC = Path(__file__).parent / "static"
@@ -16,7 +17,7 @@ STATIC = Path(__file__).parent / "static"
 
 def install(app: web.Application, studio: Studio) -> None:
     """Add the editor and gallery pages to ``app`` (before it starts)."""
-    app[editor.KEY] = editor.Editor(studio, EditLinks.of(studio))
+    app[editor.KEY] = editor.Editor(studio, EditLinks.of(studio), LinkOwners.of(studio))
     app[gallery_page.KEY] = studio
     app.on_response_prepare.append(add_headers)
     app.router.add_get("/edit/{token}", editor.page)
