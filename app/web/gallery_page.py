@@ -26,13 +26,15 @@ from studio.studio import Studio
 
 THUMBNAIL_SIDE = 512  # the page shows them 2–6 a row; sharp on a phone's 3× screen
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+MAX_ID = 2**63 - 1  # the stores' BIGINT: a longer number is no id of ours
 
 KEY = web.AppKey("gallery_studio", Studio)
 
 
 def _number(request: web.Request, name: str) -> int:
+    """An id from the path (a server's, a collection's): a 64-bit integer, or no page."""
     text = request.match_info[name]
-    if not text.isdigit() or len(text) > 20:
+    if not text.isdigit() or len(text) > 19 or int(text) > MAX_ID:
         raise web.HTTPNotFound()
     return int(text)
 
