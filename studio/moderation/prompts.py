@@ -226,10 +226,7 @@ class PromptPolicy:
                 break
         if "custom" not in best:
             self._other_scripts(text, best, extra_allowed, server.allowed)  # as written: "голая"
-            for reading, spans in zip(readings, allowed_spans, strict=True):
-                for match in self._foreign.matches(reading):  # then "desnuda", "golaya"
-                    if not _inside(match, spans):
-                        best.setdefault(match.phrase.category, match.phrase.term)
+            self._latin_lexicons(text, readings, allowed_spans, extra_allowed, best)
         for category in CATEGORIES:
             if category in best:
                 return PromptDecision(False, category, best[category])
@@ -289,6 +286,31 @@ class PromptPolicy:
         for term in self._names.matches(text):
             best.setdefault("public_figures", term)
             break
+
+    def _latin_lexicons(
+        self,
+        text: str,
+        readings: list[View],
+        allowed_spans: list[list[tuple[int, int]]],
+        extra_allowed: PhraseIndex,
+        best: dict[str, str],
+    ) -> None:
+        """Terms of the other languages written in Latin letters ("desnuda", "golaya"),
+        looked for in the prompt's Latin words only: a Japanese or Arabic word
+        transliterated is not a Turkish or Polish one ("シャールク・カーン" is no "kan")."""
+        latin = _in_script(text, "LATIN")
+        if latin is None:
+            return
+        if latin != text:
+            readings = views(latin)
+            allowed_spans = [
+                [(m.start, m.end) for i in (self._allowed, extra_allowed) for m in i.matches(r)]
+                for r in readings
+            ]
+        for reading, spans in zip(readings, allowed_spans, strict=True):
+            for match in self._foreign.matches(reading):
+                if not _inside(match, spans):
+                    best.setdefault(match.phrase.category, match.phrase.term)
 
     def _outside_allowed(
         self, text: str, terms: SubstringIndex, extra_allowed: SubstringIndex
@@ -429,7 +451,7 @@ def _in_script(text: str, script: str) -> str | None:
     out, seen = [], False
     for token in text.split():
         scripts = {script_of(ch) for ch in token} - {None}
-        if scripts == {script}:
+        if scripts == {script} or (not scripts and script == "LATIN"):  # "8k", "4:3"
             out.append(token)
             seen = True
         else:
