@@ -1,17 +1,41 @@
-"""The local inference worker, run as a child process so torch never loads in the bot."""
+"""The local inference worker, run as a child process so torch never loads in the bot.
+
+Workers are forked from a fork server (:mod:`multiprocessing`'s ``forkserver``) that has
+imported what ``python -m inference`` imports before loading a model: torch, diffusers and
+transformers take ~6 s of CPU to import, which the first worker pays once and a restarted
+worker (after a crash, or the next bot in one test process) no longer does.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import multiprocessing
 import os
 import sys
 import time
+from multiprocessing.process import BaseProcess
 
 from data.settings import SharedSettings
 
 log = logging.getLogger(__name__)
+
+# Imported once, in the fork server only: the bot process itself never imports torch.
+PRELOAD = [
+    "inference.__main__",
+    "inference.engine",
+    "inference.models",
+    "inference.postprocess",
+    "inference.previews",
+    "inference.provenance",
+    "inference.superres",
+    "inference.worker",
+    "data.image_checks",
+    __name__,
+]
+_FORK_SERVER = multiprocessing.get_context("forkserver")
+_FORK_SERVER.set_forkserver_preload(PRELOAD)
 
 MODEL_UNAVAILABLE = 2  # ``python -m inference``'s exit code: the model (or its key) won't load
 RESTART_DELAY = 1.0  # seconds before restarting a worker that died; doubles while it keeps dying
@@ -30,7 +54,7 @@ class LocalWorker:
     def __init__(self, settings: SharedSettings, *, quiet: bool = False) -> None:
         self.settings = settings
         self.quiet = quiet
-        self.process: asyncio.subprocess.Process | None = None
+        self.process: WorkerProcess | None = None
         self.restarts = 0
         self.unavailable: str | None = None
         self._supervisor: asyncio.Task | None = None
@@ -55,15 +79,7 @@ class LocalWorker:
         self._supervisor = asyncio.create_task(self._supervise(), name="local-worker-supervisor")
 
     async def _spawn(self) -> None:
-        output = asyncio.subprocess.DEVNULL if self.quiet else None
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "inference",
-            env=self.environment(),
-            stdout=output,
-            stderr=output,
-        )
+        self.process = await WorkerProcess.start(self.environment(), quiet=self.quiet)
         log.info("local worker started (pid %d)", self.process.pid)
 
     async def _supervise(self) -> None:
@@ -113,3 +129,66 @@ class LocalWorker:
             with contextlib.suppress(ProcessLookupError):
                 self.process.kill()
             await self.process.wait()
+
+
+class WorkerProcess:
+    """One ``python -m inference`` forked from the fork server, shaped like asyncio's Process
+    (``pid``, ``returncode``, ``wait``, ``terminate``, ``kill``)."""
+
+    def __init__(self, process: BaseProcess) -> None:
+        self._process = process
+
+    @classmethod
+    async def start(cls, environment: dict[str, str], *, quiet: bool) -> WorkerProcess:
+        # daemon: should the bot exit without stopping it, multiprocessing terminates it.
+        process = _FORK_SERVER.Process(
+            target=run_worker, args=(environment, quiet), name="inference", daemon=True
+        )
+        # In a thread: the first start waits while the fork server imports torch.
+        await asyncio.to_thread(process.start)
+        return cls(process)
+
+    @property
+    def pid(self) -> int:
+        assert self._process.pid is not None
+        return self._process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.exitcode
+
+    async def wait(self) -> int:
+        """Waits on the process's sentinel (readable once it exits) without a thread."""
+        if self._process.exitcode is None:
+            loop = asyncio.get_running_loop()
+            exited = loop.create_future()
+            sentinel = self._process.sentinel
+            loop.add_reader(sentinel, lambda: exited.done() or exited.set_result(None))
+            try:
+                await exited
+            finally:
+                loop.remove_reader(sentinel)
+        self._process.join()  # the exit status is already there: this does not block
+        assert self._process.exitcode is not None
+        return self._process.exitcode
+
+    def terminate(self) -> None:
+        self._process.terminate()
+
+    def kill(self) -> None:
+        self._process.kill()
+
+
+def run_worker(environment: dict[str, str], quiet: bool) -> None:
+    """The forked child: takes the bot's environment for its own, then runs the worker."""
+    os.environ.clear()
+    os.environ.update(environment)
+    # Its parent is the fork server, which exits when the bot does (even by SIGKILL).
+    os.environ["PARENT_PID"] = str(os.getppid())
+    if quiet:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+    from inference.__main__ import main
+
+    sys.exit(main())

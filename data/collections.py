@@ -82,9 +82,19 @@ async def delete(db: aiosqlite.Connection, collection_id: int) -> None:
     await db.execute("DELETE FROM collections WHERE id = ?", (collection_id,))
 
 
-async def set_public(db: aiosqlite.Connection, collection_id: int, public: bool) -> None:
+async def set_public(
+    db: aiosqlite.Connection,
+    collection_id: int,
+    public: bool,
+    *,
+    guild_id: int | None = None,
+    now: float = 0.0,
+) -> None:
+    """Public or private; a collection made public in a server (``guild_id``) is shown on
+    that server's gallery page, one made public in a DM on none."""
     await db.execute(
-        "UPDATE collections SET is_public = ? WHERE id = ?", (int(public), collection_id)
+        "UPDATE collections SET is_public = ?, public_guild_id = ?, public_at = ? WHERE id = ?",
+        (int(public), guild_id if public else None, now if public else None, collection_id),
     )
 
 
@@ -172,6 +182,110 @@ async def in_public_collection(db: aiosqlite.Connection, image_id: str) -> bool:
             "SELECT 1 FROM collection_items i JOIN collections c ON c.id = i.collection_id"
             " WHERE i.image_id = ? AND c.is_public = 1 LIMIT 1",
             (image_id,),
+        )
+    ).fetchone()
+    return row is not None
+
+
+# -- public collections on a server's gallery page ------------------------------------------
+#
+# A collection is on the page of the server where its owner made it public. Of its images
+# the page shows only those someone chose to publish there: the owner's own, and images
+# live in that server's gallery; never one a moderator removed from that gallery. Other
+# people's images the owner saved (seen in some channel) stay off the open web.
+
+_SHOWN_IF = (
+    " AND (img.owner_id = c.owner_id OR EXISTS (SELECT 1 FROM shares s"
+    "  WHERE s.image_id = i.image_id AND s.guild_id = c.public_guild_id AND s.status = 'live'))"
+    " AND NOT EXISTS (SELECT 1 FROM shares r"
+    "  WHERE r.image_id = i.image_id AND r.guild_id = c.public_guild_id"
+    "  AND r.status = 'removed')"
+)
+_SHOWN_ITEMS = (  # the shown items of the collection ``c`` of the enclosing query
+    " FROM collection_items i JOIN images img ON img.id = i.image_id"
+    f" WHERE i.collection_id = c.id{_SHOWN_IF}"
+)
+_PUBLIC_IN = " WHERE c.is_public = 1 AND c.public_guild_id = ?"
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A public collection as a server's gallery page lists it."""
+
+    collection: Collection
+    owner: str  # the owner's display name when last seen
+    shown: int  # how many of its images the page shows
+
+
+async def public_in(
+    db: aiosqlite.Connection, guild_id: int, limit: int, offset: int
+) -> list[Listed]:
+    """The server's public collections that show something, last made public first."""
+    rows = await (
+        await db.execute(
+            "SELECT c.id, c.owner_id, c.name, c.is_public, c.created_at,"
+            " (SELECT COUNT(*) FROM collection_items n WHERE n.collection_id = c.id),"
+            f" COALESCE(u.name, ''), (SELECT COUNT(*){_SHOWN_ITEMS})"
+            f" FROM collections c LEFT JOIN users u ON u.id = c.owner_id{_PUBLIC_IN}"
+            f" AND EXISTS (SELECT 1{_SHOWN_ITEMS})"
+            " ORDER BY c.public_at DESC, c.id DESC LIMIT ? OFFSET ?",
+            (guild_id, limit, offset),
+        )
+    ).fetchall()
+    return [Listed(_collection(r), r[6], r[7]) for r in rows]
+
+
+async def public_count_in(db: aiosqlite.Connection, guild_id: int) -> int:
+    row = await (
+        await db.execute(
+            f"SELECT COUNT(*) FROM collections c{_PUBLIC_IN} AND EXISTS (SELECT 1{_SHOWN_ITEMS})",
+            (guild_id,),
+        )
+    ).fetchone()
+    return row[0]
+
+
+async def public_one_in(
+    db: aiosqlite.Connection, guild_id: int, collection_id: int
+) -> Listed | None:
+    """One collection, if it is public on this server's page now."""
+    row = await (
+        await db.execute(
+            "SELECT c.id, c.owner_id, c.name, c.is_public, c.created_at,"
+            " (SELECT COUNT(*) FROM collection_items n WHERE n.collection_id = c.id),"
+            f" COALESCE(u.name, ''), (SELECT COUNT(*){_SHOWN_ITEMS})"
+            f" FROM collections c LEFT JOIN users u ON u.id = c.owner_id{_PUBLIC_IN}"
+            " AND c.id = ?",
+            (guild_id, collection_id),
+        )
+    ).fetchone()
+    return Listed(_collection(row), row[6], row[7]) if row else None
+
+
+async def shown_image_ids(
+    db: aiosqlite.Connection, guild_id: int, collection_id: int, limit: int, offset: int
+) -> list[str]:
+    """A page of what the server's gallery page shows of one of its public collections,
+    last added first (nothing if the collection is not public there)."""
+    rows = await (
+        await db.execute(
+            "SELECT i.image_id FROM collections c"
+            " JOIN collection_items i ON i.collection_id = c.id"
+            f" JOIN images img ON img.id = i.image_id{_PUBLIC_IN} AND c.id = ?{_SHOWN_IF}"
+            " ORDER BY i.added_at DESC, i.rowid DESC LIMIT ? OFFSET ?",
+            (guild_id, collection_id, limit, offset),
+        )
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+async def shown_in(db: aiosqlite.Connection, guild_id: int, image_id: str) -> bool:
+    """Whether the server's gallery page shows the image in one of its public collections."""
+    row = await (
+        await db.execute(
+            f"SELECT 1 FROM collections c{_PUBLIC_IN}"
+            f" AND EXISTS (SELECT 1{_SHOWN_ITEMS} AND i.image_id = ?) LIMIT 1",
+            (guild_id, image_id),
         )
     ).fetchone()
     return row is not None

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from studio.edit_links import EditLinks  # noqa: E402
 from studio.gallery import Gallery  # noqa: E402
+from studio.library import Library  # noqa: E402
 from studio.requester import Requester  # noqa: E402
 from studio.studio import ImagineOptions  # noqa: E402
 from tests.web.conftest import CHROMIUM_ARGS, chromium_path, load_flux2, serving  # noqa: E402
@@ -37,6 +38,10 @@ PICTURES = [
     ("rocket", "a rocket on the launch pad at dawn, wide angle", "Ada"),
     ("colorwheel", "a colour wheel, flat illustration", "Grace"),
     ("camera", "a photographer with a tripod, black and white", "Linus"),
+]
+COLLECTIONS = [  # (owner: an index in PICTURES, name, the pictures in it)
+    (0, "Things that fly", [3, 1]),  # Ada's rocket, and Grace's shared astronaut
+    (1, "Studio shots", [4, 1, 5]),
 ]
 
 
@@ -75,6 +80,17 @@ def main() -> None:
                     await gallery.reacted(message_id, 100 + voter, "❤️")
 
         live.run(share_all())
+
+        async def collect_some():  # /collection public in the server: on its gallery page
+            library = Library.of(live.studio)
+            for owner, name, picks in COLLECTIONS:
+                member = records[owner][0]
+                await library.create(member.id, member.name, name)
+                for pick in picks:
+                    await library.add(member.id, name, records[pick][1].id)
+                await library.set_public(member.id, name, True, GUILD)
+
+        live.run(collect_some())
         links = EditLinks.of(live.studio)
         member, cat = records[0]
         token = links.sign(links.new(member.id, GUILD, CHANNEL, cat.id))
@@ -107,8 +123,13 @@ def main() -> None:
             page.goto(f"{live.url}/gallery/{GUILD}")
             page.wait_for_function(ALL_LOADED, arg="figure img")
             page.screenshot(path=str(out / "web-gallery.png"), full_page=True)
+            page.set_viewport_size({"width": 900, "height": 700})
+            page.goto(f"{live.url}/gallery/{GUILD}/collections")
+            page.wait_for_function(ALL_LOADED, arg=".strip img")
+            page.screenshot(path=str(out / "web-gallery-collections.png"), full_page=True)
             browser.close()
-    print("wrote docs/web-editor.png, docs/web-editor-extend-phone.png, docs/web-gallery.png")
+    print("wrote docs/web-editor.png, docs/web-editor-extend-phone.png, docs/web-gallery.png,")
+    print("docs/web-gallery-collections.png")
 
 
 if __name__ == "__main__":

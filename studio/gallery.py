@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from data import images, shares, users
+from data import collections, images, shares, users
 from data.images import ImageRecord
 from data.shares import GalleryChannel, Ranked, Share, ShareStatus, Shown
 from data.store import Store
@@ -259,17 +259,20 @@ class Gallery:
         return WebPage(items, page, pages)
 
     async def web_image(self, guild_id: int, image_id: str) -> ImageRecord:
-        """An image the server's gallery page may show: live there now, page on.
+        """An image the server's gallery page may show: live there, or shown in one of its
+        public collections (:mod:`studio.public_collections`), now, page on.
 
         Raises:
-            NotInGallery: not (or no longer) in that gallery; GalleryPageOff: the page is off.
+            NotInGallery: not (or no longer) on that page; GalleryPageOff: the page is off.
         """
         async with self.store.read() as db:
             if not await shares.web_enabled(db, guild_id):
                 raise GalleryPageOff()
             share = await shares.get(db, guild_id, image_id)
+            live = share is not None and share.status is ShareStatus.LIVE
+            shown = live or await collections.shown_in(db, guild_id, image_id)
             record = await images.get(db, image_id)
-        if share is None or share.status is not ShareStatus.LIVE or record is None:
+        if not shown or record is None:
             raise NotInGallery(image_id)
         return record
 

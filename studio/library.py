@@ -212,10 +212,16 @@ class Library:
             await collections.delete(db, collection.id)
             return collection
 
-    async def set_public(self, user_id: int, name: str, public: bool) -> Collection:
+    async def set_public(
+        self, user_id: int, name: str, public: bool, guild_id: int | None = None
+    ) -> Collection:
+        """Public (anyone may ``show`` it) or private again. Made public in a server
+        (``guild_id``), it is also on that server's gallery page, and only there."""
         async with self.store.transaction() as db:
             collection = await self._own(db, user_id, name)
-            await collections.set_public(db, collection.id, public)
+            await collections.set_public(
+                db, collection.id, public, guild_id=guild_id, now=self.clock()
+            )
             return await self._own(db, user_id, name)
 
     async def add(self, user_id: int, name: str, image_ref: str) -> tuple[Collection, bool]:

@@ -18,7 +18,7 @@ import json
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from importlib import resources
 from typing import Any
@@ -38,9 +38,10 @@ from studio.errors import (
     StudioError,
     Unavailable,
 )
+from studio.link_owners import LinkOwners
 from studio.requester import Requester
 from studio.studio import EditOptions, Studio
-from studio.watcher import JobUpdate
+from studio.watcher import JobHandle, JobUpdate
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 COOKIE = "imagine_editor"
@@ -56,50 +57,37 @@ def static_text(name: str) -> str:
 @dataclass
 class Editor:
     """What the editor's routes share: the studio, the link signer, and which browser
-    opened which link (in memory: links live minutes; after a restart the first opener
-    owns a link again)."""
+    opened which link (in the store: a restart keeps a link its first browser's)."""
 
     studio: Studio
     links: EditLinks
-    owners: dict[str, tuple[str, float]] = field(default_factory=dict)  # link → (browser, until)
+    owners: LinkOwners
 
     # -- links and browsers ---------------------------------------------------------------
 
     def link(self, request: web.Request) -> EditLink:
         return self.links.read(request.match_info["token"])
 
-    def claim(self, request: web.Request, link: EditLink) -> str | None:
+    async def claim(self, request: web.Request, link: EditLink) -> str | None:
         """The first browser to open a link owns it; another one is refused. Returns the
         cookie to set on a browser that had none."""
-        browser = request.cookies.get(COOKIE) or secrets.token_urlsafe(24)
-        link_id = EditLinks.link_id(request.match_info["token"])
-        self._forget_expired()
-        owner = self.owners.get(link_id)
-        if owner is not None and not secrets.compare_digest(owner[0], browser):
-            raise LinkTaken()
-        self.owners[link_id] = (browser, link.expires_at)
-        return None if request.cookies.get(COOKIE) == browser else browser
+        had = request.cookies.get(COOKIE)
+        browser = had or secrets.token_urlsafe(24)
+        await self.owners.claim(request.match_info["token"], link, browser)
+        return None if had else browser
 
-    def owned(self, request: web.Request) -> EditLink:
+    async def owned(self, request: web.Request) -> EditLink:
         """The link of a request after the page opened it, from the browser that did."""
         link = self.link(request)
-        owner = self.owners.get(EditLinks.link_id(request.match_info["token"]))
-        browser = request.cookies.get(COOKIE, "")
-        if owner is None or not secrets.compare_digest(owner[0], browser):
-            raise LinkTaken()
+        await self.owners.check(request.match_info["token"], request.cookies.get(COOKIE, ""))
         return link
 
-    def grant(self, request: web.Request, link: EditLink, image_id: str) -> str:
+    async def grant(self, request: web.Request, link: EditLink, image_id: str) -> str:
         """A link to a result made on this page, owned by the same browser."""
-        token = self.links.sign(self.links.renewed(link, image_id))
-        browser = request.cookies.get(COOKIE, "")
-        self.owners[EditLinks.link_id(token)] = (browser, self.links.clock() + 3600)
+        renewed = self.links.renewed(link, image_id)
+        token = self.links.sign(renewed)
+        await self.owners.claim(token, renewed, request.cookies.get(COOKIE, ""))
         return token
-
-    def _forget_expired(self) -> None:
-        now = self.links.clock()
-        for link_id in [k for k, (_, until) in self.owners.items() if until <= now]:
-            del self.owners[link_id]
 
     # -- what the page shows ----------------------------------------------------------------
 
@@ -176,7 +164,7 @@ async def open_link(request: web.Request) -> web.Response:
     """The page's first call: claim the link for this browser, describe the image."""
     editor = request.app[KEY]
     link = editor.link(request)
-    new_cookie = editor.claim(request, link)
+    new_cookie = await editor.claim(request, link)
     user = await edit_links.member(editor.studio, link)
     image = await editor.studio.visible_image(user, link.image_id, link.channel_id)
     body = {
@@ -202,7 +190,7 @@ async def open_link(request: web.Request) -> web.Response:
 
 async def image_png(request: web.Request) -> web.Response:
     editor = request.app[KEY]
-    link = editor.owned(request)
+    link = await editor.owned(request)
     image = await edit_links.image_of(editor.studio, link)
     png = await asyncio.to_thread(editor.studio.files.read, image)
     return web.Response(body=png, content_type="image/png")
@@ -211,7 +199,7 @@ async def image_png(request: web.Request) -> web.Response:
 async def submit_edit(request: web.Request) -> web.Response:
     """Paint the masked area, or outpaint the frame: the reply-to-edit use-case."""
     editor = request.app[KEY]
-    link = editor.owned(request)
+    link = await editor.owned(request)
     body = await _json(request)
     prompt = body.get("prompt")
     if not isinstance(prompt, str):
@@ -227,20 +215,23 @@ async def submit_edit(request: web.Request) -> web.Response:
 
 
 async def submit_vary(request: web.Request) -> web.Response:
-    editor = request.app[KEY]
-    link = editor.owned(request)
-    user = await edit_links.member(editor.studio, link)
-    await editor.studio.visible_image(user, link.image_id, link.channel_id)
-    handle = await editor.studio.vary(user, link.image_id, origin=await editor.origin(link))
-    return web.json_response({"job_id": handle.job_id, **await editor.summary(user)})
+    return await _submit_on_image(request, Studio.vary)
 
 
 async def submit_upscale(request: web.Request) -> web.Response:
+    return await _submit_on_image(request, Studio.upscale)
+
+
+async def _submit_on_image(
+    request: web.Request, use_case: Callable[..., Awaitable[JobHandle]]
+) -> web.Response:
+    """Vary or upscale the link's image (a result on the page): the Discord buttons'
+    use-case (``Studio.vary``, ``Studio.upscale``), as the member, while they may see it."""
     editor = request.app[KEY]
-    link = editor.owned(request)
+    link = await editor.owned(request)
     user = await edit_links.member(editor.studio, link)
     await editor.studio.visible_image(user, link.image_id, link.channel_id)
-    handle = await editor.studio.upscale(user, link.image_id, origin=await editor.origin(link))
+    handle = await use_case(editor.studio, user, link.image_id, origin=await editor.origin(link))
     return web.json_response({"job_id": handle.job_id, **await editor.summary(user)})
 
 
@@ -249,7 +240,7 @@ async def job_events(request: web.Request) -> web.StreamResponse:
     the latest preview as a data: URL), then ``done`` with each result's own link, or
     ``failed`` with the reason (its credit was refunded)."""
     editor = request.app[KEY]
-    link = editor.owned(request)
+    link = await editor.owned(request)
     user = await edit_links.member(editor.studio, link)
     job_id = request.match_info["job_id"]
     record = await editor.studio.job_of(user, job_id)
@@ -285,7 +276,7 @@ async def _finished(
         return "failed", {"error": record.error or "the job failed", **summary}
     images = []
     for image in await editor.studio.images_of_job(record.id):
-        token = editor.grant(request, link, image.id)
+        token = await editor.grant(request, link, image.id)
         images.append(
             {"id": image.id, "token": token, "width": image.width, "height": image.height}
         )

@@ -27,6 +27,7 @@ from studio.moderation.normalize import View, canonical, views
 from studio.moderation.phrases import Match, Phrase, PhraseIndex
 from studio.moderation.scripts import (
     UNSPACED,
+    Found,
     NameSkeletons,
     SubstringIndex,
     has_unspaced,
@@ -92,6 +93,7 @@ class PromptDecision:
 
 
 ALLOWED = PromptDecision(True)
+NO_SUBSTRINGS = SubstringIndex(())
 
 
 class PromptPolicy:
@@ -202,9 +204,14 @@ class PromptPolicy:
 
         Categories are tried in :data:`CATEGORIES` order (the server's own terms first),
         every reading of the prompt (:func:`~studio.moderation.normalize.views`) in each."""
-        custom = _index(tuple(blocked), "custom")
-        extra_allowed = _index(tuple(allowed), "allowed")
+        blocked, allowed = tuple(blocked), tuple(allowed)
+        custom = _index(_spaced(blocked), "custom")
+        extra_allowed = _index(_spaced(allowed), "allowed")
+        server = ServerSubstrings(_substrings(blocked, "custom"), _substrings(allowed, "allowed"))
         best: dict[str, str] = {}
+        if has_unspaced(text):  # the server's own terms in Chinese or Japanese, first
+            for found in self._outside_allowed(text, server.blocked, server.allowed):
+                best.setdefault("custom", found.term)
         readings = views(text)
         allowed_spans = [
             [(m.start, m.end) for index in (self._allowed, extra_allowed) for m in index.matches(r)]
@@ -218,11 +225,8 @@ class PromptPolicy:
             if "custom" in best:
                 break
         if "custom" not in best:
-            self._other_scripts(text, best)  # named as the prompt wrote them ("голая")
-            for reading, spans in zip(readings, allowed_spans, strict=True):
-                for match in self._foreign.matches(reading):  # then "desnuda", "golaya"
-                    if not _inside(match, spans):
-                        best.setdefault(match.phrase.category, match.phrase.term)
+            self._other_scripts(text, best, extra_allowed, server.allowed)  # as written: "голая"
+            self._latin_lexicons(text, readings, allowed_spans, extra_allowed, best)
         for category in CATEGORIES:
             if category in best:
                 return PromptDecision(False, category, best[category])
@@ -231,7 +235,9 @@ class PromptPolicy:
             return PromptDecision(False, "script", script.title(), source="script")
         if self.classifier is not None:
             if has_unspaced(text):
-                return self.classifier.check(self._without_allowed(text, extra_allowed))
+                return self.classifier.check(
+                    self._without_allowed(text, extra_allowed, server.allowed)
+                )
             return self.classifier.check(_remove(readings[0], allowed_spans[0]))
         return ALLOWED
 
@@ -252,20 +258,28 @@ class PromptPolicy:
                 return PromptDecision(False, "sexual", f"no {match.phrase.term}")
         return self.check(text, blocked=blocked, allowed=[*self.negative_allowed, *allowed])
 
-    def _other_scripts(self, text: str, best: dict[str, str]) -> None:
+    def _other_scripts(
+        self,
+        text: str,
+        best: dict[str, str],
+        extra_allowed: PhraseIndex,
+        extra_unspaced: SubstringIndex,
+    ) -> None:
         """Terms of the language lexicons written in other scripts, and names written by
-        their sound (:mod:`studio.moderation.scripts`), added to ``best``."""
+        their sound (:mod:`studio.moderation.scripts`), added to ``best``; the server's
+        allowed phrases (``extra_*``, from ``/mod allow``) override them as they do the
+        English lists."""
         if has_unspaced(text):
-            spans = [(f.start, f.end) for f in self._unspaced_allowed.matches(text)]
-            for found in self._unspaced.matches(text):
-                if not any(a <= found.start and found.end <= b for a, b in spans):
-                    best.setdefault(found.category, found.term)
+            for found in self._outside_allowed(text, self._unspaced, extra_unspaced):
+                best.setdefault(found.category, found.term)
         for script, (index, allowed) in self._scripted.items():
             only = _in_script(text, script)
             if only is None:
                 continue
             for reading in views(only):
-                spans = [(m.start, m.end) for m in allowed.matches(reading)]
+                spans = [
+                    (m.start, m.end) for i in (allowed, extra_allowed) for m in i.matches(reading)
+                ]
                 for match in index.matches(reading):
                     if not _inside(match, spans):
                         best.setdefault(match.phrase.category, match.phrase.term)
@@ -273,14 +287,61 @@ class PromptPolicy:
             best.setdefault("public_figures", term)
             break
 
-    def _without_allowed(self, text: str, extra_allowed: PhraseIndex) -> str:
+    def _latin_lexicons(
+        self,
+        text: str,
+        readings: list[View],
+        allowed_spans: list[list[tuple[int, int]]],
+        extra_allowed: PhraseIndex,
+        best: dict[str, str],
+    ) -> None:
+        """Terms of the other languages written in Latin letters ("desnuda", "golaya"),
+        looked for in the prompt's Latin words only: a Japanese or Arabic word
+        transliterated is not a Turkish or Polish one ("シャールク・カーン" is no "kan")."""
+        latin = _in_script(text, "LATIN")
+        if latin is None:
+            return
+        if latin != text:
+            readings = views(latin)
+            allowed_spans = [
+                [(m.start, m.end) for i in (self._allowed, extra_allowed) for m in i.matches(r)]
+                for r in readings
+            ]
+        for reading, spans in zip(readings, allowed_spans, strict=True):
+            for match in self._foreign.matches(reading):
+                if not _inside(match, spans):
+                    best.setdefault(match.phrase.category, match.phrase.term)
+
+    def _outside_allowed(
+        self, text: str, terms: SubstringIndex, extra_allowed: SubstringIndex
+    ) -> list[Found]:
+        """The terms found as substrings of a Chinese or Japanese prompt that no allowed
+        context (shipped, or the server's) covers."""
+        spans = [
+            (f.start, f.end)
+            for i in (self._unspaced_allowed, extra_allowed)
+            for f in i.matches(text)
+        ]
+        return [
+            found
+            for found in terms.matches(text)
+            if not any(a <= found.start and found.end <= b for a, b in spans)
+        ]
+
+    def _without_allowed(
+        self,
+        text: str,
+        extra_allowed: PhraseIndex,
+        extra_unspaced: SubstringIndex = NO_SUBSTRINGS,
+    ) -> str:
         """The prompt as the classifier reads it: folded, with every allowed context
         (the shipped ones and the server's ``/mod allow`` phrases) taken out."""
         if has_unspaced(text):  # 裸色 is allowed: the classifier must not read it either
             text = normalise(text)
             hidden = set()
-            for found in self._unspaced_allowed.matches(text):
-                hidden.update(range(found.start, found.end))
+            for index in (self._unspaced_allowed, extra_unspaced):
+                for found in index.matches(text):
+                    hidden.update(range(found.start, found.end))
             text = "".join(" " if i in hidden else ch for i, ch in enumerate(text))
         reading = views(text)[0]
         indexes = (self._allowed, extra_allowed)
@@ -331,6 +392,27 @@ def _index(lines: tuple[str, ...], category: str) -> PhraseIndex:
     return PhraseIndex(parse_entries(lines, category))
 
 
+@dataclass(frozen=True)
+class ServerSubstrings:
+    """A server's own blocked and allowed terms written in Chinese or Japanese."""
+
+    blocked: SubstringIndex
+    allowed: SubstringIndex
+
+
+def _spaced(terms: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(t for t in terms if not has_unspaced(t))
+
+
+@functools.lru_cache(maxsize=256)
+def _substrings(terms: tuple[str, ...], category: str) -> SubstringIndex:
+    """A server's terms written in a script without spaces (``/mod allow 裸体``): found
+    as substrings, like the Chinese and Japanese lexicons, not as folded words (anyascii
+    runs a whole Han phrase into one romanised word, which no term would ever match)."""
+    entries = [(t.rstrip("*"), category, t.rstrip("*")) for t in terms if has_unspaced(t)]
+    return SubstringIndex(entries)
+
+
 def _inside(match: Match, spans: list[tuple[int, int]]) -> bool:
     return match.start >= 0 and any(a <= match.start and match.end <= b for a, b in spans)
 
@@ -369,7 +451,7 @@ def _in_script(text: str, script: str) -> str | None:
     out, seen = [], False
     for token in text.split():
         scripts = {script_of(ch) for ch in token} - {None}
-        if scripts == {script}:
+        if scripts == {script} or (not scripts and script == "LATIN"):  # "8k", "4:3"
             out.append(token)
             seen = True
         else:

@@ -89,23 +89,38 @@ class Found:
     end: int
 
 
+GAP = "…"  # in a Chinese or Japanese term: a few characters of anything ("砍下…头")
+MAX_GAP = 10  # characters between the two parts, in one clause (no comma or full stop)
+_CLAUSE_BREAKS = frozenset(",.;:!?、。，；：！？")
+
+
 class SubstringIndex:
-    """Terms written in scripts without spaces, found as substrings of the prompt."""
+    """Terms written in scripts without spaces, found as substrings of the prompt. A term
+    with "…" is two parts in that order with up to :data:`MAX_GAP` characters between
+    them, in one clause: Chinese puts the object between the verb and the noun
+    ("砍下俘虏的头", cut off the prisoner's head), and a comparison between the people and
+    the vermin ("把移民画成越过边境的老鼠", immigrants drawn as rats crossing the border)."""
 
     def __init__(self, entries: Iterable[tuple[str, str, str]]) -> None:
         """``entries``: (term shown, category, spelling) triples."""
         self._terms: dict[str, tuple[str, str]] = {}
+        self._gapped: list[tuple[str, str, str, str]] = []  # first, second, term, category
         for term, category, spelling in entries:
+            if GAP in spelling:
+                first, _, second = (normalise(p).strip() for p in spelling.partition(GAP))
+                if first and second:
+                    self._gapped.append((first, second, term, category))
+                continue
             key = normalise(spelling)
             if key:
                 self._terms.setdefault(key, (term, category))
         self._lengths = sorted({len(key) for key in self._terms}, reverse=True)
 
     def __len__(self) -> int:
-        return len(self._terms)
+        return len(self._terms) + len(self._gapped)
 
     def matches(self, text: str) -> Iterator[Found]:
-        if not self._terms:
+        if not self._terms and not self._gapped:
             return
         text = normalise(text)
         for start in range(len(text)):
@@ -113,32 +128,51 @@ class SubstringIndex:
                 hit = self._terms.get(text[start : start + size])
                 if hit is not None:
                     yield Found(hit[0], hit[1], start, start + size)
+        for first, second, term, category in self._gapped:
+            start = text.find(first)
+            while start >= 0:
+                after = start + len(first)
+                end = text.find(second, after, after + MAX_GAP + len(second))
+                if end >= 0 and not _CLAUSE_BREAKS.intersection(text[after:end]):
+                    yield Found(term, category, start, end + len(second))
+                start = text.find(first, start + 1)
 
 
 # -- names by sound -------------------------------------------------------------------
 
 _SOUNDS = (
     ("tsch", "ch"), ("sch", "sh"), ("ph", "f"), ("ck", "k"), ("ts", "s"), ("c", "k"),
-    ("q", "k"), ("x", "ks"), ("z", "s"), ("p", "b"), ("g", "k"), ("d", "t"), ("f", "v"),
+    ("q", "k"), ("x", "ks"), ("z", "s"), ("p", "b"), ("g", "k"), ("j", "k"), ("d", "t"), ("f", "v"),
 )  # fmt: skip
 _VOWELS = re.compile(r"[aeiouyh]")
 _DOUBLES = re.compile(r"(.)\1+")
-_NASAL = re.compile(r"m(?=[^aeiouyhw])")
+# Devanagari's anusvara is transliterated "m" before a stop and at the end of a word:
+# "ट्रंप" is trmp, "एंजेला" emjela, "मैक्रों" maikrom; "m" before "r" or "n" stays an m
+# ("मर्केल", Arabic "ايمانويل").
+_NASAL = re.compile(r"m(?=[bktsj]|$)")
+# Japanese has one sound for l and r and writes v as b: "アンゲラ・メルケル" is angera
+# merukeru, "キアヌ・リーブス" kianu ribusu.
+_KANA_SOUNDS = (("l", "r"), ("v", "b"))
 
 
-def skeletons(word: str) -> set[str]:
+def skeletons(word: str, *, kana: bool = False) -> set[str]:
     """The consonant skeletons of a transliterated word: letters that sound alike merged,
     vowels (and h, w and y, which other scripts use for vowels) dropped, doubles
-    squeezed. ``w`` is read both as ``v`` (Russian "Свифт") and as a vowel (Arabic)."""
+    squeezed. ``w`` is read both as ``v`` (Russian "Свифт") and as a vowel (Arabic);
+    ``kana``: also l as r and v as b, as katakana writes foreign names."""
     word = "".join(ch for ch in word.lower() if "a" <= ch <= "z")
+    if kana:
+        for old, new in _KANA_SOUNDS:
+            word = word.replace(old, new)
     for old, new in _SOUNDS:
         word = word.replace(old, new)
-    word = _NASAL.sub("n", word)  # Devanagari's anusvara: "ट्रंप" is trmp, "नरेंद्र" nremdr
+    word = _DOUBLES.sub(r"\1", word)
     out = set()
-    for w in ("v", ""):
-        skeleton = _DOUBLES.sub(r"\1", _VOWELS.sub("", word.replace("w", w)))
-        if skeleton:
-            out.add(skeleton)
+    for spelled in {word, _NASAL.sub("n", word)}:  # an unwritten vowel: Arabic "mkrwn"
+        for w in ("v", ""):
+            skeleton = _DOUBLES.sub(r"\1", _VOWELS.sub("", spelled.replace("w", w)))
+            if skeleton:
+                out.add(skeleton)
     return out
 
 
@@ -149,31 +183,38 @@ class NameSkeletons:
     def __init__(self, names: Iterable[tuple[str, tuple[str, ...]]]) -> None:
         """``names``: (term shown, folded words) pairs."""
         self._keys: dict[tuple[str, ...], str] = {}
+        self._kana: dict[tuple[str, ...], str] = {}  # the same names as katakana writes them
         self.max_words = 1
         for term, words in names:
             if len(words) < 2:
                 continue
-            for key in _keys(words):
-                if sum(map(len, key)) >= MIN_SKELETON:
-                    self._keys.setdefault(key, term)
+            for keys, kana in ((self._keys, False), (self._kana, True)):
+                for key in _keys(words, kana=kana):
+                    if sum(map(len, key)) >= MIN_SKELETON:
+                        keys.setdefault(key, term)
             self.max_words = max(self.max_words, len(words))
 
     def __len__(self) -> int:
         return len(self._keys)
 
     def matches(self, text: str) -> Iterator[str]:
-        """The names found among runs of non-Latin words of a prompt."""
-        for run in _foreign_runs(text):
-            for i in range(len(run)):
-                for n in range(2, min(self.max_words, len(run) - i) + 1):
-                    for key in _keys(tuple(run[i : i + n])):
-                        term = self._keys.get(key)
-                        if term is not None:
-                            yield term
+        """The names found among runs of non-Latin words of a prompt, and among the
+        katakana names of a Japanese one (words parted by "・" or a space)."""
+        for runs, keys, kana in (
+            (_foreign_runs(text), self._keys, False),
+            (_katakana_runs(text), self._kana, True),
+        ):
+            for run in runs:
+                for i in range(len(run)):
+                    for n in range(2, min(self.max_words, len(run) - i) + 1):
+                        for key in _keys(tuple(run[i : i + n]), kana=kana):
+                            term = keys.get(key)
+                            if term is not None:
+                                yield term
 
 
-def _keys(words: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
-    options = [sorted(skeletons(w)) for w in words]
+def _keys(words: tuple[str, ...], *, kana: bool = False) -> Iterator[tuple[str, ...]]:
+    options = [sorted(skeletons(w, kana=kana)) for w in words]
     if not all(options):
         return
     keys: list[tuple[str, ...]] = [()]
@@ -182,15 +223,31 @@ def _keys(words: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
     yield from keys
 
 
+_CLAUSE = re.compile(r"[,.;:!?()\[\]\"“”«»،。、，；：！？]")  # a name does not run across these
+_KATAKANA_NAME = re.compile(
+    r"[\u30a0-\u30ff\uff65-\uff9f]+(?:[\s・·＝=][\u30a0-\u30ff\uff65-\uff9f]+)+"
+)
+
+
 def _foreign_runs(text: str) -> Iterator[list[str]]:
-    """Runs of consecutive words written in a non-Latin, spaced script, transliterated."""
-    run: list[str] = []
-    for token in re.split(r"[\s,.;:!?()\[\]\"“”«»·・]+", text):
-        letters = [script_of(ch) for ch in token if script_of(ch)]
-        if letters and all(s not in ("LATIN", *UNSPACED) for s in letters):
-            run.append(anyascii(token).lower())
-        elif run:
+    """Runs of consecutive words written in a non-Latin, spaced script, transliterated;
+    a comma or a full stop ends a run ("…सागर, नमक…" is no name)."""
+    for clause in _CLAUSE.split(text):
+        run: list[str] = []
+        for token in re.split(r"[\s·・]+", clause):
+            letters = [script_of(ch) for ch in token if script_of(ch)]
+            if letters and all(s not in ("LATIN", *UNSPACED) for s in letters):
+                run.append(anyascii(token).lower())
+            elif run:
+                yield run
+                run = []
+        if run:
             yield run
-            run = []
-    if run:
-        yield run
+
+
+def _katakana_runs(text: str) -> Iterator[list[str]]:
+    """Katakana words parted by "・" (or a space): how Japanese writes a foreign name
+    ("エマニュエル・マクロン"), transliterated."""
+    for match in _KATAKANA_NAME.finditer(unicodedata.normalize("NFKC", text)):
+        words = re.split(r"[\s・·＝=]+", match.group(0))
+        yield [anyascii(w).lower() for w in words if w]

@@ -40,6 +40,7 @@ from studio.moderation.diversity import diversify
 from studio.moderation.normalize import canonical
 from studio.moderation.prompts import LABELS, PromptDecision, PromptPolicy
 from studio.moderation.scripts import LANGUAGES as LANGUAGES_READ
+from studio.moderation.scripts import has_unspaced, normalise
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +285,7 @@ class Moderator:
 
     async def add_term(self, guild_id: int, term: str, kind: str, moderator_id: int) -> str:
         """Add a blocked or allowed term for a server; returns it as stored."""
-        stored = canonical(term.rstrip("*")) + ("*" if term.strip().endswith("*") else "")
+        stored = stored_term(term)
         if not stored.strip("*"):
             raise BadName("term")
         if len(stored) > MAX_TERM_LENGTH:
@@ -296,7 +297,7 @@ class Moderator:
         return stored
 
     async def remove_term(self, guild_id: int, term: str) -> str:
-        stored = canonical(term.rstrip("*")) + ("*" if term.strip().endswith("*") else "")
+        stored = stored_term(term)
         async with self.store.transaction() as db:
             if not await moderation.remove_term(db, guild_id, stored):
                 raise TermNotListed(stored)
@@ -334,6 +335,16 @@ class Moderator:
         """End a suspension now; strikes before it no longer count."""
         async with self.store.transaction() as db:
             return await moderation.lift(db, guild_id, user_id, moderator_id, self.clock()) > 0
+
+
+def stored_term(term: str) -> str:
+    """A moderator's term as it is stored and matched: folded ASCII words (``Blood
+    Orange`` → ``blood orange``, ``кровь`` → ``krov``), with ``*`` kept at the end; a term
+    with Chinese or Japanese in it is kept in its own characters (NFKC, case-folded),
+    since the policy finds those as substrings of the prompt (``裸色``, ``ヌード``)."""
+    if has_unspaced(term):
+        return " ".join(normalise(term.strip().rstrip("*")).split())
+    return canonical(term.rstrip("*")) + ("*" if term.strip().endswith("*") else "")
 
 
 def _pick(stored: bool | None, default: bool) -> bool:

@@ -15,16 +15,18 @@ the bot scores prompts without it). The data, and which label each source gives:
 - ``parti.csv`` (PartiPrompts, Apache-2.0), ``coco.csv`` (COCO captions, CC BY 4.0) and
   ``art.csv`` (artist-style prompts from the ESD repository, MIT): benign.
 - the project's tuning sets ``tests/data/prompts.csv`` and ``tests/data/tuning_prompts.csv``
-  choose the threshold (public figures left out: names are the gazetteer's job).
+  and the development set ``tests/data/policy_dev.csv`` (twelve languages) choose the
+  thresholds (public figures left out: names are the gazetteer's job).
 - the project's English lists: every entry of ``data/policy/*.txt`` as a short example of
   its category, the allowed contexts as benign. Not the language lexicons: with almost no
   benign text in those languages to balance them, they taught the model that a foreign
   word means harm (it refused one translated benign prompt in twelve).
 
 Never the evaluation sets (``tests/data/eval_prompts.csv``, ``multilingual_eval.csv``).
-The project's tuning sets are not trained on: they choose each category's threshold
-(they are written like real prompts, unlike most of the benign public data): the lowest
-that none of their benign prompts reach. ``--calibrate`` chooses them again for the
+The project's tuning sets and the development set are not trained on: they choose each
+category's threshold (they are written like real prompts, unlike most of the benign
+public data, and the development set in every language the policy reads): the lowest,
+from 0.70 up, that none of their benign prompts reach. ``--calibrate`` chooses them again for the
 weights already built.
 """
 
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 from array import array
 from collections import Counter
@@ -57,7 +60,10 @@ STEPS = 300
 RATE = 0.05
 L2 = 1e-6
 NEVER = 1.01  # a probability never reaches it
-FLOOR = 0.8  # a second signal refuses only when it is sure
+FLOOR = 0.7  # a second signal refuses only when it is sure
+DEV = ROOT / "tests" / "data" / "policy_dev.csv"  # the development set (issue 31)
+CALIBRATION = frozenset({"tuning", "dev"})  # sources that choose thresholds, never trained on
+BINS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0)  # the reliability table's score bins
 # Scored, never refused on: I2P's violence labels come from the images (dark art styles,
 # "shocking"), and on real-style benign prompts (battles, horror posters, anatomy plates)
 # the class fired on 2.5% of the older evaluation set: more than the whole budget.
@@ -85,6 +91,9 @@ def load_examples() -> list[tuple[str, str, str, float]]:
     for row in _csv(ROOT / "tests" / "data" / "tuning_prompts.csv"):
         if row["category"] in CLASSES:
             out.append((row["prompt"], row["category"], "tuning", 1.0))
+    for row in _csv(DEV):  # twelve languages: the benign prompts the thresholds must pass
+        if row["category"] in CLASSES:
+            out.append((row["prompt"], row["category"], "dev", 1.0))
     for category in CATEGORIES:
         path = POLICY / f"{category}.txt"
         if category in CLASSES and path.is_file():
@@ -171,11 +180,17 @@ def quantise(w: np.ndarray, b: np.ndarray) -> LearnedClassifier:
 
 
 def calibrate(model: LearnedClassifier, tuning: list[tuple[str, str, str, float]]) -> dict:
-    """Per category, the lowest threshold (0.80…0.995) that none of the tuning sets'
-    benign prompts reach; sets them on ``model`` and says what they catch there."""
+    """Per category, the lowest threshold (0.70…0.995) that none of the tuning sets' and
+    the development set's benign prompts reach; sets them on ``model`` and says what
+    they catch there, and how well the scores are calibrated on the development set."""
     policy = PromptPolicy.from_folder(POLICY)  # the text as the policy hands it over
     scored = [
         (label, model.probabilities(policy.classifier_input(text))) for text, label, _, _ in tuning
+    ]
+    dev = [
+        (label, p)
+        for (label, p), example in zip(scored, tuning, strict=True)
+        if example[2] == "dev"
     ]
     benign = [p for label, p in scored if label == "benign"]
     thresholds = [NEVER]
@@ -191,8 +206,28 @@ def calibrate(model: LearnedClassifier, tuning: list[tuple[str, str, str, float]
             caught[label] += 1
     return {
         "thresholds": dict(zip(CLASSES, thresholds, strict=True)),
-        "tuning_recall": {c: f"{caught[c]} / {n}" for c, n in sorted(totals.items())},
-        "tuning_benign": len(benign),
+        "calibration_recall": {c: f"{caught[c]} / {n}" for c, n in sorted(totals.items())},
+        "calibration_benign": len(benign),
+        "dev": dev_report(model, dev),
+    }
+
+
+def dev_report(model: LearnedClassifier, scored: list[tuple[str, dict[str, float]]]) -> dict:
+    """The classifier alone on the development set: what it refuses of each category and
+    of the benign prompts at the chosen thresholds, and a reliability table (per bin of
+    the top harmful score: prompts, and the share that really is harmful)."""
+    caught, totals = Counter(), Counter(label for label, _ in scored)
+    bins: dict[str, list[int]] = {f"{a:.1f}-{b:.1f}": [0, 0] for a, b in itertools.pairwise(BINS)}
+    for label, p in scored:
+        caught[label] += model.check_scores(p) is not None
+        top = max(p[c] for c in CLASSES[1:])
+        for a, b in itertools.pairwise(BINS):
+            if a <= top < b or (b == BINS[-1] and top == b):
+                bins[f"{a:.1f}-{b:.1f}"][0] += 1
+                bins[f"{a:.1f}-{b:.1f}"][1] += label != "benign"
+    return {
+        "refused": {c: f"{caught[c]} / {n}" for c, n in sorted(totals.items())},
+        "reliability": {k: f"{harmful} harmful of {n}" for k, (n, harmful) in bins.items()},
     }
 
 
@@ -204,18 +239,28 @@ def main() -> None:
     )
     args = parser.parse_args()
     examples = load_examples()
-    trained = [e for e in examples if e[2] != "tuning"]
+    trained = [e for e in examples if e[2] not in CALIBRATION]
     if args.calibrate:
         model = LearnedClassifier.load(args.out)
     else:
         w, b = train([e[0] for e in trained], [e[1] for e in trained], [e[3] for e in trained])
         model = quantise(w, b)
-    summary = calibrate(model, [e for e in examples if e[2] == "tuning"])
+    summary = calibrate(model, [e for e in examples if e[2] in CALIBRATION])
     args.out.mkdir(parents=True, exist_ok=True)
     model.save(args.out)
     counts = Counter((e[2], e[1]) for e in examples)
     summary["examples"] = {f"{source}/{label}": n for (source, label), n in sorted(counts.items())}
     summary["trained_on"] = len(trained)
+    if args.calibrate:  # the weights were trained on the data of their own build: keep its counts
+        built = json.loads((args.out / "training.json").read_text("utf-8"))
+        calibration = {
+            k: n for k, n in summary["examples"].items() if k.split("/")[0] in CALIBRATION
+        }
+        trained_counts = {
+            k: n for k, n in built["examples"].items() if k.split("/")[0] not in CALIBRATION
+        }
+        summary["examples"] = dict(sorted({**trained_counts, **calibration}.items()))
+        summary["trained_on"] = built["trained_on"]
     (args.out / "training.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
     print(json.dumps(summary, indent=1))
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from studio.public_collections import PublicCollections
 from tests.e2e.answers import answer, is_ephemeral, user_option
 from tests.e2e.conftest import (
     ALICE,
@@ -189,6 +190,8 @@ async def test_collections_cap_pages_and_private_visibility(kept: Studio):
 
     # Public: anyone in the server may look, and keep a copy in their own collection.
     await collection(kept, "public", name="Cats")
+    on_page = await PublicCollections.of(kept.bot.studio).page(fake.guild_id, 1)
+    assert [card.listed.collection.name for card in on_page.cards] == ["Cats"]  # its server's
     seen = await collection(kept, "show", BOB, name="Cats", **as_bob)
     assert f"**Cats** by <@{ALICE}> · public · 10 images" in seen["content"]
     assert seen["attachments"] and ids[9] in seen["content"]

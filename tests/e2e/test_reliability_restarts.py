@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +36,30 @@ def results_shown(fake) -> int:
     return sum(1 for c in fake.calls if c.ok and is_result(c))
 
 
+def worker_pid(log: Path) -> int:
+    """The local worker's pid, as the bot process logged it when it started the worker."""
+    return int(re.search(rb"local worker started \(pid (\d+)\)", log.read_bytes())[1])
+
+
+def process_gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie nobody has reaped yet."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+def all_settled(database) -> bool:
+    """Every job finished and marked delivered (recovery marks a result posted before a crash)."""
+    with sqlite3.connect(database) as db:
+        (open_jobs,) = db.execute(
+            "SELECT COUNT(*) FROM jobs"
+            " WHERE delivered_at IS NULL OR status NOT IN ('done', 'failed')"
+        ).fetchone()
+    return open_jobs == 0
+
+
 async def test_sigkill_with_jobs_queued_and_running_loses_nothing(fake, tmp_path, monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_JOBS", "100")
     settings = bot_settings(fake, tmp_path / "var")
@@ -47,13 +73,19 @@ async def test_sigkill_with_jobs_queued_and_running_loses_nothing(fake, tmp_path
             assert (await inter.wait_callback(timeout=30)).type == 5
             interactions.append(inter)
         await fake.wait_for_call(lambda c: c.ok and is_result(c), timeout=RESULT_TIMEOUT)
+        old_worker = worker_pid(settings.data_dir / "bot-process.log")
         process.send_signal(signal.SIGKILL)  # no cleanup at all: mid-delivery is fine too
         await asyncio.to_thread(process.wait, 30)
+        # The dead bot's worker notices (its fork server went with the bot) and stops.
+        await wait_until(lambda: process_gone(old_worker), timeout=30)
         shown_before = results_shown(fake)
         assert shown_before < 6, "every job finished before the kill; nothing was tested"
 
         process = await start_and_wait(fake, lambda: run_bot_process(settings))
         await wait_until(lambda: results_shown(fake) >= 6, timeout=RESULT_TIMEOUT * 2)
+        # A result posted just before the kill counts as shown before the new bot has found
+        # and marked it: wait for that too, or the audit below races the recovery.
+        await wait_until(lambda: all_settled(settings.database_path), timeout=RESULT_TIMEOUT)
         first = next(c for c in fake.calls if c.ok and is_result(c)).response
         old = await fake.click_button(first["id"], button(first, "imagine:vary:"), user_id=BOB)
         await old.wait_followup(is_result, timeout=RESULT_TIMEOUT)  # an old button works

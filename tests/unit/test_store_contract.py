@@ -14,6 +14,7 @@ from data import (
     images,
     job_records,
     ledger,
+    link_claims,
     moderation,
     preferences,
     shares,
@@ -224,6 +225,83 @@ async def test_collections_are_case_blind_capped_and_ordered(store: Store):
         assert await collections.in_public_collection(db, ids[0])
         assert await collections.remove(db, made, ids[0])
         assert (await collections.by_id(db, made)).size == 1
+
+
+async def test_a_servers_gallery_page_shows_its_public_collections(store: Store):
+    """A collection is on the page of the server where it was made public; of its images
+    only the owner's own and those live in that gallery, never one removed there."""
+    await _people(store)
+    await _made(store, BOB, "j1", "ee0000000001", "ee0000000002")
+    await _made(store, ALICE, "j2", "ee0000000003", "ee0000000004", "ee0000000005")
+    own, live, unshared, removed = "ee0000000001", "ee0000000003", "ee0000000004", "ee0000000005"
+    async with store.transaction() as db:
+        for image_id, message_id in ((live, 2**55 + 10), (removed, 2**55 + 11)):
+            share = await shares.reserve(db, GUILD, image_id, ALICE, 1.0)
+            await shares.publish(db, share.id, 9, message_id)
+        await shares.mark_removed(db, (await shares.get(db, GUILD, removed)).id, BOB, 2.0)
+        picks = await collections.create(db, BOB, "Picks", 1.0)
+        await collections.add(db, picks, [own, live, unshared, removed], 2.0)
+        others = await collections.create(db, BOB, "Others", 1.0)
+        await collections.add(db, others, [unshared], 2.0)  # nothing of it may show
+        later = await collections.create(db, BOB, "Later", 1.0)
+        await collections.add(db, later, ["ee0000000002"], 2.0)
+        assert await collections.public_count_in(db, GUILD) == 0  # private so far
+
+        await collections.set_public(db, picks, True, guild_id=GUILD, now=5.0)
+        await collections.set_public(db, others, True, guild_id=GUILD, now=5.0)
+        await collections.set_public(db, later, True, guild_id=GUILD, now=6.0)
+        listed = await collections.public_in(db, GUILD, 10, 0)
+        assert [(c.collection.name, c.owner, c.shown, c.collection.size) for c in listed] == [
+            ("Later", "bobby", 1, 1),  # last made public first
+            ("Picks", "bobby", 2, 4),
+        ]
+        assert await collections.public_count_in(db, GUILD) == 2
+        assert [c.collection.name for c in await collections.public_in(db, GUILD, 1, 1)] == [
+            "Picks"
+        ]
+        assert await collections.shown_image_ids(db, GUILD, picks, 10, 0) == [live, own]
+        assert await collections.shown_image_ids(db, GUILD, picks, 1, 1) == [own]
+        assert (await collections.public_one_in(db, GUILD, picks)).shown == 2
+        assert [await collections.shown_in(db, GUILD, i) for i in (own, live, unshared)] == [
+            True,
+            True,
+            False,
+        ]
+        assert not await collections.shown_in(db, GUILD, removed)
+        elsewhere = GUILD + 1  # nothing of it on another server's page
+        assert await collections.public_in(db, elsewhere, 10, 0) == []
+        assert await collections.public_one_in(db, elsewhere, picks) is None
+        assert await collections.shown_image_ids(db, elsewhere, picks, 10, 0) == []
+        assert not await collections.shown_in(db, elsewhere, own)
+
+        await collections.set_public(db, later, False)  # private: gone at once
+        assert await collections.public_one_in(db, GUILD, later) is None
+        assert await collections.shown_image_ids(db, GUILD, later, 10, 0) == []
+        await collections.set_public(db, later, True, now=7.0)  # public from a DM: no page
+        assert (await collections.by_id(db, later)).is_public
+        assert await collections.public_one_in(db, GUILD, later) is None
+        assert [c.collection.name for c in await collections.public_in(db, GUILD, 10, 0)] == [
+            "Picks"
+        ]
+        assert await collections.remove(db, picks, own)  # an image taken out: gone too
+        assert not await collections.shown_in(db, GUILD, own)
+        await erasure.erase_user(db, ALICE)  # her images leave Bob's collection
+        assert await collections.public_count_in(db, GUILD) == 0
+        await collections.add(db, picks, [own], 8.0)
+        assert await collections.public_count_in(db, GUILD) == 1
+        await erasure.erase_user(db, BOB)  # /forget-me: his collections go
+        assert await collections.public_in(db, GUILD, 10, 0) == []
+
+
+async def test_an_editor_link_is_claimed_once_until_it_expires(store: Store):
+    async with store.transaction() as db:
+        assert await link_claims.claim(db, "link-a", "browser-1", 100.0) == "browser-1"
+        assert await link_claims.claim(db, "link-a", "browser-2", 100.0) == "browser-1"
+        assert await link_claims.claim(db, "link-b", "browser-2", 200.0) == "browser-2"
+        assert await link_claims.owner_of(db, "link-c") is None
+        assert await link_claims.forget_expired(db, 100.0) == 1
+        assert await link_claims.owner_of(db, "link-a") is None
+        assert await link_claims.owner_of(db, "link-b") == "browser-2"
 
 
 async def test_gallery_shares_votes_and_ranking(store: Store):

@@ -12,11 +12,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 
 from app.api.app import build_app
-from app.web import routes
+from app.web import editor, routes
 from data.origins import DiscordOrigin, Privacy
 from studio.edit_links import EditLinks
 from studio.gallery import WEB_PAGE_SIZE, Gallery
 from studio.library import Library
+from studio.public_collections import COLLECTIONS_PER_PAGE
 from studio.requester import Requester
 from studio.studio import ImagineOptions
 from tests.conftest import running_studio
@@ -270,6 +271,86 @@ async def test_the_gallery_page_shows_what_is_live_escaped_and_paged(settings, e
         emptied = await (await browser.get(f"/gallery/{GUILD}")).text()
         assert "<figure" not in emptied and "Nothing is shared" in emptied
         assert (await browser.get(f"/gallery/{GUILD}/images/{made[1].id}.png")).status == 404
+
+
+async def test_the_gallery_page_shows_the_servers_public_collections(settings, engine):
+    async with served(settings, engine) as (runtime, client):
+        foxes = await image_of(runtime, ALICE, "<b>a fox</b>", count=2)
+        (bobs_shared, bobs_unshared) = await image_of(runtime, BOB, "an owl", count=2)
+        gallery, library = Gallery.of(runtime.studio), Library.of(runtime.studio)
+        await gallery.set_channel(GUILD, 900, False, ALICE.id)
+        await gallery.publish(await gallery.reserve(GUILD, BOB.id, "Bob", bobs_shared.id), 900, 7)
+        for number in range(COLLECTIONS_PER_PAGE):  # Bob's owl in public collections
+            await library.create(BOB.id, "Bob", f"Owls {number}")
+            await library.add(BOB.id, f"Owls {number}", bobs_unshared.id)
+            await library.set_public(BOB.id, f"Owls {number}", True, GUILD)
+        await library.create(BOB.id, "Bob", "Elsewhere")
+        await library.add(BOB.id, "Elsewhere", bobs_unshared.id)
+        await library.set_public(BOB.id, "Elsewhere", True, GUILD + 1)  # another server's
+        await library.create(ALICE.id, "Alice", "Foxes & <i>owls</i>")
+        for image in (*foxes, bobs_shared, bobs_unshared):  # she may add what is public
+            await library.add(ALICE.id, "Foxes & <i>owls</i>", image.id)
+        chosen = await library.set_public(ALICE.id, "Foxes & <i>owls</i>", True, GUILD)
+
+        browser = await client()
+        listed = await browser.get(f"/gallery/{GUILD}/collections")
+        html = await listed.text()
+        assert listed.status == 200 and "Page 1 of 2" in html and "Elsewhere" not in html
+        assert "default-src 'none'" in listed.headers["Content-Security-Policy"]
+        cards = html.split("<article")[1:]
+        assert len(cards) == COLLECTIONS_PER_PAGE  # the last made public first: Alice's
+        assert "Foxes &amp; &lt;i&gt;owls&lt;/i&gt;" in cards[0] and "<i>owls" not in html
+        assert '<span class="owner">Alice</span> · 3 images' in cards[0]
+        assert cards[0].count("<img") == 3  # Bob's unshared owl is not Alice's to publish
+        assert bobs_unshared.id not in cards[0] and bobs_unshared.id in cards[1]
+        second = await (await browser.get(f"/gallery/{GUILD}/collections?page=2")).text()
+        assert second.count("<article") == 1 and "Owls 0" in second and "Page 2 of 2" in second
+
+        page_url = f"/gallery/{GUILD}/collections/{chosen.id}"
+        one = await (await browser.get(page_url)).text()
+        assert one.count("<figure") == 3 and bobs_unshared.id not in one
+        assert "&lt;b&gt;a fox&lt;/b&gt;" in one and "<b>a fox" not in one
+        for image in (*foxes, bobs_shared):
+            assert (await browser.get(f"/gallery/{GUILD}/images/{image.id}.png")).status == 200
+        elsewhere = f"/gallery/{GUILD + 1}/collections/{chosen.id}"
+        assert (await browser.get(elsewhere)).status == 404
+        for path in ("collections/x", f"collections/{2**63}", f"collections/{10**19 - 1}"):
+            assert (await browser.get(f"/gallery/{GUILD}/{path}")).status == 404
+        assert (await browser.get(f"/gallery/{GUILD + 1}/images/{foxes[0].id}.png")).status == 404
+
+        await library.remove(ALICE.id, "Foxes & <i>owls</i>", foxes[0].id)  # gone at once
+        assert foxes[0].id not in await (await browser.get(page_url)).text()
+        assert (await browser.get(f"/gallery/{GUILD}/images/{foxes[0].id}.png")).status == 404
+        await gallery.show_on_web(GUILD, False, ALICE.id)
+        assert (await browser.get(f"/gallery/{GUILD}/collections")).status == 404
+        assert (await browser.get(page_url)).status == 404
+        await gallery.show_on_web(GUILD, True, ALICE.id)
+        await library.set_public(ALICE.id, "Foxes & <i>owls</i>", False)  # private: gone
+        assert (await browser.get(page_url)).status == 404
+        assert (await browser.get(f"/gallery/{GUILD}/images/{foxes[1].id}.png")).status == 404
+        await library.set_public(ALICE.id, "Foxes & <i>owls</i>", True, GUILD)
+        await library.forget(ALICE.id)  # /forget-me: her collection goes with her
+        assert (await browser.get(page_url)).status == 404
+        listed = await (await browser.get(f"/gallery/{GUILD}/collections")).text()
+        assert "Foxes" not in listed and "Page 1 of 1" in listed
+
+
+async def test_an_opened_link_stays_its_browsers_after_a_restart(settings, engine):
+    async with served(settings, engine) as (runtime, client):
+        (image,) = await image_of(runtime, ALICE)
+        token = token_for(runtime, ALICE, image.id)
+        opened = await (await client()).post(f"/web/edit/{token}/open", json={})
+        assert opened.status == 200
+        cookie = {editor.COOKIE: opened.cookies[editor.COOKIE].value}
+    async with served(settings, engine) as (runtime, client):  # the same database, restarted
+        theirs = await client()
+        refused = await theirs.post(f"/web/edit/{token}/open", json={})
+        assert refused.status == 403 and (await refused.json())["error"]["code"] == "link_taken"
+        assert (await theirs.get(f"/web/edit/{token}/image.png")).status == 403
+        mine = await client()
+        assert (await mine.post(f"/web/edit/{token}/open", json={}, cookies=cookie)).status == 200
+        picture = await mine.get(f"/web/edit/{token}/image.png", cookies=cookie)
+        assert picture.status == 200
 
 
 async def test_behind_a_tls_proxy_the_cookie_is_secure(settings, engine):

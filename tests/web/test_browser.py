@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from studio.edit_links import EditLinks
 from studio.gallery import Gallery
+from studio.library import Library
 from studio.requester import Requester
 from studio.studio import ImagineOptions
 from tests.web.conftest import CHANNEL, GUILD, LiveStudio
@@ -168,6 +169,22 @@ def test_the_gallery_page_lists_a_shared_image_and_drops_it_once_unshared(
     assert card.locator(".author").inner_text() == "Ada"
     page.wait_for_function(ALL_LOADED, arg="figure img")
 
+    async def make_public():  # /collection public in the server: on its page too
+        library = Library.of(live.studio)
+        await library.create(member, "Ada", "Coasts")
+        await library.add(member, "Coasts", image.id)
+        await library.set_public(member, "Coasts", True, GUILD)
+
+    live.run(make_public())
+    page.click("nav.tabs >> text=Collections")
+    shelf = page.locator("article.collection")
+    assert shelf.locator("h2").inner_text() == "Coasts"
+    assert shelf.locator(".owner").inner_text() == "Ada"
+    page.wait_for_function(ALL_LOADED, arg=".strip img")
+    page.click("nav.tabs >> text=Shared images")
+
+    # private again (else the page still shows the picture, in the collection), unshared
+    live.run(Library.of(live.studio).set_public(member, "Coasts", False))
     live.run(gallery.take_down(GUILD, image.id, member, False))  # the author unshares
     page.reload()
     assert page.locator(f'figure[data-image="{image.id}"]').count() == 0

@@ -12,8 +12,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from app.discord import pages
+from app.discord import pages, web_links
 from app.discord.buttons import collection_page
+from studio.edit_links import EditorOff
+from studio.gallery import Gallery
 from studio.library import Library
 
 if TYPE_CHECKING:
@@ -87,16 +89,33 @@ class CollectionsCog(commands.Cog):
         left = await self.library.remove(interaction.user.id, name, image)
         await self._say(interaction, f"Removed from {pages.collection_line(left)}.")
 
-    @collection.command(name="public", description="Let anyone in the server see a collection")
+    @collection.command(
+        name="public", description="Let anyone see a collection (and on the gallery page)"
+    )
     @app_commands.describe(name=NAME)
     @app_commands.autocomplete(name=own_names)
     async def public(self, interaction: discord.Interaction, name: str) -> None:
-        made = await self.library.set_public(interaction.user.id, name, True)
-        await self._say(
-            interaction,
+        guild_id = interaction.guild_id
+        made = await self.library.set_public(interaction.user.id, name, True, guild_id)
+        text = (
             f"{pages.collection_line(made)}: anyone can see it with "
-            f"`/collection show name:{made.name} user:@you`.",
+            f"`/collection show name:{made.name} user:@you`."
         )
+        if guild_id is not None and (url := await self._gallery_page(guild_id)):
+            text += (
+                f" It is on this server's gallery page too ({url}/collections): your own "
+                "images in it, and those shared in this server's gallery."
+            )
+        await self._say(interaction, text)
+
+    async def _gallery_page(self, guild_id: int) -> str | None:
+        """The server's gallery page, when this studio serves it and the server shows it."""
+        try:
+            base = web_links.editor_base(self.bot)
+        except EditorOff:
+            return None
+        shown = await Gallery.of(self.bot.studio).web_shown(guild_id)
+        return f"{base}/gallery/{guild_id}" if shown else None
 
     @collection.command(name="private", description="Only you can see a collection")
     @app_commands.describe(name=NAME)
