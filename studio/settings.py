@@ -124,6 +124,12 @@ class Settings(SharedSettings):
                 f"SHARD_IDS {wrong} are not shards of SHARD_COUNT={self.shard_count} "
                 f"(shards are numbered 0 to {self.shard_count - 1})"
             )
+        partial = len(self.shard_ids) < self.shard_count
+        if partial and not self.queue_url.startswith(("redis://", "rediss://")):
+            raise ValueError(
+                "SHARD_IDS splits the shards between bot processes, which agree on who "
+                "delivers each job through Redis: set QUEUE=redis://… as well"
+            )
         return self
 
     @model_validator(mode="after")

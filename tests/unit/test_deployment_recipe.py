@@ -63,7 +63,7 @@ def test_the_bot_processes_split_the_shards(services):
             **{
                 k.lower(): v
                 for k, v in services[name]["environment"].items()
-                if k.startswith("SHARD_")
+                if k.startswith("SHARD_") or k == "QUEUE"
             },
         )
         for name in ("bot-1", "bot-2")

@@ -15,7 +15,11 @@ from studio.studio import Studio
 NO_STUDIO = cast(Studio, SimpleNamespace(store=None))  # the bot is built, never started
 
 
+REDIS = "redis://queue-host:6379/0"  # never connected to: settings only
+
+
 def _settings(tmp_path, **values) -> Settings:
+    values.setdefault("queue", REDIS)
     return load_settings(Settings, _env_file=None, data_dir=tmp_path, model="tiny", **values)
 
 
@@ -33,6 +37,7 @@ def test_shard_ids_are_read_from_a_comma_separated_list(tmp_path):
         ({"shard_count": "2", "shard_ids": "1,1"}, "SHARD_IDS names a shard twice"),
         ({"shard_count": "2", "shard_ids": "first"}, "SHARD_IDS must be shard numbers"),
         ({"shard_count": "0"}, "SHARD_COUNT is invalid"),
+        ({"shard_count": "2", "shard_ids": "1", "queue": None}, "set QUEUE=redis://"),
     ],
 )
 def test_a_wrong_shard_setting_stops_with_one_sentence(tmp_path, values, message):
@@ -49,5 +54,5 @@ async def test_the_bot_connects_the_shards_it_was_given(tmp_path):
     assert isinstance(share, ShardedImagineBot)
     assert share.shard_count == 3 and share.shard_ids == [2]
 
-    every = make_bot(_settings(tmp_path, shard_count="2"), studio=NO_STUDIO)
+    every = make_bot(_settings(tmp_path, shard_count="2", queue=None), studio=NO_STUDIO)
     assert every.shard_ids == [0, 1]
