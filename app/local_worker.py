@@ -13,8 +13,11 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
+from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 from data.settings import SharedSettings
@@ -58,7 +61,11 @@ class LocalWorker:
         self.restarts = 0
         self.unavailable: str | None = None
         self._supervisor: asyncio.Task | None = None
+        self._starting: asyncio.Future[WorkerProcess] | None = None
         self._stopping = False
+        # Only this process holds the writing end: when the bot dies (even by SIGKILL) the
+        # worker reads end-of-file and stops.
+        self._lifeline, self._lifeline_writer = _FORK_SERVER.Pipe(duplex=False)
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -70,20 +77,32 @@ class LocalWorker:
             DEVICE=self.settings.device,
             JOB_MAX_ATTEMPTS=str(self.settings.job_max_attempts),
             TRANSFORMERS_VERBOSITY=env.get("TRANSFORMERS_VERBOSITY", "error"),
-            PARENT_PID=str(os.getpid()),  # the worker stops when the bot is gone
         )
         return env
 
     async def start(self) -> None:
-        await self._spawn()
+        """Returns at once: the first start waits seconds for the fork server's imports, and
+        the bot (and its queue) need not wait for it."""
         self._supervisor = asyncio.create_task(self._supervise(), name="local-worker-supervisor")
 
-    async def _spawn(self) -> None:
-        self.process = await WorkerProcess.start(self.environment(), quiet=self.quiet)
+    async def _spawn(self) -> bool:
+        # Shielded: a stop during the (threaded) start waits for it instead of leaking it.
+        self._starting = asyncio.ensure_future(
+            WorkerProcess.start(self.environment(), self._lifeline, quiet=self.quiet)
+        )
+        try:
+            self.process = await asyncio.shield(self._starting)
+        except Exception:
+            log.exception("local worker: could not start a worker process")
+            self.unavailable = "the image worker could not be started"
+            return False
         log.info("local worker started (pid %d)", self.process.pid)
+        return True
 
     async def _supervise(self) -> None:
         delay = RESTART_DELAY
+        if not await self._spawn():
+            return
         while not self._stopping:
             assert self.process is not None
             started = time.monotonic()
@@ -103,9 +122,8 @@ class LocalWorker:
                 delay = RESTART_DELAY
             log.warning("local worker exited with code %s; restarting in %.0f s", code, delay)
             await asyncio.sleep(delay)
-            if self._stopping:
+            if self._stopping or not await self._spawn():
                 return
-            await self._spawn()
             self.restarts += 1
             delay = min(delay * 2, MAX_RESTART_DELAY)
 
@@ -120,15 +138,25 @@ class LocalWorker:
             self._supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._supervisor
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.terminate()
+        if self._starting is not None:
+            with contextlib.suppress(Exception):  # a start under way finishes first
+                self.process = await self._starting
         try:
-            await asyncio.wait_for(self.process.wait(), timeout)
+            if self.process is not None and self.process.returncode is None:
+                await self._terminate(self.process, timeout)
+        finally:
+            self._lifeline.close()
+            self._lifeline_writer.close()
+
+    @staticmethod
+    async def _terminate(process: WorkerProcess, timeout: float) -> None:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), timeout)
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
-                self.process.kill()
-            await self.process.wait()
+                process.kill()
+            await process.wait()
 
 
 class WorkerProcess:
@@ -139,10 +167,12 @@ class WorkerProcess:
         self._process = process
 
     @classmethod
-    async def start(cls, environment: dict[str, str], *, quiet: bool) -> WorkerProcess:
+    async def start(
+        cls, environment: dict[str, str], lifeline: Connection, *, quiet: bool
+    ) -> WorkerProcess:
         # daemon: should the bot exit without stopping it, multiprocessing terminates it.
         process = _FORK_SERVER.Process(
-            target=run_worker, args=(environment, quiet), name="inference", daemon=True
+            target=run_worker, args=(environment, lifeline, quiet), name="inference", daemon=True
         )
         # In a thread: the first start waits while the fork server imports torch.
         await asyncio.to_thread(process.start)
@@ -179,12 +209,11 @@ class WorkerProcess:
         self._process.kill()
 
 
-def run_worker(environment: dict[str, str], quiet: bool) -> None:
+def run_worker(environment: dict[str, str], lifeline: Connection, quiet: bool) -> None:
     """The forked child: takes the bot's environment for its own, then runs the worker."""
     os.environ.clear()
     os.environ.update(environment)
-    # Its parent is the fork server, which exits when the bot does (even by SIGKILL).
-    os.environ["PARENT_PID"] = str(os.getppid())
+    threading.Thread(target=_stop_when_the_bot_is_gone, args=(lifeline,), daemon=True).start()
     if quiet:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
@@ -192,3 +221,14 @@ def run_worker(environment: dict[str, str], quiet: bool) -> None:
     from inference.__main__ import main
 
     sys.exit(main())
+
+
+def _stop_when_the_bot_is_gone(lifeline: Connection) -> None:
+    """Blocks until the bot's end of the pipe closes, then asks the worker to stop as SIGTERM
+    does: it finishes its job and exits. (Its parent is the fork server, which outlives the
+    bot while a worker runs, so the parent's pid says nothing.)"""
+    with contextlib.suppress(EOFError, OSError):
+        while True:
+            lifeline.recv_bytes()
+    logging.getLogger(__name__).warning("the bot is gone; stopping")
+    os.kill(os.getpid(), signal.SIGTERM)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import os
 import signal
 import sys
 from typing import TYPE_CHECKING
@@ -109,16 +108,9 @@ async def _serve(settings: WorkerSettings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    watchdog = (
-        asyncio.create_task(_stop_when_orphaned(settings.parent_pid, stop))
-        if settings.parent_pid
-        else None
-    )
     try:
         await worker.run(stop)
     finally:
-        if watchdog:
-            watchdog.cancel()
         await queue.close()
     return 0
 
@@ -131,15 +123,6 @@ def load_provenance(settings: WorkerSettings) -> Provenance:
     key = load_signing_key(settings.data_dir, settings.c2pa_cert, settings.c2pa_key)
     check_key(key)
     return Provenance(key, include_prompt=settings.c2pa_include_prompt, mark=settings.watermark)
-
-
-async def _stop_when_orphaned(parent_pid: int, stop: asyncio.Event) -> None:
-    """A local worker whose bot died (even by SIGKILL) finishes its job and exits."""
-    while not stop.is_set():
-        if os.getppid() != parent_pid:
-            logging.getLogger(__name__).warning("the bot (pid %d) is gone; stopping", parent_pid)
-            stop.set()
-        await asyncio.sleep(1)
 
 
 if __name__ == "__main__":

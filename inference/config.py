@@ -15,7 +15,6 @@ class WorkerSettings(SharedSettings):
     lease_seconds: float = Field(
         default=60.0, gt=1
     )  # a job whose worker is silent this long runs again
-    parent_pid: int | None = None  # set by the bot for its local worker: stop when it is gone
     poll_seconds: float = Field(default=0.25, gt=0, le=5)  # idle polling, between wake-ups
     # Speed knobs (inference/models.py SpeedOptions): the defaults are the fast, safe ones.
     dtype: Literal["auto", "float16", "bfloat16", "float32"] = "auto"  # auto: fp16 on GPUs

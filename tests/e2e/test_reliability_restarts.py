@@ -157,12 +157,16 @@ async def test_a_worker_killed_mid_job_is_restarted_and_the_job_runs_again(
     fake, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("LEASE_SECONDS", "3")  # the lost lease expires quickly
-    settings = bot_settings(fake, tmp_path / "var", steps=12)
+    # A job of a few seconds (the tiny model's most steps, a larger side): the kill must land
+    # mid-job.
+    settings = bot_settings(fake, tmp_path / "var", steps=150, image_size=96)
     bot, task = await start_bot(fake, settings)
     try:
         worker = runtime_of(bot).worker
         inter = await fake.slash_command("imagine", {"prompt": "interrupted"}, user_id=ALICE)
-        await inter.wait_original_edit(lambda c: "generating" in c.json.get("content", ""), 60)
+        await wait_until(
+            lambda: bot.studio.store.fetchone("SELECT 1 FROM queue WHERE status = 'running'"), 60
+        )  # claimed: the worker is painting it
         first_pid = worker.process.pid
         os.kill(first_pid, signal.SIGKILL)
         # a new worker starts (torch loads again), the lease expires, the job runs again
