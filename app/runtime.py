@@ -31,6 +31,7 @@ from studio.credits import CreditRules
 from studio.moderation import ModerationDefaults, Moderator
 from studio.settings import Settings
 from studio.studio import Studio
+from studio.tasks import cancel_and_wait
 from studio.watcher import JobWatcher
 
 
@@ -155,9 +156,7 @@ class Runtime:
             await self.refills.stop()
             self.refills = None
         if self.listening:
-            self.listening.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.listening
+            await cancel_and_wait(self.listening)
             self.listening = None
         await self.watcher.stop()  # idempotent
         adapters, self.adapters = self.adapters, []

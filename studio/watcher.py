@@ -31,6 +31,7 @@ from data.queue import JobQueue
 from data.redis_watch import WatchLeases
 from data.store import Store
 from studio.credits import CreditRules
+from studio.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from studio.moderation import Moderator
@@ -163,10 +164,7 @@ class JobWatcher:
         if self._listener_tasks:
             await asyncio.wait(self._listener_tasks, timeout=10)
         for task in (self._task, self._lease_task):
-            if task:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await cancel_and_wait(task)
         self._task = self._lease_task = None
         if self.leases is not None:
             with contextlib.suppress(Exception):  # Redis gone: the lease expires by itself
