@@ -44,6 +44,7 @@ class _Batch:
     done: asyncio.Event  # set when every job is reported: the heartbeats stop
     beats: asyncio.Task
     painted: Painted
+    progress: _Progress
 
 
 class Worker:
@@ -179,7 +180,7 @@ class Worker:
             done.set()
             await beats
             raise
-        return _Batch(jobs, done, beats, painted)
+        return _Batch(jobs, done, beats, painted, progress)
 
     async def _finish(self, batch: _Batch) -> None:
         """Encode and check the batch's images on CPU threads, then report every job; the
@@ -191,6 +192,7 @@ class Worker:
             outcomes = {job.id: JobFailure(f"generation failed: {error}") for job in batch.jobs}
         try:
             for job in batch.jobs:
+                batch.progress.current.pop(job.id, None)  # reported: its lease ends with it
                 try:
                     await self._report(job, outcomes[job.id])
                 except Exception:  # the queue is away: the lease runs out, the job runs again
@@ -260,7 +262,7 @@ class Worker:
                     log.exception("job %s: heartbeat failed", job_id)
                     reported.pop(job_id, None)
                     continue
-                if not held:
+                if not held and job_id in progress.current:  # not just reported
                     log.warning("job %s: lease lost", job_id)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(finished.wait(), PROGRESS_INTERVAL)
