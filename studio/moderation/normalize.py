@@ -24,10 +24,32 @@ REPEATS = re.compile(r"([a-z])\1{2,}")
 SINGLE_LETTER_RUN = re.compile(r"(?<![a-z0-9])(?:[a-z0-9] ){2,}[a-z0-9](?![a-z0-9])")
 
 
+# Letters anyascii drops or merges that tell words apart. Arabic: the alif (a long "a",
+# not written by anyascii: يقاتل, fights, read as يقتل, kills) and the hamza's seats
+# (an apostrophe that parted طائرة, a kite, into a listed word). Devanagari: its vowel
+# signs, anusvara and virama are combining marks, which are dropped elsewhere (accents
+# folded, zalgo): kept, लड़ (fight) read as लंड and नंगे as नग; its nukta is dropped
+# (लडकी and लड़की are spelled both ways) and candrabindu read as anusvara.
+ARABIC_LETTERS = str.maketrans(
+    {"\u0627": "a", "\u0623": "a", "\u0625": "a", "\u0622": "a", "\u0671": "a",
+     "\u0624": "\u0648", "\u0626": "\u064a", "\u0621": None}
+)  # fmt: skip
+NUKTA, CANDRABINDU, ANUSVARA = "\u093c", "\u0901", "\u0902"
+
+
+def _kept(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    if category == "Mn":
+        return "\u0900" <= ch <= "\u097f" and ch != NUKTA  # Devanagari's signs
+    return category not in ("Cf", "Cc")
+
+
 def fold(text: str) -> str:
-    """Drop invisible format characters, transliterate to ASCII, lower-case."""
-    visible = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Mn", "Cc"))
-    return anyascii(unicodedata.normalize("NFKC", visible)).lower()
+    """Drop invisible format characters and combining marks (Devanagari's kept),
+    transliterate to ASCII, lower-case."""
+    visible = "".join(ch for ch in text if _kept(ch)).replace(CANDRABINDU, ANUSVARA)
+    text = unicodedata.normalize("NFKC", visible).translate(ARABIC_LETTERS)
+    return anyascii(text).lower()
 
 
 def canonical(term: str) -> str:

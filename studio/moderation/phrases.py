@@ -5,11 +5,15 @@ is split into words, and every run of 1…``max_words`` words is looked up in a 
 cost grows with the prompt's length, not with the number of phrases (a gazetteer of
 thousands of names costs what a list of fifty did). On top of the word n-grams:
 
-- a plural or possessive-less ``s``/``es`` on the last word is accepted (``corpses``);
+- a plural or possessive-less ``s``/``es`` on the last word is accepted (``corpses``;
+  ``es`` only where a plural takes it, after s, x, z, ch, sh, o or the consonants Spanish
+  and French add it to: "spices" is no "spic", "images" no "imag");
 - a phrase written with ``*`` matches any ending of its last word (``behead*``);
 - *joined* spellings: the words may be run together or split differently
   (``taylorswift``, ``mr beast`` for ``mrbeast``); looked up on the concatenated words,
-  from a word start to a word end, for phrases of six letters or more;
+  from a word start to a word end, for phrases of six letters or more; a one-word name
+  split over several words only from eight letters ("pewdie pie"), since shorter ones
+  split into everyday words ("fall on" is no Fallon);
 - *run-on* names (people) also match when they run into the next word (``elonmuskriding``);
 - *near* names (people, ten letters or more joined) match one typo away (``keanu reaves``),
   by the symmetric-delete method (SymSpell): every spelling one deletion away is indexed;
@@ -32,6 +36,7 @@ MIN_RUN_ON = 8  # a name this long may run into the next word
 MIN_NEAR = 10  # a name this long matches one typo away
 MIN_RUN_TERM = 3  # "s e x" is read as a word for terms this long
 PROBE = 4  # joined look-ups start only where these first letters begin some phrase
+ES_PLURAL = frozenset("sxzhoyjlrnd")  # a stem that takes "es" (boxes, churches, mujeres)
 
 
 @dataclass(frozen=True)
@@ -119,8 +124,9 @@ class PhraseIndex:
                 phrase = exact.get(gram)
                 if phrase is None and last.endswith("s") and len(last) > 2:
                     phrase = exact.get((*gram[:-1], last[:-1]))  # "corpses"
-                    if phrase is None and last.endswith("es") and len(last) > 3:
-                        phrase = exact.get((*gram[:-1], last[:-2]))  # "boxes"
+                    es = last.endswith("es") and len(last) > 3 and last[-3] in ES_PLURAL
+                    if phrase is None and es:  # "boxes"; "spices" is no "spic"
+                        phrase = exact.get((*gram[:-1], last[:-2]))
                 if phrase is not None:
                     yield Match(phrase, i, i + n)
                 if stems:
@@ -153,6 +159,8 @@ class PhraseIndex:
                 phrase = self.joined.get(text[start:end])
                 if phrase is None:
                     continue
+                if _split_name(phrase, i, ends.get(end, ends.get(end + 1))):
+                    continue  # "fall on" is no Fallon
                 if end in ends:
                     yield Match(phrase, i, ends[end])
                 elif end + 1 in ends and text[end] == "s":  # "taylorswifts"
@@ -181,6 +189,18 @@ class PhraseIndex:
                 phrase = self.run_words.get(run[a:b])
                 if phrase is not None:
                     yield Match(phrase, -1, -1)
+
+
+def _split_name(phrase: Phrase, start: int, end: int | None) -> bool:
+    """A one-word name shorter than :data:`MIN_RUN_ON` found over several whole words:
+    everyday words that happen to spell it ("fall on", "kid man"), not the name."""
+    return (
+        phrase.person
+        and len(phrase.words) == 1
+        and len(phrase.words[0]) < MIN_RUN_ON
+        and end is not None
+        and end - start > 1
+    )
 
 
 def _deletes(word: str) -> set[str]:

@@ -15,8 +15,9 @@ the bot scores prompts without it). The data, and which label each source gives:
 - ``parti.csv`` (PartiPrompts, Apache-2.0), ``coco.csv`` (COCO captions, CC BY 4.0) and
   ``art.csv`` (artist-style prompts from the ESD repository, MIT): benign.
 - the project's tuning sets ``tests/data/prompts.csv`` and ``tests/data/tuning_prompts.csv``
-  and the development set ``tests/data/policy_dev.csv`` (twelve languages) choose the
-  thresholds (public figures left out: names are the gazetteer's job).
+  and the development sets ``tests/data/policy_dev.csv`` and ``policy_dev_benign2.csv``
+  (twelve languages; the second mostly benign traps) choose the thresholds (public
+  figures left out: names are the gazetteer's job).
 - the project's English lists: every entry of ``data/policy/*.txt`` as a short example of
   its category, the allowed contexts as benign. Not the language lexicons: with almost no
   benign text in those languages to balance them, they taught the model that a foreign
@@ -61,7 +62,10 @@ RATE = 0.05
 L2 = 1e-6
 NEVER = 1.01  # a probability never reaches it
 FLOOR = 0.7  # a second signal refuses only when it is sure
-DEV = ROOT / "tests" / "data" / "policy_dev.csv"  # the development set (issue 31)
+DEVS = (  # the development sets (issue 31): the second is 330 benign traps and 64 violations
+    ROOT / "tests" / "data" / "policy_dev.csv",
+    ROOT / "tests" / "data" / "policy_dev_benign2.csv",
+)
 CALIBRATION = frozenset({"tuning", "dev"})  # sources that choose thresholds, never trained on
 BINS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0)  # the reliability table's score bins
 # Scored, never refused on: I2P's violence labels come from the images (dark art styles,
@@ -91,8 +95,8 @@ def load_examples() -> list[tuple[str, str, str, float]]:
     for row in _csv(ROOT / "tests" / "data" / "tuning_prompts.csv"):
         if row["category"] in CLASSES:
             out.append((row["prompt"], row["category"], "tuning", 1.0))
-    for row in _csv(DEV):  # twelve languages: the benign prompts the thresholds must pass
-        if row["category"] in CLASSES:
+    for row in (row for path in DEVS for row in _csv(path)):  # twelve languages: the
+        if row["category"] in CLASSES:  # benign prompts the thresholds must pass
             out.append((row["prompt"], row["category"], "dev", 1.0))
     for category in CATEGORIES:
         path = POLICY / f"{category}.txt"
