@@ -62,9 +62,10 @@ RATE = 0.05
 L2 = 1e-6
 NEVER = 1.01  # a probability never reaches it
 FLOOR = 0.7  # a second signal refuses only when it is sure
-DEVS = (  # the development sets (issue 31): the second is 330 benign traps and 64 violations
+DEVS = (  # the development sets (issue 31): the second and third are mostly benign prompts
     ROOT / "tests" / "data" / "policy_dev.csv",
     ROOT / "tests" / "data" / "policy_dev_benign2.csv",
+    ROOT / "tests" / "data" / "policy_dev_benign3.csv",
 )
 CALIBRATION = frozenset({"tuning", "dev"})  # sources that choose thresholds, never trained on
 BINS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0)  # the reliability table's score bins
