@@ -43,7 +43,7 @@ MIN_WORDS, MIN_CHARACTERS = 5, 24
 def features(text: str) -> list[int]:
     """The hashed features of a prompt (deduplicated): words, word pairs, and character
     n-grams of each word (`` word `` padded), over the folded ASCII text."""
-    words = WORD.findall(fold(text))
+    words = WORD.findall(fold(text, arabic_ha=False))
     grams = {f"w {w}" for w in words}
     grams.update(f"b {a} {b}" for a, b in itertools.pairwise(words))
     for word in words:

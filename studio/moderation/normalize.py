@@ -34,6 +34,10 @@ ARABIC_LETTERS = str.maketrans(
     {"\u0627": "a", "\u0623": "a", "\u0625": "a", "\u0622": "a", "\u0671": "a",
      "\u0624": "\u0648", "\u0626": "\u064a", "\u0621": None}
 )  # fmt: skip
+# anyascii writes ح (the throat's h) and ه (a plain h, and ة) alike: نهر, a river, was
+# read as نحر, slaughter. The lists read ح as "hh"; the classifier (trained on the older
+# reading) keeps it.
+ARABIC_HA = str.maketrans({"\u062d": "hh"})
 NUKTA, CANDRABINDU, ANUSVARA = "\u093c", "\u0901", "\u0902"
 
 
@@ -44,11 +48,13 @@ def _kept(ch: str) -> bool:
     return category not in ("Cf", "Cc")
 
 
-def fold(text: str) -> str:
+def fold(text: str, *, arabic_ha: bool = True) -> str:
     """Drop invisible format characters and combining marks (Devanagari's kept),
-    transliterate to ASCII, lower-case."""
+    transliterate to ASCII, lower-case. ``arabic_ha``: ح apart from ه (the lists)."""
     visible = "".join(ch for ch in text if _kept(ch)).replace(CANDRABINDU, ANUSVARA)
     text = unicodedata.normalize("NFKC", visible).translate(ARABIC_LETTERS)
+    if arabic_ha:
+        text = text.translate(ARABIC_HA)
     return anyascii(text).lower()
 
 
