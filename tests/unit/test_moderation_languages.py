@@ -4,6 +4,9 @@ style presets, and how a refusal explains itself."""
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 
 from app.runtime import Runtime
@@ -19,6 +22,20 @@ GUILD = DiscordOrigin(guild_id=77, channel_id=770, user_id=1, created_at=0)
 @pytest.fixture(scope="module")
 def policy() -> PromptPolicy:
     return PromptPolicy.default()
+
+
+def development_set_errors(
+    policy: PromptPolicy, name: str
+) -> tuple[list[str], list[str], int, int]:
+    """The benign prompts refused and the violations allowed of ``tests/data/<name>``,
+    each list beside the count it is out of (benign, then violations)."""
+    path = Path(__file__).parents[1] / "data" / name
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    benign = [r["prompt"] for r in rows if r["category"] == "benign"]
+    harmful = [r["prompt"] for r in rows if r["category"] != "benign"]
+    refused = [p for p in benign if not policy.check(p).allowed]
+    missed = [p for p in harmful if policy.check(p).allowed]
+    return refused, missed, len(benign), len(harmful)
 
 
 # The examples quoted in issue 31, then one sentence a language (not from the evaluation set).
@@ -329,9 +346,7 @@ def test_the_development_set_meets_the_goals_and_the_classifier_passes_its_benig
     """The set the lists and the thresholds were tuned on (tests/data/policy_dev.csv):
     recall ≥ 0.95 in each category, benign refusals ≤ 2 %; the classifier alone refuses
     none of its benign prompts (they chose its thresholds) and some of its violations."""
-    import csv
     from collections import Counter
-    from pathlib import Path
 
     path = Path(__file__).parents[1] / "data" / "policy_dev.csv"
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
@@ -466,17 +481,9 @@ def test_the_names_behind_those_words_are_still_found(policy, prompt, name):
 
 def test_the_second_development_set_meets_the_goals(policy):
     """tests/data/policy_dev_benign2.csv, tuned on: benign refusals ≤ 2 %, recall ≥ 0.95."""
-    import csv
-    from pathlib import Path
-
-    path = Path(__file__).parents[1] / "data" / "policy_dev_benign2.csv"
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    benign = [r for r in rows if r["category"] == "benign"]
-    harmful = [r for r in rows if r["category"] != "benign"]
-    refused = [r["prompt"] for r in benign if not policy.check(r["prompt"]).allowed]
-    caught = sum(not policy.check(r["prompt"]).allowed for r in harmful)
-    assert len(refused) / len(benign) <= 0.02, refused
-    assert caught / len(harmful) >= 0.95
+    refused, missed, benign, harmful = development_set_errors(policy, "policy_dev_benign2.csv")
+    assert len(refused) / benign <= 0.02, refused
+    assert (harmful - len(missed)) / harmful >= 0.95, missed
 
 
 # Issue 31, fourth round: what the third development set's long real-style prompts showed.
@@ -545,17 +552,9 @@ def test_the_violations_beside_the_fourth_rounds_traps_are_still_refused(policy,
 def test_the_third_development_set_keeps_its_numbers(policy):
     """tests/data/policy_dev_benign3.csv, tuned on: 7 of 337 benign refused after the fourth
     round (31 before), every violation caught."""
-    import csv
-    from pathlib import Path
-
-    path = Path(__file__).parents[1] / "data" / "policy_dev_benign3.csv"
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    benign = [r for r in rows if r["category"] == "benign"]
-    harmful = [r for r in rows if r["category"] != "benign"]
-    refused = [r["prompt"] for r in benign if not policy.check(r["prompt"]).allowed]
-    caught = sum(not policy.check(r["prompt"]).allowed for r in harmful)
-    assert len(refused) / len(benign) <= 0.025, refused
-    assert caught / len(harmful) >= 0.95
+    refused, missed, benign, harmful = development_set_errors(policy, "policy_dev_benign3.csv")
+    assert len(refused) / benign <= 0.025, refused
+    assert (harmful - len(missed)) / harmful >= 0.95, missed
 
 
 # Issue 31, fifth round: Arabic, Polish and Hindi (Devanagari and romanised), other
@@ -620,14 +619,6 @@ def test_the_fourth_development_set_keeps_its_numbers(policy):
     """tests/data/policy_dev_lang4.csv (Arabic, Polish, Hindi, romanised Hindi), tuned on:
     82 of 107 violations and 112 of 120 benign passed before the fifth round; 107 and 120
     after."""
-    import csv
-    from pathlib import Path
-
-    path = Path(__file__).parents[1] / "data" / "policy_dev_lang4.csv"
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    benign = [r for r in rows if r["category"] == "benign"]
-    harmful = [r for r in rows if r["category"] != "benign"]
-    refused = [r["prompt"] for r in benign if not policy.check(r["prompt"]).allowed]
-    missed = [r["prompt"] for r in harmful if policy.check(r["prompt"]).allowed]
+    refused, missed, _, _ = development_set_errors(policy, "policy_dev_lang4.csv")
     assert len(refused) <= 2, refused
     assert len(missed) <= 2, missed
