@@ -78,6 +78,14 @@ class LocalWorker:
             JOB_MAX_ATTEMPTS=str(self.settings.job_max_attempts),
             TRANSFORMERS_VERBOSITY=env.get("TRANSFORMERS_VERBOSITY", "error"),
         )
+        for name, value in (
+            ("STORAGE", self.settings.storage),
+            ("S3_ENDPOINT_URL", self.settings.s3_endpoint_url),
+        ):
+            if value:  # the worker writes its results into the bot's own storage
+                env[name] = value
+            else:
+                env.pop(name, None)
         return env
 
     async def start(self) -> None:

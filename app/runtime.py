@@ -220,6 +220,7 @@ async def open_checked_files(settings: Settings) -> ImageFiles:
             signed_links=settings.storage_signed_links,
         )
         await asyncio.to_thread(files.check)
+        files.name = await asyncio.to_thread(files.identity, create=True)
     except (OSError, ValueError) as error:
         raise SettingsError(f"Configuration error: {error}") from None
     return files

@@ -72,16 +72,21 @@ def premade_pngs() -> list[bytes]:
     return pngs
 
 
-async def simulated_workers(url: str, count: int, job_seconds: float, bot_side: bool) -> None:
+async def simulated_workers(
+    url: str, count: int, job_seconds: float, bot_side: bool, storage_dir: str | None
+) -> None:
     import redis
     from PIL import Image
 
     from data.grids import grid_png
+    from data.images import ImageFiles
     from data.jobs import GeneratedImage, OutputVerdict, Result
     from data.queue import open_queue
+    from inference.storing import ResultStorage
 
     pngs = premade_pngs()
     grid = grid_png([Image.open(io.BytesIO(png)) for png in pngs])
+    storage: list[ResultStorage] = []  # opened at the first job: the bot has named it then
 
     async def work(index: int) -> None:
         queue = await open_queue(url)
@@ -97,6 +102,8 @@ async def simulated_workers(url: str, count: int, job_seconds: float, bot_side: 
                     await queue.wait_for_jobs(0.25)
                     continue
                 await asyncio.sleep(job_seconds)  # the GPU
+                if storage_dir and not storage:
+                    storage.append(await ResultStorage.open(ImageFiles(Path(storage_dir))))
                 for claim in claims:
                     job = claim.job
                     images = [
@@ -113,6 +120,8 @@ async def simulated_workers(url: str, count: int, job_seconds: float, bot_side: 
                         verdict=None if bot_side else OutputVerdict(allowed=True),
                         grid=None if bot_side else grid,
                     )
+                    if storage:  # written where the bot reads them, as a worker does
+                        result = await storage[0].put(job, result)
                     await queue.complete(job.id, name, result)
         finally:
             await queue.close()
@@ -295,7 +304,8 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
     workers = subprocess.Popen(
         [sys.executable, __file__, "--simulate", server.url, "--workers", str(args.workers)]
         + ["--job-seconds", str(args.job_seconds)]
-        + (["--bot-side"] if args.bot_side else []),
+        + (["--bot-side"] if args.bot_side else [])
+        + ([] if args.through_queue else ["--storage", str(folder)]),
         cwd=ROOT,
     )
     try:
@@ -306,7 +316,8 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
             f"{args.workers} simulated workers, {args.job_seconds}s a job of {IMAGES} {SIZE}² "
             f"images: capacity {capacity:.1f} jobs/s; "
             f"{'the bot checks images, makes grids' if args.bot_side else 'workers did both'}; "
-            f"{args.bots} bot process(es), store on {args.database}"
+            f"{args.bots} bot process(es), store on {args.database}; images "
+            f"{'through the queue' if args.through_queue else 'written by the workers'}"
         )
         await load.phase(None, 6, 60)  # warm-up: imports, first connections
         burst = await load.phase(None, args.burst, 300)
@@ -359,10 +370,18 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE", help="run the bots under cProfile")
     parser.add_argument("--bots", type=int, choices=(1, 2), default=1, help="bot processes")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--through-queue", action="store_true", help="PNGs in the results (workers elsewhere)"
+    )
     parser.add_argument("--simulate", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--storage", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.simulate:
-        asyncio.run(simulated_workers(args.simulate, args.workers, args.job_seconds, args.bot_side))
+        asyncio.run(
+            simulated_workers(
+                args.simulate, args.workers, args.job_seconds, args.bot_side, args.storage
+            )
+        )
         return
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(run(args, Path(folder)))

@@ -18,6 +18,8 @@ import aiosqlite
 from data import private
 from data.private import FILE_MODE
 
+IDENTITY = ".storage-id"  # the storage's random name (ImageFiles.identity)
+
 
 def new_image_id() -> str:
     return secrets.token_hex(6)
@@ -46,6 +48,7 @@ class ImageFiles:
     Every method may block (disk or network): callers on the event loop use a thread."""
 
     signs_links = False  # a folder has no URLs of its own: the API serves the bytes
+    name: str | None = None  # its identity, once the bot has read it (jobs carry it)
 
     def __init__(self, data_dir: Path) -> None:
         self.root = Path(data_dir)
@@ -57,20 +60,51 @@ class ImageFiles:
     def relative_path(self, image_id: str) -> str:
         return f"images/{image_id[:2]}/{image_id}.png"
 
+    def grid_path(self, job_id: str) -> str:
+        """Where a worker leaves a job's grid for the bot's first delivery (then deleted)."""
+        return f"grids/{job_id}.png"
+
     def write(self, image_id: str, png: bytes) -> str:
         relative = self.relative_path(image_id)
+        self.write_path(relative, png)
+        return relative
+
+    def write_path(self, relative: str, data: bytes) -> None:
         target = self.root / relative
         private.make_dir(target.parent)
         temporary = target.with_suffix(".tmp")
         try:
             descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
             with os.fdopen(descriptor, "wb") as file:
-                file.write(png)
+                file.write(data)
             os.replace(temporary, target)
         except OSError:
             temporary.unlink(missing_ok=True)  # no half-written file left behind (disk full)
             raise
-        return relative
+
+    def identity(self, *, create: bool = False) -> str | None:
+        """This storage's random name, kept in it (``.storage-id``): a worker writes a job's
+        images here itself only when it reads the name the job carries, i.e. when it really
+        sees the bot's storage (the same bucket, or the same folder mounted), not merely one
+        configured alike. ``create``: the bot names a storage that has no name yet (the
+        first writer wins); a worker never does. None: no name (yet)."""
+        try:
+            return self.read_path(IDENTITY).decode("ascii").strip() or None
+        except FileNotFoundError:
+            if not create:
+                return None
+        self._create_identity(secrets.token_hex(16))
+        return self.read_path(IDENTITY).decode("ascii").strip()
+
+    def _create_identity(self, name: str) -> None:
+        target = self.root / IDENTITY
+        private.make_dir(target.parent)
+        try:
+            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        except FileExistsError:
+            return  # another process named it first
+        with os.fdopen(descriptor, "w") as file:
+            file.write(name)
 
     def remove(self, relative: str) -> None:
         """Delete a file written for rows that were never committed."""

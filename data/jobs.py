@@ -110,6 +110,10 @@ class Job(BaseModel):
     parent: bytes | None = None
     # An upload instead: the ingredient is only this reference (no manifest, no thumbnail).
     source: SourceReference | None = None
+    # The name of the bot's image storage (data.images.ImageFiles.identity): a worker that
+    # sees the storage of that name writes the images there itself, and the result carries
+    # only their paths. None, or another name: the PNGs travel in the result.
+    storage: str | None = None
 
     def prompt_for(self, index: int) -> str:
         """The prompt image ``index`` is drawn from: its own, or the job's."""
@@ -127,10 +131,18 @@ class Job(BaseModel):
 
 
 class GeneratedImage(BaseModel):
+    """One image of a result: its PNG, or where the worker stored it (``Job.storage``)."""
+
     model_config = _CONTRACT
 
-    png: bytes
+    png: bytes = b""
     seed: int
+    image_id: str | None = None  # with path: the id it was stored under
+    path: str | None = None  # in the bot's storage, as ImageFiles.relative_path(image_id)
+
+    @property
+    def stored(self) -> bool:
+        return self.path is not None
 
 
 _RESULT_MAGIC = b"IMR1"  # a binary Result; JSON text (older queues) starts with "{"
@@ -147,11 +159,21 @@ class Result(BaseModel):
     seconds: float
     verdict: OutputVerdict | None = None  # None: the worker did not check the images
     grid: bytes | None = None  # the images as the bot posts them (data.grids), made by the worker
+    grid_path: str | None = None  # or where the worker stored the grid (Job.storage)
+
+    @property
+    def stored_paths(self) -> list[str]:
+        """What the worker wrote into the bot's storage for this result."""
+        paths = [image.path for image in self.images if image.path is not None]
+        return paths + ([self.grid_path] if self.grid_path else [])
 
     def to_bytes(self) -> bytes:
         """The Result for a queue: magic, header length, JSON header, then each PNG as is."""
         header = self.model_dump(mode="json", exclude={"images", "grid"})
-        header["images"] = [[image.seed, len(image.png)] for image in self.images]
+        header["images"] = [
+            [image.seed, len(image.png)] + ([image.image_id, image.path] if image.stored else [])
+            for image in self.images
+        ]
         header["grid"] = None if self.grid is None else len(self.grid)
         encoded = json.dumps(header, separators=(",", ":")).encode()
         return b"".join(
@@ -170,8 +192,10 @@ class Result(BaseModel):
         header = json.loads(data[start : start + length])
         offset = start + length
         images = []
-        for seed, size in header.pop("images"):
-            images.append(GeneratedImage(png=data[offset : offset + size], seed=seed))
+        for seed, size, *stored in header.pop("images"):
+            image_id, path = stored or (None, None)
+            png = data[offset : offset + size]
+            images.append(GeneratedImage(png=png, seed=seed, image_id=image_id, path=path))
             offset += size
         grid = None
         if (size := header.pop("grid", None)) is not None:

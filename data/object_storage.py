@@ -17,7 +17,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from data.images import ImageFiles
+from data.images import IDENTITY, ImageFiles
 
 if TYPE_CHECKING:
     from data.images import ImageRecord
@@ -63,10 +63,14 @@ class S3ImageFiles(ImageFiles):
     def key(self, relative: str) -> str:
         return f"{self.prefix}/{relative}" if self.prefix else relative
 
-    def write(self, image_id: str, png: bytes) -> str:
-        relative = self.relative_path(image_id)
-        self._call("put_object", Key=self.key(relative), Body=png, ContentType="image/png")
-        return relative  # a PUT is whole or nothing: no half-written object
+    def write_path(self, relative: str, data: bytes) -> None:
+        # A PUT is whole or nothing: no half-written object.
+        self._call("put_object", Key=self.key(relative), Body=data, ContentType="image/png")
+
+    def _create_identity(self, name: str) -> None:
+        # Two processes naming a new bucket at once: the last PUT wins, and a worker told
+        # the loser's name sends its images through the queue, as without a shared store.
+        self._call("put_object", Key=self.key(IDENTITY), Body=name.encode())
 
     def remove(self, relative: str) -> None:
         self._call("delete_object", Key=self.key(relative))

@@ -35,6 +35,10 @@ class SharedSettings(BaseSettings):
     # The store: a SQLite file (default DATA_DIR/imagine.db) or postgresql://user@host/db.
     database: str | None = None
     queue: str | None = None  # queue URL; default the store's own database
+    # Where images live: empty (DATA_DIR), a folder (e.g. a shared mount) or s3://bucket/prefix.
+    # Workers that see the same storage write their results there themselves.
+    storage: str | None = None
+    s3_endpoint_url: str | None = None  # an S3-compatible store other than AWS (MinIO, …)
     # A Hugging Face id, a local folder, or an offline build: 'tiny' (SD) or tiny:<family>.
     model: str = DEFAULT_MODEL
     # The model's family (data/families.py) when MODEL does not tell: sd, sdxl, sd3, flux,

@@ -16,6 +16,7 @@ from inference.config import WorkerSettings
 
 if TYPE_CHECKING:
     from inference.provenance import Provenance
+    from inference.storing import ResultStorage
 
 
 def main() -> int:
@@ -93,6 +94,7 @@ async def _serve(settings: WorkerSettings) -> int:
         checker = ImageChecker(device=pipelines.device.type)
         provider = await asyncio.to_thread(lambda: checker.provider)  # loads it before work
         logging.getLogger(__name__).info("output checks run on %s", provider)
+    storage = await open_result_storage(settings)
     queue = await open_queue(settings.queue_url, max_attempts=settings.job_max_attempts)
     worker = Worker(
         queue,
@@ -103,6 +105,7 @@ async def _serve(settings: WorkerSettings) -> int:
         batch_images=settings.batch_size,
         batch_wait=settings.batch_wait_ms / 1000,
         post=PostProcessor(pipelines.name, checker, provenance),
+        storage=storage,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -113,6 +116,21 @@ async def _serve(settings: WorkerSettings) -> int:
     finally:
         await queue.close()
     return 0
+
+
+async def open_result_storage(settings: WorkerSettings) -> ResultStorage | None:
+    """The bot's storage, when this worker can see it (its name is checked per job)."""
+    from data.images import open_image_files
+    from inference.storing import ResultStorage
+
+    try:
+        files = open_image_files(
+            settings.storage, settings.data_dir, endpoint_url=settings.s3_endpoint_url
+        )
+    except ValueError as error:  # a malformed STORAGE: the bot refuses it; bytes travel
+        logging.getLogger(__name__).warning("results travel in the queue: %s", error)
+        return None
+    return await ResultStorage.open(files)
 
 
 def load_provenance(settings: WorkerSettings) -> Provenance:

@@ -24,6 +24,7 @@ from data.queue import Claim, JobQueue
 from inference.batching import BatchRunner, JobFailure, Painted, finish
 from inference.engine import Engine
 from inference.postprocess import PostProcessor
+from inference.storing import ResultStorage
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ class Worker:
         batch_wait: seconds to wait for batch-mates after the first job (``BATCH_WAIT_MS``).
         post: encodes, checks and lays out the images; default: the engine's PNGs, no check
             (the bot then checks the results itself).
+        storage: the bot's image storage as this worker sees it: jobs that name it get
+            their PNGs and grid written there, and the queue carries paths; default: the
+            bytes travel in the queue.
         pipelined: finish a batch while the next one paints; default: on an accelerator
             (CUDA, MPS), not on a CPU.
     """
@@ -79,6 +83,7 @@ class Worker:
         batch_wait: float = 0.0,
         post: PostProcessor | None = None,
         pipelined: bool | None = None,
+        storage: ResultStorage | None = None,
     ) -> None:
         self.queue = queue
         self.engine = engine
@@ -90,6 +95,7 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.batch_images = batch_images
         self.batch_wait = batch_wait
+        self.storage = storage
         self._had_mates = False  # the last batch had several jobs: requests come together
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -190,6 +196,10 @@ class Worker:
         except Exception as error:  # a bug outside any one job: fail them all, visibly
             log.exception("finishing a batch of %d jobs failed", len(batch.jobs))
             outcomes = {job.id: JobFailure(f"generation failed: {error}") for job in batch.jobs}
+        if self.storage is not None:  # every job's files at once, each in its own thread
+            jobs = batch.jobs
+            stored = await asyncio.gather(*(self._store(job, outcomes[job.id]) for job in jobs))
+            outcomes.update(zip((job.id for job in batch.jobs), stored, strict=True))
         try:
             for job in batch.jobs:
                 batch.progress.current.pop(job.id, None)  # reported: its lease ends with it
@@ -225,6 +235,10 @@ class Worker:
         self._had_mates = len(claims) > 1
         return claims
 
+    async def _store(self, job: Job, outcome: Result | JobFailure) -> Result | JobFailure:
+        assert self.storage is not None
+        return await self.storage.put(job, outcome) if isinstance(outcome, Result) else outcome
+
     async def _report(self, job: Job, outcome: Result | JobFailure) -> None:
         if isinstance(outcome, Result) and outcome.verdict and not outcome.verdict.allowed:
             log.warning("job %s: images withheld (%s)", job.id, outcome.verdict.reason)
@@ -238,6 +252,8 @@ class Worker:
             log.info("job %s done in %.2fs", job.id, outcome.seconds)
         else:
             log.warning("job %s finished after its lease was lost; result dropped", job.id)
+            if self.storage is not None:
+                await self.storage.drop(outcome)
 
     async def _heartbeats(self, progress: _Progress, finished: asyncio.Event) -> None:
         """Extend every job's lease and publish its progress while the engine runs."""

@@ -72,9 +72,6 @@ class Settings(SharedSettings):
     api_url_minutes: float = Field(default=60, gt=0)  # how long a ``url`` result lives
     # How long a key's member's roles are kept before Discord is asked again (0: every time).
     api_roles_seconds: float = Field(default=60, ge=0)
-    # Where images live: empty (DATA_DIR), a folder (e.g. a shared mount) or s3://bucket/prefix
-    storage: str | None = None
-    s3_endpoint_url: str | None = None  # an S3-compatible store other than AWS (MinIO, …)
     # API ``url`` results signed by the bucket itself (the bytes skip the API); the bucket's
     # endpoint must then be reachable by the API's clients
     storage_signed_links: bool = False

@@ -636,6 +636,7 @@ class Studio:
             height=height,
             steps=self.settings.steps if steps is None else steps,
             guidance=self.settings.guidance,
+            storage=self.files.name,  # a worker that sees it writes the images there
             **self._model_fields,
             **extra,
         )

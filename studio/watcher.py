@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 from data import images, job_records
 from data.images import ImageFiles, ImageRecord, new_image_id
 from data.job_records import JobRecord, RecordStatus
-from data.jobs import JobState, JobStatus
+from data.jobs import GeneratedImage, JobState, JobStatus, Result
 from data.queue import JobQueue
 from data.redis_watch import WatchLeases
 from data.store import Store
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 WITHHELD = "the images were withheld by the content filter ({reason})"
 FLAGGED = "flagged"  # the reason when a verdict that refuses gives none
+_IMAGE_ID = re.compile(r"[0-9a-f]{12}")  # data.images.new_image_id
 
 
 @dataclass(frozen=True)
@@ -316,6 +318,12 @@ class JobWatcher:
             except OSError as error:
                 self._storage_failed(job_id, error)
                 return  # the result stays in the queue; the next tick tries again
+            except ValueError as error:  # a worker's result that names no file of ours
+                log.error("job %s: %s", job_id, error)
+                status = status.model_copy(
+                    update={"state": JobState.FAILED, "error": "the images could not be stored"}
+                )
+        grid = await self._grid(status.result) if withheld is None else None
         async with self.store.transaction() as db:
             if new_rows:
                 finished = await job_records.finish(db, job_id, RecordStatus.DONE, None, now)
@@ -340,11 +348,12 @@ class JobWatcher:
                 settled = await job_records.get(db, job_id)
                 produced = await images.of_job(db, job_id)
         self._storage_errors.discard(job_id)
+        if status.result is not None and status.result.stored_paths:
+            await self._drop_unused(status.result, produced)
         await self.queue.forget(job_id)
         if settled is None:  # forgotten (/forget-me) meanwhile: nobody to tell
             self._handles.pop(job_id, None)
             return
-        grid = status.result.grid if status.result is not None and withheld is None else None
         self._announce(_outcome(settled, produced), grid)
 
     async def _write_images(
@@ -354,10 +363,14 @@ class JobWatcher:
         and return their rows, not yet inserted."""
         result = status.result
         assert result is not None
-        image_ids = [new_image_id() for _ in result.images]
-        paths = await asyncio.to_thread(
-            self._write_all, image_ids, [image.png for image in result.images]
-        )
+        if all(image.stored for image in result.images):  # the worker wrote them (Job.storage)
+            image_ids = [_stored_id(image) for image in result.images]
+            paths = [self.files.relative_path(image_id) for image_id in image_ids]
+        else:
+            image_ids = [new_image_id() for _ in result.images]
+            paths = await asyncio.to_thread(
+                self._write_all, image_ids, [image.png for image in result.images]
+            )
         return [
             ImageRecord(
                 id=image_id,
@@ -391,6 +404,8 @@ class JobWatcher:
             return (result.verdict.reason or FLAGGED) if flagged else None
         guild_id = record.origin.guild_id if record.origin is not None else None
         try:
+            if result.verdict is None and any(image.stored for image in result.images):
+                result = await asyncio.to_thread(self._with_pngs, result)  # to check them here
             verdict = await self.moderator.screen_output(
                 record.user_id, guild_id, result, record.job.output_rules, record.job.prompt
             )
@@ -398,6 +413,41 @@ class JobWatcher:
             log.exception("could not check the images of job %s", record.id)
             return "they could not be checked"
         return None if verdict.allowed else (verdict.reason or FLAGGED)
+
+    def _with_pngs(self, result: Result) -> Result:
+        """A result whose worker stored its images, with their bytes read back."""
+        images = [
+            image.model_copy(update={"png": self.files.read_path(image.path)})
+            if image.path is not None
+            else image
+            for image in result.images
+        ]
+        return result.model_copy(update={"images": images})
+
+    async def _grid(self, result: Result | None) -> bytes | None:
+        """The worker's grid of a result, sent along or stored (None: the delivery lays it
+        out, e.g. when a stored grid was lost)."""
+        if result is None or result.grid_path is None:
+            return None if result is None else result.grid
+        try:
+            return await asyncio.to_thread(self.files.read_path, result.grid_path)
+        except OSError as error:
+            log.warning("job %s: its grid could not be read (%s)", result.job_id, error)
+            return None
+
+    async def _drop_unused(self, result: Result, produced: list[ImageRecord]) -> None:
+        """Delete what the worker stored that no image row references: the grid (read),
+        images withheld here or of a job forgotten meanwhile."""
+        kept = {record.path for record in produced}
+        unused = [path for path in result.stored_paths if path not in kept]
+        await asyncio.to_thread(self._remove_all, unused)
+
+    def _remove_all(self, paths: list[str]) -> None:
+        for path in paths:
+            try:
+                self.files.remove(path)
+            except OSError as error:
+                log.warning("could not delete %s (%s)", path, error)
 
     def _write_all(self, image_ids: list[str], pngs: list[bytes]) -> list[str]:
         """Write a job's PNG files; on an error none of them is left behind."""
@@ -478,6 +528,13 @@ class JobWatcher:
             await listener(outcome)
         except Exception:
             log.exception("outcome listener failed for job %s", outcome.job.id)
+
+
+def _stored_id(image: GeneratedImage) -> str:
+    """The id a worker stored an image under, if it is one the studio makes."""
+    if image.image_id is None or not _IMAGE_ID.fullmatch(image.image_id):
+        raise ValueError(f"a worker stored an image under a malformed id {image.image_id!r}")
+    return image.image_id
 
 
 def _outcome(record: JobRecord, produced: list[ImageRecord]) -> JobOutcome:

@@ -178,11 +178,15 @@ async def running_studio(settings, engine) -> AsyncIterator:
     import asyncio
 
     from app.runtime import Runtime
+    from inference.__main__ import open_result_storage
     from inference.worker import Worker
 
     started = await Runtime.start(settings)
     await started.watcher.start()
-    worker = Worker(started.queue, engine, worker_id="test-worker", poll_seconds=0.01)
+    storage = await open_result_storage(settings)  # as a worker process opens it
+    worker = Worker(
+        started.queue, engine, worker_id="test-worker", poll_seconds=0.01, storage=storage
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     try:

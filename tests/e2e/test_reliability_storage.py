@@ -54,6 +54,10 @@ async def test_a_full_disk_keeps_the_result_until_it_can_be_stored(
     fake, tmp_path, monkeypatch, caplog
 ):
     settings = bot_settings(fake, tmp_path / "var")
+    # The local worker (its own process) cannot write either: a file where its grids go
+    # fails its write as a full disk would, so it sends the images through the queue.
+    (settings.data_dir / "grids").parent.mkdir(parents=True)
+    (settings.data_dir / "grids").write_text("in the way")
     bot, task = await start_bot(fake, settings)
     studio = Studio(fake, bot, settings, task)
 
@@ -96,3 +100,31 @@ async def test_a_full_disk_keeps_the_result_until_it_can_be_stored(
     report = audit(settings.database_path, fake)
     report.report("disk full while storing a result", faults=1)
     report.assert_clean()
+
+
+async def test_the_local_worker_stores_the_images_and_the_bot_only_posts_them(
+    fake, tmp_path, monkeypatch
+):
+    """The local worker sees the bot's DATA_DIR: it writes the PNGs and the grid itself, the
+    queue carries their paths, and the bot writes no image (it reads the grid to post it
+    and deletes it)."""
+    settings = bot_settings(fake, tmp_path / "var")
+    written: list[str] = []
+    write = image_files.ImageFiles.write_path
+
+    def noted(files, relative, data):
+        written.append(relative)
+        write(files, relative, data)
+
+    monkeypatch.setattr(image_files.ImageFiles, "write_path", noted)  # this process only
+    bot, task = await start_bot(fake, settings)
+    try:
+        inter = await fake.slash_command("imagine", {"prompt": "a red fox"}, user_id=ALICE)
+        result = await inter.wait_followup(is_result, timeout=RESULT_TIMEOUT)
+        assert result.files and result.files[0].data[:8] == b"\x89PNG\r\n\x1a\n"
+        rows = await bot.studio.store.fetchall("SELECT path FROM images")
+        assert len(rows) == settings.images_per_prompt and written == []
+        stored = {str(p.relative_to(settings.data_dir)) for p in settings.data_dir.rglob("*.png")}
+        assert stored == {path for (path,) in rows}  # no grid left behind
+    finally:
+        await stop_bot(bot, task)

@@ -1,0 +1,127 @@
+"""Workers that see the bot's storage write a job's images there, and the queue carries
+paths (inference/storing.py, the watcher's settle): the bot moves no image bytes but the
+grid it posts, and what no row references is deleted."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from PIL import Image
+
+from data import grids
+from data.image_checks import ImageVerdict
+from data.images import ImageFiles
+from data.jobs import GeneratedImage, Job, JobKind, Result
+from inference.storing import ResultStorage
+from studio.requester import Requester
+from studio.studio import ImagineOptions
+from tests.conftest import running_studio
+
+ALICE = Requester(1, "alice")
+PNG = b"\x89PNG\r\n\x1a\n" + b"pixels" * 10_000
+
+
+def job(storage: str | None) -> Job:
+    return Job(
+        id="j1", kind=JobKind.GENERATE, seed=1, n=2, width=64, height=64, steps=1, guidance=1,
+        storage=storage,
+    )  # fmt: skip
+
+
+def result() -> Result:
+    images = [GeneratedImage(png=PNG, seed=1), GeneratedImage(png=PNG + b"2", seed=2)]
+    return Result(job_id="j1", model="tiny", width=64, height=64, images=images, seconds=0.1,
+                  grid=b"grid" * 1000)  # fmt: skip
+
+
+def pngs_in(files: ImageFiles) -> set[str]:
+    return {str(p.relative_to(files.root)) for p in files.root.rglob("*.png")}
+
+
+def test_a_result_with_stored_images_crosses_the_queue_as_paths():
+    stored = Result(
+        job_id="j1", model="tiny", width=64, height=64, seconds=0.1,
+        images=[GeneratedImage(seed=7, image_id="0123456789ab", path="images/01/0123456789ab.png")],
+        grid_path="grids/j1.png",
+    )  # fmt: skip
+    data = stored.to_bytes()
+    assert Result.from_bytes(data) == stored and len(data) < 400
+    assert stored.stored_paths == ["images/01/0123456789ab.png", "grids/j1.png"]
+    sent = result()  # the bytes travel as before, and read back the same
+    assert Result.from_bytes(sent.to_bytes()) == sent and sent.stored_paths == []
+
+
+async def test_a_worker_writes_only_into_the_storage_the_job_names(tmp_path):
+    files = ImageFiles(tmp_path / "shared")
+    assert files.identity() is None  # no bot has named it: a worker never does
+    name = files.identity(create=True)
+    assert name and files.identity(create=True) == name == ImageFiles(files.root).identity()
+    storage = await ResultStorage.open(ImageFiles(files.root))  # the worker's own view
+
+    written = await storage.put(job(name), result())
+    assert [image.png for image in written.images] == [b"", b""]
+    assert all(
+        files.read_path(i.path) == r.png
+        for i, r in zip(written.images, result().images, strict=True)
+    )
+    assert files.read_path(written.grid_path) == result().grid and written.grid is None
+    assert pngs_in(files) == set(written.stored_paths)
+
+    # Another storage's name (configured alike, not the same), or none: the bytes travel.
+    for other in ("0" * 32, None):
+        assert await storage.put(job(other), result()) == result()
+    unnamed = await ResultStorage.open(ImageFiles(tmp_path / "elsewhere"))
+    assert unnamed.name is None and await unnamed.put(job(name), result()) == result()
+
+    await storage.drop(written)  # the queue did not take it: nothing is left behind
+    assert pngs_in(files) == set()
+
+
+async def test_a_write_that_fails_sends_the_bytes_and_leaves_no_file(tmp_path):
+    files = ImageFiles(tmp_path / "shared")
+    name = files.identity(create=True)
+    storage = await ResultStorage.open(files)
+    (files.root / "grids").write_text("a file where the grids' folder goes")  # writes fail
+    assert await storage.put(job(name), result()) == result()
+    assert pngs_in(files) == set()  # the two images written before the grid are gone
+
+
+async def test_the_studio_gets_paths_from_its_worker_and_keeps_only_what_rows_reference(
+    settings, engine
+):
+    async with running_studio(settings, engine) as runtime:
+        files, queue = runtime.studio.files, runtime.queue
+        sent: list[Result] = []
+        complete = queue.complete
+
+        async def spy(job_id, worker_id, outcome):
+            sent.append(outcome)
+            return await complete(job_id, worker_id, outcome)
+
+        queue.complete = spy
+        handle = await runtime.studio.imagine(ALICE, "owls", ImagineOptions(count=2))
+        outcome = await asyncio.wait_for(handle.outcome(), 60)
+        assert outcome.ok and len(outcome.images) == 2
+        (result_sent,) = sent
+        assert all(image.stored and image.png == b"" for image in result_sent.images)
+        assert [i.id for i in outcome.images] == [i.image_id for i in result_sent.images]
+        kept = {image.path for image in outcome.images}
+        assert pngs_in(files) == kept  # the grid was read and deleted
+        shown = [Image.open(io.BytesIO(files.read(image))) for image in outcome.images]
+        assert outcome.grid == grids.grid_png(shown)  # the worker's grid, read back
+
+        # The bot's own check (this worker checks nothing) reads the stored PNGs, and a
+        # withheld job's files are deleted with its refund.
+        checked: list[bytes] = []
+
+        def flag(pngs, rules):
+            checked.extend(pngs)
+            return ImageVerdict(False, "nudity", "BUTTOCKS_EXPOSED", 0.9)
+
+        runtime.studio.moderator.images.check_pngs = flag
+        handle = await runtime.studio.imagine(ALICE, "owls", ImagineOptions(count=2))
+        outcome = await asyncio.wait_for(handle.outcome(), 60)
+        assert not outcome.ok and "withheld" in outcome.error
+        assert len(checked) == 2 and all(png.startswith(b"\x89PNG") for png in checked)
+        assert pngs_in(files) == kept
