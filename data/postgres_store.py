@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
@@ -20,26 +20,12 @@ from typing import Any
 import asyncpg
 
 from data.sql_dialect import returns_rows, status_count, to_postgres
-from data.store import Store, StoreUnavailable, migration_scripts, redacted
+from data.store import RowsCursor, Store, StoreUnavailable, migration_scripts, redacted
 
 # pg_advisory_xact_lock keys: one for every write transaction, one for migrations.
 WRITE_LOCK = 0x1A6_0001
 MIGRATION_LOCK = 0x1A6_0002
 POOL_SIZE = 10
-
-
-class PostgresCursor:
-    """What ``execute`` answers, shaped like aiosqlite's cursor (rows, ``rowcount``)."""
-
-    def __init__(self, rows: Sequence[asyncpg.Record], rowcount: int) -> None:
-        self._rows = rows
-        self.rowcount = rowcount
-
-    async def fetchone(self) -> asyncpg.Record | None:
-        return self._rows[0] if self._rows else None
-
-    async def fetchall(self) -> list[asyncpg.Record]:
-        return list(self._rows)
 
 
 class PostgresConnection:
@@ -50,13 +36,13 @@ class PostgresConnection:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> PostgresCursor:
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> RowsCursor:
         query = to_postgres(sql)
         args = tuple(params)
         if returns_rows(query):
             rows = await self._conn.fetch(query, *args)
-            return PostgresCursor(rows, len(rows))
-        return PostgresCursor([], status_count(await self._conn.execute(query, *args)))
+            return RowsCursor(rows)
+        return RowsCursor([], status_count(await self._conn.execute(query, *args)))
 
     async def executemany(self, sql: str, params: Iterable[Iterable[Any]]) -> None:
         await self._conn.executemany(to_postgres(sql), [tuple(p) for p in params])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import Any
 import aiosqlite
 
 from data import private
+from data.sql_dialect import returns_rows
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -119,6 +120,42 @@ class Store:
         raise NotImplementedError
 
 
+class RowsCursor:
+    """What ``execute`` answers when the rows came with it (PostgreSQL, or a SQLite query
+    in one trip), shaped like aiosqlite's cursor: ``fetchone``, ``fetchall``, ``rowcount``."""
+
+    def __init__(self, rows: Sequence[Any], rowcount: int | None = None) -> None:
+        self._rows = rows
+        self.rowcount = len(rows) if rowcount is None else rowcount
+
+    async def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    async def fetchall(self) -> list[Any]:
+        return list(self._rows)
+
+
+class SqliteConnection:
+    """aiosqlite's connection with one trip per query instead of two.
+
+    Every aiosqlite call is a hand-over to its thread and back (a queue, then a wake-up of
+    the event loop): ``execute`` then ``fetchone`` is two. A query (or a statement with
+    RETURNING) runs here as ``execute_fetchall``, one trip; other statements as they are
+    (their ``rowcount`` needs no trip). Counted in bench/scale_sim.py's bot: an /imagine
+    job made ~44 trips, 14 of them fetches."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        if returns_rows(sql):
+            return RowsCursor(list(await self._conn.execute_fetchall(sql, tuple(params))))
+        return await self._conn.execute(sql, tuple(params))
+
+    async def executemany(self, sql: str, params: Iterable[Iterable[Any]]) -> None:
+        await self._conn.executemany(sql, params)
+
+
 class SqliteStore(Store):
     """A SQLite database shared by the bot and the local worker (WAL mode).
 
@@ -128,7 +165,8 @@ class SqliteStore(Store):
     """
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
+        self._raw = conn
+        self._conn = SqliteConnection(conn)
         self._lock = asyncio.Lock()
         self.path = path
 
@@ -201,7 +239,7 @@ class SqliteStore(Store):
             return list(await (await self._conn.execute(sql, tuple(params))).fetchall())
 
     async def close(self) -> None:
-        await self._conn.close()
+        await self._raw.close()
 
 
 def _split_sql(script: str) -> list[str]:

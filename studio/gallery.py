@@ -219,7 +219,13 @@ class Gallery:
 
     async def post_deleted(self, message_id: int) -> bool:
         """Someone deleted a live gallery post on Discord (not through us): treat it as a
-        moderator's removal. True if it was a gallery post."""
+        moderator's removal. True if it was a gallery post.
+
+        Every message deleted on the server comes here: a read answers the many that are
+        no gallery post without taking the store's write lock."""
+        async with self.store.read() as db:
+            if await shares.live_by_message(db, message_id) is None:
+                return False
         async with self.store.transaction() as db:
             share = await shares.live_by_message(db, message_id)
             if share is None:

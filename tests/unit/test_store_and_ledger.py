@@ -128,3 +128,30 @@ async def test_migration_0010_keeps_every_ledger_row_and_the_append_only_rule(tm
                 await db.execute("DELETE FROM ledger")
     finally:
         await store.close()
+
+
+async def test_a_query_and_its_rows_are_one_trip_to_the_store_thread(store: Store, monkeypatch):
+    """Each aiosqlite call is a hand-over to its thread and back: a query fetches its rows
+    in the same trip; a write's rowcount needs none."""
+    import aiosqlite
+
+    trips: list[str] = []
+    execute = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):
+        trips.append(getattr(fn, "__name__", "?"))
+        return await execute(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    await _add_user(store)
+    trips.clear()
+    async with store.read() as db:
+        row = await (await db.execute("SELECT id, name FROM users WHERE id = ?", (7,))).fetchone()
+        rows = await (await db.execute("SELECT id FROM users")).fetchall()
+    assert tuple(row) == (7, "u") and row["name"] == "u" and [r["id"] for r in rows] == [7]
+    assert len(trips) == 2  # two queries, two trips (each was two before)
+    async with store.transaction() as db:
+        changed = await db.execute("UPDATE users SET name = 'v' WHERE id = ?", (7,))
+        missed = await db.execute("UPDATE users SET name = 'v' WHERE id = ?", (8,))
+    assert (changed.rowcount, missed.rowcount) == (1, 0)
+    assert len(trips) == 6  # BEGIN, the two updates, COMMIT
