@@ -3,6 +3,7 @@
     .venv/bin/python bench/scale_sim.py [--workers 16] [--job-seconds 0.25] [--burst 120]
                                         [--seconds 20] [--bot-side] [--bots 2]
                                         [--database postgresql] [--profile FILE]
+                                        [--through-queue]
 
 Three processes and a throwaway ``redis-server`` on loopback:
 
@@ -12,7 +13,10 @@ Three processes and a throwaway ``redis-server`` on loopback:
 - N simulated workers in one process, through the real :class:`RedisQueue`: each claims a
   job, waits ``--job-seconds`` (its GPU), and completes it with four pre-made 512² PNGs, their
   grid and the verdict, as a worker's post-processing makes them. The one place a null
-  engine is right: the GPU is not what is measured;
+  engine is right: the GPU is not what is measured. They see the bot's ``DATA_DIR`` (as
+  workers with the same ``STORAGE`` do) and write the PNGs and grid there through the real
+  :class:`inference.storing.ResultStorage`, so results carry paths;
+  ``--through-queue``: the PNGs travel in the results (workers that do not see it);
 - this script: the fake Discord, and the load.
 
 Phases: a burst of ``--burst`` requests with workers faster than the bot (the rate the bot
