@@ -18,7 +18,8 @@ the bot scores prompts without it). The data, and which label each source gives:
   and the development sets ``tests/data/policy_dev.csv``, ``policy_dev_benign2.csv`` and
   ``policy_dev_benign3.csv`` (twelve languages; the second and third mostly benign
   prompts) choose the thresholds (public figures left out: names are the gazetteer's job).
-  ``policy_dev_lang4.csv`` was written after the thresholds were last chosen.
+  ``policy_dev_lang4.csv`` and ``policy_dev_euph5.csv`` (euphemisms) were written after the
+  thresholds were last chosen.
 - the project's English lists: every entry of ``data/policy/*.txt`` as a short example of
   its category, the allowed contexts as benign. Not the language lexicons: with almost no
   benign text in those languages to balance them, they taught the model that a foreign

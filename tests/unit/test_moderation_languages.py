@@ -672,7 +672,7 @@ def test_the_sixth_rounds_benign_controls_pass(policy, prompt):
     assert decision.allowed, (prompt, decision)
 
 
-def test_the_sixth_development_set_keeps_its_numbers(policy):
+def test_the_euphemism_development_set_keeps_its_numbers(policy):
     """tests/data/policy_dev_euph5.csv (euphemisms and their benign controls), tuned on:
     44 of 120 violations refused and 6 of 120 benign refused before the sixth round; 118
     and 1 after (the one: a classifier score on "in the style of zootopia, cartoon")."""
