@@ -3,6 +3,7 @@
     .venv/bin/python bench/real_prompts.py dev              # the development half
     .venv/bin/python bench/real_prompts.py dev --list       # and every refusal, with its term
     .venv/bin/python bench/real_prompts.py heldout          # the held-out half: totals only
+    .venv/bin/python bench/real_prompts.py dev --lists-only # without the built-in classifier
 
 Runs the shipped policy on ``tests/data/real_prompts_{dev,heldout}.csv`` (unlabelled
 DiffusionDB prompts, see tests/data/README.md) and joins its refusals with the hand
@@ -41,11 +42,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("half", choices=("dev", "heldout"))
     parser.add_argument("--list", action="store_true", help="print every refusal")
+    parser.add_argument("--lists-only", action="store_true", help="without the built-in classifier")
     args = parser.parse_args()
 
     rows = read(DATA / f"real_prompts_{args.half}.csv")
     labels = {row["id"]: row for row in read(DATA / f"real_prompts_{args.half}_labels.csv")}
     policy = PromptPolicy.default()
+    if args.lists_only:
+        policy = policy.without_classifier()
     refused = []
     for row in rows:
         decision = policy.check(row["prompt"])
