@@ -79,11 +79,62 @@ def test_what_the_narrower_entries_still_refuse(policy, prompt, category):
 
 def test_the_real_prompts_development_half_keeps_its_numbers(policy):
     """Every refusal labelled right stays refused; 27 wrong refusals of 750 before the
-    round (15 by the classifier), 20 after."""
+    seventh round (15 by the classifier), 20 after, 5 after the eighth (none by the
+    classifier)."""
     refused = {i for i, row in PROMPTS.items() if not policy.check(row["prompt"]).allowed}
     right = {i for i, row in LABELS.items() if row["label"] == "right"}
     assert right <= refused, sorted(right - refused)
     unlabelled = refused - LABELS.keys()
     assert not unlabelled, sorted(unlabelled)  # a new refusal: label it
     wrong = {i for i in refused if LABELS[i]["label"] == "wrong"}
-    assert len(wrong) <= 20, sorted(wrong)
+    assert len(wrong) <= 5, sorted(wrong)
+
+
+# Issue 31, eighth round: the classifier retrained with real users' benign prompts
+# (data/policy/classifier/sources/diffusiondb.csv). Its wrong refusals of the seventh
+# round on the development half: style tags ("by greg rutkowski", "gaston bussiere"),
+# cartoon characters (Pikachu, Mario and Sonic) and "latex rubber fish humanoid".
+CLASSIFIER_WRONG = [
+    "d034", "d114", "d169", "d195", "d200", "d208", "d241", "d286",
+    "d310", "d396", "d412", "d445", "d517", "d717", "d725",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("id_", CLASSIFIER_WRONG)
+def test_the_classifiers_wrong_refusals_of_real_prompts_pass(policy, id_):
+    assert LABELS[id_]["label"] == "wrong"
+    prompt = PROMPTS[id_]["prompt"]
+    assert policy.classifier.check(policy.classifier_input(prompt)).allowed, prompt
+    assert policy.check(prompt).allowed, prompt
+
+
+def test_the_classifier_still_refuses_a_real_prompt_the_lists_miss(policy):
+    """d475, labelled right: no listed word, the classifier's only catch on the half."""
+    decision = policy.check(PROMPTS["d475"]["prompt"])
+    assert (decision.allowed, decision.category, decision.source) == (
+        False,
+        "sexual",
+        "classifier",
+    )
+
+
+def test_the_classifiers_real_training_prompts_are_none_of_the_two_halves():
+    """diffusiondb.csv holds ImageReward's prompts after the first 1,500: neither half's
+    prompts nor their near-duplicates (word-set Jaccard >= 0.8) are trained on."""
+    from studio.moderation.training import NEAR, SOURCES, _words
+
+    with (SOURCES / "diffusiondb.csv").open(encoding="utf-8", newline="") as handle:
+        trained = [row["prompt"] for row in csv.DictReader(handle)]
+    assert len(trained) > 5000
+    heldout = rows("real_prompts_heldout.csv")
+    halves = [row["prompt"] for half in (PROMPTS, heldout) for row in half.values()]
+    assert not set(trained) & set(halves)
+    by_word: dict[str, list[frozenset[str]]] = {}
+    for prompt in halves:
+        words = _words(prompt)
+        for word in words:
+            by_word.setdefault(word, []).append(words)
+    for prompt in trained:
+        words = _words(prompt)
+        for other in {o for w in words for o in by_word.get(w, [])}:
+            assert len(words & other) < NEAR * len(words | other), prompt
