@@ -5,6 +5,7 @@
     .venv/bin/python bench/policy_eval.py --set dev2 --failures   # benign traps to tune on
     .venv/bin/python bench/policy_eval.py --set dev3 --failures   # real users' long prompts
     .venv/bin/python bench/policy_eval.py --set lang4 --failures  # Arabic, Polish, Hindi
+    .venv/bin/python bench/policy_eval.py --set euph5 --failures  # euphemisms, their controls
     .venv/bin/python bench/policy_eval.py tests/data/eval_prompts.csv [--failures]
         [--policy FOLDER] [--lists-only] [--classifier ID_OR_FOLDER --threshold 0.8]
 
@@ -43,6 +44,7 @@ SETS = {
     "dev2": ROOT / "tests/data/policy_dev_benign2.csv",
     "dev3": ROOT / "tests/data/policy_dev_benign3.csv",
     "lang4": ROOT / "tests/data/policy_dev_lang4.csv",
+    "euph5": ROOT / "tests/data/policy_dev_euph5.csv",
     "eval": ROOT / "tests/data/eval_prompts.csv",
     "tuning": ROOT / "tests/data/tuning_prompts.csv",
     "prompts": ROOT / "tests/data/prompts.csv",

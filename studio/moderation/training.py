@@ -14,11 +14,30 @@ the bot scores prompts without it). The data, and which label each source gives:
   artstation"), so the style alone cannot mean harm; the rest is left out.
 - ``parti.csv`` (PartiPrompts, Apache-2.0), ``coco.csv`` (COCO captions, CC BY 4.0) and
   ``art.csv`` (artist-style prompts from the ESD repository, MIT): benign.
+- ``diffusiondb.csv`` (issue 31, eighth round): real users' prompts, DiffusionDB's
+  Stable Diffusion Discord prompts (CC0 1.0) as sampled in ``data/refl_data.json`` of
+  github.com/THUDM/ImageReward (Apache-2.0), **benign by a rule, not read one by one**:
+  the file's distinct prompts (whitespace collapsed) after the first 1,500 (those are
+  ``tests/data/real_prompts_dev.csv`` and ``real_prompts_heldout.csv``, never trained
+  on), less every near-duplicate of those 1,500 (the same words, Jaccard ≥ 0.8: users
+  reword a prompt many times), that the word lists alone (no classifier) allow and that
+  hold no word of ``SIGNALS`` (words the lists allow in context but that lean towards
+  a category: bikini, curvy, blood, hanging…). ``--extract-diffusiondb refl_data.json``
+  writes the file again from ImageReward's (the lists of the day decide, so it is a
+  snapshot: the shipped file is what is trained on). The lists' refusals among them are
+  not used as examples of their category: most are public figures, and the others
+  carry the same style tags as the benign prompts, which is how the classifier came to
+  call "by greg rutkowski" sexual.
 - the project's tuning sets ``tests/data/prompts.csv`` and ``tests/data/tuning_prompts.csv``
   and the development sets ``tests/data/policy_dev.csv``, ``policy_dev_benign2.csv`` and
   ``policy_dev_benign3.csv`` (twelve languages; the second and third mostly benign
-  prompts) choose the thresholds (public figures left out: names are the gazetteer's job).
-  ``policy_dev_lang4.csv`` was written after the thresholds were last chosen.
+  prompts) choose the thresholds (public figures left out: names are the gazetteer's job),
+  and so does the development half of the real users' prompts,
+  ``tests/data/real_prompts_dev.csv``: its prompts the hand labels do not call right and
+  that hold no word of ``SIGNALS`` as benign, those labelled right (public figures left
+  out) as their category. Its held-out half never.
+  ``policy_dev_lang4.csv`` and ``policy_dev_euph5.csv`` (euphemisms) were written after the
+  thresholds were last chosen.
 - the project's English lists: every entry of ``data/policy/*.txt`` as a short example of
   its category, the allowed contexts as benign. Not the language lexicons: with almost no
   benign text in those languages to balance them, they taught the model that a foreign
@@ -38,6 +57,7 @@ import argparse
 import csv
 import itertools
 import json
+import re
 from array import array
 from collections import Counter
 from pathlib import Path
@@ -68,13 +88,26 @@ DEVS = (  # the development sets (issue 31): the second and third are mostly ben
     ROOT / "tests" / "data" / "policy_dev_benign2.csv",
     ROOT / "tests" / "data" / "policy_dev_benign3.csv",
 )
-CALIBRATION = frozenset({"tuning", "dev"})  # sources that choose thresholds, never trained on
+REAL_DEV = ROOT / "tests" / "data" / "real_prompts_dev.csv"  # real users' prompts (issue 31)
+REAL_HALVES = (REAL_DEV, ROOT / "tests" / "data" / "real_prompts_heldout.csv")
+CALIBRATION = frozenset({"tuning", "dev", "real_dev"})  # choose thresholds, never trained on
+# Words that lean towards a category but that the lists allow in context: a real prompt
+# with one of them is not taken as a benign example (issue 31, eighth round).
+SIGNALS = re.compile(
+    r"\b(?:nsfw|bikini|swimsuit|lingerie|underwear|curvy|voluptuous|busty|thicc|pin-?up"
+    r"|cleavage|breasts?|seductive|sensual|alluring|latex|spandex|tight|dripping|blood"
+    r"|bloody|gore|injured|wounds?|kill|killing|hanging|hanged|guns?|knife|corpse|dead"
+    r"|death)\b",
+    re.IGNORECASE,
+)
+NEAR = 0.8  # word-set Jaccard from which a real prompt is a near-duplicate of another
 BINS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0)  # the reliability table's score bins
 # Scored, never refused on: I2P's violence labels come from the images (dark art styles,
 # "shocking"), and on real-style benign prompts (battles, horror posters, anatomy plates)
 # the class fired on 2.5% of the older evaluation set: more than the whole budget.
 SCORED_ONLY = frozenset({"violence"})
 TERM_WEIGHT = 0.5  # a lone list term is weaker evidence than a real prompt
+REAL_WEIGHT = 1.0  # a real prompt benign by rule (diffusiondb.csv), not read one by one
 
 
 def load_examples() -> list[tuple[str, str, str, float]]:
@@ -90,6 +123,8 @@ def load_examples() -> list[tuple[str, str, str, float]]:
             out.append((row["prompt"], "benign", "i2p", 1.0))  # same style, harmless images
     for name in ("parti", "coco", "art"):
         out += [(row["prompt"], "benign", name, 1.0) for row in _csv(SOURCES / f"{name}.csv")]
+    for row in _csv(SOURCES / "diffusiondb.csv"):
+        out.append((row["prompt"], "benign", "diffusiondb", REAL_WEIGHT))
     for row in _csv(ROOT / "tests" / "data" / "prompts.csv"):
         label = "benign" if row["label"] == "benign" else row["category"]
         if label in CLASSES:
@@ -100,12 +135,50 @@ def load_examples() -> list[tuple[str, str, str, float]]:
     for row in (row for path in DEVS for row in _csv(path)):  # twelve languages: the
         if row["category"] in CLASSES:  # benign prompts the thresholds must pass
             out.append((row["prompt"], row["category"], "dev", 1.0))
+    labels = {row["id"]: row for row in _csv(REAL_DEV.with_name("real_prompts_dev_labels.csv"))}
+    for row in _csv(REAL_DEV):
+        label = labels.get(row["id"], {"label": "wrong"})
+        if label["label"] == "right" and label["category"] in CLASSES:
+            out.append((row["prompt"], label["category"], "real_dev", 1.0))
+        elif label["label"] == "wrong" and not SIGNALS.search(row["prompt"]):
+            out.append((row["prompt"], "benign", "real_dev", 1.0))
     for category in CATEGORIES:
         path = POLICY / f"{category}.txt"
         if category in CLASSES and path.is_file():
             out += _terms(read_lines(path), category, "lists")
     out += _terms(read_lines(POLICY / "allowed.txt"), "benign", "lists")
     return out
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def extract_diffusiondb(refl_data: Path) -> list[dict[str, str]]:
+    """``diffusiondb.csv``'s rows from ImageReward's ``data/refl_data.json`` (see the
+    module's docstring for the rule); checks that its first 1,500 distinct prompts are
+    the two halves in ``tests/data``."""
+    seen: set[str] = set()
+    distinct = []
+    for item in json.loads(refl_data.read_text("utf-8")):
+        text = " ".join(item["text"].split())
+        if text not in seen:
+            seen.add(text)
+            distinct.append((item["image"], text))
+    halves = [row["prompt"] for path in REAL_HALVES for row in _csv(path)]
+    first = [text for _, text in distinct[:1500]]
+    assert sorted(first) == sorted(halves), "the halves are not the file's first 1,500"
+    near = [_words(text) for text in halves]
+    lists = PromptPolicy.from_folder(POLICY)  # no classifier: the lists alone
+    rows = []
+    for image, text in distinct[1500:]:
+        if SIGNALS.search(text) or not lists.check(text).allowed:
+            continue
+        words = _words(text)
+        if any(len(words & other) >= NEAR * len(words | other) for other in near):
+            continue
+        rows.append({"source_id": image, "prompt": text})
+    return rows
 
 
 def _terms(lines: list[str], label: str, source: str) -> list[tuple[str, str, str, float]]:
@@ -243,7 +316,21 @@ def main() -> None:
     parser.add_argument(
         "--calibrate", action="store_true", help="keep the weights, choose the thresholds again"
     )
+    parser.add_argument(
+        "--extract-diffusiondb",
+        type=Path,
+        metavar="REFL_DATA_JSON",
+        help="write sources/diffusiondb.csv from ImageReward's data/refl_data.json, then stop",
+    )
     args = parser.parse_args()
+    if args.extract_diffusiondb:
+        rows = extract_diffusiondb(args.extract_diffusiondb)
+        with (SOURCES / "diffusiondb.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, ["source_id", "prompt"], lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        print(f"{len(rows)} prompts written to {SOURCES / 'diffusiondb.csv'}")
+        return
     examples = load_examples()
     trained = [e for e in examples if e[2] not in CALIBRATION]
     if args.calibrate:
