@@ -50,8 +50,8 @@ def test_every_variable_is_a_setting_the_program_accepts(services):
         if name != "worker":
             assert settings.database_is_postgres and settings.queue_url.startswith("redis://")
             assert settings.storage.startswith("s3://") and not settings.local_worker
-    worker_queue = services["worker"]["environment"]["QUEUE"]
-    assert worker_queue == services["bot-1"]["environment"]["QUEUE"]
+    for shared in ("QUEUE", "STORAGE", "S3_ENDPOINT_URL"):  # the workers store the images
+        assert services["worker"]["environment"][shared] == services["bot-1"]["environment"][shared]
 
 
 def test_the_bot_processes_split_the_shards(services):
