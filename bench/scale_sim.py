@@ -3,7 +3,7 @@
     .venv/bin/python bench/scale_sim.py [--workers 16] [--job-seconds 0.25] [--burst 120]
                                         [--seconds 20] [--bot-side] [--bots 2]
                                         [--database postgresql] [--profile FILE]
-                                        [--through-queue]
+                                        [--through-queue] [--compare-bots]
 
 Three processes and a throwaway ``redis-server`` on loopback:
 
@@ -28,7 +28,8 @@ The fake Discord has two shards (its server on shard 1, direct messages on shard
 Discord's formula) and the load alternates between the server and DMs. ``--bots 1``: one
 bot process holds both shards; ``--bots 2``: two processes (``SHARD_COUNT=2``,
 ``SHARD_IDS=0`` and ``1``) share the Redis queue and the store, each taking its shard's
-half. ``--database postgresql`` puts the store on a throwaway PostgreSQL server (Debian's
+half; ``--compare-bots`` measures one bot, then two (each on a fresh store and Redis),
+and prints the ratio of their ceilings. ``--database postgresql`` puts the store on a throwaway PostgreSQL server (Debian's
 binaries, as the tests use) instead of one SQLite file. ``--profile FILE`` runs each bot
 under cProfile (``FILE.0``, ``FILE.1``…). ``--bot-side`` completes
 jobs without verdict and grid, so the bot checks every image and lays out the grid itself
@@ -281,7 +282,8 @@ async def wait_for_bots(fake, bots: list[subprocess.Popen], timeout: float = 120
     await fake.wait_shards_ready(timeout=60)
 
 
-async def run(args: argparse.Namespace, folder: Path) -> None:
+async def run(args: argparse.Namespace, folder: Path) -> float:
+    """One measurement: the phases above; returns the ceiling in images/s."""
     from tests.redis_server import RedisServer
 
     server = RedisServer(folder / "redis")
@@ -338,6 +340,7 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
             f"{args.bots} bot process(es) serve up to {ceiling * IMAGES:.1f} images/s "
             f"({ceiling:.2f} jobs/s of {IMAGES} images)"
         )
+        return ceiling * IMAGES
     finally:
         for process in (workers, *bots):
             if process is not workers and args.profile:
@@ -373,6 +376,9 @@ def main() -> None:
     parser.add_argument("--bot-side", action="store_true", help="checks and grids in the bot")
     parser.add_argument("--profile", metavar="FILE", help="run the bots under cProfile")
     parser.add_argument("--bots", type=int, choices=(1, 2), default=1, help="bot processes")
+    parser.add_argument(
+        "--compare-bots", action="store_true", help="one bot, then two: the ceilings' ratio"
+    )
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
         "--through-queue", action="store_true", help="PNGs in the results (workers elsewhere)"
@@ -387,8 +393,20 @@ def main() -> None:
             )
         )
         return
-    with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(run(args, Path(folder)))
+    if not args.compare_bots:
+        with tempfile.TemporaryDirectory() as folder:
+            asyncio.run(run(args, Path(folder)))
+        return
+    ceilings = {}
+    for bots in (1, 2):  # each on a fresh store, Redis and fake Discord
+        with tempfile.TemporaryDirectory() as folder:
+            ceilings[bots] = asyncio.run(
+                run(argparse.Namespace(**{**vars(args), "bots": bots}), Path(folder))
+            )
+    print(
+        f"two bot processes ÷ one: {ceilings[2] / ceilings[1]:.2f}× "
+        f"({ceilings[2]:.1f} against {ceilings[1]:.1f} images/s, store on {args.database})"
+    )
 
 
 if __name__ == "__main__":

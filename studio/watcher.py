@@ -363,7 +363,10 @@ class JobWatcher:
         and return their rows, not yet inserted."""
         result = status.result
         assert result is not None
-        if all(image.stored for image in result.images):  # the worker wrote them (Job.storage)
+        stored = [image.stored for image in result.images]
+        if any(stored) and not all(stored):
+            raise ValueError("a worker stored some of a result's images and sent the others")
+        if all(stored):  # the worker wrote them (Job.storage)
             image_ids = [_stored_id(image) for image in result.images]
             paths = [self.files.relative_path(image_id) for image_id in image_ids]
         else:
