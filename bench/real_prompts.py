@@ -90,7 +90,9 @@ def main() -> None:
         refused_by_lang = Counter(row["lang"] for row, _ in refused)
         print(
             "  by language (refused / not labelled right / prompts): "
-            + ", ".join(f"{lang} {refused_by_lang[lang]}/{wrong[lang]}/{k}" for lang, k in total.items())
+            + ", ".join(
+                f"{lang} {refused_by_lang[lang]}/{wrong[lang]}/{k}" for lang, k in total.items()
+            )
         )
     if args.list:
         for row, decision in refused:
