@@ -1,0 +1,39 @@
+"""Issue 31, ninth round: real CC0 sentences (Common Voice) in nine other languages."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from studio.moderation.prompts import PromptPolicy
+
+DATA = Path(__file__).resolve().parents[2] / "tests/data"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def policy() -> PromptPolicy:
+    return PromptPolicy.default()
+
+
+def test_development_half_refuses_no_more_than_labelled(policy: PromptPolicy) -> None:
+    labels = {row["id"] for row in _rows("cv_sentences_dev_labels.csv")}
+    refused = {
+        row["id"]
+        for row in _rows("cv_sentences_dev.csv")
+        if not policy.check(row["prompt"]).allowed
+    }
+    assert refused <= labels, sorted(refused - labels)
+    assert len(refused) <= 2
+
+
+def test_right_refusal_stays(policy: PromptPolicy) -> None:
+    for row in _rows("cv_sentences_dev_labels.csv"):
+        if row["label"] == "right":
+            assert not policy.check(row["prompt"]).allowed, row["prompt"]
