@@ -29,9 +29,10 @@ Discord's formula) and the load alternates between the server and DMs. ``--bots 
 bot process holds both shards; ``--bots 2``: two processes (``SHARD_COUNT=2``,
 ``SHARD_IDS=0`` and ``1``) share the Redis queue and the store, each taking its shard's
 half; ``--compare-bots`` measures one bot, then two (each on a fresh store and Redis),
-and prints the ratio of their ceilings. ``--database postgresql`` puts the store on a throwaway PostgreSQL server (Debian's
-binaries, as the tests use) instead of one SQLite file. ``--profile FILE`` runs each bot
-under cProfile (``FILE.0``, ``FILE.1``…). ``--bot-side`` completes
+and prints the ratio of their ceilings. ``--database postgresql`` puts the store on a
+throwaway PostgreSQL server (Debian's binaries, as the tests use) instead of one SQLite
+file. ``--profile FILE`` runs each bot under cProfile (``FILE.0``, ``FILE.1``…).
+``--bot-side`` completes
 jobs without verdict and grid, so the bot checks every image and lays out the grid itself
 (the path before both moved into the workers), for comparison.
 """

@@ -269,6 +269,9 @@ class PromptPolicy:
         their sound (:mod:`studio.moderation.scripts`), added to ``best``; the server's
         allowed phrases (``extra_*``, from ``/mod allow``) override them as they do the
         English lists."""
+        for term in self._names.matches(text):  # first: a full name is shown as the gazetteer's
+            best.setdefault("public_figures", term)
+            break
         if has_unspaced(text):
             for found in self._outside_allowed(text, self._unspaced, extra_unspaced):
                 best.setdefault(found.category, found.term)
@@ -283,9 +286,6 @@ class PromptPolicy:
                 for match in index.matches(reading):
                     if not _inside(match, spans):
                         best.setdefault(match.phrase.category, match.phrase.term)
-        for term in self._names.matches(text):
-            best.setdefault("public_figures", term)
-            break
 
     def _latin_lexicons(
         self,

@@ -229,14 +229,36 @@ _KATAKANA_NAME = re.compile(
 )
 
 
+# The commonest little words of the spaced scripts read by sound: no name's word, and
+# short enough that two of them sound like one ("पर करें", "on it, do", read as
+# "aubrey graham"). They end a run as a comma does.
+_FUNCTION_WORDS = frozenset(
+    word
+    for language in (
+        # Hindi
+        "पर का की के को में से है हैं और तो हो भी यह वह कर करें करे करना करने था थी थे ने ही "
+        "एक इस उस नहीं अब जब तक लिए साथ या कि जो गया गई रहा रही रहे सकता सकती होगा होगी",
+        # Arabic
+        "في من على إلى الى عن مع و أو او ثم هذا هذه ذلك التي الذي كان كانت لا لم لن قد هو هي",
+        # Russian
+        "и в во на не с со по за от до из к у о об а но что как это он она они для при над под",
+    )
+    for word in language.split()
+)
+
+
 def _foreign_runs(text: str) -> Iterator[list[str]]:
     """Runs of consecutive words written in a non-Latin, spaced script, transliterated;
-    a comma or a full stop ends a run ("…सागर, नमक…" is no name)."""
+    a comma or a full stop ends a run ("…सागर, नमक…" is no name), as a little word does."""
     for clause in _CLAUSE.split(text):
         run: list[str] = []
         for token in re.split(r"[\s·・]+", clause):
             letters = [script_of(ch) for ch in token if script_of(ch)]
-            if letters and all(s not in ("LATIN", *UNSPACED) for s in letters):
+            if token.lower() in _FUNCTION_WORDS:
+                if run:
+                    yield run
+                run = []
+            elif letters and all(s not in ("LATIN", *UNSPACED) for s in letters):
                 run.append(anyascii(token).lower())
             elif run:
                 yield run

@@ -30,7 +30,8 @@ def test_development_half_refuses_no_more_than_labelled(policy: PromptPolicy) ->
         if not policy.check(row["prompt"]).allowed
     }
     assert refused <= labels, sorted(refused - labels)
-    assert len(refused) <= 2
+    wrong = {row["id"] for row in _rows("cv_sentences_dev_labels.csv") if row["label"] == "wrong"}
+    assert not refused & wrong, "a labelled wrong refusal is back"  # fixed after round nine
 
 
 def test_right_refusal_stays(policy: PromptPolicy) -> None:

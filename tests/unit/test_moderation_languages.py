@@ -685,3 +685,36 @@ def test_the_euphemism_development_set_keeps_its_numbers(policy):
     refused, missed, _, _ = development_set_errors(policy, "policy_dev_euph5.csv")
     assert len(refused) == 0, refused
     assert len(missed) <= 3, missed
+
+
+@pytest.mark.parametrize(
+    ("prompt", "name"),
+    [  # after round nine: a surname alone, in the script and the case people write it
+        ("Трамп на коне", "трамп"),
+        ("портрет Байдена в саду", "байдена"),
+        ("Макрон танцует", "макрон"),
+        ("Си Цзиньпин на троне", "си цзиньпин"),
+        ("ترامب على حصان", "ترامب"),
+        ("صورة بايدن في الحديقة", "بايدن"),
+        ("ट्रंप घोड़े पर", "ट्रंप"),
+        ("बाइडेन की तस्वीर", "बाइडेन"),
+        ("मस्क मंगल पर", "मस्क"),
+    ],
+)
+def test_surnames_alone_are_found_in_cyrillic_arabic_and_devanagari(policy, prompt, name):
+    decision = policy.check(prompt)
+    assert (decision.category, decision.term) == ("public_figures", name), decision
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "маска на лице, карнавал",  # not Маск
+        "прыжок с трамплина, зимние игры",  # not Трамп
+        "رجل ماسك بالسيف",  # holding a sword: not Musk
+        "अब YouTube पर करें पहले से ज्यादा कमाई",  # "पर करें" sounded like "aubrey graham"
+        "बटन दबाओ, a retro game poster",
+    ],
+)
+def test_everyday_words_near_those_names_pass(policy, prompt):
+    assert policy.check(prompt).allowed, policy.check(prompt)
