@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from data.images import ImageFiles, new_image_id
 from data.jobs import GeneratedImage, Job, Result
@@ -21,12 +22,20 @@ from data.jobs import GeneratedImage, Job, Result
 log = logging.getLogger(__name__)
 
 
+REREAD_SECONDS = 30.0  # how often a job naming another storage makes the worker look again
+
+
 class ResultStorage:
-    """The bot's storage as a worker sees it, with the name read there at start."""
+    """The bot's storage as a worker sees it, with the name read there.
+
+    The name is read at start and again (at most every ``REREAD_SECONDS``) when a job names
+    one this worker has not read: a worker started before the bot first named its storage
+    (``docker compose up`` starts them together) writes there from then on."""
 
     def __init__(self, files: ImageFiles, name: str | None) -> None:
         self.files = files
         self.name = name
+        self._read_at = time.monotonic()
 
     @classmethod
     async def open(cls, files: ImageFiles) -> ResultStorage:
@@ -45,13 +54,26 @@ class ResultStorage:
     async def put(self, job: Job, result: Result) -> Result:
         """The result with its PNGs and grid written to the storage, or as it was when the
         job asks for another storage or a write fails (the bytes then travel)."""
-        if not self.serves(job) or not result.images:
+        if not result.images:
+            return result
+        if job.storage is not None and not self.serves(job):
+            await self._read_again()
+        if not self.serves(job):
             return result
         try:
             return await asyncio.to_thread(self._write, job, result)
         except Exception as error:  # a full disk, an unreachable bucket: the bytes travel
             log.warning("job %s: its images travel through the queue (%s)", job.id, error)
             return result
+
+    async def _read_again(self) -> None:
+        if time.monotonic() - self._read_at < REREAD_SECONDS:
+            return
+        self._read_at = time.monotonic()
+        try:
+            self.name = await asyncio.to_thread(self.files.identity)
+        except OSError as error:
+            log.warning("could not read the name of %s (%s)", self.files.where, error)
 
     async def drop(self, result: Result) -> None:
         """Delete what :meth:`put` wrote for a result the queue did not take."""

@@ -125,3 +125,20 @@ async def test_the_studio_gets_paths_from_its_worker_and_keeps_only_what_rows_re
         assert not outcome.ok and "withheld" in outcome.error
         assert len(checked) == 2 and all(png.startswith(b"\x89PNG") for png in checked)
         assert pngs_in(files) == kept
+
+
+async def test_a_worker_started_before_the_bot_named_the_storage_writes_there_later(
+    tmp_path, monkeypatch
+):
+    """docker compose starts workers and bots together: a worker that found no name yet
+    looks again when a job names one (at most every REREAD_SECONDS)."""
+    from inference import storing
+
+    files = ImageFiles(tmp_path / "shared")
+    storage = await ResultStorage.open(ImageFiles(files.root))
+    assert storage.name is None
+    name = files.identity(create=True)  # the bot starts
+    assert await storage.put(job(name), result()) == result()  # looked a moment ago
+    monkeypatch.setattr(storing, "REREAD_SECONDS", 0.0)
+    written = await storage.put(job(name), result())
+    assert storage.name == name and all(image.stored for image in written.images)
