@@ -138,3 +138,39 @@ def test_the_classifiers_real_training_prompts_are_none_of_the_two_halves():
         words = _words(prompt)
         for other in {o for w in words for o in by_word.get(w, [])}:
             assert len(words & other) < NEAR * len(words | other), prompt
+
+
+# Issue 31, tenth round: the prompts of the development half that the policy allowed and
+# that violate it, labelled by reading all 669 (real_prompts_dev_misses.csv).
+MISSES = rows("real_prompts_dev_misses.csv")
+MISSES_FIXED = {
+    "d041": "public_figures",  # tiffany pisani
+    "d076": "public_figures",  # Dean Martin and Jerry Lewis (died 2017)
+    "d327": "public_figures",  # colin farrell
+    "d464": "public_figures",  # matt berry
+    "d472": "public_figures",  # bully maguire (Tobey Maguire's meme name)
+    "d638": "public_figures",  # corey taylor
+    "d658": "public_figures",  # imogen poots
+    "d699": "public_figures",  # Kevin Smith
+    "d740": "public_figures",  # maya ali
+    "d694": "sexual",  # thigh highs and corset
+}
+
+
+@pytest.mark.parametrize(("id_", "category"), sorted(MISSES_FIXED.items()))
+def test_the_development_halfs_fixed_misses_are_refused(policy, id_, category):
+    assert MISSES[id_]["category"] == category
+    assert LABELS[id_]["label"] == "right"
+    decision = policy.check(PROMPTS[id_]["prompt"])
+    assert (decision.allowed, decision.category) == (False, category), decision
+
+
+def test_the_development_halfs_misses_do_not_grow(policy):
+    """18 misses before the tenth round (76 right refusals: recall 0.81), 8 after: four
+    people dead long before the gazetteer's ten years, Gilbert & George, a mocking spelling
+    of Zuckerberg, "brasil nazario" and Nikolas Cruz."""
+    allowed = {i for i in MISSES if policy.check(PROMPTS[i]["prompt"]).allowed}
+    assert allowed <= MISSES.keys() - MISSES_FIXED.keys()
+    assert len(allowed) <= 8, sorted(allowed)
+    right = sum(row["label"] == "right" for row in LABELS.values())
+    assert right / (right + len(allowed)) >= 0.91
