@@ -64,6 +64,11 @@ def canonical(term: str) -> str:
 
 
 CLAUSE_END = (",", ".", ";", ":", "?", ")", "]")  # a name does not run across these
+# ...but a full stop after an initial or a title is inside a name: "Michael B. Jordan",
+# "J.K. Rowling", "George W. Bush", "Dr. Dre", "Mr. Beast".
+NOT_AN_END = re.compile(
+    r"(?:[a-z]\.)+|(?:mr|mrs|ms|dr|st|sr|jr|prof|gen|sen|gov|rev|sgt|lt|col|capt)\."
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ def views(text: str) -> list[View]:
             breaks, count = set(), 0
             for token, word in zip(raw, words, strict=True):
                 count += len(word.split())
-                if count and token.endswith(CLAUSE_END):
+                if count and token.endswith(CLAUSE_END) and not NOT_AN_END.fullmatch(token):
                     breaks.add(count - 1)
             for squeeze in (False, True):
                 candidate = REPEATS.sub(r"\1", spaced) if squeeze else spaced

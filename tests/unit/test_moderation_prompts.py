@@ -230,3 +230,28 @@ def test_an_operator_adds_lists_and_people_files(tmp_path):
 
 def test_the_gazetteer_holds_thousands_of_people(policy):
     assert len(policy.terms("public_figures")) >= 3000
+
+
+@pytest.mark.parametrize(
+    ("prompt", "name"),
+    [  # a full stop after an initial or a title is inside the name, not a clause's end
+        ("Michael B. Jordan as a knight", "michael b jordan"),
+        ("George W. Bush painting a dog", "george w bush"),
+        ("portrait of J.K. Rowling, oil on canvas", "jk rowling"),
+        ("Dr. Dre in a studio", "dr dre"),
+    ],
+)
+def test_names_with_initials_and_titles_are_found(policy, prompt, name):
+    decision = policy.check(prompt)
+    assert (decision.category, decision.term) == ("public_figures", name), decision
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a sleeping cat. Bush in the garden, watercolor",  # a word's full stop ends it
+        "plan B. Jordan river at dawn",  # read as one run, and still no name in it
+    ],
+)
+def test_other_full_stops_still_part_words_that_are_no_name(policy, prompt):
+    assert policy.check(prompt).allowed, policy.check(prompt)
