@@ -8,8 +8,10 @@ relative paths in the ``images`` rows, so moving between them is a copy of the f
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,8 @@ import aiosqlite
 
 from data import private
 from data.private import FILE_MODE
+
+log = logging.getLogger(__name__)
 
 IDENTITY = ".storage-id"  # the storage's random name (ImageFiles.identity)
 
@@ -69,6 +73,17 @@ class ImageFiles:
         self.write_path(relative, png)
         return relative
 
+    def write_all(self, image_ids: list[str], pngs: list[bytes]) -> list[str]:
+        """Write a job's PNG files; on an error none of them is left behind."""
+        paths: list[str] = []
+        try:
+            for image_id, png in zip(image_ids, pngs, strict=True):
+                paths.append(self.write(image_id, png))
+        except OSError:
+            self.remove_all(paths)
+            raise
+        return paths
+
     def write_path(self, relative: str, data: bytes) -> None:
         target = self.root / relative
         private.make_dir(target.parent)
@@ -89,12 +104,15 @@ class ImageFiles:
         configured alike. ``create``: the bot names a storage that has no name yet (the
         first writer wins); a worker never does. None: no name (yet)."""
         try:
-            return self.read_path(IDENTITY).decode("ascii").strip() or None
+            return self._read_identity()
         except FileNotFoundError:
             if not create:
                 return None
         self._create_identity(secrets.token_hex(16))
-        return self.read_path(IDENTITY).decode("ascii").strip()
+        return self._read_identity()
+
+    def _read_identity(self) -> str | None:
+        return self.read_path(IDENTITY).decode("ascii").strip() or None
 
     def _create_identity(self, name: str) -> None:
         target = self.root / IDENTITY
@@ -109,6 +127,15 @@ class ImageFiles:
     def remove(self, relative: str) -> None:
         """Delete a file written for rows that were never committed."""
         (self.root / relative).unlink(missing_ok=True)
+
+    def remove_all(self, paths: Iterable[str]) -> None:
+        """Delete files no row references, as far as possible: one that cannot be deleted
+        is logged, not raised (the caller is cleaning up after something else)."""
+        for path in paths:
+            try:
+                self.remove(path)
+            except OSError as error:
+                log.warning("could not delete %s from %s (%s)", path, self.where, error)
 
     def read(self, record: ImageRecord) -> bytes:
         return self.read_path(record.path)

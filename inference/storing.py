@@ -32,21 +32,18 @@ class ResultStorage:
     one this worker has not read: a worker started before the bot first named its storage
     (``docker compose up`` starts them together) writes there from then on."""
 
-    def __init__(self, files: ImageFiles, name: str | None) -> None:
+    def __init__(self, files: ImageFiles) -> None:
         self.files = files
-        self.name = name
-        self._read_at = time.monotonic()
+        self.name: str | None = None
+        self._read_at = 0.0
 
     @classmethod
     async def open(cls, files: ImageFiles) -> ResultStorage:
         """The storage and its name; unnamed (no bot has used it yet) or unreadable, the
-        worker sends bytes until it is started again."""
-        try:
-            name = await asyncio.to_thread(files.identity)
-        except OSError as error:
-            log.warning("results travel in the queue: %s is unreadable (%s)", files.where, error)
-            name = None
-        return cls(files, name)
+        bytes travel until a job names it and the name can be read."""
+        storage = cls(files)
+        await storage._read()
+        return storage
 
     def serves(self, job: Job) -> bool:
         return self.name is not None and job.storage == self.name
@@ -67,8 +64,10 @@ class ResultStorage:
             return result
 
     async def _read_again(self) -> None:
-        if time.monotonic() - self._read_at < REREAD_SECONDS:
-            return
+        if time.monotonic() - self._read_at >= REREAD_SECONDS:
+            await self._read()
+
+    async def _read(self) -> None:
         self._read_at = time.monotonic()
         try:
             self.name = await asyncio.to_thread(self.files.identity)
@@ -78,29 +77,22 @@ class ResultStorage:
     async def drop(self, result: Result) -> None:
         """Delete what :meth:`put` wrote for a result the queue did not take."""
         if result.stored_paths:
-            await asyncio.to_thread(self._remove, result.stored_paths)
+            await asyncio.to_thread(self.files.remove_all, result.stored_paths)
 
     def _write(self, job: Job, result: Result) -> Result:
-        written: list[str] = []
-        try:
-            images = []
-            for image in result.images:
-                image_id = new_image_id()
-                written.append(self.files.write(image_id, image.png))
-                images.append(GeneratedImage(seed=image.seed, image_id=image_id, path=written[-1]))
-            grid_path = None
-            if result.grid is not None:
-                grid_path = self.files.grid_path(job.id)
-                self.files.write_path(grid_path, result.grid)
-                written.append(grid_path)
-        except OSError:
-            self._remove(written)  # all of a result's files, or none of them
-            raise
-        return result.model_copy(update={"images": images, "grid": None, "grid_path": grid_path})
-
-    def _remove(self, paths: list[str]) -> None:
-        for path in paths:
+        """All of a result's files, or none of them."""
+        image_ids = [new_image_id() for _ in result.images]
+        paths = self.files.write_all(image_ids, [image.png for image in result.images])
+        grid_path = None
+        if result.grid is not None:
+            grid_path = self.files.grid_path(job.id)
             try:
-                self.files.remove(path)
+                self.files.write_path(grid_path, result.grid)
             except OSError:
-                log.warning("could not delete %s from %s", path, self.files.where)
+                self.files.remove_all(paths)
+                raise
+        images = [
+            GeneratedImage(seed=image.seed, image_id=image_id, path=path)
+            for image, image_id, path in zip(result.images, image_ids, paths, strict=True)
+        ]
+        return result.model_copy(update={"images": images, "grid": None, "grid_path": grid_path})

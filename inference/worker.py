@@ -199,7 +199,7 @@ class Worker:
         if self.storage is not None:  # every job's files at once, each in its own thread
             jobs = batch.jobs
             stored = await asyncio.gather(*(self._store(job, outcomes[job.id]) for job in jobs))
-            outcomes.update(zip((job.id for job in batch.jobs), stored, strict=True))
+            outcomes.update(zip([job.id for job in jobs], stored, strict=True))
         try:
             for job in batch.jobs:
                 batch.progress.current.pop(job.id, None)  # reported: its lease ends with it

@@ -372,7 +372,7 @@ class JobWatcher:
         else:
             image_ids = [new_image_id() for _ in result.images]
             paths = await asyncio.to_thread(
-                self._write_all, image_ids, [image.png for image in result.images]
+                self.files.write_all, image_ids, [image.png for image in result.images]
             )
         return [
             ImageRecord(
@@ -430,8 +430,10 @@ class JobWatcher:
     async def _grid(self, result: Result | None) -> bytes | None:
         """The worker's grid of a result, sent along or stored (None: the delivery lays it
         out, e.g. when a stored grid was lost)."""
-        if result is None or result.grid_path is None:
-            return None if result is None else result.grid
+        if result is None:
+            return None
+        if result.grid_path is None:
+            return result.grid
         try:
             return await asyncio.to_thread(self.files.read_path, result.grid_path)
         except OSError as error:
@@ -443,26 +445,7 @@ class JobWatcher:
         images withheld here or of a job forgotten meanwhile."""
         kept = {record.path for record in produced}
         unused = [path for path in result.stored_paths if path not in kept]
-        await asyncio.to_thread(self._remove_all, unused)
-
-    def _remove_all(self, paths: list[str]) -> None:
-        for path in paths:
-            try:
-                self.files.remove(path)
-            except OSError as error:
-                log.warning("could not delete %s (%s)", path, error)
-
-    def _write_all(self, image_ids: list[str], pngs: list[bytes]) -> list[str]:
-        """Write a job's PNG files; on an error none of them is left behind."""
-        paths: list[str] = []
-        try:
-            for image_id, png in zip(image_ids, pngs, strict=True):
-                paths.append(self.files.write(image_id, png))
-        except OSError:
-            for path in paths:
-                self.files.remove(path)
-            raise
-        return paths
+        await asyncio.to_thread(self.files.remove_all, unused)
 
     def _storage_failed(self, job_id: str, error: OSError) -> None:
         """A full disk or a read-only folder: keep the job open, and say so once per job."""

@@ -254,11 +254,8 @@ def _foreign_runs(text: str) -> Iterator[list[str]]:
         run: list[str] = []
         for token in re.split(r"[\s·・]+", clause):
             letters = [script_of(ch) for ch in token if script_of(ch)]
-            if token.lower() in _FUNCTION_WORDS:
-                if run:
-                    yield run
-                run = []
-            elif letters and all(s not in ("LATIN", *UNSPACED) for s in letters):
+            foreign = letters and all(s not in ("LATIN", *UNSPACED) for s in letters)
+            if foreign and token.lower() not in _FUNCTION_WORDS:
                 run.append(anyascii(token).lower())
             elif run:
                 yield run
