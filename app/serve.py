@@ -9,7 +9,8 @@ import logging
 import shlex
 import signal
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.api.server import HttpAdapter
 from app.runtime import Adapter, Runtime
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from app.discord.client import DiscordAdapter
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def curl_example(url: str, key: str, size: str) -> str:
@@ -39,10 +41,23 @@ def serve(settings: Settings, *, discord: bool, api: bool, local_key: bool = Fal
           note: str = "") -> int:  # fmt: skip
     """Serve until a signal; 2 with one sentence when an adapter cannot run as configured."""
     try:
-        return asyncio.run(_serve(settings, discord=discord, api=api, local_key=local_key,
-                                  note=note))  # fmt: skip
+        return run_loop(_serve(settings, discord=discord, api=api, local_key=local_key,
+                               note=note))  # fmt: skip
     except KeyboardInterrupt:
         return 130
+
+
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run the serving processes' event loop: uvloop's where it is installed (Linux, macOS).
+
+    Most of the bot's own CPU per delivered image is event-loop and socket work (Discord's
+    REST calls, the gateway, Redis, aiosqlite's hand-overs): libuv's loop does it in C
+    (``bench/scale_sim.py``, bench/RESULTS.md). Elsewhere asyncio's loop serves the same."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 def http_adapter(settings: Settings, bot: DiscordAdapter | None, **options) -> HttpAdapter:

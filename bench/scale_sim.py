@@ -85,14 +85,14 @@ async def simulated_workers(
     import redis
     from PIL import Image
 
-    from data.grids import grid_png
+    from data.grids import grid_jpeg
     from data.images import ImageFiles
     from data.jobs import GeneratedImage, OutputVerdict, Result
     from data.queue import open_queue
     from inference.storing import ResultStorage
 
     pngs = premade_pngs()
-    grid = grid_png([Image.open(io.BytesIO(png)) for png in pngs])
+    grid = grid_jpeg([Image.open(io.BytesIO(png)) for png in pngs])
     storage: list[ResultStorage] = []  # opened at the first job: the bot has named it then
 
     async def work(index: int) -> None:
@@ -171,7 +171,7 @@ def make_fake():
 
         def record(self, call) -> None:
             webhook = call.method == "POST" and call.path.startswith("/webhooks/")
-            if webhook and call.ok and call.files and call.files[0].filename == "grid.png":
+            if webhook and call.ok and call.files and call.files[0].filename == "grid.jpg":
                 self.delivered.setdefault(call.path.rsplit("/", 1)[1], call.time)
             call.files = []
             call.index = len(self.calls)

@@ -66,7 +66,7 @@ class ImageFiles:
 
     def grid_path(self, job_id: str) -> str:
         """Where a worker leaves a job's grid for the bot's first delivery (then deleted)."""
-        return f"grids/{job_id}.png"
+        return f"grids/{job_id}.jpg"
 
     def write(self, image_id: str, png: bytes) -> str:
         relative = self.relative_path(image_id)

@@ -64,7 +64,7 @@ class PostProcessor:
         seeds = job.image_seeds()
         checking = self.checker is not None and job.output_rules.any
         checks = [_threads.submit(self._check, job, image) for image in images] if checking else []
-        grid = _threads.submit(grids.grid_png, images)
+        grid = _threads.submit(grids.grid_jpeg, images)
         prompts = [job.prompt_for(i) for i in range(len(images))]
         pngs = list(_threads.map(self.png, [job] * len(images), images, seeds, prompts))
         verdict = _verdict(first_flagged(check.result() for check in checks)) if checking else None

@@ -44,7 +44,7 @@ def form(payload: dict, file: bytes | None = None) -> aiohttp.FormData:
     data = aiohttp.FormData()
     data.add_field("payload_json", json.dumps(payload), content_type="application/json")
     if file is not None:
-        data.add_field("files[0]", file, filename="grid.png", content_type="image/png")
+        data.add_field("files[0]", file, filename="grid.jpg", content_type="image/jpeg")
     return data
 
 

@@ -293,7 +293,7 @@ class OpenButton(ImageButton, action=custom_ids.OPEN):
         limit = fitting.upload_limit(interaction.filesize_limit)
         upload = await asyncio.to_thread(fitting.fit, png, f"imagine-{image.id}", limit)
         text = f"Image #{image.position} <@{interaction.user.id}>"
-        if upload.lossy:
+        if upload.reduced:
             text += "\n" + await full_size.note(bot.studio, image, len(png), limit)
         await interaction.followup.send(
             text,
@@ -386,13 +386,13 @@ class ReopenButton(ImageButton, action=custom_ids.REOPEN):
         made = await Library.of(bot.studio).reopen(interaction.user.id, self.image_id)
         await interaction.response.defer(ephemeral=True, thinking=True)  # a grid to make
         grid = await asyncio.to_thread(
-            lambda: render.grid_png([bot.studio.files.read(image) for image in made])
+            lambda: render.grid_jpeg([bot.studio.files.read(image) for image in made])
         )
         limit = fitting.upload_limit(interaction.filesize_limit)
         upload = await asyncio.to_thread(fitting.fit, grid, render.GRID_STEM, limit)
         kind = "generate" if made[0].parent_id is None else "vary"
         await interaction.followup.send(
-            render.GRID_NOTE.strip() if upload.lossy else discord.utils.MISSING,
+            render.GRID_NOTE.strip() if upload.reduced else discord.utils.MISSING,
             embed=render.result_embed(made, made[0].owner_id, kind, upload.filename),
             file=discord.File(io.BytesIO(upload.data), filename=upload.filename),
             view=result_view(made),

@@ -307,7 +307,7 @@ class Delivery:
         else:
             if pngs is None:
                 pngs = await asyncio.to_thread(self._read, outcome.images)
-            grid = await asyncio.to_thread(render.grid_png, pngs)  # 0.1–1 s of CPU
+            grid = await asyncio.to_thread(render.grid_jpeg, pngs)  # 0.1–1 s of CPU
         limit = self._upload_limit(outcome.job.origin)
         return await asyncio.to_thread(fitting.fit, grid, render.GRID_STEM, limit)
 
@@ -323,7 +323,7 @@ class Delivery:
                 f"failed: {outcome.error}. Your credit was refunded."
             )
             return text, {"allowed_mentions": mentions}
-        content = f"<@{user_id}>" + (render.GRID_NOTE if upload.lossy else "")
+        content = f"<@{user_id}>" + (render.GRID_NOTE if upload.reduced else "")
         return content, {
             "embed": render.result_embed(
                 outcome.images, user_id, outcome.job.kind, upload.filename

@@ -1,9 +1,11 @@
-"""Images that fit Discord's upload limit: the PNG when it fits, else a JPEG that does.
+"""Images that fit Discord's upload limit: the file as made when it fits, else a JPEG that
+does.
 
 Discord refuses a message whose file is over the interaction's ``attachment_size_limit``
-(10 MiB on a server without boosts). A 2×2 grid of four 1024² images is 6–12 MiB as a
-PNG, a 2048² upscale up to 12 MiB: those go as a high-quality JPEG of the same pixels
-(lower quality, then fewer pixels, only as far as needed), and the message says so.
+(10 MiB on a server without boosts). A 2048² upscale is up to 12 MiB as a PNG: it goes as
+a high-quality JPEG of the same pixels (lower quality, then fewer pixels, only as far as
+needed), and the message says so. The result grid is a JPEG already (``data.grids``); it
+is reduced the same way for a smaller limit.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PIL import Image
 
 from app.discord import limits
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 QUALITIES = (95, 90, 85, 80, 70)
 SCALES = (0.75, 0.5, 0.35, 0.25)
 
@@ -23,7 +26,7 @@ SCALES = (0.75, 0.5, 0.35, 0.25)
 class Upload:
     data: bytes
     filename: str
-    lossy: bool  # a JPEG copy: the PNG was over the limit
+    reduced: bool  # a JPEG made to fit: the file as made was over the limit
 
 
 def upload_limit(known: int | None) -> int:
@@ -31,21 +34,22 @@ def upload_limit(known: int | None) -> int:
     return known if known and known > 0 else limits.UPLOAD
 
 
-def fit(png: bytes, stem: str, limit: int) -> Upload:
-    """``stem``.png when it is within ``limit`` bytes, else ``stem``.jpg that is (CPU-bound:
-    run it in a thread)."""
-    if len(png) <= limit:
-        return Upload(png, f"{stem}.png", lossy=False)
-    image = Image.open(io.BytesIO(png)).convert("RGB")
+def fit(made: bytes, stem: str, limit: int) -> Upload:
+    """``made`` (a PNG or a JPEG) as ``stem``.png or .jpg when it is within ``limit`` bytes,
+    else ``stem``.jpg that is (CPU-bound: run it in a thread)."""
+    if len(made) <= limit:
+        extension = "png" if made.startswith(PNG_SIGNATURE) else "jpg"
+        return Upload(made, f"{stem}.{extension}", reduced=False)
+    image = Image.open(io.BytesIO(made)).convert("RGB")
     for quality in QUALITIES:
         jpeg = _jpeg(image, quality)
         if len(jpeg) <= limit:
-            return Upload(jpeg, f"{stem}.jpg", lossy=True)
+            return Upload(jpeg, f"{stem}.jpg", reduced=True)
     for scale in SCALES:
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         jpeg = _jpeg(image.resize(size, Image.Resampling.LANCZOS), QUALITIES[-1])
         if len(jpeg) <= limit:
-            return Upload(jpeg, f"{stem}.jpg", lossy=True)
+            return Upload(jpeg, f"{stem}.jpg", reduced=True)
     raise ValueError(f"no JPEG of this image fits in {limit} bytes")
 
 

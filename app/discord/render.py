@@ -16,19 +16,19 @@ from data.jobs import JobState
 from studio.watcher import JobUpdate
 
 GRID_STEM = "grid"
-GRID_FILENAME = "grid.png"
+GRID_FILENAME = grids.FILENAME
 GRID_NOTE = (
-    "\n-# The grid is a JPEG: as a PNG it is over Discord's upload limit here. "
+    "\n-# The grid is reduced to fit Discord's upload limit here. "
     "U1–U4 open each image at full quality."
 )
 PREVIEW_FILENAME = "preview.jpg"
 TITLE_LIMIT = 256
 
 
-def grid_png(pngs: Sequence[bytes], gap: int = grids.GAP) -> bytes:
+def grid_jpeg(pngs: Sequence[bytes], gap: int = grids.GAP) -> bytes:
     """Up to four images on a 2×2 grid (one or two images: a single row). Workers send
     the grid with the result; this makes it from stored PNGs when none came."""
-    return grids.grid_png([Image.open(io.BytesIO(png)) for png in pngs], gap)
+    return grids.grid_jpeg([Image.open(io.BytesIO(png)) for png in pngs], gap)
 
 
 def status_line(prompt: str, update: JobUpdate | None) -> str:

@@ -44,7 +44,7 @@ def posts_per_image(fake: FakeDiscord) -> Counter[str]:
         if call.method != "POST" or not call.ok or not isinstance(call.json, dict):
             continue
         body = call.json.get("data", call.json) if call.path.endswith("/callback") else call.json
-        if not call.files or call.files[0].filename != "grid.png":
+        if not call.files or call.files[0].filename != "grid.jpg":
             continue
         ids = {
             component["custom_id"].rsplit(":", 1)[-1]

@@ -190,7 +190,7 @@ RESULT_TIMEOUT = 90  # the worker process loads torch first
 
 
 def is_result(call) -> bool:
-    return bool(call.files) and call.files[0].filename == "grid.png"
+    return bool(call.files) and call.files[0].filename == "grid.jpg"
 
 
 def custom_ids(message: dict) -> list[str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from data.grids import grid_png
+from data.grids import grid_jpeg
 from data.jobs import GeneratedImage, OutputVerdict, Result
 from data.queue import open_queue
 from data.store import Store
@@ -63,7 +63,7 @@ async def _complete(queue, count: int, claimed: list) -> list[str]:
     """A GPU worker's part, without the GPU: complete the ``claimed`` jobs, then claim and
     complete more, ``count`` in all."""
     pngs = [_tiny_png(colour) for colour in ("red", "green", "blue", "white")]
-    grid = grid_png([Image.open(io.BytesIO(png)) for png in pngs])
+    grid = grid_jpeg([Image.open(io.BytesIO(png)) for png in pngs])
     done: list[str] = []
     while len(done) < count:
         claim = claimed.pop() if claimed else await queue.claim("sim-gpu", 60)

@@ -81,7 +81,7 @@ async def test_an_expired_token_posts_the_result_in_the_channel(studio: Studio):
     assert posted.json["content"] == f"<@{ALICE}>"
     assert posted.json["allowed_mentions"] == {"parse": [], "users": [ALICE]}
     assert posted.json["embeds"][0]["title"] == "@everyone look"
-    results = [c for c in fake.calls if c.files and c.files[0].filename == "grid.png" and c.ok]
+    results = [c for c in fake.calls if c.files and c.files[0].filename == "grid.jpg" and c.ok]
     assert len(results) == 1  # posted once, not also as a followup
 
 

@@ -62,7 +62,7 @@ async def test_an_expired_private_result_for_closed_dms_waits_in_history(fake, t
         assert notice.json["allowed_mentions"] == {"parse": [], "users": [ALICE]}
         nothing_private_in(notice)
         assert dm_refusals(fake), "a DM was tried first"
-        grids = [c for c in fake.calls if c.files and c.files[0].filename == "grid.png" and c.ok]
+        grids = [c for c in fake.calls if c.files and c.files[0].filename == "grid.jpg" and c.ok]
         assert grids == []  # the result was shown nowhere
 
         async def delivered() -> bool:

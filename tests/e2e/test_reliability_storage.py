@@ -121,10 +121,14 @@ async def test_the_local_worker_stores_the_images_and_the_bot_only_posts_them(
     try:
         inter = await fake.slash_command("imagine", {"prompt": "a red fox"}, user_id=ALICE)
         result = await inter.wait_followup(is_result, timeout=RESULT_TIMEOUT)
-        assert result.files and result.files[0].data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert result.files and result.files[0].data[:3] == b"\xff\xd8\xff"  # the JPEG grid
         rows = await bot.studio.store.fetchall("SELECT path FROM images")
         assert len(rows) == settings.images_per_prompt and written == []
-        stored = {str(p.relative_to(settings.data_dir)) for p in settings.data_dir.rglob("*.png")}
+        stored = {
+            str(p.relative_to(settings.data_dir))
+            for p in settings.data_dir.rglob("*")
+            if p.suffix in (".png", ".jpg")
+        }
         assert stored == {path for (path,) in rows}  # no grid left behind
     finally:
         await stop_bot(bot, task)

@@ -64,7 +64,7 @@ async def test_a_transparent_png_inpaints_exactly_its_transparent_area(studio: S
     original = await stored_image(studio, source_id)
     for edited in await result_images(studio, job.id):
         assert (edited[:, 32:] == original[:, 32:]).all()
-    assert posted.files[0].filename == "grid.png"
+    assert posted.files[0].filename == "grid.jpg"
     assert await studio.balance(ALICE) == studio.settings.welcome_credits - 2
 
 

@@ -109,7 +109,7 @@ async def test_edit_in_the_browser_from_a_discord_result_and_back(fake, tmp_path
 
 
 def is_result_message(message: dict) -> bool:
-    return any(a["filename"] == "grid.png" for a in message.get("attachments", []))
+    return any(a["filename"] == "grid.jpg" for a in message.get("attachments", []))
 
 
 async def test_without_an_http_server_edit_says_how_to_turn_the_editor_on(fake, tmp_path, engine):

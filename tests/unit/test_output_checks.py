@@ -77,11 +77,11 @@ def test_a_flagged_job_gets_its_verdict_and_no_pngs(gateless):
 
 
 def test_the_worker_lays_out_the_grid_the_bot_would_have_made():
-    from app.discord.render import grid_png
+    from app.discord.render import grid_jpeg
 
     images = [COFFEE, WHEEL.resize(COFFEE.size), COFFEE.rotate(90), COFFEE.rotate(180)]
     result = PostProcessor("tiny").finish(make_job("j", n=4), images, 0.1)
-    made_by_the_bot = grid_png([image.png for image in result.images])
+    made_by_the_bot = grid_jpeg([image.png for image in result.images])
     assert result.grid == made_by_the_bot  # the same pixels, compressed the same way
     assert Image.open(io.BytesIO(result.grid)).size == (2 * 600 + 4, 2 * 400 + 4)
 

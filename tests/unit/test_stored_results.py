@@ -36,18 +36,22 @@ def result() -> Result:
 
 
 def pngs_in(files: ImageFiles) -> set[str]:
-    return {str(p.relative_to(files.root)) for p in files.root.rglob("*.png")}
+    return {
+        str(p.relative_to(files.root))
+        for p in files.root.rglob("*")
+        if p.suffix in (".png", ".jpg")  # the images and the grid
+    }
 
 
 def test_a_result_with_stored_images_crosses_the_queue_as_paths():
     stored = Result(
         job_id="j1", model="tiny", width=64, height=64, seconds=0.1,
         images=[GeneratedImage(seed=7, image_id="0123456789ab", path="images/01/0123456789ab.png")],
-        grid_path="grids/j1.png",
+        grid_path="grids/j1.jpg",
     )  # fmt: skip
     data = stored.to_bytes()
     assert Result.from_bytes(data) == stored and len(data) < 400
-    assert stored.stored_paths == ["images/01/0123456789ab.png", "grids/j1.png"]
+    assert stored.stored_paths == ["images/01/0123456789ab.png", "grids/j1.jpg"]
     sent = result()  # the bytes travel as before, and read back the same
     assert Result.from_bytes(sent.to_bytes()) == sent and sent.stored_paths == []
 
@@ -109,7 +113,7 @@ async def test_the_studio_gets_paths_from_its_worker_and_keeps_only_what_rows_re
         kept = {image.path for image in outcome.images}
         assert pngs_in(files) == kept  # the grid was read and deleted
         shown = [Image.open(io.BytesIO(files.read(image))) for image in outcome.images]
-        assert outcome.grid == grids.grid_png(shown)  # the worker's grid, read back
+        assert outcome.grid == grids.grid_jpeg(shown)  # the worker's grid, read back
 
         # The bot's own check (this worker checks nothing) reads the stored PNGs, and a
         # withheld job's files are deleted with its refund.

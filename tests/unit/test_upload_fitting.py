@@ -1,7 +1,9 @@
 """Results at real sizes stay within Discord's upload limit (1024² noise: the worst case).
 
 A 2×2 PNG grid of four 1024² noise images is over 12 MiB, over the 10 MiB that an
-interaction on a server without boosts may carry; Discord would refuse the result.
+interaction on a server without boosts may carry; Discord would refuse the result. The
+grid is made as a JPEG (data/grids.py), which fits as made; a PNG over the limit (a 2048²
+upscale) goes as a JPEG of the same pixels.
 """
 
 from __future__ import annotations
@@ -23,28 +25,37 @@ def noise_png(side: int, seed: int) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def grid() -> bytes:
-    return render.grid_png([noise_png(1024, seed) for seed in range(4)])
+def pngs() -> list[bytes]:
+    return [noise_png(1024, seed) for seed in range(4)]
 
 
-def test_a_grid_of_four_1024_noise_images_goes_as_a_jpeg_within_the_limit(grid: bytes):
-    assert len(grid) > limits.UPLOAD  # as a PNG Discord would refuse it
+@pytest.fixture(scope="module")
+def grid(pngs: list[bytes]) -> bytes:
+    return render.grid_jpeg(pngs)
+
+
+def test_a_grid_of_four_1024_noise_images_is_a_jpeg_within_the_limit_as_made(
+    pngs: list[bytes], grid: bytes
+):
+    as_png = io.BytesIO()
+    Image.open(io.BytesIO(grid)).save(as_png, format="PNG", compress_level=1)
+    assert len(as_png.getvalue()) > limits.UPLOAD  # as a PNG Discord would refuse it
     upload = fitting.fit(grid, render.GRID_STEM, limits.UPLOAD)
-    assert upload.lossy and upload.filename == "grid.jpg"
-    assert len(upload.data) <= limits.UPLOAD
+    assert upload == fitting.Upload(grid, "grid.jpg", reduced=False)  # sent as it is
     shown = Image.open(io.BytesIO(upload.data))
-    assert shown.format == "JPEG" and shown.size == Image.open(io.BytesIO(grid)).size
+    assert shown.format == "JPEG" and shown.size == (2 * 1024 + 4, 2 * 1024 + 4)
 
 
 def test_a_smaller_limit_gets_fewer_pixels_rather_than_a_refusal(grid: bytes):
     upload = fitting.fit(grid, render.GRID_STEM, 1024 * 1024)
     assert len(upload.data) <= 1024 * 1024 and upload.filename == "grid.jpg"
+    assert upload.reduced
 
 
 def test_a_png_within_the_limit_is_sent_as_it_is():
     png = noise_png(1024, 7)  # about 3 MiB
     upload = fitting.fit(png, "imagine-x", limits.UPLOAD)
-    assert upload == fitting.Upload(png, "imagine-x.png", lossy=False)
+    assert upload == fitting.Upload(png, "imagine-x.png", reduced=False)
     assert fitting.upload_limit(None) == fitting.upload_limit(0) == limits.UPLOAD
     assert fitting.upload_limit(25 * 1024 * 1024) == 25 * 1024 * 1024
 
@@ -54,4 +65,5 @@ def test_a_full_size_2048_upscale_over_the_limit_goes_as_a_full_size_jpeg():
     assert len(png) > limits.UPLOAD
     upload = fitting.fit(png, "imagine-x", limits.UPLOAD)
     assert upload.filename == "imagine-x.jpg" and len(upload.data) <= limits.UPLOAD
+    assert upload.reduced
     assert Image.open(io.BytesIO(upload.data)).size == (2048, 2048)
