@@ -40,9 +40,15 @@ COGS = (
 
 
 def intents(settings: Settings) -> discord.Intents:
-    wanted = discord.Intents.default()
-    wanted.message_content = settings.message_content  # reply-to-edit reads replies' text
-    return wanted
+    """The events the bot listens to, and no others: a busy server's typing, voice and
+    presence traffic would each be parsed and dropped (``Intents.default()`` asks for them)."""
+    return discord.Intents(
+        guilds=True,  # the servers and their channels
+        guild_messages=True,  # reply-to-edit; deleted gallery posts (on_raw_message_delete)
+        dm_messages=True,  # reply-to-edit in direct messages (ALLOW_DMS)
+        guild_reactions=True,  # the gallery's votes
+        message_content=settings.message_content,  # reply-to-edit reads replies' text
+    )
 
 
 def point_at(settings: Settings) -> None:
@@ -60,6 +66,9 @@ class ImagineBot(commands.Bot):
             command_prefix=commands.when_mentioned,
             intents=intents(settings),
             allowed_mentions=discord.AllowedMentions.none(),  # echoed prompts never ping
+            # No message cache: every listener takes raw events or the message in the
+            # event, and a cache of 1,000 is searched one by one on each deletion.
+            max_messages=None,
             help_command=None,
             # Where Discord offers the slash commands: servers, and DMs only with ALLOW_DMS
             # (the studio refuses DM requests too, for clients that send them anyway).
