@@ -174,3 +174,49 @@ def test_the_development_halfs_misses_do_not_grow(policy):
     assert len(allowed) <= 8, sorted(allowed)
     right = sum(row["label"] == "right" for row in LABELS.values())
     assert right / (right + len(allowed)) >= 0.91
+
+
+# Issue 31, eleventh round: the gazetteer grown by kind (actors, musicians, politicians of
+# many countries, TV presenters, YouTubers). The development half's misses left after the
+# tenth round are all outside the gazetteer's scope (people dead long ago, an artist duo, a
+# mocking spelling, a criminal), so these are people of the same kinds as its misses, named
+# as users of the Stable Diffusion Discord named them; each was allowed before this round.
+NEW_PEOPLE = [
+    "richard madden as a medieval king, portrait, highly detailed",
+    "portrait of viktor yanukovych in a golden palace, oil painting",
+    "nursultan nazarbayev riding a horse on the steppe, cinematic",
+    "gemma chan as an elven queen, fantasy art, artstation",
+    "trent reznor playing a synthesizer in a dark studio, 35mm photo",
+    "sia furler full body photo shoot in leotard",  # from diffusiondb.csv (not a half)
+    "larry david as a pirate",  # likewise
+    "karl pilkington as an astronaut, film still",
+    "arijit singh singing on a stage, concert photography",
+    "ekrem imamoglu giving a speech, news photo",
+]
+
+
+@pytest.mark.parametrize("prompt", NEW_PEOPLE)
+def test_the_eleventh_rounds_people_are_refused(policy, prompt):
+    decision = policy.check(prompt)
+    assert (decision.allowed, decision.category) == (False, "public_figures"), decision
+
+
+# What the entries must not catch: a sitcom's name, a German word and weapon one letter
+# from a rapper's name, everyday words that are surnames (boric acid and a painter Kirchner
+# were refused before this round: "boric" and "kirchner" alone are no longer entries).
+NEW_PEOPLE_TRAPS = [
+    "Stalin in an episode of Seinfeld",  # the show, not the comedian (no "seinfeld" alone)
+    "a knight holding a morgenstern, fantasy art",  # not the rapper Morgenshtern
+    "the undertaker's parlour in a victorian town, gloomy painting",
+    "a sturgeon in a river, wildlife photo",
+    "an elephant tusk carving, museum photo",
+    "a bottle of boric acid on a shelf, product shot",
+    "a cup of zucchero and coffee, italian cafe",
+    "by ernst ludwig kirchner, expressionist street scene",
+]
+
+
+@pytest.mark.parametrize("prompt", NEW_PEOPLE_TRAPS)
+def test_the_eleventh_rounds_traps_stay_allowed(policy, prompt):
+    decision = policy.check(prompt)
+    assert decision.allowed, decision
