@@ -80,7 +80,8 @@ class Runtime:
         credits = CreditRules(
             settings.welcome_credits, settings.monthly_credits, settings.pack_credits
         )
-        moderator = Moderator(store, moderation_defaults(settings))
+        bell = settings_bell(queue)
+        moderator = Moderator(store, moderation_defaults(settings), bell=bell)
         watcher = JobWatcher(
             store,
             queue,
@@ -101,7 +102,7 @@ class Runtime:
             unavailable=(lambda: worker.unavailable) if worker else (lambda: None),
             shared_rate_counts=shared_rate_counts(queue),
             member_roles=member_roles,
-            settings_bell=settings_bell(queue),
+            settings_bell=bell,
         )
         runtime = cls(settings, store, queue, watcher, studio, worker)
         if worker:
@@ -116,9 +117,9 @@ class Runtime:
             self.adapters.append(adapter)
             await adapter.start(self.studio)
         bell = self.studio.preferences.bell
-        if isinstance(bell, SettingsBell):  # forget defaults another process changed
+        if isinstance(bell, SettingsBell):  # forget what another process changed
             self.listening = asyncio.create_task(
-                bell.listen(self.studio.preferences.clear), name="settings-changes"
+                bell.listen(self.studio.forget_kept_settings), name="settings-changes"
             )
         await self.watcher.start()
         if refills:

@@ -58,6 +58,7 @@ ROOT = Path(__file__).resolve().parents[1]
 IMAGES = 4  # per /imagine (IMAGES_PER_PROMPT)
 SHARDS = 2
 GUILD_ON_SHARD_1 = (1 << 22) + 2000  # (guild_id >> 22) % SHARDS == 1
+BOT_MODEL = "tiny"  # the model the bot asks for and the simulated workers announce
 SIZE = int(os.environ.get("SCALE_SIM_SIZE", "512"))  # the images' side (512: the measured runs)
 PROMPTS = ["a purple mammoth riding a motorcycle", "a lighthouse in a storm", "a red fox"]
 
@@ -98,6 +99,9 @@ async def simulated_workers(
     async def work(index: int) -> None:
         queue = await open_queue(url)
         name = f"sim-{index}"
+        # as a worker does (inference/worker.py): the bot then knows the model is served
+        # and looks again once a second, not at every request
+        await queue.announce(name, BOT_MODEL, 3600)
         try:
             while True:
                 try:
@@ -191,7 +195,7 @@ def start_bot(
         "SHARD_IDS": shards,
         "ALLOW_DMS": "true",
         "LOCAL_WORKER": "false",
-        "MODEL": "tiny",  # the bot never loads it; it names the model in embeds
+        "MODEL": BOT_MODEL,  # the bot never loads it; it names the model in embeds
         "IMAGE_SIZE": str(SIZE),
         "DISCORD_TOKEN": "fake-token",
         "DISCORD_API_BASE": fake.api_base,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from data import preferences
 from data.origins import Privacy
@@ -23,6 +23,7 @@ from studio.errors import (
     UnknownChoice,
     UnknownSize,
 )
+from studio.recent import ChangeBell, Recent
 from studio.settings import Settings
 from studio.text import clean_text
 
@@ -31,12 +32,6 @@ if TYPE_CHECKING:
 
 
 UNSET: Any = object()  # "leave this field as it is" in an update
-
-# How long a resolved default is reused. Every Discord request reads one before it may answer
-# (ephemeral or not), within Discord's 3 s; under a burst the database queue is long, so reads
-# come from memory. Changes made in this process show at once; other processes on the same
-# Redis queue are told at once (a ``bell``), others see them within this many seconds.
-CACHE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -51,12 +46,6 @@ class Effective:
 
 
 ScreenText = Callable[[int, int | None, str], Awaitable[None]]
-
-
-class ChangeBell(Protocol):
-    """Tells the other processes that stored defaults changed (see data/redis_changes.py)."""
-
-    async def ring(self) -> None: ...
 
 
 class Preferences:
@@ -76,7 +65,8 @@ class Preferences:
         self.clock = clock
         # The content policy for a stored negative prompt (user, server, text); None: none.
         self.screen = screen
-        self._resolved: dict[tuple[int, int | None], tuple[float, Effective]] = {}
+        # Every Discord request reads its defaults before it may answer (studio/recent.py)
+        self._resolved: Recent[tuple[int, int | None], Effective] = Recent()
 
     def base(self) -> Defaults:
         """The bot's settings as the lowest level."""
@@ -89,15 +79,9 @@ class Preferences:
         )
 
     async def effective(self, user_id: int, guild_id: int | None) -> Effective:
-        key = (user_id, guild_id)
-        cached = self._resolved.get(key)
-        if cached is not None and time.monotonic() < cached[0]:
-            return cached[1]
-        effective = await self._read_effective(user_id, guild_id)
-        if len(self._resolved) > 10_000:  # bounded: a big server's members come and go
-            self._resolved.clear()
-        self._resolved[key] = (time.monotonic() + CACHE_SECONDS, effective)
-        return effective
+        return await self._resolved.get(
+            (user_id, guild_id), lambda: self._read_effective(user_id, guild_id)
+        )
 
     def clear(self) -> None:
         """Forget every resolved default (another process changed some)."""
@@ -105,8 +89,7 @@ class Preferences:
 
     def forget(self, user_id: int) -> None:
         """Drop what is kept in memory for a member (/forget-me erased their rows)."""
-        for key in [key for key in self._resolved if key[0] == user_id]:
-            del self._resolved[key]
+        self._resolved.forget_where(lambda key: key[0] == user_id)
 
     async def _read_effective(self, user_id: int, guild_id: int | None) -> Effective:
         async with self.store.read() as db:

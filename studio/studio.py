@@ -52,10 +52,11 @@ from studio.errors import (
 )
 from studio.library import Library, visible_to
 from studio.moderation import Moderator
-from studio.preferences import ChangeBell, Preferences
+from studio.preferences import Preferences
 from studio.provenance import is_own_image, own_certificate, reference_of
 from studio.quality import Quality, steps_for
 from studio.rate_limit import JobRateLimit, SharedCounter
+from studio.recent import ChangeBell
 from studio.requester import CONSOLE, Requester
 from studio.settings import Settings
 from studio.styles import Styles
@@ -168,6 +169,13 @@ class Studio:
         self.styles = Styles(settings, store, clock)
 
     # -- use-cases ---------------------------------------------------------------------
+
+    def forget_kept_settings(self) -> None:
+        """Forget the stored settings kept in memory (studio/recent.py): another process
+        changed some (members' and servers' defaults, servers' rules and words)."""
+        self.preferences.clear()
+        if self.moderator is not None:
+            self.moderator.clear()
 
     async def admit(self, user: Requester, origin: Origin | None = None) -> None:
         """Count this request against the member's rate limit, or raise ``rate_limited``.

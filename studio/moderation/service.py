@@ -41,6 +41,7 @@ from studio.moderation.normalize import canonical
 from studio.moderation.prompts import LABELS, PromptDecision, PromptPolicy
 from studio.moderation.scripts import LANGUAGES as LANGUAGES_READ
 from studio.moderation.scripts import has_unspaced, normalise
+from studio.recent import ChangeBell, Recent
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,13 @@ class Moderator:
         policy: PromptPolicy | None = None,
         images: ImageChecker | None = None,
         clock: Callable[[], float] = time.time,
+        bell: ChangeBell | None = None,
     ) -> None:
         self.store = store
+        self.bell = bell  # tells the other processes that a server's rules or words changed
+        # read by every request (studio/recent.py)
+        self._rules: Recent[int, GuildRules] = Recent()
+        self._terms: Recent[int, list[Term]] = Recent()
         self.defaults = defaults
         self.policy = policy or PromptPolicy.default()
         self.images = images or ImageChecker()
@@ -113,9 +119,25 @@ class Moderator:
 
     # -- checks without consequences ----------------------------------------------------
 
+    def clear(self) -> None:
+        """Forget the servers' rules and words kept in memory (another process changed some)."""
+        self._rules.clear()
+        self._terms.clear()
+
+    async def _server_terms(self, guild_id: int | None) -> list[Term]:
+        return await self._terms.get(guild_id or NO_GUILD, lambda: self.terms(guild_id or NO_GUILD))
+
+    async def _server_rules(self, guild_id: int | None) -> GuildRules:
+        return await self._rules.get(guild_id or NO_GUILD, lambda: self.rules(guild_id or NO_GUILD))
+
+    async def _changed(self, guild_id: int) -> None:
+        self._rules.forget(guild_id)
+        self._terms.forget(guild_id)
+        if self.bell is not None:
+            await self.bell.ring()
+
     async def evaluate_prompt(self, guild_id: int | None, text: str) -> PromptDecision:
-        async with self.store.read() as db:
-            terms = await moderation.terms(db, guild_id or NO_GUILD)
+        terms = await self._server_terms(guild_id)
         decision = self.policy.check(
             text,
             blocked=[t.term for t in terms if t.kind == "block"],
@@ -127,8 +149,7 @@ class Moderator:
 
     async def evaluate_negative(self, guild_id: int | None, text: str) -> PromptDecision:
         """A negative prompt, by :meth:`PromptPolicy.check_negative` with the server's terms."""
-        async with self.store.read() as db:
-            terms = await moderation.terms(db, guild_id or NO_GUILD)
+        terms = await self._server_terms(guild_id)
         return self.policy.check_negative(
             text,
             blocked=[t.term for t in terms if t.kind == "block"],
@@ -137,8 +158,7 @@ class Moderator:
 
     async def diversifies(self, guild_id: int | None) -> bool:
         """Whether a server adds people diversity (its choice, or the bot's default)."""
-        async with self.store.read() as db:
-            stored = await moderation.rules(db, guild_id or NO_GUILD)
+        stored = await self._server_rules(guild_id)
         return _pick(stored.diversify_people, self.defaults.diversify_people)
 
     async def diversify(self, guild_id: int | None, job: Job) -> Job:
@@ -153,8 +173,7 @@ class Moderator:
 
     async def image_rules(self, guild_id: int | None, *, output: bool = False) -> ImageRules:
         """A server's rules for uploads; results are checked for nudity only."""
-        async with self.store.read() as db:
-            stored = await moderation.rules(db, guild_id or NO_GUILD)
+        stored = await self._server_rules(guild_id)
         nudity = _pick(stored.block_nudity, self.defaults.block_nudity)
         if output:
             return ImageRules(nudity and self.defaults.check_outputs, block_faces=False)
@@ -294,6 +313,7 @@ class Moderator:
         async with self.store.transaction() as db:
             if not await moderation.add_term(db, guild_id, stored, kind, moderator_id, now):
                 raise TermExists(stored, kind)
+        await self._changed(guild_id)
         return stored
 
     async def remove_term(self, guild_id: int, term: str) -> str:
@@ -301,6 +321,7 @@ class Moderator:
         async with self.store.transaction() as db:
             if not await moderation.remove_term(db, guild_id, stored):
                 raise TermNotListed(stored)
+        await self._changed(guild_id)
         return stored
 
     async def terms(self, guild_id: int) -> list[Term]:
@@ -314,7 +335,9 @@ class Moderator:
     async def set_rules(self, guild_id: int, **changes: int | bool | None) -> GuildRules:
         async with self.store.transaction() as db:
             await moderation.set_rules(db, guild_id, changes, self.clock())
-            return await moderation.rules(db, guild_id)
+            rules = await moderation.rules(db, guild_id)
+        await self._changed(guild_id)
+        return rules
 
     async def suspensions(self, guild_id: int) -> list[Suspension]:
         async with self.store.read() as db:
