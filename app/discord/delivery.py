@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 TOKEN_LIFETIME = 15 * 60
 TOKEN_MARGIN = 30  # do not start a followup on a token about to expire
 STATUS_EVERY = 1.5  # seconds between status edits (Discord allows 5 edits / 5 s)
+# How long the status line waits for the job's first update (its place in the queue, within
+# a watcher tick) before it says "queued" without one: one edit per request, not two.
+FIRST_STATUS_WAIT = 1.0
 
 
 class Delivery:
@@ -82,8 +85,6 @@ class Delivery:
             log.exception("could not take a request from user %s", interaction.user.id)
             await self.refuse(interaction, explain_failure(error))
             return
-        with contextlib.suppress(discord.HTTPException):
-            await interaction.edit_original_response(content=render.status_line(prompt, None))
         task = asyncio.create_task(self.follow(interaction, handle, prompt))
         self._followers.add(task)
         task.add_done_callback(self._followers.discard)
@@ -115,19 +116,32 @@ class Delivery:
         self, interaction: discord.Interaction, handle: JobHandle, prompt: str
     ) -> None:
         """Edit the deferred response with the queue position, progress and the latest
-        preview until done; a failed job's status line loses its preview."""
+        preview until done; a failed job's status line loses its preview. The first edit
+        shows the job's first update, or "queued" after ``FIRST_STATUS_WAIT`` without one;
+        a job done before either keeps "thinking…" until its result replaces it."""
+        updates = aiter(handle.updates())
+        first = asyncio.ensure_future(anext(updates, None))
+        try:
+            if not (await asyncio.wait({first}, timeout=FIRST_STATUS_WAIT))[0]:
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.edit_original_response(
+                        content=render.status_line(prompt, None)
+                    )
+            update = await first
+        finally:
+            first.cancel()  # only when this task is cancelled while it waits
         last_edit = 0.0
         shown: bytes | None = None  # the preview attached to the status line
-        async for update in handle.updates():
-            if time.monotonic() - last_edit < STATUS_EVERY:
-                continue
-            last_edit = time.monotonic()
-            edit: dict[str, Any] = {"content": render.status_line(prompt, update)}
-            if update.preview and update.preview != shown:
-                shown = update.preview
-                edit["attachments"] = [render.preview_file(update.preview)]
-            with contextlib.suppress(discord.HTTPException):
-                await interaction.edit_original_response(**edit)
+        while update is not None:
+            if time.monotonic() - last_edit >= STATUS_EVERY:
+                last_edit = time.monotonic()
+                edit: dict[str, Any] = {"content": render.status_line(prompt, update)}
+                if update.preview and update.preview != shown:
+                    shown = update.preview
+                    edit["attachments"] = [render.preview_file(update.preview)]
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.edit_original_response(**edit)
+            update = await anext(updates, None)
         if shown is not None and not (await handle.outcome()).ok:
             with contextlib.suppress(discord.HTTPException):
                 await interaction.edit_original_response(attachments=[])

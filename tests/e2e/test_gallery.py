@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.conftest import TEST_MODEL
 from tests.e2e.answers import answer, channel_option, is_ephemeral, user_option
-from tests.e2e.conftest import ALICE, BOB, Studio, button, custom_ids, imagine
+from tests.e2e.conftest import ALICE, BOB, Studio, button, custom_ids, imagine, wait_until
 from tests.fakediscord import GUILD_ID, OWNER_ID
 from tests.fakediscord import payloads as p
 
@@ -178,7 +178,15 @@ async def test_top_orders_by_reactions_in_a_forum_gallery(studio: Studio):
 
     # A post deleted by hand on Discord counts as a moderator's removal.
     await fake.delete_channel(int(third["id"]))
-    await fake.sync()
+    await fake.sync()  # the event is parsed; its listener writes in a task of its own
+
+    async def removed() -> bool:
+        (status,) = await studio.bot.studio.store.fetchone(
+            "SELECT status FROM shares WHERE message_id = ?", (int(third["id"]),)
+        )
+        return status == "removed"
+
+    await wait_until(removed)
     assert link(third) not in await top("all")
     third_opened = await open_image(studio, result, 3)
     again = await share(studio, third_opened, ALICE)
