@@ -58,6 +58,7 @@ ROOT = Path(__file__).resolve().parents[1]
 IMAGES = 4  # per /imagine (IMAGES_PER_PROMPT)
 SHARDS = 2
 GUILD_ON_SHARD_1 = (1 << 22) + 2000  # (guild_id >> 22) % SHARDS == 1
+IDLE_SECONDS = 5.0  # how long the bots' idle CPU is measured, after the warm-up
 BOT_MODEL = "tiny"  # the model the bot asks for and the simulated workers announce
 SIZE = int(os.environ.get("SCALE_SIM_SIZE", "512"))  # the images' side (512: the measured runs)
 PROMPTS = ["a purple mammoth riding a motorcycle", "a lighthouse in a storm", "a red fox"]
@@ -238,6 +239,14 @@ class Load:
         )
         return inter.token, inter.dispatched_at
 
+    async def idle(self, seconds: float) -> float:
+        """The bots' CPU milliseconds per second with nothing asked of them (heartbeats,
+        the watcher's and the leases' polling): the part of a phase's cost per image that
+        shrinks as the rate grows."""
+        before = self.cpu()
+        await asyncio.sleep(seconds)
+        return 1000 * (self.cpu() - before) / seconds
+
     async def phase(self, rate: float | None, count: int, timeout: float) -> dict:
         """Send ``count`` requests (at ``rate`` a second; None: all at once), wait for
         their grids; what was delivered, how fast, at what CPU and latency."""
@@ -363,6 +372,7 @@ async def run(args: argparse.Namespace, folder: Path) -> float:
             f"{'through the queue' if args.through_queue else 'written by the workers'}"
         )
         await load.phase(None, 6, 60)  # warm-up: imports, first connections
+        print(f"idle: {await load.idle(IDLE_SECONDS):.1f} ms of bot CPU per second")
         burst = await load.phase(None, args.burst, 300)
         ceiling = burst["jobs_per_s"]
         report("ceiling (burst)", burst)

@@ -139,6 +139,12 @@ class PostgresStore(Store):
         async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
             yield PostgresConnection(conn)
 
+    @asynccontextmanager
+    async def statement(self) -> AsyncIterator[PostgresConnection]:
+        """Autocommit: the statement's own row locks make it atomic, beside any writer."""
+        async with self._pool.acquire() as conn:
+            yield PostgresConnection(conn)
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> asyncpg.Record | None:
         return await self._pool.fetchrow(to_postgres(sql), *tuple(params))
 

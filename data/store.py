@@ -110,6 +110,11 @@ class Store:
     def read(self) -> AbstractAsyncContextManager[Any]:
         raise NotImplementedError
 
+    def statement(self) -> AbstractAsyncContextManager[Any]:
+        """The connection for one write that is atomic on its own (a single UPDATE with its
+        condition): no BEGIN and COMMIT around it, one trip to the database, not three."""
+        raise NotImplementedError
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Any:
         raise NotImplementedError
 
@@ -227,6 +232,12 @@ class SqliteStore(Store):
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """The connection for reads, with no other coroutine's transaction half-done."""
+        async with self._lock:
+            yield self._conn
+
+    @asynccontextmanager
+    async def statement(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Autocommit, outside any other coroutine's transaction (it would be part of it)."""
         async with self._lock:
             yield self._conn
 

@@ -479,7 +479,7 @@ class JobWatcher:
 
     async def mark_delivered(self, job_id: str) -> bool:
         """Record that the job's answer reached its user; False when it was marked before."""
-        async with self.store.transaction() as db:
+        async with self.store.statement() as db:  # one UPDATE … WHERE delivered_at IS NULL
             marked = await job_records.mark_delivered(db, job_id, self.clock())
         if self.leases is not None and job_id in self._recovered:
             self._recovered.discard(job_id)

@@ -155,3 +155,7 @@ async def test_a_query_and_its_rows_are_one_trip_to_the_store_thread(store: Stor
         missed = await db.execute("UPDATE users SET name = 'v' WHERE id = ?", (8,))
     assert (changed.rowcount, missed.rowcount) == (1, 0)
     assert len(trips) == 6  # BEGIN, the two updates, COMMIT
+    async with store.statement() as db:  # one write, atomic on its own
+        again = await db.execute("UPDATE users SET name = 'w' WHERE id = ? AND name = 'v'", (7,))
+    assert again.rowcount == 1 and len(trips) == 7  # no BEGIN, no COMMIT
+    assert tuple(await store.fetchone("SELECT name FROM users WHERE id = 7")) == ("w",)

@@ -207,6 +207,25 @@ async def test_jobs_and_images_round_trip(store: Store):
         assert await images.disk_use(db, ALICE, 10) == []
 
 
+async def test_a_single_statement_marks_a_delivery_once_even_when_two_race(store: Store):
+    """``statement()``: one atomic write without BEGIN and COMMIT (the watcher marks each
+    delivery so); two at once, one wins, and a transaction beside it is not disturbed."""
+    await _people(store)
+    await _made(store, BOB, "j1", "aa0000000001")
+
+    async def mark(at: float) -> bool:
+        async with store.statement() as db:
+            return await job_records.mark_delivered(db, "j1", at)
+
+    assert sorted(await asyncio.gather(mark(8.0), mark(9.0))) == [False, True]
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as db:  # rolled back: the mark stays
+            await db.execute("UPDATE jobs SET delivered_at = NULL WHERE id = ?", ("j1",))
+            raise RuntimeError("rolled back")
+    async with store.read() as db:
+        assert (await job_records.get(db, "j1")).delivered_at in (8.0, 9.0)
+
+
 async def test_collections_are_case_blind_capped_and_ordered(store: Store):
     await _people(store)
     await _made(store, BOB, "j1", "bb0000000001", "bb0000000002")

@@ -152,6 +152,8 @@ class GalleryCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        if payload.guild_id is None:  # a DM (a status line the result replaced): no gallery
+            return
         if not gallery_posts.ours(payload.message_id):
             await self.rules.post_deleted(payload.message_id)
 
