@@ -54,7 +54,7 @@ async def test_style_list_at_its_maximum_stays_under_the_embed_total(studio: Stu
     assert embed["footer"]["text"].startswith(f"…and {MAX_STYLES - len(embed['fields'])} more")
 
 
-async def test_a_grid_over_the_upload_limit_goes_as_a_jpeg_and_u1_says_how_to_get_the_png(
+async def test_a_grid_over_the_upload_limit_is_reduced_and_u1_says_how_to_get_the_png(
     studio: Studio,
 ):
     fake = studio.fake
@@ -65,7 +65,7 @@ async def test_a_grid_over_the_upload_limit_goes_as_a_jpeg_and_u1_says_how_to_ge
     grid = followup.files[0]
     assert grid.filename == "grid.jpg" and len(grid.data) <= fake.attachment_size_limit
     message = followup.response
-    assert "The grid is a JPEG" in message["content"]
+    assert "The grid is reduced to fit Discord's upload limit" in message["content"]
     assert message["embeds"][0]["image"]["url"].endswith("grid.jpg")
 
     opened = await fake.click_button(message["id"], button(message, "imagine:open:"), user_id=ALICE)
