@@ -31,24 +31,31 @@ class Recent(Generic[K, V]):
         self.seconds = seconds
         self.limit = limit
         self._kept: dict[K, tuple[float, V]] = {}
+        self._forgets = 0  # a read that a forget overtook may hold the old value: not kept
 
     async def get(self, key: K, read: Callable[[], Awaitable[V]]) -> V:
         """The value kept for ``key``, or what ``read`` answers now (then kept)."""
         kept = self._kept.get(key)
         if kept is not None and time.monotonic() < kept[0]:
             return kept[1]
+        forgets = self._forgets
         value = await read()
+        if forgets != self._forgets:
+            return value
         if len(self._kept) >= self.limit:
             self._kept.clear()
         self._kept[key] = (time.monotonic() + self.seconds, value)
         return value
 
     def forget(self, key: K) -> None:
+        self._forgets += 1
         self._kept.pop(key, None)
 
     def forget_where(self, matches: Callable[[K], bool]) -> None:
+        self._forgets += 1
         for key in [key for key in self._kept if matches(key)]:
             del self._kept[key]
 
     def clear(self) -> None:
+        self._forgets += 1
         self._kept.clear()
