@@ -10,6 +10,7 @@ full or read-only disk handle an unreachable bucket the same way.
 
 from __future__ import annotations
 
+import mimetypes
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -64,8 +65,10 @@ class S3ImageFiles(ImageFiles):
         return f"{self.prefix}/{relative}" if self.prefix else relative
 
     def write_path(self, relative: str, data: bytes) -> None:
-        # A PUT is whole or nothing: no half-written object.
-        self._call("put_object", Key=self.key(relative), Body=data, ContentType="image/png")
+        # A PUT is whole or nothing: no half-written object. The type by the name's ending:
+        # the images are PNGs, a worker's grid a JPEG.
+        kind = mimetypes.guess_type(relative)[0] or "application/octet-stream"
+        self._call("put_object", Key=self.key(relative), Body=data, ContentType=kind)
 
     def _create_identity(self, name: str) -> None:
         # Two processes naming a new bucket at once: the last PUT wins, and a worker told

@@ -57,6 +57,12 @@ def test_objects_live_under_the_prefix(s3_server, s3_bucket):
     files.write("feedfacecafe", PNG)
     listed = s3_server.client().list_objects_v2(Bucket=s3_bucket)["Contents"]
     assert [item["Key"] for item in listed] == ["a/b/images/fe/feedfacecafe.png"]
+    files.write_path(files.grid_path("j1"), b"\xff\xd8\xff")  # a worker's grid
+    client = s3_server.client()
+    head = client.head_object(Bucket=s3_bucket, Key="a/b/images/fe/feedfacecafe.png")
+    assert head["ContentType"] == "image/png"
+    head = client.head_object(Bucket=s3_bucket, Key="a/b/grids/j1.jpg")
+    assert head["ContentType"] == "image/jpeg"  # not labelled a PNG
 
 
 def test_a_missing_bucket_or_store_stops_the_start_with_one_sentence(s3_server, s3_bucket):
