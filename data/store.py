@@ -235,11 +235,10 @@ class SqliteStore(Store):
         async with self._lock:
             yield self._conn
 
-    @asynccontextmanager
-    async def statement(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Autocommit, outside any other coroutine's transaction (it would be part of it)."""
-        async with self._lock:
-            yield self._conn
+    def statement(self) -> AbstractAsyncContextManager[SqliteConnection]:
+        """Autocommit on the connection as ``read`` gives it: under the lock, outside any
+        other coroutine's transaction (the statement would be part of it)."""
+        return self.read()
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         async with self._lock:
