@@ -291,7 +291,7 @@ class OpenButton(ImageButton, action=custom_ids.OPEN):
             interaction.guild_id, [await asyncio.to_thread(bot.studio.files.read, image)]
         )
         limit = fitting.upload_limit(interaction.filesize_limit)
-        upload = await asyncio.to_thread(fitting.fit, png, f"imagine-{image.id}", limit)
+        upload = await fitting.fitted(png, f"imagine-{image.id}", limit)
         text = f"Image #{image.position} <@{interaction.user.id}>"
         if upload.reduced:
             text += "\n" + await full_size.note(bot.studio, image, len(png), limit)
@@ -389,7 +389,7 @@ class ReopenButton(ImageButton, action=custom_ids.REOPEN):
             lambda: render.grid_jpeg([bot.studio.files.read(image) for image in made])
         )
         limit = fitting.upload_limit(interaction.filesize_limit)
-        upload = await asyncio.to_thread(fitting.fit, grid, render.GRID_STEM, limit)
+        upload = await fitting.fitted(grid, render.GRID_STEM, limit)
         kind = "generate" if made[0].parent_id is None else "vary"
         await interaction.followup.send(
             render.GRID_NOTE.strip() if upload.reduced else discord.utils.MISSING,

@@ -323,7 +323,7 @@ class Delivery:
                 pngs = await asyncio.to_thread(self._read, outcome.images)
             grid = await asyncio.to_thread(render.grid_jpeg, pngs)  # 0.1–1 s of CPU
         limit = self._upload_limit(outcome.job.origin)
-        return await asyncio.to_thread(fitting.fit, grid, render.GRID_STEM, limit)
+        return await fitting.fitted(grid, render.GRID_STEM, limit)
 
     def _compose(
         self, outcome: JobOutcome, user_id: int, upload: fitting.Upload | None

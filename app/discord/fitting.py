@@ -10,6 +10,7 @@ is reduced the same way for a smaller limit.
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass
 
@@ -34,12 +35,20 @@ def upload_limit(known: int | None) -> int:
     return known if known and known > 0 else limits.UPLOAD
 
 
+async def fitted(made: bytes, stem: str, limit: int) -> Upload:
+    """:func:`fit` from the event loop: a file within the limit (nearly every one) is taken
+    as it is, there; only one to re-encode goes to a thread (a hop costs more CPU than the
+    length check it would run)."""
+    if len(made) <= limit:
+        return _as_made(made, stem)
+    return await asyncio.to_thread(fit, made, stem, limit)
+
+
 def fit(made: bytes, stem: str, limit: int) -> Upload:
     """``made`` (a PNG or a JPEG) as ``stem``.png or .jpg when it is within ``limit`` bytes,
     else ``stem``.jpg that is (CPU-bound: run it in a thread)."""
     if len(made) <= limit:
-        extension = "png" if made.startswith(PNG_SIGNATURE) else "jpg"
-        return Upload(made, f"{stem}.{extension}", reduced=False)
+        return _as_made(made, stem)
     image = Image.open(io.BytesIO(made)).convert("RGB")
     for quality in QUALITIES:
         jpeg = _jpeg(image, quality)
@@ -51,6 +60,11 @@ def fit(made: bytes, stem: str, limit: int) -> Upload:
         if len(jpeg) <= limit:
             return Upload(jpeg, f"{stem}.jpg", reduced=True)
     raise ValueError(f"no JPEG of this image fits in {limit} bytes")
+
+
+def _as_made(made: bytes, stem: str) -> Upload:
+    extension = "png" if made.startswith(PNG_SIGNATURE) else "jpg"
+    return Upload(made, f"{stem}.{extension}", reduced=False)
 
 
 def mebibytes(size: int) -> str:

@@ -74,7 +74,7 @@ async def _post(
     guild = client.get_guild(slot.channel.guild_id)
     limit = fitting.upload_limit(guild.filesize_limit if guild else None)
     stem = pages.gallery_filename(image).removesuffix(".png")
-    upload = await asyncio.to_thread(fitting.fit, png, stem, limit)  # a 2048² PNG may not fit
+    upload = await fitting.fitted(png, stem, limit)  # a 2048² PNG may not fit
     kwargs = {
         "embed": pages.gallery_embed(image, upload.filename),
         "file": discord.File(io.BytesIO(upload.data), filename=upload.filename),

@@ -448,6 +448,8 @@ def _in_script(text: str, script: str) -> str | None:
     """The prompt with every word not written in ``script`` made a clause break, so that
     a lexicon of that script matches its own words only ("दम" is not the Arabic "دم");
     None when no word is in that script."""
+    if script != "LATIN" and text.isascii():
+        return None
     out, seen = [], False
     for token in text.split():
         scripts = {script_of(ch) for ch in token} - {None}

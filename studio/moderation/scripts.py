@@ -20,6 +20,7 @@ transliteration does not give:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -40,6 +41,7 @@ LANGUAGES = (
 )
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every letter of every prompt, several times
 def script_of(ch: str) -> str | None:
     """The Unicode script of a letter (first word of its name), None for non-letters."""
     if not unicodedata.category(ch).startswith("L"):
@@ -57,6 +59,8 @@ def script_of(ch: str) -> str | None:
 def unread_script(text: str) -> str | None:
     """The first script no lexicon reads that has a word (two letters in a row) in the
     prompt, e.g. ``"HANGUL"``; None when every word is in a script that is read."""
+    if text.isascii():  # Latin letters or none
+        return None
     run_script, run = None, 0
     for ch in text:
         script = script_of(ch)
@@ -71,7 +75,7 @@ def unread_script(text: str) -> str | None:
 
 
 def has_unspaced(text: str) -> bool:
-    return any(script_of(ch) in UNSPACED for ch in text)
+    return not text.isascii() and any(script_of(ch) in UNSPACED for ch in text)
 
 
 def normalise(text: str) -> str:

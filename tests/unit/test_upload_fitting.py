@@ -8,6 +8,7 @@ upscale) goes as a JPEG of the same pixels.
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import numpy as np
@@ -67,3 +68,20 @@ def test_a_full_size_2048_upscale_over_the_limit_goes_as_a_full_size_jpeg():
     assert upload.filename == "imagine-x.jpg" and len(upload.data) <= limits.UPLOAD
     assert upload.reduced
     assert Image.open(io.BytesIO(upload.data)).size == (2048, 2048)
+
+
+def test_from_the_event_loop_a_file_within_the_limit_is_taken_without_a_thread(
+    monkeypatch: pytest.MonkeyPatch, grid: bytes
+):
+    def no_thread(*args, **kwargs):
+        raise AssertionError("a file within the limit went to a thread")
+
+    monkeypatch.setattr(fitting.asyncio, "to_thread", no_thread)
+    upload = asyncio.run(fitting.fitted(grid, render.GRID_STEM, limits.UPLOAD))
+    assert upload == fitting.Upload(grid, "grid.jpg", reduced=False)
+
+
+def test_from_the_event_loop_a_file_over_the_limit_is_reduced_as_fit_does(grid: bytes):
+    upload = asyncio.run(fitting.fitted(grid, render.GRID_STEM, 1024 * 1024))
+    assert upload == fitting.fit(grid, render.GRID_STEM, 1024 * 1024)
+    assert upload.reduced and len(upload.data) <= 1024 * 1024
