@@ -64,10 +64,6 @@ class ImageFiles:
     def relative_path(self, image_id: str) -> str:
         return f"images/{image_id[:2]}/{image_id}.png"
 
-    def grid_path(self, job_id: str) -> str:
-        """Where a worker leaves a job's grid for the bot's first delivery (then deleted)."""
-        return f"grids/{job_id}.jpg"
-
     def write(self, image_id: str, png: bytes) -> str:
         relative = self.relative_path(image_id)
         self.write_path(relative, png)

@@ -159,7 +159,9 @@ class Result(BaseModel):
     seconds: float
     verdict: OutputVerdict | None = None  # None: the worker did not check the images
     grid: bytes | None = None  # the images as the bot posts them (data.grids), made by the worker
-    grid_path: str | None = None  # or where the worker stored the grid (Job.storage)
+    # where a worker of an earlier build stored the grid (they now send it along): read,
+    # then deleted, by the bot
+    grid_path: str | None = None
 
     @property
     def stored_paths(self) -> list[str]:

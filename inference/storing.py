@@ -1,13 +1,18 @@
 """Results written straight into the bot's image storage, so the queue carries paths.
 
-A job's four PNGs and its grid are megabytes; through the queue they cross Redis (or the
-SQLite queue) and the bot's event loop, which then writes them to the storage anyway. A
-worker that sees the bot's storage itself (the same bucket, the same mounted folder, or the
-local worker's own ``DATA_DIR``) writes them there and sends only their paths. Whether it
-sees it is not guessed from the settings: the job carries the storage's name
+A job's four PNGs are megabytes; through the queue they cross Redis (or the SQLite queue)
+and the bot's event loop, which then writes them to the storage anyway. A worker that sees
+the bot's storage itself (the same bucket, the same mounted folder, or the local worker's
+own ``DATA_DIR``) writes them there and sends only their paths. Whether it sees it is not
+guessed from the settings: the job carries the storage's name
 (:meth:`data.images.ImageFiles.identity`) and the worker writes only where it reads that
 name. Anything else (another name, no storage, a write that fails) sends the bytes, as
 before.
+
+The grid (a JPEG of a quarter to one MB, ``data.grids``) always travels in the result: it
+is posted once and never kept, so a file of it would be written by the worker, read and
+deleted by the bot (three trips to a bucket, two thread hops in the bot's loop) to carry
+what one Redis reply carries.
 """
 
 from __future__ import annotations
@@ -49,8 +54,8 @@ class ResultStorage:
         return self.name is not None and job.storage == self.name
 
     async def put(self, job: Job, result: Result) -> Result:
-        """The result with its PNGs and grid written to the storage, or as it was when the
-        job asks for another storage or a write fails (the bytes then travel)."""
+        """The result with its PNGs written to the storage, or as it was when the job asks
+        for another storage or a write fails (the bytes then travel)."""
         if not result.images:
             return result
         if job.storage is not None and not self.serves(job):
@@ -58,7 +63,7 @@ class ResultStorage:
         if not self.serves(job):
             return result
         try:
-            return await asyncio.to_thread(self._write, job, result)
+            return await asyncio.to_thread(self._write, result)
         except Exception as error:  # a full disk, an unreachable bucket: the bytes travel
             log.warning("job %s: its images travel through the queue (%s)", job.id, error)
             return result
@@ -79,20 +84,12 @@ class ResultStorage:
         if result.stored_paths:
             await asyncio.to_thread(self.files.remove_all, result.stored_paths)
 
-    def _write(self, job: Job, result: Result) -> Result:
-        """All of a result's files, or none of them."""
+    def _write(self, result: Result) -> Result:
+        """All of a result's images, or none of them."""
         image_ids = [new_image_id() for _ in result.images]
         paths = self.files.write_all(image_ids, [image.png for image in result.images])
-        grid_path = None
-        if result.grid is not None:
-            grid_path = self.files.grid_path(job.id)
-            try:
-                self.files.write_path(grid_path, result.grid)
-            except OSError:
-                self.files.remove_all(paths)
-                raise
         images = [
             GeneratedImage(seed=image.seed, image_id=image_id, path=path)
             for image, image_id, path in zip(result.images, image_ids, paths, strict=True)
         ]
-        return result.model_copy(update={"images": images, "grid": None, "grid_path": grid_path})
+        return result.model_copy(update={"images": images})

@@ -445,7 +445,8 @@ class JobWatcher:
         images withheld here or of a job forgotten meanwhile."""
         kept = {record.path for record in produced}
         unused = [path for path in result.stored_paths if path not in kept]
-        await asyncio.to_thread(self.files.remove_all, unused)
+        if unused:  # nearly always none: a thread hop only for what there is to delete
+            await asyncio.to_thread(self.files.remove_all, unused)
 
     def _storage_failed(self, job_id: str, error: OSError) -> None:
         """A full disk or a read-only folder: keep the job open, and say so once per job."""

@@ -57,7 +57,7 @@ def test_objects_live_under_the_prefix(s3_server, s3_bucket):
     files.write("feedfacecafe", PNG)
     listed = s3_server.client().list_objects_v2(Bucket=s3_bucket)["Contents"]
     assert [item["Key"] for item in listed] == ["a/b/images/fe/feedfacecafe.png"]
-    files.write_path(files.grid_path("j1"), b"\xff\xd8\xff")  # a worker's grid
+    files.write_path("grids/j1.jpg", b"\xff\xd8\xff")  # a grid left by an earlier worker
     client = s3_server.client()
     head = client.head_object(Bucket=s3_bucket, Key="a/b/images/fe/feedfacecafe.png")
     assert head["ContentType"] == "image/png"
