@@ -132,9 +132,7 @@ async def test_the_studio_gets_paths_from_its_worker_and_keeps_only_what_rows_re
         assert pngs_in(files) == kept
 
 
-async def test_a_grid_stored_by_a_worker_of_an_earlier_build_is_read_then_deleted(
-    settings, engine
-):
+async def test_a_grid_stored_by_a_worker_of_an_earlier_build_is_read_then_deleted(settings, engine):
     """Workers used to store the grid and send its path; one still running across an
     upgrade is delivered as before, and leaves no file behind."""
     async with running_studio(settings, engine) as runtime:
