@@ -29,6 +29,8 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
+import numpy as np
+
 from studio.moderation.normalize import WORD, fold
 
 CLASSES = ("benign", "sexual", "violence", "self_harm", "hate", "political")
@@ -59,7 +61,8 @@ class LearnedClassifier:
     def __init__(
         self, weights: array, scales: list[float], bias: list[float], thresholds: list[float]
     ) -> None:
-        self.weights = weights  # BUCKETS × len(CLASSES) int8, row-major
+        # BUCKETS × len(CLASSES) int8: a prompt's rows are summed by numpy, not a loop
+        self.weights = np.asarray(weights, dtype=np.int8).reshape(-1, len(CLASSES))
         self.scales = scales
         self.bias = bias
         self.thresholds = thresholds  # per class (benign's unused)
@@ -98,12 +101,7 @@ class LearnedClassifier:
         """Each class's probability (softmax of the linear scores)."""
         found = features(text)
         k = len(CLASSES)
-        sums = [0] * k
-        weights = self.weights
-        for f in found:
-            row = f * k
-            for c in range(k):
-                sums[c] += weights[row + c]
+        sums = self.weights[found].sum(axis=0, dtype=np.int64).tolist() if found else [0] * k
         norm = 1 / math.sqrt(len(found)) if found else 0.0
         scores = [self.bias[c] + sums[c] * self.scales[c] * norm for c in range(k)]
         top = max(scores)
