@@ -14,8 +14,8 @@ Three processes and a throwaway ``redis-server`` on loopback:
   job, waits ``--job-seconds`` (its GPU), and completes it with four pre-made 512² PNGs, their
   grid and the verdict, as a worker's post-processing makes them. The one place a null
   engine is right: the GPU is not what is measured. They see the bot's ``DATA_DIR`` (as
-  workers with the same ``STORAGE`` do) and write the PNGs and grid there through the real
-  :class:`inference.storing.ResultStorage`, so results carry paths;
+  workers with the same ``STORAGE`` do) and write the PNGs there through the real
+  :class:`inference.storing.ResultStorage`, so results carry paths (and the grid);
   ``--through-queue``: the PNGs travel in the results (workers that do not see it);
 - this script: the fake Discord, and the load.
 

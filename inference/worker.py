@@ -65,8 +65,8 @@ class Worker:
         post: encodes, checks and lays out the images; default: the engine's PNGs, no check
             (the bot then checks the results itself).
         storage: the bot's image storage as this worker sees it: jobs that name it get
-            their PNGs and grid written there, and the queue carries paths; default: the
-            bytes travel in the queue.
+            their PNGs written there, and the queue carries paths (and the grid); default:
+            the bytes travel in the queue.
         pipelined: finish a batch while the next one paints; default: on an accelerator
             (CUDA, MPS), not on a CPU.
     """

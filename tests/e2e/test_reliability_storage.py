@@ -54,10 +54,11 @@ async def test_a_full_disk_keeps_the_result_until_it_can_be_stored(
     fake, tmp_path, monkeypatch, caplog
 ):
     settings = bot_settings(fake, tmp_path / "var")
-    # The local worker (its own process) cannot write either: a file where its grids go
+    # The local worker (its own process) cannot write either: a file where the images go
     # fails its write as a full disk would, so it sends the images through the queue.
-    (settings.data_dir / "grids").parent.mkdir(parents=True)
-    (settings.data_dir / "grids").write_text("in the way")
+    in_the_way = settings.data_dir / "images"
+    in_the_way.parent.mkdir(parents=True)
+    in_the_way.write_text("in the way")
     bot, task = await start_bot(fake, settings)
     studio = Studio(fake, bot, settings, task)
 
@@ -79,6 +80,7 @@ async def test_a_full_disk_keeps_the_result_until_it_can_be_stored(
                 await asyncio.sleep(0.1)
 
         await asyncio.wait_for(worker_finished(), RESULT_TIMEOUT)
+        in_the_way.unlink()  # the bot's own writes now reach the full disk
         # several watcher ticks try, and fail, to store the images (a count, not a sleep:
         # a loaded machine may tick slowly)
         await wait_until(lambda: len(tries) >= 3, timeout=RESULT_TIMEOUT)
@@ -105,9 +107,8 @@ async def test_a_full_disk_keeps_the_result_until_it_can_be_stored(
 async def test_the_local_worker_stores_the_images_and_the_bot_only_posts_them(
     fake, tmp_path, monkeypatch
 ):
-    """The local worker sees the bot's DATA_DIR: it writes the PNGs and the grid itself, the
-    queue carries their paths, and the bot writes no image (it reads the grid to post it
-    and deletes it)."""
+    """The local worker sees the bot's DATA_DIR: it writes the PNGs itself, the queue
+    carries their paths and the grid, and the bot writes no image and no grid."""
     settings = bot_settings(fake, tmp_path / "var")
     written: list[str] = []
     write = image_files.ImageFiles.write_path
@@ -129,6 +130,6 @@ async def test_the_local_worker_stores_the_images_and_the_bot_only_posts_them(
             for p in settings.data_dir.rglob("*")
             if p.suffix in (".png", ".jpg")
         }
-        assert stored == {path for (path,) in rows}  # no grid left behind
+        assert stored == {path for (path,) in rows}  # no grid file, none left behind
     finally:
         await stop_bot(bot, task)
