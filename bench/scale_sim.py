@@ -3,7 +3,7 @@
     .venv/bin/python bench/scale_sim.py [--workers 16] [--job-seconds 0.25] [--burst 120]
                                         [--seconds 20] [--bot-side] [--bots 2]
                                         [--database postgresql] [--profile FILE]
-                                        [--through-queue] [--compare-bots]
+                                        [--through-queue] [--compare-bots] [--own-core]
 
 Three processes and a throwaway ``redis-server`` on loopback:
 
@@ -32,6 +32,9 @@ half; ``--compare-bots`` measures one bot, then two (each on a fresh store and R
 and prints the ratio of their ceilings. ``--database postgresql`` puts the store on a
 throwaway PostgreSQL server (Debian's binaries, as the tests use) instead of one SQLite
 file. ``--profile FILE`` runs each bot under cProfile (``FILE.0``, ``FILE.1``…).
+``--own-core``: the bot on a core of its own and everything else (this script, the
+simulated workers, Redis) on the others, as a deployed bot does not share its core with
+the load that measures it.
 ``--bot-side`` completes
 jobs without verdict and grid, so the bot checks every image and lays out the grid itself
 (the path before both moved into the workers), for comparison.
@@ -186,7 +189,13 @@ def make_fake():
 
 
 def start_bot(
-    fake, data_dir: Path, url: str, database: str | None, shards: str, profile: str | None
+    fake,
+    data_dir: Path,
+    url: str,
+    database: str | None,
+    shards: str,
+    profile: str | None,
+    core: int | None = None,
 ) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -211,7 +220,12 @@ def start_bot(
     log = open(data_dir / f"bot-{name}.log", "wb")  # noqa: SIM115 (lives with the process)
     profiler = ["-m", "cProfile", "-o", profile] if profile else []
     return subprocess.Popen(
-        [sys.executable, *profiler, "-m", "bot", "run"], env=env, cwd=ROOT, stdout=log, stderr=log
+        [sys.executable, *profiler, "-m", "bot", "run"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=log,
+        preexec_fn=None if core is None else lambda: os.sched_setaffinity(0, {core}),
     )
 
 
@@ -353,6 +367,7 @@ async def run(args: argparse.Namespace, folder: Path) -> float:
             database,
             shards,
             f"{args.profile}.{index}" if args.profile else None,
+            args.bot_core,
         )
         for index, shards in enumerate(split)
     ]
@@ -421,6 +436,17 @@ def report(name: str, phase: dict) -> None:
     )
 
 
+def own_core(args: argparse.Namespace) -> int:
+    """Give the bot the first core this script may use and move this script (and so the
+    fake Discord, the simulated workers, Redis and PostgreSQL it starts) to the others:
+    as deployed, the bot does not share its core with the load that measures it."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2 or args.bots != 1 or args.compare_bots:
+        sys.exit("--own-core needs two cores or more and one bot process")
+    os.sched_setaffinity(0, set(cores[1:]))
+    return cores[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=16)
@@ -440,6 +466,11 @@ def main() -> None:
     parser.add_argument(
         "--through-queue", action="store_true", help="PNGs in the results (workers elsewhere)"
     )
+    parser.add_argument(
+        "--own-core",
+        action="store_true",
+        help="one bot on a core of its own, everything else on the others",
+    )
     parser.add_argument("--simulate", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--storage", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -450,6 +481,7 @@ def main() -> None:
             )
         )
         return
+    args.bot_core = own_core(args) if args.own_core else None
     if not args.compare_bots:
         with tempfile.TemporaryDirectory() as folder:
             asyncio.run(run(args, Path(folder)))

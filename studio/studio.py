@@ -837,13 +837,14 @@ class Studio:
                 origin=origin,
                 now=now,
             )
-        handle = self.watcher.watch(job.id)
         # After the commit: if we die here, the watcher finds the job open and submits it.
         try:
             await self.queue.submit(job)
         except Exception:  # recorded and paid for: the watcher submits it on a later tick
             log.warning("job %s: the queue refused it for now; retrying", job.id, exc_info=True)
-        return handle
+        # Watched once the queue has it (or refused it): a tick while the submission is on
+        # its way would find the job missing and submit it again from a stale record.
+        return self.watcher.watch(job.id)
 
 
 def _guild_of(user: Requester, origin: Origin | None) -> int | None:
