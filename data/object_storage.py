@@ -66,7 +66,7 @@ class S3ImageFiles(ImageFiles):
 
     def write_path(self, relative: str, data: bytes) -> None:
         # A PUT is whole or nothing: no half-written object. The type by the name's ending:
-        # the images are PNGs, a worker's grid a JPEG.
+        # the images are PNGs, a grid left by an earlier build's worker a JPEG.
         kind = mimetypes.guess_type(relative)[0] or "application/octet-stream"
         self._call("put_object", Key=self.key(relative), Body=data, ContentType=kind)
 

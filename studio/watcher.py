@@ -441,8 +441,8 @@ class JobWatcher:
             return None
 
     async def _drop_unused(self, result: Result, produced: list[ImageRecord]) -> None:
-        """Delete what the worker stored that no image row references: the grid (read),
-        images withheld here or of a job forgotten meanwhile."""
+        """Delete what the worker stored that no image row references: images withheld
+        here or of a job forgotten meanwhile, a grid stored by an earlier build (read)."""
         kept = {record.path for record in produced}
         unused = [path for path in result.stored_paths if path not in kept]
         if unused:  # nearly always none: a thread hop only for what there is to delete

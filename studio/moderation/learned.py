@@ -1,4 +1,4 @@
-"""The built-in learned signal: a hashed character-n-gram linear classifier, pure Python.
+"""The built-in learned signal: a hashed character-n-gram linear classifier (numpy).
 
 It reads what the word lists cannot: euphemisms, a word in an inflection no list has,
 a sentence that says it without a listed word. It reads the transliterated prompt
@@ -6,8 +6,8 @@ a sentence that says it without a listed word. It reads the transliterated promp
 time by ``python -m studio.moderation.training`` on labelled public prompt sets and the
 project's English lists (sources, licences and counts: ``data/policy/classifier/README.md``),
 and ships as a small weight file (``data/policy/classifier/weights.bin``): int8 weights,
-one row of scores per hashed feature, per class a scale. Scoring a prompt is a few
-hundred dictionary-free array look-ups (about 0.1 ms); nothing is downloaded, no
+one row of scores per hashed feature, per class a scale. Scoring a prompt sums a few
+hundred of those rows (one numpy call, about 0.1 ms); nothing is downloaded, no model
 framework is imported.
 
 A prompt is refused when a category's probability reaches that category's threshold,
@@ -24,7 +24,6 @@ import json
 import math
 import struct
 import zlib
-from array import array
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -59,10 +58,14 @@ class LearnedClassifier:
     """Scores prompts with int8 weights; ``check`` turns the scores into a decision."""
 
     def __init__(
-        self, weights: array, scales: list[float], bias: list[float], thresholds: list[float]
+        self,
+        weights: np.ndarray,
+        scales: list[float],
+        bias: list[float],
+        thresholds: list[float],
     ) -> None:
         # BUCKETS × len(CLASSES) int8: a prompt's rows are summed by numpy, not a loop
-        self.weights = np.asarray(weights, dtype=np.int8).reshape(-1, len(CLASSES))
+        self.weights = weights.reshape(-1, len(CLASSES))
         self.scales = scales
         self.bias = bias
         self.thresholds = thresholds  # per class (benign's unused)
@@ -85,8 +88,7 @@ class LearnedClassifier:
         offset = len(MAGIC)
         header = struct.unpack_from(f"<{3 * k}d", raw, offset)
         offset += struct.calcsize(f"<{3 * k}d")
-        weights = array("b")
-        weights.frombytes(raw[offset:])
+        weights = np.frombuffer(raw, dtype=np.int8, offset=offset)
         if len(weights) != BUCKETS * k:
             raise ValueError("the weight file does not match BUCKETS × CLASSES")
         scales, bias, thresholds = list(header[:k]), list(header[k : 2 * k]), list(header[2 * k :])

@@ -58,7 +58,6 @@ import csv
 import itertools
 import json
 import re
-from array import array
 from collections import Counter
 from pathlib import Path
 
@@ -255,7 +254,7 @@ def quantise(w: np.ndarray, b: np.ndarray) -> LearnedClassifier:
     scales[scales == 0] = 1
     q = np.clip(np.rint(w / scales), -127, 127).astype(np.int8)
     ones = [1.0] * len(CLASSES)
-    return LearnedClassifier(array("b", q.tobytes()), scales.tolist(), b.tolist(), ones)
+    return LearnedClassifier(q, scales.tolist(), b.tolist(), ones)
 
 
 def calibrate(model: LearnedClassifier, tuning: list[tuple[str, str, str, float]]) -> dict:
