@@ -140,25 +140,87 @@ class RowsCursor:
         return list(self._rows)
 
 
+INLINE_QUERY_STEPS = 50_000
+"""SQLite VM steps a query may take on the event loop (~0.7 ms here) before it is stopped
+and run again on the store's thread. A lookup by key takes a few hundred."""
+
+_QUERY = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+
+
+class _StepBudget:
+    """SQLite's progress handler: stops a statement the loop runs once it passes
+    ``INLINE_QUERY_STEPS``; statements on the store's thread run to their end."""
+
+    def __init__(self) -> None:
+        self.on_loop = False
+        self.stopped = False
+
+    def __call__(self) -> int:
+        if self.on_loop:
+            self.stopped = True
+            return 1
+        return 0
+
+
 class SqliteConnection:
-    """aiosqlite's connection with one trip per query instead of two.
+    """The store's SQLite connection as data/ uses it: ``execute`` and ``executemany``.
 
-    Every aiosqlite call is a hand-over to its thread and back (a queue, then a wake-up of
-    the event loop): ``execute`` then ``fetchone`` is two. A query (or a statement with
-    RETURNING) runs here as ``execute_fetchall``, one trip; other statements as they are
-    (their ``rowcount`` needs no trip). Counted in bench/scale_sim.py's bot: an /imagine
-    job made ~44 trips, 14 of them fetches."""
+    A hand-over to aiosqlite's thread and back costs more CPU than a lookup by key
+    (bench/scale_sim.py's bot made 22 per /imagine request), so what cannot wait runs on
+    the event loop: a query (a WAL reader never waits for a writer; one that runs long is
+    stopped and run again on the thread, see ``INLINE_QUERY_STEPS``), and the writes of a
+    transaction, which holds the write lock from its ``BEGIN IMMEDIATE`` on. What may wait
+    for another process's lock goes to the thread: a write outside a transaction, and
+    (:class:`SqliteStore`) ``BEGIN IMMEDIATE`` and ``COMMIT``.
+    """
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        raw: sqlite3.Connection,
+        budget: _StepBudget,
+        *,
+        holds_write_lock: bool,
+    ) -> None:
         self._conn = conn
+        self._raw = raw
+        self._budget = budget
+        self._holds_write_lock = holds_write_lock
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        params = tuple(params)
+        if _QUERY.match(sql):
+            rows = self._query_on_loop(sql, params)
+            if rows is None:
+                rows = await self._conn.execute_fetchall(sql, params)
+            return RowsCursor(list(rows))
+        if self._holds_write_lock:
+            cursor = self._raw.execute(sql, params)
+            if cursor.description is None:
+                return RowsCursor((), cursor.rowcount)
+            return RowsCursor(cursor.fetchall())  # RETURNING
         if returns_rows(sql):
-            return RowsCursor(list(await self._conn.execute_fetchall(sql, tuple(params))))
-        return await self._conn.execute(sql, tuple(params))
+            return RowsCursor(list(await self._conn.execute_fetchall(sql, params)))
+        return await self._conn.execute(sql, params)
 
     async def executemany(self, sql: str, params: Iterable[Iterable[Any]]) -> None:
-        await self._conn.executemany(sql, params)
+        if self._holds_write_lock:
+            self._raw.executemany(sql, params)
+        else:
+            await self._conn.executemany(sql, params)
+
+    def _query_on_loop(self, sql: str, params: tuple[Any, ...]) -> list[Any] | None:
+        """The rows, or None when the query ran past its budget (stopped: a stopped query
+        leaves a transaction as it was; only a stopped write would roll it back)."""
+        self._budget.on_loop = True
+        try:
+            return self._raw.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:
+            if self._budget.stopped:
+                return None
+            raise
+        finally:
+            self._budget.on_loop = self._budget.stopped = False
 
 
 class SqliteStore(Store):
@@ -169,16 +231,25 @@ class SqliteStore(Store):
     and each read a unit.
     """
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._raw = conn
-        self._conn = SqliteConnection(conn)
+    def __init__(self, conn: aiosqlite.Connection, raw: sqlite3.Connection, path: Path) -> None:
+        self._thread = conn
+        budget = _StepBudget()
+        raw.set_progress_handler(budget, INLINE_QUERY_STEPS)
+        self._reads = SqliteConnection(conn, raw, budget, holds_write_lock=False)
+        self._writes = SqliteConnection(conn, raw, budget, holds_write_lock=True)
         self._lock = asyncio.Lock()
         self.path = path
 
     @classmethod
     async def open_file(cls, path: Path) -> SqliteStore:
         private.make_dir(path.parent)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        opened: list[sqlite3.Connection] = []
+
+        def connect() -> sqlite3.Connection:  # on aiosqlite's thread; used on the loop too
+            opened.append(sqlite3.connect(path, isolation_level=None, check_same_thread=False))
+            return opened[0]
+
+        conn = await aiosqlite.Connection(connect, iter_chunk_size=64)
         try:
             private.restrict(path)  # before WAL: -wal and -shm copy the database's mode
         except BaseException:
@@ -189,7 +260,7 @@ class SqliteStore(Store):
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")
-        store = cls(conn, path)
+        store = cls(conn, opened[0], path)
         try:
             await store.migrate()
         except BaseException:
@@ -218,22 +289,22 @@ class SqliteStore(Store):
         return version
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[SqliteConnection]:
         """BEGIN IMMEDIATE … COMMIT, rolled back on any exception: all or nothing."""
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            await self._thread.execute("BEGIN IMMEDIATE")  # may wait for another writer
             try:
-                yield self._conn
+                yield self._writes
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._thread.execute("ROLLBACK")
                 raise
-            await self._conn.execute("COMMIT")
+            await self._thread.execute("COMMIT")  # may checkpoint: disk work
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def read(self) -> AsyncIterator[SqliteConnection]:
         """The connection for reads, with no other coroutine's transaction half-done."""
         async with self._lock:
-            yield self._conn
+            yield self._reads
 
     def statement(self) -> AbstractAsyncContextManager[SqliteConnection]:
         """Autocommit on the connection as ``read`` gives it: under the lock, outside any
@@ -241,15 +312,15 @@ class SqliteStore(Store):
         return self.read()
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._lock:
-            return await (await self._conn.execute(sql, tuple(params))).fetchone()
+        async with self.read() as db:
+            return await (await db.execute(sql, params)).fetchone()
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._lock:
-            return list(await (await self._conn.execute(sql, tuple(params))).fetchall())
+        async with self.read() as db:
+            return await (await db.execute(sql, params)).fetchall()
 
     async def close(self) -> None:
-        await self._raw.close()
+        await self._thread.close()
 
 
 def _split_sql(script: str) -> list[str]:

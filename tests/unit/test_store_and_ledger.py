@@ -130,32 +130,105 @@ async def test_migration_0010_keeps_every_ledger_row_and_the_append_only_rule(tm
         await store.close()
 
 
-async def test_a_query_and_its_rows_are_one_trip_to_the_store_thread(store: Store, monkeypatch):
-    """Each aiosqlite call is a hand-over to its thread and back: a query fetches its rows
-    in the same trip; a write's rowcount needs none."""
+async def test_only_what_may_wait_for_a_lock_goes_to_the_store_thread(store: Store, monkeypatch):
+    """Each aiosqlite call is a hand-over to its thread and back, dearer than the query it
+    carries: queries and a transaction's statements run on the loop; BEGIN IMMEDIATE,
+    COMMIT and a write outside a transaction (each may wait for a lock) go to the thread."""
     import aiosqlite
 
     trips: list[str] = []
     execute = aiosqlite.Connection._execute
 
     async def counted(self, fn, *args, **kwargs):
-        trips.append(getattr(fn, "__name__", "?"))
+        trips.append(args[0] if args else getattr(fn, "__name__", "?"))
         return await execute(self, fn, *args, **kwargs)
 
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
     await _add_user(store)
+    assert trips == ["BEGIN IMMEDIATE", "COMMIT"]  # the INSERT ran on the loop
     trips.clear()
     async with store.read() as db:
         row = await (await db.execute("SELECT id, name FROM users WHERE id = ?", (7,))).fetchone()
-        rows = await (await db.execute("SELECT id FROM users")).fetchall()
+        rows = await (await db.execute("select id from users")).fetchall()
     assert tuple(row) == (7, "u") and row["name"] == "u" and [r["id"] for r in rows] == [7]
-    assert len(trips) == 2  # two queries, two trips (each was two before)
+    assert trips == []
     async with store.transaction() as db:
         changed = await db.execute("UPDATE users SET name = 'v' WHERE id = ?", (7,))
         missed = await db.execute("UPDATE users SET name = 'v' WHERE id = ?", (8,))
+        returned = await db.execute("UPDATE users SET name = 'v' WHERE id = 7 RETURNING id")
+        assert [tuple(r) for r in await returned.fetchall()] == [(7,)]
     assert (changed.rowcount, missed.rowcount) == (1, 0)
-    assert len(trips) == 6  # BEGIN, the two updates, COMMIT
-    async with store.statement() as db:  # one write, atomic on its own
+    assert trips == ["BEGIN IMMEDIATE", "COMMIT"]
+    async with store.statement() as db:  # one write, atomic on its own: may wait
         again = await db.execute("UPDATE users SET name = 'w' WHERE id = ? AND name = 'v'", (7,))
-    assert again.rowcount == 1 and len(trips) == 7  # no BEGIN, no COMMIT
+    assert again.rowcount == 1 and len(trips) == 3
     assert tuple(await store.fetchone("SELECT name FROM users WHERE id = 7")) == ("w",)
+    assert len(trips) == 3
+
+
+async def test_a_long_query_is_stopped_on_the_loop_and_run_on_the_thread(store: Store, monkeypatch):
+    """A query past its step budget would hold up the event loop: it is stopped and run
+    again on the store's thread, with the same rows, leaving the transaction it is in."""
+    import aiosqlite
+
+    trips: list[str] = []
+    execute = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):
+        trips.append(args[0] if args else getattr(fn, "__name__", "?"))
+        return await execute(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    long = (
+        "SELECT (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
+        " SELECT count(*) FROM n)"
+    )
+    async with store.transaction() as db:
+        await db.execute("INSERT INTO users (id, name, created_at) VALUES (9, 'n', 0)")
+        short = await (await db.execute(long, (10,))).fetchone()
+        counted_up = await (await db.execute(long, (200_000,))).fetchone()
+    assert (short[0], counted_up[0]) == (10, 200_000)
+    assert trips == ["BEGIN IMMEDIATE", long, "COMMIT"]  # only the long one went there
+    assert tuple(await store.fetchone("SELECT name FROM users WHERE id = 9")) == ("n",)
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        await store.fetchone("SELECT * FROM no_such_table")  # an error is not a budget
+
+
+async def test_the_loop_runs_while_another_process_holds_the_write_lock(store: Store):
+    """A transaction waits for another connection's write lock on the store's thread, not
+    on the event loop; queries meanwhile read the last commit (WAL) at once."""
+    import asyncio
+
+    await _add_user(store)
+    other = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE users SET name = 'other' WHERE id = 7")
+        entered = asyncio.Event()
+
+        async def write() -> None:
+            async with store.transaction() as db:
+                entered.set()
+                await db.execute("UPDATE users SET name = 'mine' WHERE id = 7")
+
+        writing = asyncio.create_task(write())
+        for _ in range(20):  # the loop turns while BEGIN IMMEDIATE waits on the thread
+            await asyncio.sleep(0)
+        assert not entered.is_set() and not writing.done()
+        other.execute("COMMIT")
+        await asyncio.wait_for(writing, timeout=10)
+    finally:
+        other.close()
+    assert tuple(await store.fetchone("SELECT name FROM users WHERE id = 7")) == ("mine",)
+
+
+async def test_a_query_reads_the_last_commit_while_another_process_writes(store: Store):
+    await _add_user(store)
+    other = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE users SET name = 'other' WHERE id = 7")
+        assert tuple(await store.fetchone("SELECT name FROM users WHERE id = 7")) == ("u",)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
