@@ -144,6 +144,11 @@ INLINE_QUERY_STEPS = 50_000
 """SQLite VM steps a query may take on the event loop (~0.7 ms here) before it is stopped
 and run again on the store's thread. A lookup by key takes a few hundred."""
 
+CHECKPOINT_EVERY = 100
+"""Commits between two WAL checkpoints, run on the store's thread (they copy pages into the
+database and sync it). A commit on the loop only appends to the WAL; SQLite's automatic
+checkpoint, every 1,000 pages, would do that work on the loop."""
+
 _QUERY = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 
 
@@ -169,9 +174,8 @@ class SqliteConnection:
     (bench/scale_sim.py's bot made 22 per /imagine request), so what cannot wait runs on
     the event loop: a query (a WAL reader never waits for a writer; one that runs long is
     stopped and run again on the thread, see ``INLINE_QUERY_STEPS``), and the writes of a
-    transaction, which holds the write lock from its ``BEGIN IMMEDIATE`` on. What may wait
-    for another process's lock goes to the thread: a write outside a transaction, and
-    (:class:`SqliteStore`) ``BEGIN IMMEDIATE`` and ``COMMIT``.
+    transaction, which holds the write lock from its ``BEGIN IMMEDIATE`` on. A write
+    outside a transaction may wait for another process's lock: it goes to the thread.
     """
 
     def __init__(
@@ -226,9 +230,12 @@ class SqliteConnection:
 class SqliteStore(Store):
     """A SQLite database shared by the bot and the local worker (WAL mode).
 
-    aiosqlite runs every statement on one thread, but coroutines could still interleave
-    statements inside each other's transactions; the lock makes each ``transaction()``
-    and each read a unit.
+    Statements run on the event loop or on aiosqlite's thread (:class:`SqliteConnection`),
+    one at a time either way; coroutines could still interleave statements inside each
+    other's transactions, so the lock makes each ``transaction()`` and each read a unit.
+    What reaches the thread: a ``BEGIN IMMEDIATE`` that must wait for another process's
+    write lock, a query past its step budget, and a checkpoint every ``CHECKPOINT_EVERY``
+    commits.
     """
 
     def __init__(self, conn: aiosqlite.Connection, raw: sqlite3.Connection, path: Path) -> None:
@@ -237,6 +244,8 @@ class SqliteStore(Store):
         raw.set_progress_handler(budget, INLINE_QUERY_STEPS)
         self._reads = SqliteConnection(conn, raw, budget, holds_write_lock=False)
         self._writes = SqliteConnection(conn, raw, budget, holds_write_lock=True)
+        self._raw = raw
+        self._commits = 0
         self._lock = asyncio.Lock()
         self.path = path
 
@@ -259,6 +268,7 @@ class SqliteStore(Store):
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA wal_autocheckpoint = 0")  # the thread checkpoints
         await conn.execute("PRAGMA foreign_keys = ON")
         store = cls(conn, opened[0], path)
         try:
@@ -292,13 +302,32 @@ class SqliteStore(Store):
     async def transaction(self) -> AsyncIterator[SqliteConnection]:
         """BEGIN IMMEDIATE … COMMIT, rolled back on any exception: all or nothing."""
         async with self._lock:
-            await self._thread.execute("BEGIN IMMEDIATE")  # may wait for another writer
+            await self._begin()
             try:
                 yield self._writes
+                self._raw.execute("COMMIT")  # appends to the WAL: no sync, no checkpoint
             except BaseException:
-                await self._thread.execute("ROLLBACK")
+                if self._raw.in_transaction:
+                    self._raw.execute("ROLLBACK")
                 raise
-            await self._thread.execute("COMMIT")  # may checkpoint: disk work
+            self._commits += 1
+            if self._commits % CHECKPOINT_EVERY == 0:
+                await self._thread.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+
+    async def _begin(self) -> None:
+        """BEGIN IMMEDIATE on the loop when no other connection holds the write lock (then
+        nothing is waited for); else on the store's thread, where the busy timeout waits."""
+        raw = self._raw
+        raw.execute("PRAGMA busy_timeout = 0")
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await self._thread.execute("BEGIN IMMEDIATE")
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteConnection]:
@@ -307,9 +336,9 @@ class SqliteStore(Store):
             yield self._reads
 
     def statement(self) -> AbstractAsyncContextManager[SqliteConnection]:
-        """Autocommit on the connection as ``read`` gives it: under the lock, outside any
-        other coroutine's transaction (the statement would be part of it)."""
-        return self.read()
+        """A transaction: its BEGIN and COMMIT cost no trip here (on the loop), and only a
+        transaction's writes run on the loop (an autocommit write may wait for a lock)."""
+        return self.transaction()
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         async with self.read() as db:

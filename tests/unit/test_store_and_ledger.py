@@ -4,7 +4,7 @@ import pytest
 
 from data import ledger
 from data.ledger import EntryKind, LedgerEntry
-from data.store import Store, migration_scripts
+from data.store import BUSY_TIMEOUT_MS, Store, migration_scripts
 
 TABLES = {"users", "ledger", "jobs", "images", "collections", "collection_items", "queue"}
 
@@ -130,55 +130,50 @@ async def test_migration_0010_keeps_every_ledger_row_and_the_append_only_rule(tm
         await store.close()
 
 
-async def test_only_what_may_wait_for_a_lock_goes_to_the_store_thread(store: Store, monkeypatch):
-    """Each aiosqlite call is a hand-over to its thread and back, dearer than the query it
-    carries: queries and a transaction's statements run on the loop; BEGIN IMMEDIATE,
-    COMMIT and a write outside a transaction (each may wait for a lock) go to the thread."""
+@pytest.fixture
+def trips(monkeypatch) -> list[str]:
+    """What reaches aiosqlite's thread: each call there is a hand-over and back."""
     import aiosqlite
 
-    trips: list[str] = []
+    seen: list[str] = []
     execute = aiosqlite.Connection._execute
 
     async def counted(self, fn, *args, **kwargs):
-        trips.append(args[0] if args else getattr(fn, "__name__", "?"))
+        seen.append(args[0] if args else getattr(fn, "__name__", "?"))
         return await execute(self, fn, *args, **kwargs)
 
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return seen
+
+
+async def test_only_what_may_wait_for_a_lock_goes_to_the_store_thread(store: Store, trips):
+    """A hand-over to the store's thread costs more than the query it carries: queries and
+    transactions (BEGIN and COMMIT included) run on the loop; a write outside a transaction
+    may wait for another process's lock, and goes to the thread."""
     await _add_user(store)
-    assert trips == ["BEGIN IMMEDIATE", "COMMIT"]  # the INSERT ran on the loop
-    trips.clear()
     async with store.read() as db:
         row = await (await db.execute("SELECT id, name FROM users WHERE id = ?", (7,))).fetchone()
         rows = await (await db.execute("select id from users")).fetchall()
     assert tuple(row) == (7, "u") and row["name"] == "u" and [r["id"] for r in rows] == [7]
-    assert trips == []
     async with store.transaction() as db:
         changed = await db.execute("UPDATE users SET name = 'v' WHERE id = ?", (7,))
         missed = await db.execute("UPDATE users SET name = 'v' WHERE id = ?", (8,))
         returned = await db.execute("UPDATE users SET name = 'v' WHERE id = 7 RETURNING id")
         assert [tuple(r) for r in await returned.fetchall()] == [(7,)]
     assert (changed.rowcount, missed.rowcount) == (1, 0)
-    assert trips == ["BEGIN IMMEDIATE", "COMMIT"]
-    async with store.statement() as db:  # one write, atomic on its own: may wait
+    async with store.statement() as db:  # one write, atomic on its own
         again = await db.execute("UPDATE users SET name = 'w' WHERE id = ? AND name = 'v'", (7,))
-    assert again.rowcount == 1 and len(trips) == 3
+    assert again.rowcount == 1
     assert tuple(await store.fetchone("SELECT name FROM users WHERE id = 7")) == ("w",)
-    assert len(trips) == 3
+    assert trips == []
+    async with store.read() as db:  # autocommit: it takes the write lock itself
+        await db.execute("UPDATE users SET name = 'x' WHERE id = 7")
+    assert trips == ["UPDATE users SET name = 'x' WHERE id = 7"]
 
 
-async def test_a_long_query_is_stopped_on_the_loop_and_run_on_the_thread(store: Store, monkeypatch):
+async def test_a_long_query_is_stopped_on_the_loop_and_run_on_the_thread(store: Store, trips):
     """A query past its step budget would hold up the event loop: it is stopped and run
     again on the store's thread, with the same rows, leaving the transaction it is in."""
-    import aiosqlite
-
-    trips: list[str] = []
-    execute = aiosqlite.Connection._execute
-
-    async def counted(self, fn, *args, **kwargs):
-        trips.append(args[0] if args else getattr(fn, "__name__", "?"))
-        return await execute(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
     long = (
         "SELECT (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
         " SELECT count(*) FROM n)"
@@ -188,13 +183,13 @@ async def test_a_long_query_is_stopped_on_the_loop_and_run_on_the_thread(store: 
         short = await (await db.execute(long, (10,))).fetchone()
         counted_up = await (await db.execute(long, (200_000,))).fetchone()
     assert (short[0], counted_up[0]) == (10, 200_000)
-    assert trips == ["BEGIN IMMEDIATE", long, "COMMIT"]  # only the long one went there
+    assert trips == [long]  # only the long one went there
     assert tuple(await store.fetchone("SELECT name FROM users WHERE id = 9")) == ("n",)
     with pytest.raises(sqlite3.OperationalError, match="no such table"):
         await store.fetchone("SELECT * FROM no_such_table")  # an error is not a budget
 
 
-async def test_the_loop_runs_while_another_process_holds_the_write_lock(store: Store):
+async def test_the_loop_runs_while_another_process_holds_the_write_lock(store: Store, trips):
     """A transaction waits for another connection's write lock on the store's thread, not
     on the event loop; queries meanwhile read the last commit (WAL) at once."""
     import asyncio
@@ -220,6 +215,40 @@ async def test_the_loop_runs_while_another_process_holds_the_write_lock(store: S
     finally:
         other.close()
     assert tuple(await store.fetchone("SELECT name FROM users WHERE id = 7")) == ("mine",)
+    assert trips == ["BEGIN IMMEDIATE"]
+    assert tuple(await store.fetchone("PRAGMA busy_timeout")) == (BUSY_TIMEOUT_MS,)
+
+
+async def test_the_store_thread_checkpoints_the_wal(store: Store, trips, monkeypatch):
+    """Commits on the loop only append to the WAL (SQLite's own checkpoints are off); every
+    CHECKPOINT_EVERY commits the thread copies it into the database."""
+    from data import store as store_module
+
+    monkeypatch.setattr(store_module, "CHECKPOINT_EVERY", 3)
+    assert tuple(await store.fetchone("PRAGMA wal_autocheckpoint")) == (0,)
+    trips.clear()
+    for user_id in range(1, 7):
+        await _add_user(store, user_id)
+    assert trips == ["PRAGMA wal_checkpoint(PASSIVE)"] * 2  # six commits
+    reader = sqlite3.connect(store.path)
+    try:
+        assert reader.execute("SELECT count(*) FROM users").fetchone() == (6,)
+    finally:
+        reader.close()
+
+
+async def test_a_commit_that_fails_rolls_back(store: Store):
+    """A COMMIT refused (here a foreign key checked at commit) leaves no transaction open
+    and nothing written; the store goes on."""
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        async with store.transaction() as db:
+            await db.execute("PRAGMA defer_foreign_keys = ON")
+            await db.execute(
+                "INSERT INTO collections (owner_id, name, created_at) VALUES (404, 'c', 0)"
+            )
+    assert tuple(await store.fetchone("SELECT count(*) FROM collections")) == (0,)
+    await _add_user(store)
+    assert tuple(await store.fetchone("SELECT count(*) FROM users")) == (1,)
 
 
 async def test_a_query_reads_the_last_commit_while_another_process_writes(store: Store):
