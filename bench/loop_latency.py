@@ -89,7 +89,7 @@ async def main(jobs: int, seconds: float, uploads: int) -> None:
             model="tiny",
             local_worker=False,
             welcome_credits=jobs,
-            max_jobs_per_user=100,  # 50 users with 10 requests each: all of them wait
+            max_jobs_per_user=100,  # every request waits in the queue
         )
         upload = big_upload() if uploads else b""  # made before the heartbeat: not measured
         runtime = await Runtime.start(settings)
@@ -101,7 +101,8 @@ async def main(jobs: int, seconds: float, uploads: int) -> None:
             print(describe("idle", beat.take()))
 
             started = time.perf_counter()
-            users = [Requester(1000 + n % 50, f"user{n % 50}") for n in range(jobs)]
+            members = -(-jobs // settings.rate_limit_jobs)  # each within the rate limit
+            users = [Requester(1000 + n % members, f"user{n % members}") for n in range(jobs)]
             submitting = [
                 runtime.studio.imagine(user, f"flood {n}", ImagineOptions(seed=n))
                 for n, user in enumerate(users)
