@@ -112,7 +112,8 @@ class Store:
 
     def statement(self) -> AbstractAsyncContextManager[Any]:
         """The connection for one write that is atomic on its own (a single UPDATE with its
-        condition): no BEGIN and COMMIT around it, one trip to the database, not three."""
+        condition): on PostgreSQL no BEGIN and COMMIT around it, one trip to the database,
+        not three; on SQLite a transaction, whose BEGIN and COMMIT cost no trip."""
         raise NotImplementedError
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Any:
