@@ -9,6 +9,7 @@ keep SQLite's one rule the code relies on: one write transaction at a time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -328,7 +329,16 @@ class SqliteStore(Store):
                 raise
         finally:
             raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await self._thread.execute("BEGIN IMMEDIATE")
+        waiting = asyncio.ensure_future(self._thread.execute("BEGIN IMMEDIATE"))
+        try:
+            await asyncio.shield(waiting)
+        except asyncio.CancelledError:
+            # The thread begins anyway: end that transaction before the lock is let go, or
+            # it would hold the write lock and the next BEGIN would find it open.
+            with contextlib.suppress(sqlite3.Error):
+                await waiting
+                raw.execute("ROLLBACK")
+            raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteConnection]:

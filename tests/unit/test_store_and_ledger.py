@@ -219,6 +219,42 @@ async def test_the_loop_runs_while_another_process_holds_the_write_lock(store: S
     assert tuple(await store.fetchone("PRAGMA busy_timeout")) == (BUSY_TIMEOUT_MS,)
 
 
+async def test_a_request_cancelled_while_its_begin_waits_leaves_no_transaction(store: Store):
+    """Cancelled while BEGIN IMMEDIATE waits on the thread for another process's lock: the
+    thread still begins once the lock is free, and that transaction is ended before the
+    store's lock is let go (else it would keep the write lock, and every later BEGIN fail)."""
+    import asyncio
+
+    await _add_user(store)
+    other = sqlite3.connect(store.path, isolation_level=None, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        entered = asyncio.Event()
+
+        async def write() -> None:
+            async with store.transaction() as db:
+                entered.set()
+                await db.execute("UPDATE users SET name = 'never' WHERE id = 7")
+
+        writing = asyncio.create_task(write())
+        for _ in range(20):
+            await asyncio.sleep(0)
+        writing.cancel()
+        for _ in range(20):
+            await asyncio.sleep(0)
+        other.execute("COMMIT")
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(writing, timeout=10)
+        assert not entered.is_set()
+        other.execute("BEGIN IMMEDIATE")  # the write lock is free at once
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    async with store.transaction() as db:
+        await db.execute("UPDATE users SET name = 'next' WHERE id = 7")
+    assert tuple(await store.fetchone("SELECT name FROM users WHERE id = 7")) == ("next",)
+
+
 async def test_the_store_thread_checkpoints_the_wal(store: Store, trips, monkeypatch):
     """Commits on the loop only append to the WAL (SQLite's own checkpoints are off); every
     CHECKPOINT_EVERY commits the thread copies it into the database."""
