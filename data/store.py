@@ -236,8 +236,8 @@ class SqliteStore(Store):
     one at a time either way; coroutines could still interleave statements inside each
     other's transactions, so the lock makes each ``transaction()`` and each read a unit.
     What reaches the thread: a ``BEGIN IMMEDIATE`` that must wait for another process's
-    write lock, a query past its step budget, and a checkpoint every ``CHECKPOINT_EVERY``
-    commits.
+    write lock, a write outside a transaction, a query past its step budget, and a
+    checkpoint every ``CHECKPOINT_EVERY`` commits.
     """
 
     def __init__(self, conn: aiosqlite.Connection, raw: sqlite3.Connection, path: Path) -> None:
