@@ -1,3 +1,4 @@
+import asyncio
 import sqlite3
 
 import pytest
@@ -189,26 +190,32 @@ async def test_a_long_query_is_stopped_on_the_loop_and_run_on_the_thread(store: 
         await store.fetchone("SELECT * FROM no_such_table")  # an error is not a budget
 
 
+async def _write_behind(store: Store, name: str) -> tuple[asyncio.Task[None], asyncio.Event]:
+    """A transaction that sets user 7's name, started while another connection holds the
+    write lock; returned once the loop has turned 20 times, its BEGIN IMMEDIATE waiting on
+    the store's thread: the task, and the event its body sets when it runs."""
+    entered = asyncio.Event()
+
+    async def write() -> None:
+        async with store.transaction() as db:
+            entered.set()
+            await db.execute("UPDATE users SET name = ? WHERE id = 7", (name,))
+
+    writing = asyncio.create_task(write())
+    for _ in range(20):  # the loop turns while BEGIN IMMEDIATE waits on the thread
+        await asyncio.sleep(0)
+    return writing, entered
+
+
 async def test_the_loop_runs_while_another_process_holds_the_write_lock(store: Store, trips):
     """A transaction waits for another connection's write lock on the store's thread, not
     on the event loop; queries meanwhile read the last commit (WAL) at once."""
-    import asyncio
-
     await _add_user(store)
     other = sqlite3.connect(store.path, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
         other.execute("UPDATE users SET name = 'other' WHERE id = 7")
-        entered = asyncio.Event()
-
-        async def write() -> None:
-            async with store.transaction() as db:
-                entered.set()
-                await db.execute("UPDATE users SET name = 'mine' WHERE id = 7")
-
-        writing = asyncio.create_task(write())
-        for _ in range(20):  # the loop turns while BEGIN IMMEDIATE waits on the thread
-            await asyncio.sleep(0)
+        writing, entered = await _write_behind(store, "mine")
         assert not entered.is_set() and not writing.done()
         other.execute("COMMIT")
         await asyncio.wait_for(writing, timeout=10)
@@ -223,22 +230,11 @@ async def test_a_request_cancelled_while_its_begin_waits_leaves_no_transaction(s
     """Cancelled while BEGIN IMMEDIATE waits on the thread for another process's lock: the
     thread still begins once the lock is free, and that transaction is ended before the
     store's lock is let go (else it would keep the write lock, and every later BEGIN fail)."""
-    import asyncio
-
     await _add_user(store)
     other = sqlite3.connect(store.path, isolation_level=None, timeout=0)
     try:
         other.execute("BEGIN IMMEDIATE")
-        entered = asyncio.Event()
-
-        async def write() -> None:
-            async with store.transaction() as db:
-                entered.set()
-                await db.execute("UPDATE users SET name = 'never' WHERE id = 7")
-
-        writing = asyncio.create_task(write())
-        for _ in range(20):
-            await asyncio.sleep(0)
+        writing, entered = await _write_behind(store, "never")
         writing.cancel()
         for _ in range(20):
             await asyncio.sleep(0)
@@ -246,6 +242,8 @@ async def test_a_request_cancelled_while_its_begin_waits_leaves_no_transaction(s
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(writing, timeout=10)
         assert not entered.is_set()
+        # A statement on the store's thread runs after the BEGIN queued there before it
+        await store.fetchone("PRAGMA busy_timeout")
         other.execute("BEGIN IMMEDIATE")  # the write lock is free at once
         other.execute("ROLLBACK")
     finally:
