@@ -229,6 +229,28 @@ class SqliteConnection:
             self._budget.on_loop = self._budget.stopped = False
 
 
+async def _use_wal(conn: aiosqlite.Connection) -> None:
+    """Switch a database to WAL, waiting for other processes that open it at the same time.
+
+    Two processes switching a new file at once each hold a read lock and want the exclusive
+    one; SQLite then refuses one of them at once, without its busy timeout (waiting could
+    deadlock, sqlite3_busy_handler's documentation). Once the other has switched, trying
+    again only reads the header.
+    """
+    deadline = asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or asyncio.get_running_loop().time() + pause > deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
 class SqliteStore(Store):
     """A SQLite database shared by the bot and the local worker (WAL mode).
 
@@ -263,17 +285,13 @@ class SqliteStore(Store):
         conn = await aiosqlite.Connection(connect, iter_chunk_size=64)
         try:
             private.restrict(path)  # before WAL: -wal and -shm copy the database's mode
-        except BaseException:
-            await conn.close()
-            raise
-        conn.row_factory = aiosqlite.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA synchronous = NORMAL")
-        await conn.execute("PRAGMA wal_autocheckpoint = 0")  # the thread checkpoints
-        await conn.execute("PRAGMA foreign_keys = ON")
-        store = cls(conn, opened[0], path)
-        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await _use_wal(conn)
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA wal_autocheckpoint = 0")  # the thread checkpoints
+            await conn.execute("PRAGMA foreign_keys = ON")
+            store = cls(conn, opened[0], path)
             await store.migrate()
         except BaseException:
             await conn.close()  # aiosqlite's thread would keep the process alive
