@@ -147,7 +147,7 @@ class JobWatcher:
         if handle is None:
             handle = self._handles[job_id] = JobHandle(job_id)
             if self.leases is not None:
-                self._unclaimed.add(job_id)  # recorded as ours on the next tick
+                self._unclaimed.add(job_id)  # recorded as ours at the next renewal
         return handle
 
     async def start(self) -> None:
@@ -176,9 +176,10 @@ class JobWatcher:
     # -- several processes: each follows its own jobs, and takes over those of the dead ----
 
     async def _keep_leases(self) -> None:
-        """Renew this process's lease a few times per lease, and each time take over the
-        jobs of processes that died. After renewals failed for longer than the lease (Redis
-        away), others may have taken this process's jobs: keep only those still ours."""
+        """Renew this process's lease a few times per lease, each time bringing the jobs it
+        follows up to date (:meth:`update_followed`). After renewals failed for longer
+        than the lease (Redis away), others may have taken this process's jobs: keep only
+        those still ours."""
         assert self.leases is not None
         every = self.leases.lease_seconds / 3
         renewed = time.monotonic()
@@ -189,9 +190,24 @@ class JobWatcher:
                 if time.monotonic() - renewed >= self.leases.lease_seconds:
                     await self._keep_only_ours()
                 renewed = time.monotonic()
-                await self._adopt_unfollowed()
+                await self.update_followed()
             except Exception:
                 log.exception("could not renew the job lease; retrying")
+
+    async def update_followed(self) -> None:
+        """Record the jobs submitted here since the last renewal as ours, let go of those
+        delivered, and take over the jobs of processes that died.
+
+        Done here, a few times per lease, not on every tick: a job becomes another
+        process's to adopt only once it is a lease old and unrecorded, and a delivered one
+        still recorded is only found delivered. Two Redis round trips per job fewer.
+        """
+        assert self.leases is not None
+        if self._unclaimed:
+            await self._claim_new()
+        if self._done:
+            await self._let_go()
+        await self._adopt_unfollowed()
 
     async def _keep_only_ours(self) -> None:
         assert self.leases is not None
@@ -259,15 +275,19 @@ class JobWatcher:
             await self.queue.wait_for_changes(self.poll_seconds)
 
     async def tick(self) -> None:
-        if self._unclaimed:
-            await self._claim_new()
-        if self._done:
-            await self._let_go()
         ids = list(self._handles)
         if not ids:
             return
         statuses = await self.queue.statuses(ids)
+        if self._unclaimed and any(
+            job_id in self._unclaimed and _ends(statuses.get(job_id)) for job_id in ids
+        ):
+            # Recorded as ours before its outcome is stored: a process that died after
+            # storing it unrecorded would leave it to nobody (only queued jobs are adopted).
+            await self._claim_new()
         for job_id in ids:
+            if job_id not in self._handles:  # another process follows it
+                continue
             status = statuses.get(job_id)
             if status is None:
                 await self._resubmit_or_settle(job_id)
@@ -533,3 +553,9 @@ def _outcome(record: JobRecord, produced: list[ImageRecord]) -> JobOutcome:
         record.error if failed else None,
         withheld=record.withheld if failed else None,
     )
+
+
+def _ends(status: JobStatus | None) -> bool:
+    """Whether this tick stores the job's outcome (or sends it again): a finished job, or
+    one the queue does not know."""
+    return status is None or status.state in (JobState.DONE, JobState.FAILED)

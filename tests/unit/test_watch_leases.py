@@ -136,7 +136,7 @@ async def test_two_processes_deliver_each_job_once_and_take_over_a_dead_ones(
 
         # bot-1 submits, then dies before the result comes back: bot-2 takes it over.
         await _submit(store, queues[0], one.watcher, "job-orphaned", now)
-        await one.watcher.tick()  # bot-1 records it as its own, as its loop does
+        await one.watcher.update_followed()  # bot-1 records it as its own, as its loop does
         one.die()
         await _complete(queues[1], "job-orphaned")
         await _until(lambda: _delivered(store, "job-orphaned"), what="bot-2 to take over")
