@@ -1,7 +1,7 @@
 """How many images per second one bot process serves: the real bot side, simulated GPUs.
 
     .venv/bin/python bench/scale_sim.py [--workers 16] [--job-seconds 0.25] [--burst 120]
-                                        [--seconds 20] [--bot-side] [--bots 2]
+                                        [--seconds 20] [--steps 4] [--bot-side] [--bots 2]
                                         [--database postgresql] [--profile FILE]
                                         [--through-queue] [--compare-bots] [--own-core]
 
@@ -12,7 +12,8 @@ Three processes and a throwaway ``redis-server`` on loopback:
   (use-case → ledger → Redis → watcher → files and rows → the grid posted as a followup);
 - N simulated workers in one process, through the real :class:`RedisQueue`: each claims a
   job, waits ``--job-seconds`` (its GPU), and completes it with four pre-made 512² PNGs, their
-  grid and the verdict, as a worker's post-processing makes them. The one place a null
+  grid and the verdict, as a worker's post-processing makes them (``--steps N``: reporting
+  each of N steps' progress on the way, as a worker does). The one place a null
   engine is right: the GPU is not what is measured. They see the bot's ``DATA_DIR`` (as
   workers with the same ``STORAGE`` do) and write the PNGs there through the real
   :class:`inference.storing.ResultStorage`, so results carry paths (and the grid);
@@ -85,7 +86,12 @@ def premade_pngs() -> list[bytes]:
 
 
 async def simulated_workers(
-    url: str, count: int, job_seconds: float, bot_side: bool, storage_dir: str | None
+    url: str,
+    count: int,
+    job_seconds: float,
+    bot_side: bool,
+    storage_dir: str | None,
+    steps: int = 0,
 ) -> None:
     import redis
     from PIL import Image
@@ -116,7 +122,7 @@ async def simulated_workers(
                 if not claims:
                     await queue.wait_for_jobs(0.25)
                     continue
-                await asyncio.sleep(job_seconds)  # the GPU
+                await gpu(queue, name, claims, job_seconds, steps)
                 if storage_dir and not storage:
                     storage.append(await ResultStorage.open(ImageFiles(Path(storage_dir))))
                 for claim in claims:
@@ -142,6 +148,19 @@ async def simulated_workers(
             await queue.close()
 
     await asyncio.gather(*(work(i) for i in range(count)))
+
+
+async def gpu(queue, name: str, claims: list, seconds: float, steps: int) -> None:
+    """The GPU's time; with ``steps``, each step's progress reported as a worker does
+    (``inference.worker``: a heartbeat per job when its step changed, no preview)."""
+    if not steps:
+        await asyncio.sleep(seconds)
+        return
+    for step in range(1, steps + 1):
+        await asyncio.sleep(seconds / steps)
+        if step < steps:  # the last step's report is the result itself
+            for claim in claims:
+                await queue.heartbeat(claim.job.id, name, step, steps, 60, None)
 
 
 # -- the bot process and the load ---------------------------------------------------------
@@ -374,7 +393,7 @@ async def run(args: argparse.Namespace, folder: Path) -> float:
     quotas = [CpuQuota(bot.pid, args.bot_cpu) for bot in bots] if args.bot_cpu else []
     workers = subprocess.Popen(
         [sys.executable, __file__, "--simulate", server.url, "--workers", str(args.workers)]
-        + ["--job-seconds", str(args.job_seconds)]
+        + ["--job-seconds", str(args.job_seconds), "--steps", str(args.steps)]
         + (["--bot-side"] if args.bot_side else [])
         + ([] if args.through_queue else ["--storage", str(folder)]),
         cwd=ROOT,
@@ -385,7 +404,8 @@ async def run(args: argparse.Namespace, folder: Path) -> float:
         capacity = args.workers / args.job_seconds
         print(
             f"{args.workers} simulated workers, {args.job_seconds}s a job of {IMAGES} {SIZE}² "
-            f"images: capacity {capacity:.1f} jobs/s; "
+            f"images{f' in {args.steps} reported steps' if args.steps else ''}: "
+            f"capacity {capacity:.1f} jobs/s; "
             f"{'the bot checks images, makes grids' if args.bot_side else 'workers did both'}; "
             f"{args.bots} bot process(es), store on {args.database}; images "
             f"{'through the queue' if args.through_queue else 'written by the workers'}"
@@ -452,6 +472,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--job-seconds", type=float, default=0.25)
     parser.add_argument("--burst", type=int, default=120)
+    parser.add_argument(
+        "--steps", type=int, default=0, help="workers report each step's progress (0: none)"
+    )
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--bot-side", action="store_true", help="checks and grids in the bot")
     parser.add_argument("--profile", metavar="FILE", help="run the bots under cProfile")
@@ -477,7 +500,12 @@ def main() -> None:
     if args.simulate:
         asyncio.run(
             simulated_workers(
-                args.simulate, args.workers, args.job_seconds, args.bot_side, args.storage
+                args.simulate,
+                args.workers,
+                args.job_seconds,
+                args.bot_side,
+                args.storage,
+                args.steps,
             )
         )
         return

@@ -69,6 +69,16 @@ class QueueOverview:
     dead_letters: int | None = None  # Redis keeps finally failed jobs in a stream
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What woke the watcher: these jobs changed (progress, an end), and with ``positions``
+    the queue's order moved (a claim), which moves every waiting job's place. A watcher
+    then reads those jobs' statuses only, not every job it follows."""
+
+    jobs: frozenset[str] = frozenset()
+    positions: bool = False
+
+
 class JobQueue(ABC):
     @abstractmethod
     async def submit(self, job: Job) -> None:
@@ -176,9 +186,11 @@ class JobQueue(ABC):
         """Return when a job may be waiting, or after ``timeout``; workers call it when idle."""
         await asyncio.sleep(timeout)
 
-    async def wait_for_changes(self, timeout: float) -> None:
-        """Return when a job may have changed (progress, done), or after ``timeout``."""
+    async def wait_for_changes(self, timeout: float) -> Changes | None:
+        """Return when a job may have changed (progress, done), or after ``timeout``: what
+        changed, when the queue can tell; None: any job may have."""
         await asyncio.sleep(timeout)
+        return None
 
     @abstractmethod
     async def close(self) -> None: ...

@@ -33,6 +33,7 @@ from data.jobs import Job, JobState, JobStatus, Priority, Result
 from data.queue import (
     FIRST_LANE,
     PAID_FIRST_AFTER,
+    Changes,
     Claim,
     JobQueue,
     QueueOverview,
@@ -41,6 +42,7 @@ from data.queue import (
 )
 
 GROUP = "workers"
+GENERAL_RING = "1"  # what ring() publishes: not one job's change
 LANE_SPAN = 2**40  # score = lane * LANE_SPAN + turn
 RESULT_TTL_SECONDS = 24 * 3600  # a finished job the bot never collects is dropped after this
 DEAD_LETTERS_KEPT = 1000  # approximate length of the dead-letter stream
@@ -73,18 +75,21 @@ if redis.call('EXISTS', stream) == 0 then  -- a new (or restarted, empty) Redis
   redis.call('XGROUP', 'CREATE', stream, GROUP, '0', 'MKSTREAM')
 end
 local function ring(topic) redis.call('PUBLISH', prefix .. KEY_BELL .. topic, 1) end
+-- A change of one job (its progress, its end): the watcher reads only that job's status.
+local function changed(id) redis.call('PUBLISH', prefix .. KEY_BELL .. 'changes', id) end
 local function held(key, worker)
   local state, holder = unpack(redis.call('HMGET', key, 'state', 'worker'))
   return state == 'running' and holder == worker
 end
-local function finish(key, state, field, value, ttl)
+local function finish(id, state, field, value, ttl)
+  local key = job_key(id)
   local entry = redis.call('HGET', key, 'entry')
   redis.call('XACK', stream, GROUP, entry)
   redis.call('XDEL', stream, entry)
   redis.call('HSET', key, 'state', state, field, value)
   redis.call('HDEL', key, 'payload', 'preview')
   redis.call('EXPIRE', key, ttl)
-  ring('changes')
+  changed(id)
 end
 local function batch_set(batch) return prefix .. KEY_READY .. ':' .. batch end
 local function model_set(model) return prefix .. KEY_MODEL .. model end
@@ -184,9 +189,9 @@ for _, pending in ipairs(redis.call('XPENDING', stream, GROUP, '-', '+', PENDING
     elseif deliveries > tonumber(redis.call('HGET', key, 'max_attempts')) then
       local reason = 'the worker stopped responding ' .. (deliveries - 1) .. ' times'
       dead_letter(key, id, reason)
-      finish(key, 'failed', 'error', reason, ARGV[4])
+      finish(id, 'failed', 'error', reason, ARGV[4])
     else
-      ring('changes')
+      changed(id)
       return start(key, worker, ARGV[3], entry_id, deliveries)
     end
   end
@@ -239,7 +244,7 @@ if not held(key, ARGV[3]) then return 0 end
 redis.call('XCLAIM', stream, GROUP, ARGV[3], 0, redis.call('HGET', key, 'entry'), 'JUSTID')
 redis.call('HSET', key, 'step', ARGV[4], 'total', ARGV[5], 'lease', ARGV[6])
 if ARGV[7] ~= '' then redis.call('HSET', key, 'preview', ARGV[7]) end
-ring('changes')
+changed(ARGV[2])
 return 1
 """
 )
@@ -251,7 +256,7 @@ _COMPLETE = (
 local key = job_key(ARGV[2])
 if not held(key, ARGV[3]) then return 0 end
 redis.call('HSET', key, 'step', redis.call('HGET', key, 'total'))
-finish(key, 'done', 'result', ARGV[4], ARGV[5])
+finish(ARGV[2], 'done', 'result', ARGV[4], ARGV[5])
 return 1
 """
 )
@@ -263,7 +268,7 @@ _FAIL = (
 local key = job_key(ARGV[2])
 if not held(key, ARGV[3]) then return 0 end
 dead_letter(key, ARGV[2], ARGV[4])
-finish(key, 'failed', 'error', ARGV[4], ARGV[5])
+finish(ARGV[2], 'failed', 'error', ARGV[4], ARGV[5])
 return 1
 """
 )
@@ -548,11 +553,19 @@ class RedisQueue(JobQueue):
     async def wait_for_jobs(self, timeout: float) -> None:
         await self._wait("jobs", timeout)
 
-    async def wait_for_changes(self, timeout: float) -> None:
-        await self._wait("changes", timeout)
+    async def wait_for_changes(self, timeout: float) -> Changes | None:
+        """The scripts ring the changes channel with a job's id when only that job changed
+        (progress, its end, run again) and with ``1`` when the waiting jobs' order moved."""
+        rung = await self._wait("changes", timeout)
+        if rung is None:
+            return None
+        jobs = {_text(message) for message in rung}
+        positions = GENERAL_RING in jobs
+        return Changes(frozenset(jobs - {GENERAL_RING}), positions)
 
-    async def _wait(self, topic: str, timeout: float) -> None:
-        """Return on a message on the topic's channel, or after ``timeout`` seconds.
+    async def _wait(self, topic: str, timeout: float) -> list[bytes] | None:
+        """The messages on the topic's channel once one came (with those already behind
+        it), or None after ``timeout`` seconds.
 
         A broken subscription (Redis restarted) is dropped and made again next time; the
         caller's next queue call is what reports a Redis that stays away.
@@ -564,15 +577,17 @@ class RedisQueue(JobQueue):
                 bell = self._bells[topic] = self._redis.pubsub(ignore_subscribe_messages=True)
                 await bell.subscribe(self.prefix + KEY_BELL + topic)
             while (left := deadline - asyncio.get_running_loop().time()) > 0:
-                if await bell.get_message(timeout=left) is not None:
-                    while await bell.get_message(timeout=0) is not None:  # one wake for many
-                        pass
-                    return
+                if (message := await bell.get_message(timeout=left)) is not None:
+                    rung = [message["data"]]
+                    while (message := await bell.get_message(timeout=0)) is not None:
+                        rung.append(message["data"])  # one wake for many
+                    return rung
         except (redis.ConnectionError, redis.TimeoutError):
             if broken := self._bells.pop(topic, None):
                 with contextlib.suppress(redis.RedisError):
                     await broken.aclose()
             await asyncio.sleep(max(0.0, deadline - asyncio.get_running_loop().time()))
+        return None
 
     async def close(self) -> None:
         for bell in self._bells.values():

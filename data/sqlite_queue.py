@@ -300,7 +300,7 @@ class SqliteQueue(JobQueue):
         await self._bell.wait("jobs", timeout)
 
     async def wait_for_changes(self, timeout: float) -> None:
-        await self._bell.wait("changes", timeout)
+        await self._bell.wait("changes", timeout)  # the bell names no job: look at all
 
     async def close(self) -> None:
         self._bell.close()

@@ -28,7 +28,7 @@ from data import images, job_records
 from data.images import ImageFiles, ImageRecord, new_image_id
 from data.job_records import JobRecord, RecordStatus
 from data.jobs import GeneratedImage, JobState, JobStatus, Result
-from data.queue import JobQueue
+from data.queue import Changes, JobQueue
 from data.redis_watch import WatchLeases
 from data.store import Store
 from studio.credits import CreditRules
@@ -267,15 +267,26 @@ class JobWatcher:
                 self._handles.pop(job_id, None)
 
     async def _run(self) -> None:
+        changes: Changes | None = None
+        looked_at_all = 0.0
         while True:
+            # Every job at least once a poll: a place moved by a newcomer (no ring), a lost
+            # ring (Redis reconnected).
+            if time.monotonic() - looked_at_all >= self.poll_seconds:
+                changes = None
+            if changes is None:
+                looked_at_all = time.monotonic()
             try:
-                await self.tick()
+                await self.tick(changes)
             except Exception:
                 log.exception("result watcher tick failed; retrying")
-            await self.queue.wait_for_changes(self.poll_seconds)
+            changes = await self.queue.wait_for_changes(self.poll_seconds)
 
-    async def tick(self) -> None:
-        ids = list(self._handles)
+    async def tick(self, changes: Changes | None = None) -> None:
+        """Read the statuses of the jobs followed and act on them: of every one, or of
+        those ``changes`` names (with its ``positions``, those waiting or not seen yet too):
+        a ring for one job then costs one status, not one per job in flight."""
+        ids = list(self._handles) if changes is None else self._affected(changes)
         if not ids:
             return
         statuses = await self.queue.statuses(ids)
@@ -295,6 +306,17 @@ class JobWatcher:
                 await self._settle(job_id, status)
             else:
                 self._publish(job_id, status)
+
+    def _affected(self, changes: Changes) -> list[str]:
+        def waiting(job_id: str) -> bool:
+            last = self._last.get(job_id)
+            return last is None or last.state is JobState.QUEUED
+
+        return [
+            job_id
+            for job_id in self._handles
+            if job_id in changes.jobs or (changes.positions and waiting(job_id))
+        ]
 
     def _publish(self, job_id: str, status: JobStatus) -> None:
         update = JobUpdate(
