@@ -71,12 +71,11 @@ class QueueOverview:
 
 @dataclass(frozen=True)
 class Changes:
-    """What woke the watcher: these jobs changed (progress, an end), and with ``positions``
-    the queue's order moved (a claim), which moves every waiting job's place. A watcher
-    then reads those jobs' statuses only, not every job it follows."""
+    """What woke the watcher: these jobs changed (progress, an end). A claim moves every
+    waiting job's place and names none: the watcher reads places at its regular look at
+    every job (a status line shows them at most every 1.5 s), not at every claim."""
 
     jobs: frozenset[str] = frozenset()
-    positions: bool = False
 
 
 class JobQueue(ABC):

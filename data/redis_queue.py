@@ -559,9 +559,7 @@ class RedisQueue(JobQueue):
         rung = await self._wait("changes", timeout)
         if rung is None:
             return None
-        jobs = {_text(message) for message in rung}
-        positions = GENERAL_RING in jobs
-        return Changes(frozenset(jobs - {GENERAL_RING}), positions)
+        return Changes(frozenset({_text(message) for message in rung} - {GENERAL_RING}))
 
     async def _wait(self, topic: str, timeout: float) -> list[bytes] | None:
         """The messages on the topic's channel once one came (with those already behind

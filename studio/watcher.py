@@ -270,8 +270,8 @@ class JobWatcher:
         changes: Changes | None = None
         looked_at_all = 0.0
         while True:
-            # Every job at least once a poll: a place moved by a newcomer (no ring), a lost
-            # ring (Redis reconnected).
+            # Every job at least once a poll: the places in the queue (a claim names no
+            # job), a ring lost while Redis reconnected.
             if time.monotonic() - looked_at_all >= self.poll_seconds:
                 changes = None
             if changes is None:
@@ -284,9 +284,12 @@ class JobWatcher:
 
     async def tick(self, changes: Changes | None = None) -> None:
         """Read the statuses of the jobs followed and act on them: of every one, or of
-        those ``changes`` names (with its ``positions``, those waiting or not seen yet too):
-        a ring for one job then costs one status, not one per job in flight."""
-        ids = list(self._handles) if changes is None else self._affected(changes)
+        those ``changes`` names: a ring for one job costs one status, not one per job in
+        flight (tens with seconds-long jobs, hundreds with a backlog)."""
+        if changes is None:
+            ids = list(self._handles)
+        else:
+            ids = [job_id for job_id in self._handles if job_id in changes.jobs]
         if not ids:
             return
         statuses = await self.queue.statuses(ids)
@@ -306,17 +309,6 @@ class JobWatcher:
                 await self._settle(job_id, status)
             else:
                 self._publish(job_id, status)
-
-    def _affected(self, changes: Changes) -> list[str]:
-        def waiting(job_id: str) -> bool:
-            last = self._last.get(job_id)
-            return last is None or last.state is JobState.QUEUED
-
-        return [
-            job_id
-            for job_id in self._handles
-            if job_id in changes.jobs or (changes.positions and waiting(job_id))
-        ]
 
     def _publish(self, job_id: str, status: JobStatus) -> None:
         update = JobUpdate(

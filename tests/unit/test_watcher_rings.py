@@ -1,8 +1,10 @@
 """The watcher reads only what a ring says changed: one job's status for its progress or
-its end, the waiting jobs' for a claim, every job's when the queue cannot tell. With tens
-of jobs in flight, each ring used to read every one of them."""
+its end, and every job's at its regular look (the places in the queue) or when the queue
+cannot tell. With tens of jobs in flight, each ring used to read every one of them."""
 
 from __future__ import annotations
+
+import asyncio
 
 from data.images import ImageFiles
 from data.jobs import JobState, JobStatus
@@ -41,8 +43,49 @@ async def test_a_ring_for_one_job_reads_that_jobs_status_only(store, settings, r
         await watcher.tick(Changes(frozenset({"a"})))
         assert watcher.latest("a").step == 1
 
-        await watcher.tick(Changes(positions=True))  # a claim: the waiting ones' places
+        await watcher.tick(Changes())  # a claim names no job: places wait for the next look
         await watcher.tick(None)  # nothing known: all of them
-        assert queue.asked == [["a", "b", "c"], ["a"], ["b", "c"], ["a", "b", "c"]]
+        assert queue.asked == [["a", "b", "c"], ["a"], ["a", "b", "c"]]
     finally:
         await queue.close()
+
+
+async def test_places_are_read_while_rings_for_other_jobs_keep_coming(store, settings, redis_url):
+    """A claim names no job: the watcher still looks at every job once a poll, however
+    busy the rings for one other job keep it."""
+    queue = await open_queue(redis_url)
+    watcher = JobWatcher(
+        store, queue, ImageFiles(settings.data_dir), CreditRules(50, 15, 115), poll_seconds=0.1
+    )
+    for job_id in ("busy", "waiting"):
+        await queue.submit(make_job(job_id, user_id=len(job_id)))
+        watcher.watch(job_id)
+    await queue.claim("w", 30)  # busy runs
+    await watcher.start()
+    step = 0
+
+    async def beating() -> None:
+        nonlocal step
+        while True:
+            step += 1
+            await queue.heartbeat("busy", "w", step, 10_000, 30)
+            await asyncio.sleep(0.005)  # rings far more often than the watcher's poll
+
+    beats = asyncio.create_task(beating())
+    try:
+        await wait_for(lambda: watcher.latest("waiting") is not None, "a first look")
+        await queue.claim("w", 30)  # waiting runs now: a ring that names no job
+        claimed_at = step
+        await wait_for(lambda: watcher.latest("waiting").state is JobState.RUNNING, "the next look")
+        assert step > claimed_at  # the other job's rings went on meanwhile
+    finally:
+        beats.cancel()
+        await watcher.stop()
+        await queue.close()
+
+
+async def wait_for(condition, what: str, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.01)
