@@ -305,7 +305,7 @@ class JobWatcher:
             status = statuses.get(job_id)
             if status is None:
                 await self._resubmit_or_settle(job_id)
-            elif status.state in (JobState.DONE, JobState.FAILED):
+            elif _ends(status):
                 await self._settle(job_id, status)
             else:
                 self._publish(job_id, status)

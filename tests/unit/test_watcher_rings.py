@@ -12,6 +12,7 @@ from data.queue import Changes, open_queue
 from data.redis_queue import RedisQueue
 from studio.credits import CreditRules
 from studio.watcher import JobWatcher
+from tests.e2e.conftest import wait_until
 from tests.unit.test_queue_contract import make_job
 
 
@@ -73,19 +74,12 @@ async def test_places_are_read_while_rings_for_other_jobs_keep_coming(store, set
 
     beats = asyncio.create_task(beating())
     try:
-        await wait_for(lambda: watcher.latest("waiting") is not None, "a first look")
+        await wait_until(lambda: watcher.latest("waiting") is not None, timeout=10)
         await queue.claim("w", 30)  # waiting runs now: a ring that names no job
         claimed_at = step
-        await wait_for(lambda: watcher.latest("waiting").state is JobState.RUNNING, "the next look")
+        await wait_until(lambda: watcher.latest("waiting").state is JobState.RUNNING, timeout=10)
         assert step > claimed_at  # the other job's rings went on meanwhile
     finally:
         beats.cancel()
         await watcher.stop()
         await queue.close()
-
-
-async def wait_for(condition, what: str, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.01)
