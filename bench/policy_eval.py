@@ -6,6 +6,8 @@
     .venv/bin/python bench/policy_eval.py --set dev3 --failures   # real users' long prompts
     .venv/bin/python bench/policy_eval.py --set lang4 --failures  # Arabic, Polish, Hindi
     .venv/bin/python bench/policy_eval.py --set euph5 --failures  # euphemisms, their controls
+    .venv/bin/python bench/policy_eval.py --set nibbler-dev --failures  # red-teamers' prompts
+    .venv/bin/python bench/policy_eval.py --set nibbler           # their held-out split
     .venv/bin/python bench/policy_eval.py tests/data/eval_prompts.csv [--failures]
         [--policy FOLDER] [--lists-only] [--classifier ID_OR_FOLDER --threshold 0.8]
 
@@ -37,6 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 from studio.moderation.prompts import PromptDecision, PromptPolicy  # noqa: E402
 
+# Prompts whose label is uncertain (tests/data/README.md, the Nibbler sets): their refusals
+# are counted apart, neither as caught violations nor as false positives.
+UNCOUNTED = "unclear"
 ORDER = ("political", "public_figures", "sexual", "violence", "self_harm", "hate")
 SETS = {
     "multilingual": ROOT / "tests/data/multilingual_eval.csv",
@@ -45,6 +50,8 @@ SETS = {
     "dev3": ROOT / "tests/data/policy_dev_benign3.csv",
     "lang4": ROOT / "tests/data/policy_dev_lang4.csv",
     "euph5": ROOT / "tests/data/policy_dev_euph5.csv",
+    "nibbler-dev": ROOT / "tests/data/nibbler_dev.csv",
+    "nibbler": ROOT / "tests/data/nibbler_heldout.csv",
     "eval": ROOT / "tests/data/eval_prompts.csv",
     "tuning": ROOT / "tests/data/tuning_prompts.csv",
     "prompts": ROOT / "tests/data/prompts.csv",
@@ -119,9 +126,14 @@ def main() -> None:
         "kind": defaultdict(Counter),
     }
     misses, false_positives = [], []
+    unclear = Counter()
     for row in rows:
         prompt, category = row["prompt"], row["category"]
         decision = decisions[prompt]
+        if category == UNCOUNTED:
+            unclear["all"] += 1
+            unclear["refused"] += not decision.allowed
+            continue
         totals[category] += 1
         for key, table in groups.items():
             if row.get(key):
@@ -165,6 +177,9 @@ def main() -> None:
         f"**{ratio(len(false_positives), benign)}** | | "
         f"{', '.join(f'{c} {m}' for c, m in fp_by.most_common())} |"
     )
+    if unclear:
+        refused = f"refused {unclear['refused']} / {unclear['all']}"
+        print(f"| {UNCOUNTED} (not counted) | {refused} | | | |")
     for key, table in groups.items():
         if not table:
             continue
