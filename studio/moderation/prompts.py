@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studio.moderation.normalize import View, canonical, views
+from studio.moderation.pairs import Pair, read_pairs
 from studio.moderation.phrases import Match, Phrase, PhraseIndex
 from studio.moderation.scripts import (
     UNSPACED,
@@ -55,6 +56,7 @@ LABELS = {
 }
 TITLE_DIRECTIVE = "#! titles:"
 PEOPLE = "people"  # the gazetteer's folder, all of it public_figures
+PAIRS = "pairs.txt"  # two everyday words that together make a category
 NEGATIVE = "negative.txt"  # what a negative prompt may not ask to avoid, and may
 LANGUAGES = "languages"  # lexicons of other languages, one file each, [category] sections
 ALLOWED_SECTION = "allowed"
@@ -106,12 +108,14 @@ class PromptPolicy:
         people: Iterable[tuple[str, list[str]]] = (),
         lexicons: Iterable[tuple[str, list[str]]] = (),
         classifier: LearnedClassifier | None = None,
+        pairs: Iterable[Pair] = (),
     ) -> None:
         """``lists``: entry lines per category; ``allowed``: entry lines of harmless
         contexts; ``people``: (titles, entry lines) per gazetteer file; ``lexicons``:
         (category or ``allowed``, entry lines) per section of the language files (every
         spelling is its own entry, named by itself: "desnuda", "голая", "裸体");
-        ``classifier``: the learned signal consulted when no term matched."""
+        ``classifier``: the learned signal consulted when no term matched; ``pairs``: two
+        everyday words that together make a category (:mod:`studio.moderation.pairs`)."""
         phrases = [p for c, lines in lists.items() for p in parse_entries(lines, c)]
         for titles, lines in people:
             phrases += parse_entries(lines, "public_figures", person=True, titles=titles)
@@ -147,6 +151,7 @@ class PromptPolicy:
             for script, entries in scripted.items()
         }
         self.classifier = classifier
+        self.pairs = tuple(pairs)
         self._parts = (lists, allowed, people, lexicons)
         self.negative_blocked: list[str] = []
         self.negative_allowed: list[str] = []
@@ -188,7 +193,11 @@ class PromptPolicy:
             for file in sorted((folder / LANGUAGES).iterdir(), key=lambda f: f.name):
                 if file.name.endswith(".txt"):
                     lexicons += read_sections(file)
-        policy = cls(lists, read_lines(folder / "allowed.txt"), people, lexicons, classifier)
+        pairs = []
+        if (folder / PAIRS).is_file():
+            pairs = read_pairs(read_sections(folder / PAIRS), parse_entries)
+        allowed = read_lines(folder / "allowed.txt")
+        policy = cls(lists, allowed, people, lexicons, classifier, pairs)
         if (folder / NEGATIVE).is_file():
             for section, lines in read_sections(folder / NEGATIVE):
                 if section == ALLOWED_SECTION:
@@ -222,6 +231,9 @@ class PromptPolicy:
                 for match in index.matches(reading, near=number == 0):
                     if not _inside(match, spans):
                         best.setdefault(match.phrase.category, match.phrase.term)
+            for pair in self.pairs:
+                if pair.category not in best and (term := pair.find(reading, spans)):
+                    best[pair.category] = term
             if "custom" in best:
                 break
         if "custom" not in best:
@@ -350,7 +362,7 @@ class PromptPolicy:
 
     def without_classifier(self) -> PromptPolicy:
         """The same lists without the learned signal (measuring the lists alone)."""
-        return type(self)(*self._parts)
+        return type(self)(*self._parts, pairs=self.pairs)
 
     def terms(self, category: str) -> list[str]:
         """The entries of one category, as the lists name them (first spelling)."""

@@ -1,0 +1,71 @@
+"""Pairs: two everyday words that together make a category (issue 31, twelfth round).
+
+A dehumanising comparison needs no slur: "a cockroach wearing a kippah" is made of two
+harmless words. ``data/policy/pairs.txt`` lists such pairs as two groups of entries in
+a ``[category]`` section, the groups split by a line ``+``; a prompt is refused when an
+entry of each group stands in one clause (no comma or full stop between them) within
+:data:`WINDOW` words of each other, outside any allowed context. The refusal names both
+("keffiyeh + cockroach"), so a moderator sees why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from studio.moderation.normalize import View
+from studio.moderation.phrases import Match, Phrase, PhraseIndex
+
+WINDOW = 6  # words from the end of one part to the start of the other
+SPLIT = "+"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One rule: an entry of ``first`` near an entry of ``second`` is ``category``."""
+
+    category: str
+    first: PhraseIndex
+    second: PhraseIndex
+
+    def find(self, reading: View, allowed: list[tuple[int, int]]) -> str | None:
+        """The two terms ("a + b") when the reading has the pair, else None."""
+        firsts = list(_outside(self.first.matches(reading), allowed))
+        if not firsts:
+            return None
+        for b in _outside(self.second.matches(reading), allowed):
+            for a in firsts:
+                if _close(a, b, reading.breaks):
+                    return f"{a.phrase.term} + {b.phrase.term}"
+        return None
+
+
+def read_pairs(
+    sections: Iterable[tuple[str, list[str]]], parse: Callable[[list[str], str], list[Phrase]]
+) -> list[Pair]:
+    """Pairs from a file's ``[category]`` sections; ``parse(lines, category)`` turns
+    entry lines into phrases (the lists' own parser)."""
+    pairs = []
+    for category, lines in sections:
+        if lines.count(SPLIT) != 1:
+            raise ValueError(f"[{category}] in pairs needs two groups split by a '+' line")
+        cut = lines.index(SPLIT)
+        first, second = (
+            PhraseIndex(parse(part, category)) for part in (lines[:cut], lines[cut + 1 :])
+        )
+        pairs.append(Pair(category, first, second))
+    return pairs
+
+
+def _outside(matches: Iterator[Match], allowed: list[tuple[int, int]]) -> Iterator[Match]:
+    for match in matches:
+        if match.start >= 0 and not any(a <= match.start and match.end <= b for a, b in allowed):
+            yield match
+
+
+def _close(a: Match, b: Match, breaks: frozenset[int]) -> bool:
+    """In one clause and at most WINDOW words apart, in either order."""
+    left, right = (a, b) if a.start <= b.start else (b, a)
+    if right.start - left.end > WINDOW:
+        return False
+    return not any(left.start <= i < right.start for i in breaks)
