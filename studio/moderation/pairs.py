@@ -59,7 +59,7 @@ def read_pairs(
 
 def _outside(matches: Iterator[Match], allowed: list[tuple[int, int]]) -> Iterator[Match]:
     for match in matches:
-        if match.start >= 0 and not any(a <= match.start and match.end <= b for a, b in allowed):
+        if match.start >= 0 and not match.within(allowed):  # a word span: runs have none
             yield match
 
 

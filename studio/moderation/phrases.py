@@ -60,6 +60,10 @@ class Match:
     start: int  # first word; -1 for a match inside a run of single letters
     end: int  # one past the last word (partly) covered
 
+    def within(self, spans: list[tuple[int, int]]) -> bool:
+        """Whether the match lies inside one of the word spans (an allowed context)."""
+        return self.start >= 0 and any(a <= self.start and self.end <= b for a, b in spans)
+
 
 class PhraseIndex:
     """Every phrase of a set of lists, indexed for look-ups by word n-gram and spelling."""

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from studio.moderation.normalize import View, canonical, views
 from studio.moderation.pairs import Pair, read_pairs
-from studio.moderation.phrases import Match, Phrase, PhraseIndex
+from studio.moderation.phrases import Phrase, PhraseIndex
 from studio.moderation.scripts import (
     UNSPACED,
     Found,
@@ -229,7 +229,7 @@ class PromptPolicy:
         for number, (reading, spans) in enumerate(zip(readings, allowed_spans, strict=True)):
             for index in (custom, self._index):
                 for match in index.matches(reading, near=number == 0):
-                    if not _inside(match, spans):
+                    if not match.within(spans):
                         best.setdefault(match.phrase.category, match.phrase.term)
             for pair in self.pairs:
                 if pair.category not in best and (term := pair.find(reading, spans)):
@@ -296,7 +296,7 @@ class PromptPolicy:
                     (m.start, m.end) for i in (allowed, extra_allowed) for m in i.matches(reading)
                 ]
                 for match in index.matches(reading):
-                    if not _inside(match, spans):
+                    if not match.within(spans):
                         best.setdefault(match.phrase.category, match.phrase.term)
 
     def _latin_lexicons(
@@ -321,7 +321,7 @@ class PromptPolicy:
             ]
         for reading, spans in zip(readings, allowed_spans, strict=True):
             for match in self._foreign.matches(reading):
-                if not _inside(match, spans):
+                if not match.within(spans):
                     best.setdefault(match.phrase.category, match.phrase.term)
 
     def _outside_allowed(
@@ -423,10 +423,6 @@ def _substrings(terms: tuple[str, ...], category: str) -> SubstringIndex:
     runs a whole Han phrase into one romanised word, which no term would ever match)."""
     entries = [(t.rstrip("*"), category, t.rstrip("*")) for t in terms if has_unspaced(t)]
     return SubstringIndex(entries)
-
-
-def _inside(match: Match, spans: list[tuple[int, int]]) -> bool:
-    return match.start >= 0 and any(a <= match.start and match.end <= b for a, b in spans)
 
 
 def _remove(reading: View, spans: list[tuple[int, int]]) -> str:
