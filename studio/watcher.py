@@ -289,7 +289,7 @@ class JobWatcher:
         if changes is None:
             ids = list(self._handles)
         else:
-            ids = [job_id for job_id in self._handles if job_id in changes.jobs]
+            ids = [job_id for job_id in changes.jobs if job_id in self._handles]
         if not ids:
             return
         statuses = await self.queue.statuses(ids)
