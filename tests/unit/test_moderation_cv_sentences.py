@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import pytest
-
 from studio.moderation.prompts import PromptPolicy
 
 DATA = Path(__file__).resolve().parents[2] / "tests/data"
@@ -15,11 +13,6 @@ DATA = Path(__file__).resolve().parents[2] / "tests/data"
 def _rows(name: str) -> list[dict[str, str]]:
     with (DATA / name).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
-
-
-@pytest.fixture(scope="module")
-def policy() -> PromptPolicy:
-    return PromptPolicy.default()
 
 
 def test_development_half_refuses_no_more_than_labelled(policy: PromptPolicy) -> None:

@@ -7,13 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from studio.moderation.prompts import PromptPolicy
-
-
-@pytest.fixture(scope="module")
-def policy() -> PromptPolicy:
-    return PromptPolicy.default()
-
 
 @pytest.mark.parametrize(
     ("prompt", "category"),

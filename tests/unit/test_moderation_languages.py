@@ -19,11 +19,6 @@ ALICE = Requester(11, "alice")
 GUILD = DiscordOrigin(guild_id=77, channel_id=770, user_id=1, created_at=0)
 
 
-@pytest.fixture(scope="module")
-def policy() -> PromptPolicy:
-    return PromptPolicy.default()
-
-
 def development_set_errors(
     policy: PromptPolicy, name: str
 ) -> tuple[list[str], list[str], int, int]:

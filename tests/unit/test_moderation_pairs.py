@@ -15,11 +15,6 @@ from studio.moderation.prompts import PromptPolicy, parse_entries
 DATA = Path(__file__).parents[1] / "data"
 
 
-@pytest.fixture(scope="module")
-def policy() -> PromptPolicy:
-    return PromptPolicy.default()
-
-
 @pytest.mark.parametrize(
     ("prompt", "term"),
     [

@@ -14,11 +14,6 @@ DATA = Path(__file__).parents[1] / "data"
 LABELLED = DATA / "prompts.csv"
 
 
-@pytest.fixture(scope="module")
-def policy() -> PromptPolicy:
-    return PromptPolicy.default()
-
-
 def read_set(path: Path) -> list[tuple[str, str]]:
     """(prompt, category) pairs, "benign" for allowed; both CSV layouts (tests/data/README)."""
     rows = list(csv.DictReader(path.open(encoding="utf-8")))

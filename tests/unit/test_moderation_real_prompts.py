@@ -9,14 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.moderation.prompts import PromptPolicy
-
 DATA = Path(__file__).parents[1] / "data"
-
-
-@pytest.fixture(scope="module")
-def policy() -> PromptPolicy:
-    return PromptPolicy.default()
 
 
 def rows(name: str) -> dict[str, dict[str, str]]:

@@ -10,17 +10,11 @@ import pytest
 from app.runtime import Runtime
 from data.origins import DiscordOrigin
 from studio.errors import ContentBlocked
-from studio.moderation.prompts import PromptPolicy
 from studio.moderation.service import stored_term
 from studio.studio import Requester
 
 ALICE = Requester(11, "alice")
 GUILD = DiscordOrigin(guild_id=77, channel_id=770, user_id=1, created_at=0)
-
-
-@pytest.fixture(scope="module")
-def policy() -> PromptPolicy:
-    return PromptPolicy.default()
 
 
 @pytest.mark.parametrize(
