@@ -10,6 +10,7 @@ matches in any view; allowed contexts are found in the same view.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -79,19 +80,26 @@ class View:
     runs: tuple[str, ...]  # "n a k e d" read as "naked": matched as a substring
     breaks: frozenset[int] = frozenset()  # word i is followed by a comma, a full stop…
 
+    @functools.cached_property
+    def words(self) -> tuple[str, ...]:
+        """The reading's words, split once for every list looked up in it."""
+        return tuple(self.text.split())
+
 
 def views(text: str) -> list[View]:
     """Every reading of a prompt that a term is looked for in (deduplicated)."""
     folded = fold(text)
     seen: dict[str, View] = {}
     raw = folded.split()
-    for one in ONE_AS:
-        tokens = [_decode_leet(token, one) for token in raw]
-        for join_inner in (False, True):
-            words = [
-                "".join(WORD.findall(t)) if join_inner else " ".join(WORD.findall(t))
-                for t in tokens
-            ]
+    # Readings that could only repeat the first are not made: the other ways to read a
+    # "1" when no word mixes letters with digits or symbols, and joining a word's inner
+    # pieces when no word has any.
+    ones = ONE_AS if any(_mixed(token) for token in raw) else ONE_AS[:1]
+    for one in ones:
+        pieces = [WORD.findall(_decode_leet(token, one)) for token in raw]
+        inner = any(len(parts) > 1 for parts in pieces)
+        for join_inner in (False, True) if inner else (False,):
+            words = ["".join(p) if join_inner else " ".join(p) for p in pieces]
             spaced = " ".join(w for w in words if w)
             breaks, count = set(), 0
             for token, word in zip(raw, words, strict=True):
@@ -112,8 +120,12 @@ def views(text: str) -> list[View]:
 def _decode_leet(token: str, one: str | None) -> str:
     """Leetspeak is decoded only in words that mix letters with digits or symbols, so
     "4 cats" and "1920s" stay as they are while "n4k3d" and "$ex" are read as words."""
-    has_letter = any("a" <= ch <= "z" for ch in token)
-    has_leet = any(ch in LEET or ch == "1" for ch in token)
-    if one is None or not (has_letter and has_leet):
+    if one is None or not _mixed(token):
         return token
     return "".join(one if ch == "1" else LEET.get(ch, ch) for ch in token)
+
+
+def _mixed(token: str) -> bool:
+    """A word of letters and leetspeak's digits or symbols, read as letters."""
+    has_letter = any("a" <= ch <= "z" for ch in token)
+    return has_letter and any(ch in LEET or ch == "1" for ch in token)

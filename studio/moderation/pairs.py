@@ -40,6 +40,24 @@ class Pair:
         return None
 
 
+class PairRules:
+    """Every pair rule, with one index of all their first groups: a reading that names
+    no entry of any first group (nearly every prompt) costs one scan, not one a rule."""
+
+    def __init__(self, pairs: Iterable[Pair]) -> None:
+        self.pairs = tuple(pairs)
+        self._firsts = PhraseIndex(p for pair in self.pairs for p in pair.first.phrases)
+
+    def find(self, reading: View, allowed: list[tuple[int, int]], found: dict[str, str]) -> None:
+        """Add each pair found in the reading to ``found`` (category → "a + b"), unless
+        its category is there already."""
+        if next(self._firsts.matches(reading), None) is None:
+            return
+        for pair in self.pairs:
+            if pair.category not in found and (term := pair.find(reading, allowed)):
+                found[pair.category] = term
+
+
 def read_pairs(
     sections: Iterable[tuple[str, list[str]]], parse: Callable[[list[str], str], list[Phrase]]
 ) -> list[Pair]:

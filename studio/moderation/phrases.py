@@ -25,6 +25,7 @@ Each match reports the word span it covers, so a match inside an allowed phrase
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -79,9 +80,16 @@ class PhraseIndex:
         self.run_words: dict[str, Phrase] = {}
         self.prefixes: set[tuple[str, ...]] = set()  # every phrase's leading words
         self.max_words = 1
-        for phrase in phrases:
+        self.phrases = tuple(phrases)
+        for phrase in self.phrases:
             self._add(phrase)
         self.joined_lengths = sorted({len(key) for key in self.joined})
+        self.stem_sizes = sorted(self.stem_lengths)
+        # A word's first letters, looked up before the stems' slices: most words start
+        # like no stem, and then cost one set look-up instead of one per stem length.
+        self.head = min(self.stem_lengths, default=MIN_STEM)
+        self.stem_heads = {words[-1][: self.head] for words in self.stems}
+        self.near_heads = {spelling[:PROBE] for spelling in self.near}
 
     def __len__(self) -> int:
         return len(self.exact) + len(self.stems)
@@ -108,7 +116,9 @@ class PhraseIndex:
 
     def matches(self, reading: View, *, near: bool = False) -> Iterator[Match]:
         """Every match in one reading; ``near`` adds the one-typo look-ups (costlier)."""
-        words = reading.text.split()
+        if not self.phrases:  # a server without its own terms: nothing to look for
+            return
+        words = reading.words
         found = [*self._ngrams(words), *self._joined(words)]
         if near and self.near:
             found += self._near(words)
@@ -119,8 +129,9 @@ class PhraseIndex:
         for run in reading.runs:
             yield from self._in_run(run)
 
-    def _ngrams(self, words: list[str]) -> Iterator[Match]:
+    def _ngrams(self, words: tuple[str, ...]) -> Iterator[Match]:
         exact, stems, prefixes = self.exact, self.stems, self.prefixes
+        head, stem_heads = self.head, self.stem_heads
         for i in range(len(words)):
             for n in range(1, min(self.max_words, len(words) - i) + 1):
                 gram = tuple(words[i : i + n])
@@ -133,16 +144,17 @@ class PhraseIndex:
                         phrase = exact.get((*gram[:-1], last[:-2]))
                 if phrase is not None:
                     yield Match(phrase, i, i + n)
-                if stems:
-                    for size in self.stem_lengths:
-                        if size <= len(last):
-                            phrase = stems.get((*gram[:-1], last[:size]))
-                            if phrase is not None:
-                                yield Match(phrase, i, i + n)
+                if stems and last[:head] in stem_heads:
+                    for size in self.stem_sizes:
+                        if size > len(last):
+                            break
+                        phrase = stems.get((*gram[:-1], last[:size]))
+                        if phrase is not None:
+                            yield Match(phrase, i, i + n)
                 if gram not in prefixes:  # no listed phrase goes on with these words
                     break
 
-    def _joined(self, words: list[str]) -> Iterator[Match]:
+    def _joined(self, words: tuple[str, ...]) -> Iterator[Match]:
         if not self.joined:
             return
         text = "".join(words)
@@ -152,7 +164,6 @@ class PhraseIndex:
             starts.append(offset)
             offset += len(word)
             ends[offset] = index + 1
-        owner = [i for i, word in enumerate(words) for _ in word]  # letter → word index
         for i, start in enumerate(starts):
             if text[start : start + PROBE] not in self.probes:
                 continue
@@ -169,10 +180,10 @@ class PhraseIndex:
                     yield Match(phrase, i, ends[end])
                 elif end + 1 in ends and text[end] == "s":  # "taylorswifts"
                     yield Match(phrase, i, ends[end + 1])
-                elif phrase.person and size >= MIN_RUN_ON:
-                    yield Match(phrase, i, owner[end - 1] + 1)
+                elif phrase.person and size >= MIN_RUN_ON:  # up to the word its last letter is in
+                    yield Match(phrase, i, bisect_right(starts, end - 1))
 
-    def _near(self, words: list[str]) -> Iterator[Match]:
+    def _near(self, words: tuple[str, ...]) -> Iterator[Match]:
         for i in range(len(words)):
             joined = ""
             for j in range(i, min(i + 4, len(words))):
@@ -181,11 +192,23 @@ class PhraseIndex:
                     continue
                 if len(joined) > MIN_NEAR * 3:
                     break
-                for variant in (joined, *_deletes(joined)):
+                for variant in self._near_candidates(joined):
                     phrase = self.near.get(variant)
                     if phrase is not None and abs(len(phrase.joined) - len(joined)) <= 1:
                         yield Match(phrase, i, j + 1)
                         break
+
+    def _near_candidates(self, joined: str) -> Iterator[str]:
+        """The spelling and its one-letter deletions that may be indexed. A deletion
+        after the first :data:`PROBE` letters keeps them, so unless they begin some
+        indexed spelling only the first letters' deletions are looked up."""
+        deletions = len(joined)
+        if joined[:PROBE] in self.near_heads:
+            yield joined
+        else:
+            deletions = PROBE
+        for i in range(deletions):
+            yield joined[:i] + joined[i + 1 :]
 
     def _in_run(self, run: str) -> Iterator[Match]:
         for a in range(len(run)):

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studio.moderation.normalize import View, canonical, views
-from studio.moderation.pairs import Pair, read_pairs
+from studio.moderation.pairs import Pair, PairRules, read_pairs
 from studio.moderation.phrases import Phrase, PhraseIndex
 from studio.moderation.scripts import (
     UNSPACED,
@@ -152,6 +152,7 @@ class PromptPolicy:
         }
         self.classifier = classifier
         self.pairs = tuple(pairs)
+        self._pair_rules = PairRules(self.pairs)
         self._parts = (lists, allowed, people, lexicons)
         self.negative_blocked: list[str] = []
         self.negative_allowed: list[str] = []
@@ -231,9 +232,7 @@ class PromptPolicy:
                 for match in index.matches(reading, near=number == 0):
                     if not match.within(spans):
                         best.setdefault(match.phrase.category, match.phrase.term)
-            for pair in self.pairs:
-                if pair.category not in best and (term := pair.find(reading, spans)):
-                    best[pair.category] = term
+            self._pair_rules.find(reading, spans, best)
             if "custom" in best:
                 break
         if "custom" not in best:

@@ -112,6 +112,8 @@ def test_normalisation_views():
     assert fold("Crème Brûlée\u200d") == "creme brulee"
     texts = {v.text for v in views("k1ll")}
     assert {"k1ll", "kill", "klll"} <= texts
+    assert {v.text for v in views("a n.a.k.e.d lady")} == {"a n a k e d lady", "a naked lady"}
+    assert [v.text for v in views("a red fox, at dawn")] == ["a red fox at dawn"]
 
 
 @pytest.mark.parametrize(
@@ -124,6 +126,9 @@ def test_normalisation_views():
         ("elonmuskriding a horse on mars", "elon musk"),  # runs into the next word
         ("keanu reaves in the rain", "keanu reeves"),  # a common misspelling
         ("scarlett johanssen as a robot", "scarlett johansson"),  # one typo, not listed
+        ("kenau reeves on a motorcycle", "keanu reeves"),  # the typo among the first letters
+        ("carlett johansson as a robot", "scarlett johansson"),  # the first letter missing
+        ("skarlett johansson as a robot", "scarlett johansson"),  # a first letter changed
         ("president macron at a bakery", "emmanuel macron"),  # office title + surname
         ("governor newsom surfing in california", "gavin newsom"),
         ("LEBRON JAMES dunking, 8k", "lebron james"),
