@@ -116,6 +116,18 @@ def test_a_pair_inside_an_allowed_context_does_not_count():
     assert policy.without_classifier().check("a kippah and a rat").term == "kippah + rat"
 
 
+def test_rules_that_share_a_first_word_are_each_found():
+    """The first groups are scanned once for all rules: a word two rules start with
+    (and its plural) still leads to both."""
+    pairs = read_pairs(
+        [("hate", ["clown", "+", "rat"]), ("violence", ["clown", "+", "knife"])], parse_entries
+    )
+    policy = PromptPolicy({}, [], pairs=pairs)
+    assert policy.check("clowns holding a knife").term == "clown + knife"
+    assert policy.check("a clown with a rat").term == "clown + rat"
+    assert policy.check("a rat with a knife").allowed
+
+
 def test_a_pairs_section_without_its_split_is_an_error():
     with pytest.raises(ValueError, match="two groups"):
         read_pairs([("hate", ["kippah", "rat"])], parse_entries)
