@@ -65,7 +65,23 @@ GUILD_ON_SHARD_1 = (1 << 22) + 2000  # (guild_id >> 22) % SHARDS == 1
 IDLE_SECONDS = 5.0  # how long the bots' idle CPU is measured, after the warm-up
 BOT_MODEL = "tiny"  # the model the bot asks for and the simulated workers announce
 SIZE = int(os.environ.get("SCALE_SIM_SIZE", "512"))  # the images' side (512: the measured runs)
-PROMPTS = ["a purple mammoth riding a motorcycle", "a lighthouse in a storm", "a red fox"]
+SHORT_PROMPTS = ["a purple mammoth riding a motorcycle", "a lighthouse in a storm", "a red fox"]
+REAL_PROMPTS = ROOT / "data/policy/classifier/sources/diffusiondb.csv"  # users' own, 146 chars
+
+
+def real_prompts() -> list[str]:
+    """DiffusionDB's prompts (real users', as typed; the bot's policy check costs with a
+    prompt's length) that the shipped policy allows: a refused request posts no grid."""
+    import csv
+
+    from studio.moderation.prompts import PromptPolicy
+    from studio.settings import Settings
+
+    policy = PromptPolicy.default()
+    longest = Settings.model_fields["max_prompt_length"].default
+    with REAL_PROMPTS.open(encoding="utf-8") as file:
+        rows = [row["prompt"].strip() for row in csv.DictReader(file)]
+    return [p for p in rows if 0 < len(p) <= longest and policy.check(p).allowed]
 
 
 # -- the simulated workers (their own process) ------------------------------------------
@@ -249,9 +265,10 @@ def start_bot(
 
 
 class Load:
-    def __init__(self, fake, bots: list[subprocess.Popen]) -> None:
+    def __init__(self, fake, bots: list[subprocess.Popen], prompts: list[str] | None) -> None:
         self.fake = fake
         self.bots = bots
+        self.prompts = prompts  # None: the three short ones, numbered
         self.sent = 0
 
     def cpu(self) -> float:
@@ -264,7 +281,10 @@ class Load:
     async def send(self) -> tuple[str, float]:
         """Every other request from a DM (shard 0), the others in the server (shard 1)."""
         user = 10_000 + self.sent % 500
-        prompt = f"{PROMPTS[self.sent % len(PROMPTS)]} #{self.sent}"
+        if self.prompts:
+            prompt = self.prompts[self.sent % len(self.prompts)]
+        else:
+            prompt = f"{SHORT_PROMPTS[self.sent % len(SHORT_PROMPTS)]} #{self.sent}"
         channel = int(self.fake.dm_channel(user)["id"]) if self.sent % 2 else None
         self.sent += 1
         inter = await self.fake.slash_command(
@@ -400,7 +420,8 @@ async def run(args: argparse.Namespace, folder: Path) -> float:
     )
     try:
         await wait_for_bots(fake, bots)
-        load = Load(fake, bots)
+        prompts = None if args.short_prompts else real_prompts()
+        load = Load(fake, bots, prompts)
         capacity = args.workers / args.job_seconds
         print(
             f"{args.workers} simulated workers, {args.job_seconds}s a job of {IMAGES} {SIZE}² "
@@ -408,7 +429,13 @@ async def run(args: argparse.Namespace, folder: Path) -> float:
             f"capacity {capacity:.1f} jobs/s; "
             f"{'the bot checks images, makes grids' if args.bot_side else 'workers did both'}; "
             f"{args.bots} bot process(es), store on {args.database}; images "
-            f"{'through the queue' if args.through_queue else 'written by the workers'}"
+            f"{'through the queue' if args.through_queue else 'written by the workers'}; "
+            + (
+                "three short prompts"
+                if prompts is None
+                else f"{len(prompts)} real prompts, {statistics.mean(map(len, prompts)):.0f} "
+                "characters on average"
+            )
         )
         await load.phase(None, 6, 60)  # warm-up: imports, first connections
         print(f"idle: {await load.idle(IDLE_SECONDS):.1f} ms of bot CPU per second")
@@ -493,6 +520,11 @@ def main() -> None:
         "--own-core",
         action="store_true",
         help="one bot on a core of its own, everything else on the others",
+    )
+    parser.add_argument(
+        "--short-prompts",
+        action="store_true",
+        help="three short prompts, numbered (the measurements before 2026-12-07, fifth)",
     )
     parser.add_argument("--simulate", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--storage", help=argparse.SUPPRESS)
