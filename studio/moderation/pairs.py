@@ -6,10 +6,17 @@ lists such pairs as two groups of entries in a ``[category]`` section, the group
 a line ``+``; a prompt is refused when an entry of each group stands in one clause (no
 comma or full stop between them) within :data:`WINDOW` words of each other, outside any
 allowed context. The refusal names both ("keffiyeh + cockroach"), so a moderator sees why.
+
+A split line ``> N`` instead (issue 31, thirteenth round) asks for order: an entry of the
+second group *after* one of the first, at most N words between them. A harm and who
+suffers it: "slapping his wife" (``slapping > 2 wife``), "a prisoner being waterboarded"
+(``prisoner > 2 waterboarded``), where the same words the other way round are everyday
+("the wife laughed, slapping her knee").
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -18,6 +25,7 @@ from studio.moderation.phrases import Match, Phrase, PhraseIndex
 
 WINDOW = 6  # words from the end of one part to the start of the other
 SPLIT = "+"
+ORDERED = re.compile(r">\s*(\d+)")  # "> 2": the second group's entry follows, 2 words at most
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,8 @@ class Pair:
     category: str
     first: PhraseIndex
     second: PhraseIndex
+    window: int = WINDOW
+    ordered: bool = False  # the second entry after the first, not either way round
 
     def find(self, reading: View, allowed: list[tuple[int, int]]) -> str | None:
         """The two terms ("a + b") when the reading has the pair, else None."""
@@ -35,9 +45,18 @@ class Pair:
             return None
         for b in _outside(self.second.matches(reading), allowed):
             for a in firsts:
-                if _close(a, b, reading.breaks):
+                if self._close(a, b, reading.breaks):
                     return f"{a.phrase.term} + {b.phrase.term}"
         return None
+
+    def _close(self, a: Match, b: Match, breaks: frozenset[int]) -> bool:
+        """In one clause and at most ``window`` words apart (``a`` first when ordered)."""
+        if self.ordered and b.start < a.end:
+            return False
+        left, right = (a, b) if a.start <= b.start else (b, a)
+        if right.start - left.end > self.window:
+            return False
+        return not any(left.start <= i < right.start for i in breaks)
 
 
 class PairRules:
@@ -65,13 +84,18 @@ def read_pairs(
     entry lines into phrases (the lists' own parser)."""
     pairs = []
     for category, lines in sections:
-        if lines.count(SPLIT) != 1:
-            raise ValueError(f"[{category}] in pairs needs two groups split by a '+' line")
-        cut = lines.index(SPLIT)
+        cuts = [i for i, line in enumerate(lines) if line == SPLIT or ORDERED.fullmatch(line)]
+        if len(cuts) != 1:
+            raise ValueError(f"[{category}] in pairs needs two groups split by a '+' or '> N' line")
+        cut = cuts[0]
         first, second = (
             PhraseIndex(parse(part, category)) for part in (lines[:cut], lines[cut + 1 :])
         )
-        pairs.append(Pair(category, first, second))
+        ordered = ORDERED.fullmatch(lines[cut])
+        if ordered:
+            pairs.append(Pair(category, first, second, int(ordered.group(1)), ordered=True))
+        else:
+            pairs.append(Pair(category, first, second))
     return pairs
 
 
@@ -79,11 +103,3 @@ def _outside(matches: Iterator[Match], allowed: list[tuple[int, int]]) -> Iterat
     for match in matches:
         if match.start >= 0 and not match.within(allowed):  # a word span: runs have none
             yield match
-
-
-def _close(a: Match, b: Match, breaks: frozenset[int]) -> bool:
-    """In one clause and at most WINDOW words apart, in either order."""
-    left, right = (a, b) if a.start <= b.start else (b, a)
-    if right.start - left.end > WINDOW:
-        return False
-    return not any(left.start <= i < right.start for i in breaks)

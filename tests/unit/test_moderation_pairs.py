@@ -60,7 +60,7 @@ def test_either_word_alone_or_far_apart_passes(policy, prompt):
     ("prompt", "term"),
     [
         ("a caricature of a jewish man with a hooked nose", "jew + big nose"),
-        ("a rabbi greedily counting money", "jew + counting money"),
+        ("a rabbi greedily counting money", "jew + greedy"),
         ("a black family eating watermelon on a porch", "black man + watermelon"),
         ("an arab with a camel and a bomb", "arab + bomb"),
         ("a poster saying gays burn in hell", "gay + burn in hell"),
