@@ -60,19 +60,29 @@ class Pair:
 
 
 class PairRules:
-    """Every pair rule, with one index of all their first groups: a reading that names
-    no entry of any first group (nearly every prompt) costs one scan, not one a rule."""
+    """Every pair rule, with one index of all their first groups: a reading is scanned
+    once for all of them, and only the rules whose first group it names (none, for
+    nearly every prompt) look further."""
 
     def __init__(self, pairs: Iterable[Pair]) -> None:
         self.pairs = tuple(pairs)
         self._firsts = PhraseIndex(p for pair in self.pairs for p in pair.first.phrases)
+        # The index keeps one phrase per spelling; a match names the rules of every
+        # first group with that spelling (its words, or its letters run together).
+        self._rules: dict[tuple[str, ...] | str, set[int]] = {}
+        for number, pair in enumerate(self.pairs):
+            for phrase in pair.first.phrases:
+                self._rules.setdefault(phrase.words, set()).add(number)
+                self._rules.setdefault(phrase.joined, set()).add(number)
 
     def find(self, reading: View, allowed: list[tuple[int, int]], found: dict[str, str]) -> None:
         """Add each pair found in the reading to ``found`` (category → "a + b"), unless
         its category is there already."""
-        if next(self._firsts.matches(reading), None) is None:
-            return
-        for pair in self.pairs:
+        named: set[int] = set()
+        for match in self._firsts.matches(reading):
+            named |= self._rules[match.phrase.words] | self._rules[match.phrase.joined]
+        for number in sorted(named):
+            pair = self.pairs[number]
             if pair.category not in found and (term := pair.find(reading, allowed)):
                 found[pair.category] = term
 
