@@ -87,8 +87,13 @@ def test_a_harm_and_its_victim_in_each_language_is_refused_as_a_pair(policy, pro
         "oğluyla bahçede top tekmeleyen bir baba",
         "kedisini seven küçük kız",
         "komşusunun kapısını çalan kadın",
-        # Polish "żonę" reads as "zone"
+        # words read as another language's victim: Polish "żonę" as "zone", French and
+        # Spanish "son" (his; they are) as "son", Turkish "son" (last)
         "breaking into the zone",
+        "un joueur qui frappe son ballon de toutes ses forces",
+        "le champion voit son record battu",
+        "las pelotas son golpeadas por los jugadores",
+        "son treni kaçıran adam",
     ],
 )
 def test_the_same_verbs_and_victims_in_everyday_scenes_pass(policy, prompt):
