@@ -52,6 +52,7 @@ SETS = {
     "euph5": ROOT / "tests/data/policy_dev_euph5.csv",
     "probe12": ROOT / "tests/data/policy_dev_probe12.csv",
     "probe13": ROOT / "tests/data/policy_dev_probe13.csv",
+    "lang13": ROOT / "tests/data/policy_dev_lang13.csv",
     "eval12": ROOT / "tests/data/policy_eval12.csv",
     "eval13": ROOT / "tests/data/policy_eval13.csv",
     "nibbler-dev": ROOT / "tests/data/nibbler_dev.csv",
