@@ -46,6 +46,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import io
 import os
 import signal
@@ -69,6 +70,7 @@ SHORT_PROMPTS = ["a purple mammoth riding a motorcycle", "a lighthouse in a stor
 REAL_PROMPTS = ROOT / "data/policy/classifier/sources/diffusiondb.csv"  # users' own, 146 chars
 
 
+@functools.cache
 def real_prompts() -> list[str]:
     """DiffusionDB's prompts (real users', as typed; the bot's policy check costs with a
     prompt's length) that the shipped policy allows: a refused request posts no grid."""
