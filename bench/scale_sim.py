@@ -294,6 +294,14 @@ class Load:
         )
         return inter.token, inter.dispatched_at
 
+    def unanswered(self, token: str) -> bool:
+        """Not acknowledged within Discord's 3 s (and a second's grace): the member saw
+        "The application did not respond", and no job was made."""
+        inter = self.fake.interactions[token]
+        limit = self.fake.callback_deadline
+        late = limit is not None and time.monotonic() - inter.dispatched_at > limit + 1
+        return inter.response_type is None and late
+
     async def idle(self, seconds: float) -> float:
         """The bots' CPU milliseconds per second with nothing asked of them (heartbeats,
         the watcher's and the leases' polling): the part of a phase's cost per image that
@@ -314,11 +322,12 @@ class Load:
             sent.append(await self.send())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if all(token in self.fake.delivered for token, _ in sent):
+            if all(token in self.fake.delivered or self.unanswered(token) for token, _ in sent):
                 break
             await asyncio.sleep(0.05)
         cpu, loop_cpu = self.cpu() - cpu_before, self.loop_cpu() - loop_before
         done = [(self.fake.delivered[t], t0) for t, t0 in sent if t in self.fake.delivered]
+        expired = sum(1 for token, _ in sent if self.unanswered(token))
         latencies = sorted(end - begin for end, begin in done)
         ends = sorted(end for end, _ in done)
         # The sustained rate: deliveries after the first tenth, over the time they took.
@@ -327,6 +336,7 @@ class Load:
         return {
             "sent": count,
             "delivered": len(done),
+            "expired": expired,
             "jobs_per_s": steady,
             # all of it, first request to last grid: the fair rate to compare processes by
             # (a bot may take every request of a burst first, then post every grid)
@@ -477,7 +487,9 @@ async def run(args: argparse.Namespace, folder: Path) -> float:
 
 def report(name: str, phase: dict) -> None:
     print(
-        f"{name}: {phase['delivered']}/{phase['sent']} delivered, "
+        f"{name}: {phase['delivered']}/{phase['sent']} delivered"
+        + (f" ({phase['expired']} not acknowledged within 3 s)" if phase["expired"] else "")
+        + ", "
         f"{phase['jobs_per_s']:.2f} jobs/s = {phase['jobs_per_s'] * IMAGES:.1f} images/s, "
         f"bot CPU {phase['cpu_per_image_ms']:.2f} ms/image "
         f"(event loop {phase['loop_per_image_ms']:.2f}), "

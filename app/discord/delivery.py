@@ -22,6 +22,7 @@ from typing import Any
 import discord
 
 from app.discord import buttons, fitting, recovery, render
+from app.discord.acknowledging import AcknowledgeFirst
 from app.discord.errors import words
 from app.discord.people import interaction_origin, mention_only, requester
 from app.discord.visible_mark import VisibleMarks
@@ -50,6 +51,7 @@ class Delivery:
         self._delivering: set[str] = set()
         self._followers: set[asyncio.Task] = set()
         self.marks = VisibleMarks(studio.store)  # the per-server visible signature
+        self.acknowledgements = AcknowledgeFirst()
 
     async def start(
         self,
@@ -63,18 +65,21 @@ class Delivery:
         an ephemeral explanation that only the requester sees. Someone over the rate limit
         is told when to come back before anything is deferred, charged or queued.
         """
-        try:
-            # Before deferring: the use-case counts this interaction once (the API's limit too)
-            await self.studio.admit(requester(interaction.user), interaction_origin(interaction))
-        except StudioError as error:
-            await self.refuse(interaction, words(error))
-            return
-        try:
-            privacy = await self._privacy(interaction)
-        except Exception:  # a settings read must not cost the request: deliver as always
-            log.warning("could not read the /settings of %s", interaction.user.id, exc_info=True)
-            privacy = Privacy.PUBLIC
-        await interaction.response.defer(thinking=True, ephemeral=privacy != Privacy.PUBLIC)
+        with self.acknowledgements.acknowledging():
+            try:
+                # Before deferring: the use-case counts this interaction once (the API's too)
+                user = requester(interaction.user)
+                await self.studio.admit(user, interaction_origin(interaction))
+            except StudioError as error:
+                await self.refuse(interaction, words(error))
+                return
+            try:
+                privacy = await self._privacy(interaction)
+            except Exception:  # a settings read must not cost the request: deliver as always
+                log.warning("could not read the /settings of %s", user.id, exc_info=True)
+                privacy = Privacy.PUBLIC
+            await interaction.response.defer(thinking=True, ephemeral=privacy != Privacy.PUBLIC)
+        await self.acknowledgements.after_others()  # a flood: every command deferred first
         origin = interaction_origin(interaction).model_copy(update={"privacy": privacy})
         try:
             handle = await submit(origin)
