@@ -102,10 +102,8 @@ def read_pairs(
             PhraseIndex(parse(part, category)) for part in (lines[:cut], lines[cut + 1 :])
         )
         ordered = ORDERED.fullmatch(lines[cut])
-        if ordered:
-            pairs.append(Pair(category, first, second, int(ordered.group(1)), ordered=True))
-        else:
-            pairs.append(Pair(category, first, second))
+        window = int(ordered.group(1)) if ordered else WINDOW
+        pairs.append(Pair(category, first, second, window, ordered=ordered is not None))
     return pairs
 
 

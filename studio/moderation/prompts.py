@@ -426,7 +426,7 @@ def _substrings(terms: tuple[str, ...], category: str) -> SubstringIndex:
 
 def _remove(reading: View, spans: list[tuple[int, int]]) -> str:
     """A reading's words without those the spans cover."""
-    words = reading.text.split()
+    words = list(reading.words)
     for start, end in spans:
         for i in range(max(start, 0), end):
             words[i] = ""
