@@ -44,14 +44,30 @@ MIN_WORDS, MIN_CHARACTERS = 5, 24
 def features(text: str) -> list[int]:
     """The hashed features of a prompt (deduplicated): words, word pairs, and character
     n-grams of each word (`` word `` padded), over the folded ASCII text."""
-    words = WORD.findall(fold(text, arabic_ha=False))
-    grams = {f"w {w}" for w in words}
-    grams.update(f"b {a} {b}" for a, b in itertools.pairwise(words))
+    return _features(WORD.findall(fold(text, arabic_ha=False)))
+
+
+def _features(words: list[str]) -> list[int]:
+    found: set[int] = set()
     for word in words:
-        padded = f" {word} "
-        for n in NGRAMS:
-            grams.update(f"c{padded[i : i + n]}" for i in range(len(padded) - n + 1))
-    return sorted({zlib.crc32(g.encode()) % BUCKETS for g in grams})
+        found.update(_word_features(word))
+    found.update(_bucket(f"b {a} {b}") for a, b in itertools.pairwise(words))
+    return sorted(found)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _word_features(word: str) -> frozenset[int]:
+    """One word's buckets (itself and its n-grams), hashed once per word: prompts share
+    most of their words, and the hashing was most of a check's time."""
+    padded = f" {word} "
+    grams = {f"w {word}"}
+    for n in NGRAMS:
+        grams.update(f"c{padded[i : i + n]}" for i in range(len(padded) - n + 1))
+    return frozenset(map(_bucket, grams))
+
+
+def _bucket(gram: str) -> int:
+    return zlib.crc32(gram.encode()) % BUCKETS
 
 
 class LearnedClassifier:
@@ -123,7 +139,7 @@ class LearnedClassifier:
     def check(self, text: str):  # -> PromptDecision (imported late: prompts imports us)
         from studio.moderation.prompts import ALLOWED, PromptDecision
 
-        if len(WORD.findall(fold(text))) < MIN_WORDS and len(text.strip()) < MIN_CHARACTERS:
+        if len(text.strip()) < MIN_CHARACTERS and len(WORD.findall(fold(text))) < MIN_WORDS:
             return ALLOWED
         found = self.check_scores(self.probabilities(text))
         if found is None:

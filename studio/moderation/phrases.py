@@ -37,6 +37,7 @@ MIN_RUN_ON = 8  # a name this long may run into the next word
 MIN_NEAR = 10  # a name this long matches one typo away
 MIN_RUN_TERM = 3  # "s e x" is read as a word for terms this long
 PROBE = 4  # joined look-ups start only where these first letters begin some phrase
+NEAR_HEAD = 6  # one-typo look-ups only where these first letters may begin a spelling
 ES_PLURAL = frozenset("sxzhoyjlrnd")  # a stem that takes "es" (boxes, churches, mujeres)
 
 
@@ -89,7 +90,7 @@ class PhraseIndex:
         # like no stem, and then cost one set look-up instead of one per stem length.
         self.head = min(self.stem_lengths, default=MIN_STEM)
         self.stem_heads = {words[-1][: self.head] for words in self.stems}
-        self.near_heads = {spelling[:PROBE] for spelling in self.near}
+        self.near_heads = {spelling[:NEAR_HEAD] for spelling in self.near}
 
     def __len__(self) -> int:
         return len(self.exact) + len(self.stems)
@@ -184,7 +185,15 @@ class PhraseIndex:
                     yield Match(phrase, i, bisect_right(starts, end - 1))
 
     def _near(self, words: tuple[str, ...]) -> Iterator[Match]:
+        heads = self.near_heads
         for i in range(len(words)):
+            # Every spelling joined from here shares its first letters: which of its
+            # deletions can begin an indexed one is known before any is built.
+            head = "".join(words[i : i + 4])[: NEAR_HEAD + 1]
+            whole = head[:NEAR_HEAD] in heads
+            cuts = [k for k in range(NEAR_HEAD) if head[:k] + head[k + 1 :] in heads]
+            if not whole and not cuts:
+                continue
             joined = ""
             for j in range(i, min(i + 4, len(words))):
                 joined += words[j]
@@ -192,23 +201,11 @@ class PhraseIndex:
                     continue
                 if len(joined) > MIN_NEAR * 3:
                     break
-                for variant in self._near_candidates(joined):
+                for variant in _near_candidates(joined, whole, cuts):
                     phrase = self.near.get(variant)
                     if phrase is not None and abs(len(phrase.joined) - len(joined)) <= 1:
                         yield Match(phrase, i, j + 1)
                         break
-
-    def _near_candidates(self, joined: str) -> Iterator[str]:
-        """The spelling and its one-letter deletions that may be indexed. A deletion
-        after the first :data:`PROBE` letters keeps them, so unless they begin some
-        indexed spelling only the first letters' deletions are looked up."""
-        deletions = len(joined)
-        if joined[:PROBE] in self.near_heads:
-            yield joined
-        else:
-            deletions = PROBE
-        for i in range(deletions):
-            yield joined[:i] + joined[i + 1 :]
 
     def _in_run(self, run: str) -> Iterator[Match]:
         for a in range(len(run)):
@@ -216,6 +213,19 @@ class PhraseIndex:
                 phrase = self.run_words.get(run[a:b])
                 if phrase is not None:
                     yield Match(phrase, -1, -1)
+
+
+def _near_candidates(joined: str, whole: bool, cuts: list[int]) -> Iterator[str]:
+    """The spelling and its one-letter deletions that may be indexed: an indexed spelling
+    begins with one of the index's first letters (``near_heads``), so the spelling itself
+    and the deletions after the first :data:`NEAR_HEAD` letters only when ``whole`` (its own
+    first letters begin one), and the deletions among the first letters only where
+    removing that letter leaves such a beginning (``cuts``)."""
+    if whole:
+        yield joined
+    yield from (joined[:k] + joined[k + 1 :] for k in cuts)
+    if whole:
+        yield from (joined[:k] + joined[k + 1 :] for k in range(NEAR_HEAD, len(joined)))
 
 
 def _split_name(phrase: Phrase, start: int, end: int | None) -> bool:

@@ -129,6 +129,9 @@ def test_normalisation_views():
         ("kenau reeves on a motorcycle", "keanu reeves"),  # the typo among the first letters
         ("carlett johansson as a robot", "scarlett johansson"),  # the first letter missing
         ("skarlett johansson as a robot", "scarlett johansson"),  # a first letter changed
+        ("scarltt johansson as a robot", "scarlett johansson"),  # the sixth letter missing
+        ("scartlett johansson as a robot", "scarlett johansson"),  # one too many, fifth
+        ("scarlett johanson as a robot", "scarlett johansson"),  # one missing, later on
         ("president macron at a bakery", "emmanuel macron"),  # office title + surname
         ("governor newsom surfing in california", "gavin newsom"),
         ("LEBRON JAMES dunking, 8k", "lebron james"),
