@@ -55,15 +55,15 @@ def _features(words: list[str]) -> list[int]:
     return sorted(found)
 
 
-@functools.lru_cache(maxsize=1 << 15)
-def _word_features(word: str) -> frozenset[int]:
+@functools.lru_cache(maxsize=1 << 12)  # the common words: about 4 MB
+def _word_features(word: str) -> tuple[int, ...]:
     """One word's buckets (itself and its n-grams), hashed once per word: prompts share
     most of their words, and the hashing was most of a check's time."""
     padded = f" {word} "
     grams = {f"w {word}"}
     for n in NGRAMS:
         grams.update(f"c{padded[i : i + n]}" for i in range(len(padded) - n + 1))
-    return frozenset(map(_bucket, grams))
+    return tuple({_bucket(gram) for gram in grams})
 
 
 def _bucket(gram: str) -> int:
