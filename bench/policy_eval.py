@@ -53,6 +53,7 @@ SETS = {
     "probe12": ROOT / "tests/data/policy_dev_probe12.csv",
     "probe13": ROOT / "tests/data/policy_dev_probe13.csv",
     "lang13": ROOT / "tests/data/policy_dev_lang13.csv",
+    "sh14": ROOT / "tests/data/policy_dev_sh14.csv",
     "eval12": ROOT / "tests/data/policy_eval12.csv",
     "eval13": ROOT / "tests/data/policy_eval13.csv",
     "eval14": ROOT / "tests/data/policy_eval14.csv",

@@ -12,6 +12,13 @@ second group *after* one of the first, at most N words between them. A harm and 
 suffers it: "slapping his wife" (``slapping > 2 wife``), "a prisoner being waterboarded"
 (``prisoner > 2 waterboarded``), where the same words the other way round are everyday
 ("the wife laughed, slapping her knee").
+
+Two more marks (issue 31, fourteenth round: self-harm said by its method). ``across``
+after the split line (``+ across``, ``> 10 across``) lets the two stand in different
+clauses of the prompt, still within the window: "a girl on the edge of a rooftop, ready to
+let go" is two tags of one picture. A third group after a line ``unless`` voids the pair
+when any of its entries is anywhere in the prompt: "a cliff diver on the ledge", "a
+mechanic in a closed garage with an exhaust hose".
 """
 
 from __future__ import annotations
@@ -24,8 +31,11 @@ from studio.moderation.normalize import View
 from studio.moderation.phrases import Match, Phrase, PhraseIndex
 
 WINDOW = 6  # words from the end of one part to the start of the other
-SPLIT = "+"
-ORDERED = re.compile(r">\s*(\d+)")  # "> 2": the second group's entry follows, 2 words at most
+# "+": either order, WINDOW words apart at most ("+ 10": ten); "> 2": the second group's
+# entry after the first, two words at most between; "across" after either: in any clause.
+SPLIT = re.compile(r"\+\s*(\d+)?(\s+across)?")
+ORDERED = re.compile(r">\s*(\d+)(\s+across)?")
+UNLESS = "unless"  # a third group: any of its entries in the prompt voids the pair
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,8 @@ class Pair:
     second: PhraseIndex
     window: int = WINDOW
     ordered: bool = False  # the second entry after the first, not either way round
+    across: bool = False  # in any clauses of the prompt, not only in one
+    unless: PhraseIndex | None = None  # any of these in the prompt: not this pair
 
     def find(self, reading: View, allowed: list[tuple[int, int]]) -> str | None:
         """The two terms ("a + b") when the reading has the pair, else None."""
@@ -46,6 +58,8 @@ class Pair:
         for b in _outside(self.second.matches(reading), allowed):
             for a in firsts:
                 if self._close(a, b, reading.breaks):
+                    if self.unless is not None and any(self.unless.matches(reading)):
+                        return None
                     return f"{a.phrase.term} + {b.phrase.term}"
         return None
 
@@ -56,7 +70,7 @@ class Pair:
         left, right = (a, b) if a.start <= b.start else (b, a)
         if right.start - left.end > self.window:
             return False
-        return not any(left.start <= i < right.start for i in breaks)
+        return self.across or not any(left.start <= i < right.start for i in breaks)
 
 
 class PairRules:
@@ -94,7 +108,13 @@ def read_pairs(
     entry lines into phrases (the lists' own parser)."""
     pairs = []
     for category, lines in sections:
-        cuts = [i for i, line in enumerate(lines) if line == SPLIT or ORDERED.fullmatch(line)]
+        unless = None
+        if UNLESS in lines:
+            at = lines.index(UNLESS)
+            lines, unless = lines[:at], PhraseIndex(parse(lines[at + 1 :], category))
+        cuts = [
+            i for i, line in enumerate(lines) if SPLIT.fullmatch(line) or ORDERED.fullmatch(line)
+        ]
         if len(cuts) != 1:
             raise ValueError(f"[{category}] in pairs needs two groups split by a '+' or '> N' line")
         cut = cuts[0]
@@ -102,8 +122,11 @@ def read_pairs(
             PhraseIndex(parse(part, category)) for part in (lines[:cut], lines[cut + 1 :])
         )
         ordered = ORDERED.fullmatch(lines[cut])
-        window = int(ordered.group(1)) if ordered else WINDOW
-        pairs.append(Pair(category, first, second, window, ordered=ordered is not None))
+        split = ordered or SPLIT.fullmatch(lines[cut])
+        assert split is not None  # a cut is one or the other
+        window = int(split.group(1)) if split.group(1) else WINDOW
+        across = lines[cut].endswith("across")
+        pairs.append(Pair(category, first, second, window, ordered is not None, across, unless))
     return pairs
 
 
