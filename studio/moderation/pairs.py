@@ -133,14 +133,15 @@ def read_pairs(
             first, second = (_substrings(part, category) for part in parts)
             pairs.append(UnspacedPair(category, first, second, window, ordered is not None))
             continue
-        if script == ARABIC:
-            parts = tuple([_with_conjunction(line) for line in part] for part in parts)
+        if script is not None:  # each spelling its own entry, named by itself, as in the lexicons
+            parts = tuple(_one_a_line(part, conjunction=script == ARABIC) for part in parts)
         first, second = (PhraseIndex(parse(part, category)) for part in parts)
         pairs.append(Pair(category, first, second, window, ordered is not None, script))
     return pairs
 
 
 ARABIC = "ARABIC"
+KANA_MARK = "KATAKANA-HIRAGANA"
 ARABIC_AND = "\u0648"  # و, written onto the next word
 
 
@@ -148,17 +149,20 @@ def _script_of_section(lines: list[str]) -> str | None:
     """The one script other than Latin every letter of the section is written in
     (Chinese and Japanese counted as one), else None: read in every reading, as before."""
     scripts = {script_of(ch) for line in lines for ch in line} - {None}
-    scripts = {"CJK" if s in UNSPACED else s for s in scripts}
+    # "ー", the long vowel mark, is "KATAKANA-HIRAGANA"
+    scripts = {"CJK" if s in UNSPACED or s == KANA_MARK else s for s in scripts}
     if len(scripts) == 1 and (only := scripts.pop()) != "LATIN":
         return only
     return None
 
 
-def _with_conjunction(line: str) -> str:
-    """An Arabic entry line with each spelling also written after و ("ويضرب")."""
-    spellings = [s.strip() for s in line.split("|") if s.strip()]
-    extra = [ARABIC_AND + s for s in spellings if not s.startswith(ARABIC_AND)]
-    return " | ".join([*spellings, *extra])
+def _one_a_line(lines: list[str], *, conjunction: bool) -> list[str]:
+    """Each spelling of a section in Arabic or Devanagari as an entry of its own, named
+    by itself; in Arabic (``conjunction``) also written after و ("ويضرب")."""
+    spellings = [s.strip() for line in lines for s in line.split("|") if s.strip()]
+    if not conjunction:
+        return spellings
+    return [s if s.startswith(ARABIC_AND) else f"{s} | {ARABIC_AND}{s}" for s in spellings]
 
 
 def _substrings(lines: list[str], category: str) -> SubstringIndex:
