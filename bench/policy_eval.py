@@ -5,6 +5,7 @@
     .venv/bin/python bench/policy_eval.py --set dev2 --failures   # benign traps to tune on
     .venv/bin/python bench/policy_eval.py --set dev3 --failures   # real users' long prompts
     .venv/bin/python bench/policy_eval.py --set lang4 --failures  # Arabic, Polish, Hindi
+    .venv/bin/python bench/policy_eval.py --set lang14 --failures # harm + victim: zh ja ar hi
     .venv/bin/python bench/policy_eval.py --set euph5 --failures  # euphemisms, their controls
     .venv/bin/python bench/policy_eval.py --set nibbler-dev --failures  # red-teamers' prompts
     .venv/bin/python bench/policy_eval.py --set nibbler           # their held-out split
@@ -54,6 +55,7 @@ SETS = {
     "probe13": ROOT / "tests/data/policy_dev_probe13.csv",
     "lang13": ROOT / "tests/data/policy_dev_lang13.csv",
     "sh14": ROOT / "tests/data/policy_dev_sh14.csv",
+    "lang14": ROOT / "tests/data/policy_dev_lang14.csv",
     "eval12": ROOT / "tests/data/policy_eval12.csv",
     "eval13": ROOT / "tests/data/policy_eval13.csv",
     "eval14": ROOT / "tests/data/policy_eval14.csv",

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from studio.moderation.normalize import View
 from studio.moderation.phrases import Match, Phrase, PhraseIndex
+from studio.moderation.scripts import CLAUSE_BREAKS, UNSPACED, Found, SubstringIndex, script_of
 
 WINDOW = 6  # words from the end of one part to the start of the other
 # "+": either order, WINDOW words apart at most ("+ 10": ten); "> 2": the second group's
@@ -47,6 +48,7 @@ class Pair:
     second: PhraseIndex
     window: int = WINDOW
     ordered: bool = False  # the second entry after the first, not either way round
+    script: str | None = None  # read only in the prompt's words of this script
     across: bool = False  # in any clauses of the prompt, not only in one
     unless: PhraseIndex | None = None  # any of these in the prompt: not this pair
 
@@ -101,12 +103,37 @@ class PairRules:
                 found[pair.category] = term
 
 
+class UnspacedPairRules:
+    """The Chinese and Japanese pairs, with one index of all their first groups' spellings
+    (a prompt in these scripts is scanned once; only the rules it names look further)."""
+
+    def __init__(self, pairs: Iterable[UnspacedPair]) -> None:
+        self.pairs = tuple(pairs)
+        self._rules: dict[str, set[int]] = {}
+        for number, pair in enumerate(self.pairs):
+            for term in pair.first.terms():
+                self._rules.setdefault(term, set()).add(number)
+        self._firsts = SubstringIndex((t, "", t) for t in self._rules)
+
+    def find(self, text: str, allowed: list[tuple[int, int]], found: dict[str, str]) -> None:
+        """Add each pair found in ``text`` (normalised) to ``found``, as :class:`PairRules`."""
+        named: set[int] = set()
+        for match in self._firsts.matches(text):
+            named |= self._rules[match.term]
+        for number in sorted(named):
+            pair = self.pairs[number]
+            if pair.category not in found and (term := pair.find(text, allowed)):
+                found[pair.category] = term
+
+
 def read_pairs(
     sections: Iterable[tuple[str, list[str]]], parse: Callable[[list[str], str], list[Phrase]]
-) -> list[Pair]:
+) -> list[Pair | UnspacedPair]:
     """Pairs from a file's ``[category]`` sections; ``parse(lines, category)`` turns
-    entry lines into phrases (the lists' own parser)."""
-    pairs = []
+    entry lines into phrases (the lists' own parser). A section written in Chinese or
+    Japanese is an :class:`UnspacedPair`; one in Arabic or Devanagari alone is read in
+    that script's words only."""
+    pairs: list[Pair | UnspacedPair] = []
     for category, lines in sections:
         unless = None
         if UNLESS in lines:
@@ -118,16 +145,94 @@ def read_pairs(
         if len(cuts) != 1:
             raise ValueError(f"[{category}] in pairs needs two groups split by a '+' or '> N' line")
         cut = cuts[0]
-        first, second = (
-            PhraseIndex(parse(part, category)) for part in (lines[:cut], lines[cut + 1 :])
-        )
         ordered = ORDERED.fullmatch(lines[cut])
         split = ordered or SPLIT.fullmatch(lines[cut])
         assert split is not None  # a cut is one or the other
         window = int(split.group(1)) if split.group(1) else WINDOW
         across = lines[cut].endswith("across")
-        pairs.append(Pair(category, first, second, window, ordered is not None, across, unless))
+        parts = (lines[:cut], lines[cut + 1 :])
+        script = _script_of_section(lines)
+        if script in UNSPACED:
+            if across or unless is not None:
+                raise ValueError(
+                    f"[{category}] in Chinese or Japanese takes no 'across' or 'unless'"
+                )
+            first, second = (_substrings(part, category) for part in parts)
+            pairs.append(UnspacedPair(category, first, second, window, ordered is not None))
+            continue
+        if script is not None:  # each spelling its own entry, named by itself, as in the lexicons
+            parts = tuple(_one_a_line(part, conjunction=script == ARABIC) for part in parts)
+        first, second = (PhraseIndex(parse(part, category)) for part in parts)
+        pairs.append(
+            Pair(category, first, second, window, ordered is not None, script, across, unless)
+        )
     return pairs
+
+
+ARABIC = "ARABIC"
+KANA_MARK = "KATAKANA-HIRAGANA"
+ARABIC_AND = "\u0648"  # و, written onto the next word
+
+
+def _script_of_section(lines: list[str]) -> str | None:
+    """The one script other than Latin every letter of the section is written in
+    (Chinese and Japanese counted as one), else None: read in every reading, as before."""
+    scripts = {script_of(ch) for line in lines for ch in line} - {None}
+    # "ー", the long vowel mark, is "KATAKANA-HIRAGANA"
+    scripts = {"CJK" if s in UNSPACED or s == KANA_MARK else s for s in scripts}
+    if len(scripts) == 1 and (only := scripts.pop()) != "LATIN":
+        return only
+    return None
+
+
+def _one_a_line(lines: list[str], *, conjunction: bool) -> list[str]:
+    """Each spelling of a section in Arabic or Devanagari as an entry of its own, named
+    by itself; in Arabic (``conjunction``) also written after و ("ويضرب")."""
+    spellings = [s.strip() for line in lines for s in line.split("|") if s.strip()]
+    if not conjunction:
+        return spellings
+    return [s if s.startswith(ARABIC_AND) else f"{s} | {ARABIC_AND}{s}" for s in spellings]
+
+
+def _substrings(lines: list[str], category: str) -> SubstringIndex:
+    """A group of Chinese or Japanese entries, each spelling found as a substring (a
+    spelling with "…" as two parts, as the lexicons write them)."""
+    spellings = [s.strip() for line in lines for s in line.split("|") if s.strip()]
+    return SubstringIndex((s, category, s) for s in spellings)
+
+
+@dataclass(frozen=True)
+class UnspacedPair:
+    """A pair in Chinese or Japanese: each entry a substring, ``window`` characters at
+    most between them, in one clause (no comma or full stop between, "，" and "、" included)."""
+
+    category: str
+    first: SubstringIndex
+    second: SubstringIndex
+    window: int = WINDOW
+    ordered: bool = False
+
+    def find(self, text: str, allowed: list[tuple[int, int]]) -> str | None:
+        """The two terms ("a + b") when the text (normalised) has the pair, else None."""
+        firsts = [f for f in self.first.matches(text) if not _covered(f, allowed)]
+        if not firsts:
+            return None
+        for b in self.second.matches(text):
+            if _covered(b, allowed):
+                continue
+            for a in firsts:
+                if self.ordered and b.start < a.end:
+                    continue
+                left, right = (a, b) if a.start <= b.start else (b, a)
+                if right.start - left.end > self.window or right.start < left.end:
+                    continue
+                if not CLAUSE_BREAKS.intersection(text[left.end : right.start]):
+                    return f"{a.term} + {b.term}"
+        return None
+
+
+def _covered(found: Found, allowed: list[tuple[int, int]]) -> bool:
+    return any(a <= found.start and found.end <= b for a, b in allowed)
 
 
 def _outside(matches: Iterator[Match], allowed: list[tuple[int, int]]) -> Iterator[Match]:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studio.moderation.normalize import View, canonical, views
-from studio.moderation.pairs import Pair, PairRules, read_pairs
+from studio.moderation.pairs import Pair, PairRules, UnspacedPair, UnspacedPairRules, read_pairs
 from studio.moderation.phrases import Phrase, PhraseIndex
 from studio.moderation.scripts import (
     UNSPACED,
@@ -96,6 +96,7 @@ class PromptDecision:
 
 ALLOWED = PromptDecision(True)
 NO_SUBSTRINGS = SubstringIndex(())
+NO_PHRASES = PhraseIndex(())
 
 
 class PromptPolicy:
@@ -108,7 +109,7 @@ class PromptPolicy:
         people: Iterable[tuple[str, list[str]]] = (),
         lexicons: Iterable[tuple[str, list[str]]] = (),
         classifier: LearnedClassifier | None = None,
-        pairs: Iterable[Pair] = (),
+        pairs: Iterable[Pair | UnspacedPair] = (),
     ) -> None:
         """``lists``: entry lines per category; ``allowed``: entry lines of harmless
         contexts; ``people``: (titles, entry lines) per gazetteer file; ``lexicons``:
@@ -152,7 +153,19 @@ class PromptPolicy:
         }
         self.classifier = classifier
         self.pairs = tuple(pairs)
-        self._pair_rules = PairRules(self.pairs)
+        word_pairs = [p for p in self.pairs if isinstance(p, Pair)]
+        self._pair_rules = PairRules(p for p in word_pairs if p.script is None)
+        self._script_pairs = {  # read in the words of their script only, as the lexicons
+            script: PairRules(p for p in word_pairs if p.script == script)
+            for script in {p.script for p in word_pairs if p.script is not None}
+        }
+        self._unspaced_pairs = UnspacedPairRules(
+            p for p in self.pairs if isinstance(p, UnspacedPair)
+        )
+        self._scripts = [
+            *self._scripted,
+            *(s for s in self._script_pairs if s not in self._scripted),
+        ]
         self._parts = (lists, allowed, people, lexicons)
         self.negative_blocked: list[str] = []
         self.negative_allowed: list[str] = []
@@ -286,10 +299,20 @@ class PromptPolicy:
         if has_unspaced(text):
             for found in self._outside_allowed(text, self._unspaced, extra_unspaced):
                 best.setdefault(found.category, found.term)
-        for script, (index, allowed) in self._scripted.items():
+            if self._unspaced_pairs.pairs:
+                plain = normalise(text)
+                spans = [
+                    (f.start, f.end)
+                    for i in (self._unspaced_allowed, extra_unspaced)
+                    for f in i.matches(plain)
+                ]
+                self._unspaced_pairs.find(plain, spans, best)
+        for script in self._scripts:
             only = _in_script(text, script)
             if only is None:
                 continue
+            index, allowed = self._scripted.get(script, (NO_PHRASES, NO_PHRASES))
+            pairs = self._script_pairs.get(script)
             for reading in views(only):
                 spans = [
                     (m.start, m.end) for i in (allowed, extra_allowed) for m in i.matches(reading)
@@ -297,6 +320,8 @@ class PromptPolicy:
                 for match in index.matches(reading):
                     if not match.within(spans):
                         best.setdefault(match.phrase.category, match.phrase.term)
+                if pairs is not None:
+                    pairs.find(reading, spans, best)
 
     def _latin_lexicons(
         self,

@@ -95,7 +95,7 @@ class Found:
 
 GAP = "…"  # in a Chinese or Japanese term: a few characters of anything ("砍下…头")
 MAX_GAP = 10  # characters between the two parts, in one clause (no comma or full stop)
-_CLAUSE_BREAKS = frozenset(",.;:!?、。，；：！？")
+CLAUSE_BREAKS = frozenset(",.;:!?、。，；：！？")
 
 
 class SubstringIndex:
@@ -109,7 +109,9 @@ class SubstringIndex:
         """``entries``: (term shown, category, spelling) triples."""
         self._terms: dict[str, tuple[str, str]] = {}
         self._gapped: list[tuple[str, str, str, str]] = []  # first, second, term, category
+        self._spellings: list[str] = []
         for term, category, spelling in entries:
+            self._spellings.append(spelling)
             if GAP in spelling:
                 first, _, second = (normalise(p).strip() for p in spelling.partition(GAP))
                 if first and second:
@@ -122,6 +124,10 @@ class SubstringIndex:
 
     def __len__(self) -> int:
         return len(self._terms) + len(self._gapped)
+
+    def terms(self) -> list[str]:
+        """Every spelling as written (a gapped one with its "…")."""
+        return [*self._spellings]
 
     def matches(self, text: str) -> Iterator[Found]:
         if not self._terms and not self._gapped:
@@ -137,7 +143,7 @@ class SubstringIndex:
             while start >= 0:
                 after = start + len(first)
                 end = text.find(second, after, after + MAX_GAP + len(second))
-                if end >= 0 and not _CLAUSE_BREAKS.intersection(text[after:end]):
+                if end >= 0 and not CLAUSE_BREAKS.intersection(text[after:end]):
                     yield Found(term, category, start, end + len(second))
                 start = text.find(first, start + 1)
 
