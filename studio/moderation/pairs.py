@@ -19,6 +19,10 @@ clauses of the prompt, still within the window: "a girl on the edge of a rooftop
 let go" is two tags of one picture. A third group after a line ``unless`` voids the pair
 when any of its entries is anywhere in the prompt: "a cliff diver on the ledge", "a
 mechanic in a closed garage with an exhaust hose".
+
+A section written wholly in one other script (same round) is read in that script: Chinese
+or Japanese as substrings in one clause, the window in characters (:class:`UnspacedPair`:
+these languages write no spaces), Arabic or Devanagari in that script's words only.
 """
 
 from __future__ import annotations
