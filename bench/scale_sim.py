@@ -3,7 +3,8 @@
     .venv/bin/python bench/scale_sim.py [--workers 16] [--job-seconds 0.25] [--burst 120]
                                         [--seconds 20] [--steps 4] [--bot-side] [--bots 2]
                                         [--database postgresql] [--profile FILE]
-                                        [--through-queue] [--compare-bots] [--own-core] [--steady]
+                                        [--through-queue] [--compare-bots [--rounds 3]] [--own-core]
+                                        [--steady]
 
 Three processes and a throwaway ``redis-server`` on loopback:
 
@@ -30,7 +31,8 @@ Discord's formula) and the load alternates between the server and DMs. ``--bots 
 bot process holds both shards; ``--bots 2``: two processes (``SHARD_COUNT=2``,
 ``SHARD_IDS=0`` and ``1``) share the Redis queue and the store, each taking its shard's
 half; ``--compare-bots`` measures one bot, then two (each on a fresh store and Redis),
-and prints the ratio of their ceilings. ``--database postgresql`` puts the store on a
+and prints the ratio of their ceilings (``--rounds N``: one, two, N times over, the
+ratio of the medians and each round's). ``--database postgresql`` puts the store on a
 throwaway PostgreSQL server (Debian's binaries, as the tests use) instead of one SQLite
 file. ``--profile FILE`` runs each bot under cProfile (``FILE.0``, ``FILE.1``…).
 ``--own-core``: the bot on a core of its own and everything else (this script, the
@@ -553,6 +555,12 @@ def main() -> None:
         "--compare-bots", action="store_true", help="one bot, then two: the ceilings' ratio"
     )
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="with --compare-bots: one bot, two bots, this many times (the medians' ratio)",
+    )
+    parser.add_argument(
         "--bot-cpu", type=float, metavar="CORES", help="hold each bot to this share of a core"
     )
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
@@ -594,17 +602,23 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             asyncio.run(run(args, Path(folder)))
         return
-    ceilings = {}
-    for bots in (1, 2):  # each on a fresh store, Redis and fake Discord
-        with tempfile.TemporaryDirectory() as folder:
-            ceilings[bots] = asyncio.run(
-                run(argparse.Namespace(**{**vars(args), "bots": bots}), Path(folder))
-            )
+    ceilings: dict[int, list[float]] = {1: [], 2: []}
+    for _ in range(args.rounds):  # alternating, so a slow minute is shared by both
+        for bots in (1, 2):  # each on a fresh store, Redis and fake Discord
+            with tempfile.TemporaryDirectory() as folder:
+                ceilings[bots].append(
+                    asyncio.run(
+                        run(argparse.Namespace(**{**vars(args), "bots": bots}), Path(folder))
+                    )
+                )
     held = f", each held to {args.bot_cpu} of a core" if args.bot_cpu else ""
     measure = "steady rates served in full" if args.steady else "whole bursts"
+    one, two = statistics.median(ceilings[1]), statistics.median(ceilings[2])
+    rounds = ", ".join(f"{b / a:.2f}×" for a, b in zip(ceilings[1], ceilings[2], strict=True))
     print(
-        f"two bot processes ÷ one, {measure}: {ceilings[2] / ceilings[1]:.2f}× "
-        f"({ceilings[2]:.1f} against {ceilings[1]:.1f} images/s, store on {args.database}{held})"
+        f"two bot processes ÷ one, {measure}: {two / one:.2f}× "
+        f"({two:.1f} against {one:.1f} images/s, medians of {args.rounds} round(s): {rounds}; "
+        f"store on {args.database}{held})"
     )
 
 
