@@ -169,9 +169,8 @@ _KANA_SOUNDS = (("l", "r"), ("v", "b"))
 # Arabic and Cyrillic: merged, everyday Hindi sounded like names ("किसान खेत", a farmer's
 # field, was Jason Kidd; "करते बच्चे" Gerard Piqué; "खिलौना गन" Kellyanne Conway;
 # fifteenth round). English g is also a j sound (George, जॉर्ज): j and g are one.
-_DEVANAGARI_SOUNDS = tuple(
-    pair for pair in _SOUNDS if pair not in (("p", "b"), ("g", "k"), ("j", "k"), ("d", "t"))
-) + (("j", "g"),)
+_VOICED = (("p", "b"), ("g", "k"), ("j", "k"), ("d", "t"))
+_DEVANAGARI_SOUNDS = (*(pair for pair in _SOUNDS if pair not in _VOICED), ("j", "g"))
 
 
 def skeletons(word: str, *, kana: bool = False, devanagari: bool = False) -> set[str]:
