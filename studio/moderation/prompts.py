@@ -246,9 +246,16 @@ class PromptPolicy:
         if "custom" not in best:
             # The English lists do not read words written in Devanagari: transliterated,
             # they make English words by chance ("चूम", kiss, is "cum"); hi.txt reads them.
-            # The server's own terms (above) still do: a moderator may block one.
+            # The server's own terms (above) still do: a moderator may block one, and so
+            # does the gazetteer, whose one-word names are not read by sound ("मोदी").
             own = _outside_scripts(text, LEXICON_ONLY)
             if own is not None:
+                for number, (reading, spans) in enumerate(
+                    zip(readings, allowed_spans, strict=True)
+                ):
+                    for match in self._index.matches(reading, near=number == 0):
+                        if match.phrase.category == "public_figures" and not match.within(spans):
+                            best.setdefault(match.phrase.category, match.phrase.term)
                 readings = views(own)
                 allowed_spans = self._allowed_spans(readings, extra_allowed)
             for number, (reading, spans) in enumerate(zip(readings, allowed_spans, strict=True)):
