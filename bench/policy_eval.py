@@ -7,6 +7,7 @@
     .venv/bin/python bench/policy_eval.py --set lang4 --failures  # Arabic, Polish, Hindi
     .venv/bin/python bench/policy_eval.py --set lang14 --failures # harm + victim: zh ja ar hi
     .venv/bin/python bench/policy_eval.py --set vio15 --failures  # violence scenes, traps
+    .venv/bin/python bench/policy_eval.py --set sh15 --failures   # self-harm methods zh ja ar hi
     .venv/bin/python bench/policy_eval.py --set euph5 --failures  # euphemisms, their controls
     .venv/bin/python bench/policy_eval.py --set nibbler-dev --failures  # red-teamers' prompts
     .venv/bin/python bench/policy_eval.py --set nibbler           # their held-out split
@@ -58,6 +59,7 @@ SETS = {
     "sh14": ROOT / "tests/data/policy_dev_sh14.csv",
     "lang14": ROOT / "tests/data/policy_dev_lang14.csv",
     "vio15": ROOT / "tests/data/policy_dev_vio15.csv",
+    "sh15": ROOT / "tests/data/policy_dev_sh15.csv",
     "eval12": ROOT / "tests/data/policy_eval12.csv",
     "eval13": ROOT / "tests/data/policy_eval13.csv",
     "eval14": ROOT / "tests/data/policy_eval14.csv",

@@ -23,6 +23,11 @@ mechanic in a closed garage with an exhaust hose".
 A section written wholly in one other script (same round) is read in that script: Chinese
 or Japanese as substrings in one clause, the window in characters (:class:`UnspacedPair`:
 these languages write no spaces), Arabic or Devanagari in that script's words only.
+
+Fifteenth round: a group written as the one line ``^`` is the same group of the section
+above (its verb moved to a section of its own with an ``unless``, "beating" as a game
+won: the victims are not written twice), and a section in Chinese or Japanese takes
+``across`` and ``unless`` too, its ``unless`` entries found as substrings.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ WINDOW = 6  # words from the end of one part to the start of the other
 SPLIT = re.compile(r"\+\s*(\d+)?(\s+across)?")
 ORDERED = re.compile(r">\s*(\d+)(\s+across)?")
 UNLESS = "unless"  # a third group: any of its entries in the prompt voids the pair
+SAME = "^"  # a group that is the same group of the section above
 
 
 @dataclass(frozen=True)
@@ -138,11 +144,12 @@ def read_pairs(
     Japanese is an :class:`UnspacedPair`; one in Arabic or Devanagari alone is read in
     that script's words only."""
     pairs: list[Pair | UnspacedPair] = []
+    above: tuple[list[str], list[str], list[str]] = ([], [], [])  # the last section's groups
     for category, lines in sections:
-        unless = None
+        unless_lines: list[str] = []
         if UNLESS in lines:
             at = lines.index(UNLESS)
-            lines, unless = lines[:at], PhraseIndex(parse(lines[at + 1 :], category))
+            lines, unless_lines = lines[:at], lines[at + 1 :]
         cuts = [
             i for i, line in enumerate(lines) if SPLIT.fullmatch(line) or ORDERED.fullmatch(line)
         ]
@@ -154,19 +161,28 @@ def read_pairs(
         assert split is not None  # a cut is one or the other
         window = int(split.group(1)) if split.group(1) else WINDOW
         across = lines[cut].endswith("across")
-        parts = (lines[:cut], lines[cut + 1 :])
-        script = _script_of_section(lines)
+        groups = tuple(
+            above[i] if group == [SAME] else group
+            for i, group in enumerate((lines[:cut], lines[cut + 1 :], unless_lines))
+        )
+        above = groups
+        parts, unless_lines = groups[:2], groups[2]
+        script = _script_of_section([*parts[0], *parts[1]])
         if script in UNSPACED:
-            if across or unless is not None:
-                raise ValueError(
-                    f"[{category}] in Chinese or Japanese takes no 'across' or 'unless'"
-                )
             first, second = (_substrings(part, category) for part in parts)
-            pairs.append(UnspacedPair(category, first, second, window, ordered is not None))
+            unspaced_unless = _substrings(unless_lines, category) if unless_lines else None
+            pairs.append(
+                UnspacedPair(
+                    category, first, second, window, ordered is not None, across, unspaced_unless
+                )
+            )
             continue
         if script is not None:  # each spelling its own entry, named by itself, as in the lexicons
             parts = tuple(_one_a_line(part, conjunction=script == ARABIC) for part in parts)
+            if unless_lines:
+                unless_lines = _one_a_line(unless_lines, conjunction=script == ARABIC)
         first, second = (PhraseIndex(parse(part, category)) for part in parts)
+        unless = PhraseIndex(parse(unless_lines, category)) if unless_lines else None
         pairs.append(
             Pair(category, first, second, window, ordered is not None, script, across, unless)
         )
@@ -215,6 +231,8 @@ class UnspacedPair:
     second: SubstringIndex
     window: int = WINDOW
     ordered: bool = False
+    across: bool = False  # in any clauses, still within the window
+    unless: SubstringIndex | None = None  # any of these in the prompt: not this pair
 
     def find(self, text: str, allowed: list[tuple[int, int]]) -> str | None:
         """The two terms ("a + b") when the text (normalised) has the pair, else None."""
@@ -230,7 +248,9 @@ class UnspacedPair:
                 left, right = (a, b) if a.start <= b.start else (b, a)
                 if right.start - left.end > self.window or right.start < left.end:
                     continue
-                if not CLAUSE_BREAKS.intersection(text[left.end : right.start]):
+                if self.across or not CLAUSE_BREAKS.intersection(text[left.end : right.start]):
+                    if self.unless is not None and any(self.unless.matches(text)):
+                        return None
                     return f"{a.term} + {b.term}"
         return None
 

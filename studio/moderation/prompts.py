@@ -236,18 +236,36 @@ class PromptPolicy:
             for found in self._outside_allowed(text, server.blocked, server.allowed):
                 best.setdefault("custom", found.term)
         readings = views(text)
-        allowed_spans = [
-            [(m.start, m.end) for index in (self._allowed, extra_allowed) for m in index.matches(r)]
-            for r in readings
-        ]
+        allowed_spans = self._allowed_spans(readings, extra_allowed)
         for number, (reading, spans) in enumerate(zip(readings, allowed_spans, strict=True)):
-            for index in (custom, self._index):
-                for match in index.matches(reading, near=number == 0):
-                    if not match.within(spans):
-                        best.setdefault(match.phrase.category, match.phrase.term)
-            self._pair_rules.find(reading, spans, best)
+            for match in custom.matches(reading, near=number == 0):
+                if not match.within(spans):
+                    best.setdefault(match.phrase.category, match.phrase.term)
             if "custom" in best:
                 break
+        if "custom" not in best:
+            # The English lists do not read words written in Devanagari: transliterated,
+            # they make English words by chance ("चूम", kiss, is "cum"); hi.txt reads them.
+            # The server's own terms (above) still do: a moderator may block one, and so
+            # does the gazetteer, whose one-word names are not read by sound ("मोदी").
+            own = _outside_scripts(text, LEXICON_ONLY)
+            if own is not None:
+                for number, (reading, spans) in enumerate(
+                    zip(readings, allowed_spans, strict=True)
+                ):
+                    for match in self._index.matches(reading, near=number == 0):
+                        if match.phrase.category == "public_figures" and not match.within(spans):
+                            best.setdefault(match.phrase.category, match.phrase.term)
+                readings = views(own)
+                allowed_spans = self._allowed_spans(readings, extra_allowed)
+            for number, (reading, spans) in enumerate(zip(readings, allowed_spans, strict=True)):
+                for match in self._index.matches(reading, near=number == 0):
+                    if not match.within(spans):
+                        best.setdefault(match.phrase.category, match.phrase.term)
+                self._pair_rules.find(reading, spans, best)
+            if own is not None:  # the classifier reads the prompt as written
+                readings = views(text)
+                allowed_spans = self._allowed_spans(readings, extra_allowed)
         if "custom" not in best:
             self._other_scripts(text, best, extra_allowed, server.allowed)  # as written: "голая"
             self._latin_lexicons(text, readings, allowed_spans, extra_allowed, best)
@@ -264,6 +282,16 @@ class PromptPolicy:
                 )
             return self.classifier.check(_remove(readings[0], allowed_spans[0]))
         return ALLOWED
+
+    def _allowed_spans(
+        self, readings: list[View], extra_allowed: PhraseIndex
+    ) -> list[list[tuple[int, int]]]:
+        """The word spans of each reading that an allowed context (shipped or the
+        server's) covers."""
+        return [
+            [(m.start, m.end) for index in (self._allowed, extra_allowed) for m in index.matches(r)]
+            for r in readings
+        ]
 
     def classifier_input(self, text: str) -> str:
         """What the classifier reads of a prompt: folded, the allowed contexts taken out
@@ -474,6 +502,25 @@ def _section_phrases(entries: list[str], *, allowed: bool) -> list[Phrase]:
         if (category == ALLOWED_SECTION) == allowed:
             phrases += parse_entries([line], category)
     return phrases
+
+
+# Scripts whose words only their own lexicon reads, not the English lists (fifteenth round).
+LEXICON_ONLY = frozenset({"DEVANAGARI"})
+
+
+def _outside_scripts(text: str, scripts: frozenset[str]) -> str | None:
+    """The prompt with every word that has a letter of ``scripts`` made a clause break;
+    None when it has none (the prompt is read as it is)."""
+    if text.isascii():
+        return None
+    out, changed = [], False
+    for token in text.split():
+        if any(script_of(ch) in scripts for ch in token):
+            out.append(",")
+            changed = True
+        else:
+            out.append(token)
+    return " ".join(out) if changed else None
 
 
 def _in_script(text: str, script: str) -> str | None:

@@ -157,24 +157,33 @@ _SOUNDS = (
 _VOWELS = re.compile(r"[aeiouyh]")
 _DOUBLES = re.compile(r"(.)\1+")
 # Devanagari's anusvara is transliterated "m" before a stop and at the end of a word:
-# "ट्रंप" is trmp, "एंजेला" emjela, "मैक्रों" maikrom; "m" before "r" or "n" stays an m
-# ("मर्केल", Arabic "ايمانويل").
-_NASAL = re.compile(r"m(?=[bktsj]|$)")
+# "ट्रंप" is trmp, "एंजेला" emjela, "मैक्रों" maikrom, "नरेंद्र" nremdr (d, g and p are
+# left unmerged in Devanagari); "m" before "r" or "n" stays an m ("मर्केल", Arabic
+# "ايمانويل").
+_NASAL = re.compile(r"m(?=[bktsjdgp]|$)")
 # Japanese has one sound for l and r and writes v as b: "アンゲラ・メルケル" is angera
 # merukeru, "キアヌ・リーブス" kianu ribusu.
 _KANA_SOUNDS = (("l", "r"), ("v", "b"))
+# Devanagari writes voiced and voiceless stops apart (क k, ग g; त t, द d; प p, ब b) and
+# a name keeps them ("जेसन किड" is Jason Kidd), so they are not merged as they are for
+# Arabic and Cyrillic: merged, everyday Hindi sounded like names ("किसान खेत", a farmer's
+# field, was Jason Kidd; "करते बच्चे" Gerard Piqué; "खिलौना गन" Kellyanne Conway;
+# fifteenth round). English g is also a j sound (George, जॉर्ज): j and g are one.
+_VOICED = (("p", "b"), ("g", "k"), ("j", "k"), ("d", "t"))
+_DEVANAGARI_SOUNDS = (*(pair for pair in _SOUNDS if pair not in _VOICED), ("j", "g"))
 
 
-def skeletons(word: str, *, kana: bool = False) -> set[str]:
+def skeletons(word: str, *, kana: bool = False, devanagari: bool = False) -> set[str]:
     """The consonant skeletons of a transliterated word: letters that sound alike merged,
     vowels (and h, w and y, which other scripts use for vowels) dropped, doubles
     squeezed. ``w`` is read both as ``v`` (Russian "Свифт") and as a vowel (Arabic);
-    ``kana``: also l as r and v as b, as katakana writes foreign names."""
+    ``kana``: also l as r and v as b, as katakana writes foreign names; ``devanagari``:
+    voiced and voiceless stops kept apart."""
     word = "".join(ch for ch in word.lower() if "a" <= ch <= "z")
     if kana:
         for old, new in _KANA_SOUNDS:
             word = word.replace(old, new)
-    for old, new in _SOUNDS:
+    for old, new in _DEVANAGARI_SOUNDS if devanagari else _SOUNDS:
         word = word.replace(old, new)
     word = _DOUBLES.sub(r"\1", word)
     out = set()
@@ -194,12 +203,17 @@ class NameSkeletons:
         """``names``: (term shown, folded words) pairs."""
         self._keys: dict[tuple[str, ...], str] = {}
         self._kana: dict[tuple[str, ...], str] = {}  # the same names as katakana writes them
+        self._devanagari: dict[tuple[str, ...], str] = {}  # ... and as Devanagari does
         self.max_words = 1
         for term, words in names:
             if len(words) < 2:
                 continue
-            for keys, kana in ((self._keys, False), (self._kana, True)):
-                for key in _keys(words, kana=kana):
+            for keys, sounds in (
+                (self._keys, {}),
+                (self._kana, {"kana": True}),
+                (self._devanagari, {"devanagari": True}),
+            ):
+                for key in _keys(words, **sounds):
                     if sum(map(len, key)) >= MIN_SKELETON:
                         keys.setdefault(key, term)
             self.max_words = max(self.max_words, len(words))
@@ -210,21 +224,21 @@ class NameSkeletons:
     def matches(self, text: str) -> Iterator[str]:
         """The names found among runs of non-Latin words of a prompt, and among the
         katakana names of a Japanese one (words parted by "・" or a space)."""
-        for runs, keys, kana in (
-            (_foreign_runs(text), self._keys, False),
-            (_katakana_runs(text), self._kana, True),
-        ):
-            for run in runs:
+        for runs, kana in ((_foreign_runs(text), False), (_katakana_runs(text), True)):
+            for run, devanagari in runs:
+                keys = self._kana if kana else self._devanagari if devanagari else self._keys
                 for i in range(len(run)):
                     for n in range(2, min(self.max_words, len(run) - i) + 1):
-                        for key in _keys(tuple(run[i : i + n]), kana=kana):
+                        for key in _keys(tuple(run[i : i + n]), kana=kana, devanagari=devanagari):
                             term = keys.get(key)
                             if term is not None:
                                 yield term
 
 
-def _keys(words: tuple[str, ...], *, kana: bool = False) -> Iterator[tuple[str, ...]]:
-    options = [sorted(skeletons(w, kana=kana)) for w in words]
+def _keys(
+    words: tuple[str, ...], *, kana: bool = False, devanagari: bool = False
+) -> Iterator[tuple[str, ...]]:
+    options = [sorted(skeletons(w, kana=kana, devanagari=devanagari)) for w in words]
     if not all(options):
         return
     keys: list[tuple[str, ...]] = [()]
@@ -247,7 +261,10 @@ _FUNCTION_WORDS = frozenset(
     for language in (
         # Hindi
         "पर का की के को में से है हैं और तो हो भी यह वह कर करें करे करना करने था थी थे ने ही "
-        "एक इस उस नहीं अब जब तक लिए साथ या कि जो गया गई रहा रही रहे सकता सकती होगा होगी",
+        "एक इस उस नहीं अब जब तक लिए साथ या कि जो गया गई रहा रही रहे सकता सकती होगा होगी "
+        # ... and the verbs' everyday forms (fifteenth round: "कुर्सी रखी", a chair put
+        # there, was Chris Rock)
+        "रखा रखी रखे रख करता करती करते किया दिया दी लिया ली",
         # Arabic
         "في من على إلى الى عن مع و أو او ثم هذا هذه ذلك التي الذي كان كانت لا لم لن قد هو هي",
         # Russian
@@ -257,26 +274,29 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
-def _foreign_runs(text: str) -> Iterator[list[str]]:
-    """Runs of consecutive words written in a non-Latin, spaced script, transliterated;
-    a comma or a full stop ends a run ("…सागर, नमक…" is no name), as a little word does."""
+def _foreign_runs(text: str) -> Iterator[tuple[list[str], bool]]:
+    """Runs of consecutive words written in a non-Latin, spaced script, transliterated,
+    each with whether it is all Devanagari; a comma or a full stop ends a run ("…सागर,
+    नमक…" is no name), as a little word does."""
     for clause in _CLAUSE.split(text):
         run: list[str] = []
+        devanagari = True
         for token in re.split(r"[\s·・]+", clause):
             letters = [script_of(ch) for ch in token if script_of(ch)]
             foreign = letters and all(s not in ("LATIN", *UNSPACED) for s in letters)
             if foreign and token.lower() not in _FUNCTION_WORDS:
                 run.append(anyascii(token).lower())
+                devanagari = devanagari and all(s == "DEVANAGARI" for s in letters)
             elif run:
-                yield run
-                run = []
+                yield run, devanagari
+                run, devanagari = [], True
         if run:
-            yield run
+            yield run, devanagari
 
 
-def _katakana_runs(text: str) -> Iterator[list[str]]:
+def _katakana_runs(text: str) -> Iterator[tuple[list[str], bool]]:
     """Katakana words parted by "・" (or a space): how Japanese writes a foreign name
     ("エマニュエル・マクロン"), transliterated."""
     for match in _KATAKANA_NAME.finditer(unicodedata.normalize("NFKC", text)):
         words = re.split(r"[\s・·＝=]+", match.group(0))
-        yield [anyascii(w).lower() for w in words if w]
+        yield [anyascii(w).lower() for w in words if w], False
