@@ -28,6 +28,11 @@ Fifteenth round: a group written as the one line ``^`` is the same group of the 
 above (its verb moved to a section of its own with an ``unless``, "beating" as a game
 won: the victims are not written twice), and a section in Chinese or Japanese takes
 ``across`` and ``unless`` too, its ``unless`` entries found as substrings.
+
+Sixteenth round: ``^1``, ``^2`` and ``^3`` name the section above's first, second or
+``unless`` group in any place, so that one list of peoples serves a comparison said after
+them ("muslims as a plague"), before them ("a swarm of migrants"), and a call to expel them
+("deport all muslims", "muslims go home").
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ SPLIT = re.compile(r"\+\s*(\d+)?(\s+across)?")
 ORDERED = re.compile(r">\s*(\d+)(\s+across)?")
 UNLESS = "unless"  # a third group: any of its entries in the prompt voids the pair
 SAME = "^"  # a group that is the same group of the section above
+# "^1", "^2", "^3": the section above's first, second or unless group, in any place (a
+# people, second after a call to expel them, first before a comparison)
+SAME_AT = re.compile(r"\^([123])")
 
 
 @dataclass(frozen=True)
@@ -162,7 +170,7 @@ def read_pairs(
         window = int(split.group(1)) if split.group(1) else WINDOW
         across = lines[cut].endswith("across")
         groups = tuple(
-            above[i] if group == [SAME] else group
+            _same(above, i, group)
             for i, group in enumerate((lines[:cut], lines[cut + 1 :], unless_lines))
         )
         above = groups
@@ -187,6 +195,16 @@ def read_pairs(
             Pair(category, first, second, window, ordered is not None, script, across, unless)
         )
     return pairs
+
+
+def _same(above: tuple[list[str], list[str], list[str]], place: int, group: list[str]) -> list[str]:
+    """A group as written, or the section above's group it names ("^": the one in the
+    same place; "^1", "^2", "^3": its first, second or unless group)."""
+    if group == [SAME]:
+        return above[place]
+    if len(group) == 1 and (at := SAME_AT.fullmatch(group[0])):
+        return above[int(at.group(1)) - 1]
+    return group
 
 
 ARABIC = "ARABIC"
