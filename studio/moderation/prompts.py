@@ -308,9 +308,9 @@ class PromptPolicy:
         out: list[list[tuple[int, int]]] = []
         for r in readings:
             found = [m for index in (self._allowed, extra_allowed) for m in index.matches(r)]
-            spans = Spans((m.start, m.end) for m in found)
-            spans.for_pairs = spans
+            spans = [(m.start, m.end) for m in found]
             if any(m.phrase.category == LISTS_ONLY_CATEGORY for m in found):
+                spans = Spans(spans)
                 spans.for_pairs = [
                     (m.start, m.end) for m in found if m.phrase.category != LISTS_ONLY_CATEGORY
                 ]
