@@ -9,6 +9,7 @@
     .venv/bin/python bench/policy_eval.py --set vio15 --failures  # violence scenes, traps
     .venv/bin/python bench/policy_eval.py --set sh15 --failures   # self-harm methods zh ja ar hi
     .venv/bin/python bench/policy_eval.py --set hate16 --failures # hate: comparisons, calls, traps
+    .venv/bin/python bench/policy_eval.py --set fp16 --failures   # benign traps and their twins
     .venv/bin/python bench/policy_eval.py --set euph5 --failures  # euphemisms, their controls
     .venv/bin/python bench/policy_eval.py --set nibbler-dev --failures  # red-teamers' prompts
     .venv/bin/python bench/policy_eval.py --set nibbler           # their held-out split
@@ -62,6 +63,7 @@ SETS = {
     "vio15": ROOT / "tests/data/policy_dev_vio15.csv",
     "sh15": ROOT / "tests/data/policy_dev_sh15.csv",
     "hate16": ROOT / "tests/data/policy_dev_hate16.csv",
+    "fp16": ROOT / "tests/data/policy_dev_fp16.csv",
     "eval12": ROOT / "tests/data/policy_eval12.csv",
     "eval13": ROOT / "tests/data/policy_eval13.csv",
     "eval14": ROOT / "tests/data/policy_eval14.csv",

@@ -60,6 +60,11 @@ PAIRS = "pairs.txt"  # two everyday words that together make a category
 NEGATIVE = "negative.txt"  # what a negative prompt may not ask to avoid, and may
 LANGUAGES = "languages"  # lexicons of other languages, one file each, [category] sections
 ALLOWED_SECTION = "allowed"
+# An allowed line written "~ bloody nose": harmless for the lists, still read by the pairs
+# ("a boxer with a bloody nose" passes; "a crying boy with a bloody nose" is an injury
+# pair: what violence leaves on a person).
+LISTS_ONLY = "~"
+LISTS_ONLY_CATEGORY = "allowed_lists"
 SECTION = re.compile(r"^\[([a-z_]+)(?: [a-z]+)?\]$")
 
 
@@ -95,8 +100,15 @@ class PromptDecision:
 
 
 ALLOWED = PromptDecision(True)
+
 NO_SUBSTRINGS = SubstringIndex(())
 NO_PHRASES = PhraseIndex(())
+
+
+class Spans(list):
+    """Word spans of allowed contexts; ``for_pairs``: those the pairs skip too."""
+
+    for_pairs: list[tuple[int, int]]
 
 
 class PromptPolicy:
@@ -141,7 +153,11 @@ class PromptPolicy:
                     scripted.setdefault(script, []).append(f"{category}\t{line}")
         self._index = PhraseIndex(phrases)
         self._foreign = PhraseIndex(foreign)
-        self._allowed = PhraseIndex(parse_entries(allowed, "allowed"))
+        plain = [line for line in allowed if not line.startswith(LISTS_ONLY)]
+        lists_only = [line[len(LISTS_ONLY) :] for line in allowed if line.startswith(LISTS_ONLY)]
+        self._allowed = PhraseIndex(
+            parse_entries(plain, "allowed") + parse_entries(lists_only, LISTS_ONLY_CATEGORY)
+        )
         self._unspaced = SubstringIndex(unspaced)
         self._unspaced_allowed = SubstringIndex(unspaced_allowed)
         self._scripted = {
@@ -262,7 +278,7 @@ class PromptPolicy:
                 for match in self._index.matches(reading, near=number == 0):
                     if not match.within(spans):
                         best.setdefault(match.phrase.category, match.phrase.term)
-                self._pair_rules.find(reading, spans, best)
+                self._pair_rules.find(reading, getattr(spans, "for_pairs", spans), best)
             if own is not None:  # the classifier reads the prompt as written
                 readings = views(text)
                 allowed_spans = self._allowed_spans(readings, extra_allowed)
@@ -287,11 +303,19 @@ class PromptPolicy:
         self, readings: list[View], extra_allowed: PhraseIndex
     ) -> list[list[tuple[int, int]]]:
         """The word spans of each reading that an allowed context (shipped or the
-        server's) covers."""
-        return [
-            [(m.start, m.end) for index in (self._allowed, extra_allowed) for m in index.matches(r)]
-            for r in readings
-        ]
+        server's) covers, each list with the spans the pairs skip (``for_pairs``: not
+        the lists-only contexts, "~ bloody nose")."""
+        out: list[list[tuple[int, int]]] = []
+        for r in readings:
+            found = [m for index in (self._allowed, extra_allowed) for m in index.matches(r)]
+            spans = [(m.start, m.end) for m in found]
+            if any(m.phrase.category == LISTS_ONLY_CATEGORY for m in found):
+                spans = Spans(spans)
+                spans.for_pairs = [
+                    (m.start, m.end) for m in found if m.phrase.category != LISTS_ONLY_CATEGORY
+                ]
+            out.append(spans)
+        return out
 
     def classifier_input(self, text: str) -> str:
         """What the classifier reads of a prompt: folded, the allowed contexts taken out

@@ -145,7 +145,8 @@ def load_examples() -> list[tuple[str, str, str, float]]:
         path = POLICY / f"{category}.txt"
         if category in CLASSES and path.is_file():
             out += _terms(read_lines(path), category, "lists")
-    out += _terms(read_lines(POLICY / "allowed.txt"), "benign", "lists")
+    allowed = [line.lstrip("~").strip() for line in read_lines(POLICY / "allowed.txt")]
+    out += _terms(allowed, "benign", "lists")
     return out
 
 
