@@ -1,7 +1,7 @@
 """Pairs: two everyday words that together make a category (issue 31, twelfth round).
 
 A dehumanising comparison or a stereotype needs no slur: "a cockroach wearing a kippah"
-and "an arab with a bomb" are each made of two harmless words. ``data/policy/pairs.txt``
+and "an arab with a bomb" are each made of two harmless words. ``data/policy/pairs/*.txt``
 lists such pairs as two groups of entries in a ``[category]`` section, the groups split by
 a line ``+``; a prompt is refused when an entry of each group stands in one clause (no
 comma or full stop between them) within :data:`WINDOW` words of each other, outside any

@@ -56,7 +56,7 @@ LABELS = {
 }
 TITLE_DIRECTIVE = "#! titles:"
 PEOPLE = "people"  # the gazetteer's folder, all of it public_figures
-PAIRS = "pairs.txt"  # two everyday words that together make a category
+PAIRS = "pairs"  # two everyday words that together make a category: a file per category
 NEGATIVE = "negative.txt"  # what a negative prompt may not ask to avoid, and may
 LANGUAGES = "languages"  # lexicons of other languages, one file each, [category] sections
 ALLOWED_SECTION = "allowed"
@@ -224,8 +224,10 @@ class PromptPolicy:
                 if file.name.endswith(".txt"):
                     lexicons += read_sections(file)
         pairs = []
-        if (folder / PAIRS).is_file():
-            pairs = read_pairs(read_sections(folder / PAIRS), parse_entries)
+        if (folder / PAIRS).is_dir():  # each file read alone: a "^" names its own sections
+            for file in sorted((folder / PAIRS).iterdir(), key=lambda f: f.name):
+                if file.name.endswith(".txt"):
+                    pairs += read_pairs(read_sections(file), parse_entries)
         allowed = read_lines(folder / "allowed.txt")
         policy = cls(lists, allowed, people, lexicons, classifier, pairs)
         if (folder / NEGATIVE).is_file():

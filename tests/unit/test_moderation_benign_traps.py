@@ -4,7 +4,7 @@ museum's torture devices, "killing it", "dressed to kill", food porn, a noose kn
 jump, a predator and its prey, a match won by a lot) is allowed; the same words with a
 person as the victim stay refused. The lists-only allowed contexts ("~ bloody nose" in
 data/policy/allowed.txt) pass the lists and are still read by the injury pair of
-pairs.txt. The development set is policy_dev_fp16.csv (these prompts are not in it)."""
+data/policy/pairs/. The development set is policy_dev_fp16.csv (these prompts are not in it)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Issue 31, thirteenth round: a harm and who suffers it, said in everyday words
-(ordered pairs in data/policy/pairs.txt), from the probe policy_dev_probe13.csv."""
+(ordered pairs in data/policy/pairs/), from the probe policy_dev_probe13.csv."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Issue 31, the thirteenth round in the other languages read in Latin or Cyrillic letters:
-a harm and who suffers it in everyday words (the ordered pairs of data/policy/pairs.txt),
+a harm and who suffers it in everyday words (the ordered pairs of data/policy/pairs/),
 harm to oneself said with a reflexive, and the everyday scenes that use the same verbs
 and victims (a ball, eggs, cream, chess, a door), from policy_dev_lang13.csv's kinds."""
 

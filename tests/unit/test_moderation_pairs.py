@@ -1,5 +1,5 @@
 """Issue 31, twelfth round: pairs of everyday words that together make a category
-(data/policy/pairs.txt), on the Adversarial Nibbler development split
+(data/policy/pairs/), on the Adversarial Nibbler development split
 (tests/data/nibbler_dev.csv) among others."""
 
 from __future__ import annotations

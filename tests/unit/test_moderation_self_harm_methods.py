@@ -2,7 +2,7 @@
 and what is about to happen there, the tracks and a train coming, pills beside a farewell,
 a cord at the neck, a razor to the wrist), and the benign pictures made of the same words
 (skydivers, a model railway, a barber's razor, a rope swing, a hangman game). The pairs
-are at the end of data/policy/pairs.txt; the development set is policy_dev_sh14.csv (these
+are in data/policy/pairs/; the development set is policy_dev_sh14.csv (these
 prompts are not in it)."""
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def test_unless_voids_the_pair_anywhere_in_the_prompt():
 def test_the_shipped_pairs_parse_with_their_unless_groups():
     from studio.moderation.prompts import read_sections
 
-    path = Path(__file__).parents[2] / "data/policy/pairs.txt"
-    pairs = read_pairs(read_sections(path), parse_entries)
+    folder = Path(__file__).parents[2] / "data/policy/pairs"
+    pairs = [p for f in folder.glob("*.txt") for p in read_pairs(read_sections(f), parse_entries)]
     assert sum(getattr(pair, "unless", None) is not None for pair in pairs) >= 5
     assert all(pair.category for pair in pairs)

@@ -3,7 +3,7 @@ aimed at a person, what violence leaves on a body, a killing named as a noun, sh
 person, a person set on fire, a husband's hand at his wife's throat), and the benign
 pictures made of the same words (a photo shoot, a basketball shot, a boxer's black eye, a
 stuntman in flames, a hunter's rifle, a fencing class). The pairs are at the end of
-data/policy/pairs.txt; the development set is policy_dev_vio15.csv (these prompts are not
+data/policy/pairs/; the development set is policy_dev_vio15.csv (these prompts are not
 in it)."""
 
 from __future__ import annotations
