@@ -8,7 +8,7 @@
     .venv/bin/python bench/policy_eval.py --set lang14 --failures # harm + victim: zh ja ar hi
     .venv/bin/python bench/policy_eval.py --set vio15 --failures  # violence scenes, traps
     .venv/bin/python bench/policy_eval.py --set sh15 --failures   # self-harm methods zh ja ar hi
-    .venv/bin/python bench/policy_eval.py --set sh17 --failures   # self-harm wish, aftermath, eating disorders
+    .venv/bin/python bench/policy_eval.py --set sh17 --failures   # self-harm wish, eating disorders
     .venv/bin/python bench/policy_eval.py --set hate16 --failures # hate: comparisons, calls, traps
     .venv/bin/python bench/policy_eval.py --set fp16 --failures   # benign traps and their twins
     .venv/bin/python bench/policy_eval.py --set euph5 --failures  # euphemisms, their controls
