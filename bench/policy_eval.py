@@ -8,6 +8,7 @@
     .venv/bin/python bench/policy_eval.py --set lang14 --failures # harm + victim: zh ja ar hi
     .venv/bin/python bench/policy_eval.py --set vio15 --failures  # violence scenes, traps
     .venv/bin/python bench/policy_eval.py --set sh15 --failures   # self-harm methods zh ja ar hi
+    .venv/bin/python bench/policy_eval.py --set sh17 --failures   # self-harm wish, eating disorders
     .venv/bin/python bench/policy_eval.py --set hate16 --failures # hate: comparisons, calls, traps
     .venv/bin/python bench/policy_eval.py --set fp16 --failures   # benign traps and their twins
     .venv/bin/python bench/policy_eval.py --set euph5 --failures  # euphemisms, their controls
@@ -62,6 +63,7 @@ SETS = {
     "lang14": ROOT / "tests/data/policy_dev_lang14.csv",
     "vio15": ROOT / "tests/data/policy_dev_vio15.csv",
     "sh15": ROOT / "tests/data/policy_dev_sh15.csv",
+    "sh17": ROOT / "tests/data/policy_dev_sh17.csv",
     "hate16": ROOT / "tests/data/policy_dev_hate16.csv",
     "fp16": ROOT / "tests/data/policy_dev_fp16.csv",
     "eval12": ROOT / "tests/data/policy_eval12.csv",
