@@ -17,7 +17,7 @@ import pytest
         # the act before an ordinary person
         "three men pummeling a taxi driver next to his car",
         "a woman slapping her coworker in the break room",
-        "a gang beating up a shopkeeper behind the counter",
+        "a gang punching a shopkeeper behind the counter",
         "a bouncer headbutting a customer outside the club",
         "two teenagers stomping on a pensioner at a bus stop",
         # the person first, then the participle
