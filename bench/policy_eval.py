@@ -74,6 +74,7 @@ SETS = {
     "eval15": ROOT / "tests/data/policy_eval15.csv",
     "eval16": ROOT / "tests/data/policy_eval16.csv",
     "eval17": ROOT / "tests/data/policy_eval17.csv",
+    "eval18": ROOT / "tests/data/policy_eval18.csv",
     "nibbler-dev": ROOT / "tests/data/nibbler_dev.csv",
     "nibbler": ROOT / "tests/data/nibbler_heldout.csv",
     "eval": ROOT / "tests/data/eval_prompts.csv",
