@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from studio.moderation.normalize import View, canonical, views
 from studio.moderation.pairs import Pair, PairRules, UnspacedPair, UnspacedPairRules, read_pairs
-from studio.moderation.phrases import Phrase, PhraseIndex
+from studio.moderation.phrases import Match, Phrase, PhraseIndex
 from studio.moderation.scripts import (
     UNSPACED,
     Found,
@@ -105,10 +105,15 @@ NO_SUBSTRINGS = SubstringIndex(())
 NO_PHRASES = PhraseIndex(())
 
 
-class Spans(list):
-    """Word spans of allowed contexts; ``for_pairs``: those the pairs skip too."""
+@dataclass(frozen=True)
+class Reading:
+    """One reading of a prompt with the word spans its allowed contexts cover: ``spans``
+    for the word lists, ``pair_spans`` for the pairs (without the lists-only contexts,
+    "~ bloody nose", which the pairs still read)."""
 
-    for_pairs: list[tuple[int, int]]
+    view: View
+    spans: list[tuple[int, int]]
+    pair_spans: list[tuple[int, int]]
 
 
 class PromptPolicy:
@@ -253,40 +258,15 @@ class PromptPolicy:
         if has_unspaced(text):  # the server's own terms in Chinese or Japanese, first
             for found in self._outside_allowed(text, server.blocked, server.allowed):
                 best.setdefault("custom", found.term)
-        readings = views(text)
-        allowed_spans = self._allowed_spans(readings, extra_allowed)
-        for number, (reading, spans) in enumerate(zip(readings, allowed_spans, strict=True)):
-            for match in custom.matches(reading, near=number == 0):
-                if not match.within(spans):
-                    best.setdefault(match.phrase.category, match.phrase.term)
+        readings = self._readings(text, extra_allowed)
+        for number, reading in enumerate(readings):
+            _add(custom.matches(reading.view, near=number == 0), reading.spans, best)
             if "custom" in best:
                 break
         if "custom" not in best:
-            # The English lists do not read words written in Devanagari: transliterated,
-            # they make English words by chance ("चूम", kiss, is "cum"); hi.txt reads them.
-            # The server's own terms (above) still do: a moderator may block one, and so
-            # does the gazetteer, whose one-word names are not read by sound ("मोदी").
-            own = _outside_scripts(text, LEXICON_ONLY)
-            if own is not None:
-                for number, (reading, spans) in enumerate(
-                    zip(readings, allowed_spans, strict=True)
-                ):
-                    for match in self._index.matches(reading, near=number == 0):
-                        if match.phrase.category == "public_figures" and not match.within(spans):
-                            best.setdefault(match.phrase.category, match.phrase.term)
-                readings = views(own)
-                allowed_spans = self._allowed_spans(readings, extra_allowed)
-            for number, (reading, spans) in enumerate(zip(readings, allowed_spans, strict=True)):
-                for match in self._index.matches(reading, near=number == 0):
-                    if not match.within(spans):
-                        best.setdefault(match.phrase.category, match.phrase.term)
-                self._pair_rules.find(reading, getattr(spans, "for_pairs", spans), best)
-            if own is not None:  # the classifier reads the prompt as written
-                readings = views(text)
-                allowed_spans = self._allowed_spans(readings, extra_allowed)
-        if "custom" not in best:
+            self._lists_and_pairs(text, readings, extra_allowed, best)
             self._other_scripts(text, best, extra_allowed, server.allowed)  # as written: "голая"
-            self._latin_lexicons(text, readings, allowed_spans, extra_allowed, best)
+            self._latin_lexicons(text, readings, extra_allowed, best)
         for category in CATEGORIES:
             if category in best:
                 return PromptDecision(False, category, best[category])
@@ -298,26 +278,41 @@ class PromptPolicy:
                 return self.classifier.check(
                     self._without_allowed(text, extra_allowed, server.allowed)
                 )
-            return self.classifier.check(_remove(readings[0], allowed_spans[0]))
+            return self.classifier.check(_remove(readings[0].view, readings[0].spans))
         return ALLOWED
 
-    def _allowed_spans(
-        self, readings: list[View], extra_allowed: PhraseIndex
-    ) -> list[list[tuple[int, int]]]:
-        """The word spans of each reading that an allowed context (shipped or the
-        server's) covers, each list with the spans the pairs skip (``for_pairs``: not
-        the lists-only contexts, "~ bloody nose")."""
-        out: list[list[tuple[int, int]]] = []
-        for r in readings:
-            found = [m for index in (self._allowed, extra_allowed) for m in index.matches(r)]
+    def _readings(self, text: str, extra_allowed: PhraseIndex) -> list[Reading]:
+        """Every reading of the text (:func:`~studio.moderation.normalize.views`) with the
+        spans an allowed context covers (shipped, or the server's)."""
+        readings = []
+        for view in views(text):
+            found = [m for index in (self._allowed, extra_allowed) for m in index.matches(view)]
             spans = [(m.start, m.end) for m in found]
-            if any(m.phrase.category == LISTS_ONLY_CATEGORY for m in found):
-                spans = Spans(spans)
-                spans.for_pairs = [
-                    (m.start, m.end) for m in found if m.phrase.category != LISTS_ONLY_CATEGORY
-                ]
-            out.append(spans)
-        return out
+            pair_spans = [
+                (m.start, m.end) for m in found if m.phrase.category != LISTS_ONLY_CATEGORY
+            ]
+            readings.append(Reading(view, spans, pair_spans))
+        return readings
+
+    def _lists_and_pairs(
+        self, text: str, readings: list[Reading], extra_allowed: PhraseIndex, best: dict[str, str]
+    ) -> None:
+        """The English lists, the gazetteer and the pairs, added to ``best``.
+
+        The lists do not read words written in Devanagari: transliterated, they make
+        English words by chance ("चूम", kiss, is "cum"); hi.txt reads them. The gazetteer
+        still does (its one-word names are not read by sound: "मोदी"), and so do a server's
+        own terms (:meth:`check`)."""
+        own = _outside_scripts(text, LEXICON_ONLY)
+        if own is not None:
+            for number, reading in enumerate(readings):
+                matches = self._index.matches(reading.view, near=number == 0)
+                names = (m for m in matches if m.phrase.category == "public_figures")
+                _add(names, reading.spans, best)
+            readings = self._readings(own, extra_allowed)
+        for number, reading in enumerate(readings):
+            _add(self._index.matches(reading.view, near=number == 0), reading.spans, best)
+            self._pair_rules.find(reading.view, reading.pair_spans, best)
 
     def classifier_input(self, text: str) -> str:
         """What the classifier reads of a prompt: folded, the allowed contexts taken out
@@ -378,12 +373,7 @@ class PromptPolicy:
                     pairs.find(reading, spans, best)
 
     def _latin_lexicons(
-        self,
-        text: str,
-        readings: list[View],
-        allowed_spans: list[list[tuple[int, int]]],
-        extra_allowed: PhraseIndex,
-        best: dict[str, str],
+        self, text: str, readings: list[Reading], extra_allowed: PhraseIndex, best: dict[str, str]
     ) -> None:
         """Terms of the other languages written in Latin letters ("desnuda", "golaya"),
         looked for in the prompt's Latin words only: a Japanese or Arabic word
@@ -392,15 +382,9 @@ class PromptPolicy:
         if latin is None:
             return
         if latin != text:
-            readings = views(latin)
-            allowed_spans = [
-                [(m.start, m.end) for i in (self._allowed, extra_allowed) for m in i.matches(r)]
-                for r in readings
-            ]
-        for reading, spans in zip(readings, allowed_spans, strict=True):
-            for match in self._foreign.matches(reading):
-                if not match.within(spans):
-                    best.setdefault(match.phrase.category, match.phrase.term)
+            readings = self._readings(latin, extra_allowed)
+        for reading in readings:
+            _add(self._foreign.matches(reading.view), reading.spans, best)
 
     def _outside_allowed(
         self, text: str, terms: SubstringIndex, extra_allowed: SubstringIndex
@@ -501,6 +485,13 @@ def _substrings(terms: tuple[str, ...], category: str) -> SubstringIndex:
     runs a whole Han phrase into one romanised word, which no term would ever match)."""
     entries = [(t.rstrip("*"), category, t.rstrip("*")) for t in terms if has_unspaced(t)]
     return SubstringIndex(entries)
+
+
+def _add(matches: Iterable[Match], spans: list[tuple[int, int]], best: dict[str, str]) -> None:
+    """Each match outside the allowed spans, as its category's first term in ``best``."""
+    for match in matches:
+        if not match.within(spans):
+            best.setdefault(match.phrase.category, match.phrase.term)
 
 
 def _remove(reading: View, spans: list[tuple[int, int]]) -> str:
