@@ -38,12 +38,12 @@ them ("muslims as a plague"), before them ("a swarm of migrants"), and a call to
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from studio.moderation.normalize import View
 from studio.moderation.phrases import Match, Phrase, PhraseIndex
-from studio.moderation.scripts import CLAUSE_BREAKS, UNSPACED, Found, SubstringIndex, script_of
+from studio.moderation.scripts import CLAUSE_BREAKS, UNSPACED, SubstringIndex, script_of
 
 WINDOW = 6  # words from the end of one part to the start of the other
 # "+": either order, WINDOW words apart at most ("+ 10": ten); "> 2": the second group's
@@ -115,10 +115,7 @@ class PairRules:
         named: set[int] = set()
         for match in self._firsts.matches(reading):
             named |= self._rules[match.phrase.words] | self._rules[match.phrase.joined]
-        for number in sorted(named):
-            pair = self.pairs[number]
-            if pair.category not in found and (term := pair.find(reading, allowed)):
-                found[pair.category] = term
+        _find_named(self.pairs, named, reading, allowed, found)
 
 
 class UnspacedPairRules:
@@ -138,10 +135,22 @@ class UnspacedPairRules:
         named: set[int] = set()
         for match in self._firsts.matches(text):
             named |= self._rules[match.term]
-        for number in sorted(named):
-            pair = self.pairs[number]
-            if pair.category not in found and (term := pair.find(text, allowed)):
-                found[pair.category] = term
+        _find_named(self.pairs, named, text, allowed, found)
+
+
+def _find_named(
+    pairs: Sequence[Pair] | Sequence[UnspacedPair],
+    named: set[int],
+    text: View | str,
+    allowed: list[tuple[int, int]],
+    found: dict[str, str],
+) -> None:
+    """Look further, in file order, only in the rules the first scan named; a category
+    found already is not looked for again (the first rule's terms are shown)."""
+    for number in sorted(named):
+        pair = pairs[number]
+        if pair.category not in found and (term := pair.find(text, allowed)):
+            found[pair.category] = term
 
 
 def read_pairs(
@@ -226,7 +235,7 @@ def _script_of_section(lines: list[str]) -> str | None:
 def _one_a_line(lines: list[str], *, conjunction: bool) -> list[str]:
     """Each spelling of a section in Arabic or Devanagari as an entry of its own, named
     by itself; in Arabic (``conjunction``) also written after و ("ويضرب")."""
-    spellings = [s.strip() for line in lines for s in line.split("|") if s.strip()]
+    spellings = _spellings(lines)
     if not conjunction:
         return spellings
     return [s if s.startswith(ARABIC_AND) else f"{s} | {ARABIC_AND}{s}" for s in spellings]
@@ -235,8 +244,12 @@ def _one_a_line(lines: list[str], *, conjunction: bool) -> list[str]:
 def _substrings(lines: list[str], category: str) -> SubstringIndex:
     """A group of Chinese or Japanese entries, each spelling found as a substring (a
     spelling with "…" as two parts, as the lexicons write them)."""
-    spellings = [s.strip() for line in lines for s in line.split("|") if s.strip()]
-    return SubstringIndex((s, category, s) for s in spellings)
+    return SubstringIndex((s, category, s) for s in _spellings(lines))
+
+
+def _spellings(lines: list[str]) -> list[str]:
+    """Every spelling of a group's entry lines ("a | b" is two)."""
+    return [s.strip() for line in lines for s in line.split("|") if s.strip()]
 
 
 @dataclass(frozen=True)
@@ -254,11 +267,11 @@ class UnspacedPair:
 
     def find(self, text: str, allowed: list[tuple[int, int]]) -> str | None:
         """The two terms ("a + b") when the text (normalised) has the pair, else None."""
-        firsts = [f for f in self.first.matches(text) if not _covered(f, allowed)]
+        firsts = [f for f in self.first.matches(text) if not f.within(allowed)]
         if not firsts:
             return None
         for b in self.second.matches(text):
-            if _covered(b, allowed):
+            if b.within(allowed):
                 continue
             for a in firsts:
                 if self.ordered and b.start < a.end:
@@ -271,10 +284,6 @@ class UnspacedPair:
                         return None
                     return f"{a.term} + {b.term}"
         return None
-
-
-def _covered(found: Found, allowed: list[tuple[int, int]]) -> bool:
-    return any(a <= found.start and found.end <= b for a, b in allowed)
 
 
 def _outside(matches: Iterator[Match], allowed: list[tuple[int, int]]) -> Iterator[Match]:

@@ -346,16 +346,12 @@ class PromptPolicy:
             best.setdefault("public_figures", term)
             break
         if has_unspaced(text):
-            for found in self._outside_allowed(text, self._unspaced, extra_unspaced):
-                best.setdefault(found.category, found.term)
-            if self._unspaced_pairs.pairs:
-                plain = normalise(text)
-                spans = [
-                    (f.start, f.end)
-                    for i in (self._unspaced_allowed, extra_unspaced)
-                    for f in i.matches(plain)
-                ]
-                self._unspaced_pairs.find(plain, spans, best)
+            plain = normalise(text)
+            spans = self._unspaced_spans(plain, extra_unspaced)
+            for found in self._unspaced.matches(plain):
+                if not found.within(spans):
+                    best.setdefault(found.category, found.term)
+            self._unspaced_pairs.find(plain, spans, best)
         for script in self._scripts:
             only = _in_script(text, script)
             if only is None:
@@ -391,15 +387,16 @@ class PromptPolicy:
     ) -> list[Found]:
         """The terms found as substrings of a Chinese or Japanese prompt that no allowed
         context (shipped, or the server's) covers."""
-        spans = [
+        spans = self._unspaced_spans(text, extra_allowed)
+        return [found for found in terms.matches(text) if not found.within(spans)]
+
+    def _unspaced_spans(self, text: str, extra_allowed: SubstringIndex) -> list[tuple[int, int]]:
+        """Where an allowed context (shipped, or the server's) stands in a Chinese or
+        Japanese prompt, as offsets in the normalised text."""
+        return [
             (f.start, f.end)
             for i in (self._unspaced_allowed, extra_allowed)
             for f in i.matches(text)
-        ]
-        return [
-            found
-            for found in terms.matches(text)
-            if not any(a <= found.start and found.end <= b for a, b in spans)
         ]
 
     def _without_allowed(

@@ -92,6 +92,11 @@ class Found:
     start: int
     end: int
 
+    def within(self, spans: list[tuple[int, int]]) -> bool:
+        """Whether the substring lies inside one of the spans (an allowed context), as
+        :meth:`studio.moderation.phrases.Match.within` for words."""
+        return any(a <= self.start and self.end <= b for a, b in spans)
+
 
 GAP = "…"  # in a Chinese or Japanese term: a few characters of anything ("砍下…头")
 MAX_GAP = 10  # characters between the two parts, in one clause (no comma or full stop)
