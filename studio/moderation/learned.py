@@ -44,10 +44,7 @@ MIN_WORDS, MIN_CHARACTERS = 5, 24
 def features(text: str) -> list[int]:
     """The hashed features of a prompt (deduplicated): words, word pairs, and character
     n-grams of each word (`` word `` padded), over the folded ASCII text."""
-    return _features(WORD.findall(fold(text, arabic_ha=False)))
-
-
-def _features(words: list[str]) -> list[int]:
+    words = WORD.findall(fold(text, arabic_ha=False))
     found: set[int] = set()
     for word in words:
         found.update(_word_features(word))
