@@ -75,6 +75,8 @@ SETS = {
     "eval16": ROOT / "tests/data/policy_eval16.csv",
     "eval17": ROOT / "tests/data/policy_eval17.csv",
     "eval18": ROOT / "tests/data/policy_eval18.csv",
+    "eval19": ROOT / "tests/data/policy_eval19.csv",
+    "eval20": ROOT / "tests/data/policy_eval20.csv",
     "nibbler-dev": ROOT / "tests/data/nibbler_dev.csv",
     "nibbler": ROOT / "tests/data/nibbler_heldout.csv",
     "eval": ROOT / "tests/data/eval_prompts.csv",
