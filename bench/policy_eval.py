@@ -68,6 +68,7 @@ SETS = {
     "sh17": ROOT / "tests/data/policy_dev_sh17.csv",
     "hate16": ROOT / "tests/data/policy_dev_hate16.csv",
     "fp16": ROOT / "tests/data/policy_dev_fp16.csv",
+    "ind18": ROOT / "tests/data/policy_dev_ind18.csv",
     "eval12": ROOT / "tests/data/policy_eval12.csv",
     "eval13": ROOT / "tests/data/policy_eval13.csv",
     "eval14": ROOT / "tests/data/policy_eval14.csv",
