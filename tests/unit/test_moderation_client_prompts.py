@@ -74,6 +74,9 @@ def test_client_prompts_with_listed_words_in_everyday_senses_pass(policy, prompt
         ("girl without underwear on a bed", "sexual"),
         ("a man stabbing a woman, no blood or gore", "violence"),
         ("lots of blood and gore", "violence"),
+        ("a woman on a bed, without any nudity or clothing", "sexual"),
+        ("girl, no sexual content or clothing", "sexual"),
+        ("a woman, without clothing", "sexual"),
     ],
 )
 def test_their_violating_twins_stay_refused(policy, prompt, category):
