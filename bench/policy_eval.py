@@ -12,6 +12,7 @@
     .venv/bin/python bench/policy_eval.py --set sh17 --failures   # self-harm wish, eating disorders
     .venv/bin/python bench/policy_eval.py --set hate16 --failures # hate: comparisons, calls, traps
     .venv/bin/python bench/policy_eval.py --set fp16 --failures   # benign traps and their twins
+    .venv/bin/python bench/policy_eval.py --set fp18 --failures   # chat, rewritten, /imagine traps
     .venv/bin/python bench/policy_eval.py --set euph5 --failures  # euphemisms, their controls
     .venv/bin/python bench/policy_eval.py --set nibbler-dev --failures  # red-teamers' prompts
     .venv/bin/python bench/policy_eval.py --set nibbler           # their held-out split
@@ -69,6 +70,7 @@ SETS = {
     "hate16": ROOT / "tests/data/policy_dev_hate16.csv",
     "fp16": ROOT / "tests/data/policy_dev_fp16.csv",
     "ind18": ROOT / "tests/data/policy_dev_ind18.csv",
+    "fp18": ROOT / "tests/data/policy_dev_fp18.csv",
     "eval12": ROOT / "tests/data/policy_eval12.csv",
     "eval13": ROOT / "tests/data/policy_eval13.csv",
     "eval14": ROOT / "tests/data/policy_eval14.csv",

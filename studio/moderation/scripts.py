@@ -140,6 +140,8 @@ class SubstringIndex:
         text = normalise(text)
         for start in range(len(text)):
             for size in self._lengths:
+                if start + size > len(text):  # a shorter slice at the end: that size's own turn
+                    continue
                 hit = self._terms.get(text[start : start + size])
                 if hit is not None:
                     yield Found(hit[0], hit[1], start, start + size)
@@ -269,7 +271,9 @@ _FUNCTION_WORDS = frozenset(
         "एक इस उस नहीं अब जब तक लिए साथ या कि जो गया गई रहा रही रहे सकता सकती होगा होगी "
         # ... and the verbs' everyday forms (fifteenth round: "कुर्सी रखी", a chair put
         # there, was Chris Rock)
-        "रखा रखी रखे रख करता करती करते किया दिया दी लिया ली",
+        "रखा रखी रखे रख करता करती करते किया दिया दी लिया ली "
+        # ... and a win (eighteenth round: "नॉकआउट जीत", a knockout win, was Ncuti Gatwa)
+        "जीत जीता जीती जीते",
         # Arabic
         "في من على إلى الى عن مع و أو او ثم هذا هذه ذلك التي الذي كان كانت لا لم لن قد هو هي "
         # ... and the request's verbs (eighteenth round: "ارسم نجارا", draw a carpenter, was
