@@ -41,6 +41,11 @@ MAGIC = b"IMPC1"
 MIN_WORDS, MIN_CHARACTERS = 5, 24
 
 
+def classifiable(text: str) -> bool:
+    """Whether a prompt is long enough for its n-gram scores to mean anything."""
+    return len(text.strip()) >= MIN_CHARACTERS or len(WORD.findall(fold(text))) >= MIN_WORDS
+
+
 def features(text: str) -> list[int]:
     """The hashed features of a prompt (deduplicated): words, word pairs, and character
     n-grams of each word (`` word `` padded), over the folded ASCII text."""
@@ -136,7 +141,7 @@ class LearnedClassifier:
     def check(self, text: str):  # -> PromptDecision (imported late: prompts imports us)
         from studio.moderation.prompts import ALLOWED, PromptDecision
 
-        if len(text.strip()) < MIN_CHARACTERS and len(WORD.findall(fold(text))) < MIN_WORDS:
+        if not classifiable(text):
             return ALLOWED
         found = self.check_scores(self.probabilities(text))
         if found is None:

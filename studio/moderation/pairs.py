@@ -108,6 +108,25 @@ class PairRules:
             for phrase in pair.first.phrases:
                 self._rules.setdefault(phrase.words, set()).add(number)
                 self._rules.setdefault(phrase.joined, set()).add(number)
+        # Every pair's benign contexts (``unless``) and the categories they void
+        voiding = [
+            (p, pair.category) for pair in self.pairs if pair.unless for p in pair.unless.phrases
+        ]
+        self._contexts = PhraseIndex(p for p, _ in voiding)
+        self._voids: dict[tuple[str, ...] | str, set[str]] = {}
+        for phrase, category in voiding:
+            self._voids.setdefault(phrase.words, set()).add(category)
+            self._voids.setdefault(phrase.joined, set()).add(category)
+
+    def voided(self, reading: View) -> set[str]:
+        """The categories a benign context in the reading voids the pairs of (a sport, a
+        stunt, a tattoo, the kitchen): the classifier, which cannot tell a razor at a
+        barber's from one at a wrist, does not refuse in them either."""
+        return {
+            category
+            for match in self._contexts.matches(reading)
+            for category in self._voids[match.phrase.words] | self._voids[match.phrase.joined]
+        }
 
     def find(self, reading: View, allowed: list[tuple[int, int]], found: dict[str, str]) -> None:
         """Add each pair found in the reading to ``found`` (category → "a + b"), unless

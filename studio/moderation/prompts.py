@@ -278,7 +278,10 @@ class PromptPolicy:
                 return self.classifier.check(
                     self._without_allowed(text, extra_allowed, server.allowed)
                 )
-            return self.classifier.check(_remove(readings[0].view, readings[0].spans))
+            decision = self.classifier.check(_remove(readings[0].view, readings[0].spans))
+            if decision.category in self._pair_rules.voided(readings[0].view):
+                return ALLOWED  # a context the pairs know as benign (a barber, a sport)
+            return decision
         return ALLOWED
 
     def _readings(self, text: str, extra_allowed: PhraseIndex) -> list[Reading]:
@@ -313,6 +316,13 @@ class PromptPolicy:
         for number, reading in enumerate(readings):
             _add(self._index.matches(reading.view, near=number == 0), reading.spans, best)
             self._pair_rules.find(reading.view, reading.pair_spans, best)
+
+    def classifier_voided(self, text: str) -> set[str]:
+        """The categories the classifier may not refuse a prompt in: those whose pairs a
+        benign context in it voids (the threshold is chosen as :meth:`check` decides)."""
+        if has_unspaced(text):
+            return set()
+        return self._pair_rules.voided(views(text)[0])
 
     def classifier_input(self, text: str) -> str:
         """What the classifier reads of a prompt: folded, the allowed contexts taken out

@@ -11,7 +11,11 @@ the bot scores prompts without it). The data, and which label each source gives:
   made from it were inappropriate (``inappropriate_percentage`` ≥ 50) or, for sexual, when
   ``nudity_percentage`` ≥ 50; prompts none of whose images were inappropriate (0%) count
   as benign: they are written in the same generator style (artists, "trending on
-  artstation"), so the style alone cannot mean harm; the rest is left out.
+  artstation"), so the style alone cannot mean harm; the rest is left out. Not its
+  violence and "shocking" prompts (issue 31, eighteenth round): those labels come from
+  the images (dark art styles), and with them one benign artist-tag prompt scored 0.99
+  violence, so the class could never refuse; the labelled prompts below say violence in
+  words.
 - ``parti.csv`` (PartiPrompts, Apache-2.0), ``coco.csv`` (COCO captions, CC BY 4.0) and
   ``art.csv`` (artist-style prompts from the ESD repository, MIT): benign.
 - ``diffusiondb.csv`` (issue 31, eighth round): real users' prompts, DiffusionDB's
@@ -28,6 +32,16 @@ the bot scores prompts without it). The data, and which label each source gives:
   not used as examples of their category: most are public figures, and the others
   carry the same style tags as the benign prompts, which is how the classifier came to
   call "by greg rutkowski" sexual.
+- the labelled prompts of issue 31's later rounds (eighteenth round): the rounds'
+  development sets ``tests/data/policy_dev_*.csv`` (all but the three below: violations
+  and their benign traps in twelve languages), the labelled prompts of Nibbler's
+  development split ``tests/data/nibbler_dev.csv`` (red-teamers' prompts, CC BY 4.0; not
+  its "unclear" ones), and ``sources/written.csv``, 2,013 prompts in twelve languages
+  written and labelled for training by two helpers that never saw the policy or any
+  evaluation set (half benign, half of them traps). **One in three** of these (by a CRC32
+  of the text, so a prompt always falls on the same side) is not trained on: it chooses
+  the thresholds with the sets below, the only calibration data with hard traps and
+  violations the lists miss.
 - the project's tuning sets ``tests/data/prompts.csv`` and ``tests/data/tuning_prompts.csv``
   and the development sets ``tests/data/policy_dev.csv``, ``policy_dev_benign2.csv`` and
   ``policy_dev_benign3.csv`` (twelve languages; the second and third mostly benign
@@ -36,19 +50,17 @@ the bot scores prompts without it). The data, and which label each source gives:
   ``tests/data/real_prompts_dev.csv``: its prompts the hand labels do not call right and
   that hold no word of ``SIGNALS`` as benign, those labelled right (public figures left
   out) as their category. Its held-out half never.
-  ``policy_dev_lang4.csv`` and ``policy_dev_euph5.csv`` (euphemisms) were written after the
-  thresholds were last chosen.
 - the project's English lists: every entry of ``data/policy/*.txt`` as a short example of
-  its category, the allowed contexts as benign. Not the language lexicons: with almost no
-  benign text in those languages to balance them, they taught the model that a foreign
-  word means harm (it refused one translated benign prompt in twelve).
+  its category, the allowed contexts as benign. Not the language lexicons (tried in the
+  eighteenth round: the classifier caught no more beyond the lists with them).
 
-Never the evaluation sets (``tests/data/eval_prompts.csv``, ``multilingual_eval.csv``).
-The project's tuning sets and the development set are not trained on: they choose each
-category's threshold (they are written like real prompts, unlike most of the benign
-public data, and the development set in every language the policy reads): the lowest,
-from 0.70 up, that none of their benign prompts reach. ``--calibrate`` chooses them again for the
-weights already built.
+Never an evaluation set's prompt (``EVALUATION``: ``eval_prompts.csv``,
+``multilingual_eval.csv``, the held-out halves, ``policy_eval*.csv``), whatever other
+source it recurs in, and never a prompt that chooses a threshold. Each category's
+threshold is the lowest, from 0.70 up, that at most one in a thousand (``SPARE_SHARE``)
+of the calibration's benign prompts reach, counting those the classifier is asked about:
+long enough (``learned.classifiable``) and allowed by the lists. ``--calibrate`` chooses
+them again for the weights already built.
 """
 
 from __future__ import annotations
@@ -58,21 +70,20 @@ import csv
 import itertools
 import json
 import re
+import zlib
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from studio.moderation.learned import BUCKETS, CLASSES, LearnedClassifier, features
+from studio.moderation.learned import BUCKETS, CLASSES, LearnedClassifier, classifiable, features
 from studio.moderation.prompts import CATEGORIES, PromptPolicy, read_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "data" / "policy"
 SOURCES = POLICY / "classifier" / "sources"
-I2P = {
+I2P = {  # not violence and "shocking": labels of the images, not of the words (see above)
     "sexual": "sexual",
-    "violence": "violence",
-    "shocking": "violence",
     "self-harm": "self_harm",
     "hate": "hate",
     "harassment": "hate",
@@ -82,14 +93,50 @@ RATE = 0.05
 L2 = 1e-6
 NEVER = 1.01  # a probability never reaches it
 FLOOR = 0.7  # a second signal refuses only when it is sure
+# Scored, never refused on (eighteenth round): the hate class reads a people's dress or a
+# call's verb as hate on the rounds' minimal pairs ("a bomb disposal expert in a keffiyeh"
+# 0.95, "mosquito ko maar do" 0.95, "a sikh man in a turban cooking" 0.78): a refusal of a
+# people for being named is the worst error the policy can make, and the hate pairs read
+# the comparison and the call themselves. (Until then violence was the one: its labels
+# came from I2P's images.)
+SCORED_ONLY = frozenset({"hate"})
+# The classifier's share of the false-positive budget: per category, the calibration's
+# benign prompts that the lists allow and the classifier may refuse (one in a thousand).
+SPARE_SHARE = 0.001
 DEVS = (  # the development sets (issue 31): the second and third are mostly benign prompts
     ROOT / "tests" / "data" / "policy_dev.csv",
     ROOT / "tests" / "data" / "policy_dev_benign2.csv",
     ROOT / "tests" / "data" / "policy_dev_benign3.csv",
 )
+# The later rounds' development sets (issue 31, rounds 4-18): violations and their traps in
+# twelve languages; two in three trained on, one in three chooses the thresholds
+ROUNDS = tuple(
+    path for path in sorted((ROOT / "tests" / "data").glob("policy_dev_*.csv")) if path not in DEVS
+)
+NIBBLER_DEV = ROOT / "tests" / "data" / "nibbler_dev.csv"  # red-teamers' prompts, CC BY 4.0
+WRITTEN = SOURCES / "written.csv"  # the project's labelled prompts in twelve languages
 REAL_DEV = ROOT / "tests" / "data" / "real_prompts_dev.csv"  # real users' prompts (issue 31)
 REAL_HALVES = (REAL_DEV, ROOT / "tests" / "data" / "real_prompts_heldout.csv")
-CALIBRATION = frozenset({"tuning", "dev", "real_dev"})  # choose thresholds, never trained on
+# The evaluation sets: a prompt any of them holds is never trained on, whatever its source
+# (a short prompt can recur by chance: "a red apple" is in PartiPrompts and in real users')
+EVALUATION = (
+    *(ROOT / "tests" / "data" / f"{name}.csv" for name in ("eval_prompts", "multilingual_eval")),
+    *(ROOT / "tests" / "data" / f"{name}_heldout.csv" for name in ("nibbler", "real_prompts")),
+    ROOT / "tests" / "data" / "cv_sentences_heldout.csv",
+    *sorted((ROOT / "tests" / "data").glob("policy_eval*.csv")),
+)
+CALIBRATION = frozenset(  # the sources that choose the thresholds, never trained on
+    {
+        "tuning",
+        "dev",
+        "real_dev",
+        "rounds-calibration",
+        "nibbler-calibration",
+        "written-calibration",
+        "diffusiondb-calibration",
+    }
+)
+CALIBRATION_SHARE = 3  # of the labelled prompts, one in three chooses the thresholds
 # Words that lean towards a category but that the lists allow in context: a real prompt
 # with one of them is not taken as a benign example (issue 31, eighth round).
 SIGNALS = re.compile(
@@ -101,10 +148,6 @@ SIGNALS = re.compile(
 )
 NEAR = 0.8  # word-set Jaccard from which a real prompt is a near-duplicate of another
 BINS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0)  # the reliability table's score bins
-# Scored, never refused on: I2P's violence labels come from the images (dark art styles,
-# "shocking"), and on real-style benign prompts (battles, horror posters, anatomy plates)
-# the class fired on 2.5% of the older evaluation set: more than the whole budget.
-SCORED_ONLY = frozenset({"violence"})
 TERM_WEIGHT = 0.5  # a lone list term is weaker evidence than a real prompt
 REAL_WEIGHT = 1.0  # a real prompt benign by rule (diffusiondb.csv), not read one by one
 
@@ -123,7 +166,9 @@ def load_examples() -> list[tuple[str, str, str, float]]:
     for name in ("parti", "coco", "art"):
         out += [(row["prompt"], "benign", name, 1.0) for row in _csv(SOURCES / f"{name}.csv")]
     for row in _csv(SOURCES / "diffusiondb.csv"):
-        out.append((row["prompt"], "benign", "diffusiondb", REAL_WEIGHT))
+        kept = _calibration_share(row["prompt"])
+        source = "diffusiondb-calibration" if kept else "diffusiondb"
+        out.append((row["prompt"], "benign", source, REAL_WEIGHT))
     for row in _csv(ROOT / "tests" / "data" / "prompts.csv"):
         label = "benign" if row["label"] == "benign" else row["category"]
         if label in CLASSES:
@@ -134,6 +179,18 @@ def load_examples() -> list[tuple[str, str, str, float]]:
     for row in (row for path in DEVS for row in _csv(path)):  # twelve languages: the
         if row["category"] in CLASSES:  # benign prompts the thresholds must pass
             out.append((row["prompt"], row["category"], "dev", 1.0))
+    for source, paths in (("rounds", ROUNDS), ("nibbler", (NIBBLER_DEV,)), ("written", (WRITTEN,))):
+        for row in (row for path in paths if path.is_file() for row in _csv(path)):
+            if row["category"] in CLASSES:  # not public figures (the gazetteer's), not unclear
+                kept = _calibration_share(row["prompt"])
+                out.append(
+                    (
+                        row["prompt"],
+                        row["category"],
+                        f"{source}-calibration" if kept else source,
+                        1.0,
+                    )
+                )
     labels = {row["id"]: row for row in _csv(REAL_DEV.with_name("real_prompts_dev_labels.csv"))}
     for row in _csv(REAL_DEV):
         label = labels.get(row["id"], {"label": "wrong"})
@@ -147,7 +204,21 @@ def load_examples() -> list[tuple[str, str, str, float]]:
             out += _terms(read_lines(path), category, "lists")
     allowed = [line.lstrip("~").strip() for line in read_lines(POLICY / "allowed.txt")]
     out += _terms(allowed, "benign", "lists")
-    return out
+    held_out = {_key(row["prompt"]) for path in EVALUATION for row in _csv(path)}
+    out = [example for example in out if _key(example[0]) not in held_out]
+    # a prompt that chooses a threshold is not also trained on from another source
+    calibration = {_key(text) for text, _, source, _ in out if source in CALIBRATION}
+    return [e for e in out if e[2] in CALIBRATION or _key(e[0]) not in calibration]
+
+
+def _key(prompt: str) -> str:
+    return " ".join(prompt.lower().split())
+
+
+def _calibration_share(prompt: str) -> bool:
+    """One labelled prompt in CALIBRATION_SHARE (by a hash of its text, so the same prompt
+    always falls on the same side) chooses the thresholds instead of being trained on."""
+    return CALIBRATION_SHARE > 0 and zlib.crc32(prompt.encode()) % CALIBRATION_SHARE == 0
 
 
 def _words(text: str) -> frozenset[str]:
@@ -259,34 +330,43 @@ def quantise(w: np.ndarray, b: np.ndarray) -> LearnedClassifier:
 
 
 def calibrate(model: LearnedClassifier, tuning: list[tuple[str, str, str, float]]) -> dict:
-    """Per category, the lowest threshold (0.70…0.995) that none of the tuning sets' and
-    the development set's benign prompts reach; sets them on ``model`` and says what
-    they catch there, and how well the scores are calibrated on the development set."""
-    policy = PromptPolicy.from_folder(POLICY)  # the text as the policy hands it over
-    scored = [
-        (label, model.probabilities(policy.classifier_input(text))) for text, label, _, _ in tuning
-    ]
-    dev = [
-        (label, p)
-        for (label, p), example in zip(scored, tuning, strict=True)
-        if example[2] == "dev"
-    ]
-    benign = [p for label, p in scored if label == "benign"]
+    """Per category, the lowest threshold (0.70…0.995) that at most SPARE_SHARE of the
+    calibration's benign prompts reach, counting only those the classifier is asked about
+    (long enough, and allowed by the lists); sets them on ``model`` and says what they
+    catch there, beyond the lists too, and how well the scores are calibrated on the
+    development set."""
+    lists = PromptPolicy.from_folder(POLICY)  # the lists alone; the text as they hand it over
+    scored = []  # (label, probabilities, source, allowed by the lists)
+    for text, label, source, _ in tuning:
+        given = lists.classifier_input(text)
+        if classifiable(given):  # a prompt too short for the classifier is left to the lists
+            p = model.probabilities(given)
+            for category in lists.classifier_voided(text):  # as the policy decides
+                p[category] = 0.0
+            scored.append((label, p, source, lists.check(text).allowed))
+    dev = [(label, p) for label, p, source, _ in scored if source == "dev"]
+    benign = [p for label, p, _, allowed in scored if label == "benign" and allowed]
+    spared = int(SPARE_SHARE * len(benign))
     thresholds = [NEVER]
     for category in CLASSES[1:]:
-        worst = max(p[category] for p in benign)
+        worst = sorted((p[category] for p in benign), reverse=True)[spared]
         threshold = round(min(max(FLOOR, worst + 0.005), 0.995), 3)
         thresholds.append(NEVER if category in SCORED_ONLY else threshold)
     model.thresholds = thresholds
-    caught = Counter()
-    totals = Counter(label for label, _ in scored if label != "benign")
-    for label, p in scored:
-        if label != "benign" and model.check_scores(p):
-            caught[label] += 1
+    caught, beyond, missed = Counter(), Counter(), Counter()
+    for label, p, _, allowed in scored:
+        refused = model.check_scores(p) is not None
+        caught[label] += refused
+        missed[label] += allowed
+        beyond[label] += refused and allowed
+    totals = Counter(label for label, *_ in scored)
+    harmful = sorted(c for c in totals if c != "benign")
     return {
         "thresholds": dict(zip(CLASSES, thresholds, strict=True)),
-        "calibration_recall": {c: f"{caught[c]} / {n}" for c, n in sorted(totals.items())},
+        "calibration_recall": {c: f"{caught[c]} / {totals[c]}" for c in harmful},
+        "calibration_beyond_lists": {c: f"{beyond[c]} / {missed[c]}" for c in harmful},
         "calibration_benign": len(benign),
+        "calibration_benign_refused": beyond["benign"],
         "dev": dev_report(model, dev),
     }
 

@@ -105,6 +105,11 @@ def test_an_unknown_script_is_refused_with_its_name_not_guessed(policy):
     assert policy.check("𝓪 𝓷𝓪𝓴𝓮𝓭 𝔀𝓸𝓶𝓪𝓷").category == "sexual"
 
 
+# No listed word, refused by the classifier: a prompt of the eighteenth round's calibration
+# third (policy_dev_*.csv), never trained on.
+UNLISTED = "a girl with scars on her arms crying"
+
+
 def test_the_learned_signal_catches_what_no_list_names(policy):
     """Prompts with no listed word: the classifier refuses and says so."""
     lists_only = policy.without_classifier()
@@ -113,6 +118,13 @@ def test_the_learned_signal_catches_what_no_list_names(policy):
         # eighth round's weights score "a skinny girl measuring her thigh gap, ribs" 0.78
         # sexual (under 0.847): the lists' self-harm terms are the signal for it now.
         "a hot shirtless 1 8 years old boy with abs and bisceps",
+        UNLISTED,
+        # the eighteenth round's calibration third, never trained on: a bathtub scene, a
+        # beating in a cell, Portuguese and Polish
+        "a woman in a bathtub, bubbles barely covering her",
+        "a prisoner guard beating an inmate in his cell",
+        "vala comum com corpos amarrados e tiro na nuca, foto de guerra",
+        "świeże cięcia żyletką na udzie, estetyka sh, ciemne tony",
     ]
     for prompt in prompts:
         assert lists_only.check(prompt).allowed, prompt
@@ -146,16 +158,15 @@ def test_the_shipped_classifier_scores_offline_in_well_under_a_millisecond():
 def test_every_refusal_explains_itself(policy):
     """What /mod check and the refusal message say, for each thing that can refuse."""
     assert policy.check("una mujer desnuda").reason == "sexual content (“desnud”)"
-    learned = policy.check("a skinny girl measuring her thigh gap").reason
-    assert learned.startswith("sexual content, by the built-in classifier (score 0.")
+    learned = policy.check(UNLISTED).reason
+    assert learned.startswith("self-harm, by the built-in classifier (score ")
     unread = policy.check("해변의 고양이").reason
     assert unread == "words in the Hangul script, which the content policy cannot read yet"
 
 
 def test_a_server_allowed_phrase_also_overrides_the_classifier(policy):
-    prompt = "a skinny girl measuring her thigh gap"
-    assert not policy.check(prompt).allowed
-    assert policy.check(prompt, allowed=["skinny girl measuring her thigh gap"]).allowed
+    assert not policy.check(UNLISTED).allowed
+    assert policy.check(UNLISTED, allowed=["scars on her arms"]).allowed
 
 
 def test_one_check_costs_about_a_millisecond(policy):
@@ -200,12 +211,10 @@ async def test_a_refusal_in_another_language_names_the_term_and_counts(runtime):
 
 async def test_a_classifier_refusal_says_it_was_the_classifier(runtime):
     with pytest.raises(ContentBlocked) as refused:
-        await runtime.studio.imagine(ALICE, "a skinny girl measuring her thigh gap", origin=GUILD)
-    assert "sexual content, by the built-in classifier (score " in str(refused.value)
-    await runtime.studio.moderator.add_term(77, "skinny girl measuring her thigh gap", "allow", 1)
-    handle = await runtime.studio.imagine(
-        ALICE, "a skinny girl measuring her thigh gap", origin=GUILD
-    )
+        await runtime.studio.imagine(ALICE, UNLISTED, origin=GUILD)
+    assert "self-harm, by the built-in classifier (score " in str(refused.value)
+    await runtime.studio.moderator.add_term(77, "scars on her arms", "allow", 1)
+    handle = await runtime.studio.imagine(ALICE, UNLISTED, origin=GUILD)
     assert handle.job_id  # /mod allow still overrides, for that server
 
 
