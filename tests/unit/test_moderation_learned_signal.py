@@ -61,4 +61,3 @@ def test_a_people_named_in_an_everyday_scene_is_never_refused_by_the_classifier(
     model = LearnedClassifier.default()
     assert model is not None and model.thresholds[CLASSES.index("hate")] > 1
     assert policy.check(prompt).allowed, prompt
-
