@@ -58,9 +58,6 @@ TITLE_DIRECTIVE = "#! titles:"
 PEOPLE = "people"  # the gazetteer's folder, all of it public_figures
 PAIRS = "pairs"  # two everyday words that together make a category: a file per category
 NEGATIVE = "negative.txt"  # what a negative prompt may not ask to avoid, and may
-# Midjourney's negative parameter written in the prompt ("a battle --no gore, blood --ar 16:9"):
-# the words after it, to the next "--" parameter or the end, are what the model is to avoid
-NO_PARAMETER = re.compile(r"(?:^|\s)--no\s+(.*?)(?=\s--[^\W\d_]|\Z)", re.IGNORECASE | re.DOTALL)
 LANGUAGES = "languages"  # lexicons of other languages, one file each, [category] sections
 ALLOWED_SECTION = "allowed"
 # An allowed line written "~ bloody nose": harmless for the lists, still read by the pairs
@@ -254,11 +251,6 @@ class PromptPolicy:
         Categories are tried in :data:`CATEGORIES` order (the server's own terms first),
         every reading of the prompt (:func:`~studio.moderation.normalize.views`) in each."""
         blocked, allowed = tuple(blocked), tuple(allowed)
-        text, negative = split_no_parameter(text)
-        if negative:  # "--no gore, blood": a negative prompt ("--no clothes" stays sexual)
-            decision = self.check_negative(negative, blocked=blocked, allowed=allowed)
-            if not decision.allowed:
-                return decision
         custom = _index(_spaced(blocked), "custom")
         extra_allowed = _index(_spaced(allowed), "allowed")
         server = ServerSubstrings(_substrings(blocked, "custom"), _substrings(allowed, "allowed"))
@@ -504,16 +496,6 @@ def _substrings(terms: tuple[str, ...], category: str) -> SubstringIndex:
     runs a whole Han phrase into one romanised word, which no term would ever match)."""
     entries = [(t.rstrip("*"), category, t.rstrip("*")) for t in terms if has_unspaced(t)]
     return SubstringIndex(entries)
-
-
-def split_no_parameter(text: str) -> tuple[str, str]:
-    """The prompt without Midjourney's ``--no`` parameters, and what they ask the model to
-    avoid ("a battle --no gore, blood --ar 16:9" -> "a battle --ar 16:9", "gore, blood"):
-    each runs to the next ``--`` parameter or to the end of the prompt."""
-    avoided = [found.strip() for found in NO_PARAMETER.findall(text)]
-    if not avoided:
-        return text, ""
-    return NO_PARAMETER.sub("", text).strip(), ", ".join(a for a in avoided if a)
 
 
 def _add(matches: Iterable[Match], spans: list[tuple[int, int]], best: dict[str, str]) -> None:
