@@ -279,9 +279,12 @@ class PromptPolicy:
                     self._without_allowed(text, extra_allowed, server.allowed)
                 )
             decision = self.classifier.check(_remove(readings[0].view, readings[0].spans))
-            if decision.category in self._pair_rules.voided(readings[0].view):
-                return ALLOWED  # a context the pairs know as benign (a barber, a sport)
-            return decision
+            # a refusal only: is it in a category a benign context voids (a barber, a sport)?
+            if decision.allowed or decision.category not in self._pair_rules.voided(
+                readings[0].view
+            ):
+                return decision
+            return ALLOWED
         return ALLOWED
 
     def _readings(self, text: str, extra_allowed: PhraseIndex) -> list[Reading]:
