@@ -125,18 +125,11 @@ EVALUATION = (
     ROOT / "tests" / "data" / "cv_sentences_heldout.csv",
     *sorted((ROOT / "tests" / "data").glob("policy_eval*.csv")),
 )
+SPLIT = ("rounds", "nibbler", "written", "diffusiondb")  # one in three of these held back
 CALIBRATION = frozenset(  # the sources that choose the thresholds, never trained on
-    {
-        "tuning",
-        "dev",
-        "real_dev",
-        "rounds-calibration",
-        "nibbler-calibration",
-        "written-calibration",
-        "diffusiondb-calibration",
-    }
+    {"tuning", "dev", "real_dev", *(f"{source}-calibration" for source in SPLIT)}
 )
-CALIBRATION_SHARE = 3  # of the labelled prompts, one in three chooses the thresholds
+CALIBRATION_SHARE = 3  # of SPLIT's prompts, one in three chooses the thresholds
 # Words that lean towards a category but that the lists allow in context: a real prompt
 # with one of them is not taken as a benign example (issue 31, eighth round).
 SIGNALS = re.compile(
@@ -166,9 +159,7 @@ def load_examples() -> list[tuple[str, str, str, float]]:
     for name in ("parti", "coco", "art"):
         out += [(row["prompt"], "benign", name, 1.0) for row in _csv(SOURCES / f"{name}.csv")]
     for row in _csv(SOURCES / "diffusiondb.csv"):
-        kept = _calibration_share(row["prompt"])
-        source = "diffusiondb-calibration" if kept else "diffusiondb"
-        out.append((row["prompt"], "benign", source, REAL_WEIGHT))
+        out.append((row["prompt"], "benign", _side("diffusiondb", row["prompt"]), REAL_WEIGHT))
     for row in _csv(ROOT / "tests" / "data" / "prompts.csv"):
         label = "benign" if row["label"] == "benign" else row["category"]
         if label in CLASSES:
@@ -182,15 +173,7 @@ def load_examples() -> list[tuple[str, str, str, float]]:
     for source, paths in (("rounds", ROUNDS), ("nibbler", (NIBBLER_DEV,)), ("written", (WRITTEN,))):
         for row in (row for path in paths if path.is_file() for row in _csv(path)):
             if row["category"] in CLASSES:  # not public figures (the gazetteer's), not unclear
-                kept = _calibration_share(row["prompt"])
-                out.append(
-                    (
-                        row["prompt"],
-                        row["category"],
-                        f"{source}-calibration" if kept else source,
-                        1.0,
-                    )
-                )
+                out.append((row["prompt"], row["category"], _side(source, row["prompt"]), 1.0))
     labels = {row["id"]: row for row in _csv(REAL_DEV.with_name("real_prompts_dev_labels.csv"))}
     for row in _csv(REAL_DEV):
         label = labels.get(row["id"], {"label": "wrong"})
@@ -215,10 +198,12 @@ def _key(prompt: str) -> str:
     return " ".join(prompt.lower().split())
 
 
-def _calibration_share(prompt: str) -> bool:
-    """One labelled prompt in CALIBRATION_SHARE (by a hash of its text, so the same prompt
-    always falls on the same side) chooses the thresholds instead of being trained on."""
-    return CALIBRATION_SHARE > 0 and zlib.crc32(prompt.encode()) % CALIBRATION_SHARE == 0
+def _side(source: str, prompt: str) -> str:
+    """``source``, or ``source-calibration`` for one prompt of a SPLIT source in
+    CALIBRATION_SHARE (by a hash of its text, so the same prompt always falls on the same
+    side): that one chooses the thresholds instead of being trained on."""
+    held_back = zlib.crc32(prompt.encode()) % CALIBRATION_SHARE == 0
+    return f"{source}-calibration" if held_back else source
 
 
 def _words(text: str) -> frozenset[str]:
