@@ -188,6 +188,27 @@ class BadAspectRatio(BadRequest):
         super().__init__(self._SENTENCES[problem].format(ratio=self.ratio, low=low, high=high))
 
 
+class BadParameter(BadRequest):
+    """A Midjourney-style parameter at the end of a prompt (``studio/parameters.py``) that
+    cannot be read: unknown (``problem`` "unknown"), without its value ("empty"), or a
+    seed that is not a whole number ("seed")."""
+
+    code = "bad_parameter"
+    fields = ("parameter", "problem")
+    _SENTENCES: ClassVar[dict[str, str]] = {
+        "unknown": (
+            "{parameter} is not a parameter this studio reads; it reads --ar W:H, --no "
+            "words to avoid and --seed N at the end of a prompt."
+        ),
+        "empty": "{parameter} needs a value after it, e.g. --ar 16:9, --no text, --seed 7.",
+        "seed": "--seed takes a whole number, e.g. --seed 1234.",
+    }
+
+    def __init__(self, parameter: str, problem: str) -> None:
+        self.parameter, self.problem = parameter, problem
+        super().__init__(self._SENTENCES[problem].format(parameter=parameter))
+
+
 class OutOfRange(BadRequest):
     """A number outside what the studio takes; ``name`` says which (the subclasses)."""
 

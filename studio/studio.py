@@ -20,7 +20,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from PIL import Image, ImageOps
@@ -52,6 +52,7 @@ from studio.errors import (
 )
 from studio.library import Library, visible_to
 from studio.moderation import Moderator
+from studio.parameters import read_parameters
 from studio.preferences import Preferences
 from studio.provenance import is_own_image, own_certificate, reference_of
 from studio.quality import Quality, steps_for
@@ -216,7 +217,8 @@ class Studio:
                 Nothing was charged or queued.
         """
         await self.admit(user, origin)
-        prompt = self.clean_prompt(prompt)
+        options, prompt = _with_parameters(options, self.clean_prompt(prompt))
+        prompt = self.clean_prompt(prompt)  # not empty once the parameters are off
         negative = self.clean_prompt(options.negative, required=False)
         NegativePromptUnsupported.check(self.settings, negative)  # never dropped silently
         works = self.settings.negative_prompt_works
@@ -845,6 +847,23 @@ class Studio:
         # Watched once the queue has it (or refused it): a tick while the submission is on
         # its way would find the job missing and submit it again from a stale record.
         return self.watcher.watch(job.id)
+
+
+def _with_parameters(options: ImagineOptions, prompt: str) -> tuple[ImagineOptions, str]:
+    """The options a prompt's Midjourney parameters set (``--ar 16:9 --no text --seed 7``,
+    :mod:`studio.parameters`), and the prompt without them. An option the request sets
+    itself wins over its parameter; ``--no`` adds to a negative prompt given beside it."""
+    read = read_parameters(prompt)
+    negative = options.negative
+    if read.negative is not None:
+        negative = ", ".join(part for part in (options.negative, read.negative) if part)
+    chose_size = options.ratio is not None or options.size is not None
+    return replace(
+        options,
+        negative=negative,
+        ratio=options.ratio if chose_size else read.ratio,
+        seed=options.seed if options.seed is not None else read.seed,
+    ), read.prompt
 
 
 def _guild_of(user: Requester, origin: Origin | None) -> int | None:

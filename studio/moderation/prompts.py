@@ -23,6 +23,7 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from studio.errors import BadParameter
 from studio.moderation.normalize import View, canonical, views
 from studio.moderation.pairs import Pair, PairRules, UnspacedPair, UnspacedPairRules, read_pairs
 from studio.moderation.phrases import Match, Phrase, PhraseIndex
@@ -36,6 +37,7 @@ from studio.moderation.scripts import (
     script_of,
     unread_script,
 )
+from studio.parameters import read_parameters
 
 if TYPE_CHECKING:
     from studio.moderation.learned import LearnedClassifier
@@ -249,7 +251,22 @@ class PromptPolicy:
         """The first blocked term found outside an allowed context, or ALLOWED.
 
         Categories are tried in :data:`CATEGORIES` order (the server's own terms first),
-        every reading of the prompt (:func:`~studio.moderation.normalize.views`) in each."""
+        every reading of the prompt (:func:`~studio.moderation.normalize.views`) in each.
+        A prompt's Midjourney parameters are read as the studio reads them
+        (:mod:`studio.parameters`): the text before them as the prompt, ``--no``'s words
+        as a negative prompt (avoiding "gore" is no request for it; avoiding clothes is)."""
+        try:
+            read = read_parameters(text)
+        except BadParameter:  # the studio refuses it anyway; the policy reads it as written
+            return self._check_prompt(text, blocked, allowed)
+        decision = self._check_prompt(read.prompt, blocked, allowed)
+        if decision.allowed and read.negative:
+            return self.check_negative(read.negative, blocked=blocked, allowed=allowed)
+        return decision
+
+    def _check_prompt(
+        self, text: str, blocked: Iterable[str], allowed: Iterable[str]
+    ) -> PromptDecision:
         blocked, allowed = tuple(blocked), tuple(allowed)
         custom = _index(_spaced(blocked), "custom")
         extra_allowed = _index(_spaced(allowed), "allowed")
@@ -342,7 +359,7 @@ class PromptPolicy:
         for reading in views(text):
             for match in avoid.matches(reading):
                 return PromptDecision(False, "sexual", f"no {match.phrase.term}")
-        return self.check(text, blocked=blocked, allowed=[*self.negative_allowed, *allowed])
+        return self._check_prompt(text, blocked, [*self.negative_allowed, *allowed])
 
     def _other_scripts(
         self,
