@@ -80,6 +80,7 @@ SETS = {
     "eval18": ROOT / "tests/data/policy_eval18.csv",
     "eval19": ROOT / "tests/data/policy_eval19.csv",
     "eval20": ROOT / "tests/data/policy_eval20.csv",
+    "eval21": ROOT / "tests/data/policy_eval21.csv",
     "nibbler-dev": ROOT / "tests/data/nibbler_dev.csv",
     "nibbler": ROOT / "tests/data/nibbler_heldout.csv",
     "eval": ROOT / "tests/data/eval_prompts.csv",
