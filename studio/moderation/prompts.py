@@ -37,7 +37,7 @@ from studio.moderation.scripts import (
     script_of,
     unread_script,
 )
-from studio.parameters import read_parameters
+from studio.parameters import Parameters, read_parameters
 
 if TYPE_CHECKING:
     from studio.moderation.learned import LearnedClassifier
@@ -255,10 +255,7 @@ class PromptPolicy:
         A prompt's Midjourney parameters are read as the studio reads them
         (:mod:`studio.parameters`): the text before them as the prompt, ``--no``'s words
         as a negative prompt (avoiding "gore" is no request for it; avoiding clothes is)."""
-        try:
-            read = read_parameters(text)
-        except BadParameter:  # the studio refuses it anyway; the policy reads it as written
-            return self._check_prompt(text, blocked, allowed)
+        read = _parameters(text)
         decision = self._check_prompt(read.prompt, blocked, allowed)
         if decision.allowed and read.negative:
             return self.check_negative(read.negative, blocked=blocked, allowed=allowed)
@@ -340,6 +337,7 @@ class PromptPolicy:
     def classifier_voided(self, text: str) -> set[str]:
         """The categories the classifier may not refuse a prompt in: those whose pairs a
         benign context in it voids (the threshold is chosen as :meth:`check` decides)."""
+        text = _parameters(text).prompt
         if has_unspaced(text):
             return set()
         return self._pair_rules.voided(views(text)[0])
@@ -347,7 +345,7 @@ class PromptPolicy:
     def classifier_input(self, text: str) -> str:
         """What the classifier reads of a prompt: folded, the allowed contexts taken out
         (the threshold is chosen on this, as :meth:`check` scores it)."""
-        return self._without_allowed(text, _index((), "allowed"))
+        return self._without_allowed(_parameters(text).prompt, _index((), "allowed"))
 
     def check_negative(
         self, text: str, *, blocked: Iterable[str] = (), allowed: Iterable[str] = ()
@@ -460,6 +458,15 @@ class PromptPolicy:
     def terms(self, category: str) -> list[str]:
         """The entries of one category, as the lists name them (first spelling)."""
         return list(self._terms.get(category, []))
+
+
+def _parameters(text: str) -> Parameters:
+    """A prompt's Midjourney parameters as the studio reads them; one the studio refuses
+    (an unknown ``--name`` after a known one) leaves the text to be read as written."""
+    try:
+        return read_parameters(text)
+    except BadParameter:
+        return Parameters(text)
 
 
 def parse_entries(

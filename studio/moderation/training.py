@@ -114,7 +114,9 @@ ROUNDS = tuple(
     path for path in sorted((ROOT / "tests" / "data").glob("policy_dev_*.csv")) if path not in DEVS
 )
 NIBBLER_DEV = ROOT / "tests" / "data" / "nibbler_dev.csv"  # red-teamers' prompts, CC BY 4.0
-WRITTEN = SOURCES / "written.csv"  # the project's labelled prompts in twelve languages
+# the project's labelled prompts in twelve languages, written for training (written.csv in
+# the eighteenth round, written_b…e.csv in the nineteenth)
+WRITTEN = tuple(sorted(SOURCES.glob("written*.csv")))
 REAL_DEV = ROOT / "tests" / "data" / "real_prompts_dev.csv"  # real users' prompts (issue 31)
 REAL_HALVES = (REAL_DEV, ROOT / "tests" / "data" / "real_prompts_heldout.csv")
 # The evaluation sets: a prompt any of them holds is never trained on, whatever its source
@@ -170,7 +172,7 @@ def load_examples() -> list[tuple[str, str, str, float]]:
     for row in (row for path in DEVS for row in _csv(path)):  # twelve languages: the
         if row["category"] in CLASSES:  # benign prompts the thresholds must pass
             out.append((row["prompt"], row["category"], "dev", 1.0))
-    for source, paths in (("rounds", ROUNDS), ("nibbler", (NIBBLER_DEV,)), ("written", (WRITTEN,))):
+    for source, paths in (("rounds", ROUNDS), ("nibbler", (NIBBLER_DEV,)), ("written", WRITTEN)):
         for row in (row for path in paths if path.is_file() for row in _csv(path)):
             if row["category"] in CLASSES:  # not public figures (the gazetteer's), not unclear
                 out.append((row["prompt"], row["category"], _side(source, row["prompt"]), 1.0))

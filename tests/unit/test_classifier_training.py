@@ -47,8 +47,8 @@ def test_a_third_of_the_labelled_prompts_choose_the_thresholds_instead(examples)
 
 
 def test_the_written_set_is_labelled_in_every_language_the_policy_reads():
-    rows = training._csv(training.WRITTEN)
+    rows = [row for path in training.WRITTEN for row in training._csv(path)]
     languages = Counter(row["lang"] for row in rows)
     for lang in ("en", "es", "pt", "fr", "de", "ru", "pl", "tr", "ja", "zh", "ar", "hi"):
-        assert languages[lang] >= 100, lang
+        assert languages[lang] >= 300, lang  # two rounds of writers
     assert {row["category"] for row in rows} == set(training.CLASSES)
