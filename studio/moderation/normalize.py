@@ -39,6 +39,17 @@ ARABIC_LETTERS = str.maketrans(
 # read as نحر, slaughter. The lists read ح as "hh"; the classifier (trained on the older
 # reading) keeps it.
 ARABIC_HA = str.maketrans({"\u062d": "hh"})
+# anyascii writes ع (ayn) as "`", which is no letter: a word was cut at it, and its pieces
+# read as words ("شعار", a logo, and "الأسعار", the prices, ended in "عار", naked; "شعري",
+# my hair, in "عري", nudity). The lists read it as "c", inside the word; after a prefix
+# alone (the article, و, ب, ف, ك, ل) a word that starts with it is still read apart, as
+# the cut read it ("العارية" is "al caryh"). The classifier keeps the older reading.
+AYN = "\u0639"
+ARABIC_AYN = re.compile(  # (alif is already "a" here) a prefix alone, then ayn
+    "(?<![\u0620-\u064aa])"
+    "(\u0648?a\u0644|\u0648?\u0628a\u0644|\u0648?\u0641a\u0644|\u0648?\u0643a\u0644"
+    "|\u0648?\u0644\u0644|[\u0648\u0628\u0641\u0643\u0644])" + AYN
+)
 NUKTA, CANDRABINDU, ANUSVARA = "\u093c", "\u0901", "\u0902"
 
 
@@ -56,6 +67,8 @@ def fold(text: str, *, arabic_ha: bool = True) -> str:
     text = unicodedata.normalize("NFKC", visible).translate(ARABIC_LETTERS)
     if arabic_ha:
         text = text.translate(ARABIC_HA)
+        if AYN in text:
+            text = ARABIC_AYN.sub(r"\1 c", text).replace(AYN, "c")
     return anyascii(text).lower()
 
 

@@ -70,7 +70,11 @@ class Match:
 class PhraseIndex:
     """Every phrase of a set of lists, indexed for look-ups by word n-gram and spelling."""
 
-    def __init__(self, phrases: Iterable[Phrase]) -> None:
+    def __init__(self, phrases: Iterable[Phrase], *, plural: bool = True) -> None:
+        """``plural``: whether a last word's ``s``/``es`` is read as an English or Romance
+        plural; not in Arabic, Cyrillic or Devanagari words transliterated, where an "s"
+        is a letter of another word (Arabic عريس, a groom, is no عري, nudity, plus "s")."""
+        self.plural = plural
         self.exact: dict[tuple[str, ...], Phrase] = {}
         self.stems: dict[tuple[str, ...], Phrase] = {}
         self.stem_lengths: set[int] = set()
@@ -131,14 +135,14 @@ class PhraseIndex:
             yield from self._in_run(run)
 
     def _ngrams(self, words: tuple[str, ...]) -> Iterator[Match]:
-        exact, stems, prefixes = self.exact, self.stems, self.prefixes
+        exact, stems, prefixes, plural = self.exact, self.stems, self.prefixes, self.plural
         head, stem_heads = self.head, self.stem_heads
         for i in range(len(words)):
             for n in range(1, min(self.max_words, len(words) - i) + 1):
                 gram = tuple(words[i : i + n])
                 last = gram[-1]
                 phrase = exact.get(gram)
-                if phrase is None and last.endswith("s") and len(last) > 2:
+                if phrase is None and plural and last.endswith("s") and len(last) > 2:
                     phrase = exact.get((*gram[:-1], last[:-1]))  # "corpses"
                     es = last.endswith("es") and len(last) > 3 and last[-3] in ES_PLURAL
                     if phrase is None and es:  # "boxes"; "spices" is no "spic"
@@ -179,7 +183,7 @@ class PhraseIndex:
                     continue  # "fall on" is no Fallon
                 if end in ends:
                     yield Match(phrase, i, ends[end])
-                elif end + 1 in ends and text[end] == "s":  # "taylorswifts"
+                elif self.plural and end + 1 in ends and text[end] == "s":  # "taylorswifts"
                     yield Match(phrase, i, ends[end + 1])
                 elif phrase.person and size >= MIN_RUN_ON:  # up to the word its last letter is in
                     yield Match(phrase, i, bisect_right(starts, end - 1))

@@ -169,8 +169,8 @@ class PromptPolicy:
         self._unspaced_allowed = SubstringIndex(unspaced_allowed)
         self._scripted = {
             script: (
-                PhraseIndex(_section_phrases(entries, allowed=False)),
-                PhraseIndex(_section_phrases(entries, allowed=True)),
+                PhraseIndex(_section_phrases(entries, allowed=False), plural=False),
+                PhraseIndex(_section_phrases(entries, allowed=True), plural=False),
             )
             for script, entries in scripted.items()
         }

@@ -30,8 +30,13 @@ GUILD = DiscordOrigin(guild_id=77, channel_id=770, user_id=1, created_at=0)
         ),
         # Katakana: a grotesque deep-sea fish
         ("グロテスクな深海魚、図鑑のイラスト", "グロテスクな深海魚", "グロテスクな死体"),
-        # Cyrillic: "кровь с молоком" (rosy-cheeked) is an idiom
-        ("румяная девушка, кровь с молоком, портрет", "кровь с молоком", "лужа крови на полу"),
+        # Cyrillic: "голубая кровь" (blue blood, an aristocrat) is an idiom ("кровь с
+        # молоком", rosy-cheeked, the shipped lists allow since the twenty-first round)
+        (
+            "портрет аристократа, голубая кровь, старинный интерьер",
+            "голубая кровь",
+            "лужа крови на полу",
+        ),
         # Arabic: the dragon's blood tree of Socotra
         ("شجرة دم الأخوين في سقطرى", "دم الأخوين", "بركة دم على الأرض"),
         # Devanagari: "खून पसीना" (blood and sweat: hard work)
