@@ -13,6 +13,7 @@
     .venv/bin/python bench/policy_eval.py --set hate16 --failures # hate: comparisons, calls, traps
     .venv/bin/python bench/policy_eval.py --set fp16 --failures   # benign traps and their twins
     .venv/bin/python bench/policy_eval.py --set fp18 --failures   # chat, rewritten, /imagine traps
+    .venv/bin/python bench/policy_eval.py --set sh21 --failures   # self-harm, hate unsaid, traps
     .venv/bin/python bench/policy_eval.py --set euph5 --failures  # euphemisms, their controls
     .venv/bin/python bench/policy_eval.py --set nibbler-dev --failures  # red-teamers' prompts
     .venv/bin/python bench/policy_eval.py --set nibbler           # their held-out split
@@ -71,6 +72,7 @@ SETS = {
     "fp16": ROOT / "tests/data/policy_dev_fp16.csv",
     "ind18": ROOT / "tests/data/policy_dev_ind18.csv",
     "fp18": ROOT / "tests/data/policy_dev_fp18.csv",
+    "sh21": ROOT / "tests/data/policy_dev_sh21.csv",
     "eval12": ROOT / "tests/data/policy_eval12.csv",
     "eval13": ROOT / "tests/data/policy_eval13.csv",
     "eval14": ROOT / "tests/data/policy_eval14.csv",
