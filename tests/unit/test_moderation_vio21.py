@@ -83,6 +83,12 @@ def test_violence_said_by_its_scene_is_refused(lists, prompt):
         "soldiers opened fire into the air at the ceremony",
         "a super mutant with holes in his chest armor, video game art",
         "pilgrims at رجم الجمرات during hajj",
+        "film noir portrait, a woman with a lit cigarette and neon light on her face",
+        "warm hot oil onto her back, relaxing",
+        "a dog in a sack race at the county fair, under the water balloon",
+        "villagers dancing around the bonfire and fire jugglers at night",
+        "a sword over his neck tattoo, flash sheet",
+        "corpos na rua, carnaval, bloco de rua",
     ],
 )
 def test_their_everyday_twins_pass(lists, prompt):
