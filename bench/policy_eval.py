@@ -8,6 +8,7 @@
     .venv/bin/python bench/policy_eval.py --set lang14 --failures # harm + victim: zh ja ar hi
     .venv/bin/python bench/policy_eval.py --set vio15 --failures  # violence scenes, traps
     .venv/bin/python bench/policy_eval.py --set vio17 --failures  # ordinary violence, traps
+    .venv/bin/python bench/policy_eval.py --set vio21 --failures  # violence by scene, traps
     .venv/bin/python bench/policy_eval.py --set sh15 --failures   # self-harm methods zh ja ar hi
     .venv/bin/python bench/policy_eval.py --set sh17 --failures   # self-harm wish, eating disorders
     .venv/bin/python bench/policy_eval.py --set hate16 --failures # hate: comparisons, calls, traps
@@ -67,6 +68,7 @@ SETS = {
     "lang14": ROOT / "tests/data/policy_dev_lang14.csv",
     "vio15": ROOT / "tests/data/policy_dev_vio15.csv",
     "vio17": ROOT / "tests/data/policy_dev_vio17.csv",
+    "vio21": ROOT / "tests/data/policy_dev_vio21.csv",
     "sh15": ROOT / "tests/data/policy_dev_sh15.csv",
     "sh17": ROOT / "tests/data/policy_dev_sh17.csv",
     "hate16": ROOT / "tests/data/policy_dev_hate16.csv",
