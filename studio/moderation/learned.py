@@ -129,6 +129,9 @@ class LearnedClassifier:
         total = sum(exps)
         return {name: e / total for name, e in zip(CLASSES, exps, strict=True)}
 
+    def threshold(self, category: str) -> float:
+        return self.thresholds[CLASSES.index(category)]
+
     def check_scores(self, probabilities: dict[str, float]) -> tuple[float, str] | None:
         """The strongest category at or over its threshold, as (score, category)."""
         over = [

@@ -113,10 +113,24 @@ class PairRules:
             (p, pair.category) for pair in self.pairs if pair.unless for p in pair.unless.phrases
         ]
         self._contexts = PhraseIndex(p for p, _ in voiding)
+        self._sides: dict[str, PhraseIndex] = {}  # per category, both groups of its pairs
         self._voids: dict[tuple[str, ...] | str, set[str]] = {}
         for phrase, category in voiding:
             self._voids.setdefault(phrase.words, set()).add(category)
             self._voids.setdefault(phrase.joined, set()).add(category)
+
+    def named(self, reading: View, category: str) -> list[tuple[int, int]]:
+        """The spans of the reading that either side of a pair of ``category`` names (a
+        people, its dress, vermin): what a hate score must do without to stand."""
+        if category not in self._sides:
+            self._sides[category] = PhraseIndex(
+                phrase
+                for pair in self.pairs
+                if pair.category == category
+                for side in (pair.first, pair.second)
+                for phrase in side.phrases
+            )
+        return [(m.start, m.end) for m in self._sides[category].matches(reading)]
 
     def voided(self, reading: View) -> set[str]:
         """The categories a benign context in the reading voids the pairs of (a sport, a

@@ -292,12 +292,11 @@ class PromptPolicy:
                 return self.classifier.check(
                     self._without_allowed(text, extra_allowed, server.allowed)
                 )
-            decision = self.classifier.check(_remove(readings[0].view, readings[0].spans))
+            first = readings[0]
+            decision = self.classifier.check(_remove(first.view, first.spans))
             # a refusal only: is it in a category a benign context voids (a barber, a sport)?
-            if decision.allowed or decision.category not in self._pair_rules.voided(
-                readings[0].view
-            ):
-                return decision
+            if decision.allowed or decision.category not in self._pair_rules.voided(first.view):
+                return self._named_alone(decision, first)
             return ALLOWED
         return ALLOWED
 
@@ -333,6 +332,29 @@ class PromptPolicy:
         for number, reading in enumerate(readings):
             _add(self._index.matches(reading.view, near=number == 0), reading.spans, best)
             self._pair_rules.find(reading.view, reading.pair_spans, best)
+
+    def _named_alone(self, decision: PromptDecision, reading: Reading) -> PromptDecision:
+        """A hate refusal stands only if the prompt still scores hate with the words its
+        pairs name taken out (a people, its dress, vermin): the classifier read "an orthodox
+        Jewish man with a kippah buying bread" as hate (0.95) for naming him; a people is
+        never refused for being named. What the pairs' words say together, the pairs read."""
+        if decision.allowed or decision.category not in COUNTERFACTUAL:
+            return decision
+        assert self.classifier is not None and decision.category is not None
+        category = decision.category
+        spans = reading.spans + self._pair_rules.named(reading.view, category)
+        score = self.classifier.probabilities(_remove(reading.view, spans))[category]
+        return decision if score >= self.classifier.threshold(category) else ALLOWED
+
+    def classifier_unnamed(self, text: str, category: str) -> str | None:
+        """What the classifier reads of a prompt with the words of ``category``'s pairs
+        taken out as well (:meth:`_named_alone`), or None where that category is not read
+        so (the threshold is chosen on the lower of the two scores)."""
+        text = _parameters(text).prompt
+        if category not in COUNTERFACTUAL or has_unspaced(text):
+            return None
+        first = self._readings(text, _index((), "allowed"))[0]
+        return _remove(first.view, first.spans + self._pair_rules.named(first.view, category))
 
     def classifier_voided(self, text: str) -> set[str]:
         """The categories the classifier may not refuse a prompt in: those whose pairs a
@@ -458,6 +480,11 @@ class PromptPolicy:
     def terms(self, category: str) -> list[str]:
         """The entries of one category, as the lists name them (first spelling)."""
         return list(self._terms.get(category, []))
+
+
+# The categories a classifier refusal in must stand without the words the category's pairs
+# name (:meth:`PromptPolicy._named_alone`)
+COUNTERFACTUAL = frozenset({"hate"})
 
 
 def _parameters(text: str) -> Parameters:

@@ -77,7 +77,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.moderation.learned import BUCKETS, CLASSES, LearnedClassifier, classifiable, features
-from studio.moderation.prompts import CATEGORIES, PromptPolicy, read_lines
+from studio.moderation.prompts import CATEGORIES, COUNTERFACTUAL, PromptPolicy, read_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "data" / "policy"
@@ -93,13 +93,16 @@ RATE = 0.05
 L2 = 1e-6
 NEVER = 1.01  # a probability never reaches it
 FLOOR = 0.7  # a second signal refuses only when it is sure
-# Scored, never refused on (eighteenth round): the hate class reads a people's dress or a
-# call's verb as hate on the rounds' minimal pairs ("a bomb disposal expert in a keffiyeh"
-# 0.95, "mosquito ko maar do" 0.95, "a sikh man in a turban cooking" 0.78): a refusal of a
-# people for being named is the worst error the policy can make, and the hate pairs read
-# the comparison and the call themselves. (Until then violence was the one: its labels
-# came from I2P's images.)
-SCORED_ONLY = frozenset({"hate"})
+# Scored, never refused on (nineteenth round): political. Beyond the lists it caught one of
+# the calibration's seven, and it refused real users' prompts for a word ("sentient stuffed
+# animal party", 0.75); the lists and the gazetteer read politics by name. Hate, refused on
+# since the nineteenth round, was scored only in the eighteenth:
+# on the rounds' minimal pairs it read a people's dress as hate ("a bomb disposal expert in
+# a keffiyeh" 0.95, "a sikh man in a turban cooking" 0.78), and refusing a people for being
+# named is the worst error the policy can make. Since the nineteenth, a hate score must
+# stand without the words the hate pairs name (a people, its dress, vermin: the policy's
+# COUNTERFACTUAL), and the threshold is chosen on that lower score.
+SCORED_ONLY = frozenset({"political"})
 # The classifier's share of the false-positive budget: per category, the calibration's
 # benign prompts that the lists allow and the classifier may refuse (one in a thousand).
 SPARE_SHARE = 0.001
@@ -145,6 +148,11 @@ NEAR = 0.8  # word-set Jaccard from which a real prompt is a near-duplicate of a
 BINS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0)  # the reliability table's score bins
 TERM_WEIGHT = 0.5  # a lone list term is weaker evidence than a real prompt
 REAL_WEIGHT = 1.0  # a real prompt benign by rule (diffusiondb.csv), not read one by one
+# A violation the lists allow weighs three times as much (nineteenth round): the
+# classifier is asked only about what the lists allow, and a violation the lists catch
+# teaches it mostly their terms (on the calibration, it then caught 87 instead of 78 of
+# the violations the lists miss at the same benign refusals)
+MISSED_WEIGHT = 3.0
 
 
 def load_examples() -> list[tuple[str, str, str, float]]:
@@ -301,6 +309,24 @@ def train(
     return w, b
 
 
+def as_seen(
+    examples: list[tuple[str, str, str, float]],
+) -> tuple[list[str], list[str], list[float]]:
+    """Texts, labels and weights as the classifier meets them (nineteenth round): each
+    text as :meth:`PromptPolicy.check` hands it over (folded, allowed contexts and
+    Midjourney parameters out; trained on the raw text, it caught 13 of the calibration's
+    88 sexual prompts the lists miss, on this 30), a violation the lists allow weighted
+    ``MISSED_WEIGHT``."""
+    lists = PromptPolicy.from_folder(POLICY)
+    texts, labels, weights = [], [], []
+    for text, label, _, weight in examples:
+        missed = label != "benign" and lists.check(text).allowed
+        texts.append(lists.classifier_input(text))
+        labels.append(label)
+        weights.append(weight * MISSED_WEIGHT if missed else weight)
+    return texts, labels, weights
+
+
 def _row_sums(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
     return np.stack(
         [np.bincount(rows, weights=values[:, c], minlength=n) for c in range(values.shape[1])],
@@ -330,6 +356,10 @@ def calibrate(model: LearnedClassifier, tuning: list[tuple[str, str, str, float]
             p = model.probabilities(given)
             for category in lists.classifier_voided(text):  # as the policy decides
                 p[category] = 0.0
+            for category in COUNTERFACTUAL:  # it must stand without the pairs' words
+                unnamed = lists.classifier_unnamed(text, category)
+                if unnamed is not None:
+                    p[category] = min(p[category], model.probabilities(unnamed)[category])
             scored.append((label, p, source, lists.check(text).allowed))
     dev = [(label, p) for label, p, source, _ in scored if source == "dev"]
     benign = [p for label, p, _, allowed in scored if label == "benign" and allowed]
@@ -403,7 +433,7 @@ def main() -> None:
     if args.calibrate:
         model = LearnedClassifier.load(args.out)
     else:
-        w, b = train([e[0] for e in trained], [e[1] for e in trained], [e[3] for e in trained])
+        w, b = train(*as_seen(trained))
         model = quantise(w, b)
     summary = calibrate(model, [e for e in examples if e[2] in CALIBRATION])
     args.out.mkdir(parents=True, exist_ok=True)
