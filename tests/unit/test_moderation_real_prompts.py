@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from studio.moderation.prompts import COUNTERFACTUAL
+
 DATA = Path(__file__).parents[1] / "data"
 
 
@@ -99,7 +101,10 @@ CLASSIFIER_WRONG = [
 def test_the_classifiers_wrong_refusals_of_real_prompts_pass(policy, id_):
     assert LABELS[id_]["label"] == "wrong"
     prompt = PROMPTS[id_]["prompt"]
-    assert policy.classifier.check(policy.classifier_input(prompt)).allowed, prompt
+    alone = policy.classifier.check(policy.classifier_input(prompt))
+    # the classifier alone may score hate for a word ("As seen in … Monsters Inc."): a hate
+    # refusal must stand without the words the hate pairs name, and here it does not
+    assert alone.allowed or alone.category in COUNTERFACTUAL, prompt
     assert policy.check(prompt).allowed, prompt
 
 
