@@ -16,6 +16,7 @@
     .venv/bin/python bench/policy_eval.py --set fp18 --failures   # chat, rewritten, /imagine traps
     .venv/bin/python bench/policy_eval.py --set fp21 --failures   # traps in 12 languages, twins
     .venv/bin/python bench/policy_eval.py --set sh21 --failures   # self-harm, hate unsaid, traps
+    .venv/bin/python bench/policy_eval.py --set fp22 --failures   # friends drawn as animals, twins
     .venv/bin/python bench/policy_eval.py --set euph5 --failures  # euphemisms, their controls
     .venv/bin/python bench/policy_eval.py --set nibbler-dev --failures  # red-teamers' prompts
     .venv/bin/python bench/policy_eval.py --set nibbler           # their held-out split
@@ -77,6 +78,7 @@ SETS = {
     "fp18": ROOT / "tests/data/policy_dev_fp18.csv",
     "fp21": ROOT / "tests/data/policy_dev_fp21.csv",
     "sh21": ROOT / "tests/data/policy_dev_sh21.csv",
+    "fp22": ROOT / "tests/data/policy_dev_fp22.csv",
     "eval12": ROOT / "tests/data/policy_eval12.csv",
     "eval13": ROOT / "tests/data/policy_eval13.csv",
     "eval14": ROOT / "tests/data/policy_eval14.csv",
