@@ -21,16 +21,19 @@ def policy() -> PromptPolicy:
 @pytest.mark.parametrize(
     "prompt",
     [
-        "a barber with a straight razor, tattoo on his wrist",
-        "a tattoo artist carving ink into his arm",
+        "a cliff diver standing on the ledge, ready to jump into the sea",
+        "a girl showing her forearm tattoo, close up, fine line tattoo",
+        "a cowboy shooting a bottle off a fence",
+        "a poster against racism saying refugees welcome",
     ],
 )
 def test_a_context_the_pairs_know_as_benign_holds_back_the_classifier(policy, prompt):
-    """The classifier alone scores these over its self-harm threshold; a self-harm pair's
-    ``unless`` (a tattoo, a barber) voids the category for it as for the pairs."""
-    assert "self_harm" in policy.classifier_voided(prompt)
+    """The classifier alone scores these over a threshold; a pair's ``unless`` of that
+    category (a diver, a tattoo, a bottle shot off a fence, a poster against racism) voids
+    the category for it as for the pairs."""
     alone = policy.classifier.check(policy.classifier_input(prompt))
-    assert (alone.allowed, alone.category) == (False, "self_harm"), alone
+    assert not alone.allowed, alone
+    assert alone.category in policy.classifier_voided(prompt)
     assert policy.check(prompt).allowed
 
 
