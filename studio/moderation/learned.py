@@ -2,17 +2,18 @@
 
 It reads what the word lists cannot: euphemisms, a word in an inflection no list has,
 a sentence that says it without a listed word. It reads the transliterated prompt
-(``голая`` and ``golaya`` give the same n-grams) but is trained on English. It is trained at build
-time by ``python -m studio.moderation.training`` on labelled public prompt sets and the
-project's English lists (sources, licences and counts: ``data/policy/classifier/README.md``),
-and ships as a small weight file (``data/policy/classifier/weights.bin``): int8 weights,
-one row of scores per hashed feature, per class a scale. Scoring a prompt sums a few
-hundred of those rows (one numpy call, about 0.1 ms); nothing is downloaded, no model
-framework is imported.
+(``голая`` and ``golaya`` give the same n-grams), as the policy hands it over. It is
+trained at build time by ``python -m studio.moderation.training`` on labelled public
+prompt sets, labelled prompts in twelve languages and the project's English lists
+(sources, licences and counts: ``data/policy/classifier/README.md``), and ships as a
+small weight file (``data/policy/classifier/weights.bin``): int8 weights, one row of
+scores per hashed feature, per class a scale. Scoring a prompt sums a few hundred of
+those rows (one numpy call, about 0.1 ms); nothing is downloaded, no model framework is
+imported.
 
 A prompt is refused when a category's probability reaches that category's threshold,
-stored with the weights (chosen at build time on the project's tuning sets, which are not
-trained on: none of their benign prompts may reach it); the refusal says it was the
+stored with the weights (chosen at build time on prompts held back from training: at most
+one in a thousand of their benign prompts may reach it); the refusal says it was the
 classifier and gives the score.
 """
 

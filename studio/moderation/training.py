@@ -36,8 +36,9 @@ the bot scores prompts without it). The data, and which label each source gives:
   development sets ``tests/data/policy_dev_*.csv`` (all but the three below: violations
   and their benign traps in twelve languages), the labelled prompts of Nibbler's
   development split ``tests/data/nibbler_dev.csv`` (red-teamers' prompts, CC BY 4.0; not
-  its "unclear" ones), and ``sources/written.csv``, 2,013 prompts in twelve languages
-  written and labelled for training by two helpers that never saw the policy or any
+  its "unclear" ones), and ``sources/written*.csv``, 6,513 prompts in twelve languages
+  written and labelled for training by helpers (two in the eighteenth round, five in the
+  nineteenth) that never saw the policy or any
   evaluation set (half benign, half of them traps). **One in three** of these (by a CRC32
   of the text, so a prompt always falls on the same side) is not trained on: it chooses
   the thresholds with the sets below, the only calibration data with hard traps and
@@ -53,6 +54,12 @@ the bot scores prompts without it). The data, and which label each source gives:
 - the project's English lists: every entry of ``data/policy/*.txt`` as a short example of
   its category, the allowed contexts as benign. Not the language lexicons (tried in the
   eighteenth round: the classifier caught no more beyond the lists with them).
+
+Each text is trained on as the classifier meets it (nineteenth round, :func:`as_seen`):
+folded, with the allowed contexts and Midjourney parameters taken out, and a violation the
+lists allow weighs ``MISSED_WEIGHT`` times. A hate score is read, at calibration as in the
+policy, at the lower of the prompt's and the prompt's without the words its hate pairs name
+(``COUNTERFACTUAL``): a people is never refused for being named.
 
 Never an evaluation set's prompt (``EVALUATION``: ``eval_prompts.csv``,
 ``multilingual_eval.csv``, the held-out halves, ``policy_eval*.csv``), whatever other
