@@ -3,13 +3,12 @@ requests and chat assistants' rewritten paragraphs say them, in twelve languages
 
 from __future__ import annotations
 
-import csv
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from studio.moderation.prompts import PromptPolicy
+from tests.unit.round_sets import refusals
 
 SET = Path(__file__).parents[1] / "data" / "policy_dev_ind18.csv"
 
@@ -23,13 +22,7 @@ def test_the_lists_alone_catch_the_rounds_indirect_violations_and_pass_its_traps
     """The round's development set (written before the lists changed: 92 of 200 then):
     recall >= 0.95 in each category, at most one miss in a category's shape (a Hindi
     "doing all that" is too generic to list), no more than 2 % of traps refused."""
-    rows = list(csv.DictReader(SET.open(encoding="utf-8")))
-    totals, caught = Counter(), Counter()
-    for row in rows:
-        refused = not lists.check(row["prompt"]).allowed
-        for key in (row["category"], f"{row['category']}/{row['kind']}"):
-            totals[key] += 1
-            caught[key] += refused
+    rows, totals, caught = refusals(lists, SET)
     for key, n in totals.items():
         if key.startswith("benign"):
             continue

@@ -6,13 +6,12 @@ a faith or a disability mocked; and the benign traps that share their words."""
 
 from __future__ import annotations
 
-import csv
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from studio.moderation.prompts import PromptPolicy
+from tests.unit.round_sets import refusals
 
 SET = Path(__file__).parents[1] / "data" / "policy_dev_sh21.csv"
 
@@ -26,13 +25,7 @@ def test_the_lists_alone_catch_the_rounds_violations_and_pass_its_traps(lists):
     """The round's development set (written before the lists changed: self-harm 40 of 102,
     hate 37 of 84, traps 3 of 101 refused then): recall >= 0.95 in each category and each
     category's shape, at most 2 % of traps refused."""
-    rows = list(csv.DictReader(SET.open(encoding="utf-8")))
-    totals, caught = Counter(), Counter()
-    for row in rows:
-        refused = not lists.check(row["prompt"]).allowed
-        for key in (row["category"], f"{row['category']}/{row['kind']}"):
-            totals[key] += 1
-            caught[key] += refused
+    rows, totals, caught = refusals(lists, SET)
     for key, n in totals.items():
         if not key.startswith("benign"):
             assert caught[key] >= 0.95 * n, (key, caught[key], n)

@@ -5,13 +5,12 @@ languages and a few romanised ones."""
 
 from __future__ import annotations
 
-import csv
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from studio.moderation.prompts import PromptPolicy
+from tests.unit.round_sets import refusals
 
 SET = Path(__file__).parents[1] / "data" / "policy_dev_vio21.csv"
 
@@ -24,13 +23,7 @@ def lists() -> PromptPolicy:
 def test_the_lists_alone_catch_the_rounds_violence_and_pass_its_traps(lists):
     """The round's development set (written before the lists changed: 96 of 165 then):
     recall >= 0.95 in violence and in each kind, no more than 2 % of traps refused."""
-    rows = list(csv.DictReader(SET.open(encoding="utf-8")))
-    totals, caught = Counter(), Counter()
-    for row in rows:
-        refused = not lists.check(row["prompt"]).allowed
-        for key in (row["category"], f"{row['category']}/{row['kind']}"):
-            totals[key] += 1
-            caught[key] += refused
+    rows, totals, caught = refusals(lists, SET)
     for key, n in totals.items():
         if key.startswith("benign"):
             continue
