@@ -22,15 +22,15 @@ def policy() -> PromptPolicy:
     "prompt",
     [
         "a cliff diver standing on the ledge, ready to jump into the sea",
-        "a girl showing her forearm tattoo, close up, fine line tattoo",
+        "a teenage girl beating her mom at ping pong in the garage",
         "a cowboy shooting a bottle off a fence",
         "a poster against racism saying refugees welcome",
     ],
 )
 def test_a_context_the_pairs_know_as_benign_holds_back_the_classifier(policy, prompt):
     """The classifier alone scores these over a threshold; a pair's ``unless`` of that
-    category (a diver, a tattoo, a bottle shot off a fence, a poster against racism) voids
-    the category for it as for the pairs."""
+    category (a diver, a game of ping pong, a bottle shot off a fence, a poster against
+    racism) voids the category for it as for the pairs."""
     alone = policy.classifier.check(policy.classifier_input(prompt))
     assert not alone.allowed, alone
     assert alone.category in policy.classifier_voided(prompt)
