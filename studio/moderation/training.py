@@ -36,8 +36,8 @@ the bot scores prompts without it). The data, and which label each source gives:
   development sets ``tests/data/policy_dev_*.csv`` (all but the three below: violations
   and their benign traps in twelve languages), the labelled prompts of Nibbler's
   development split ``tests/data/nibbler_dev.csv`` (red-teamers' prompts, CC BY 4.0; not
-  its "unclear" ones), and ``sources/written*.csv``, 6,513 prompts in twelve languages
-  written and labelled for training by helpers (two in the eighteenth round, five in the
+  its "unclear" ones), and ``sources/written*.csv``, 8,913 prompts in twelve languages
+  written and labelled for training by helpers (two in the eighteenth round, eight in the
   nineteenth) that never saw the policy or any
   evaluation set (half benign, half of them traps). **One in three** of these (by a CRC32
   of the text, so a prompt always falls on the same side) is not trained on: it chooses
@@ -125,7 +125,7 @@ ROUNDS = tuple(
 )
 NIBBLER_DEV = ROOT / "tests" / "data" / "nibbler_dev.csv"  # red-teamers' prompts, CC BY 4.0
 # the project's labelled prompts in twelve languages, written for training (written.csv in
-# the eighteenth round, written_b…e.csv in the nineteenth)
+# the eighteenth round, written_b…i.csv in the nineteenth)
 WRITTEN = tuple(sorted(SOURCES.glob("written*.csv")))
 REAL_DEV = ROOT / "tests" / "data" / "real_prompts_dev.csv"  # real users' prompts (issue 31)
 REAL_HALVES = (REAL_DEV, ROOT / "tests" / "data" / "real_prompts_heldout.csv")
