@@ -14,6 +14,7 @@ look-ups per prompt (:mod:`studio.moderation.phrases`), so list size barely chan
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from collections.abc import Iterable
@@ -189,7 +190,6 @@ class PromptPolicy:
             *self._scripted,
             *(s for s in self._script_pairs if s not in self._scripted),
         ]
-        self._parts = (lists, allowed, people, lexicons)
         self.negative_blocked: list[str] = []
         self.negative_allowed: list[str] = []
         self._terms: dict[str, list[str]] = {}
@@ -342,9 +342,12 @@ class PromptPolicy:
             return decision
         assert self.classifier is not None and decision.category is not None
         category = decision.category
-        spans = reading.spans + self._pair_rules.named(reading.view, category)
-        score = self.classifier.probabilities(_remove(reading.view, spans))[category]
+        score = self.classifier.probabilities(self._unnamed(reading, category))[category]
         return decision if score >= self.classifier.threshold(category) else ALLOWED
+
+    def _unnamed(self, reading: Reading, category: str) -> str:
+        """The reading as the classifier reads it, less the words ``category``'s pairs name."""
+        return _remove(reading.view, reading.spans + self._pair_rules.named(reading.view, category))
 
     def classifier_unnamed(self, text: str, category: str) -> str | None:
         """What the classifier reads of a prompt with the words of ``category``'s pairs
@@ -353,8 +356,7 @@ class PromptPolicy:
         text = _parameters(text).prompt
         if category not in COUNTERFACTUAL or has_unspaced(text):
             return None
-        first = self._readings(text, _index((), "allowed"))[0]
-        return _remove(first.view, first.spans + self._pair_rules.named(first.view, category))
+        return self._unnamed(self._readings(text, _index((), "allowed"))[0], category)
 
     def classifier_voided(self, text: str) -> set[str]:
         """The categories the classifier may not refuse a prompt in: those whose pairs a
@@ -472,9 +474,8 @@ class PromptPolicy:
     def without_classifier(self) -> PromptPolicy:
         """The same lists without the learned signal (measuring the lists alone), the
         negative prompt's lists (``negative.txt``) included."""
-        policy = type(self)(*self._parts, pairs=self.pairs)
-        policy.negative_blocked = list(self.negative_blocked)
-        policy.negative_allowed = list(self.negative_allowed)
+        policy = copy.copy(self)  # the indexes are never changed once built: shared
+        policy.classifier = None
         return policy
 
     def terms(self, category: str) -> list[str]:
